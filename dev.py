@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""One entry point for a fresh machine that has only Python 3 and pip.
+
+    python3 dev.py lab     # JupyterLab on notebooks/01_quickstart.ipynb, offline, no API key
+    python3 dev.py test    # the whole test suite: unit tests, nbval notebooks, browser test
+    python3 dev.py demo    # headless: the emulator's standup scenario, printed as it arrives
+    python3 dev.py bench   # every script in bench/, each printing ratios against its baseline
+
+Each command creates (or reuses) ./.venv and installs what it needs, pinned by
+constraints.txt. Extra arguments after `test` go to pytest.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / "python"
+QUICKSTART = ROOT / "notebooks" / "01_quickstart.ipynb"
+
+
+def run(*cmd: str | Path, **kw) -> None:
+    print("+", " ".join(str(c) for c in cmd), flush=True)
+    subprocess.run([str(c) for c in cmd], check=True, **kw)
+
+
+def ensure_venv(extra: str) -> None:
+    """Create .venv once; reinstall only when the project's requirements change."""
+    if not PYTHON.exists():
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    digest = hashlib.sha256()
+    for name in ("pyproject.toml", "constraints.txt"):
+        digest.update((ROOT / name).read_bytes())
+    digest.update(extra.encode())
+    stamp = VENV / f".installed-{extra}"
+    if stamp.exists() and stamp.read_text() == digest.hexdigest():
+        return
+    run(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    run(PYTHON, "-m", "pip", "install", "--quiet", "-c", ROOT / "constraints.txt",
+        "-e", f"{ROOT}[{extra}]")
+    stamp.write_text(digest.hexdigest())
+
+
+def ensure_chromium() -> None:
+    """The browser test needs Debian's Chromium; install it when we can (as root)."""
+    if Path("/usr/bin/chromium").exists() or shutil.which("chromium"):
+        return
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        try:
+            run("apt-get", "update", "-qq", env=env)
+            run("apt-get", "install", "-y", "-qq", "chromium", env=env)
+        except subprocess.CalledProcessError as err:
+            print(f"chromium could not be installed ({err}); the browser test will skip")
+    else:
+        print("chromium is missing and apt-get is unavailable (not root?); "
+              "the browser test will skip")
+
+
+def cmd_test(args: list[str]) -> int:
+    ensure_venv("test")
+    ensure_chromium()
+    cmd = [str(PYTHON), "-m", "pytest", "tests", "--nbval", "notebooks",
+           "--sanitize-with", str(ROOT / "notebooks" / "sanitize.cfg"), *args]
+    print("+", " ".join(cmd), flush=True)
+    return subprocess.run(cmd, cwd=ROOT).returncode
+
+
+def cmd_lab(args: list[str]) -> int:
+    ensure_venv("lab")
+    target = QUICKSTART.relative_to(ROOT) if QUICKSTART.exists() else Path("notebooks")
+    cmd = [str(BIN / "jupyter"), "lab", str(target), "--ServerApp.ip=127.0.0.1", *args]
+    print("+", " ".join(cmd), flush=True)
+    return subprocess.run(cmd, cwd=ROOT).returncode
+
+
+def cmd_demo(args: list[str]) -> int:
+    ensure_venv("lab")
+    return subprocess.run([str(PYTHON), "-m", "vdb_notebook.demo", *args], cwd=ROOT).returncode
+
+
+def cmd_bench(args: list[str]) -> int:
+    ensure_venv("test")
+    status = 0
+    for script in sorted((ROOT / "bench").glob("*.py")):
+        print(f"\n== {script.name}", flush=True)
+        status |= subprocess.run([str(PYTHON), str(script), *args], cwd=ROOT).returncode
+    return status
+
+
+COMMANDS = {"test": cmd_test, "lab": cmd_lab, "demo": cmd_demo, "bench": cmd_bench}
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
+        print(__doc__)
+        sys.exit(2)
+    sys.exit(COMMANDS[sys.argv[1]](sys.argv[2:]))
