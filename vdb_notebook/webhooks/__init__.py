@@ -3,9 +3,17 @@
     >>> import vdb_notebook as vn
     >>> vn.webhooks.build("active", capture_session_id="cap-1")["event"]
     'capture_session.active'
+    >>> rx = await vn.WebhookReceiver.start()                             # doctest: +SKIP
+    >>> await vn.webhooks.deliver(rx.url, vn.webhooks.lifecycle("cap-1"))  # doctest: +SKIP
+    DeliverySummary(events=6, sends=6, attempts=6, delivered=6, failed=0)
 """
 from __future__ import annotations
 
+from .deliver import DeliverySummary, deliver
+from .journal import read_journal
 from .payloads import EPOCH, alert, build, default_rtstreams, lifecycle
+from .receiver import ReceiverStats, WebhookReceiver
+from .signing import new_secret, sign
 
-__all__ = ["EPOCH", "alert", "build", "default_rtstreams", "lifecycle"]
+__all__ = ["EPOCH", "DeliverySummary", "ReceiverStats", "WebhookReceiver", "alert", "build",
+           "default_rtstreams", "deliver", "lifecycle", "new_secret", "read_journal", "sign"]

@@ -1,0 +1,176 @@
+"""Ingest benchmark: EventStore against the from_records floor and the per-row concat habit.
+
+    python bench/ingest.py            # 100,000 mixed frames; prints rates, ratios and memory
+    python bench/ingest.py --n 20000  # quicker
+
+Everything is measured in the same run on the same frames (JSON strings, as they come off a
+socket), so the ratios hold on a noisy shared machine even when absolute numbers do not.
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import random
+import resource
+import subprocess
+import sys
+import time
+import tracemalloc
+from typing import Iterator
+
+import pandas as pd
+import pyarrow as pa
+
+from vdb_notebook.store import EventStore
+
+T0 = 1_768_912_496_000  # the scenario epoch, 2026-01-20T12:34:56Z, in ms
+WORDS = ("schedule meeting Thursday budget review slack unread deploy customer latency "
+         "roadmap hiring design launch metrics").split()
+
+
+def frames(n: int, seed: int = 0) -> Iterator[str]:
+    """n mixed frames as JSON text: mostly transcript (interim and final), then visual and
+    audio index, alerts in their shapes, and lifecycle frames."""
+    rng = random.Random(seed)
+    streams = [("rts-%04x" % i, name) for i, name in
+               enumerate(("mic:default", "system_audio:default", "display:1") * 4)]
+    for i in range(n):
+        t = T0 + i * 250
+        rts, name = streams[i % len(streams)]
+        text = " ".join(rng.choices(WORDS, k=rng.randint(3, 12)))
+        kind = rng.random()
+        if kind < 0.55:
+            frame = {"channel": "transcript", "rtstream_id": rts, "rtstream_name": name,
+                     "data": {"text": text, "is_final": kind < 0.2, "start": t, "end": t + 900}}
+        elif kind < 0.75:
+            frame = {"channel": rng.choice(("visual_index", "scene_index")), "rtstream_id": rts,
+                     "rtstream_name": name, "data": {"text": text, "start": t, "end": t + 5000}}
+        elif kind < 0.9:
+            frame = {"channel": "audio_index", "rtstream_id": rts, "rtstream_name": name,
+                     "data": {"text": text, "start": t, "end": t + 8000}}
+        elif kind < 0.93:
+            frame = {"channel": "alert", "rtstream_id": rts,
+                     "data": {"label": "sensitive_content", "triggered": True,
+                              "confidence": round(rng.random(), 3), "start": t, "end": t + 2000}}
+        elif kind < 0.96:
+            frame = {"channel": "alert", "rtstream_id": rts,
+                     "data": {"event_label": "off_topic", "timestamp": t, "text": text}}
+        elif kind < 0.98:
+            frame = {"event_label": "pricing", "rtstream_id": rts, "timestamp": t,
+                     "data": {"text": text}}
+        else:
+            status = rng.choice(("created", "starting", "active", "stopping", "stopped"))
+            frame = {"channel": "capture_session", "event": f"capture_session.{status}",
+                     "capture_session_id": "cap-%03d" % (i % 50), "status": status, "data": {}}
+        yield json.dumps(frame)
+
+
+def timed(fn) -> tuple[float, object]:
+    gc.collect()
+    start = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - start, result
+
+
+def store_ingest(texts: list[str]) -> EventStore:
+    store = EventStore()
+    add = store.add
+    for text in texts:
+        add(text)
+    store.df  # materialise
+    return store
+
+
+def floor(texts: list[str]) -> pd.DataFrame:
+    loads = json.loads
+    return pd.DataFrame.from_records([loads(t) for t in texts])
+
+
+def concat_habit(texts: list[str]) -> pd.DataFrame:
+    df = pd.DataFrame()
+    for text in texts:
+        df = pd.concat([df, pd.json_normalize(json.loads(text))], ignore_index=True)
+    return df
+
+
+def retained_bytes(build, texts: list[str]) -> tuple[int, object]:
+    """Bytes still allocated after `build(texts)` returns, by Python/numpy (tracemalloc) and
+    by pyarrow's allocator; the input strings themselves are not counted here."""
+    gc.collect()
+    arrow_before = pa.total_allocated_bytes()
+    tracemalloc.start()
+    result = build(texts)
+    gc.collect()
+    traced, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return traced + pa.total_allocated_bytes() - arrow_before, result
+
+
+def peak_rss_kib(n: int, max_events: int) -> int:
+    """Run `n` events through a bounded store in a fresh interpreter; its ru_maxrss (KiB)."""
+    out = subprocess.run([sys.executable, __file__, "--peak", str(n), "--max-events",
+                          str(max_events)], check=True, capture_output=True, text=True)
+    return int(out.stdout.split()[-1])
+
+
+def peak_child(n: int, max_events: int) -> None:
+    store = EventStore(max_events=max_events)
+    for i, text in enumerate(frames(n)):
+        store.add(text)
+        if i % 20_000 == 0:
+            store.df  # the cache is part of what a notebook holds
+    store.df
+    assert len(store) == min(n, max_events) and store.dropped == max(0, n - max_events)
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=100_000)
+    parser.add_argument("--concat-n", type=int, default=2_000)
+    parser.add_argument("--peak", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--max-events", type=int, default=10_000)
+    args = parser.parse_args()
+    if args.peak:
+        return peak_child(args.peak, args.max_events)
+
+    texts = list(frames(args.n))
+    print(f"{args.n:,} mixed frames as JSON text, {sum(map(len, texts)) / args.n:.0f} chars each")
+    t_floor, plain = timed(lambda: floor(texts))
+    t_store, store = timed(lambda: store_ingest(texts))
+    t_concat, _ = timed(lambda: concat_habit(texts[:args.concat_n]))
+    assert len(store) == args.n and not store.rejected, store
+    rate_floor, rate_store = args.n / t_floor, args.n / t_store
+    rate_concat = args.concat_n / t_concat
+    print(f"floor   json.loads + from_records : {rate_floor:>10,.0f} events/s")
+    print(f"store   add() each + .df          : {rate_store:>10,.0f} events/s")
+    print(f"habit   per-row pd.concat ({args.concat_n:,}) : {rate_concat:>10,.0f} events/s")
+    print(f"ratio   store / floor  = {rate_store / rate_floor:.2f}x   (target >= 0.5x)")
+    print(f"ratio   store / concat = {rate_store / rate_concat:.0f}x   (target >= 100x)")
+
+    del store, plain
+    plain_deep = floor(texts).memory_usage(deep=True, index=True).sum()
+    plain_held, plain = retained_bytes(floor, texts)
+    store_held, store = retained_bytes(store_ingest, texts)
+    kept_inputs = sum(sys.getsizeof(r) for r in store._cols.raw_values() if r is not None)
+    store_total = store_held + kept_inputs
+    print("memory  store: bytes allocated by add() and .df that stay allocated (tracemalloc +")
+    print("        pyarrow allocator) + the input strings it keeps alive (sys.getsizeof)")
+    print("        plain: deep memory_usage() of the from_records DataFrame (nested dicts")
+    print("        counted shallow by pandas); plain-held: same tracemalloc measure for it")
+    print(f"memory  store       : {store_total / args.n:7.0f} bytes/event")
+    print(f"memory  plain (deep): {plain_deep / args.n:7.0f} bytes/event")
+    print(f"memory  plain-held  : {plain_held / args.n:7.0f} bytes/event")
+    print(f"ratio   store / plain (deep) = {store_total / plain_deep:.2f}x   (target <= 1.5x)")
+    print(f"ratio   store / plain-held   = {store_total / plain_held:.2f}x")
+    del store, plain
+
+    small, large = peak_rss_kib(100_000, args.max_events), peak_rss_kib(1_000_000, args.max_events)
+    print(f"peak    max_events={args.max_events:,}: ru_maxrss {small / 1024:.1f} MiB over "
+          f"100,000 events, {large / 1024:.1f} MiB over 1,000,000 (fresh process each)")
+    print(f"ratio   peak 1M / peak 100k = {large / small:.3f}   (target <= 1.10)")
+
+
+if __name__ == "__main__":
+    main()

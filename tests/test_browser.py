@@ -1,0 +1,213 @@
+"""The dashboard in a real JupyterLab, in headless Chromium: the standup scenario, end to end.
+
+A notebook written into a temporary directory connects offline (the real SDK against the
+emulator), opens a Feed, creates and starts a capture session, starts its pipelines with a
+"sensitive_content" alert, and displays `vn.Dashboard(feed)`. JupyterLab runs it on the
+project's own Python (a python3 kernelspec pointing at sys.executable is installed into a
+temporary JUPYTER_DATA_DIR); Playwright drives Debian's Chromium to "Run All Cells" and waits
+until the transcript and alert panes show the scenario's text. The screenshot goes to
+test-artifacts/dashboard.png.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+
+# Texts of the standup scenario that must reach the panes.
+TRANSCRIPT_TEXT = "Morning, both."
+ALERT_TEXT = "full payment card number"
+
+CELLS = [
+    "import sys\nimport vdb_notebook as vn\nprint(sys.executable)",
+    "conn = vn.connect(offline=True)\n"
+    "feed = await vn.Feed.open(conn)\n"
+    "session = conn.create_capture_session(end_user_id=\"user_abc\", collection_id=\"default\",\n"
+    "                                      callback_url=\"\", ws_connection_id=feed.connection_id)\n"
+    "conn.emulator.start_capture(session.id)",
+    "pipelines = vn.start_pipelines(conn, session, feed, alerts={\n"
+    "    \"sensitive_content\": \"Someone reads out or shows payment card details\"})",
+    "dash = vn.Dashboard(feed, max_rate_hz=4, tail=20)\ndash",
+]
+
+
+def notebook() -> dict:
+    return {
+        "nbformat": 4, "nbformat_minor": 5,
+        "metadata": {
+            "kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"},
+            "language_info": {"name": "python"},
+        },
+        "cells": [{"cell_type": "code", "id": f"cell-{n}", "metadata": {}, "execution_count": None,
+                   "outputs": [], "source": source} for n, source in enumerate(CELLS)],
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def isolated_jupyter_env(home: Path) -> dict[str, str]:
+    """Jupyter dirs of our own, with a python3 kernelspec that runs this very interpreter."""
+    data, config, runtime = home / "data", home / "config", home / "runtime"
+    spec = data / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    config.mkdir()
+    runtime.mkdir()
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python 3 (ipykernel)", "language": "python",
+    }))
+    env = dict(os.environ)
+    env.update(JUPYTER_DATA_DIR=str(data), JUPYTER_CONFIG_DIR=str(config),
+               JUPYTER_RUNTIME_DIR=str(runtime), IPYTHONDIR=str(home / "ipython"),
+               JUPYTER_PLATFORM_DIRS="1", PYTHONUNBUFFERED="1")
+    env.pop("VIDEO_DB_API_KEY", None)  # offline, whatever the environment says
+    return env
+
+
+class Lab:
+    """`jupyter lab` in its own process group; `stop()` ends it, its kernels included."""
+
+    def __init__(self, root: Path, env: dict[str, str], log: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._log = log.open("wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.token=",
+             "--ServerApp.password=", f"--port={self.port}", "--ServerApp.ip=127.0.0.1",
+             f"--ServerApp.root_dir={root}", "--ServerApp.port_retries=0",
+             "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+            cwd=root, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def wait_ready(self, timeout: float = 90.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"jupyter lab exited with {self.process.returncode}; see {self._log.name}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/api/status", timeout=2) as answer:
+                    if answer.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.3)
+        raise TimeoutError(f"jupyter lab did not answer within {timeout:.0f} s; see {self._log.name}")
+
+    def stop(self) -> None:
+        """Shut kernels down through the API, then end the server's process group, then any
+        process of its tree still alive (kernels run in process groups of their own)."""
+        tree = _descendants(self.process.pid)
+        try:
+            with urllib.request.urlopen(f"{self.url}/api/kernels", timeout=2) as answer:
+                for kernel in json.load(answer):
+                    request = urllib.request.Request(f"{self.url}/api/kernels/{kernel['id']}",
+                                                     method="DELETE")
+                    urllib.request.urlopen(request, timeout=5).close()
+        except OSError:
+            pass
+        for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+            try:
+                os.killpg(self.process.pid, sig)
+            except ProcessLookupError:
+                break
+            try:
+                self.process.wait(wait)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        for child in tree:
+            try:
+                child.kill()
+            except Exception:  # already gone
+                pass
+        self._log.close()
+
+
+def _descendants(pid: int) -> list:
+    try:
+        import psutil
+    except ImportError:  # pragma: no cover - psutil comes with ipykernel
+        return []
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.Error:
+        return []
+
+
+def output_text_contains(page, text: str, timeout_ms: int) -> None:
+    page.wait_for_function(
+        "text => [...document.querySelectorAll('.jp-OutputArea-output')]"
+        ".some(e => e.textContent.includes(text))", arg=text, timeout=timeout_ms)
+
+
+@pytest.fixture
+def chromium_and_playwright():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("playwright is not installed (pip install playwright)")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
+    if shutil.which("jupyter-lab", path=str(Path(sys.executable).parent)) is None:
+        pytest.skip("jupyterlab is not installed in this environment (pip install jupyterlab)")
+    return sync_playwright
+
+
+def test_dashboard_in_jupyterlab_shows_the_standup(tmp_path, chromium_and_playwright):
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "dashboard.ipynb").write_text(json.dumps(notebook(), indent=1))
+    ARTIFACTS.mkdir(exist_ok=True)
+    lab = Lab(work, isolated_jupyter_env(tmp_path / "jupyter"), ARTIFACTS / "jupyterlab.log")
+    try:
+        lab.wait_ready()
+        with chromium_and_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+                "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            try:
+                page = browser.new_page(viewport={"width": 1400, "height": 1500})
+                run_notebook_and_check(page, lab.url)
+            finally:
+                browser.close()
+    finally:
+        lab.stop()
+
+
+def run_notebook_and_check(page, url: str) -> None:
+    page.goto(f"{url}/lab/tree/dashboard.ipynb", wait_until="domcontentloaded")
+    page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=90_000)
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
+    page.click(".jp-NotebookPanel .jp-Cell")  # focus the notebook
+    page.click(".lm-MenuBar-itemLabel:text-is('Run')")
+    page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
+
+    output_text_contains(page, sys.executable, 60_000)  # the kernel is this very Python
+    output_text_contains(page, "Transcript", 90_000)  # the dashboard's view was rendered
+    output_text_contains(page, TRANSCRIPT_TEXT, 90_000)
+    output_text_contains(page, ALERT_TEXT, 90_000)
+    output_text_contains(page, "sensitive_content", 10_000)
+    dashboard = page.locator(".jp-OutputArea-output:has-text('DataFrame tail')").first
+    dashboard.scroll_into_view_if_needed()
+    page.wait_for_timeout(1200)  # let the next coalesced frame land before the picture
+    dashboard.screenshot(path=str(ARTIFACTS / "dashboard.png"))
+    page.screenshot(path=str(ARTIFACTS / "jupyterlab.png"))
+    text = dashboard.inner_text()
+    assert "<script" not in dashboard.inner_html()
+    assert "active" in text  # the session pane shows the capture session running

@@ -1,0 +1,337 @@
+"""vn.Feed against the real emulator through the real SDK WebSocket: no mocks of either."""
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import threading
+import time
+
+import pytest
+
+import vdb_notebook as vn
+from vdb_notebook._backoff import Backoff
+from vdb_notebook.feed import Feed
+from vdb_notebook.recording import Journal, read_journal
+from vdb_notebook.store import EventStore
+
+
+# --- backoff (pure) ---------------------------------------------------------------------------
+
+def test_backoff_delays_are_jittered_below_a_capped_exponential_bound():
+    b = Backoff(base=0.1, cap=1.0, rng=random.Random(1))
+    delays = [b.next_delay() for _ in range(12)]
+    bounds = [min(1.0, 0.1 * 2 ** i) for i in range(12)]
+    assert all(0 <= d <= bound for d, bound in zip(delays, bounds))
+    assert max(delays[6:]) <= 1.0 and max(delays[6:]) > 0.1  # grew, then capped
+    assert len(set(delays)) == len(delays)  # jittered, not a fixed schedule
+    assert b.attempts == 12
+    b.reset()
+    assert b.attempts == 0 and b.next_delay() <= 0.1
+
+
+def test_backoff_exhausts_after_max_attempts_and_rejects_nonsense():
+    b = Backoff(max_attempts=2)
+    assert not b.exhausted
+    b.next_delay(), b.next_delay()
+    assert b.exhausted
+    with pytest.raises(ValueError, match="base <= cap"):
+        Backoff(base=2.0, cap=1.0)
+
+
+# --- journal (pure) --------------------------------------------------------------------------
+
+def test_journal_writes_in_batches_and_keeps_the_exact_frame_text(tmp_path):
+    path = tmp_path / "j.jsonl"
+    j = Journal(path, batch_size=3, flush_after=60)
+    frames = ['{"channel": "transcript",\n "x": 1}', "not json \u00e9", '{"a":1}']
+    j.write(frames[0], 1.5)
+    j.write(frames[1], 2.5)
+    assert path.read_text() == "" and j.pending == 2  # still buffered
+    j.write(frames[2], 3.5)
+    assert j.pending == 0 and j.written == 3
+    assert len(path.read_text().splitlines()) == 3  # one line per frame, newlines escaped
+    j.write({"channel": "feed", "event": "feed.gap"}, 4.5, "feed")
+    j.close()
+    records = list(read_journal(path))
+    assert [r.frame for r in records] == [*frames, {"channel": "feed", "event": "feed.gap"}]
+    assert [r.received_at for r in records] == [1.5, 2.5, 3.5, 4.5]
+    assert [r.source for r in records] == ["ws", "ws", "ws", "feed"]
+
+
+def test_journal_flushes_a_quiet_stream_after_flush_after(tmp_path):
+    path = tmp_path / "j.jsonl"
+    j = Journal(path, batch_size=1000, flush_after=0.0)
+    j.write('{"a": 1}', 1.0)
+    assert json.loads(path.read_text())["frame"] == '{"a": 1}'
+    j.close()
+
+
+# --- against the emulator -----------------------------------------------------------------------
+
+@pytest.fixture
+def emu():
+    from vdb_notebook.emulator import Emulator
+    with Emulator(scenario="standup", speed="max", seed=0) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def burst():
+    from vdb_notebook.emulator import Emulator
+    with Emulator(scenario="burst", speed="max", seed=0) as emulator:
+        yield emulator
+
+
+def active_session(conn, emu, ws_connection_id=None):
+    """A capture session made active by the emulator's desktop-client part; its rtstreams by name."""
+    session = conn.create_capture_session(end_user_id="user_abc", ws_connection_id=ws_connection_id)
+    emu.start_capture(session.id)
+    session = conn.get_capture_session(session.id)
+    return session, {r.name: r for r in session.rtstreams}
+
+
+def sent_to(emu, connection_id):
+    return emu.state()["connections"].get(connection_id, 0)
+
+
+def idle(emu):
+    return not any(p["running"] for p in emu.state()["pipelines"].values())
+
+
+async def all_sent(emu, feed, timeout=10.0):
+    """Wait until the emulator's pipelines are done and the feed has read all they sent it;
+    returns how many that is."""
+    await feed.wait_for(until=lambda s: idle(emu) and feed.frames >= sent_to(emu, feed.connection_id) > 0,
+                        timeout=timeout)
+    return sent_to(emu, feed.connection_id)
+
+
+async def test_open_fills_the_store_with_every_frame_sent(emu):
+    conn = emu.connect()
+    feed = await Feed.open(conn)
+    assert feed.connection_id in emu.state()["connections"]
+    session, streams = active_session(conn, emu, feed.connection_id)
+    streams["mic:default"].start_transcript(ws_connection_id=feed.connection_id)
+    await feed.wait_for(until=lambda s: len(s.transcript()) >= 5, timeout=10)
+    await all_sent(emu, feed)
+    store = feed.store
+    assert feed.frames == sent_to(emu, feed.connection_id) == len(store) and feed.rejected == 0
+    assert list(store.lifecycle()["event"])[-1] == "capture_session.active"
+    assert set(store.df[store.df.channel == "transcript"].rtstream_name) == {"mic:default"}
+    assert repr(feed) == (f"Feed(connection_id={feed.connection_id!r}, state='open', "
+                          f"events={len(store)}, rejected=0, gaps=0)")
+    assert emu.api_key not in repr(feed)
+    await feed.close()
+    assert feed.state == "closed"
+    await feed.close()  # idempotent
+
+
+async def test_drop_reconnects_records_the_gap_and_announces_the_new_id(emu):
+    conn = emu.connect()
+    feed = await Feed.open(conn, backoff=Backoff(base=0.05, cap=0.2))
+    stored = []
+    feed.store.subscribe(stored.append)
+    seen = []
+    feed.on_reconnect(lambda f: seen.append(f.connection_id))
+    async_seen = []
+
+    async def async_callback(f):
+        async_seen.append(f.connection_id)
+    feed.on_reconnect(async_callback)
+    unsubscribed = feed.on_reconnect(lambda f: seen.append("never"))
+    unsubscribed()
+    old = feed.connection_id
+    emu.set_faults(drop_ws_after=3)  # the emulator aborts the socket, as a network drop does
+    session, streams = active_session(conn, emu, old)
+    streams["mic:default"].start_transcript(ws_connection_id=old)
+    await feed.wait_for(until=lambda s: s.counts().get("feed", 0) >= 2, timeout=10)
+    await asyncio.sleep(0.05)  # let the async callback task run
+    new = feed.connection_id
+    assert new != old and feed.connection_ids == [old, new] and feed.reconnects == 1
+    assert seen == [new] and async_seen == [new] and feed.callback_errors == []
+    gap, = feed.gaps
+    assert gap.old_connection_id == old and gap.new_connection_id == new and gap.end > gap.start
+    records = feed.store.df[feed.store.df.channel == "feed"]
+    assert list(records.event) == ["feed.gap", "feed.reconnected"]
+    gap_row = records.iloc[0]
+    assert gap_row.source == "feed" and gap_row.end > gap_row.start
+    assert "dropped without a close frame" in gap_row.text and "lost" in gap_row.text
+    gap_event = next(e for e in stored if e.event == "feed.gap")
+    assert gap_event.raw["data"]["new_connection_id"] == new
+    assert gap_event.raw["data"]["duration_ms"] == gap_event.end - gap_event.start
+    # frames keep coming on the new connection once a pipeline is pointed at it
+    before = len(feed.store)
+    streams["system_audio:default"].start_transcript(ws_connection_id=new)
+    await feed.wait_for(n=before + 5, timeout=10)
+    assert feed.state == "open" and "gaps=1, reconnects=1" in repr(feed)
+    await feed.close()
+
+
+async def test_a_bad_frame_is_rejected_counted_and_the_stream_goes_on(emu):
+    from vdb_notebook.emulator.faults import GARBAGE_FRAME
+    conn = emu.connect()
+    feed = await Feed.open(conn)
+    emu.set_faults(garbage_ws_after=4)
+    session, streams = active_session(conn, emu, feed.connection_id)
+    streams["mic:default"].start_transcript(ws_connection_id=feed.connection_id)
+    await feed.wait_for(until=lambda s: len(s.transcript()) >= 5, timeout=10)
+    await all_sent(emu, feed)
+    assert feed.rejected == 1 and len(feed.store.rejected) == 1
+    rejection = feed.store.rejected[0]
+    assert rejection.raw == GARBAGE_FRAME and rejection.reason.startswith("not JSON")
+    assert feed.frames == sent_to(emu, feed.connection_id) == len(feed.store) + 1
+    assert feed.store.df.seq.max() > 4  # events after the bad frame were stored
+    assert "rejected=1" in repr(feed)
+    await feed.close()
+
+
+async def test_record_to_journals_every_raw_frame_in_order(emu, tmp_path):
+    conn = emu.connect()
+    path = tmp_path / "rec" / "events.jsonl"
+    emu.set_faults(garbage_ws_after=10)
+    feed = await Feed.open(conn, record_to=path)
+    stored = []
+    feed.store.subscribe(stored.append)
+    session, streams = active_session(conn, emu, feed.connection_id)
+    for name in ("mic:default", "system_audio:default"):
+        streams[name].start_transcript(ws_connection_id=feed.connection_id)
+    await feed.wait_for(n=40, timeout=10)
+    sent = await all_sent(emu, feed)
+    await feed.close()
+    records = list(read_journal(path))
+    assert len(records) == feed.frames == sent
+    assert all(r.source == "ws" and isinstance(r.frame, str) for r in records)  # the exact text
+    rejected, = feed.store.rejected
+    assert [r.frame for r in records] == [e.raw for e in stored[:9]] + [rejected.raw] + \
+        [e.raw for e in stored[9:]]
+    # the journal is also an EventStore.from_jsonl file: same events, same arrival times
+    assert EventStore.from_jsonl(path).df.equals(feed.store.df)
+
+
+async def test_a_quiet_stream_is_flushed_to_the_journal_without_closing(emu, tmp_path):
+    conn = emu.connect()
+    path = tmp_path / "events.jsonl"
+    feed = await Feed.open(conn, record_to=path)
+    active_session(conn, emu, feed.connection_id)  # three lifecycle frames, then quiet
+    await feed.wait_for(n=3, timeout=10)
+    await asyncio.sleep(feed.recording.flush_after * 3)
+    assert len(path.read_text().splitlines()) == 3  # a crash now would lose nothing
+    await feed.close()
+
+
+async def test_close_in_the_middle_of_a_burst_keeps_what_reached_the_socket(burst, tmp_path):
+    conn = burst.connect()
+    path = tmp_path / "burst.jsonl"
+    feed = await Feed.open(conn, record_to=path)
+    session, streams = active_session(conn, burst)
+    streams["system_audio:default"].start_transcript(ws_connection_id=feed.connection_id)
+    await feed.wait_for(n=2000, timeout=30)
+    await feed.close()
+    assert feed.state == "closed" and feed.gaps == []
+    assert 2000 <= feed.frames < 100_000  # closed mid-burst
+    assert feed.frames == len(feed.store) + len(feed.store.rejected)
+    assert len(path.read_text().splitlines()) == feed.frames
+    assert sent_to(burst, feed.connection_id) == 0  # the server let the connection go
+
+
+async def test_a_busy_kernel_loses_nothing(emu):
+    conn = emu.connect()
+    feed = await Feed.open(conn)
+    session, streams = active_session(conn, emu, feed.connection_id)
+    for rts in streams.values():
+        rts.start_transcript(ws_connection_id=feed.connection_id)
+    time.sleep(1.0)  # a cell computing synchronously: the loop (and the feed) cannot run
+    await all_sent(emu, feed)
+    assert feed.frames == len(feed.store) == sent_to(emu, feed.connection_id) > 50
+    assert feed.gaps == []
+    await feed.close()
+
+
+async def test_wait_for_says_what_it_waited_for(emu):
+    feed = await Feed.open(emu.connect())
+    with pytest.raises(ValueError, match="n= .* or until="):
+        await feed.wait_for()
+    with pytest.raises(TimeoutError, match=r"waited 0.2 s; wanted 1000 events; the store holds 0"):
+        await feed.wait_for(n=1000, timeout=0.2)
+    with pytest.raises(TimeoutError, match="until"):
+        await feed.wait_for(until=lambda s: False, timeout=0.1)
+    await feed.close()
+    with pytest.raises(RuntimeError, match="the feed is closed"):
+        await feed.wait_for(n=1)
+
+
+async def test_open_sync_inside_a_running_loop_uses_a_private_loop_thread(emu):
+    conn = emu.connect()
+    feed = Feed.open_sync(conn)  # as from a notebook cell: a loop is running in this thread
+    assert feed._loop is not asyncio.get_running_loop()
+    session, streams = active_session(conn, emu, feed.connection_id)
+    streams["mic:default"].start_transcript(ws_connection_id=feed.connection_id)
+    await feed.wait_for(n=10, timeout=10)  # awaited from this loop, runs on the feed's
+    with pytest.raises(RuntimeError, match="deadlock"):  # close_sync from the feed's own loop
+        asyncio.run_coroutine_threadsafe(_close_sync_on(feed), feed._loop).result(5)
+    await feed.close()
+    assert feed.state == "closed"
+
+
+async def _close_sync_on(feed):
+    feed.close_sync()
+
+
+def test_open_sync_without_a_loop(emu):
+    conn = emu.connect()
+    feed = vn.Feed.open_sync(conn)
+    result = {}
+
+    def start():
+        session, streams = active_session(conn, emu, feed.connection_id)
+        streams["mic:default"].start_transcript(ws_connection_id=feed.connection_id)
+        result["ok"] = True
+    thread = threading.Thread(target=start)
+    thread.start()
+    thread.join()
+    feed.wait_for_sync(n=10, timeout=10)
+    assert len(feed.store) >= 10 and result["ok"]
+    feed.close_sync()
+    assert feed.state == "closed"
+
+
+async def test_open_failure_is_clear_and_never_shows_the_key():
+    import videodb
+    conn = videodb.connect(api_key="sk-very-secret-123", base_url="http://127.0.0.1:9")
+    with pytest.raises(ConnectionError, match="could not open the VideoDB WebSocket") as err:
+        await Feed.open(conn)
+    assert "sk-very-secret-123" not in str(err.value)
+
+
+async def test_gives_up_after_max_attempts_and_records_why():
+    from vdb_notebook.emulator import Emulator
+    emu = Emulator(scenario="standup", speed="max").start()
+    feed = await Feed.open(emu.connect(), backoff=Backoff(base=0.01, cap=0.02, max_attempts=2))
+    emu.stop()  # the server goes away and stays away
+    await _until(lambda: feed.state == "failed")
+    gap, = feed.gaps
+    assert gap.new_connection_id is None and gap.attempts == 2 and "gave up after 2 attempts" in gap.reason
+    assert emu.api_key not in gap.reason and "token=" not in gap.reason
+    with pytest.raises(RuntimeError, match="the feed is failed"):
+        await feed.wait_for(n=100)
+    await feed.close()
+
+
+async def test_close_while_reconnecting_records_the_open_gap():
+    from vdb_notebook.emulator import Emulator
+    emu = Emulator(scenario="standup", speed="max").start()
+    feed = await Feed.open(emu.connect(), backoff=Backoff(base=5.0, cap=10.0))
+    emu.stop()
+    await _until(lambda: feed.state == "reconnecting")
+    await feed.close()
+    gap, = feed.gaps
+    assert feed.state == "closed" and "closed before it reconnected" in gap.reason
+    assert feed.store.df.event.tolist() == ["feed.gap"]
+
+
+async def _until(condition, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached"
+        await asyncio.sleep(0.01)

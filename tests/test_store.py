@@ -1,0 +1,295 @@
+"""EventStore: the growing DataFrame, its views, the ring buffer, subscribers and files."""
+from __future__ import annotations
+
+import json
+import threading
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from vdb_notebook.events import Event, Rejection
+from vdb_notebook.store import EventStore
+from vdb_notebook.webhooks import payloads
+
+T = 1_710_000_000_000
+
+
+def transcript(text, final, start, rts="rts-1", **extra):
+    return {"channel": "transcript", "rtstream_id": rts, "rtstream_name": "mic:default",
+            "data": {"text": text, "is_final": final, "start": start, "end": start + 900},
+            **extra}
+
+
+def mixed_frames():
+    """One of everything, as dicts and as JSON text, plus frames that must be rejected."""
+    frames = [
+        transcript("hel", False, T), json.dumps(transcript("hello", True, T)),
+        {"channel": "scene_index", "rtstream_id": "rts-3", "data": {"text": "slack", "start": T}},
+        json.dumps({"channel": "visual_index", "rtstream_id": "rts-3",
+                    "data": {"text": "editor", "start": T + 5.5, "end": T + 9}}),
+        {"channel": "audio_index", "rtstream_id": "rts-1", "data": {"text": "a decision"}},
+        {"channel": "alert", "rtstream_id": "rts-3", "data": {
+            "label": "pii", "triggered": True, "confidence": 0.9, "start": T, "end": T + 1}},
+        {"channel": "alert", "data": {"event_label": "x", "timestamp": T, "text": "t"}},
+        {"event_label": "y", "rtstream_id": "rts-1", "timestamp": T, "data": {"text": "t"},
+         "extra": [1, {"nested": None}]},
+        payloads.alert(label="z", confidence=0.5, rtstream_id="rts-1", start=T, end=T + 1),
+        {"type": "transcript", "text": "by webhook", "is_final": True},
+        {"channel": "feed", "event": "feed.gap", "data": {"start": T, "end": T + 1,
+                                                          "reason": "dropped"}},
+        "not json", '{"raw": "ping"}', {"channel": "nope"},
+        *payloads.lifecycle("cap-1"),
+    ]
+    return frames
+
+
+def test_df_columns_and_dtypes_are_stable_and_the_same_when_empty():
+    store = EventStore()
+    store.extend(mixed_frames())
+    empty = EventStore().df
+    assert list(empty.columns) == list(store.df.columns)
+    assert {"received_at", "channel", "event", "capture_session_id", "rtstream_id",
+            "rtstream_name", "text", "is_final", "label", "confidence", "triggered", "start",
+            "end", "status"} <= set(empty.columns)
+    for name in empty.columns:
+        assert str(empty[name].dtype) == str(store.df[name].dtype), name
+    dtypes = store.df.dtypes
+    assert str(dtypes["received_at"]) == str(dtypes["start"]) == "datetime64[ns, UTC]"
+    assert str(dtypes["is_final"]) == "boolean" and str(dtypes["confidence"]) == "Float64"
+    assert str(dtypes["channel"]) == "category" and str(dtypes["rtstream_id"]) == "category"
+    assert store.df["start"].iloc[0] == pd.Timestamp(T, unit="ms", tz="UTC")
+
+
+def test_df_is_cached_and_invalidated_by_add():
+    store = EventStore()
+    store.add(transcript("a", True, T))
+    first = store.df
+    assert store.df is first
+    store.add(transcript("b", True, T + 1000))
+    assert store.df is not first and store.df["text"].tolist() == ["a", "b"]
+
+
+def test_counts_len_rejected_and_seq():
+    store = EventStore()
+    stored = store.extend(mixed_frames())
+    assert stored == len(store) == len(mixed_frames()) - 3
+    assert [r.raw for r in store.rejected] == ["not json", '{"raw": "ping"}', {"channel": "nope"}]
+    assert store.counts() == store.df["channel"].value_counts().loc[
+        lambda c: c > 0].to_dict()
+    assert store.df["seq"].tolist() == list(range(len(store)))
+    rejected = store.rejected_df()
+    assert list(rejected.columns) == ["received_at", "source", "reason", "raw"]
+    assert rejected["reason"].str.contains("not JSON").sum() == 2
+
+
+def test_views_by_channel():
+    store = EventStore()
+    store.extend(mixed_frames())
+    assert store.scenes()["text"].tolist() == ["slack", "editor"]
+    assert store.audio()["text"].tolist() == ["a decision"]
+    assert store.alerts()["label"].tolist() == ["pii", "x", "y", "z"]
+    assert set(store.lifecycle()["status"]) == {
+        "created", "starting", "active", "stopping", "stopped", "exported"}
+
+
+def test_transcript_keeps_finals_and_only_the_live_interim():
+    store = EventStore()
+    store.extend([
+        transcript("hel", False, T), transcript("hello", False, T),
+        transcript("hello world", True, T),                       # supersedes both interims
+        transcript("ne", False, T + 1000, rts="rts-2"),           # other stream, no final yet
+        transcript("nex", False, T + 1000), transcript("next one", False, T + 1000),
+    ])
+    assert store.transcript()["text"].tolist() == ["hello world"]
+    live = store.transcript(final_only=False)
+    assert live["text"].tolist() == ["hello world", "ne", "next one"]
+    assert live["is_final"].tolist() == [True, False, False]
+
+
+def test_lifecycle_counts_each_session_event_once_across_ws_and_webhook():
+    store = EventStore()
+    hooks = payloads.lifecycle("cap-1")
+    for payload in hooks:
+        store.add(payload, source="webhook")
+        store.add(payload, source="webhook")  # at-least-once: a duplicate delivery
+        store.add({"channel": "capture_session", **payload}, source="ws")
+    lifecycle = store.lifecycle()
+    assert len(lifecycle) == len(hooks)
+    assert lifecycle["event"].tolist() == [p["event"] for p in hooks]
+
+
+def test_sessions_status_never_moves_backwards_and_failed_is_terminal():
+    store = EventStore()
+    done = payloads.lifecycle("cap-1", end_user_id="ann")
+    for payload in reversed(done):  # out-of-order arrival
+        store.add(payload, source="webhook")
+    failed = payloads.lifecycle("cap-2", outcome="failed", error="mic unplugged", seed=1)
+    store.extend([failed[2], failed[0], failed[1]], source="webhook")
+    store.add({"channel": "capture_session", "event": "capture_session.active",
+               "session_id": "cap-3", "data": {"streams": [{"id": "a"}, {"id": "b"}]}})
+    sessions = store.sessions().set_index("capture_session_id")
+    assert sessions.loc["cap-1", "status"] == "exported"
+    assert sessions.loc["cap-1", "end_user_id"] == "ann"
+    assert sessions.loc["cap-1", "n_rtstreams"] == 3
+    assert sessions.loc["cap-1", "exported_video_id"] == done[-1]["data"]["exported_video_id"]
+    assert sessions.loc["cap-1", "first_event_at"] == payloads.EPOCH
+    assert sessions.loc["cap-1", "last_event_at"] > payloads.EPOCH
+    assert (sessions.loc["cap-2", "status"], sessions.loc["cap-2", "error"]) == (
+        "failed", "mic unplugged")
+    assert (sessions.loc["cap-3", "status"], sessions.loc["cap-3", "n_rtstreams"]) == ("active", 2)
+    empty = EventStore().sessions()
+    assert list(empty.columns) == list(store.sessions().columns)
+    assert empty.dtypes.tolist() == store.sessions().dtypes.tolist()
+
+
+def test_max_events_drops_oldest_counts_them_and_keeps_counts_right():
+    store = EventStore(max_events=1000)
+    for i in range(5000):
+        frame = transcript(f"t{i}", True, T + i) if i % 2 else {
+            "channel": "audio_index", "data": {"text": f"a{i}"}}
+        store.add(frame if i % 3 else json.dumps(frame))
+    assert (len(store), store.dropped) == (1000, 4000)
+    assert store.df["seq"].tolist() == list(range(4000, 5000))
+    assert store.counts() == {"transcript": 500, "audio_index": 500}
+    assert store.df["text"].iloc[0] == "a4000"
+    assert len(store._cols.seq) <= 2 * 1000 + 1024  # storage stays bounded
+
+
+def test_max_events_must_be_positive():
+    with pytest.raises(ValueError, match="max_events"):
+        EventStore(max_events=0)
+
+
+def test_subscribe_unsubscribe_errors_and_rejections():
+    store = EventStore()
+    seen, rejected = [], []
+    unsubscribe = store.subscribe(seen.append)
+    store.subscribe(rejected.append, rejected=True)
+    store.subscribe(lambda ev: 1 / 0)
+    store.subscribe(lambda ev: seen.append(len(store.df)))  # reading the store: no deadlock
+    event = store.add(transcript("a", True, T))
+    store.add("garbage")
+    assert seen == [event, 1] and isinstance(event, Event) and event.seq == 0
+    assert len(rejected) == 1 and isinstance(rejected[0], Rejection)
+    assert len(store.callback_errors) == 1
+    assert isinstance(store.callback_errors[0][1], ZeroDivisionError)
+    unsubscribe()
+    store.add(transcript("b", True, T))
+    assert seen == [event, 1, 2]
+
+
+def test_concurrent_adds_from_threads_lose_nothing():
+    store = EventStore()
+    seen = []
+    store.subscribe(lambda ev: seen.append(ev.seq))
+
+    def feed(offset):
+        for i in range(2000):
+            store.add(transcript(f"{offset}-{i}", True, T + i), source=f"t{offset}")
+            if i % 500 == 0:
+                store.df  # noqa: B018  (a reader racing the writers)
+
+    threads = [threading.Thread(target=feed, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(store) == 8000 and sorted(seen) == list(range(8000))
+    assert store.df["seq"].is_unique and store.df["source"].value_counts().tolist() == [2000] * 4
+
+
+def test_event_key_matches_df_and_ignores_transport_shape():
+    store = EventStore()
+    first = store.add(transcript("same", True, T))
+    second = store.add(json.dumps(transcript("same", True, T)), source="ws")
+    other = store.add(transcript("other", True, T))
+    keys = store.df["key"].tolist()
+    assert keys == [first.key, second.key, other.key]
+    assert first.key == second.key != other.key and len(first.key) == 16
+
+
+def _frames_back(store):
+    return [r["frame"] for r in store._records()]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "parquet"])
+def test_file_round_trip_loses_nothing(tmp_path, fmt):
+    store = EventStore()
+    frames = mixed_frames()
+    for i, frame in enumerate(frames):
+        store.add(frame, source=("ws", "webhook", "replay")[i % 3])
+    path = tmp_path / f"events.{fmt}"
+    getattr(store, f"to_{fmt}")(path)
+    back = getattr(EventStore, f"from_{fmt}")(path)
+    pd.testing.assert_frame_equal(back.df, store.df)
+    assert back.df["received_at"].tolist() == store.df["received_at"].tolist()
+    assert [r["received_at"] for r in back._records()] == [
+        r["received_at"] for r in store._records()]
+    rejected = {id(r.raw) for r in store.rejected}
+    written = [json.loads(f) if isinstance(f, str) else f for f in frames if id(f) not in rejected]
+    read = [json.loads(f) if isinstance(f, str) else f for f in _frames_back(back)[:len(back)]]
+    assert read == written
+    assert back.df["source"].tolist() == store.df["source"].tolist()
+    assert [(r.reason, r.raw, r.source, r.received_at_ms) for r in back.rejected] == [
+        (r.reason, r.raw, r.source, r.received_at_ms) for r in store.rejected]
+
+
+def test_text_frames_come_back_as_the_same_text_when_kept(tmp_path):
+    odd = '{"channel":"transcript","data":{"text":"x"},  "extra": 1}'
+    store = EventStore()
+    store.add(odd)
+    back = EventStore.from_jsonl(store.to_jsonl(tmp_path / "e.jsonl"))
+    assert _frames_back(back) == [odd]
+
+
+def test_from_jsonl_reports_foreign_lines(tmp_path):
+    path = tmp_path / "mixed.jsonl"
+    path.write_text('{"frame": {"channel": "audio_index", "data": {"text": "ok"}}}\nhello\n')
+    store = EventStore.from_jsonl(path)
+    assert len(store) == 1 and len(store.rejected) == 1
+    assert "mixed.jsonl:2" in store.rejected[0].reason
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    max_leaves=12)
+field = st.sampled_from(["channel", "type", "event", "event_type", "data", "text", "label",
+                         "event_label", "start", "end", "timestamp", "is_final", "status",
+                         "capture_session_id", "session_id", "rtstream_id", "confidence",
+                         "triggered", "raw", "start_time", "end_time", "error"])
+channel_value = st.sampled_from(["transcript", "scene_index", "visual_index", "audio_index",
+                                 "alert", "capture_session", "feed", "capture_session.active",
+                                 "feed.gap", "bogus"]) | json_values
+frame_like = st.dictionaries(field, channel_value | json_values | st.dictionaries(
+    field, json_values | st.integers(min_value=0, max_value=5 * 10**12), max_size=6),
+    max_size=8)
+anything = (frame_like | frame_like.map(lambda f: json.dumps(f, default=str))
+            | json_values | st.text() | st.binary())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(anything, max_size=12), st.integers(min_value=1, max_value=5))
+def test_no_input_makes_add_raise_and_everything_is_accounted_for(inputs, max_events):
+    store = EventStore(max_events=max_events)
+    for value in inputs:
+        result = store.add(value)
+        assert isinstance(result, (Event, Rejection))
+    assert len(store) + store.dropped + len(store.rejected) == len(inputs)
+    unbounded = EventStore()
+    unbounded.extend(inputs)
+    assert len(unbounded) + len(unbounded.rejected) == len(inputs)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(frame_like, max_size=12))
+def test_views_and_round_trip_work_on_whatever_was_accepted(tmp_path_factory, inputs):
+    store = EventStore()
+    store.extend(inputs)
+    store.sessions(), store.transcript(final_only=False), store.lifecycle()  # noqa: B018
+    path = tmp_path_factory.mktemp("rt") / "e.jsonl"
+    back = EventStore.from_jsonl(store.to_jsonl(path))
+    pd.testing.assert_frame_equal(back.df, store.df)
+    assert len(back.rejected) == len(store.rejected)

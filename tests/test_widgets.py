@@ -1,0 +1,343 @@
+"""Dashboard tests with a counting comm: no kernel, no browser (see test_browser.py for that)."""
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from typing import Any, Callable
+
+import ipywidgets as widgets
+import pytest
+
+import vdb_notebook as vn
+from vdb_notebook.widgets import Dashboard
+from vdb_notebook.widgets.alerts import NEW_FOR_S
+from vdb_notebook.widgets.markup import MAX_TEXT
+from vdb_notebook.widgets.testing import counting_comms
+
+T0 = 1768912496000  # the scenario epoch, 2026-01-20T12:34:56Z, in ms
+EVIL = "<script>alert('x')</script><img src=x onerror=alert(1)>"
+
+
+@pytest.fixture
+def log():
+    with counting_comms() as comm_log:
+        yield comm_log
+
+
+@pytest.fixture
+def store():
+    return vn.EventStore()
+
+
+def transcript(text: str, *, final: bool = True, stream: str = "mic:default", rts: str = "rts-1",
+               at: int = 0) -> dict[str, Any]:
+    return {"channel": "transcript", "rtstream_id": rts, "rtstream_name": stream,
+            "data": {"text": text, "is_final": final, "start": T0 + at, "end": T0 + at + 900}}
+
+
+def alert(label: str = "sensitive_content", confidence: float = 0.92, text: str = "") -> dict[str, Any]:
+    return {"channel": "alert", "rtstream_id": "rts-3", "rtstream_name": "display:1",
+            "data": {"label": label, "triggered": True, "confidence": confidence, "text": text,
+                     "start": T0 + 5000, "end": T0 + 7000}}
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Block (time.sleep, not await) until condition() holds; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.02)
+
+
+def shows(dash: Dashboard, pane: str, text: str) -> Callable[[], bool]:
+    return lambda: text in dash.panes[pane].value
+
+
+def widget_tree(widget: widgets.Widget) -> list[widgets.Widget]:
+    found = [widget]
+    for child in getattr(widget, "children", ()):
+        found += widget_tree(child)
+    return found
+
+
+# -- repr and construction -----------------------------------------------------------------
+
+def test_repr_is_stable_and_widget_view_is_kept(log, store):
+    dash = Dashboard(store, max_rate_hz=4, tail=50)
+    store.add(transcript("hello"))
+    wait_until(shows(dash, "transcript", "hello"))
+    bundle = dash._repr_mimebundle_()
+    assert bundle["text/plain"] == (
+        "Dashboard(panes=transcript, visual, audio, alerts, sessions; max_rate_hz=4, tail=50)")
+    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == dash.model_id
+    assert repr(Dashboard(store, max_rate_hz=2.5, tail=0)).endswith("max_rate_hz=2.5, tail=0)")
+    dash.close()
+
+
+def test_no_output_widgets_only_html_and_boxes(log, store):
+    dash = Dashboard(store)
+    kinds = {type(w) for w in widget_tree(dash)}
+    assert widgets.Output not in kinds
+    assert kinds <= {Dashboard, widgets.HBox, widgets.HTML}
+    assert set(dash.panes) == {"counters", "transcript", "visual", "audio", "alerts",
+                               "sessions", "table"}
+    dash.close()
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"max_rate_hz": 0}, "max_rate_hz must be"),
+    ({"max_rate_hz": "4"}, "max_rate_hz must be"),
+    ({"tail": -1}, "tail must be"),
+    ({"tail": 2.5}, "tail must be"),
+])
+def test_bad_settings_say_what_to_use(log, store, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        Dashboard(store, **kwargs)
+
+
+def test_bad_source_says_what_to_pass(log):
+    with pytest.raises(TypeError, match="EventStore or a Feed"):
+        Dashboard({"not": "a store"})
+
+
+# -- coalescing ----------------------------------------------------------------------------
+
+def test_burst_is_coalesced_to_max_rate_and_ends_on_latest_state(log, store):
+    dash = Dashboard(store, max_rate_hz=5, tail=20)
+    n = 20_000
+    for i in range(n):
+        store.add(transcript(f"line {i}", final=i % 4 == 3, at=i))
+    wait_until(shows(dash, "transcript", f"line {n - 1}"))
+    wait_until(shows(dash, "counters", f">{n}<"))
+    wait_until(shows(dash, "table", f"line {n - 1}"))
+    period = 1 / 5
+    for name in ("transcript", "counters", "table"):
+        times = [m.at for m in log.of(dash.panes[name])]
+        gaps = [b - a for a, b in zip(times, times[1:])]
+        assert len(times) >= 1
+        assert all(gap >= period * 0.999 for gap in gaps), (name, min(gaps))
+        # each update message carries only the value (one batched trait change)
+        assert {m.keys for m in log.of(dash.panes[name])} == {("value",)}
+    # n events, but only a handful of messages: the renderer coalesced them
+    assert len(log.of(dash.panes["transcript"])) < n / 100
+    dash.close()
+
+
+def test_trailing_flush_shows_the_last_event_after_a_quiet_period(log, store):
+    dash = Dashboard(store, max_rate_hz=2)
+    store.add(transcript("first"))
+    store.add(transcript("second"))
+    wait_until(shows(dash, "transcript", "second"))
+    time.sleep(0.6)  # past one period: the next event is drawn without waiting for another
+    store.add(transcript("third", final=False))
+    wait_until(shows(dash, "transcript", "third"))
+    dash.close()
+
+
+def test_renderer_does_not_need_the_event_loop(log, store):
+    async def blocked_cell():
+        dash = Dashboard(store, max_rate_hz=4)
+        producer = threading.Thread(target=lambda: [store.add(transcript(f"t{i}")) for i in range(500)])
+        producer.start()
+        wait_until(shows(dash, "transcript", "t499"))  # time.sleep inside: the loop never runs
+        producer.join()
+        dash.close()
+    asyncio.run(blocked_cell())
+
+
+def test_ingest_does_not_wait_for_the_display(log, store):
+    dash = Dashboard(store, max_rate_hz=1)
+    sent = []
+    original = dash.panes["transcript"].comm.publish_msg
+
+    def slow_browser(*args, **kwargs):
+        sent.append(time.monotonic())
+        time.sleep(0.5)  # a comm that takes half a second per message
+        return original(*args, **kwargs)
+
+    dash.panes["transcript"].comm.publish_msg = slow_browser
+    store.add(transcript("warm up"))
+    wait_until(lambda: bool(sent))
+    started = time.monotonic()
+    for i in range(2000):
+        store.add(transcript(f"x{i}"))
+    adding = time.monotonic() - started
+    # adds finished while the slow comm was still busy with (at most) one message
+    assert len(sent) <= 2, (len(sent), adding)
+    wait_until(shows(dash, "transcript", "x1999"))
+    dash.close()
+
+
+# -- bounds --------------------------------------------------------------------------------
+
+def test_panes_hold_a_bounded_amount_of_text(log, store):
+    dash = Dashboard(store, max_rate_hz=20, tail=10)
+    long_text = "word " * 5000
+
+    def feed(count: int) -> dict[str, int]:
+        for i in range(count):
+            store.add(transcript(f"{i} {long_text}", final=i % 2 == 0, rts=f"rts-{i % 40}",
+                                 stream=f"speaker {i % 40}"))
+            store.add({"channel": "visual_index", "rtstream_id": "rts-3",
+                       "data": {"text": f"{i} {long_text}", "start": T0, "end": T0 + 1}})
+            store.add(alert(label=f"label {i}", text=long_text))
+            store.add(vn.webhooks.build("active", capture_session_id=f"cap-{i}"))
+        wait_until(shows(dash, "counters", f">{len(store)}<"))
+        return {name: len(w.value) for name, w in dash.panes.items()}
+
+    small = feed(200)
+    large = feed(2000)
+    for name, size in large.items():
+        assert size <= small[name] * 1.2 + 500, (name, small[name], size)
+        assert size < 200_000, (name, size)
+    assert max(len(x.text) for x in dash.renderer.panes["visual"].entries) <= MAX_TEXT
+    assert len(dash.renderer.panes["transcript"].interim) <= 16
+    dash.close()
+
+
+# -- content -------------------------------------------------------------------------------
+
+def test_all_event_text_is_escaped(log, store):
+    dash = Dashboard(store, max_rate_hz=20)
+    store.add(transcript(EVIL, stream=EVIL))
+    store.add(transcript(EVIL, final=False, stream=EVIL, rts="rts-evil"))
+    store.add({"channel": "audio_index", "rtstream_id": "rts-1", "rtstream_name": EVIL,
+               "data": {"text": EVIL, "start": T0, "end": T0 + 10}})
+    store.add({"channel": "visual_index", "rtstream_id": "rts-3",
+               "data": {"text": EVIL, "start": T0, "end": T0 + 10}})
+    store.add(alert(label=EVIL, text=EVIL))
+    store.add(vn.webhooks.build("failed", capture_session_id=EVIL, end_user_id=EVIL, error=EVIL))
+    store.add(EVIL)  # rejected: its reason quotes the frame
+    for pane in ("transcript", "audio", "visual", "alerts", "sessions", "table"):
+        wait_until(shows(dash, pane, "&lt;script&gt;"))
+    wait_until(shows(dash, "counters", "rejected"))
+    for name, widget in dash.panes.items():
+        assert "<script" not in widget.value and "<img" not in widget.value, name
+    dash.close()
+
+
+def test_interim_line_updates_in_place_per_stream_and_finals_append(log, store):
+    dash = Dashboard(store, max_rate_hz=20)
+    store.add(transcript("lets sch", final=False))
+    store.add(transcript("lets schedule the", final=False))
+    store.add(transcript("on screen now", final=False, stream="system_audio:default", rts="rts-2"))
+    wait_until(shows(dash, "transcript", "lets schedule the"))
+    value = dash.panes["transcript"].value
+    assert "lets sch …" not in value and "on screen now" in value
+    store.add(transcript("Lets schedule the meeting for Thursday"))
+    wait_until(shows(dash, "transcript", "meeting for Thursday"))
+    pane = dash.renderer.panes["transcript"]
+    assert [line.text for line in pane.finals] == ["Lets schedule the meeting for Thursday"]
+    assert list(pane.interim) == ["rts-2"]  # the mic's interim gave way to its final
+    dash.close()
+
+
+def test_alert_badge_confidence_bar_and_new_highlight_expires(log, store, monkeypatch):
+    monkeypatch.setattr("vdb_notebook.widgets.alerts.NEW_FOR_S", 0.3)
+    dash = Dashboard(store, max_rate_hz=20)
+    store.add(alert(confidence=0.92, text="Password visible on screen"))
+    wait_until(shows(dash, "alerts", "Password visible on screen"))
+    value = dash.panes["alerts"].value
+    assert "sensitive_content" in value and "92%" in value and "width:92%" in value
+    assert ">NEW<" in value
+    wait_until(lambda: ">NEW<" not in dash.panes["alerts"].value)  # redrawn without new events
+    assert NEW_FOR_S > 1  # the real highlight lasts a while
+    dash.close()
+
+
+def test_session_status_never_moves_back_and_timeline_shows_steps(log, store):
+    dash = Dashboard(store, max_rate_hz=20)
+    for payload in reversed(vn.webhooks.lifecycle("cap-1")):  # worst order, then duplicates
+        store.add(payload, source="webhook")
+    for payload in vn.webhooks.lifecycle("cap-1")[:3]:
+        store.add(payload, source="webhook")
+    wait_until(shows(dash, "counters", ">9<"))
+    wait_until(shows(dash, "sessions", "cap-1"))
+    pane = dash.renderer.panes["sessions"]
+    assert pane.sessions["cap-1"].status == "exported"
+    assert list(pane.sessions["cap-1"].seen) == ["exported", "stopped", "stopping", "active",
+                                                 "starting", "created"]
+    store.add(vn.webhooks.build("failed", capture_session_id="cap-2", error="mic unplugged"))
+    wait_until(shows(dash, "sessions", "mic unplugged"))
+    assert pane.sessions["cap-2"].status == "failed"
+    dash.close()
+
+
+def test_counters_count_channels_rejections_and_feed_gaps(log, store):
+    dash = Dashboard(store, max_rate_hz=20)
+    store.add(transcript("a"))
+    store.add(alert())
+    store.add({"channel": "feed", "event": "feed.gap",
+               "data": {"start": T0, "end": T0 + 2500, "reason": "connection dropped",
+                        "old_connection_id": "c1", "new_connection_id": "c2"}}, source="feed")
+    store.add({"channel": "feed", "event": "feed.reconnected", "data": {}}, source="feed")
+    store.add("{not json")
+    wait_until(shows(dash, "counters", "reconnects"))
+    snap = dash.counters.snapshot()
+    assert snap.total == len(store) and snap.counts == store.counts()
+    assert snap.rejected == 1 and snap.gaps == 1 and snap.gap_ms == 2500
+    assert "2.5s" in dash.panes["counters"].value
+    dash.close()
+
+
+# -- sources and lifecycle -----------------------------------------------------------------
+
+def test_prefilled_store_is_shown_and_concurrent_adds_count_once(log, store):
+    for i in range(3000):
+        store.add(transcript(f"old {i}"))
+    store.add("rejected before")
+    adding = threading.Thread(target=lambda: [store.add(transcript(f"new {i}")) for i in range(3000)])
+    adding.start()
+    dash = Dashboard(store, max_rate_hz=10)
+    adding.join()
+    wait_until(shows(dash, "counters", ">6000<"))
+    snap = dash.counters.snapshot()
+    assert snap.total == len(store) == 6000 and snap.rejected == 1
+    assert dash.renderer.panes["table"].rows[-1][0] == store.df["seq"].iloc[-1]
+    dash.close()
+
+
+def test_stop_keeps_final_state_and_ignores_later_events(log, store):
+    dash = Dashboard(store, max_rate_hz=4)
+    store.add(transcript("before stop"))
+    dash.stop()
+    assert "before stop" in dash.panes["transcript"].value  # stop flushes
+    assert "stopped" in dash.panes["counters"].value and not dash.running
+    store.add(transcript("after stop"))
+    time.sleep(0.3)
+    assert "after stop" not in dash.panes["transcript"].value
+    dash.stop()  # twice is fine
+    dash.close()
+
+
+class FeedLike:
+    """The attributes of vn.Feed the dashboard reads (`store`, `connection_id`, `closed`)."""
+
+    def __init__(self, store: vn.EventStore, closed: bool | None = False) -> None:
+        self.store = store
+        self.connection_id = "conn-1"
+        if closed is not None:
+            self.closed = closed
+
+
+def test_dashboard_on_a_feed_stops_when_the_feed_closes(log, store):
+    feed = FeedLike(store)
+    dash = Dashboard(feed, max_rate_hz=10)
+    store.add(transcript("live line"))
+    wait_until(shows(dash, "transcript", "live line"))
+    assert "feed conn-1" in dash.panes["counters"].value
+    feed.closed = True
+    wait_until(lambda: not dash.running)
+    wait_until(shows(dash, "counters", "feed closed"))
+    dash.close()
+
+
+def test_feed_without_a_close_signal_still_works(log, store):
+    dash = Dashboard(FeedLike(store, closed=None), max_rate_hz=10)
+    store.add(transcript("no close hook"))
+    wait_until(shows(dash, "transcript", "no close hook"))
+    assert dash.running
+    dash.close()
+    assert not dash.running

@@ -1,0 +1,219 @@
+"""Columnar storage behind EventStore: append-only typed columns with a ring-buffer head.
+
+Events are kept as one Python list or `array` per field (no per-row dicts), and turned into a
+DataFrame all at once, with stable dtypes, only when someone asks for it.
+
+    >>> cols = Columns()
+    >>> cols.frame().dtypes["received_at"]
+    datetime64[ns, UTC]
+"""
+from __future__ import annotations
+
+import json
+from array import array
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from ._shapes import KEPT, rebuild, shape_of
+from .events import CHANNELS, Event
+
+NAN = float("nan")
+FLOAT_FIELDS = ("received_at", "confidence", "timestamp", "start", "end")
+FLAG_FIELDS = ("is_final", "triggered")
+CATEGORY_FIELDS = ("source", "event", "capture_session_id", "end_user_id", "rtstream_id",
+                   "rtstream_name", "label", "status")
+TEXT_FIELDS = ("text",)
+TIME_FIELDS = ("received_at", "timestamp", "start", "end")
+#: DataFrame column order (the Event attributes, without raw).
+COLUMNS = ("seq", "received_at", "source", "channel", "event", "capture_session_id",
+           "end_user_id", "rtstream_id", "rtstream_name", "text", "is_final", "label",
+           "confidence", "triggered", "timestamp", "start", "end", "status", "key")
+#: The fields that identify content (see events.CONTENT_FIELDS).
+KEY_FIELDS = COLUMNS[3:18]
+STRING = pd.StringDtype("pyarrow")
+UTC_NS = pd.DatetimeTZDtype("ns", "UTC")
+CHANNEL_DTYPE = pd.CategoricalDtype(list(CHANNELS))
+CHANNEL_CODES = {name: code for code, name in enumerate(CHANNELS)}
+_FLAG = {None: -1, False: 0, True: 1}
+_UNFLAG = {-1: None, 0: False, 1: True}
+
+
+def _none(value: float) -> float | None:
+    return None if value != value else value
+
+
+class DictJSON(str):
+    """Compact JSON text of a frame that arrived as a dict (so exports give back a dict)."""
+
+    __slots__ = ()
+
+
+class Columns:
+    """Typed, append-only columns; `head` rows at the front are logically dropped."""
+
+    def __init__(self) -> None:
+        self.seq = array("q")
+        self.floats = {name: array("d") for name in FLOAT_FIELDS}
+        self.flags = {name: array("b") for name in FLAG_FIELDS}
+        self.channel = array("b")
+        self.strings: dict[str, list] = {name: [] for name in (*CATEGORY_FIELDS, *TEXT_FIELDS)}
+        self.shape = array("b")
+        self.raw: list[Any] = []  # None where the frame can be rebuilt from the columns
+        self.head = 0
+        self._interned: dict[Any, Any] = {}
+        self._bind()
+
+    def _bind(self) -> None:
+        f, g, s = self.floats, self.flags, self.strings
+        self._appends = (self.seq.append, f["received_at"].append, s["source"].append,
+                         self.channel.append, s["event"].append,
+                         s["capture_session_id"].append, s["end_user_id"].append,
+                         s["rtstream_id"].append, s["rtstream_name"].append, s["text"].append,
+                         g["is_final"].append, s["label"].append, f["confidence"].append,
+                         g["triggered"].append, f["timestamp"].append, f["start"].append,
+                         f["end"].append, s["status"].append, self.shape.append,
+                         self.raw.append)
+
+    def __len__(self) -> int:
+        return len(self.seq) - self.head
+
+    def append(self, ev: Event) -> None:
+        """Add one event; its raw frame is kept only when the columns cannot rebuild it."""
+        (seq, received_at, source, channel, event, session, user, rtstream, rtstream_name,
+         text, is_final, label, confidence, triggered, timestamp, start, end, status,
+         shape_, raw_) = self._appends
+        intern = self._interned.setdefault  # repeated ids share one string object
+        seq(ev.seq)
+        received_at(ev.received_at)
+        source(intern(ev.source, ev.source))
+        channel(CHANNEL_CODES[ev.channel])
+        event(intern(ev.event, ev.event))
+        session(intern(ev.capture_session_id, ev.capture_session_id))
+        user(intern(ev.end_user_id, ev.end_user_id))
+        rtstream(intern(ev.rtstream_id, ev.rtstream_id))
+        rtstream_name(intern(ev.rtstream_name, ev.rtstream_name))
+        text(ev.text)
+        is_final(_FLAG[ev.is_final])
+        label(intern(ev.label, ev.label))
+        confidence(NAN if ev.confidence is None else ev.confidence)
+        triggered(_FLAG[ev.triggered])
+        timestamp(NAN if ev.timestamp is None else ev.timestamp)
+        start(NAN if ev.start is None else ev.start)
+        end(NAN if ev.end is None else ev.end)
+        status(intern(ev.status, ev.status))
+        shape = shape_of(ev) if type(ev.frame) is dict else KEPT
+        shape_(shape)
+        if shape != KEPT:
+            raw_(None)
+        elif type(ev.raw) is dict:
+            raw_(compact_json(ev.raw))
+        else:
+            raw_(ev.raw)
+        if len(self._interned) > 200_000:  # odd inputs must not grow it without bound
+            self._interned.clear()
+
+    def drop_oldest(self) -> str:
+        """Drop the oldest row (O(1) amortised); returns its channel."""
+        channel = CHANNELS[self.channel[self.head]]
+        self.raw[self.head] = None
+        self.strings["text"][self.head] = None
+        self.head += 1
+        if self.head >= 1024 and self.head * 2 >= len(self.seq):
+            self._compact()
+        return channel
+
+    def _compact(self) -> None:
+        cut = self.head
+        for col in (self.seq, self.channel, *self.floats.values(), *self.flags.values(),
+                    *self.strings.values(), self.shape, self.raw):
+            del col[:cut]
+        self.head = 0
+
+    def raw_values(self) -> list[Any]:
+        """The live rows' frames: as received, or rebuilt (as dicts) where they were elided."""
+        h = self.head
+        raws = self.raw[h:]
+        s, f, g = self.strings, self.floats, self.flags
+        for i, shape in enumerate(self.shape[h:]):
+            if shape != KEPT:
+                j = h + i
+                raws[i] = rebuild(shape, CHANNELS[self.channel[j]], s["rtstream_id"][j],
+                                  s["rtstream_name"][j], s["text"][j],
+                                  _UNFLAG[g["is_final"][j]], s["label"][j],
+                                  _none(f["confidence"][j]), _UNFLAG[g["triggered"][j]],
+                                  _none(f["start"][j]), _none(f["end"][j]))
+        return raws
+
+    def frame(self) -> pd.DataFrame:
+        """All live rows as a DataFrame with stable dtypes (same for an empty store)."""
+        h = self.head
+        data: dict[str, Any] = {"seq": _numpy(self.seq, h)}
+        keyed: dict[str, np.ndarray] = {}
+        for name in FLOAT_FIELDS:
+            keyed[name] = values = _numpy(self.floats[name], h)
+            if name in TIME_FIELDS:
+                data[name] = ms_to_utc(values)
+            else:
+                data[name] = pd.arrays.FloatingArray(np.nan_to_num(values), np.isnan(values))
+        for name in FLAG_FIELDS:
+            keyed[name] = codes = _numpy(self.flags[name], h)
+            data[name] = pd.arrays.BooleanArray(codes == 1, codes < 0)
+        keyed["channel"] = codes = _numpy(self.channel, h)
+        data["channel"] = pd.Categorical.from_codes(codes, dtype=CHANNEL_DTYPE)
+        for name in CATEGORY_FIELDS:
+            keyed[name] = np.array(self.strings[name][h:], dtype=object)
+            data[name] = categorical(keyed[name])
+        for name in TEXT_FIELDS:
+            keyed[name] = np.array(self.strings[name][h:], dtype=object)
+            data[name] = pd.array(keyed[name], dtype=STRING)
+        data["key"] = content_keys([keyed[name] for name in KEY_FIELDS])
+        return pd.DataFrame({name: data[name] for name in COLUMNS}, copy=False)
+
+
+def _numpy(column: array, head: int) -> np.ndarray:
+    """A copy of column[head:] as numpy (never a view: the array must stay resizable)."""
+    return np.array(column[head:])
+
+
+def compact_json(frame: dict) -> Any:
+    """A dict frame as compact JSON text (immune to later mutation by the caller)."""
+    try:
+        return DictJSON(json.dumps(frame, ensure_ascii=False, separators=(",", ":")))
+    except (TypeError, ValueError):
+        return frame  # not JSON-serialisable (e.g. a datetime inside): keep the dict itself
+
+
+def exported(raw: Any) -> Any:
+    """A held raw frame as it appears in an export: dicts as objects, text as text."""
+    return json.loads(raw) if type(raw) is DictJSON else raw
+
+
+def categorical(values: np.ndarray) -> pd.Categorical:
+    """Strings (None for missing) -> a categorical whose categories are always `str`."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    categories = pd.Index(uniques, dtype="str")
+    return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories))
+
+
+def ms_to_utc(values: np.ndarray) -> pd.DatetimeIndex:
+    """Epoch-ms floats (NaN for missing) -> tz-aware UTC nanosecond timestamps, vectorised."""
+    missing = np.isnan(values)
+    ns = np.where(missing, 0, np.rint(values * 1e6)).astype("int64")
+    ns[missing] = np.iinfo("int64").min  # NaT
+    return pd.DatetimeIndex(ns.view("datetime64[ns]")).tz_localize("UTC")
+
+
+def content_keys(columns: list[np.ndarray]) -> pd.arrays.ArrowStringArray:
+    """One 16-hex-digit content key per row from the raw key columns, stable across runs
+    (pandas' hash_array uses a fixed hash key); built without a per-row Python loop."""
+    n = len(columns[0]) if columns else 0
+    combined = np.zeros(n, dtype=np.uint64)
+    for values in columns:
+        combined = (combined * np.uint64(1_000_003)) ^ pd.util.hash_array(values)
+    digits = combined.astype(">u8").tobytes().hex().encode("ascii")
+    offsets = np.arange(0, 16 * n + 1, 16, dtype=np.int32)
+    keys = pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(digits))
+    return pd.arrays.ArrowStringArray(keys)

@@ -1,0 +1,84 @@
+"""Common frame shapes the store can rebuild from its columns, so it need not keep the raw text.
+
+A frame is only left out when rebuilding it from the normalised fields gives back an equal
+JSON value; anything else (extra keys, other layouts) keeps its raw frame as received.
+
+    >>> frame = {"channel": "scene_index", "rtstream_id": "rts-3",
+    ...          "data": {"text": "Slack", "start": 1710000012340, "end": 1710000018900}}
+    >>> rebuild(SCENE_INDEX, "visual_index", "rts-3", None, "Slack", None, None, None, None,
+    ...         1710000012340.0, 1710000018900.0) == frame
+    True
+"""
+from __future__ import annotations
+
+from typing import Any
+
+KEPT, MEDIA, SCENE_INDEX, ALERT = 0, 1, 2, 3
+
+
+def _number(value: float) -> int | float:
+    return int(value) if value.is_integer() else value
+
+
+def rebuild(shape: int, channel: str, rtstream_id: str | None, rtstream_name: str | None,
+            text: str | None, is_final: bool | None, label: str | None,
+            confidence: float | None, triggered: bool | None, start: float | None,
+            end: float | None) -> dict[str, Any]:
+    """The frame of `shape` (MEDIA, SCENE_INDEX or ALERT) with these field values."""
+    data: dict[str, Any] = {}
+    if shape == ALERT:
+        data["label"] = label
+        if triggered is not None:
+            data["triggered"] = triggered
+        if confidence is not None:
+            data["confidence"] = confidence
+    else:
+        data["text"] = text
+        if is_final is not None:
+            data["is_final"] = is_final
+    if start is not None:
+        data["start"] = _number(start)
+    if end is not None:
+        data["end"] = _number(end)
+    frame: dict[str, Any] = {"channel": "scene_index" if shape == SCENE_INDEX else channel}
+    if rtstream_id is not None:
+        frame["rtstream_id"] = rtstream_id
+    if rtstream_name is not None:
+        frame["rtstream_name"] = rtstream_name
+    frame["data"] = data
+    return frame
+
+
+_FRAME_KEYS = frozenset(("channel", "rtstream_id", "rtstream_name", "data"))
+_DATA_KEYS = {MEDIA: frozenset(("text", "is_final", "start", "end")),
+              ALERT: frozenset(("label", "triggered", "confidence", "start", "end"))}
+_DATA_KEYS[SCENE_INDEX] = _DATA_KEYS[MEDIA]
+
+
+def shape_of(ev: Any) -> int:
+    """The shape `ev.frame` can be rebuilt from, or KEPT when its raw frame must be kept.
+
+    The normalised fields were read from exactly these keys, so equal key sets, no explicit
+    nulls and numeric times mean `rebuild` gives back an equal frame.
+    """
+    frame = ev.frame
+    if not frame.keys() <= _FRAME_KEYS:
+        return KEPT
+    data = frame.get("data")
+    channel = frame.get("channel")
+    if type(data) is not dict:
+        return KEPT
+    if channel == "alert":
+        shape = ALERT
+    elif channel == ev.channel and (channel == "transcript" or channel == "visual_index"
+                                    or channel == "audio_index"):
+        shape = MEDIA
+    elif channel == "scene_index":
+        shape = SCENE_INDEX
+    else:
+        return KEPT
+    if not data.keys() <= _DATA_KEYS[shape] or None in frame.values() or None in data.values():
+        return KEPT
+    if type(data.get("start", 0)) is str or type(data.get("end", 0)) is str:
+        return KEPT
+    return shape

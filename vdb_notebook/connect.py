@@ -1,0 +1,111 @@
+"""`vn.connect()`: a real `videodb` Connection, online or against the local emulator.
+
+    >>> import vdb_notebook as vn
+    >>> conn = vn.connect()                  # no key: the process-wide default emulator
+    >>> conn.emulator is not None
+    True
+    >>> ws = conn.connect_websocket()        # has .stream() as well as the SDK's .receive()
+
+Doc compatibility (the seed doc's snippets run as written): `conn.get_rtstream(id)` and
+`ws.stream()` exist here although the SDK lacks them.
+"""
+from __future__ import annotations
+
+import atexit
+import os
+import threading
+from typing import Any, AsyncGenerator
+
+from videodb import client as _client
+from videodb import websocket_client as _websocket
+from videodb._constants import VIDEO_DB_API, ApiPath
+from videodb.exceptions import AuthenticationError
+from videodb.rtstream import RTStream
+
+__all__ = ["Connection", "WebSocketConnection", "connect", "default_emulator"]
+
+
+class WebSocketConnection(_websocket.WebSocketConnection):
+    """The SDK's WebSocket client plus `stream()`, the name the seed doc uses for `receive()`."""
+
+    def stream(self) -> AsyncGenerator[dict, None]:
+        """Alias of `receive()`: `async for ev in ws.stream(): ...`."""
+        return self.receive()
+
+    def __repr__(self) -> str:  # the URL carries a token: keep it out
+        state = "connected" if self._connection is not None else "not connected"
+        return f"WebSocketConnection(connection_id={self.connection_id!r}, {state})"
+
+
+class Connection(_client.Connection):
+    """The SDK's Connection plus `emulator`, `get_rtstream(id)` and a `stream()`-capable WebSocket."""
+
+    def __init__(self, api_key: str | None = None, session_token: str | None = None,
+                 base_url: str | None = VIDEO_DB_API, *, emulator: Any = None, **kwargs: Any) -> None:
+        super().__init__(api_key=api_key, session_token=session_token, base_url=base_url, **kwargs)
+        self.emulator = emulator
+
+    def get_rtstream(self, id: str) -> RTStream:
+        """The rtstream `id` (the SDK has this only on Collection)."""
+        data = self.get(path=f"{ApiPath.rtstream}/{id}")
+        return RTStream(self, **data)
+
+    def connect_websocket(self, collection_id: str = "default") -> WebSocketConnection:
+        """As the SDK's, returning a WebSocketConnection that also has `stream()`."""
+        response = self.get(path=f"{ApiPath.collection}/{collection_id}/{ApiPath.websocket}")
+        return WebSocketConnection(url=response.get("websocket_url"))
+
+    def __repr__(self) -> str:
+        where = "offline (emulator)" if self.emulator is not None else "online"
+        return f"Connection(base_url={self.base_url!r}, {where})"
+
+
+_defaults: dict[tuple[str, int], Any] = {}
+_defaults_lock = threading.Lock()
+
+
+def default_emulator(scenario: str = "standup", seed: int = 0, speed: float | str | None = None) -> Any:
+    """The process-wide emulator for (scenario, seed): started on first use, stopped at exit."""
+    from .emulator import Emulator
+    with _defaults_lock:
+        emu = _defaults.get((scenario, seed))
+        if emu is None or not emu.running:
+            emu = Emulator(scenario=scenario, seed=seed, speed=speed).start()
+            if not _defaults:
+                atexit.register(_stop_defaults)
+            _defaults[(scenario, seed)] = emu
+        elif speed is not None:
+            emu.set_speed(speed)
+        return emu
+
+
+def _stop_defaults() -> None:
+    with _defaults_lock:
+        for emu in _defaults.values():
+            emu.stop()
+        _defaults.clear()
+
+
+def connect(api_key: str | None = None, *, offline: bool | None = None, scenario: str = "standup",
+            speed: float | str | None = None, seed: int = 0, emulator: Any = None,
+            **kwargs: Any) -> Connection:
+    """A real `videodb` Connection: online with a key (argument or VIDEO_DB_API_KEY) unless
+    `offline=True`; otherwise against `emulator`, or the process-wide default emulator for
+    (scenario, seed), started lazily and reused.
+
+        >>> conn = connect(offline=True, speed="max")
+        >>> conn.emulator.scenario.name
+        'standup'
+    """
+    key = api_key or os.environ.get("VIDEO_DB_API_KEY")
+    if offline is not True and emulator is None:
+        if key:
+            return Connection(api_key=key, base_url=kwargs.pop("base_url", VIDEO_DB_API), **kwargs)
+        if offline is False:
+            raise AuthenticationError(
+                "offline=False needs an API key: pass api_key=... or set VIDEO_DB_API_KEY "
+                "(or leave offline unset to use the local emulator)")
+    emu = emulator if emulator is not None else default_emulator(scenario, seed, speed)
+    emu.start()
+    kwargs.pop("base_url", None)
+    return Connection(api_key=emu.api_key, base_url=emu.base_url, emulator=emu, **kwargs)

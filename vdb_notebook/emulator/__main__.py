@@ -1,0 +1,52 @@
+"""Run the emulator standalone.
+
+    python -m vdb_notebook.emulator --port 8765 --scenario standup --speed 30 --seed 0
+"""
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+
+from .scenario import available
+from .server import Emulator
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m vdb_notebook.emulator",
+                                     description="A local VideoDB capture API for the real videodb SDK.")
+    parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8765, help="port (0 picks a free one; default 8765)")
+    parser.add_argument("--scenario", default="standup",
+                        help=f"one of {available()} or a scenario JSON path (default standup)")
+    parser.add_argument("--speed", default=None,
+                        help="time multiplier, or 'max' (default: the scenario's own default)")
+    parser.add_argument("--seed", type=int, default=0, help="same seed, same ids and frames (default 0)")
+    args = parser.parse_args(argv)
+    speed = args.speed if args.speed in (None, "max") else float(args.speed)
+    try:
+        emu = Emulator(scenario=args.scenario, speed=speed, seed=args.seed, host=args.host,
+                       port=args.port).start()
+    except (ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"VideoDB emulator ({emu.scenario.name}) on {emu.base_url}", flush=True)
+    print(f"  base_url = {emu.base_url}", flush=True)
+    print(f"  api_key  = {emu.api_key}   (emulator-local, not a secret)", flush=True)
+    print(f"  videodb.connect(api_key={emu.api_key!r}, base_url={emu.base_url!r})", flush=True)
+    print(f"  control: {emu.base_url}/_emulator/state ; drive a session with "
+          f"POST {emu.base_url}/_emulator/capture/<session_id>/start", flush=True)
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    try:
+        while not done.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    emu.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,250 @@
+"""The emulated service's behaviour: state changes announced as webhooks and frames, pipelines.
+
+Runs on the emulator's event loop only. routes.py calls it for the REST API; `Emulator` calls it
+(through the loop) for the desktop client's part: start_capture, stop_capture, fail_capture.
+"""
+from __future__ import annotations
+
+import asyncio
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
+
+from ..webhooks import payloads
+from .faults import Faults
+from .hub import Hub
+from .scenario import Clock, Pacer, Scenario, Step, parse_speed
+from .sender import WebhookSender
+from .state import Alert, Conflict, EmulatorState, RtStream, SceneIndex, Session
+
+
+@dataclass
+class Pipeline:
+    """One running (or paused) producer of frames: a transcript, an index or an alert."""
+
+    key: str
+    steps: Callable[[], Iterator[Step]]
+    target: Callable[[], str | None]
+    on_step: Callable[[dict[str, Any]], bool]  # records the frame; False: do not send it
+    cursor: int = 0  # steps already emitted; a restart resumes here
+    last_at: float = 0.0
+    task: asyncio.Task | None = field(default=None, repr=False)
+
+    @property
+    def running(self) -> bool:
+        return self.task is not None and not self.task.done()
+
+
+class Engine:
+    """Sessions, pipelines and their side effects."""
+
+    def __init__(self, scenario: Scenario, *, speed: float | str | None, seed: int, faults: Faults) -> None:
+        self.scenario = scenario
+        self.clock = Clock(parse_speed(speed, scenario.default_speed))
+        self.faults = faults
+        self.state = EmulatorState(seed)
+        self.hub = Hub(lambda: self.faults)
+        self.sender = WebhookSender(lambda: self.faults)
+        self.pipelines: dict[str, Pipeline] = {}
+        self._announcers: set[asyncio.Task] = set()
+
+    # the desktop client's part ------------------------------------------------------------
+    def create_session(self, cid: str, body: dict[str, Any]) -> Session:
+        session = self.state.create_session(cid, body)
+        self._announce(session, [self.state.created_payload(session)])
+        return session
+
+    def start_capture(self, sid: str) -> Session:
+        """created -> starting -> active: the rtstreams open; nothing flows until a pipeline starts."""
+        session = self.state.find_session(sid)
+        if session.status != "created":
+            raise Conflict(f"capture session {sid} is {session.status!r}; start_capture needs a 'created' session")
+        self._announce(session, [self.state.transition(session, "starting"),
+                                 self.state.transition(session, "active")])
+        return session
+
+    def stop_capture(self, sid: str) -> Session:
+        """active -> stopping -> stopped -> exported; the session's pipelines stop."""
+        session = self.state.find_session(sid)
+        if session.status != "active":
+            raise Conflict(f"capture session {sid} is {session.status!r}; stop_capture needs an 'active' session")
+        self._close_rtstreams(session)
+        self._announce(session, [
+            self.state.transition(session, "stopping", after_s=self.scenario.duration_s),
+            self.state.transition(session, "stopped"),
+            self.state.transition(session, "exported"),
+        ])
+        return session
+
+    def fail_capture(self, sid: str, message: str = "capture failed") -> Session:
+        session = self.state.find_session(sid)
+        self._close_rtstreams(session)
+        self._announce(session, [self.state.transition(session, "failed", error=message)])
+        return session
+
+    def _close_rtstreams(self, session: Session) -> None:
+        for rid in session.rtstream_ids:
+            rts = self.state.rtstreams[rid]
+            rts.status = "stopped"
+            self.stop_rtstream_pipelines(rts)
+
+    def _announce(self, session: Session, lifecycle: list[dict[str, Any]]) -> None:
+        self.sender.send(session.callback_url, lifecycle, key=session.id)
+        if session.ws_connection_id:
+            frames = [{"channel": "capture_session", **p} for p in lifecycle]
+            self._spawn(self._send_in_order(session.ws_connection_id, frames))
+
+    async def _send_in_order(self, conn_id: str, frames: list[dict[str, Any]]) -> None:
+        for frame in frames:
+            await self.hub.send(conn_id, frame)
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.create_task(coro)
+        self._announcers.add(task)
+        task.add_done_callback(self._announcers.discard)
+
+    # pipelines ------------------------------------------------------------------------------
+    def start_transcript(self, rts: RtStream, ws_connection_id: str | None) -> None:
+        self.require_connected(rts, "start_transcript")
+        rts.transcript_running = True
+        rts.transcript_ws = ws_connection_id or rts.transcript_ws
+
+        def record(frame: dict[str, Any]) -> bool:
+            if frame["data"]["is_final"]:
+                rts.transcript.append({**frame["data"], "rtstream_id": rts.id, "rtstream_name": rts.name})
+            return True
+
+        self._start(f"transcript:{rts.id}", rts, "transcript",
+                    target=lambda: self.state.target_ws(rts, rts.transcript_ws), on_step=record)
+
+    def stop_transcript(self, rts: RtStream) -> None:
+        rts.transcript_running = False
+        self._pause(f"transcript:{rts.id}")
+
+    def start_index(self, index: SceneIndex) -> None:
+        rts = self.state.rtstream(index.rtstream_id)
+        self.require_connected(rts, "index_audio/index_visuals")
+        index.status = "connected"
+
+        def record(frame: dict[str, Any]) -> bool:
+            index.records.append({**frame["data"], "description": frame["data"]["text"]})
+            return True
+
+        self._start(f"index:{index.id}", rts, index.kind,
+                    target=lambda: self.state.target_ws(rts, index.ws_connection_id), on_step=record)
+        for alert in self.state.alerts_of(index):
+            self.start_alert(alert)
+
+    def stop_index(self, index: SceneIndex) -> None:
+        index.status = "stopped"
+        self._pause(f"index:{index.id}")
+        for alert in self.state.alerts_of(index):
+            self._pause(f"alert:{alert.id}")
+
+    def start_alert(self, alert: Alert) -> None:
+        rts = self.state.rtstream(alert.rtstream_id)
+
+        def fire(frame: dict[str, Any]) -> bool:
+            if alert.status != "enabled":
+                return False
+            data = frame["data"]
+            alert.fired.append(dict(data))
+            if alert.callback_url:
+                body = payloads.alert(
+                    label=data["label"], confidence=data["confidence"], rtstream_id=rts.id,
+                    start=data["start"], end=data["end"], explanation=data["text"],
+                    event_id=alert.event_id, alert_id=alert.id, seed=self.state.seed)
+                self.sender.send(alert.callback_url, [body], key=f"alert:{alert.id}")
+            return True
+
+        extra = {"alert_id": alert.id, "event_id": alert.event_id}
+        self._start(f"alert:{alert.id}", rts, "alert", label=alert.label, extra=extra,
+                    target=lambda: self.state.target_ws(rts, alert.ws_connection_id), on_step=fire)
+
+    def stop_rtstream_pipelines(self, rts: RtStream) -> None:
+        self.stop_transcript(rts)
+        for index in [i for i in self.state.indexes.values() if i.rtstream_id == rts.id]:
+            self.stop_index(index)
+
+    def require_connected(self, rts: RtStream, what: str) -> None:
+        if rts.status != "connected":
+            raise Conflict(f"rtstream {rts.id} is {rts.status!r}; {what} needs a connected rtstream "
+                           "(an active capture session, or rtstream.start())")
+
+    def _start(self, key: str, rts: RtStream, kind: str, *, target: Callable[[], str | None],
+               on_step: Callable[[dict[str, Any]], bool], label: str | None = None,
+               extra: dict[str, Any] | None = None) -> None:
+        pipeline = self.pipelines.get(key)
+        if pipeline is None:
+            def steps() -> Iterator[Step]:
+                return self.scenario.steps(rts.track, kind, rtstream_id=rts.id, rtstream_name=rts.name,
+                                           label=label, extra=extra)
+            pipeline = self.pipelines[key] = Pipeline(key, steps, target, on_step)
+        else:
+            pipeline.target = target
+        if not pipeline.running:
+            pipeline.task = asyncio.create_task(self._play(pipeline))
+
+    def _pause(self, key: str) -> None:
+        pipeline = self.pipelines.get(key)
+        if pipeline is not None and pipeline.task is not None:
+            pipeline.task.cancel()
+            pipeline.task = None
+
+    async def _play(self, pipeline: Pipeline) -> None:
+        pacer = Pacer(self.clock, start_at=pipeline.last_at)
+        steps = pipeline.steps()
+        for _ in range(pipeline.cursor):  # resume after a stop where we left off
+            next(steps, None)
+        for step in steps:
+            await pacer.until(step.at)
+            pipeline.cursor += 1
+            pipeline.last_at = step.at
+            if pipeline.on_step(step.frame):
+                await self.hub.send(pipeline.target(), step.frame)
+
+    # control ----------------------------------------------------------------------------------
+    @property
+    def speed(self) -> float:
+        return self.clock.speed
+
+    def set_speed(self, speed: float | str | None) -> float:
+        self.clock.set(parse_speed(speed, self.scenario.default_speed))
+        return self.clock.speed
+
+    def set_faults(self, values: dict[str, Any] | Faults | None, *, replace: bool = False) -> Faults:
+        base = Faults() if replace else self.faults
+        new = Faults.from_dict(values) if isinstance(values, Faults) else base.updated(values or {})
+        self.faults = new
+        return new
+
+    async def shutdown(self) -> None:
+        """Stop every pipeline and delivery and close every socket."""
+        tasks = [p.task for p in self.pipelines.values() if p.task is not None] + list(self._announcers)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self.pipelines.clear()
+        await self.sender.close()
+        await self.hub.close_all()
+
+    async def reset(self, seed: int | None = None) -> None:
+        """Forget everything (sessions, pipelines, deliveries, sockets); optionally a new seed."""
+        await self.shutdown()
+        self.state = EmulatorState(self.state.seed if seed is None else seed)
+        self.sender = WebhookSender(lambda: self.faults)
+        self.hub.frames_sent = 0
+
+    def snapshot(self) -> dict[str, Any]:
+        from . import views
+        return {
+            "scenario": self.scenario.name,
+            "seed": self.state.seed,
+            "speed": "max" if math.isinf(self.speed) else self.speed,
+            "faults": self.faults.as_dict(),
+            "sessions": [views.session(self.state, s) for s in self.state.sessions.values()],
+            "pipelines": {k: {"running": p.running, "frames": p.cursor} for k, p in self.pipelines.items()},
+            "connections": {cid: c.sent for cid, c in self.hub.clients.items()},
+            "frames_sent": self.hub.frames_sent,
+            "webhook_attempts": len(self.sender.deliveries),
+        }

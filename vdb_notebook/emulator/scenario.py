@@ -1,0 +1,200 @@
+"""Scenarios: data files of timed cues, turned into the frames a pipeline emits, and paced.
+
+A scenario (scenarios/<name>.json) has one track per capture channel ("mic", "system_audio",
+"display"), each with cue lists per pipeline kind ("transcript", "audio_index", "visual_index"),
+plus "alerts" (cues with a label that fire when an alert's event label matches). Cue times are
+seconds after the session went active; frame timestamps are epoch ms fixed relative to
+`payloads.EPOCH`, never the wall clock, so the same scenario always yields the same frames.
+
+    >>> sc = Scenario.load("standup")
+    >>> step = next(sc.steps("mic", "transcript", rtstream_id="rts-1", rtstream_name="mic:default"))
+    >>> step.frame["channel"], step.frame["data"]["is_final"]
+    ('transcript', False)
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+from ..webhooks.payloads import EPOCH
+
+SCENARIO_DIR = Path(__file__).with_name("scenarios")
+#: Scenario time 0 is the moment a session turns active: EPOCH + 4 s, as in payloads.lifecycle().
+ACTIVE_OFFSET_MS = 4000
+ORIGIN_MS = int(EPOCH.timestamp() * 1000) + ACTIVE_OFFSET_MS
+KINDS = ("transcript", "audio_index", "visual_index", "alert")
+
+
+def available() -> list[str]:
+    """Names of the scenarios shipped with the package, e.g. ['burst', 'standup']."""
+    return sorted(p.stem for p in SCENARIO_DIR.glob("*.json"))
+
+
+@dataclass(frozen=True)
+class Step:
+    """One frame a pipeline sends, `at` seconds of scenario time after its pipeline started."""
+
+    at: float
+    frame: dict[str, Any]
+
+
+def parse_speed(speed: float | str | None, default: float | str) -> float:
+    """None -> the scenario's default; 'max' or inf -> math.inf; a positive number as is."""
+    value = default if speed is None else speed
+    if value == "max":
+        return math.inf
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"speed must be a positive number or 'max', not {value!r}") from None
+    if not number > 0:
+        raise ValueError(f"speed must be a positive number or 'max', not {value!r}")
+    return number
+
+
+class Scenario:
+    """A loaded scenario file: cue lists per track and kind, repeated `repeat` times."""
+
+    def __init__(self, doc: dict[str, Any], source: str = "<dict>") -> None:
+        self.doc = doc
+        self.source = source
+        self.name: str = doc.get("name", source)
+        self.description: str = doc.get("description", "")
+        self.duration_s: float = float(doc["duration_s"])
+        self.default_speed: float | str = doc.get("default_speed", 1)
+        self.visual_channel: str = doc.get("visual_channel", "scene_index")
+        self.period_s: float = float(doc.get("period_s", self.duration_s))
+        self.repeat: int = int(doc.get("repeat", 1))
+        self.tracks: dict[str, dict[str, list[dict[str, Any]]]] = doc.get("tracks", {})
+        self.alerts: list[dict[str, Any]] = doc.get("alerts", [])
+
+    @classmethod
+    def load(cls, name_or_path: str | Path) -> "Scenario":
+        """A shipped scenario by name ('standup', 'burst') or a JSON file by path."""
+        path = Path(name_or_path)
+        if not path.suffix:
+            path = SCENARIO_DIR / f"{name_or_path}.json"
+        if not path.exists():
+            raise ValueError(
+                f"unknown scenario {str(name_or_path)!r}; use one of {available()} "
+                "or the path of a scenario JSON file"
+            )
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        if "duration_s" not in doc:
+            raise ValueError(f"scenario {path} has no 'duration_s'")
+        return cls(doc, source=str(path))
+
+    def cues(self, track: str, kind: str, label: str | None = None) -> Iterator[dict[str, Any]]:
+        """The cues of one track and kind in time order, repeats expanded, {n} filled in."""
+        if kind == "alert":
+            base = [a for a in self.alerts if a.get("track") == track
+                    and label is not None and a.get("label", "").lower() == label.lower()]
+        else:
+            base = self.tracks.get(track, {}).get(kind, [])
+        base = sorted(base, key=lambda cue: cue["t"] + cue["dur"])
+        if not base:
+            return
+        for n in range(self.repeat):
+            shift = n * self.period_s
+            for cue in base:
+                yield {**cue, "t": cue["t"] + shift, "text": cue["text"].replace("{n}", str(n))}
+
+    def steps(self, track: str, kind: str, *, rtstream_id: str, rtstream_name: str,
+              label: str | None = None, extra: dict[str, Any] | None = None) -> Iterator[Step]:
+        """The frames a pipeline of `kind` on `track` sends, in the order it sends them."""
+        base = {"rtstream_id": rtstream_id, "rtstream_name": rtstream_name}
+        for cue in self.cues(track, kind, label):
+            start = ORIGIN_MS + round(cue["t"] * 1000)
+            end = ORIGIN_MS + round((cue["t"] + cue["dur"]) * 1000)
+            if kind == "transcript":
+                yield from _transcript_steps(cue, base, start, end)
+            elif kind == "alert":
+                data = {"label": cue["label"], "triggered": True, "confidence": cue["confidence"],
+                        "text": cue["text"], "start": start, "end": end, **(extra or {})}
+                yield Step(cue["t"] + cue["dur"], {"channel": "alert", **base, "data": data})
+            else:
+                channel = self.visual_channel if kind == "visual_index" else kind
+                yield Step(cue["t"] + cue["dur"], {"channel": channel, **base,
+                                                   "data": {"text": cue["text"], "start": start, "end": end}})
+
+
+def _transcript_steps(cue: dict[str, Any], base: dict[str, Any], start: int, end: int) -> Iterator[Step]:
+    """An utterance as ASR streams it: an interim half-way through, then the final text."""
+    speaker = cue.get("speaker")
+    text = f"{speaker}: {cue['text']}" if speaker else cue["text"]
+    words = text.split()
+    interim = " ".join(words[: max(1, (len(words) + 1) // 2)])
+    middle = cue["t"] + cue["dur"] / 2
+    for at, body, final, until in ((middle, interim, False, (start + end) // 2),
+                                   (cue["t"] + cue["dur"], text, True, end)):
+        data = {"text": body, "is_final": final, "start": start, "end": until}
+        if speaker:
+            data["speaker"] = speaker
+        yield Step(at, {"channel": "transcript", **base, "data": data})
+
+
+class Clock:
+    """The emulator's speed, shared by every pipeline; changing it wakes the sleeping ones."""
+
+    def __init__(self, speed: float) -> None:
+        self.speed = speed
+        self._changed = asyncio.Event()
+
+    def set(self, speed: float) -> None:
+        self.speed = speed
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    async def sleep(self, seconds: float) -> bool:
+        """Sleep `seconds` of wall time; True if the speed changed meanwhile (sleep cut short)."""
+        changed = self._changed
+        try:
+            await asyncio.wait_for(changed.wait(), seconds)
+        except asyncio.TimeoutError:
+            return False
+        return True
+
+
+class Pacer:
+    """Waits until scenario time `at` on the wall clock, at the clock's current speed.
+
+    A speed change takes effect at once, even for a pipeline asleep before its next step.
+    At infinite speed it never sleeps but yields to the event loop every few hundred steps so
+    HTTP requests are still answered.
+    """
+
+    def __init__(self, clock: Clock, start_at: float = 0.0) -> None:
+        self._clock = clock
+        self._anchor: tuple[float, float, float] | None = None  # (wall, scenario time, speed)
+        self._last_at = start_at
+        self._count = 0
+
+    async def until(self, at: float) -> None:
+        while True:
+            speed = self._clock.speed
+            if math.isinf(speed):
+                self._anchor = None
+                self._last_at = at
+                self._count += 1
+                if self._count % 256 == 0:
+                    await asyncio.sleep(0)
+                return
+            now = asyncio.get_running_loop().time()
+            if self._anchor is None or self._anchor[2] != speed:
+                self._anchor = (now, self._reached(now, at), speed)
+            wall0, at0, _ = self._anchor
+            delay = wall0 + (at - at0) / speed - now
+            if delay <= 0 or not await self._clock.sleep(delay):
+                self._last_at = at
+                return
+
+    def _reached(self, now: float, at: float) -> float:
+        """Scenario time reached by now at the previous speed (never past the next step)."""
+        if self._anchor is None or math.isinf(self._anchor[2]):
+            return self._last_at
+        wall0, at0, speed = self._anchor
+        return min(at, at0 + (now - wall0) * speed)

@@ -1,0 +1,238 @@
+"""`Emulator`: the VideoDB capture API on loopback, served from its own thread and event loop.
+
+The real `videodb` SDK reaches it through `base_url` over real HTTP and WebSockets. Because it
+has its own loop, a synchronous SDK call from a notebook cell (which blocks the kernel's loop)
+is still answered.
+
+    >>> with Emulator(speed="max") as emu:
+    ...     conn = emu.connect()
+    ...     session = conn.create_capture_session(end_user_id="user_abc")
+    ...     emu.start_capture(session.id)["status"]
+    'active'
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from typing import Any, Callable
+
+from aiohttp import web
+
+from .control import add_control_routes
+from .engine import Engine
+from .faults import Faults
+from .routes import make_api_handler, make_ws_handler
+from .scenario import Scenario, parse_speed
+from . import views
+
+log = logging.getLogger(__name__)
+#: The key the emulator accepts. Not a secret: it only opens a local emulator.
+EMULATOR_KEY = "emu-local-key"
+CALL_TIMEOUT_S = 30.0
+
+
+class Emulator:
+    """A local VideoDB capture service for the real SDK (see design/API.md, "The emulator").
+
+    scenario: a shipped scenario name ('standup', 'burst') or a scenario JSON path.
+    speed: None for the scenario's default, a time multiplier, or 'max'.
+    seed: same seed, same ids, texts and timestamps.
+    faults: dict of Faults fields, e.g. {"drop_ws_after": 10, "fail_webhooks": 2}.
+    """
+
+    def __init__(self, scenario: str | Scenario = "standup", speed: float | str | None = None,
+                 seed: int = 0, host: str = "127.0.0.1", port: int = 0,
+                 faults: dict[str, Any] | Faults | None = None, api_key: str = EMULATOR_KEY) -> None:
+        self.scenario = scenario if isinstance(scenario, Scenario) else Scenario.load(scenario)
+        parse_speed(speed, self.scenario.default_speed)  # fail early on a bad speed
+        self._speed = speed
+        self.seed = seed
+        self.host = host
+        self._port = port
+        self._initial_faults = Faults.from_dict(faults)
+        self._api_key = api_key
+        self._engine: Engine | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._runner: web.AppRunner | None = None
+
+    # lifecycle ----------------------------------------------------------------------------------
+    def start(self) -> "Emulator":
+        """Start serving (idempotent). Returns self."""
+        if self.running:
+            return self
+        ready = threading.Event()
+        failure: list[BaseException] = []
+        self._thread = threading.Thread(target=self._run, args=(ready, failure),
+                                        name=f"vdb-emulator-{self.scenario.name}", daemon=True)
+        self._thread.start()
+        ready.wait()
+        if failure:
+            self._thread.join()
+            self._thread = None
+            raise failure[0]
+        log.info("emulator serving %s (scenario %s)", self.base_url, self.scenario.name)
+        return self
+
+    def stop(self) -> None:
+        """Stop serving: pipelines, deliveries and sockets are closed; the thread ends."""
+        if not self.running:
+            return
+        loop, thread = self._loop, self._thread
+        assert loop is not None and thread is not None
+        try:
+            asyncio.run_coroutine_threadsafe(self._shutdown(), loop).result(CALL_TIMEOUT_S)
+        finally:
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(CALL_TIMEOUT_S)
+            self._thread = None
+
+    def __enter__(self) -> "Emulator":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def __repr__(self) -> str:
+        where = self.base_url if self.running else "stopped"
+        return (f"Emulator(scenario={self.scenario.name!r}, speed={self._speed!r}, seed={self.seed}, "
+                f"{where})")
+
+    # where and how to connect ---------------------------------------------------------------------
+    @property
+    def port(self) -> int:
+        return self._port
+
+    @property
+    def base_url(self) -> str:
+        if not self.running:
+            raise RuntimeError("the emulator is not running; call emu.start() (or use `with Emulator() as emu:`)")
+        return f"http://{self.host}:{self._port}"
+
+    @property
+    def api_key(self) -> str:
+        return self._api_key
+
+    def connect(self, **kwargs: Any) -> Any:
+        """A `vdb_notebook.connect.Connection` (a real SDK Connection) to this emulator; starts it if needed."""
+        from ..connect import Connection
+        self.start()
+        return Connection(api_key=self._api_key, base_url=self.base_url, emulator=self, **kwargs)
+
+    # the desktop capture client's part ------------------------------------------------------------
+    def start_capture(self, session_id: str) -> dict[str, Any]:
+        """created -> starting -> active (webhooks and capture_session frames go out); the session."""
+        return self._call(lambda e: views.session(e.state, e.start_capture(session_id)))
+
+    def stop_capture(self, session_id: str) -> dict[str, Any]:
+        """active -> stopping -> stopped -> exported; the session."""
+        return self._call(lambda e: views.session(e.state, e.stop_capture(session_id)))
+
+    def fail_capture(self, session_id: str, message: str = "capture failed") -> dict[str, Any]:
+        """Any live status -> failed with data.error.message = message; the session."""
+        return self._call(lambda e: views.session(e.state, e.fail_capture(session_id, message)))
+
+    # control ----------------------------------------------------------------------------------------
+    def reset(self, seed: int | None = None) -> None:
+        """Forget sessions, pipelines, deliveries and sockets; keep (or change) the seed."""
+        if seed is not None:
+            self.seed = seed
+        self._call_async(lambda e: e.reset(seed))
+
+    def set_speed(self, speed: float | str | None) -> None:
+        parse_speed(speed, self.scenario.default_speed)
+        self._speed = speed
+        self._call(lambda e: e.set_speed(speed))
+
+    def set_faults(self, faults: dict[str, Any] | Faults | None = None, *, replace: bool = False,
+                   **values: Any) -> Faults:
+        """Change faults: emu.set_faults(drop_ws_after=10) or emu.set_faults({...}, replace=True)."""
+        merged = {**(Faults.from_dict(faults).as_dict() if isinstance(faults, Faults) else faults or {}),
+                  **values}
+        return self._call(lambda e: e.set_faults(merged, replace=replace or isinstance(faults, Faults)))
+
+    @property
+    def faults(self) -> Faults:
+        return self._call(lambda e: Faults.from_dict(e.faults))
+
+    @property
+    def deliveries(self) -> list[dict[str, Any]]:
+        """Every webhook delivery attempt so far (url, event, attempt, status, ok, error, payload)."""
+        return self._call(lambda e: list(e.sender.deliveries))
+
+    def state(self) -> dict[str, Any]:
+        """A snapshot: sessions, pipelines, open connections, counters."""
+        return self._call(lambda e: e.snapshot())
+
+    def wait_webhooks(self, timeout: float = 10.0) -> None:
+        """Block until every queued webhook was delivered (or given up after its retries)."""
+        self._call_async(lambda e: asyncio.wait_for(e.sender.idle(), timeout), timeout=timeout + 1)
+
+    # plumbing ---------------------------------------------------------------------------------------
+    def _call(self, fn: Callable[[Engine], Any]) -> Any:
+        async def run() -> Any:
+            assert self._engine is not None
+            return fn(self._engine)
+        return self._submit(run())
+
+    def _call_async(self, fn: Callable[[Engine], Any], timeout: float = CALL_TIMEOUT_S) -> Any:
+        async def run() -> Any:
+            assert self._engine is not None
+            return await fn(self._engine)
+        return self._submit(run(), timeout)
+
+    def _submit(self, coro: Any, timeout: float = CALL_TIMEOUT_S) -> Any:
+        if not self.running or self._loop is None:
+            coro.close()
+            raise RuntimeError("the emulator is not running; call emu.start() first")
+        if threading.current_thread() is self._thread:
+            coro.close()
+            raise RuntimeError("Emulator methods block; call them from another thread than the emulator's")
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
+
+    def _run(self, ready: threading.Event, failure: list[BaseException]) -> None:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        self._loop = loop
+        try:
+            loop.run_until_complete(self._serve())
+        except BaseException as exc:  # noqa: BLE001 - handed to the starting thread
+            failure.append(exc)
+            ready.set()
+            loop.close()
+            return
+        ready.set()
+        try:
+            loop.run_forever()
+        finally:
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+
+    async def _serve(self) -> None:
+        engine = Engine(self.scenario, speed=self._speed, seed=self.seed, faults=self._initial_faults)
+        app = web.Application()
+        app.router.add_get("/ws", make_ws_handler(lambda: engine))
+        add_control_routes(app, engine)
+        app.router.add_route("*", "/{path:.*}", make_api_handler(lambda: engine, self._api_key))
+        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
+        await runner.setup()
+        site = web.TCPSite(runner, self.host, self._port)
+        await site.start()
+        self._port = runner.addresses[0][1]
+        self._engine, self._runner = engine, runner
+
+    async def _shutdown(self) -> None:
+        if self._engine is not None:
+            await self._engine.shutdown()
+        if self._runner is not None:
+            await self._runner.cleanup()
+        current = asyncio.current_task()
+        rest = [t for t in asyncio.all_tasks() if t is not current]
+        for task in rest:
+            task.cancel()
+        await asyncio.gather(*rest, return_exceptions=True)

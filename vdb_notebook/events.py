@@ -1,0 +1,432 @@
+"""Every VideoDB frame shape -> one normalised `Event`, or a `Rejection` that says what to fix.
+
+No I/O. `normalise` never raises: whatever arrives (dict, JSON text or bytes, garbage) comes
+back as an `Event` or as a `Rejection` whose reason a person can act on.
+
+    >>> ev = normalise('{"channel": "scene_index", "rtstream_id": "rts-3", '
+    ...                '"data": {"text": "Slack is open", "start": 1710000012340, "end": 1710000018900}}')
+    >>> ev.channel, ev.text, ev.start
+    ('visual_index', 'Slack is open', 1710000012340.0)
+    >>> normalise("hello").reason
+    'not JSON: Expecting value at line 1 column 1 (char 0) - send one JSON object per frame'
+
+Times stay epoch-millisecond floats here (cheap); the store turns whole columns into UTC
+timestamps at once.
+"""
+from __future__ import annotations
+
+import json
+import math
+import time
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+CHANNELS = ("transcript", "visual_index", "audio_index", "alert", "capture_session", "feed")
+CHANNEL_ALIASES = {name: name for name in CHANNELS} | {"scene_index": "visual_index"}
+LIFECYCLE_ORDER = {s: i for i, s in enumerate(
+    ("created", "starting", "active", "stopping", "stopped", "exported"))} | {"failed": 99}
+
+FIELDS = ("seq", "received_at", "source", "channel", "event", "capture_session_id",
+          "end_user_id", "rtstream_id", "rtstream_name", "text", "is_final", "label",
+          "confidence", "triggered", "timestamp", "start", "end", "status", "key", "raw")
+#: Fields that identify an event's content: equal values -> equal `key`.
+CONTENT_FIELDS = FIELDS[3:18]
+
+_loads = json.JSONDecoder().decode
+MAX_FRAME_CHARS = 1_000_000
+MAX_TEXT_CHARS = 100_000
+#: Epoch-ms values outside [2000-01-01, 2100-01-01) are not plausible event times.
+MIN_MS, MAX_MS = 946_684_800_000.0, 4_102_444_800_000.0
+
+
+class Invalid(ValueError):
+    """A frame field is missing or wrong; the message says which and what to send instead."""
+
+
+class Event:
+    """One normalised event; its attributes are the columns of `EventStore.df`."""
+
+    __slots__ = FIELDS[:-2] + ("_key", "raw", "frame")
+
+    def __init__(self, source: str, channel: str, event: str, capture_session_id: str | None,
+                 end_user_id: str | None, rtstream_id: str | None, rtstream_name: str | None,
+                 text: str | None, is_final: bool | None, label: str | None,
+                 confidence: float | None, triggered: bool | None, timestamp: float | None,
+                 start: float | None, end: float | None, status: str | None, raw: Any,
+                 received_at: float = 0.0, seq: int = -1) -> None:
+        self.seq = seq
+        self.received_at = received_at
+        self.source = source
+        self.channel = channel
+        self.event = event
+        self.capture_session_id = capture_session_id
+        self.end_user_id = end_user_id
+        self.rtstream_id = rtstream_id
+        self.rtstream_name = rtstream_name
+        self.text = text
+        self.is_final = is_final
+        self.label = label
+        self.confidence = confidence
+        self.triggered = triggered
+        self.timestamp = timestamp
+        self.start = start
+        self.end = end
+        self.status = status
+        self._key = None
+        self.raw = raw
+        #: the parsed frame (a dict), whether it came as a dict or as JSON text
+        self.frame = raw
+
+    @property
+    def key(self) -> str:
+        """A stable hash of the normalised content (same event via WS or webhook -> same key)."""
+        if self._key is None:
+            from ._columns import Columns  # pandas is only needed once a key is asked for
+            cols = Columns()
+            cols.append(self)
+            self._key = str(cols.frame()["key"].iloc[0])
+        return self._key
+
+    def as_dict(self) -> dict[str, Any]:
+        """The plain record: {"seq": 0, "channel": "transcript", ...}."""
+        return {f: getattr(self, f) for f in FIELDS}
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{f}={getattr(self, f)!r}" for f in FIELDS[3:18]
+                          if getattr(self, f) is not None)
+        return f"Event(seq={self.seq}, {shown})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Event) and self.as_dict() == other.as_dict()
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class Rejection:
+    """A frame that could not be understood: `reason` says what was wrong and what to send."""
+
+    __slots__ = ("reason", "raw", "source", "received_at_ms")
+
+    def __init__(self, reason: str, raw: Any, source: str, received_at_ms: float) -> None:
+        self.reason = reason
+        self.raw = raw
+        self.source = source
+        self.received_at_ms = received_at_ms
+
+    def __repr__(self) -> str:
+        raw = repr(self.raw)
+        return f"Rejection({self.reason!r}, raw={raw[:80] + '...' if len(raw) > 80 else raw})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Rejection) and all(
+            getattr(self, f) == getattr(other, f) for f in self.__slots__)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+# --- field readers: each returns a clean value or raises Invalid --------------------------
+
+def _text(value: Any, name: str) -> str | None:
+    if value is None:
+        return None
+    if type(value) is not str:
+        raise Invalid(f"{name} must be a string, not {type(value).__name__} {_short(value)}")
+    if len(value) > MAX_TEXT_CHARS:
+        raise Invalid(f"{name} is {len(value):,} characters; the limit is {MAX_TEXT_CHARS:,} - "
+                      "split it into several frames")
+    return value
+
+
+def _flag(value: Any, name: str) -> bool | None:
+    if value is None or type(value) is bool:
+        return value
+    raise Invalid(f"{name} must be true or false, not {_short(value)}")
+
+
+def _ms(value: Any, name: str) -> float | None:
+    """Epoch ms (int/float or numeric string) or an ISO-8601 string -> epoch ms float."""
+    if value is None:
+        return None
+    kind = type(value)
+    if kind is int or kind is float:
+        ms = float(value)
+    elif kind is str:
+        ms = _iso_ms(value, name)
+    else:
+        raise Invalid(f"{name} must be epoch milliseconds or an ISO-8601 string, "
+                      f"not {kind.__name__} {_short(value)}")
+    if MIN_MS <= ms < MAX_MS:
+        return ms
+    hint = " (it looks like epoch seconds: multiply by 1000)" if MIN_MS <= ms * 1000 < MAX_MS else ""
+    raise Invalid(f"{name}={_short(value)} is not a plausible time in epoch milliseconds{hint}; "
+                  "send epoch ms between 2000 and 2100 or an ISO-8601 string")
+
+
+def _iso_ms(value: str, name: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        raise Invalid(f"{name}={_short(value)} is not an ISO-8601 time; "
+                      "send e.g. '2026-01-20T12:34:56Z' or epoch milliseconds") from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when.timestamp() * 1000.0
+
+
+def _number(value: Any, name: str) -> float | None:
+    if value is None:
+        return None
+    if (type(value) is int or type(value) is float) and math.isfinite(value):
+        return float(value)
+    raise Invalid(f"{name} must be a finite number, not {_short(value)}")
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:57]}..."
+
+
+def _first(*values: Any) -> Any:
+    for value in values:
+        if value is not None:
+            return value
+    return None
+
+
+def _data(frame: dict) -> dict:
+    data = frame.get("data")
+    if data is None:
+        return {}
+    if type(data) is not dict:
+        raise Invalid(f"data must be a JSON object, not {type(data).__name__} {_short(data)}")
+    return data
+
+
+# --- one small function per channel -------------------------------------------------------
+
+def _media(frame: dict, channel: str, source: str) -> Event:
+    """transcript, visual_index / scene_index, audio_index: text with a time span.
+
+    The common shape is checked inline (this runs for most frames); anything unusual goes
+    through the validating readers, which say what is wrong.
+    """
+    data = frame.get("data")
+    if type(data) is not dict:
+        data = _data(frame)
+    text = data.get("text")
+    if text is None:
+        text = frame.get("text")
+    if type(text) is not str or len(text) > MAX_TEXT_CHARS:
+        text = _text(text, "data.text")
+        if text is None:
+            raise Invalid(f"a {channel} frame needs data.text (the {channel} text)")
+    start, end = data.get("start"), data.get("end")
+    if start is None:
+        start = frame.get("start")
+    if end is None:
+        end = frame.get("end")
+    start = _ms(start, "data.start") if type(start) is not int or not MIN_MS <= start < MAX_MS \
+        else float(start)
+    end = _ms(end, "data.end") if type(end) is not int or not MIN_MS <= end < MAX_MS \
+        else float(end)
+    is_final = None
+    if channel == "transcript":
+        is_final = data.get("is_final")
+        if is_final is None:
+            is_final = frame.get("is_final")
+        if is_final is not None and type(is_final) is not bool:
+            _flag(is_final, "data.is_final")
+    rtstream_id, name = frame.get("rtstream_id"), frame.get("rtstream_name")
+    if rtstream_id is not None and type(rtstream_id) is not str:
+        _text(rtstream_id, "rtstream_id")
+    if name is not None and type(name) is not str:
+        _text(name, "rtstream_name")
+    session = frame.get("capture_session_id")
+    if session is None:
+        session = frame.get("session_id")
+    user = frame.get("end_user_id")
+    if session is not None or user is not None:
+        session, user = _session_id(frame), _end_user(frame)
+    return Event(source, channel, channel, session, user, rtstream_id, name, text, is_final,
+                 None, None, None, start, start, end, None, frame)
+
+
+def _alert(frame: dict, channel: str, source: str) -> Event:
+    """The three WebSocket alert shapes and the alert webhook."""
+    data = _data(frame)
+    label = _text(_first(data.get("label"), data.get("event_label"), frame.get("label"),
+                         frame.get("event_label")), "label")
+    if label is None:
+        raise Invalid("an alert needs label (or event_label): the name of the event that fired")
+    start = _ms(_first(data.get("start"), frame.get("start"), frame.get("start_time")), "start")
+    timestamp = _ms(_first(data.get("timestamp"), frame.get("timestamp")), "timestamp")
+    text = _text(_first(data.get("text"), data.get("explanation"), frame.get("text"),
+                        frame.get("explanation")), "text")
+    return Event(source, "alert", "alert", _session_id(frame), _end_user(frame),
+                 _text(frame.get("rtstream_id"), "rtstream_id"),
+                 _text(frame.get("rtstream_name"), "rtstream_name"), text, None, label,
+                 _number(_first(data.get("confidence"), frame.get("confidence")), "confidence"),
+                 _flag(_first(data.get("triggered"), frame.get("triggered")), "triggered"),
+                 timestamp if timestamp is not None else start, start,
+                 _ms(_first(data.get("end"), frame.get("end"), frame.get("end_time")), "end"),
+                 None, frame)
+
+
+def _lifecycle(frame: dict, channel: str, source: str) -> Event:
+    """capture_session WebSocket frames and v2 (or older) lifecycle webhooks."""
+    data = _data(frame)
+    sid = _session_id(frame)
+    if sid is None:
+        raise Invalid("a capture_session event needs capture_session_id (or session_id)")
+    event = _text(_first(frame.get("event"), frame.get("type"), frame.get("event_type")), "event")
+    if event is not None and not event.startswith("capture_session."):
+        event = None if event == "capture_session" else f"capture_session.{event}"
+    status = _text(_first(frame.get("status"), data.get("status")), "status")
+    if status is None and event is not None:
+        status = event.split(".", 1)[1]
+    if event is None:
+        if status is None:
+            raise Invalid("a capture_session event needs event (e.g. 'capture_session.active') "
+                          "or status")
+        event = f"capture_session.{status}"
+    error = data.get("error", frame.get("error"))
+    if isinstance(error, dict):
+        error = _first(error.get("message"), error.get("code"))
+    text = _text(error if isinstance(error, str) else None, "data.error.message")
+    return Event(source, "capture_session", event, sid, _end_user(frame), None, None, text, None,
+                 None, None, None, _ms(frame.get("timestamp"), "timestamp"), None, None, status,
+                 frame)
+
+
+def _feed(frame: dict, channel: str, source: str) -> Event:
+    """The feed's own records: gaps and reconnections."""
+    data = _data(frame)
+    event = _text(frame.get("event"), "event") or "feed"
+    text = _text(_first(data.get("reason"), data.get("text"), frame.get("text")), "data.reason")
+    start = _ms(data.get("start"), "data.start")
+    return Event(source, "feed", event, _session_id(frame), None, None, None, text, None, None,
+                 None, None, _first(_ms(frame.get("timestamp"), "timestamp"), start), start,
+                 _ms(data.get("end"), "data.end"), None, frame)
+
+
+def _session_id(frame: dict) -> str | None:
+    return _text(_first(frame.get("capture_session_id"), frame.get("session_id")),
+                 "capture_session_id")
+
+
+def _end_user(frame: dict) -> str | None:
+    return _text(frame.get("end_user_id"), "end_user_id")
+
+
+_HANDLERS: dict[str, Callable[[dict, str, str], Event]] = {
+    "transcript": _media, "visual_index": _media, "audio_index": _media,
+    "alert": _alert, "capture_session": _lifecycle, "feed": _feed,
+}
+
+
+def channel_of(frame: dict) -> str:
+    """The normalised channel of a frame (raises Invalid when it has none we know)."""
+    name = _first(frame.get("channel"), frame.get("type"), frame.get("event_type"))
+    if name is None:
+        name = frame.get("event")
+        if "event_label" in frame or ("label" in frame and "event_id" in frame):
+            return "alert"
+    if type(name) is not str:
+        if name is None:
+            raise Invalid("frame has no channel: send 'channel' (one of "
+                          f"{', '.join(CHANNELS)}) or a lifecycle webhook 'event'")
+        raise Invalid(f"channel must be a string, not {_short(name)}")
+    channel = CHANNEL_ALIASES.get(name)
+    if channel is not None:
+        return channel
+    if name.startswith("capture_session."):
+        return "capture_session"
+    if name.startswith("feed."):
+        return "feed"
+    raise Invalid(f"unknown channel {_short(name)}: expected one of "
+                  f"{', '.join(CHANNELS)} (or scene_index)")
+
+
+def parse(frame: Any) -> dict:
+    """JSON text/bytes or a dict -> the frame dict (raises Invalid with the reason)."""
+    if type(frame) is dict:
+        obj = frame
+    elif isinstance(frame, (str, bytes, bytearray)):
+        if len(frame) > MAX_FRAME_CHARS:
+            raise Invalid(f"frame is {len(frame):,} characters; the limit is "
+                          f"{MAX_FRAME_CHARS:,} - send smaller frames")
+        try:
+            obj = json.loads(frame)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise Invalid(f"not JSON: {exc} - send one JSON object per frame") from None
+    elif isinstance(frame, dict):
+        obj = dict(frame)
+    else:
+        raise Invalid(f"a frame must be a dict or JSON text, not {type(frame).__name__}")
+    return _object(obj)
+
+
+def _object(obj: Any) -> dict:
+    """A parsed frame must be a JSON object, and not the SDK's wrapper of a non-JSON frame."""
+    if type(obj) is not dict:
+        raise Invalid(f"a frame must be a JSON object, not {type(obj).__name__} {_short(obj)}")
+    if len(obj) == 1 and "raw" in obj and type(obj["raw"]) is str:
+        raise Invalid("not JSON: the WebSocket sent a text frame that is not JSON "
+                      f"(the SDK wraps it as {{'raw': ...}}): {_short(obj['raw'])}")
+    return obj
+
+
+def normalise(frame: Any, *, source: str = "ws",
+              received_at_ms: float | None = None) -> Event | Rejection:
+    """One frame -> an Event, or a Rejection saying what to fix. Never raises.
+
+    >>> normalise({"event": "capture_session.active", "capture_session_id": "cap-1",
+    ...            "timestamp": "2026-01-20T12:34:56Z"}).status
+    'active'
+    >>> normalise({"channel": "gossip"}).reason
+    'unknown channel 'gossip': expected one of transcript, visual_index, audio_index, alert, capture_session, feed (or scene_index)'
+    """
+    if received_at_ms is None:
+        received_at_ms = time.time() * 1000.0
+    try:
+        if type(frame) is str and len(frame) <= MAX_FRAME_CHARS:  # the common case, inline
+            try:
+                obj = _loads(frame)
+            except ValueError:
+                obj = parse(frame)  # raises Invalid with the reason
+            if type(obj) is not dict or "raw" in obj:
+                obj = _object(obj)
+        else:
+            obj = parse(frame)
+        channel = CHANNEL_ALIASES.get(obj.get("channel"), "") if type(obj.get("channel")) is str \
+            else ""
+        if not channel:
+            channel = channel_of(obj)
+        event = _HANDLERS[channel](obj, channel, source)
+    except Invalid as exc:
+        return Rejection(str(exc), _keepable(frame), source, received_at_ms)
+    except Exception as exc:  # a bug here must not take down the caller's loop
+        return Rejection(f"could not read frame ({type(exc).__name__}: {exc}); "
+                         "please report this frame", _keepable(frame), source, received_at_ms)
+    event.received_at = received_at_ms
+    if type(frame) is str:
+        event.raw = frame
+    elif isinstance(frame, (bytes, bytearray)):
+        event.raw = _keepable(frame)
+    return event
+
+
+def _keepable(frame: Any) -> Any:
+    """What a record keeps of its input: dicts and str as given, bytes decoded, others repr'd."""
+    if type(frame) is str or type(frame) is dict:
+        return frame
+    if isinstance(frame, (bytes, bytearray)):
+        return bytes(frame).decode("utf-8", "replace")
+    try:
+        return repr(frame)[:1000]
+    except Exception:
+        return f"<unprintable {type(frame).__name__}>"

@@ -1,0 +1,405 @@
+"""vn.Feed: the VideoDB WebSocket, consumed into an EventStore in the background, surviving drops.
+
+    >>> feed = await vn.Feed.open(conn, record_to="events.jsonl")     # doctest: +SKIP
+    >>> feed.connection_id                                              # doctest: +SKIP
+    'ws-6b1f0c3a9e21'
+    >>> await feed.wait_for(n=10, timeout=30); len(feed.store) >= 10    # doctest: +SKIP
+    True
+    >>> await feed.close()                                              # doctest: +SKIP
+
+The connection goes through the SDK (`conn.connect_websocket()` then `ws.connect()`, which reads
+the connection id), so whatever the SDK does to reach VideoDB, the feed does too. Frames are then
+read as text straight from the SDK's underlying `websockets` connection (`ws._connection`)
+rather than through `ws.receive()`: `receive()` parses each frame into a dict that the store
+would only serialise again to hash it, and it hides the exact text the journal must keep. The
+store parses each frame once; a frame it cannot parse is rejected with a reason and counted.
+
+A drop is survived by reconnecting with capped, jittered exponential backoff (`Backoff`).
+Frames sent while disconnected are gone (WebSocket delivery is best-effort), so the feed
+records the hole: a `feed.gap` event with its start, end and reason, and a `feed.reconnected`
+event naming the old and new connection ids. Pipelines started with the old id keep sending
+to it; `on_reconnect` callbacks (e.g. `PipelineHandle.reattach`) point them at the new one.
+"""
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import re
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import websockets
+
+from . import _loopthread
+from ._backoff import Backoff
+from .events import Rejection
+from .recording import Journal
+from .store import EventStore
+
+log = logging.getLogger(__name__)
+
+_QUERY = re.compile(r"(wss?://[^\s?'\"]*)\?[^\s'\"]*")
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A stretch of time with no connection: frames sent during it were lost."""
+
+    start: float  # epoch ms when the drop was noticed
+    end: float  # epoch ms when a new connection was up (or the feed gave up / closed)
+    reason: str
+    old_connection_id: str | None
+    new_connection_id: str | None
+    attempts: int
+
+    @property
+    def duration_s(self) -> float:
+        return (self.end - self.start) / 1000.0
+
+
+class Feed:
+    """A live WebSocket feed into an `EventStore`. Create it with `await Feed.open(conn)`.
+
+    Attributes: `connection_id` (the current one), `connection_ids` (all, oldest first),
+    `store`, `state` ("open", "reconnecting", "closing", "closed" or "failed"), `frames`
+    (raw frames read from the socket), `rejected` (those the store could not parse),
+    `gaps` (list of `Gap`), `reconnects`, `recording` (the `Journal`, or None).
+    """
+
+    def __init__(self, conn: Any, store: EventStore | None = None, *, collection_id: str = "default",
+                 backoff: Backoff | None = None, close_timeout: float = 2.0) -> None:
+        self._conn = conn
+        self.store = store if store is not None else EventStore()
+        self.collection_id = collection_id
+        self.backoff = backoff if backoff is not None else Backoff()
+        self.close_timeout = close_timeout
+        self.recording: Journal | None = None
+        self.state = "new"
+        self.connection_id: str | None = None
+        self.connection_ids: list[str | None] = []
+        self.frames = 0
+        self.rejected = 0
+        self.reconnects = 0
+        self.gaps: list[Gap] = []
+        self.callback_errors: list[BaseException] = []
+        self._ws: Any = None
+        self._connected_at = 0.0
+        self._closing = False
+        self._callbacks: list[Callable[["Feed"], Any]] = []
+        self._pending: set[asyncio.Task] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._task: asyncio.Task | None = None
+
+    # --- opening -----------------------------------------------------------------------
+
+    @classmethod
+    async def open(cls, conn: Any, store: EventStore | None = None,
+                   record_to: str | None = None, **options: Any) -> "Feed":
+        """Connect and start consuming on the running loop (in a notebook: the kernel's).
+
+        `options`: collection_id="default", backoff=Backoff(...), close_timeout=2.0,
+        record_batch=512 (journal lines per write). Raises ConnectionError if the first
+        connection cannot be made (nothing is retried until a connection has worked once).
+        """
+        record_batch = options.pop("record_batch", 512)
+        feed = cls(conn, store, **options)
+        await feed._start(record_to, record_batch)
+        return feed
+
+    @classmethod
+    def open_sync(cls, conn: Any, store: EventStore | None = None,
+                  record_to: str | None = None, **options: Any) -> "Feed":
+        """`Feed.open` for code that cannot await; the feed runs on a private loop thread.
+
+        That works the same with or without a loop running in this thread (a notebook cell):
+        the store is fed from the private thread (EventStore.add is thread-safe), and no
+        nest_asyncio re-entry of the kernel's loop is needed. Use `close_sync()` /
+        `wait_for_sync()`, or `await feed.close()` from any loop.
+        """
+        return _loopthread.run(cls.open(conn, store, record_to, **options))
+
+    async def _start(self, record_to: str | None, record_batch: int) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._arrived = asyncio.Event()
+        self._wake = asyncio.Event()
+        self._done = asyncio.Event()
+        try:
+            ws = await self._dial()
+        except Exception as exc:
+            self.state = "failed"
+            raise ConnectionError(
+                f"could not open the VideoDB WebSocket: {self._redact(exc)} - check the "
+                "connection from vn.connect() (API key, base_url) and that the service or "
+                "emulator is running") from None
+        if record_to is not None:
+            self.recording = Journal(record_to, batch_size=record_batch)
+        self._attach(ws)
+        self._task = self._loop.create_task(self._run(), name=f"vdb_notebook feed {self.connection_id}")
+        if self.recording is not None:
+            self._flusher = self._loop.create_task(self._flush_quiet_journal())
+
+    async def _flush_quiet_journal(self) -> None:
+        """A batch waits at most `flush_after` seconds, even when no further frame comes."""
+        journal = self.recording
+        while not journal.closed:
+            await asyncio.sleep(journal.flush_after)
+            if journal.pending and not journal.closed:
+                journal.flush()
+
+    async def _dial(self) -> Any:
+        """A new SDK WebSocketConnection, connected (its first frame gave the connection id)."""
+        ws = await asyncio.to_thread(self._conn.connect_websocket, self.collection_id)
+        await ws.connect()
+        sock = getattr(ws, "_connection", None)
+        if sock is not None:
+            sock.close_timeout = self.close_timeout
+        return ws
+
+    def _attach(self, ws: Any) -> None:
+        self._ws = ws
+        self.connection_id = ws.connection_id
+        self.connection_ids.append(ws.connection_id)
+        self._connected_at = time.monotonic()
+        self.state = "open"
+
+    # --- consuming -----------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        try:
+            while not self._closing:
+                reason = await self._consume(self._ws)
+                if self._closing or not await self._reconnect(reason):
+                    break
+        finally:
+            self._arrived.set()
+
+    async def _consume(self, ws: Any) -> str:
+        """Read frames until the socket ends; returns why it ended."""
+        sock = getattr(ws, "_connection", None)
+        frames = sock if sock is not None else _sdk_frames(ws)
+        add, journal, arrived = self.store.add, self.recording, self._arrived
+        try:
+            async for raw in frames:
+                self.frames += 1
+                now = time.time() * 1000.0  # one arrival time for journal and store alike
+                if journal is not None:
+                    journal.write(raw if type(raw) is str else _as_text(raw), now)
+                if type(add(raw, source="ws", received_at_ms=now)) is Rejection:
+                    self.rejected += 1
+                arrived.set()
+        except websockets.ConnectionClosed as exc:
+            return _describe_close(exc)
+        except Exception as exc:  # a network error the library did not wrap
+            return self._redact(f"WebSocket failed: {type(exc).__name__}: {exc}")
+        if sock is not None and sock.close_code is not None:
+            return f"the server closed the WebSocket (code {sock.close_code}{_reason(sock.close_reason)})"
+        return "the WebSocket ended"
+
+    async def _reconnect(self, reason: str) -> bool:
+        """Dial again with backoff until it works, the feed closes or attempts run out."""
+        old, started = self.connection_id, time.time() * 1000.0
+        self.state, self._ws = "reconnecting", None
+        if time.monotonic() - self._connected_at >= self.backoff.stable_after:
+            self.backoff.reset()
+        log.info("feed %s: %s; reconnecting", old, reason)
+        attempts, last_error = 0, ""
+        while not self._closing:
+            if self.backoff.exhausted:
+                self._record_gap(started, old, None, attempts,
+                                 f"{reason}; gave up after {attempts} attempts ({last_error})")
+                self.state = "failed"
+                return False
+            if await self._sleep_unless_closing(self.backoff.next_delay()):
+                break
+            attempts += 1
+            try:
+                ws = await self._dial()
+            except Exception as exc:
+                last_error = self._redact(f"{type(exc).__name__}: {exc}")
+                continue
+            if self._closing:
+                await ws.close()
+                break
+            self._attach(ws)
+            self.reconnects += 1
+            self._record_gap(started, old, self.connection_id, attempts, reason)
+            self._record("feed.reconnected", {
+                "old_connection_id": old, "new_connection_id": self.connection_id,
+                "attempts": attempts,
+                "text": f"reconnected: {old} -> {self.connection_id}; pipelines started with "
+                        f"{old} must be re-pointed (PipelineHandle.reattach)"})
+            self._notify_reconnect()
+            return True
+        self._record_gap(started, old, None, attempts,
+                         f"{reason}; the feed was closed before it reconnected")
+        return False
+
+    async def _sleep_unless_closing(self, delay: float) -> bool:
+        try:
+            await asyncio.wait_for(self._wake.wait(), delay)
+        except TimeoutError:
+            pass
+        return self._closing
+
+    def _record_gap(self, start: float, old: str | None, new: str | None, attempts: int,
+                    reason: str) -> None:
+        end = time.time() * 1000.0
+        gap = Gap(start, end, reason, old, new, attempts)
+        self.gaps.append(gap)
+        self._record("feed.gap", {
+            "start": start, "end": end, "duration_ms": end - start, "attempts": attempts,
+            "old_connection_id": old, "new_connection_id": new,
+            "reason": f"{reason}; no connection for {gap.duration_s:.2f} s - frames sent "
+                      "meanwhile are lost (WebSocket delivery is best-effort)"})
+
+    def _record(self, event: str, data: dict[str, Any]) -> None:
+        frame = {"channel": "feed", "event": event, "data": data}
+        now = time.time() * 1000.0
+        if self.recording is not None:
+            self.recording.write(frame, now, "feed")
+        self.store.add(frame, source="feed", received_at_ms=now)
+        self._arrived.set()
+
+    # --- reconnect callbacks -----------------------------------------------------------
+
+    def on_reconnect(self, callback: Callable[["Feed"], Any]) -> Callable[[], None]:
+        """Call `callback(feed)` after each reconnect (feed.connection_id is the new id).
+
+        A coroutine function is scheduled as a task. Exceptions are kept in
+        `feed.callback_errors`, never raised into the feed. Returns an unsubscribe function.
+        """
+        self._callbacks.append(callback)
+        return lambda: self._callbacks.remove(callback) if callback in self._callbacks else None
+
+    def _notify_reconnect(self) -> None:
+        for callback in list(self._callbacks):
+            try:
+                result = callback(self)
+                if inspect.isawaitable(result):
+                    task = asyncio.ensure_future(result)
+                    self._pending.add(task)
+                    task.add_done_callback(self._callback_done)
+            except Exception as exc:
+                self.callback_errors.append(exc)
+
+    def _callback_done(self, task: asyncio.Task) -> None:
+        self._pending.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            self.callback_errors.append(task.exception())
+
+    # --- waiting and closing -----------------------------------------------------------
+
+    async def wait_for(self, n: int | None = None, until: Callable[[EventStore], bool] | None = None,
+                       timeout: float | None = None) -> None:
+        """Wait until the store holds `n` events and/or `until(store)` is true (both, if both
+        are given). Raises TimeoutError after `timeout` seconds, RuntimeError if the feed
+        closed or gave up first."""
+        if n is None and until is None:
+            raise ValueError("wait_for needs n= (a number of events in the store) or "
+                             "until= (a function of the store returning True when done)")
+        await _loopthread.run_on(self._loop, self._wait_for(n, until, timeout))
+
+    async def _wait_for(self, n: int | None, until: Callable[[EventStore], bool] | None,
+                        timeout: float | None) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + timeout
+        while not ((n is None or len(self.store) >= n) and (until is None or until(self.store))):
+            if self.state in ("closed", "failed"):
+                raise RuntimeError(f"the feed is {self.state}; {self._waiting_for(n, until)}")
+            remaining = None if deadline is None else deadline - loop.time()
+            if remaining is not None and remaining <= 0:
+                raise TimeoutError(f"waited {timeout} s; {self._waiting_for(n, until)}")
+            self._arrived.clear()
+            try:  # frames from other producers (webhooks) do not set _arrived: poll too
+                await asyncio.wait_for(self._arrived.wait(), min(0.05, remaining or 0.05))
+            except TimeoutError:
+                pass
+
+    def _waiting_for(self, n: int | None, until: Callable | None) -> str:
+        wanted = f"{n} events" if until is None else "until() to hold" if n is None \
+            else f"{n} events and until()"
+        return (f"wanted {wanted}; the store holds {len(self.store)} "
+                f"(rejected {self.rejected}, gaps {len(self.gaps)})")
+
+    async def close(self) -> None:
+        """Close the socket, store what had already reached it, and flush the recording."""
+        if self._loop is not None:
+            await _loopthread.run_on(self._loop, self._close())
+
+    async def _close(self) -> None:
+        if self._closing:
+            await self._done.wait()
+            return
+        self._closing, self.state = True, "closing"
+        self._wake.set()
+        try:
+            if self._ws is not None:  # the reader drains frames queued before the close frame
+                await self._ws.close()
+            if self._task is not None:
+                await asyncio.wait_for(asyncio.shield(self._task), self.close_timeout + 1.0)
+        except Exception as exc:
+            log.warning("feed %s: close did not finish cleanly: %s", self.connection_id, exc)
+            if self._task is not None:
+                self._task.cancel()
+        finally:
+            if self.recording is not None:
+                self._flusher.cancel()
+                self.recording.close()
+            self.state = "closed"
+            self._done.set()
+
+    def close_sync(self, timeout: float | None = 30.0) -> None:
+        """`close()` for code that cannot await (not from the feed's own loop thread)."""
+        if self._loop is not None:
+            _loopthread.run(self._close(), self._loop, timeout)
+
+    def wait_for_sync(self, n: int | None = None, until: Callable[[EventStore], bool] | None = None,
+                      timeout: float | None = None) -> None:
+        """`wait_for()` for code that cannot await (not from the feed's own loop thread)."""
+        if n is None and until is None:
+            raise ValueError("wait_for_sync needs n= or until=")
+        _loopthread.run(self._wait_for(n, until, timeout), self._loop)
+
+    # --- display -------------------------------------------------------------------------
+
+    def _redact(self, text: Any) -> str:
+        """Error text without credentials: no API key, no query string of a WebSocket URL."""
+        text = _QUERY.sub(r"\1?<redacted>", str(text))
+        for secret in (getattr(self._conn, "api_key", None), getattr(self._conn, "session_token", None)):
+            if secret:
+                text = text.replace(secret, "<redacted>")
+        return text
+
+    def __repr__(self) -> str:
+        parts = [f"connection_id={self.connection_id!r}", f"state={self.state!r}",
+                 f"events={len(self.store)}", f"rejected={self.rejected}", f"gaps={len(self.gaps)}"]
+        if self.reconnects:
+            parts.append(f"reconnects={self.reconnects}")
+        if self.recording is not None:
+            parts.append(f"recording={str(self.recording.path)!r}")
+        return f"Feed({', '.join(parts)})"
+
+
+async def _sdk_frames(ws: Any):
+    """Frames from the SDK's public iterator, for a WebSocketConnection without `_connection`.
+    It yields parsed dicts ({"raw": text} for non-JSON, which the store rejects with a reason)."""
+    async for frame in ws.receive():
+        yield frame
+
+
+def _as_text(raw: Any) -> Any:
+    if isinstance(raw, (bytes, bytearray)):
+        return bytes(raw).decode("utf-8", "replace")
+    return raw
+
+
+def _reason(text: str | None) -> str:
+    return f": {text}" if text else ""
+
+
+def _describe_close(exc: websockets.ConnectionClosed) -> str:
+    if exc.rcvd is not None:
+        return f"the server closed the WebSocket (code {exc.rcvd.code}{_reason(exc.rcvd.reason)})"
+    return "the WebSocket dropped without a close frame (code 1006)"

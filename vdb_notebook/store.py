@@ -1,0 +1,268 @@
+"""EventStore: every event as one growing pandas DataFrame, plus the views notebooks want.
+
+    >>> store = EventStore()
+    >>> store.add({"channel": "transcript", "rtstream_id": "rts-1",
+    ...            "data": {"text": "hi", "is_final": True, "start": 1710000001234,
+    ...                     "end": 1710000002345}}).text
+    'hi'
+    >>> store.add("not json").reason
+    'not JSON: Expecting value: line 1 column 1 (char 0) - send one JSON object per frame'
+    >>> len(store), len(store.rejected), store.counts()["transcript"]
+    (1, 1, 1)
+
+`add` is O(1) amortised and thread-safe; `.df` is built vectorised on demand and cached until
+the next add.
+"""
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import pandas as pd
+
+from . import _columns
+from .events import Event, Rejection, normalise
+from .views import lifecycle_view, sessions_view, transcript_view
+
+Callback = Callable[[Any], None]
+
+
+class EventStore:
+    """Normalised events in columnar storage; `max_events` keeps only the newest ones."""
+
+    def __init__(self, max_events: int | None = None) -> None:
+        if max_events is not None and (not isinstance(max_events, int) or max_events < 1):
+            raise ValueError(f"max_events must be a positive int or None, not {max_events!r}")
+        self.max_events = max_events
+        self.dropped = 0
+        self.rejected: list[Rejection] = []
+        self.callback_errors: list[tuple[Callback, BaseException]] = []
+        self._cols = _columns.Columns()
+        self._counts: dict[str, int] = {}
+        self._next_seq = 0
+        self._lock = threading.RLock()
+        self._df: pd.DataFrame | None = None
+        self._subscribers: list[Callback] = []
+        self._rejection_subscribers: list[Callback] = []
+
+    # --- input --------------------------------------------------------------------------
+    def add(self, frame: Any, *, source: str = "ws",
+            received_at_ms: float | None = None) -> Event | Rejection:
+        """Normalise one frame (dict, or JSON str/bytes) and keep it; never raises.
+
+        `received_at_ms` (epoch ms) defaults to now; a replay passes the recorded time."""
+        return self._add(frame, source, received_at_ms, None)
+
+    def extend(self, frames: Iterable[Any], *, source: str = "ws") -> int:
+        """Add many frames; returns how many were stored (the rest are in `.rejected`)."""
+        stored = 0
+        for frame in frames:
+            if type(self._add(frame, source, None, None)) is Event:
+                stored += 1
+        return stored
+
+    def _add(self, frame: Any, source: str, received_at_ms: float | None,
+             seq: int | None) -> Event | Rejection:
+        record = normalise(frame, source=source, received_at_ms=received_at_ms)
+        if type(record) is Rejection:
+            with self._lock:
+                self.rejected.append(record)
+            self._announce(self._rejection_subscribers, record)
+            return record
+        with self._lock:
+            record.seq = self._next_seq if seq is None else max(seq, self._next_seq)
+            self._next_seq = record.seq + 1
+            self._cols.append(record)
+            self._counts[record.channel] = self._counts.get(record.channel, 0) + 1
+            if self.max_events is not None and len(self._cols) > self.max_events:
+                self._counts[self._cols.drop_oldest()] -= 1
+                self.dropped += 1
+            self._df = None
+        if self._subscribers:
+            self._announce(self._subscribers, record)
+        return record
+
+    # --- live consumers -----------------------------------------------------------------
+    def subscribe(self, callback: Callback, *, rejected: bool = False) -> Callable[[], None]:
+        """Call `callback(event)` after each add (on the adding thread); returns unsubscribe.
+
+        With rejected=True the callback gets each Rejection instead. Exceptions raised by a
+        callback are kept in `store.callback_errors`, never raised into `add`.
+        """
+        targets = self._rejection_subscribers if rejected else self._subscribers
+        with self._lock:
+            targets.append(callback)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if callback in targets:
+                    targets.remove(callback)
+        return unsubscribe
+
+    def _announce(self, callbacks: list[Callback], record: Any) -> None:
+        for callback in tuple(callbacks):
+            try:
+                callback(record)
+            except Exception as exc:
+                with self._lock:
+                    self.callback_errors.append((callback, exc))
+                    del self.callback_errors[:-100]
+
+    # --- reading ------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self._cols)
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{k}={v}" for k, v in sorted(self.counts().items()) if v)
+        return (f"EventStore({len(self)} events{': ' + counts if counts else ''}; "
+                f"{len(self.rejected)} rejected, {self.dropped} dropped)")
+
+    def counts(self) -> dict[str, int]:
+        """{channel: number of events held}, kept up to date by add (cheap)."""
+        with self._lock:
+            return dict(self._counts)
+
+    @property
+    def df(self) -> pd.DataFrame:
+        """Every held event, one row each; built once per change, then cached."""
+        df = self._df
+        if df is None:
+            with self._lock:
+                if self._df is None:
+                    self._df = self._cols.frame()
+                df = self._df
+        return df
+
+    def rejected_df(self) -> pd.DataFrame:
+        """The rejected frames: received_at, source, reason, raw."""
+        rows = list(self.rejected)
+        return pd.DataFrame({
+            "received_at": _columns.ms_to_utc(
+                pd.array([r.received_at_ms for r in rows], dtype="float64").to_numpy()),
+            "source": pd.Categorical([r.source for r in rows]),
+            "reason": pd.array([r.reason for r in rows], dtype=_columns.STRING),
+            "raw": pd.array([_as_text(r.raw) for r in rows], dtype=_columns.STRING),
+        })
+
+    def _channel(self, *channels: str) -> pd.DataFrame:
+        df = self.df
+        return df[df["channel"].isin(channels)].reset_index(drop=True)
+
+    def transcript(self, final_only: bool = True) -> pd.DataFrame:
+        """Transcript rows. final_only=False adds, per rtstream, the latest interim not yet
+        superseded by a final (one that arrived after it on the same rtstream)."""
+        return transcript_view(self._channel("transcript"), final_only)
+
+    def scenes(self) -> pd.DataFrame:
+        """Visual index events, whether they came as visual_index or scene_index."""
+        return self._channel("visual_index")
+
+    def audio(self) -> pd.DataFrame:
+        return self._channel("audio_index")
+
+    def alerts(self) -> pd.DataFrame:
+        return self._channel("alert")
+
+    def lifecycle(self) -> pd.DataFrame:
+        """Capture-session events, each (session, event) once however often it arrived."""
+        return lifecycle_view(self._channel("capture_session"))
+
+    def sessions(self) -> pd.DataFrame:
+        """One row per capture session with its latest status (by lifecycle order)."""
+        lifecycle = self.lifecycle()
+        with self._lock:
+            raws = self._cols.raw_values()
+            seqs = set(lifecycle["seq"].tolist())
+            first = self._cols.seq[self._cols.head] if len(self._cols) else 0
+            details = {s: raws[s - first] for s in seqs if 0 <= s - first < len(raws)}
+        return sessions_view(lifecycle, details)
+
+    # --- files --------------------------------------------------------------------------
+    def _records(self) -> list[dict[str, Any]]:
+        with self._lock:
+            cols = self._cols
+            h = cols.head
+            seqs, times = cols.seq[h:].tolist(), cols.floats["received_at"][h:].tolist()
+            sources, raws = cols.strings["source"][h:], cols.raw_values()
+            rejected = list(self.rejected)
+        records = [{"seq": q, "received_at": t, "source": s, "frame": _columns.exported(r)}
+                   for q, t, s, r in zip(seqs, times, sources, raws)]
+        records += [{"received_at": r.received_at_ms, "source": r.source, "frame": r.raw,
+                     "rejected": r.reason} for r in rejected]
+        return records
+
+    def to_jsonl(self, path: str | Path) -> Path:
+        """Write every held event and rejection, one JSON object a line; returns the path."""
+        path = Path(path)
+        with path.open("w", encoding="utf-8") as out:
+            for record in self._records():
+                out.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
+                out.write("\n")
+        return path
+
+    @classmethod
+    def from_jsonl(cls, path: str | Path, *, max_events: int | None = None) -> "EventStore":
+        """Read a file written by `to_jsonl` back: same frames, sources and received_at."""
+        store = cls(max_events=max_events)
+        with Path(path).open(encoding="utf-8") as lines:
+            for number, line in enumerate(lines, 1):
+                if line.strip():
+                    store._restore(line, f"{path}:{number}")
+        return store
+
+    def _restore(self, line: str, where: str) -> None:
+        try:
+            record = json.loads(line)
+            frame, source = record["frame"], record.get("source", "replay")
+            received_at, seq = record.get("received_at"), record.get("seq")
+        except (ValueError, KeyError, TypeError) as exc:
+            self._add(line, "replay", None, None)
+            self.rejected[-1].reason = (f"{where}: not a record written by to_jsonl ({exc}); "
+                                        "expected {\"frame\": ..., \"source\": ...}")
+            return
+        result = self._add(frame, source, received_at, seq)
+        if type(result) is Rejection and "rejected" in record:
+            result.reason = record["rejected"]
+
+    def to_parquet(self, path: str | Path) -> Path:
+        """Write the DataFrame plus what a lossless read-back needs (raw frame, exact times).
+
+        Rejected frames follow the events as rows whose `rejected` column holds the reason.
+        """
+        with self._lock:
+            df, records = self.df, self._records()
+        table = df.astype({name: _columns.STRING for name in df.columns
+                           if isinstance(df[name].dtype, pd.CategoricalDtype)})
+        table = pd.concat([table, pd.DataFrame(index=range(len(records) - len(df)))],
+                          ignore_index=True)
+        table["seq"] = pd.array([r.get("seq") for r in records], dtype="Int64")
+        table["received_at_ms"] = pd.array([r["received_at"] for r in records], dtype="float64")
+        table["source"] = pd.array([r["source"] for r in records], dtype=_columns.STRING)
+        table["raw"] = pd.array([json.dumps(r["frame"], ensure_ascii=False) for r in records],
+                                dtype=_columns.STRING)
+        table["rejected"] = pd.array([r.get("rejected") for r in records], dtype=_columns.STRING)
+        path = Path(path)
+        table.to_parquet(path, index=False)
+        return path
+
+    @classmethod
+    def from_parquet(cls, path: str | Path, *, max_events: int | None = None) -> "EventStore":
+        """Read a file written by `to_parquet` back: same frames, sources and received_at."""
+        table = pd.read_parquet(path, columns=["seq", "received_at_ms", "raw", "rejected",
+                                               "source"])
+        store = cls(max_events=max_events)
+        for seq, received_at, raw, reason, source in table.itertuples(index=False):
+            line = {"frame": json.loads(raw), "source": source, "received_at": received_at}
+            if not pd.isna(seq):
+                line["seq"] = int(seq)
+            if not pd.isna(reason):
+                line["rejected"] = reason
+            store._restore(json.dumps(line), str(path))
+        return store
+
+
+def _as_text(raw: Any) -> str:
+    return raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False, default=repr)
+

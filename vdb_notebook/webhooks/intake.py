@@ -1,0 +1,105 @@
+"""One HTTP request -> a validated delivery, or a refusal that tells the sender what to fix.
+
+Checks run cheapest first and nothing is read beyond the size limit: method (405), declared
+or actual size (413), signature when the receiver has a secret (401), JSON (400 bad_json),
+one JSON object (400 not_object).
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from .dedup import delivery_key
+from .signing import Verifier
+
+MAX_BODY = 1 << 20  # 1 MiB: lifecycle payloads are a few hundred bytes
+_CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A validated webhook: its dedup key, the sender's id (if any), the payload, arrival time."""
+
+    key: str
+    webhook_id: str | None
+    payload: dict[str, Any]
+    received_at: float  # epoch ms
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A delivery we will not accept: the HTTP status, a short reason (counted), a message."""
+
+    status: int
+    reason: str
+    message: str
+
+    def response(self) -> web.Response:
+        headers = {"Allow": "POST"} if self.status == 405 else None
+        return web.json_response({"ok": False, "error": self.reason, "message": self.message},
+                                 status=self.status, headers=headers)
+
+
+def _too_large(size: str, max_body: int) -> Refusal:
+    return Refusal(413, "too_large", (
+        f"body is {size} bytes; this receiver accepts at most {max_body:,} - send one event "
+        "per delivery, or start the receiver with a larger max_body="))
+
+
+async def _read_body(request: web.Request, max_body: int) -> bytes | Refusal:
+    declared = request.content_length
+    if declared is not None and declared > max_body:
+        return _too_large(f"{declared:,}", max_body)
+    chunks, size = [], 0
+    while True:
+        try:
+            chunk = await request.content.read(min(_CHUNK, max_body + 1 - size))
+        except Exception as exc:  # the sender hung up or broke the chunked encoding
+            return Refusal(400, "incomplete_body", (
+                f"the body could not be read ({type(exc).__name__}: {exc}); send it whole"))
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > max_body:
+            return _too_large(f"more than {max_body:,}", max_body)
+
+
+def _parse(body: bytes) -> dict[str, Any] | Refusal:
+    if not body.strip():
+        return Refusal(400, "bad_json", "body is empty: POST one JSON object (the webhook payload)")
+    try:
+        payload = json.loads(body)
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        return Refusal(400, "bad_json", (
+            f"body is not JSON ({str(exc)[:120]}): POST one JSON object with "
+            "Content-Type: application/json"))
+    if not isinstance(payload, dict):
+        return Refusal(400, "not_object", (
+            f"body is a JSON {type(payload).__name__}, not an object: POST one webhook payload "
+            "(a JSON object) per delivery"))
+    return payload
+
+
+async def read_delivery(request: web.Request, *, max_body: int = MAX_BODY,
+                        verifier: Verifier | None = None) -> Delivery | Refusal:
+    """Validate one request; never raises for anything the sender did."""
+    if request.method != "POST":
+        return Refusal(405, "bad_method", (
+            f"{request.method} is not accepted here: POST the webhook payload as JSON"))
+    body = await _read_body(request, max_body)
+    if isinstance(body, Refusal):
+        return body
+    if verifier is not None:
+        problem = verifier.check(body, request.headers)
+        if problem is not None:
+            return Refusal(401, problem.reason, problem.message)
+    payload = _parse(body)
+    if isinstance(payload, Refusal):
+        return payload
+    webhook_id = request.headers.get("webhook-id") or None
+    return Delivery(delivery_key(webhook_id, payload), webhook_id, payload, time.time() * 1000.0)

@@ -1,0 +1,154 @@
+"""Processing accepted deliveries off the answering path: into the store, then to handlers.
+
+Runs on its own loop thread. Each delivery goes into the store as soon as it arrives (so views
+and widgets see it at once, whatever the handlers are doing), then waits for one of `workers`
+slots to run its handlers. Synchronous handlers (the usual notebook handler makes blocking SDK
+calls) run on a thread pool of the same size; `async def` handlers run on the processing loop
+(so they must not block: an `async def` that calls `time.sleep` holds up other handlers, but
+never the answers). Handlers for one event run one after another in registration order; different
+events are processed concurrently, so handlers should not rely on arrival order.
+"""
+from __future__ import annotations
+
+import asyncio
+import copy
+import inspect
+import logging
+import traceback
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .intake import Delivery
+from .loopthread import LoopThread
+from .payloads import LIFECYCLE_STATUSES
+
+log = logging.getLogger("vdb_notebook.webhooks")
+
+Handler = Callable[[dict[str, Any]], Any]
+MAX_KEPT_ERRORS = 1000
+
+
+@dataclass(frozen=True)
+class HandlerError:
+    """A handler that raised: which one, on what event, the exception, and the payload."""
+
+    event: str
+    key: str
+    handler: str
+    error: BaseException
+    traceback: str = field(repr=False)
+    payload: dict[str, Any] = field(repr=False)
+
+    def __str__(self) -> str:
+        return f"{self.handler} raised {self.error!r} on {self.event} ({self.key})"
+
+
+def event_pattern(event: str) -> str:
+    """What `rx.on` matches: '*', a full event name, or a lifecycle status ('active')."""
+    if not isinstance(event, str) or not event:
+        raise ValueError("rx.on(event, handler) needs an event name such as "
+                         "'capture_session.active', 'alert', or '*' for every event")
+    return f"capture_session.{event}" if event in LIFECYCLE_STATUSES else event
+
+
+def _name_of(handler: Handler) -> str:
+    return getattr(handler, "__qualname__", None) or repr(handler)
+
+
+class Processor:
+    """Feeds deliveries to `store` and the registered handlers; calls `on_done` after each."""
+
+    def __init__(self, store: Any, *, workers: int,
+                 on_done: Callable[[Delivery], None]) -> None:
+        if workers < 1:
+            raise ValueError(f"workers must be at least 1, not {workers}")
+        self.store = store
+        self.workers = workers
+        self.handlers: dict[str, list[Handler]] = {}
+        self.errors: deque[HandlerError] = deque(maxlen=MAX_KEPT_ERRORS)
+        self.error_count = 0
+        self.processed = 0
+        self._on_done = on_done
+        self._inbox: deque[Delivery] = deque()
+        self._wake_scheduled = False
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="vdb-webhook-handler")
+        self._thread = LoopThread("vdb-webhooks-process")
+        self._queue: asyncio.Queue[tuple[Delivery, str]] = self._thread.run(self._start())
+
+    async def _start(self) -> asyncio.Queue[tuple[Delivery, str]]:
+        queue: asyncio.Queue[tuple[Delivery, str]] = asyncio.Queue()
+        self._tasks = [asyncio.create_task(self._work(queue)) for _ in range(self.workers)]
+        return queue
+
+    def on(self, event: str, handler: Handler) -> Handler:
+        if not callable(handler):
+            raise TypeError(f"handler must be callable (it gets the payload dict), not {handler!r}")
+        self.handlers.setdefault(event_pattern(event), []).append(handler)
+        return handler
+
+    def submit(self, delivery: Delivery) -> None:
+        """Hand a delivery over from any thread; returns at once.
+
+        Under load one wake-up of the processing loop takes a whole batch: each cross-thread
+        wake-up costs the answering thread a syscall and a turn of the GIL.
+        """
+        self._inbox.append(delivery)
+        if not self._wake_scheduled:
+            self._wake_scheduled = True
+            self._thread.soon(self._take_inbox)
+
+    def _take_inbox(self) -> None:
+        self._wake_scheduled = False  # before draining: a later append schedules a new wake-up
+        while self._inbox:
+            self._arrive(self._inbox.popleft())
+
+    def _arrive(self, delivery: Delivery) -> None:
+        try:
+            result = self.store.add(delivery.payload, source="webhook")
+        except Exception as exc:  # the store promises not to raise; keep it if it does
+            self._keep_error("store.add", delivery, str(delivery.payload.get("event")), exc)
+            result = None
+        name = (getattr(result, "event", None) or delivery.payload.get("event")
+                or delivery.payload.get("type") or "")
+        self._queue.put_nowait((delivery, str(name)))
+
+    def _matching(self, name: str) -> list[Handler]:
+        return [*self.handlers.get(name, ()), *self.handlers.get("*", ())]
+
+    async def _work(self, queue: asyncio.Queue[tuple[Delivery, str]]) -> None:
+        while True:
+            delivery, name = await queue.get()
+            handlers = self._matching(name)
+            if handlers:
+                payload = copy.deepcopy(delivery.payload)  # the store keeps the original
+                for handler in handlers:
+                    await self._call(handler, delivery, name, payload)
+            self.processed += 1
+            self._on_done(delivery)
+
+    async def _call(self, handler: Handler, delivery: Delivery, name: str,
+                    payload: dict[str, Any]) -> None:
+        try:
+            if inspect.iscoroutinefunction(handler):
+                await handler(payload)
+            else:
+                result = await asyncio.get_running_loop().run_in_executor(
+                    self._pool, handler, payload)
+                if inspect.isawaitable(result):
+                    await result
+        except Exception as exc:
+            self._keep_error(_name_of(handler), delivery, name, exc)
+
+    def _keep_error(self, handler: str, delivery: Delivery, name: str, exc: Exception) -> None:
+        error = HandlerError(name, delivery.key, handler, exc,
+                             "".join(traceback.format_exception(exc)), delivery.payload)
+        self.errors.append(error)
+        self.error_count += 1
+        log.debug("webhook handler failed: %s\n%s", error, error.traceback)
+
+    def close(self) -> None:
+        """Stop processing: queued events stay unprocessed (a journal keeps them for later)."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._thread.stop()

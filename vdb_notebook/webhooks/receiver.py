@@ -1,0 +1,306 @@
+"""WebhookReceiver: answers at once on its own thread, processes each event once, afterwards.
+
+    >>> import vdb_notebook as vn
+    >>> rx = await vn.WebhookReceiver.start()               # doctest: +SKIP
+    >>> rx.on("capture_session.active", on_active_webhook)  # doctest: +SKIP
+    >>> await vn.webhooks.deliver(rx.url, vn.webhooks.lifecycle("cap-1"), duplicates=2,
+    ...                           reorder=True)              # doctest: +SKIP
+    DeliverySummary(events=6, sends=18, attempts=18, delivered=6, failed=0)
+    >>> await rx.wait_for(n=6); rx.store.sessions().status.tolist()  # doctest: +SKIP
+    ['exported']
+
+A delivery is answered 2xx once it is validated, deduplicated and queued (with `journal=`:
+written and fsync'd too); it then goes into the store and to the handlers on other threads.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import warnings
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable, Mapping
+
+from aiohttp import web
+
+from .dedup import SeenKeys
+from .intake import MAX_BODY, Delivery, read_delivery
+from .journal import Journal, accepted_record
+from .loopthread import LoopThread, Progress
+from .processor import Handler, HandlerError, Processor
+from .signing import Verifier
+
+Handlers = Mapping[str, Handler | list[Handler]]
+
+
+@dataclass(frozen=True)
+class ReceiverStats:
+    """A snapshot of a receiver's counters.
+
+    received = accepted + duplicates + sum(rejected.values()); processed counts events that went
+    into the store and through every handler; recovered counts events a journal handed over from
+    an earlier receiver; pending = accepted + recovered - processed.
+    """
+
+    received: int = 0
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: dict[str, int] = field(default_factory=dict)
+    recovered: int = 0
+    processed: int = 0
+    handler_errors: int = 0
+
+    @property
+    def pending(self) -> int:
+        return self.accepted + self.recovered - self.processed
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "pending": self.pending}
+
+    def __getitem__(self, name: str) -> Any:
+        return self.as_dict()[name]
+
+
+class WebhookReceiver:
+    """An HTTP endpoint for VideoDB webhooks (lifecycle and alerts) that loses and repeats nothing.
+
+    Build it with `await WebhookReceiver.start(...)` (or `WebhookReceiver.start_sync(...)`);
+    options: `journal=path` (durable accept + restart recovery, see journal.py), `max_body=`
+    (bytes, default 1 MiB), `workers=` (events processed at once, default 8), `handlers=`
+    ({event: handler}, registered before the first delivery or journal recovery),
+    `path=` (the URL path shown in `url`; any path is accepted).
+    """
+
+    def __init__(self, store: Any = None, secret: str | bytes | None = None,
+                 host: str = "127.0.0.1", port: int = 0, *,
+                 journal: str | os.PathLike[str] | None = None, max_body: int = MAX_BODY,
+                 workers: int = 8, handlers: Handlers | None = None,
+                 path: str = "/webhooks") -> None:
+        if workers < 1:
+            raise ValueError(f"workers must be at least 1 (events processed at once), not {workers}")
+        if store is None:
+            from ..store import EventStore
+            store = EventStore()
+        self.store = store
+        self.host, self.port, self.path = host, port, "/" + path.lstrip("/")
+        self.max_body = max_body
+        self._verifier = Verifier(secret) if secret else None
+        self._seen = SeenKeys()
+        self._inflight: dict[str, asyncio.Future[None]] = {}
+        self._counts: Counter[str] = Counter()
+        self._rejected: Counter[str] = Counter()
+        self._progress = Progress()
+        self._journal = Journal(journal) if journal is not None else None
+        self._processor = Processor(store, workers=workers, on_done=self._done)
+        for event, handler in (handlers or {}).items():
+            for one in handler if isinstance(handler, (list, tuple)) else [handler]:
+                self.on(event, one)
+        self._http: LoopThread | None = None
+        self._runner: web.AppRunner | None = None
+        self.closed = False
+
+    # --- starting and stopping ------------------------------------------------------------
+
+    @classmethod
+    async def start(cls, store: Any = None, secret: str | bytes | None = None,
+                    host: str = "127.0.0.1", port: int = 0, **options: Any) -> WebhookReceiver:
+        """Start serving on a thread of its own; returns once `url` answers."""
+        rx = cls(store, secret, host, port, **options)
+        rx._http = LoopThread("vdb-webhooks-http")
+        await rx._http.call(rx._serve())
+        return rx
+
+    @classmethod
+    def start_sync(cls, store: Any = None, secret: str | bytes | None = None,
+                   host: str = "127.0.0.1", port: int = 0, **options: Any) -> WebhookReceiver:
+        """`start` for code that cannot await (scripts, callbacks)."""
+        rx = cls(store, secret, host, port, **options)
+        rx._http = LoopThread("vdb-webhooks-http")
+        rx._http.run(rx._serve())
+        return rx
+
+    async def _serve(self) -> None:
+        self._recover()
+        app = web.Application(client_max_size=self.max_body)
+        app.router.add_route("*", "/{tail:.*}", self._answer)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False,
+                                     shutdown_timeout=5.0)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, self.host, self.port).start()
+        self.port = self._runner.addresses[0][1]
+
+    def _recover(self) -> None:
+        if self._journal is None:
+            return
+        for key in self._journal.state.accepted:
+            self._seen.add(key)
+        for record in self._journal.state.unprocessed:
+            self._counts["recovered"] += 1
+            self._processor.submit(Delivery(record["key"], record.get("webhook_id"),
+                                            record["payload"], record.get("received_at") or 0.0))
+
+    async def close(self, timeout: float = 10.0) -> None:
+        """Stop answering, give processing up to `timeout` s to finish, then stop.
+
+        Events still unprocessed then stay so in the journal, if there is one, for the next
+        receiver; without a journal they are counted in `stats.pending`.
+        """
+        if self.closed:
+            return
+        if self._http is not None and self._runner is not None:
+            await self._http.call(self._runner.cleanup())
+        try:
+            await self._progress.wait(lambda: self.stats.pending <= 0, timeout, self._waiting)
+        except TimeoutError:
+            pass
+        self._shut()
+
+    def close_sync(self, timeout: float = 10.0) -> None:
+        if self.closed:
+            return
+        if self._http is not None and self._runner is not None:
+            self._http.run(self._runner.cleanup())
+        try:
+            self._progress.wait_sync(lambda: self.stats.pending <= 0, timeout, self._waiting)
+        except TimeoutError:
+            pass
+        self._shut()
+
+    def _shut(self) -> None:
+        self.closed = True
+        pending = self.stats.pending
+        if pending and self._journal is None:
+            warnings.warn(
+                f"WebhookReceiver closed with {pending} accepted event(s) not processed (handlers "
+                "still running); they are in the store only if listed there - pass journal= to "
+                "have the next receiver process them", RuntimeWarning, stacklevel=3)
+        self._processor.close()
+        if self._journal is not None:
+            self._journal.close()
+        if self._http is not None:
+            self._http.stop()
+
+    async def __aenter__(self) -> WebhookReceiver:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    def __enter__(self) -> WebhookReceiver:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close_sync()
+
+    # --- answering (on the http thread) -----------------------------------------------------
+
+    async def _answer(self, request: web.Request) -> web.Response:
+        self._counts["received"] += 1
+        outcome = await read_delivery(request, max_body=self.max_body, verifier=self._verifier)
+        if not isinstance(outcome, Delivery):
+            self._rejected[outcome.reason] += 1
+            return outcome.response()
+        if outcome.key in self._seen:
+            return await self._duplicate(outcome)
+        self._seen.add(outcome.key)
+        if self._journal is not None:
+            if not await self._commit(outcome):
+                self._rejected["journal_error"] += 1
+                return web.json_response({"ok": False, "error": "journal_error", "message": (
+                    f"could not write the journal {self._journal.path}; retry later")}, status=503)
+        self._counts["accepted"] += 1
+        self._processor.submit(outcome)
+        return web.json_response({"ok": True, "status": "accepted", "key": outcome.key},
+                                 status=202)
+
+    async def _commit(self, delivery: Delivery) -> bool:
+        assert self._journal is not None
+        written = self._inflight[delivery.key] = asyncio.get_running_loop().create_future()
+        try:
+            await self._journal.commit(accepted_record(
+                delivery.key, delivery.webhook_id, delivery.received_at, delivery.payload))
+        except Exception:
+            self._seen.discard(delivery.key)  # not durable: let the sender's retry through
+            written.set_result(None)
+            return False
+        finally:
+            del self._inflight[delivery.key]
+        written.set_result(None)
+        return True
+
+    async def _duplicate(self, delivery: Delivery) -> web.Response:
+        original = self._inflight.get(delivery.key)
+        if original is not None:  # the first copy is still being written: answer as it does
+            await asyncio.shield(original)
+            if delivery.key not in self._seen:
+                self._rejected["journal_error"] += 1
+                return web.json_response({"ok": False, "error": "journal_error", "message":
+                                          "could not write the journal; retry later"}, status=503)
+        self._counts["duplicates"] += 1
+        return web.json_response({"ok": True, "status": "duplicate", "key": delivery.key})
+
+    # --- processing results (on the processing thread) -------------------------------------
+
+    def _done(self, delivery: Delivery) -> None:
+        if self._journal is not None:
+            self._journal.mark_processed(delivery.key)
+        self._progress.notify()
+
+    # --- the notebook-facing surface -----------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """Where to point a session's callback_url (`http://127.0.0.1:PORT/webhooks`)."""
+        return f"http://{self.host}:{self.port}{self.path}"
+
+    def on(self, event: str, handler: Handler) -> Handler:
+        """Call `handler(payload)` for each new `event` ('capture_session.active', 'active',
+        'alert', or '*'); sync handlers run on a worker thread, async ones on the worker loop.
+        Register before deliveries start (or pass `handlers=` to `start`) to miss none."""
+        return self._processor.on(event, handler)
+
+    @property
+    def stats(self) -> ReceiverStats:
+        c = self._counts
+        return ReceiverStats(
+            received=c["received"], accepted=c["accepted"], duplicates=c["duplicates"],
+            rejected=dict(self._rejected), recovered=c["recovered"],
+            processed=self._processor.processed, handler_errors=self._processor.error_count)
+
+    @property
+    def errors(self) -> list[HandlerError]:
+        """Handler exceptions, oldest first (the last 1000), each with its payload."""
+        return list(self._processor.errors)
+
+    def _ready(self, n: int | None, until: Callable[[Any], bool] | None) -> Callable[[], bool]:
+        if n is not None:
+            return lambda: self._processor.processed >= n
+        if until is not None:
+            return lambda: bool(until(self.store))
+        return lambda: self.stats.pending <= 0
+
+    def _waiting(self) -> str:
+        s = self.stats
+        return f"webhook processing ({s.processed} processed, {s.pending} pending)"
+
+    async def wait_for(self, n: int | None = None, until: Callable[[Any], bool] | None = None,
+                       timeout: float | None = None) -> None:
+        """Wait until `n` events have been processed, or `until(store)` is true, or (neither
+        given) nothing accepted so far is pending; TimeoutError after `timeout` seconds."""
+        await self._progress.wait(self._ready(n, until), timeout, self._waiting)
+
+    def wait_for_sync(self, n: int | None = None, until: Callable[[Any], bool] | None = None,
+                      timeout: float | None = None) -> None:
+        """`wait_for` for code that cannot await (blocks the calling thread)."""
+        self._progress.wait_sync(self._ready(n, until), timeout, self._waiting)
+
+    def __repr__(self) -> str:
+        s = self.stats
+        state = "closed" if self.closed else self.url
+        text = (f"<WebhookReceiver {state} received={s.received} accepted={s.accepted} "
+                f"duplicates={s.duplicates} processed={s.processed} pending={s.pending}")
+        if s.rejected:
+            text += f" rejected={s.rejected}"
+        if s.handler_errors:
+            text += f" handler_errors={s.handler_errors} (last: {self._processor.errors[-1]})"
+        return text + ">"

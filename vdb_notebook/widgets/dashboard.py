@@ -1,0 +1,268 @@
+"""`vn.Dashboard`: live panes over an EventStore or a Feed, coalesced to `max_rate_hz` per pane.
+
+    >>> import vdb_notebook as vn
+    >>> store = vn.EventStore()
+    >>> dash = vn.Dashboard(store, max_rate_hz=4, tail=50)
+    >>> dash
+    Dashboard(panes=transcript, visual, audio, alerts, sessions; max_rate_hz=4, tail=50)
+    >>> _ = store.add({"channel": "transcript", "rtstream_name": "mic:default",
+    ...                "data": {"text": "hi", "is_final": True, "start": 1768912496000}})
+    >>> dash.close()
+
+Events reach the panes through `store.subscribe`: the subscriber records each event into its
+pane's bounded state and marks the pane dirty; the `Renderer` thread draws (see renderer.py).
+Events already in the store when the dashboard is made are shown too (e.g. after `vn.replay`).
+"""
+from __future__ import annotations
+
+import threading
+from types import SimpleNamespace
+from typing import Any, Callable
+
+import ipywidgets as widgets
+import numpy as np
+import pandas as pd
+
+from ..events import Rejection
+from ..store import EventStore
+from .alerts import AlertsPane
+from .counters import CountersPane
+from .index import IndexPane
+from .renderer import FlushHook, Pane, Renderer
+from .sessions import SessionsPane
+from .table import TablePane
+from .transcript import TranscriptPane
+
+#: Which pane shows each channel (every event also counts in "counters" and "table").
+PANE_OF_CHANNEL = {"transcript": "transcript", "visual_index": "visual", "audio_index": "audio",
+                   "alert": "alerts", "capture_session": "sessions"}
+CHANNEL_PANES = ("transcript", "visual", "audio", "alerts", "sessions")
+TIME_COLUMNS = ("received_at", "timestamp", "start", "end")
+
+
+class Dashboard(widgets.VBox):
+    """Live panes for a capture session's events: transcript, visual and audio index, alerts,
+    session lifecycle, counters and the DataFrame's last `tail` rows.
+
+    `store_or_feed` is an `EventStore` or a `Feed` (its `.store` is shown and the dashboard
+    stops when the feed closes). Each pane is updated at most `max_rate_hz` times a second
+    whatever the event rate, and always ends up showing the latest state.
+    """
+
+    def __init__(self, store_or_feed: Any, max_rate_hz: float = 4, tail: int = 50, *,
+                 on_flush: FlushHook | None = None) -> None:
+        store, feed = _source(store_or_feed)
+        _check_settings(max_rate_hz, tail)
+        self.store: EventStore = store
+        self.feed = feed
+        self.max_rate_hz = max_rate_hz
+        self.tail = tail
+        self._lock = threading.Lock()
+        self._stopped = False
+        self._seeding = True
+        self._early: list[Any] = []
+        self.counters = CountersPane(source=_describe(feed), dropped=lambda: store.dropped)
+        panes: list[Pane] = [self.counters, TranscriptPane(), IndexPane("visual"),
+                             IndexPane("audio"), AlertsPane(), SessionsPane()]
+        if tail:
+            panes.append(TablePane(tail))
+        closed = _closed_probe(feed)
+        self.renderer = Renderer(panes, self._lock, max_rate_hz, on_flush=on_flush,
+                                 poll=closed, on_poll_true=self._feed_closed)
+        super().__init__(children=self._layout(), layout=widgets.Layout(width="100%"))
+        self._unsubscribe = [store.subscribe(self._on_event),
+                             store.subscribe(self._on_rejection, rejected=True)]
+        self._seed()
+        self.renderer.start()
+        _on_feed_close(feed, self._feed_closed_from_hook)
+
+    # -- public ------------------------------------------------------------------------------
+    @property
+    def panes(self) -> dict[str, widgets.HTML]:
+        """The HTML widget of each pane, by name (counters, transcript, visual, audio, ...)."""
+        return dict(self.renderer.widgets)
+
+    @property
+    def running(self) -> bool:
+        return self.renderer.running and not self._stopped
+
+    def stop(self) -> None:
+        """Stop following the store; the panes keep showing the final state."""
+        self._halt("stopped")
+
+    def close(self) -> None:
+        """Stop, then close the widgets (their views disappear from the notebook)."""
+        if not hasattr(self, "renderer"):  # __init__ failed before the panes existed
+            super().close()
+            return
+        self.stop()
+        for widget in self.renderer.widgets.values():
+            widget.close()
+        for child in self.children:
+            child.close()
+        super().close()
+
+    def __repr__(self) -> str:
+        # Stable on purpose (nbval compares text/plain): no counts, times or ids.
+        return (f"Dashboard(panes={', '.join(CHANNEL_PANES)}; "
+                f"max_rate_hz={self.max_rate_hz:g}, tail={self.tail})")
+
+    # -- subscriber (any thread; O(1)) -------------------------------------------------------
+    def _on_event(self, event: Any) -> None:
+        with self._lock:
+            if self._seeding:
+                self._early.append(event)
+                return
+            self._record(event)
+
+    def _on_rejection(self, rejection: Rejection) -> None:
+        with self._lock:
+            if self._seeding:
+                self._early.append(rejection)
+                return
+            self.counters.reject(rejection)
+            self.renderer.mark("counters")
+
+    def _record(self, event: Any) -> None:
+        panes, mark = self.renderer.panes, self.renderer.mark
+        seq = getattr(event, "seq", -1)
+        for name in (PANE_OF_CHANNEL.get(event.channel), "counters", "table"):
+            pane = panes.get(name) if name else None
+            if pane is not None:
+                pane.record(event)
+                pane.last_seq = seq
+                mark(name)
+
+    # -- start and stop ----------------------------------------------------------------------
+    def _seed(self) -> None:
+        """Show what the store already holds, then the events that arrived meanwhile, once each."""
+        existing_rejections = list(self.store.rejected)
+        rows = _rows(self.store.df)
+        newest = rows[-1].seq if rows else -1
+        with self._lock:
+            for row in rows:
+                self._record(row)
+            known = {id(r) for r in existing_rejections}
+            for rejection in existing_rejections:
+                self.counters.reject(rejection)
+            for item in self._early:
+                if isinstance(item, Rejection):
+                    if id(item) not in known:
+                        self.counters.reject(item)
+                elif item.seq > newest:
+                    self._record(item)
+            self._early = []
+            self._seeding = False
+            self.renderer.mark("counters")
+
+    def _halt(self, status: str) -> None:
+        with self._lock:
+            if self._stopped:
+                return
+            self._stopped = True
+            self.counters.set_status(status)
+            self.renderer.mark("counters")
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self.renderer.stop()
+
+    def _feed_closed(self) -> None:
+        """Called on the renderer thread when the feed reports closed."""
+        with self._lock:
+            if self._stopped:
+                return
+            self._stopped = True
+            self.counters.set_status(_finished(self.feed))
+            self.renderer.mark("counters")
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+
+    def _feed_closed_from_hook(self) -> None:
+        self._halt(_finished(self.feed))
+
+    def _layout(self) -> list[widgets.Widget]:
+        w = self.renderer.widgets
+        row = widgets.Layout(width="100%", align_items="stretch")
+        rows: list[widgets.Widget] = [
+            w["counters"],
+            widgets.HBox([w["transcript"], w["alerts"]], layout=row),
+            widgets.HBox([w["visual"], w["audio"], w["sessions"]], layout=row),
+        ]
+        if "table" in w:
+            rows.append(w["table"])
+        return rows
+
+
+def _source(store_or_feed: Any) -> tuple[EventStore, Any]:
+    if isinstance(store_or_feed, EventStore):
+        return store_or_feed, None
+    store = getattr(store_or_feed, "store", None)
+    if isinstance(store, EventStore):
+        return store, store_or_feed
+    raise TypeError(
+        f"Dashboard needs an EventStore or a Feed (something with a .store EventStore), "
+        f"not {type(store_or_feed).__name__}; e.g. vn.Dashboard(await vn.Feed.open(conn)) "
+        f"or vn.Dashboard(vn.EventStore())")
+
+
+def _check_settings(max_rate_hz: Any, tail: Any) -> None:
+    if isinstance(max_rate_hz, bool) or not isinstance(max_rate_hz, (int, float)) \
+            or not 0 < max_rate_hz <= 60:
+        raise ValueError(f"max_rate_hz must be a number of updates per second in (0, 60], "
+                         f"not {max_rate_hz!r}; e.g. max_rate_hz=4")
+    if isinstance(tail, bool) or not isinstance(tail, int) or not 0 <= tail <= 1000:
+        raise ValueError(f"tail must be a whole number of rows from 0 to 1000, not {tail!r}; "
+                         f"e.g. tail=50 (0 hides the table)")
+
+
+def _describe(feed: Any) -> str:
+    if feed is None:
+        return "store"
+    connection = getattr(feed, "connection_id", None)
+    return f"feed {connection}" if connection else "feed"
+
+
+#: Feed states after which no event will come (vn.Feed.state).
+FINISHED_STATES = ("closed", "failed")
+
+
+def _closed_probe(feed: Any) -> Callable[[], bool] | None:
+    """A cheap 'has the feed finished?' check for the renderer to poll, if the feed offers one:
+    vn.Feed has `state`; other feed-like objects may have a boolean `closed`."""
+    if feed is None:
+        return None
+    if hasattr(feed, "closed"):
+        return lambda: bool(getattr(feed, "closed", False))
+    if hasattr(feed, "state"):
+        return lambda: getattr(feed, "state", None) in FINISHED_STATES
+    return None
+
+
+def _on_feed_close(feed: Any, callback: Callable[[], None]) -> None:
+    """Use the feed's close hook when it has one (polling covers the rest)."""
+    hook = getattr(feed, "on_close", None) if feed is not None else None
+    if callable(hook):
+        hook(callback)
+
+
+def _finished(feed: Any) -> str:
+    state = getattr(feed, "state", None)
+    return f"stopped: feed {state}" if state in FINISHED_STATES else "stopped: feed closed"
+
+
+def _rows(df: pd.DataFrame) -> list[SimpleNamespace]:
+    """DataFrame rows as event-like objects (times back to epoch-ms floats, NA to None)."""
+    if len(df) == 0:
+        return []
+    columns: dict[str, list[Any]] = {}
+    for name in df.columns:
+        series = df[name]
+        if name in TIME_COLUMNS:
+            ns = series.to_numpy(dtype="datetime64[ns]").astype("int64")
+            ms = np.where(ns == np.iinfo("int64").min, np.nan, ns / 1e6)
+            columns[name] = [None if v != v else v for v in ms.tolist()]
+        else:
+            values = series.astype(object)
+            columns[name] = values.where(series.notna(), None).tolist()
+    names = list(columns)
+    return [SimpleNamespace(**dict(zip(names, values))) for values in zip(*columns.values())]

@@ -1,0 +1,77 @@
+"""The visual-index and audio-index panes: the latest descriptions, newest at the bottom.
+
+    >>> from types import SimpleNamespace as Ev
+    >>> pane = IndexPane("visual")
+    >>> pane.record(Ev(rtstream_name="display:1", rtstream_id="rts-3", text="Slack <open>",
+    ...                start=1768912496000.0, end=1768912502000.0))
+    >>> "12:34:56–12:35:02" in pane.render(pane.snapshot(), 0)
+    True
+"""
+from __future__ import annotations
+
+from collections import deque
+from typing import Any, NamedTuple
+
+from .markup import MUTED, chip, clip, clock, colour_for, esc, pane, placeholder, plural
+from .renderer import Pane
+from .transcript import speaker_of
+
+TITLES = {"visual": ("Visual index", "Waiting for scene descriptions…"),
+          "audio": ("Audio index", "Waiting for audio summaries…")}
+
+
+class Entry(NamedTuple):
+    stream: str
+    text: str
+    start: float | None
+    end: float | None
+
+
+class IndexPane(Pane):
+    """`kind` is 'visual' (visual_index / scene_index events) or 'audio' (audio_index)."""
+
+    def __init__(self, kind: str, max_entries: int = 40) -> None:
+        if kind not in TITLES:
+            raise ValueError(f"kind must be 'visual' or 'audio', not {kind!r}")
+        super().__init__()
+        self.name = kind
+        self.entries: deque[Entry] = deque(maxlen=max_entries)
+        self.total = 0
+
+    def record(self, event: Any) -> None:
+        self.entries.append(Entry(
+            speaker_of(event),
+            clip(getattr(event, "text", None)),
+            getattr(event, "start", None) or getattr(event, "timestamp", None),
+            getattr(event, "end", None),
+        ))
+        self.total += 1
+
+    def snapshot(self) -> tuple[list[Entry], int]:
+        return list(self.entries), self.total
+
+    def render(self, snap: tuple[list[Entry], int], now_ms: float) -> str:
+        entries, total = snap
+        title, waiting = TITLES[self.name]
+        body = "".join(_row(entry) for entry in entries) or placeholder(waiting)
+        note = plural(total, "event")
+        if total > len(entries):
+            note += f" (last {len(entries)} shown)"
+        return pane(title, body, note=esc(note), height="200px")
+
+
+def _span(entry: Entry) -> str:
+    start, end = clock(entry.start), clock(entry.end)
+    return f"{start}–{end}" if start and end and end != start else start
+
+
+def _row(entry: Entry) -> str:
+    colour = colour_for(entry.stream)
+    return (
+        f"<div style='padding:3px 0;border-bottom:1px dashed #f0f0f0'>"
+        f"<div style='display:flex;gap:6px;align-items:center'>"
+        f"{chip(esc(entry.stream), colour, solid=False)}"
+        f"<span style='color:{MUTED};font-size:10.5px;font-variant-numeric:tabular-nums'>"
+        f"{esc(_span(entry))}</span></div>"
+        f"<div style='word-break:break-word;margin-top:1px'>{esc(entry.text)}</div></div>"
+    )

@@ -1,0 +1,106 @@
+"""Small HTML helpers shared by the panes: escaping, times, colours, the pane frame.
+
+Every string that came from an event goes through `esc` (transcripts, labels and ids are user
+content), and is clipped so no pane holds unbounded text.
+
+    >>> esc("<b>hi</b> & 'bye'")
+    '&lt;b&gt;hi&lt;/b&gt; &amp; &#x27;bye&#x27;'
+    >>> clock(1768912496000.0)
+    '12:34:56'
+    >>> clip("x" * 10, 4)
+    'xxx…'
+"""
+from __future__ import annotations
+
+import html
+import zlib
+from datetime import datetime, timezone
+from typing import Any
+
+#: Longest piece of event text a pane keeps (characters); longer text is clipped with "…".
+MAX_TEXT = 400
+
+#: No quotes inside: styles go into single-quoted attributes.
+FONT = "font-family:system-ui,-apple-system,Roboto,Helvetica,Arial,sans-serif;font-size:12px;line-height:1.35"
+MUTED = "#6b7280"
+BORDER = "#e5e7eb"
+
+#: Speaker colours: readable on white, distinct from each other and from the alert reds.
+PALETTE = ("#2563eb", "#15803d", "#7c3aed", "#c2410c", "#db2777", "#0e7490", "#a16207", "#4b5563")
+
+
+def esc(value: Any) -> str:
+    """HTML-escape any value (None becomes an empty string); quotes are escaped too."""
+    if value is None:
+        return ""
+    return html.escape(str(value), quote=True)
+
+
+def clip(text: Any, limit: int = MAX_TEXT) -> str:
+    """`text` as a string of at most `limit` characters (the last one '…' when clipped)."""
+    if text is None:
+        return ""
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def clock(epoch_ms: float | None, *, millis: bool = False) -> str:
+    """Epoch milliseconds as an HH:MM:SS UTC time of day ('' when unknown)."""
+    if epoch_ms is None or epoch_ms != epoch_ms:  # None or NaN
+        return ""
+    try:
+        when = datetime.fromtimestamp(float(epoch_ms) / 1000, tz=timezone.utc)
+    except (OverflowError, OSError, ValueError, TypeError):
+        return ""
+    return when.strftime("%H:%M:%S.%f")[:12] if millis else when.strftime("%H:%M:%S")
+
+
+def colour_for(name: str) -> str:
+    """A stable colour for a speaker or stream name (same name, same colour, every run)."""
+    return PALETTE[zlib.crc32(name.encode("utf-8")) % len(PALETTE)]
+
+
+def chip(text: str, colour: str, *, solid: bool = True) -> str:
+    """A small rounded badge; `text` must already be escaped."""
+    if solid:
+        look = f"background:{colour};color:#fff"
+    else:
+        look = f"background:#fff;color:{colour};border:1px solid {colour}"
+    return (
+        f"<span style='{look};border-radius:9px;padding:0 7px;font-size:11px;"
+        f"font-weight:600;white-space:nowrap;display:inline-block'>{text}</span>"
+    )
+
+
+def pane(title: str, body: str, *, note: str = "", scroll: bool = True, height: str = "220px") -> str:
+    """The frame every pane shares: a title line, then the body.
+
+    With `scroll`, the body sits in a `column-reverse` box: the browser keeps it scrolled to
+    the bottom, so the newest line stays in view each time the pane's HTML is replaced.
+    `title`, `body` and `note` must already be escaped.
+    """
+    head = (
+        f"<div style='display:flex;justify-content:space-between;align-items:baseline;"
+        f"border-bottom:1px solid {BORDER};padding:0 2px 3px;margin-bottom:4px'>"
+        f"<b style='font-size:12.5px'>{title}</b>"
+        f"<span style='color:{MUTED};font-size:11px'>{note}</span></div>"
+    )
+    if scroll:
+        body = (
+            f"<div style='max-height:{height};overflow-y:auto;display:flex;"
+            f"flex-direction:column-reverse'><div>{body}</div></div>"
+        )
+    return (
+        f"<div style='{FONT};border:1px solid {BORDER};border-radius:6px;padding:6px 8px;"
+        f"background:#fff;color:#111827;overflow:hidden'>{head}{body}</div>"
+    )
+
+
+def placeholder(text: str) -> str:
+    """Grey italic text for an empty pane; `text` must already be escaped."""
+    return f"<div style='color:{MUTED};font-style:italic;padding:2px'>{text}</div>"
+
+
+def plural(n: int, word: str) -> str:
+    """'1 line', '3 lines'."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"

@@ -1,0 +1,204 @@
+"""The throttled, coalescing renderer: many events in, at most `max_rate_hz` updates per pane out.
+
+Events and display are decoupled. A store subscriber only records an event into its pane's
+bounded state and marks the pane dirty (O(1), under a short lock), so a slow or absent browser
+never slows ingest. The renderer runs on its own daemon thread: it wakes when a pane turns dirty,
+waits until one period (1 / max_rate_hz) has passed since its previous flush, then renders each
+dirty pane from a snapshot of its state and sets that pane's `HTML.value` once, inside
+`hold_sync()`, so each pane sends at most one comm message per flush.
+
+Why a thread, not an asyncio task on the kernel loop: a task on the kernel loop only runs while
+the kernel is idle or awaiting, so panes would freeze during a synchronous cell (a blocking SDK
+call, `time.sleep`, `Feed.open_sync(...).wait_for`) while the webhook receiver's thread keeps
+adding events. A thread keeps updating, and ipykernel 7 sends comm messages from any thread
+through its IOPub thread. Widget traits are only ever written by this thread (and by
+construction/stop), under `_flush_lock`.
+
+The latest state always shows: an event that arrives while a flush is being prepared re-arms
+the wake-up, so a trailing flush follows the last event at most one period later; `stop()`
+flushes once more.
+
+    >>> r = Renderer([CountPane()], threading.Lock(), max_rate_hz=4)   # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any, Callable, Iterable
+
+import ipywidgets as widgets
+
+FlushHook = Callable[[str, int, float], None]
+
+
+class Pane:
+    """One pane: bounded state, updated by `record`, drawn by `render` as one HTML string.
+
+    `record` and `snapshot` run under the dashboard's lock and must be cheap; `render` runs on
+    the renderer thread without the lock and must be a pure function of the snapshot.
+    """
+
+    name = "pane"
+    #: CSS flex value for the pane's widget in a row ('1 1 0' shares the row equally).
+    flex = "1 1 0"
+
+    def __init__(self) -> None:
+        self.last_seq = -1  # seq of the newest event recorded (for latency measurement)
+
+    def record(self, item: Any) -> None:
+        raise NotImplementedError
+
+    def snapshot(self) -> Any:
+        raise NotImplementedError
+
+    def render(self, snap: Any, now_ms: float) -> str:
+        raise NotImplementedError
+
+    def next_refresh(self, snap: Any, now_ms: float) -> float | None:
+        """Seconds until the pane must be redrawn even without new events (None: never)."""
+        return None
+
+
+class Renderer:
+    """Draws panes into `HTML` widgets at most `max_rate_hz` times per second each."""
+
+    def __init__(
+        self,
+        panes: Iterable[Pane],
+        lock: threading.Lock,
+        max_rate_hz: float,
+        *,
+        on_flush: FlushHook | None = None,
+        poll: Callable[[], bool] | None = None,
+        on_poll_true: Callable[[], None] | None = None,
+    ) -> None:
+        self.panes = {pane.name: pane for pane in panes}
+        self.period = 1.0 / max_rate_hz
+        self.on_flush = on_flush
+        self.errors: list[str] = []  # render errors, newest last (bounded)
+        self.flushes = 0
+        self._lock = lock  # shared with the subscriber: guards pane state and _dirty
+        self._flush_lock = threading.Lock()  # one flush at a time; guards widget traits
+        self._dirty: set[str] = set()
+        self._armed = False  # True once _wake is set for the current batch of dirty panes
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._refresh_at: dict[str, float] = {}
+        self._last_flush = float("-inf")
+        self._poll = poll
+        self._on_poll_true = on_poll_true
+        self._thread: threading.Thread | None = None
+        now_ms = time.time() * 1000
+        self.widgets = {
+            name: widgets.HTML(
+                value=pane.render(pane.snapshot(), now_ms),
+                layout=widgets.Layout(flex=pane.flex, min_width="0", margin="2px"),
+            )
+            for name, pane in self.panes.items()
+        }
+
+    # -- called by the subscriber, under self._lock ------------------------------------------
+    def mark(self, name: str) -> None:
+        """Note that pane `name` changed. Caller holds the lock. O(1)."""
+        self._dirty.add(name)
+        if not self._armed:
+            self._armed = True
+            self._wake.set()
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._thread = threading.Thread(target=self._run, name="vdb-dashboard-renderer", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop the thread and flush once more, so the panes show the final state."""
+        self._stopping.set()
+        self._wake.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+        if thread is None or not thread.is_alive():
+            self.flush()
+        # On the renderer thread itself, _run flushes on its way out.
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            self._wake.wait(self._idle_timeout())
+            if self._stopping.is_set():
+                break
+            delay = self._last_flush + self.period - time.monotonic()
+            if delay > 0 and self._stopping.wait(delay):
+                break
+            self.flush()
+            if self._poll is not None and self._poll_says_stop():
+                break
+        self.flush()
+
+    def _poll_says_stop(self) -> bool:
+        try:
+            stop = bool(self._poll())
+        except Exception as exc:  # a broken poll must not kill the renderer
+            self._note_error(f"poll: {exc!r}")
+            return False
+        if stop:
+            self._stopping.set()
+            if self._on_poll_true is not None:
+                self._on_poll_true()
+        return stop
+
+    def _idle_timeout(self) -> float | None:
+        """How long to sleep with nothing dirty: until the next timed redraw or poll."""
+        waits = [at - time.monotonic() for at in self._refresh_at.values()]
+        if self._poll is not None:
+            waits.append(0.5)
+        return max(0.0, min(waits)) if waits else None
+
+    # -- drawing -----------------------------------------------------------------------------
+    def flush(self) -> int:
+        """Draw every dirty pane now (ignoring the rate limit); returns how many changed."""
+        with self._flush_lock:
+            now = time.monotonic()
+            now_ms = time.time() * 1000
+            due = [name for name, at in self._refresh_at.items() if at <= now]
+            with self._lock:
+                names = self._dirty.union(due)
+                self._dirty = set()
+                self._armed = False
+                self._wake.clear()
+                snaps = [(name, self.panes[name].snapshot(), self.panes[name].last_seq) for name in names]
+            for name in due:
+                self._refresh_at.pop(name, None)
+            changed = 0
+            for name, snap, last_seq in snaps:
+                changed += self._draw(name, snap, last_seq, now_ms)
+            self._last_flush = time.monotonic()
+            self.flushes += 1
+            return changed
+
+    def _draw(self, name: str, snap: Any, last_seq: int, now_ms: float) -> int:
+        pane, widget = self.panes[name], self.widgets[name]
+        try:
+            value = pane.render(snap, now_ms)
+            again = pane.next_refresh(snap, now_ms)
+        except Exception as exc:  # show the failure in the pane; never kill the renderer
+            self._note_error(f"{name}: {exc!r}")
+            return 0
+        if again is not None:
+            self._refresh_at[name] = time.monotonic() + again
+        changed = value != widget.value
+        if changed:
+            with widget.hold_sync():
+                widget.value = value
+        if self.on_flush is not None:
+            self.on_flush(name, last_seq, time.monotonic())
+        return int(changed)
+
+    def _note_error(self, message: str) -> None:
+        self.errors.append(message)
+        del self.errors[:-20]

@@ -1,0 +1,84 @@
+"""The DataFrame tail: the store's last `tail` rows, as a compact HTML table.
+
+The pane keeps its own ring of the last `tail` events (the same rows as `store.df.tail(tail)`),
+so drawing it never rebuilds the store's DataFrame.
+
+    >>> from types import SimpleNamespace as Ev
+    >>> pane = TablePane(tail=2)
+    >>> for n in range(3):
+    ...     pane.record(Ev(seq=n, received_at=0, channel="transcript", event="transcript",
+    ...                    rtstream_name="mic", text=f"<{n}>", is_final=True, label=None,
+    ...                    confidence=None, status=None))
+    >>> [row[0] for row in pane.snapshot()[0]]
+    [1, 2]
+"""
+from __future__ import annotations
+
+from collections import deque
+from typing import Any
+
+from .markup import BORDER, MUTED, clip, clock, colour_for, esc, pane, placeholder
+from .renderer import Pane
+
+COLUMNS = ("seq", "received_at", "channel", "event", "rtstream_name", "text", "is_final",
+           "label", "confidence", "status")
+#: Characters of text a table cell shows (the full clipped text is in the cell's tooltip).
+CELL_TEXT = 90
+
+
+class TablePane(Pane):
+    name = "table"
+
+    def __init__(self, tail: int = 50) -> None:
+        super().__init__()
+        self.events: deque[Any] = deque(maxlen=tail)  # events are never changed once stored
+        self.total = 0
+
+    def record(self, event: Any) -> None:
+        self.events.append(event)  # rows are built at snapshot time, `tail` at a time
+        self.total += 1
+
+    @property
+    def rows(self) -> list[tuple[Any, ...]]:
+        return [tuple(getattr(event, column, None) for column in COLUMNS) for event in self.events]
+
+    def snapshot(self) -> tuple[list[tuple[Any, ...]], int]:
+        return self.rows, self.total
+
+    def render(self, snap: tuple[list[tuple[Any, ...]], int], now_ms: float) -> str:
+        rows, total = snap
+        if not rows:
+            return pane("DataFrame tail", placeholder("No events yet."), scroll=False)
+        head = "".join(f"<th style='{_TH}'>{esc(c)}</th>" for c in COLUMNS)
+        body = "".join(_row(row) for row in rows)
+        # Cells inherit padding (cellpadding) and alignment (tbody) to keep each update small.
+        table = (f"<table cellpadding='2' style='border-collapse:collapse;width:100%;font-size:11px'>"
+                 f"<thead><tr>{head}</tr></thead><tbody style='vertical-align:top'>{body}</tbody></table>")
+        note = f"last {len(rows)} of {total} rows"
+        return pane("DataFrame tail", table, note=esc(note), height="240px")
+
+
+_TH = (f"text-align:left;padding:2px 6px;border-bottom:1px solid {BORDER};color:{MUTED};"
+       "font-weight:600;position:sticky;top:0;background:#fff;white-space:nowrap")
+_TR = "<tr style='border-bottom:1px solid #f3f4f6'>"
+
+
+def _cell(column: str, value: Any) -> str:
+    if value is None or value != value:  # None or NaN
+        return "<td style='color:#cbd5e1'>–</td>"
+    if column == "received_at":
+        return f"<td style='white-space:nowrap'>{esc(clock(value, millis=True))}</td>"
+    if column == "channel":
+        return f"<td style='color:{colour_for(str(value))};white-space:nowrap'>{esc(value)}</td>"
+    if column == "confidence" and isinstance(value, (int, float)):
+        return f"<td>{value:.2f}</td>"
+    if column != "text":
+        return f"<td style='white-space:nowrap'>{esc(clip(value, 40))}</td>"
+    text = clip(value)
+    shown = clip(text, CELL_TEXT)
+    tip = f" title='{esc(text)}'" if shown != text else ""
+    return f"<td style='word-break:break-word'{tip}>{esc(shown)}</td>"
+
+
+def _row(row: tuple[Any, ...]) -> str:
+    return _TR + "".join(_cell(c, v) for c, v in zip(COLUMNS, row)) + "</tr>"

@@ -1,0 +1,89 @@
+"""A comm that counts widget messages instead of sending them to a browser (tests and bench).
+
+ipywidgets' own model tests swap in a dummy comm (`ipywidgets.widgets.tests.utils.
+setup_test_comm`); this does the same through the `comm` package's replaceable `create_comm`,
+and also records each message's size and time, so we can see what a browser would receive.
+
+    >>> import ipywidgets as widgets
+    >>> with counting_comms() as log:
+    ...     w = widgets.HTML("a")
+    ...     w.value = "b"
+    >>> log.updates(w)
+    1
+"""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+import comm
+from comm.base_comm import BaseComm
+
+
+@dataclass(frozen=True)
+class Message:
+    comm_id: str
+    msg_type: str  # comm_open, comm_msg, comm_close
+    method: str | None  # "update" for state changes
+    at: float  # time.monotonic() when sent
+    size: int  # bytes of JSON content plus binary buffers
+    keys: tuple[str, ...]  # the state keys an update carries
+
+
+class CommLog:
+    """Every message sent by the comms made inside `counting_comms()`, thread-safe."""
+
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+        self._lock = threading.Lock()
+
+    def add(self, message: Message) -> None:
+        with self._lock:
+            self.messages.append(message)
+
+    def of(self, widget: Any, method: str | None = "update") -> list[Message]:
+        """The messages of one widget (by default its state updates)."""
+        with self._lock:
+            return [m for m in self.messages
+                    if m.comm_id == widget.comm.comm_id and (method is None or m.method == method)]
+
+    def updates(self, widget: Any) -> int:
+        return len(self.of(widget))
+
+
+class CountingComm(BaseComm):
+    """A comm whose messages are logged, not published."""
+
+    log: CommLog
+
+    def publish_msg(self, msg_type: str, data: Any = None, metadata: Any = None,
+                    buffers: Any = None, **keys: Any) -> None:
+        data = data or {}
+        size = len(json.dumps(data, default=str, separators=(",", ":")).encode("utf-8"))
+        size += sum(len(memoryview(b).cast("B")) for b in buffers or ())
+        state = data.get("state") if isinstance(data, dict) else None
+        self.log.add(Message(self.comm_id, msg_type, data.get("method"), time.monotonic(), size,
+                             tuple(state) if isinstance(state, dict) else ()))
+
+
+@contextmanager
+def counting_comms() -> Iterator[CommLog]:
+    """Widgets created inside the block get a `CountingComm`; yields their shared `CommLog`."""
+    log = CommLog()
+    original = comm.create_comm
+
+    def create(*args: Any, **kwargs: Any) -> CountingComm:
+        made = CountingComm.__new__(CountingComm)
+        made.log = log
+        made.__init__(*args, **kwargs)
+        return made
+
+    comm.create_comm = create
+    try:
+        yield log
+    finally:
+        comm.create_comm = original
