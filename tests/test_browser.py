@@ -10,9 +10,9 @@ test-artifacts/dashboard.png.
 """
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -39,7 +39,7 @@ CELLS = [
     "feed = await vn.Feed.open(conn)\n"
     "session = conn.create_capture_session(end_user_id=\"user_abc\", collection_id=\"default\",\n"
     "                                      callback_url=\"\", ws_connection_id=feed.connection_id)\n"
-    "conn.emulator.start_capture(session.id)",
+    "conn.emulator.start_capture(session.id);",
     "pipelines = vn.start_pipelines(conn, session, feed, alerts={\n"
     "    \"sensitive_content\": \"Someone reads out or shows payment card details\"})",
     "dash = vn.Dashboard(feed, max_rate_hz=4, tail=20)\ndash",
@@ -65,12 +65,20 @@ def free_port() -> int:
 
 
 def isolated_jupyter_env(home: Path) -> dict[str, str]:
-    """Jupyter dirs of our own, with a python3 kernelspec that runs this very interpreter."""
+    """Jupyter dirs of our own, with a python3 kernelspec that runs this very interpreter, and
+    JupyterLab settings that start the notebook's kernel without asking and keep the news toast
+    from covering the page."""
     data, config, runtime = home / "data", home / "config", home / "runtime"
     spec = data / "kernels" / "python3"
     spec.mkdir(parents=True)
     config.mkdir()
     runtime.mkdir()
+    settings = home / "lab-settings" / "@jupyterlab"
+    for plugin, values in {"apputils-extension/notification": {"fetchNews": "false"},
+                           "notebook-extension/tracker": {"autoStartDefaultKernel": True}}.items():
+        path = settings / f"{plugin}.jupyterlab-settings"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values))
     (spec / "kernel.json").write_text(json.dumps({
         "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
         "display_name": "Python 3 (ipykernel)", "language": "python",
@@ -83,18 +91,30 @@ def isolated_jupyter_env(home: Path) -> dict[str, str]:
     return env
 
 
-class Lab:
-    """`jupyter lab` in its own process group; `stop()` ends it, its kernels included."""
+#: frontend -> (jupyter subcommand, its application class, the notebook's URL path)
+FRONTENDS = {
+    "jupyterlab": ("lab", "LabApp", "/lab/tree/dashboard.ipynb"),
+    "notebook7": ("notebook", "JupyterNotebookApp", "/notebooks/dashboard.ipynb"),
+}
 
-    def __init__(self, root: Path, env: dict[str, str], log: Path) -> None:
+
+class Lab:
+    """`jupyter lab` (or `jupyter notebook`) in its own process group; `stop()` ends it, its
+    kernels included."""
+
+    def __init__(self, frontend: str, root: Path, home: Path, log: Path) -> None:
+        command, app, self.path = FRONTENDS[frontend]
+        env = isolated_jupyter_env(home)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._log = log.open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.token=",
+            [sys.executable, "-m", "jupyter", command, "--no-browser", "--ServerApp.token=",
              "--ServerApp.password=", f"--port={self.port}", "--ServerApp.ip=127.0.0.1",
              f"--ServerApp.root_dir={root}", "--ServerApp.port_retries=0",
-             "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+             "--ServerApp.allow_root=True",  # CI and containers run as root
+             f"--{app}.user_settings_dir={home / 'lab-settings'}",
+             f"--{app}.workspaces_dir={home / 'lab-workspaces'}"],
             cwd=root, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def wait_ready(self, timeout: float = 90.0) -> None:
@@ -111,17 +131,9 @@ class Lab:
         raise TimeoutError(f"jupyter lab did not answer within {timeout:.0f} s; see {self._log.name}")
 
     def stop(self) -> None:
-        """Shut kernels down through the API, then end the server's process group, then any
+        """End the server's process group (SIGTERM lets it shut its kernels down), then any
         process of its tree still alive (kernels run in process groups of their own)."""
         tree = _descendants(self.process.pid)
-        try:
-            with urllib.request.urlopen(f"{self.url}/api/kernels", timeout=2) as answer:
-                for kernel in json.load(answer):
-                    request = urllib.request.Request(f"{self.url}/api/kernels/{kernel['id']}",
-                                                     method="DELETE")
-                    urllib.request.urlopen(request, timeout=5).close()
-        except OSError:
-            pass
         for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
             try:
                 os.killpg(self.process.pid, sig)
@@ -151,6 +163,16 @@ def _descendants(pid: int) -> list:
         return []
 
 
+def accept_kernel_dialog(page) -> None:
+    """JupyterLab sometimes still asks which kernel to use (a race with loading the kernelspecs,
+    even with kernelspec metadata and autoStartDefaultKernel): answer with the preselected one."""
+    try:
+        page.wait_for_selector(".jp-Dialog", timeout=2_000)
+    except Exception:
+        return
+    page.click(".jp-Dialog .jp-mod-accept")
+
+
 def output_text_contains(page, text: str, timeout_ms: int) -> None:
     page.wait_for_function(
         "text => [...document.querySelectorAll('.jp-OutputArea-output')]"
@@ -158,24 +180,26 @@ def output_text_contains(page, text: str, timeout_ms: int) -> None:
 
 
 @pytest.fixture
-def chromium_and_playwright():
+def chromium_and_playwright(request):
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         pytest.skip("playwright is not installed (pip install playwright)")
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
-    if shutil.which("jupyter-lab", path=str(Path(sys.executable).parent)) is None:
-        pytest.skip("jupyterlab is not installed in this environment (pip install jupyterlab)")
     return sync_playwright
 
 
-def test_dashboard_in_jupyterlab_shows_the_standup(tmp_path, chromium_and_playwright):
+@pytest.mark.parametrize("frontend", list(FRONTENDS))
+def test_dashboard_in_a_browser_shows_the_standup(frontend, tmp_path, chromium_and_playwright):
+    package = {"jupyterlab": "jupyterlab", "notebook7": "notebook"}[frontend]
+    if importlib.util.find_spec(package) is None:
+        pytest.skip(f"{package} is not installed in this environment (pip install {package})")
     work = tmp_path / "work"
     work.mkdir()
     (work / "dashboard.ipynb").write_text(json.dumps(notebook(), indent=1))
     ARTIFACTS.mkdir(exist_ok=True)
-    lab = Lab(work, isolated_jupyter_env(tmp_path / "jupyter"), ARTIFACTS / "jupyterlab.log")
+    lab = Lab(frontend, work, tmp_path / "jupyter", ARTIFACTS / f"{frontend}.log")
     try:
         lab.wait_ready()
         with chromium_and_playwright() as p:
@@ -183,20 +207,26 @@ def test_dashboard_in_jupyterlab_shows_the_standup(tmp_path, chromium_and_playwr
                 "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
             try:
                 page = browser.new_page(viewport={"width": 1400, "height": 1500})
-                run_notebook_and_check(page, lab.url)
+                try:
+                    run_notebook_and_check(page, lab.url + lab.path, frontend)
+                except Exception:
+                    page.screenshot(path=str(ARTIFACTS / f"{frontend}-failure.png"))
+                    raise
             finally:
                 browser.close()
     finally:
         lab.stop()
 
 
-def run_notebook_and_check(page, url: str) -> None:
-    page.goto(f"{url}/lab/tree/dashboard.ipynb", wait_until="domcontentloaded")
+def run_notebook_and_check(page, url: str, frontend: str) -> None:
+    page.goto(url, wait_until="domcontentloaded")
     page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=90_000)
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
+    accept_kernel_dialog(page)
     page.click(".jp-NotebookPanel .jp-Cell")  # focus the notebook
     page.click(".lm-MenuBar-itemLabel:text-is('Run')")
     page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
+    accept_kernel_dialog(page)
 
     output_text_contains(page, sys.executable, 60_000)  # the kernel is this very Python
     output_text_contains(page, "Transcript", 90_000)  # the dashboard's view was rendered
@@ -206,8 +236,9 @@ def run_notebook_and_check(page, url: str) -> None:
     dashboard = page.locator(".jp-OutputArea-output:has-text('DataFrame tail')").first
     dashboard.scroll_into_view_if_needed()
     page.wait_for_timeout(1200)  # let the next coalesced frame land before the picture
-    dashboard.screenshot(path=str(ARTIFACTS / "dashboard.png"))
-    page.screenshot(path=str(ARTIFACTS / "jupyterlab.png"))
+    picture = "dashboard.png" if frontend == "jupyterlab" else f"dashboard-{frontend}.png"
+    dashboard.screenshot(path=str(ARTIFACTS / picture))
+    page.screenshot(path=str(ARTIFACTS / f"{frontend}.png"))
     text = dashboard.inner_text()
     assert "<script" not in dashboard.inner_html()
     assert "active" in text  # the session pane shows the capture session running

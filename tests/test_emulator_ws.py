@@ -312,3 +312,23 @@ async def test_slow_consumer_loses_nothing_burst():
                     ("checking in on the build.", "tests are green.", "merging now.", "next item.")]
         assert finals == expected
         await ws.close()
+
+
+async def test_start_transcript_again_retargets_a_running_transcript(emu):
+    """What a feed does after a reconnect: the same pipeline, from where it is, to the new id."""
+    conn = emu.connect()
+    first = await open_ws(conn)
+    cap = session_with_ws(emu, conn, first)
+    await collect(first, n=3)
+    emu.set_speed(0.001)  # hold the pipeline before its first line
+    mic = cap.get_rtstream("mic")[0]
+    mic.start_transcript(ws_connection_id=first.connection_id)
+    second = await open_ws(conn)
+    assert mic.start_transcript(ws_connection_id=second.connection_id)["ws_connection_id"] == second.connection_id
+    emu.set_speed("max")
+    lines = len(emu.scenario.tracks["mic"]["transcript"])
+    frames = await collect(second, n=2 * lines)
+    assert [f["data"]["is_final"] for f in frames] == [False, True] * lines
+    assert await quiet_for(first, 0.2)
+    assert emu.state()["frames_by_connection"][second.connection_id] == 2 * lines
+    await first.close(), await second.close()

@@ -246,11 +246,11 @@ BAD = [
 
 @pytest.mark.parametrize("frame, reason", BAD, ids=[r for _, r in BAD])
 def test_bad_input_is_rejected_with_a_reason(frame, reason):
-    result = normalise(frame, source="ws", received_at_ms=1.0)
+    result = normalise(frame, source="ws", received_at_ms=1710000000000.0)
     assert isinstance(result, Rejection)
     assert reason in result.reason
     assert len(result.reason) < 400  # readable, even for megabyte input
-    assert (result.source, result.received_at_ms) == ("ws", 1.0)
+    assert (result.source, result.received_at_ms) == ("ws", 1710000000000.0)
 
 
 def test_rejection_keeps_what_came_in():
@@ -264,3 +264,11 @@ def test_a_bug_in_a_reader_becomes_a_rejection(monkeypatch):
     monkeypatch.setitem(events._HANDLERS, "alert", lambda *a: 1 / 0)
     result = normalise(SEED_ALERT)
     assert isinstance(result, Rejection) and "ZeroDivisionError" in result.reason
+
+
+def test_received_at_given_by_the_caller_is_checked_too():
+    assert ok(SEED_AUDIO, received_at_ms=1710000099000).received_at == 1710000099000.0
+    assert ok(SEED_AUDIO, received_at_ms="2026-01-20T12:34:56Z").received_at == EPOCH_MS
+    result = normalise(SEED_AUDIO, received_at_ms=1710000099)
+    assert isinstance(result, Rejection) and "received_at_ms" in result.reason
+    assert "epoch seconds" in result.reason and result.received_at_ms > 1710000099000

@@ -203,8 +203,9 @@ async def test_record_to_journals_every_raw_frame_in_order(emu, tmp_path):
     assert len(records) == feed.frames == sent
     assert all(r.source == "ws" and isinstance(r.frame, str) for r in records)  # the exact text
     rejected, = feed.store.rejected
-    assert [r.frame for r in records] == [e.raw for e in stored[:9]] + [rejected.raw] + \
-        [e.raw for e in stored[9:]]
+    frames = [r.frame for r in records]
+    assert frames.index(rejected.raw) == 10  # where the emulator injected it
+    assert frames[:10] + frames[11:] == [e.raw for e in stored]
     # the journal is also an EventStore.from_jsonl file: same events, same arrival times
     assert EventStore.from_jsonl(path).df.equals(feed.store.df)
 
@@ -249,16 +250,20 @@ async def test_a_busy_kernel_loses_nothing(emu):
 
 
 async def test_wait_for_says_what_it_waited_for(emu):
-    feed = await Feed.open(emu.connect())
+    async with await Feed.open(emu.connect()) as feed:
+        await _wait_for_errors(feed)
+    assert feed.state == "closed"
+    with pytest.raises(RuntimeError, match="the feed is closed"):
+        await feed.wait_for(n=1)
+
+
+async def _wait_for_errors(feed):
     with pytest.raises(ValueError, match="n= .* or until="):
         await feed.wait_for()
     with pytest.raises(TimeoutError, match=r"waited 0.2 s; wanted 1000 events; the store holds 0"):
         await feed.wait_for(n=1000, timeout=0.2)
     with pytest.raises(TimeoutError, match="until"):
         await feed.wait_for(until=lambda s: False, timeout=0.1)
-    await feed.close()
-    with pytest.raises(RuntimeError, match="the feed is closed"):
-        await feed.wait_for(n=1)
 
 
 async def test_open_sync_inside_a_running_loop_uses_a_private_loop_thread(emu):
@@ -335,3 +340,39 @@ async def _until(condition, timeout=10.0):
     while not condition():
         assert time.monotonic() < deadline, "condition not reached"
         await asyncio.sleep(0.01)
+
+
+CRASHING_KERNEL = """
+import asyncio, sys, videodb
+from vdb_notebook.feed import Feed
+
+async def main():
+    conn = videodb.connect(api_key=sys.argv[1], base_url=sys.argv[2])
+    feed = await Feed.open(conn, record_to=sys.argv[3], record_batch=10)
+    print(feed.connection_id, flush=True)
+    await asyncio.sleep(60)  # killed long before this ends
+
+asyncio.run(main())
+"""
+
+
+async def test_a_killed_kernel_loses_at_most_the_last_batch_of_the_journal(emu, tmp_path):
+    import subprocess
+    import sys
+    path = tmp_path / "crash.jsonl"
+    kernel = subprocess.Popen([sys.executable, "-c", CRASHING_KERNEL, emu.api_key, emu.base_url, str(path)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        connection_id = (await asyncio.to_thread(kernel.stdout.readline)).strip()
+        conn = emu.connect()
+        session, streams = active_session(conn, emu, connection_id)
+        for rts in streams.values():
+            rts.start_transcript(ws_connection_id=connection_id)
+        await _until(lambda: idle(emu))
+    finally:
+        kernel.kill()  # SIGKILL: no close(), no final flush
+        kernel.wait()
+    sent = sent_to(emu, connection_id) or emu.state()["frames_sent"]
+    lines = path.read_text().splitlines()
+    assert sent > 50 and sent - 10 <= len(lines) <= sent
+    assert all(json.loads(line)["source"] == "ws" for line in lines)

@@ -245,10 +245,12 @@ def test_text_frames_come_back_as_the_same_text_when_kept(tmp_path):
 
 def test_from_jsonl_reports_foreign_lines(tmp_path):
     path = tmp_path / "mixed.jsonl"
-    path.write_text('{"frame": {"channel": "audio_index", "data": {"text": "ok"}}}\nhello\n')
+    path.write_text('{"frame": {"channel": "audio_index", "data": {"text": "ok"}}}\n'
+                    'hello\n'
+                    '{"channel": "audio_index", "data": {"text": "a bare frame"}}\n')
     store = EventStore.from_jsonl(path)
-    assert len(store) == 1 and len(store.rejected) == 1
-    assert "mixed.jsonl:2" in store.rejected[0].reason
+    assert store.df["text"].tolist() == ["ok", "a bare frame"]
+    assert len(store.rejected) == 1 and "mixed.jsonl:2: not JSON" in store.rejected[0].reason
 
 
 json_values = st.recursive(
@@ -293,3 +295,36 @@ def test_views_and_round_trip_work_on_whatever_was_accepted(tmp_path_factory, in
     back = EventStore.from_jsonl(store.to_jsonl(path))
     pd.testing.assert_frame_equal(back.df, store.df)
     assert len(back.rejected) == len(store.rejected)
+
+
+@pytest.mark.parametrize("every", [29, 300, 5000])
+def test_ring_buffer_agrees_with_the_tail_of_an_unbounded_store(every):
+    bounded, unbounded = EventStore(max_events=700), EventStore()
+    for i in range(5000):
+        frame = transcript(f"t{i}", i % 3 == 0, T + i, rts=f"rts-{i % 4}")
+        if i % 5 == 0:
+            frame["extra"] = i  # a shape the store cannot rebuild: its raw frame is kept
+        for store in (bounded, unbounded):
+            store.add(frame if i % 2 else json.dumps(frame), received_at_ms=T + i)
+        if i % every == 0:
+            bounded.df  # noqa: B018  (materialising in between must not change anything)
+    tail = unbounded.df.iloc[-700:].reset_index(drop=True)
+    for name in tail.columns:
+        assert bounded.df[name].tolist() == tail[name].tolist(), name
+    assert [r["frame"] for r in bounded._records()] == [
+        r["frame"] for r in unbounded._records()][-700:]
+
+
+def test_lone_surrogates_and_odd_unicode_do_not_break_frames_or_files(tmp_path):
+    store = EventStore()
+    store.add('{"channel": "transcript", "rtstream_id": "r\\udc00", "data": {"text": "a\\ud800b"}}')
+    store.add({"channel": "audio_index", "rtstream_name": "mic:d\udfff",
+               "data": {"text": "caf\u00e9 \U0001f600"}}, source="s\ud801")
+    store.add("not json \ud800")
+    assert store.df["text"].tolist() == ["a\ufffdb", "caf\u00e9 \U0001f600"]
+    assert store.rejected_df()["raw"].tolist() == ["not json \ufffd"]
+    for fmt in ("jsonl", "parquet"):
+        back = getattr(EventStore, f"from_{fmt}")(
+            getattr(store, f"to_{fmt}")(tmp_path / f"e.{fmt}"))
+        pd.testing.assert_frame_equal(back.df, store.df)
+        assert _frames_back(back) == _frames_back(store)

@@ -36,7 +36,7 @@ async def test_accepts_processes_into_store_and_binds_loopback(rx):
     assert rx.store.sessions().set_index("capture_session_id").status.to_dict() == {"cap-1": "active"}
     assert rx.stats.as_dict() == {"received": 1, "accepted": 1, "duplicates": 0, "rejected": {},
                                   "recovered": 0, "processed": 1, "handler_errors": 0,
-                                  "pending": 0}
+                                  "stale_skipped": 0, "pending": 0}
 
 
 async def _chunks(size: int):
@@ -124,7 +124,8 @@ async def test_slow_handler_never_delays_the_answer():
     try:
         summary = await deliver(rx.url, lifecycle("cap-1"), concurrency=3)
         assert summary.delivered == 6 and summary.statuses == {"202": 6}
-        assert rx.stats.processed == 0 and len(rx.store) == 6  # in the store before handlers
+        await rx.wait_for(until=lambda store: len(store) == 6, timeout=5)
+        assert rx.stats.processed == 0  # in the store, while the first handler still waits
         release.set()
         await rx.wait_for(timeout=5)
         assert rx.stats.processed == 6
@@ -212,11 +213,13 @@ async def test_bad_options_say_what_to_fix():
     with pytest.raises(ValueError, match="workers"):
         await WebhookReceiver.start(workers=0)
     rx = await WebhookReceiver.start()
+    with pytest.raises(OSError, match=f"cannot listen on 127.0.0.1:{rx.port}.*port=0"):
+        await WebhookReceiver.start(port=rx.port)
     try:
         with pytest.raises(ValueError, match="capture_session.active"):
             rx.on("", print)
         with pytest.raises(TypeError, match="callable"):
-            rx.on("*", None)
+            rx.on("*", 42)
     finally:
         await rx.close()
 
@@ -242,3 +245,22 @@ async def test_closing_with_unprocessed_events_and_no_journal_warns():
     with pytest.warns(RuntimeWarning, match="2 accepted event.* not processed.*journal="):
         await rx.close(timeout=0.05)
     release.set()
+
+
+async def test_skip_stale_handlers_miss_an_active_that_arrives_after_stopped(rx):
+    started, logged = [], []
+
+    @rx.on("capture_session.active", skip_stale=True)
+    def start_pipelines(payload):
+        started.append(payload["capture_session_id"])
+
+    rx.on("active", logged.append)
+    created, starting, active, stopping, stopped, _ = lifecycle("cap-late")
+    fresh = build("active", capture_session_id="cap-fresh")
+    await deliver(rx.url, [created, starting, stopping, stopped, active, fresh])
+    await rx.wait_for(timeout=5)
+    assert started == ["cap-fresh"]
+    assert [p["capture_session_id"] for p in logged] == ["cap-late", "cap-fresh"]
+    assert rx.stats.stale_skipped == 1 and rx.stats.processed == 6
+    assert rx.store.sessions().set_index("capture_session_id").status.to_dict() == {
+        "cap-late": "stopped", "cap-fresh": "active"}

@@ -299,6 +299,39 @@ def test_prefilled_store_is_shown_and_concurrent_adds_count_once(log, store):
     dash.close()
 
 
+def test_catching_up_on_a_filled_store_shows_what_following_it_live_shows(log):
+    frames = []
+    for i in range(3000):
+        stream = i % 3
+        frames.append(transcript(f"line {i}", final=i % 4 == 0, rts=f"rts-{stream}",
+                                 stream=f"stream {stream}", at=i))
+        if i % 50 == 0:
+            frames.append(alert(text=f"alert {i}"))
+            frames.append({"channel": "visual_index", "rtstream_id": "rts-3",
+                           "data": {"text": f"scene {i}", "start": T0 + i, "end": T0 + i + 1}})
+            frames.append({"channel": "feed", "event": "feed.gap", "data": {
+                "start": T0 + i, "end": T0 + i + 700, "reason": f"drop {i}"}})
+        if i % 500 == 0:
+            frames += vn.webhooks.lifecycle(f"cap-{i}")[: 2 + i // 500]
+    frames.append({"channel": "transcript", "rtstream_id": "rts-9", "type": "transcript",
+                   "data": {"text": "webhook line without is_final"}})
+    live_store, filled_store = vn.EventStore(), vn.EventStore()
+    live = Dashboard(live_store, max_rate_hz=20)
+    for frame in frames:
+        live_store.add(frame)
+        filled_store.add(frame)
+    caught_up = Dashboard(filled_store, max_rate_hz=20)
+    for pane in ("transcript", "visual", "alerts", "sessions"):
+        assert (caught_up.renderer.panes[pane].render(caught_up.renderer.panes[pane].snapshot(), 0)
+                == live.renderer.panes[pane].render(live.renderer.panes[pane].snapshot(), 0)), pane
+    assert caught_up.counters.snapshot() == live.counters.snapshot()
+    assert caught_up.counters.snapshot().gap_ms == 60 * 700
+    table = lambda dash: [row[0] for row in dash.renderer.panes["table"].rows]
+    assert table(caught_up) == table(live) == filled_store.df["seq"].tail(50).tolist()
+    live.close()
+    caught_up.close()
+
+
 def test_stop_keeps_final_state_and_ignores_later_events(log, store):
     dash = Dashboard(store, max_rate_hz=4)
     store.add(transcript("before stop"))
@@ -310,6 +343,54 @@ def test_stop_keeps_final_state_and_ignores_later_events(log, store):
     assert "after stop" not in dash.panes["transcript"].value
     dash.stop()  # twice is fine
     dash.close()
+
+
+async def await_until(condition: Callable[[], bool], timeout: float = 30.0) -> None:
+    """wait_until for tests whose event loop must keep running (a Feed consumes on it)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.02)
+
+
+async def test_dashboard_on_a_real_feed_shows_the_standup_and_stops_when_it_closes(log):
+    with vn.Emulator(scenario="standup", speed="max") as emu:
+        conn = emu.connect()
+        feed = await vn.Feed.open(conn)
+        session = conn.create_capture_session(end_user_id="user_abc", collection_id="default",
+                                              callback_url="", ws_connection_id=feed.connection_id)
+        dash = Dashboard(feed, max_rate_hz=10)
+        emu.start_capture(session.id)
+        vn.start_pipelines(conn, session, feed, alerts={"sensitive_content": "Card details shown"})
+        await feed.wait_for(until=lambda store: len(store.alerts()) >= 2, timeout=60)
+        await await_until(shows(dash, "alerts", "full payment card number"))
+        await await_until(shows(dash, "transcript", "Morning, both."))
+        await await_until(shows(dash, "sessions", session.id))
+        assert f"feed {feed.connection_id}" in dash.panes["counters"].value
+        await feed.close()
+        await await_until(lambda: not dash.running)
+        await await_until(shows(dash, "counters", "stopped: feed closed"))
+        assert dash.counters.snapshot().total == len(feed.store)
+        dash.close()
+
+
+def test_store_filled_by_replay_before_or_after_the_dashboard(log, store, tmp_path):
+    for i in range(200):
+        store.add(transcript(f"recorded {i}", at=i))
+    store.add(alert(text="recorded alert"))
+    path = store.to_jsonl(tmp_path / "events.jsonl")
+
+    replayed = vn.replay(path, progress=False)
+    before = Dashboard(replayed, max_rate_hz=20)  # the store was filled first
+    live = vn.EventStore()
+    after = Dashboard(live, max_rate_hz=20)
+    vn.replay(path, store=live, progress=False)  # filled while the dashboard watches
+    for dash, source in ((before, replayed), (after, live)):
+        wait_until(shows(dash, "alerts", "recorded alert"))
+        wait_until(shows(dash, "transcript", "recorded 199"))
+        assert dash.counters.snapshot().counts == source.counts() == {"transcript": 200, "alert": 1}
+        dash.close()
 
 
 class FeedLike:

@@ -16,14 +16,16 @@ from typing import Any
 __version__ = "0.1.0"
 
 _PUBLIC = {
-    "connect": "vdb_notebook.connect",
+    "connect": "vdb_notebook.connection",  # not .connect: a submodule named like the function would rebind vn.connect
     "Emulator": "vdb_notebook.emulator",
     "EventStore": "vdb_notebook.store",
     "Feed": "vdb_notebook.feed",
     "start_pipelines": "vdb_notebook.pipelines",
     "Dashboard": "vdb_notebook.widgets",
     "WebhookReceiver": "vdb_notebook.webhooks",
-    "replay": "vdb_notebook.replay",
+    "replay": "vdb_notebook.playback",  # not vdb_notebook.replay: importing a submodule named
+    # like a public function rebinds the package attribute to the module (see connect)
+    "replay_async": "vdb_notebook.playback",
 }
 
 __all__ = [*_PUBLIC, "webhooks", "__version__"]
@@ -33,7 +35,9 @@ def __getattr__(name: str) -> Any:
     if name == "webhooks":
         return importlib.import_module("vdb_notebook.webhooks")
     if name in _PUBLIC:
-        return getattr(importlib.import_module(_PUBLIC[name]), name)
+        value = getattr(importlib.import_module(_PUBLIC[name]), name)
+        globals()[name] = value  # cache; also undoes the import's binding of a same-named module
+        return value
     raise AttributeError(f"module 'vdb_notebook' has no attribute {name!r}")
 
 

@@ -9,9 +9,10 @@ DataFrame all at once, with stable dtypes, only when someone asks for it.
 """
 from __future__ import annotations
 
+import bisect
 import json
 from array import array
-from typing import Any
+from typing import Any, Iterable
 
 import numpy as np
 import pandas as pd
@@ -62,6 +63,9 @@ class Columns:
         self.strings: dict[str, list] = {name: [] for name in (*CATEGORY_FIELDS, *TEXT_FIELDS)}
         self.shape = array("b")
         self.raw: list[Any] = []  # None where the frame can be rebuilt from the columns
+        self.key_hash = array("Q")  # content hash of rows [0, len(key_hash)), filled by _seal
+        self.text_chunks: list[pa.Array] = []  # text of rows [0, sealed); later rows in strings
+        self.sealed = 0
         self.head = 0
         self._interned: dict[Any, Any] = {}
         self._bind()
@@ -117,59 +121,112 @@ class Columns:
 
     def drop_oldest(self) -> str:
         """Drop the oldest row (O(1) amortised); returns its channel."""
-        channel = CHANNELS[self.channel[self.head]]
-        self.raw[self.head] = None
-        self.strings["text"][self.head] = None
-        self.head += 1
+        head = self.head
+        channel = CHANNELS[self.channel[head]]
+        self.raw[head] = None
+        if head >= self.sealed:
+            self.strings["text"][head - self.sealed] = None
+        self.head = head + 1
         if self.head >= 1024 and self.head * 2 >= len(self.seq):
             self._compact()
         return channel
 
     def _compact(self) -> None:
+        """Forget the dropped rows for good: one O(live) copy after >= live drops."""
         cut = self.head
         for col in (self.seq, self.channel, *self.floats.values(), *self.flags.values(),
-                    *self.strings.values(), self.shape, self.raw):
+                    *(self.strings[name] for name in CATEGORY_FIELDS), self.shape, self.raw):
             del col[:cut]
+        del self.key_hash[:cut]
+        texts = self.strings["text"]
+        if cut >= self.sealed:
+            del texts[:cut - self.sealed]
+            self.text_chunks, self.sealed = [], 0
+        else:  # copy the live part of the sealed text so the dropped part is freed
+            live = pa.chunked_array(self.text_chunks, pa.string()).slice(cut).chunks
+            self.text_chunks = [pa.concat_arrays(live)] if live else []
+            self.sealed -= cut
         self.head = 0
+
+    def texts(self) -> list[str | None]:
+        """The live rows' text as Python strings (for exports)."""
+        sealed = pa.chunked_array(self.text_chunks, pa.string()).slice(self.head).to_pylist()
+        return sealed + self.strings["text"][max(0, self.head - self.sealed):]
 
     def raw_values(self) -> list[Any]:
         """The live rows' frames: as received, or rebuilt (as dicts) where they were elided."""
         h = self.head
-        raws = self.raw[h:]
+        raws, texts = self.raw[h:], self.texts()
         s, f, g = self.strings, self.floats, self.flags
         for i, shape in enumerate(self.shape[h:]):
             if shape != KEPT:
                 j = h + i
                 raws[i] = rebuild(shape, CHANNELS[self.channel[j]], s["rtstream_id"][j],
-                                  s["rtstream_name"][j], s["text"][j],
+                                  s["rtstream_name"][j], texts[i],
                                   _UNFLAG[g["is_final"][j]], s["label"][j],
                                   _none(f["confidence"][j]), _UNFLAG[g["triggered"][j]],
                                   _none(f["start"][j]), _none(f["end"][j]))
         return raws
 
+    def raw_of(self, seqs: Iterable[int]) -> dict[int, Any]:
+        """{seq: frame} for the given live seqs (O(log n) each; absent ones are left out)."""
+        found = {}
+        for seq in seqs:
+            i = bisect.bisect_left(self.seq, seq, self.head)
+            if i < len(self.seq) and self.seq[i] == seq:
+                found[seq] = self.raw[i] if self.shape[i] == KEPT else self._rebuild(i)
+        return found
+
+    def _rebuild(self, i: int) -> dict[str, Any]:
+        s, f, g = self.strings, self.floats, self.flags
+        text = (self.text_chunks and pa.chunked_array(self.text_chunks)[i].as_py()) \
+            if i < self.sealed else s["text"][i - self.sealed]
+        return rebuild(self.shape[i], CHANNELS[self.channel[i]], s["rtstream_id"][i],
+                       s["rtstream_name"][i], text, _UNFLAG[g["is_final"][i]], s["label"][i],
+                       _none(f["confidence"][i]), _UNFLAG[g["triggered"][i]],
+                       _none(f["start"][i]), _none(f["end"][i]))
+
+    def _seal(self) -> None:
+        """Hash the rows added since the last call, and move their text into Arrow (compact,
+        shared with the DataFrame) so only rows added since stay as Python strings."""
+        start = len(self.key_hash)
+        if start == len(self.seq):
+            return
+        keyed: dict[str, Any] = {name: np.array(col[start:], dtype=object)
+                                 for name, col in self.strings.items() if name != "text"}
+        keyed.update({name: np.array(col[start:]) for name, col in
+                      (*self.floats.items(), *self.flags.items(), ("channel", self.channel))})
+        texts = self.strings["text"]
+        keyed["text"] = np.array(texts[start - self.sealed:], dtype=object)
+        self.key_hash.extend(content_hashes([keyed[name] for name in KEY_FIELDS]).tolist())
+        self.text_chunks.append(pa.array(keyed["text"], pa.string()))
+        # keep O(log n) chunks: merge neighbours of similar size (amortised O(log n) copies)
+        chunks = self.text_chunks
+        while len(chunks) > 1 and len(chunks[-2]) <= 2 * len(chunks[-1]):
+            chunks[-2:] = [pa.concat_arrays(chunks[-2:])]
+        del texts[:]
+        self.sealed = len(self.seq)
+
     def frame(self) -> pd.DataFrame:
         """All live rows as a DataFrame with stable dtypes (same for an empty store)."""
+        self._seal()
         h = self.head
         data: dict[str, Any] = {"seq": _numpy(self.seq, h)}
-        keyed: dict[str, np.ndarray] = {}
         for name in FLOAT_FIELDS:
-            keyed[name] = values = _numpy(self.floats[name], h)
+            values = _numpy(self.floats[name], h)
             if name in TIME_FIELDS:
                 data[name] = ms_to_utc(values)
             else:
                 data[name] = pd.arrays.FloatingArray(np.nan_to_num(values), np.isnan(values))
         for name in FLAG_FIELDS:
-            keyed[name] = codes = _numpy(self.flags[name], h)
+            codes = _numpy(self.flags[name], h)
             data[name] = pd.arrays.BooleanArray(codes == 1, codes < 0)
-        keyed["channel"] = codes = _numpy(self.channel, h)
-        data["channel"] = pd.Categorical.from_codes(codes, dtype=CHANNEL_DTYPE)
+        data["channel"] = pd.Categorical.from_codes(_numpy(self.channel, h), dtype=CHANNEL_DTYPE)
         for name in CATEGORY_FIELDS:
-            keyed[name] = np.array(self.strings[name][h:], dtype=object)
-            data[name] = categorical(keyed[name])
-        for name in TEXT_FIELDS:
-            keyed[name] = np.array(self.strings[name][h:], dtype=object)
-            data[name] = pd.array(keyed[name], dtype=STRING)
-        data["key"] = content_keys([keyed[name] for name in KEY_FIELDS])
+            data[name] = categorical(np.array(self.strings[name][h:], dtype=object))
+        text = pa.chunked_array(self.text_chunks, pa.string()).slice(h)
+        data["text"] = pd.arrays.ArrowStringArray(text)
+        data["key"] = hex_keys(_numpy(self.key_hash, h))
         return pd.DataFrame({name: data[name] for name in COLUMNS}, copy=False)
 
 
@@ -206,14 +263,19 @@ def ms_to_utc(values: np.ndarray) -> pd.DatetimeIndex:
     return pd.DatetimeIndex(ns.view("datetime64[ns]")).tz_localize("UTC")
 
 
-def content_keys(columns: list[np.ndarray]) -> pd.arrays.ArrowStringArray:
-    """One 16-hex-digit content key per row from the raw key columns, stable across runs
-    (pandas' hash_array uses a fixed hash key); built without a per-row Python loop."""
-    n = len(columns[0]) if columns else 0
-    combined = np.zeros(n, dtype=np.uint64)
+def content_hashes(columns: list[np.ndarray]) -> np.ndarray:
+    """One uint64 per row from the key columns, stable across runs and processes (pandas'
+    hash_array uses a fixed hash key)."""
+    combined = np.zeros(len(columns[0]), dtype=np.uint64)
     for values in columns:
         combined = (combined * np.uint64(1_000_003)) ^ pd.util.hash_array(values)
-    digits = combined.astype(">u8").tobytes().hex().encode("ascii")
+    return combined
+
+
+def hex_keys(hashes: np.ndarray) -> pd.arrays.ArrowStringArray:
+    """uint64 hashes -> 16-hex-digit strings, built without a per-row Python loop."""
+    n = len(hashes)
+    digits = hashes.astype(">u8").tobytes().hex().encode("ascii")
     offsets = np.arange(0, 16 * n + 1, 16, dtype=np.int32)
-    keys = pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(digits))
-    return pd.arrays.ArrowStringArray(keys)
+    return pd.arrays.ArrowStringArray(
+        pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(digits)))

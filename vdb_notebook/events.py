@@ -4,11 +4,11 @@ No I/O. `normalise` never raises: whatever arrives (dict, JSON text or bytes, ga
 back as an `Event` or as a `Rejection` whose reason a person can act on.
 
     >>> ev = normalise('{"channel": "scene_index", "rtstream_id": "rts-3", '
-    ...                '"data": {"text": "Slack is open", "start": 1710000012340, "end": 1710000018900}}')
+    ...                '"data": {"text": "Slack is open", "start": 1710000012340}}')
     >>> ev.channel, ev.text, ev.start
     ('visual_index', 'Slack is open', 1710000012340.0)
     >>> normalise("hello").reason
-    'not JSON: Expecting value at line 1 column 1 (char 0) - send one JSON object per frame'
+    'not JSON: Expecting value: line 1 column 1 (char 0) - send one JSON object per frame'
 
 Times stay epoch-millisecond floats here (cheap); the store turns whole columns into UTC
 timestamps at once.
@@ -16,10 +16,11 @@ timestamps at once.
 from __future__ import annotations
 
 import json
-import math
 import time
-from datetime import datetime, timezone
 from typing import Any, Callable
+
+from ._fields import (MAX_MS, MAX_TEXT_CHARS, MIN_MS, Invalid, first, read_data, read_flag,
+                      read_ms, read_number, read_text, short, valid_unicode)
 
 CHANNELS = ("transcript", "visual_index", "audio_index", "alert", "capture_session", "feed")
 CHANNEL_ALIASES = {name: name for name in CHANNELS} | {"scene_index": "visual_index"}
@@ -32,15 +33,8 @@ FIELDS = ("seq", "received_at", "source", "channel", "event", "capture_session_i
 #: Fields that identify an event's content: equal values -> equal `key`.
 CONTENT_FIELDS = FIELDS[3:18]
 
-_loads = json.JSONDecoder().decode
+_scan = json.JSONDecoder().scan_once
 MAX_FRAME_CHARS = 1_000_000
-MAX_TEXT_CHARS = 100_000
-#: Epoch-ms values outside [2000-01-01, 2100-01-01) are not plausible event times.
-MIN_MS, MAX_MS = 946_684_800_000.0, 4_102_444_800_000.0
-
-
-class Invalid(ValueError):
-    """A frame field is missing or wrong; the message says which and what to send instead."""
 
 
 class Event:
@@ -124,88 +118,6 @@ class Rejection:
     __hash__ = None  # type: ignore[assignment]
 
 
-# --- field readers: each returns a clean value or raises Invalid --------------------------
-
-def _text(value: Any, name: str) -> str | None:
-    if value is None:
-        return None
-    if type(value) is not str:
-        raise Invalid(f"{name} must be a string, not {type(value).__name__} {_short(value)}")
-    if len(value) > MAX_TEXT_CHARS:
-        raise Invalid(f"{name} is {len(value):,} characters; the limit is {MAX_TEXT_CHARS:,} - "
-                      "split it into several frames")
-    return value
-
-
-def _flag(value: Any, name: str) -> bool | None:
-    if value is None or type(value) is bool:
-        return value
-    raise Invalid(f"{name} must be true or false, not {_short(value)}")
-
-
-def _ms(value: Any, name: str) -> float | None:
-    """Epoch ms (int/float or numeric string) or an ISO-8601 string -> epoch ms float."""
-    if value is None:
-        return None
-    kind = type(value)
-    if kind is int or kind is float:
-        ms = float(value)
-    elif kind is str:
-        ms = _iso_ms(value, name)
-    else:
-        raise Invalid(f"{name} must be epoch milliseconds or an ISO-8601 string, "
-                      f"not {kind.__name__} {_short(value)}")
-    if MIN_MS <= ms < MAX_MS:
-        return ms
-    hint = " (it looks like epoch seconds: multiply by 1000)" if MIN_MS <= ms * 1000 < MAX_MS else ""
-    raise Invalid(f"{name}={_short(value)} is not a plausible time in epoch milliseconds{hint}; "
-                  "send epoch ms between 2000 and 2100 or an ISO-8601 string")
-
-
-def _iso_ms(value: str, name: str) -> float:
-    try:
-        return float(value)
-    except ValueError:
-        pass
-    try:
-        when = datetime.fromisoformat(value)
-    except ValueError:
-        raise Invalid(f"{name}={_short(value)} is not an ISO-8601 time; "
-                      "send e.g. '2026-01-20T12:34:56Z' or epoch milliseconds") from None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return when.timestamp() * 1000.0
-
-
-def _number(value: Any, name: str) -> float | None:
-    if value is None:
-        return None
-    if (type(value) is int or type(value) is float) and math.isfinite(value):
-        return float(value)
-    raise Invalid(f"{name} must be a finite number, not {_short(value)}")
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else f"{text[:57]}..."
-
-
-def _first(*values: Any) -> Any:
-    for value in values:
-        if value is not None:
-            return value
-    return None
-
-
-def _data(frame: dict) -> dict:
-    data = frame.get("data")
-    if data is None:
-        return {}
-    if type(data) is not dict:
-        raise Invalid(f"data must be a JSON object, not {type(data).__name__} {_short(data)}")
-    return data
-
-
 # --- one small function per channel -------------------------------------------------------
 
 def _media(frame: dict, channel: str, source: str) -> Event:
@@ -216,12 +128,12 @@ def _media(frame: dict, channel: str, source: str) -> Event:
     """
     data = frame.get("data")
     if type(data) is not dict:
-        data = _data(frame)
+        data = read_data(frame)
     text = data.get("text")
     if text is None:
         text = frame.get("text")
-    if type(text) is not str or len(text) > MAX_TEXT_CHARS:
-        text = _text(text, "data.text")
+    if type(text) is not str or len(text) > MAX_TEXT_CHARS or not text.isascii():
+        text = read_text(text, "data.text")
         if text is None:
             raise Invalid(f"a {channel} frame needs data.text (the {channel} text)")
     start, end = data.get("start"), data.get("end")
@@ -229,9 +141,9 @@ def _media(frame: dict, channel: str, source: str) -> Event:
         start = frame.get("start")
     if end is None:
         end = frame.get("end")
-    start = _ms(start, "data.start") if type(start) is not int or not MIN_MS <= start < MAX_MS \
+    start = read_ms(start, "data.start") if type(start) is not int or not MIN_MS <= start < MAX_MS \
         else float(start)
-    end = _ms(end, "data.end") if type(end) is not int or not MIN_MS <= end < MAX_MS \
+    end = read_ms(end, "data.end") if type(end) is not int or not MIN_MS <= end < MAX_MS \
         else float(end)
     is_final = None
     if channel == "transcript":
@@ -239,12 +151,12 @@ def _media(frame: dict, channel: str, source: str) -> Event:
         if is_final is None:
             is_final = frame.get("is_final")
         if is_final is not None and type(is_final) is not bool:
-            _flag(is_final, "data.is_final")
+            read_flag(is_final, "data.is_final")
     rtstream_id, name = frame.get("rtstream_id"), frame.get("rtstream_name")
-    if rtstream_id is not None and type(rtstream_id) is not str:
-        _text(rtstream_id, "rtstream_id")
-    if name is not None and type(name) is not str:
-        _text(name, "rtstream_name")
+    if rtstream_id is not None and (type(rtstream_id) is not str or not rtstream_id.isascii()):
+        rtstream_id = read_text(rtstream_id, "rtstream_id")
+    if name is not None and (type(name) is not str or not name.isascii()):
+        name = read_text(name, "rtstream_name")
     session = frame.get("capture_session_id")
     if session is None:
         session = frame.get("session_id")
@@ -257,35 +169,36 @@ def _media(frame: dict, channel: str, source: str) -> Event:
 
 def _alert(frame: dict, channel: str, source: str) -> Event:
     """The three WebSocket alert shapes and the alert webhook."""
-    data = _data(frame)
-    label = _text(_first(data.get("label"), data.get("event_label"), frame.get("label"),
+    data = read_data(frame)
+    label = read_text(first(data.get("label"), data.get("event_label"), frame.get("label"),
                          frame.get("event_label")), "label")
     if label is None:
         raise Invalid("an alert needs label (or event_label): the name of the event that fired")
-    start = _ms(_first(data.get("start"), frame.get("start"), frame.get("start_time")), "start")
-    timestamp = _ms(_first(data.get("timestamp"), frame.get("timestamp")), "timestamp")
-    text = _text(_first(data.get("text"), data.get("explanation"), frame.get("text"),
+    start = read_ms(first(data.get("start"), frame.get("start"), frame.get("start_time")), "start")
+    timestamp = read_ms(first(data.get("timestamp"), frame.get("timestamp")), "timestamp")
+    text = read_text(first(data.get("text"), data.get("explanation"), frame.get("text"),
                         frame.get("explanation")), "text")
     return Event(source, "alert", "alert", _session_id(frame), _end_user(frame),
-                 _text(frame.get("rtstream_id"), "rtstream_id"),
-                 _text(frame.get("rtstream_name"), "rtstream_name"), text, None, label,
-                 _number(_first(data.get("confidence"), frame.get("confidence")), "confidence"),
-                 _flag(_first(data.get("triggered"), frame.get("triggered")), "triggered"),
+                 read_text(frame.get("rtstream_id"), "rtstream_id"),
+                 read_text(frame.get("rtstream_name"), "rtstream_name"), text, None, label,
+                 read_number(first(data.get("confidence"), frame.get("confidence")), "confidence"),
+                 read_flag(first(data.get("triggered"), frame.get("triggered")), "triggered"),
                  timestamp if timestamp is not None else start, start,
-                 _ms(_first(data.get("end"), frame.get("end"), frame.get("end_time")), "end"),
+                 read_ms(first(data.get("end"), frame.get("end"), frame.get("end_time")), "end"),
                  None, frame)
 
 
 def _lifecycle(frame: dict, channel: str, source: str) -> Event:
     """capture_session WebSocket frames and v2 (or older) lifecycle webhooks."""
-    data = _data(frame)
+    data = read_data(frame)
     sid = _session_id(frame)
     if sid is None:
         raise Invalid("a capture_session event needs capture_session_id (or session_id)")
-    event = _text(_first(frame.get("event"), frame.get("type"), frame.get("event_type")), "event")
+    event = read_text(first(frame.get("event"), frame.get("type"), frame.get("event_type")),
+                      "event")
     if event is not None and not event.startswith("capture_session."):
         event = None if event == "capture_session" else f"capture_session.{event}"
-    status = _text(_first(frame.get("status"), data.get("status")), "status")
+    status = read_text(first(frame.get("status"), data.get("status")), "status")
     if status is None and event is not None:
         status = event.split(".", 1)[1]
     if event is None:
@@ -295,31 +208,31 @@ def _lifecycle(frame: dict, channel: str, source: str) -> Event:
         event = f"capture_session.{status}"
     error = data.get("error", frame.get("error"))
     if isinstance(error, dict):
-        error = _first(error.get("message"), error.get("code"))
-    text = _text(error if isinstance(error, str) else None, "data.error.message")
+        error = first(error.get("message"), error.get("code"))
+    text = read_text(error if isinstance(error, str) else None, "data.error.message")
     return Event(source, "capture_session", event, sid, _end_user(frame), None, None, text, None,
-                 None, None, None, _ms(frame.get("timestamp"), "timestamp"), None, None, status,
+                 None, None, None, read_ms(frame.get("timestamp"), "timestamp"), None, None, status,
                  frame)
 
 
 def _feed(frame: dict, channel: str, source: str) -> Event:
     """The feed's own records: gaps and reconnections."""
-    data = _data(frame)
-    event = _text(frame.get("event"), "event") or "feed"
-    text = _text(_first(data.get("reason"), data.get("text"), frame.get("text")), "data.reason")
-    start = _ms(data.get("start"), "data.start")
+    data = read_data(frame)
+    event = read_text(frame.get("event"), "event") or "feed"
+    text = read_text(first(data.get("reason"), data.get("text"), frame.get("text")), "data.reason")
+    start = read_ms(data.get("start"), "data.start")
     return Event(source, "feed", event, _session_id(frame), None, None, None, text, None, None,
-                 None, None, _first(_ms(frame.get("timestamp"), "timestamp"), start), start,
-                 _ms(data.get("end"), "data.end"), None, frame)
+                 None, None, first(read_ms(frame.get("timestamp"), "timestamp"), start), start,
+                 read_ms(data.get("end"), "data.end"), None, frame)
 
 
 def _session_id(frame: dict) -> str | None:
-    return _text(_first(frame.get("capture_session_id"), frame.get("session_id")),
+    return read_text(first(frame.get("capture_session_id"), frame.get("session_id")),
                  "capture_session_id")
 
 
 def _end_user(frame: dict) -> str | None:
-    return _text(frame.get("end_user_id"), "end_user_id")
+    return read_text(frame.get("end_user_id"), "end_user_id")
 
 
 _HANDLERS: dict[str, Callable[[dict, str, str], Event]] = {
@@ -328,18 +241,23 @@ _HANDLERS: dict[str, Callable[[dict, str, str], Event]] = {
 }
 
 
+#: Keys that, next to `label`, mark a channel-less frame as an alert webhook.
+_ALERT_WEBHOOK_KEYS = frozenset(("event_id", "alert_id", "explanation", "confidence"))
+
+
 def channel_of(frame: dict) -> str:
     """The normalised channel of a frame (raises Invalid when it has none we know)."""
-    name = _first(frame.get("channel"), frame.get("type"), frame.get("event_type"))
+    name = first(frame.get("channel"), frame.get("type"), frame.get("event_type"))
     if name is None:
         name = frame.get("event")
-        if "event_label" in frame or ("label" in frame and "event_id" in frame):
+        if "event_label" in frame or (
+                "label" in frame and not _ALERT_WEBHOOK_KEYS.isdisjoint(frame)):
             return "alert"
     if type(name) is not str:
         if name is None:
             raise Invalid("frame has no channel: send 'channel' (one of "
                           f"{', '.join(CHANNELS)}) or a lifecycle webhook 'event'")
-        raise Invalid(f"channel must be a string, not {_short(name)}")
+        raise Invalid(f"channel must be a string, not {short(name)}")
     channel = CHANNEL_ALIASES.get(name)
     if channel is not None:
         return channel
@@ -347,7 +265,7 @@ def channel_of(frame: dict) -> str:
         return "capture_session"
     if name.startswith("feed."):
         return "feed"
-    raise Invalid(f"unknown channel {_short(name)}: expected one of "
+    raise Invalid(f"unknown channel {short(name)}: expected one of "
                   f"{', '.join(CHANNELS)} (or scene_index)")
 
 
@@ -373,10 +291,10 @@ def parse(frame: Any) -> dict:
 def _object(obj: Any) -> dict:
     """A parsed frame must be a JSON object, and not the SDK's wrapper of a non-JSON frame."""
     if type(obj) is not dict:
-        raise Invalid(f"a frame must be a JSON object, not {type(obj).__name__} {_short(obj)}")
+        raise Invalid(f"a frame must be a JSON object, not {type(obj).__name__} {short(obj)}")
     if len(obj) == 1 and "raw" in obj and type(obj["raw"]) is str:
         raise Invalid("not JSON: the WebSocket sent a text frame that is not JSON "
-                      f"(the SDK wraps it as {{'raw': ...}}): {_short(obj['raw'])}")
+                      f"(the SDK wraps it as {{'raw': ...}}): {short(obj['raw'])}")
     return obj
 
 
@@ -387,16 +305,26 @@ def normalise(frame: Any, *, source: str = "ws",
     >>> normalise({"event": "capture_session.active", "capture_session_id": "cap-1",
     ...            "timestamp": "2026-01-20T12:34:56Z"}).status
     'active'
-    >>> normalise({"channel": "gossip"}).reason
-    'unknown channel 'gossip': expected one of transcript, visual_index, audio_index, alert, capture_session, feed (or scene_index)'
+    >>> normalise({"channel": "gossip"}).reason[:40]
+    "unknown channel 'gossip': expected one o"
     """
     if received_at_ms is None:
         received_at_ms = time.time() * 1000.0
+    elif type(received_at_ms) is not float or not MIN_MS <= received_at_ms < MAX_MS:
+        try:
+            received_at_ms = read_ms(received_at_ms, "received_at_ms")
+        except Invalid as exc:
+            return Rejection(f"{exc} (received_at_ms is the arrival time the caller passed)",
+                             _keepable(frame), source, time.time() * 1000.0)
+    if type(source) is not str or not source.isascii():
+        source = valid_unicode(str(source))
     try:
         if type(frame) is str and len(frame) <= MAX_FRAME_CHARS:  # the common case, inline
             try:
-                obj = _loads(frame)
-            except ValueError:
+                obj, end = _scan(frame, 0)  # json.loads without its whitespace handling
+            except (StopIteration, ValueError):
+                end = -1
+            if end != len(frame):  # leading/trailing whitespace, or not JSON at all
                 obj = parse(frame)  # raises Invalid with the reason
             if type(obj) is not dict or "raw" in obj:
                 obj = _object(obj)

@@ -18,13 +18,14 @@ A drop is survived by reconnecting with capped, jittered exponential backoff (`B
 Frames sent while disconnected are gone (WebSocket delivery is best-effort), so the feed
 records the hole: a `feed.gap` event with its start, end and reason, and a `feed.reconnected`
 event naming the old and new connection ids. Pipelines started with the old id keep sending
-to it; `on_reconnect` callbacks (e.g. `PipelineHandle.reattach`) point them at the new one.
+to it; `on_reconnect` callbacks (e.g. `Pipelines.reattach`) point them at the new one.
 """
 from __future__ import annotations
 
 import asyncio
 import inspect
 import logging
+import os
 import re
 import time
 from dataclasses import dataclass
@@ -69,11 +70,13 @@ class Feed:
     """
 
     def __init__(self, conn: Any, store: EventStore | None = None, *, collection_id: str = "default",
-                 backoff: Backoff | None = None, close_timeout: float = 2.0) -> None:
+                 backoff: Backoff | None = None, open_timeout: float = 10.0,
+                 close_timeout: float = 2.0) -> None:
         self._conn = conn
         self.store = store if store is not None else EventStore()
         self.collection_id = collection_id
         self.backoff = backoff if backoff is not None else Backoff()
+        self.open_timeout = open_timeout
         self.close_timeout = close_timeout
         self.recording: Journal | None = None
         self.state = "new"
@@ -96,22 +99,27 @@ class Feed:
 
     @classmethod
     async def open(cls, conn: Any, store: EventStore | None = None,
-                   record_to: str | None = None, **options: Any) -> "Feed":
+                   record_to: str | os.PathLike | None = None, *, collection_id: str = "default",
+                   backoff: Backoff | None = None, open_timeout: float = 10.0,
+                   close_timeout: float = 2.0, record_batch: int = 512) -> "Feed":
         """Connect and start consuming on the running loop (in a notebook: the kernel's).
 
-        `options`: collection_id="default", backoff=Backoff(...), close_timeout=2.0,
-        record_batch=512 (journal lines per write). Raises ConnectionError if the first
-        connection cannot be made (nothing is retried until a connection has worked once).
+        `store`: where events go (a new EventStore by default). `record_to`: a JSONL journal
+        of every raw frame (appended to; see recording.py), written `record_batch` lines at a
+        time. `backoff`: reconnect delays (default Backoff(): 0.1 s doubling to 10 s, jittered,
+        retrying forever). Raises ConnectionError if the first connection cannot be made:
+        nothing is retried until a connection has worked once.
         """
-        record_batch = options.pop("record_batch", 512)
-        feed = cls(conn, store, **options)
+        feed = cls(conn, store, collection_id=collection_id, backoff=backoff,
+                   open_timeout=open_timeout, close_timeout=close_timeout)
         await feed._start(record_to, record_batch)
         return feed
 
     @classmethod
     def open_sync(cls, conn: Any, store: EventStore | None = None,
-                  record_to: str | None = None, **options: Any) -> "Feed":
-        """`Feed.open` for code that cannot await; the feed runs on a private loop thread.
+                  record_to: str | os.PathLike | None = None, **options: Any) -> "Feed":
+        """`Feed.open` (same options) for code that cannot await; the feed runs on a private
+        loop thread.
 
         That works the same with or without a loop running in this thread (a notebook cell):
         the store is fed from the private thread (EventStore.add is thread-safe), and no
@@ -120,7 +128,7 @@ class Feed:
         """
         return _loopthread.run(cls.open(conn, store, record_to, **options))
 
-    async def _start(self, record_to: str | None, record_batch: int) -> None:
+    async def _start(self, record_to: str | os.PathLike | None, record_batch: int) -> None:
         self._loop = asyncio.get_running_loop()
         self._arrived = asyncio.Event()
         self._wake = asyncio.Event()
@@ -151,7 +159,12 @@ class Feed:
     async def _dial(self) -> Any:
         """A new SDK WebSocketConnection, connected (its first frame gave the connection id)."""
         ws = await asyncio.to_thread(self._conn.connect_websocket, self.collection_id)
-        await ws.connect()
+        try:  # the SDK waits for the first frame (the connection id) without a time limit
+            await asyncio.wait_for(ws.connect(), self.open_timeout)
+        except BaseException:
+            if getattr(ws, "_connection", None) is not None:
+                await ws.close()
+            raise
         sock = getattr(ws, "_connection", None)
         if sock is not None:
             sock.close_timeout = self.close_timeout
@@ -228,8 +241,8 @@ class Feed:
             self._record("feed.reconnected", {
                 "old_connection_id": old, "new_connection_id": self.connection_id,
                 "attempts": attempts,
-                "text": f"reconnected: {old} -> {self.connection_id}; pipelines started with "
-                        f"{old} must be re-pointed (PipelineHandle.reattach)"})
+                "text": f"reconnected: {old} -> {self.connection_id}; pipelines sending to "
+                        f"{old} must be re-pointed (Pipelines.reattach)"})
             self._notify_reconnect()
             return True
         self._record_gap(started, old, None, attempts,
@@ -338,7 +351,9 @@ class Feed:
             if self._ws is not None:  # the reader drains frames queued before the close frame
                 await self._ws.close()
             if self._task is not None:
-                await asyncio.wait_for(asyncio.shield(self._task), self.close_timeout + 1.0)
+                # a reconnect attempt in flight finishes (and records its gap) within open_timeout
+                await asyncio.wait_for(asyncio.shield(self._task),
+                                       self.close_timeout + self.open_timeout + 1.0)
         except Exception as exc:
             log.warning("feed %s: close did not finish cleanly: %s", self.connection_id, exc)
             if self._task is not None:
@@ -349,6 +364,12 @@ class Feed:
                 self.recording.close()
             self.state = "closed"
             self._done.set()
+
+    async def __aenter__(self) -> "Feed":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
 
     def close_sync(self, timeout: float | None = 30.0) -> None:
         """`close()` for code that cannot await (not from the feed's own loop thread)."""

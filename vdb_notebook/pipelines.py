@@ -118,6 +118,8 @@ def start_pipelines(conn: Any, session_or_payload: Any, feed_or_ws_connection_id
                 handle._add(_ensure(base_url, conn, rts, stream, session_id, f"alert:{label}",
                                     prompt, ws_id, failures, index=index, label=label,
                                     callback_url=callback_url))
+    if any(p.ws_connection_id != ws_id for p in handle.running):
+        handle.reattach(ws_id)  # running already, for another connection: send here now
     if failures:
         error = RuntimeError("some pipelines did not start (the others run; see .handle): "
                              + "; ".join(failures))
@@ -163,13 +165,13 @@ class Pipelines:
         return self
 
     def reattach(self, feed_or_ws_connection_id: Any) -> "Pipelines":
-        """Point every running pipeline at a new connection id (after a feed reconnected)."""
-        new_id = _connection_id(feed_or_ws_connection_id)
-        if new_id == self.ws_connection_id:
-            return self
-        with _lock:
+        """Point every running pipeline at a connection id (after a feed reconnected)."""
+        with _lock:  # a Feed's id is read under the lock: the latest reconnect wins
+            new_id = _connection_id(feed_or_ws_connection_id)
             replaced: dict[str, RTStreamSceneIndex] = {}
-            for p in [p for p in self.running if not p.name.startswith("alert:")]:
+            for p in self.running:
+                if p.ws_connection_id == new_id or p.name.startswith("alert:"):
+                    continue
                 if p.name == "transcript":
                     _rtstream(self._conn, p).start_transcript(ws_connection_id=new_id)
                 else:
@@ -178,11 +180,12 @@ class Pipelines:
                     replaced[old.rtstream_index_id] = p.index
                     old.stop()
                 p.ws_connection_id = new_id
-            for p in [p for p in self.running if p.name.startswith("alert:")]:
-                if p.index.rtstream_index_id in replaced:
-                    p.index = replaced[p.index.rtstream_index_id]
-                else:  # its index was not re-pointed here: keep it, silence the old alert
-                    p.index.disable_alert(p.alert_id)
+            for p in self.running:
+                moved = replaced.get(p.index_id) if p.name.startswith("alert:") else None
+                if moved is None and (not p.name.startswith("alert:") or p.ws_connection_id == new_id):
+                    continue
+                p.index.disable_alert(p.alert_id)
+                p.index = moved or p.index
                 p.alert_id = p.index.create_alert(p.event_id, callback_url=self.callback_url,
                                                   ws_connection_id=new_id)
                 p.ws_connection_id = new_id
@@ -193,7 +196,7 @@ class Pipelines:
         """Reattach after each reconnect of `feed` (in a worker thread: the SDK calls block)."""
         async def on_reconnect(f: Any) -> None:
             try:
-                await asyncio.to_thread(self.reattach, f.connection_id)
+                await asyncio.to_thread(self.reattach, f)
             except Exception as exc:
                 self.reattach_errors.append(exc)
                 warnings.warn(f"pipelines of {self.session_id} could not follow the feed to "

@@ -61,7 +61,7 @@ class Journal:
         self._lines: list[str] = []
         self._oldest = 0.0
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = open(self.path, "a", encoding="utf-8", newline="\n")
+        self._file = open(self.path, "a", encoding="utf-8", errors="backslashreplace", newline="\n")
 
     def write(self, raw: Any, received_at: float, source: str = "ws") -> None:
         """Buffer one frame; writes the batch when it is full or old enough."""

@@ -23,6 +23,7 @@ from typing import Any, Callable, Iterable
 import pandas as pd
 
 from . import _columns
+from ._fields import valid_unicode
 from .events import Event, Rejection, normalise
 from .views import lifecycle_view, sessions_view, transcript_view
 
@@ -173,11 +174,8 @@ class EventStore:
         """One row per capture session with its latest status (by lifecycle order)."""
         lifecycle = self.lifecycle()
         with self._lock:
-            raws = self._cols.raw_values()
-            seqs = set(lifecycle["seq"].tolist())
-            first = self._cols.seq[self._cols.head] if len(self._cols) else 0
-            details = {s: raws[s - first] for s in seqs if 0 <= s - first < len(raws)}
-        return sessions_view(lifecycle, details)
+            raws = self._cols.raw_of(lifecycle["seq"].tolist())
+        return sessions_view(lifecycle, raws)
 
     # --- files --------------------------------------------------------------------------
     def _records(self) -> list[dict[str, Any]]:
@@ -196,9 +194,10 @@ class EventStore:
     def to_jsonl(self, path: str | Path) -> Path:
         """Write every held event and rejection, one JSON object a line; returns the path."""
         path = Path(path)
-        with path.open("w", encoding="utf-8") as out:
+        with path.open("w", encoding="utf-8", errors="surrogatepass") as out:
             for record in self._records():
-                out.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
+                out.write(json.dumps(record, ensure_ascii=False, separators=(",", ":"),
+                                     default=str))
                 out.write("\n")
         return path
 
@@ -206,24 +205,30 @@ class EventStore:
     def from_jsonl(cls, path: str | Path, *, max_events: int | None = None) -> "EventStore":
         """Read a file written by `to_jsonl` back: same frames, sources and received_at."""
         store = cls(max_events=max_events)
-        with Path(path).open(encoding="utf-8") as lines:
+        with Path(path).open(encoding="utf-8", errors="surrogatepass") as lines:
             for number, line in enumerate(lines, 1):
                 if line.strip():
                     store._restore(line, f"{path}:{number}")
         return store
 
     def _restore(self, line: str, where: str) -> None:
+        """One line of a to_jsonl file; a bare frame (or garbage) goes in as a frame."""
         try:
             record = json.loads(line)
-            frame, source = record["frame"], record.get("source", "replay")
-            received_at, seq = record.get("received_at"), record.get("seq")
-        except (ValueError, KeyError, TypeError) as exc:
-            self._add(line, "replay", None, None)
-            self.rejected[-1].reason = (f"{where}: not a record written by to_jsonl ({exc}); "
-                                        "expected {\"frame\": ..., \"source\": ...}")
+        except ValueError:
+            record = None
+        if type(record) is dict and "frame" in record:
+            self._restore_record(record)
             return
-        result = self._add(frame, source, received_at, seq)
-        if type(result) is Rejection and "rejected" in record:
+        result = self._add(line, "replay", None, None)
+        if type(result) is Rejection:
+            result.reason = f"{where}: {result.reason} (expected lines written by to_jsonl)"
+
+    def _restore_record(self, record: dict[str, Any]) -> None:
+        source, seq = record.get("source"), record.get("seq")
+        result = self._add(record["frame"], source if isinstance(source, str) else "replay",
+                           record.get("received_at"), seq if type(seq) is int else None)
+        if type(result) is Rejection and isinstance(record.get("rejected"), str):
             result.reason = record["rejected"]
 
     def to_parquet(self, path: str | Path) -> Path:
@@ -240,7 +245,8 @@ class EventStore:
         table["seq"] = pd.array([r.get("seq") for r in records], dtype="Int64")
         table["received_at_ms"] = pd.array([r["received_at"] for r in records], dtype="float64")
         table["source"] = pd.array([r["source"] for r in records], dtype=_columns.STRING)
-        table["raw"] = pd.array([json.dumps(r["frame"], ensure_ascii=False) for r in records],
+        table["raw"] = pd.array([json.dumps(r["frame"], default=str)  # ASCII: survives any str
+                                 for r in records],
                                 dtype=_columns.STRING)
         table["rejected"] = pd.array([r.get("rejected") for r in records], dtype=_columns.STRING)
         path = Path(path)
@@ -254,15 +260,14 @@ class EventStore:
                                                "source"])
         store = cls(max_events=max_events)
         for seq, received_at, raw, reason, source in table.itertuples(index=False):
-            line = {"frame": json.loads(raw), "source": source, "received_at": received_at}
-            if not pd.isna(seq):
-                line["seq"] = int(seq)
-            if not pd.isna(reason):
-                line["rejected"] = reason
-            store._restore(json.dumps(line), str(path))
+            store._restore_record({
+                "frame": json.loads(raw), "source": source, "received_at": received_at,
+                "seq": None if pd.isna(seq) else int(seq),
+                "rejected": None if pd.isna(reason) else reason})
         return store
 
 
 def _as_text(raw: Any) -> str:
-    return raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False, default=repr)
+    text = raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False, default=repr)
+    return valid_unicode(text)
 

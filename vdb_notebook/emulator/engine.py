@@ -130,8 +130,13 @@ class Engine:
             index.records.append({**frame["data"], "description": frame["data"]["text"]})
             return True
 
-        self._start(f"index:{index.id}", rts, index.kind,
+        key = f"index:{index.id}"
+        fresh = key not in self.pipelines
+        self._start(key, rts, index.kind,
                     target=lambda: self.state.target_ws(rts, index.ws_connection_id), on_step=record)
+        if fresh:
+            self._continue_after(key, [f"index:{i.id}" for i in self.state.indexes.values()
+                                       if i.rtstream_id == index.rtstream_id and i.kind == index.kind])
         for alert in self.state.alerts_of(index):
             self.start_alert(alert)
 
@@ -158,8 +163,24 @@ class Engine:
             return True
 
         extra = {"alert_id": alert.id, "event_id": alert.event_id}
-        self._start(f"alert:{alert.id}", rts, "alert", label=alert.label, extra=extra,
+        key = f"alert:{alert.id}"
+        fresh = key not in self.pipelines
+        self._start(key, rts, "alert", label=alert.label, extra=extra,
                     target=lambda: self.state.target_ws(rts, alert.ws_connection_id), on_step=fire)
+        if fresh:
+            self._continue_after(key, [f"alert:{a.id}" for a in self.state.alerts.values()
+                                       if a.rtstream_id == alert.rtstream_id and a.label == alert.label])
+
+    def _continue_after(self, key: str, same_kind: list[str]) -> None:
+        """A new index (or alert) that follows earlier ones of the same kind on the same rtstream
+        starts where they got to, as the service indexes the live stream from a pipeline's
+        creation on. An index re-created to reach a new WebSocket after a reconnect (what
+        vn.start_pipelines' handle.reattach does) so repeats nothing; the first pipeline of a kind
+        on an rtstream still plays the track from the beginning."""
+        earlier = [self.pipelines[k] for k in same_kind if k != key and k in self.pipelines]
+        if earlier:
+            pipeline, furthest = self.pipelines[key], max(earlier, key=lambda p: p.cursor)
+            pipeline.cursor, pipeline.last_at = furthest.cursor, furthest.last_at
 
     def stop_rtstream_pipelines(self, rts: RtStream) -> None:
         self.stop_transcript(rts)
@@ -234,6 +255,7 @@ class Engine:
         self.state = EmulatorState(self.state.seed if seed is None else seed)
         self.sender = WebhookSender(lambda: self.faults)
         self.hub.frames_sent = 0
+        self.hub.sent_to_closed.clear()
 
     def snapshot(self) -> dict[str, Any]:
         from . import views
@@ -244,7 +266,8 @@ class Engine:
             "faults": self.faults.as_dict(),
             "sessions": [views.session(self.state, s) for s in self.state.sessions.values()],
             "pipelines": {k: {"running": p.running, "frames": p.cursor} for k, p in self.pipelines.items()},
-            "connections": {cid: c.sent for cid, c in self.hub.clients.items()},
+            "connections": {cid: c.sent for cid, c in self.hub.clients.items()},  # open ones
+            "frames_by_connection": self.hub.sent_by_connection(),
             "frames_sent": self.hub.frames_sent,
             "webhook_attempts": len(self.sender.deliveries),
         }

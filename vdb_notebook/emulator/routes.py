@@ -320,17 +320,18 @@ def make_ws_handler(engine_of: Callable[[], Engine]) -> Callable[..., Any]:
         if request.query.get("token") not in engine.state.ws_tickets:
             return failure("invalid or missing token in the WebSocket URL: get the URL from "
                            "conn.connect_websocket()", 401)
-        ws = web.WebSocketResponse(autoping=True)
+        ws = web.WebSocketResponse(autoclose=False, compress=False)  # small JSON frames on loopback
         await ws.prepare(request)
         client = engine.hub.attach(engine.state.ids.new("ws"), ws, request)
         try:
             await ws.send_str(json.dumps({"connection_id": client.id}))
-            async for msg in ws:
+            async for msg in ws:  # clients send nothing we act on; this ends on close or error
                 if msg.type == WSMsgType.ERROR:
                     break
         except (ConnectionError, RuntimeError):
             pass
         finally:
             engine.hub.detach(client)
+            await engine.hub.hang_up(client)
         return ws
     return websocket

@@ -16,9 +16,8 @@ from __future__ import annotations
 import asyncio
 import json
 import math
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, NamedTuple
 
 from ..webhooks.payloads import EPOCH
 
@@ -34,8 +33,7 @@ def available() -> list[str]:
     return sorted(p.stem for p in SCENARIO_DIR.glob("*.json"))
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
     """One frame a pipeline sends, `at` seconds of scenario time after its pipeline started."""
 
     at: float
@@ -88,14 +86,18 @@ class Scenario:
             raise ValueError(f"scenario {path} has no 'duration_s'")
         return cls(doc, source=str(path))
 
-    def cues(self, track: str, kind: str, label: str | None = None) -> Iterator[dict[str, Any]]:
-        """The cues of one track and kind in time order, repeats expanded, {n} filled in."""
+    def _base(self, track: str, kind: str, label: str | None) -> list[dict[str, Any]]:
+        """The cues of one repeat, as written in the file (with {n}), ordered by their end."""
         if kind == "alert":
             base = [a for a in self.alerts if a.get("track") == track
                     and label is not None and a.get("label", "").lower() == label.lower()]
         else:
             base = self.tracks.get(track, {}).get(kind, [])
-        base = sorted(base, key=lambda cue: cue["t"] + cue["dur"])
+        return sorted(base, key=lambda cue: cue["t"] + cue["dur"])
+
+    def cues(self, track: str, kind: str, label: str | None = None) -> Iterator[dict[str, Any]]:
+        """The cues of one track and kind in time order, repeats expanded, {n} filled in."""
+        base = self._base(track, kind, label)
         if not base:
             return
         for n in range(self.repeat):
@@ -106,35 +108,43 @@ class Scenario:
     def steps(self, track: str, kind: str, *, rtstream_id: str, rtstream_name: str,
               label: str | None = None, extra: dict[str, Any] | None = None) -> Iterator[Step]:
         """The frames a pipeline of `kind` on `track` sends, in the order it sends them."""
-        base = {"rtstream_id": rtstream_id, "rtstream_name": rtstream_name}
-        for cue in self.cues(track, kind, label):
+        channel = {"visual_index": self.visual_channel}.get(kind, kind)
+        head = {"channel": channel, "rtstream_id": rtstream_id, "rtstream_name": rtstream_name}
+        parts = self._parts(track, kind, label)
+        tail = extra or {}
+        for n in range(self.repeat):
+            shift, shift_ms, tag = n * self.period_s, round(n * self.period_s * 1000), str(n)
+            for at, text, templated, start, end, before, after in parts:
+                data = {"text": text.replace("{n}", tag) if templated else text, **before,
+                        "start": start + shift_ms, "end": end + shift_ms, **after, **tail}
+                yield Step(at + shift, {**head, "data": data})
+
+    def _parts(self, track: str, kind: str, label: str | None) -> list[tuple[Any, ...]]:
+        """Per step of one repeat: (at, text, has {n}, start ms, end ms, fields before/after times).
+
+        Worked out once per pipeline so that expanding thousands of repeats stays cheap.
+        """
+        parts = []
+        for cue in self._base(track, kind, label):
             start = ORIGIN_MS + round(cue["t"] * 1000)
             end = ORIGIN_MS + round((cue["t"] + cue["dur"]) * 1000)
+            done = cue["t"] + cue["dur"]
             if kind == "transcript":
-                yield from _transcript_steps(cue, base, start, end)
+                speaker = cue.get("speaker")
+                text = f"{speaker}: {cue['text']}" if speaker else cue["text"]
+                words = text.split()
+                interim = " ".join(words[: max(1, (len(words) + 1) // 2)])
+                after = {"speaker": speaker} if speaker else {}
+                # an utterance as ASR streams it: an interim half-way through, then the final
+                parts.append((cue["t"] + cue["dur"] / 2, interim, "{n}" in interim, start,
+                              (start + end) // 2, {"is_final": False}, after))
+                parts.append((done, text, "{n}" in text, start, end, {"is_final": True}, after))
             elif kind == "alert":
-                data = {"label": cue["label"], "triggered": True, "confidence": cue["confidence"],
-                        "text": cue["text"], "start": start, "end": end, **(extra or {})}
-                yield Step(cue["t"] + cue["dur"], {"channel": "alert", **base, "data": data})
+                fields = {"label": cue["label"], "triggered": True, "confidence": cue["confidence"]}
+                parts.append((done, cue["text"], "{n}" in cue["text"], start, end, fields, {}))
             else:
-                channel = self.visual_channel if kind == "visual_index" else kind
-                yield Step(cue["t"] + cue["dur"], {"channel": channel, **base,
-                                                   "data": {"text": cue["text"], "start": start, "end": end}})
-
-
-def _transcript_steps(cue: dict[str, Any], base: dict[str, Any], start: int, end: int) -> Iterator[Step]:
-    """An utterance as ASR streams it: an interim half-way through, then the final text."""
-    speaker = cue.get("speaker")
-    text = f"{speaker}: {cue['text']}" if speaker else cue["text"]
-    words = text.split()
-    interim = " ".join(words[: max(1, (len(words) + 1) // 2)])
-    middle = cue["t"] + cue["dur"] / 2
-    for at, body, final, until in ((middle, interim, False, (start + end) // 2),
-                                   (cue["t"] + cue["dur"], text, True, end)):
-        data = {"text": body, "is_final": final, "start": start, "end": until}
-        if speaker:
-            data["speaker"] = speaker
-        yield Step(at, {"channel": "transcript", **base, "data": data})
+                parts.append((done, cue["text"], "{n}" in cue["text"], start, end, {}, {}))
+        return parts
 
 
 class Clock:

@@ -13,6 +13,7 @@ is still answered.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import logging
 import threading
 from typing import Any, Callable
@@ -72,6 +73,7 @@ class Emulator:
             self._thread.join()
             self._thread = None
             raise failure[0]
+        atexit.register(self.stop)  # no thread or loop outlives the interpreter
         log.info("emulator serving %s (scenario %s)", self.base_url, self.scenario.name)
         return self
 
@@ -79,6 +81,7 @@ class Emulator:
         """Stop serving: pipelines, deliveries and sockets are closed; the thread ends."""
         if not self.running:
             return
+        atexit.unregister(self.stop)
         loop, thread = self._loop, self._thread
         assert loop is not None and thread is not None
         try:
@@ -119,8 +122,8 @@ class Emulator:
         return self._api_key
 
     def connect(self, **kwargs: Any) -> Any:
-        """A `vdb_notebook.connect.Connection` (a real SDK Connection) to this emulator; starts it if needed."""
-        from ..connect import Connection
+        """A `vdb_notebook.connection.Connection` (a real SDK Connection) to this emulator; starts it if needed."""
+        from ..connection import Connection
         self.start()
         return Connection(api_key=self._api_key, base_url=self.base_url, emulator=self, **kwargs)
 

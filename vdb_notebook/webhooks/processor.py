@@ -7,6 +7,11 @@ calls) run on a thread pool of the same size; `async def` handlers run on the pr
 (so they must not block: an `async def` that calls `time.sleep` holds up other handlers, but
 never the answers). Handlers for one event run one after another in registration order; different
 events are processed concurrently, so handlers should not rely on arrival order.
+
+Webhooks arrive out of order: a `capture_session.active` can come after the session's `stopped`.
+A handler registered with `skip_stale=True` is not called for a lifecycle event older than the
+latest one already received for that session (starting pipelines on a stopped session is wrong);
+the event still goes into the store and counts as processed.
 """
 from __future__ import annotations
 
@@ -14,12 +19,14 @@ import asyncio
 import copy
 import inspect
 import logging
+import threading
 import traceback
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
+from ..events import LIFECYCLE_ORDER
 from .intake import Delivery
 from .loopthread import LoopThread
 from .payloads import LIFECYCLE_STATUSES
@@ -45,6 +52,16 @@ class HandlerError:
         return f"{self.handler} raised {self.error!r} on {self.event} ({self.key})"
 
 
+class Arrival(NamedTuple):
+    """A delivery as the store saw it: its event name and, for lifecycle events, the session
+    and the status's rank in lifecycle order."""
+
+    delivery: Delivery
+    name: str
+    session: str | None
+    rank: int | None
+
+
 def event_pattern(event: str) -> str:
     """What `rx.on` matches: '*', a full event name, or a lifecycle status ('active')."""
     if not isinstance(event, str) or not event:
@@ -58,34 +75,47 @@ def _name_of(handler: Handler) -> str:
 
 
 class Processor:
-    """Feeds deliveries to `store` and the registered handlers; calls `on_done` after each."""
+    """Feeds deliveries to `store` and the registered handlers; calls `on_stored` after each
+    batch went into the store and `on_done(delivery)` after each delivery's handlers."""
 
-    def __init__(self, store: Any, *, workers: int,
-                 on_done: Callable[[Delivery], None]) -> None:
+    def __init__(self, store: Any, *, workers: int, on_done: Callable[[Delivery], None],
+                 on_stored: Callable[[], None] = lambda: None) -> None:
         if workers < 1:
             raise ValueError(f"workers must be at least 1, not {workers}")
         self.store = store
         self.workers = workers
-        self.handlers: dict[str, list[Handler]] = {}
+        self.handlers: dict[str, list[tuple[Handler, bool]]] = {}
         self.errors: deque[HandlerError] = deque(maxlen=MAX_KEPT_ERRORS)
         self.error_count = 0
         self.processed = 0
         self._on_done = on_done
+        self._on_stored = on_stored
+        self.stale_skipped = 0
+        self._latest: dict[str, int] = {}  # capture session -> highest lifecycle rank received
         self._inbox: deque[Delivery] = deque()
         self._wake_scheduled = False
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="vdb-webhook-handler")
+        self._start_threads()
         self._thread = LoopThread("vdb-webhooks-process")
-        self._queue: asyncio.Queue[tuple[Delivery, str]] = self._thread.run(self._start())
+        self._queue: asyncio.Queue[Arrival] = self._thread.run(self._start())
 
-    async def _start(self) -> asyncio.Queue[tuple[Delivery, str]]:
-        queue: asyncio.Queue[tuple[Delivery, str]] = asyncio.Queue()
+    async def _start(self) -> asyncio.Queue[Arrival]:
+        queue: asyncio.Queue[Arrival] = asyncio.Queue()
         self._tasks = [asyncio.create_task(self._work(queue)) for _ in range(self.workers)]
         return queue
 
-    def on(self, event: str, handler: Handler) -> Handler:
+    def _start_threads(self) -> None:
+        """Start every handler thread now: started lazily, they would be created under load,
+        each start taking the GIL from the thread that answers."""
+        everyone = threading.Barrier(self.workers + 1, timeout=30)
+        for _ in range(self.workers):
+            self._pool.submit(everyone.wait)  # all busy waiting, so each submit adds a thread
+        everyone.wait()
+
+    def on(self, event: str, handler: Handler, *, skip_stale: bool = False) -> Handler:
         if not callable(handler):
             raise TypeError(f"handler must be callable (it gets the payload dict), not {handler!r}")
-        self.handlers.setdefault(event_pattern(event), []).append(handler)
+        self.handlers.setdefault(event_pattern(event), []).append((handler, skip_stale))
         return handler
 
     def submit(self, delivery: Delivery) -> None:
@@ -103,6 +133,7 @@ class Processor:
         self._wake_scheduled = False  # before draining: a later append schedules a new wake-up
         while self._inbox:
             self._arrive(self._inbox.popleft())
+        self._on_stored()
 
     def _arrive(self, delivery: Delivery) -> None:
         try:
@@ -112,21 +143,35 @@ class Processor:
             result = None
         name = (getattr(result, "event", None) or delivery.payload.get("event")
                 or delivery.payload.get("type") or "")
-        self._queue.put_nowait((delivery, str(name)))
+        session, rank = getattr(result, "capture_session_id", None), None
+        if session and getattr(result, "channel", None) == "capture_session":
+            rank = LIFECYCLE_ORDER.get(result.status)  # type: ignore[union-attr]
+            if rank is not None and rank > self._latest.get(session, -1):
+                self._latest[session] = rank
+        self._queue.put_nowait(Arrival(delivery, str(name), session, rank))
 
-    def _matching(self, name: str) -> list[Handler]:
-        return [*self.handlers.get(name, ()), *self.handlers.get("*", ())]
+    def _matching(self, arrival: Arrival) -> list[Handler]:
+        stale = (arrival.rank is not None and arrival.session is not None
+                 and arrival.rank < self._latest.get(arrival.session, -1))
+        chosen = []
+        for handler, skip_stale in (*self.handlers.get(arrival.name, ()),
+                                    *self.handlers.get("*", ())):
+            if stale and skip_stale:
+                self.stale_skipped += 1
+            else:
+                chosen.append(handler)
+        return chosen
 
-    async def _work(self, queue: asyncio.Queue[tuple[Delivery, str]]) -> None:
+    async def _work(self, queue: asyncio.Queue[Arrival]) -> None:
         while True:
-            delivery, name = await queue.get()
-            handlers = self._matching(name)
+            arrival = await queue.get()
+            handlers = self._matching(arrival)
             if handlers:
-                payload = copy.deepcopy(delivery.payload)  # the store keeps the original
+                payload = copy.deepcopy(arrival.delivery.payload)  # the store keeps the original
                 for handler in handlers:
-                    await self._call(handler, delivery, name, payload)
+                    await self._call(handler, arrival.delivery, arrival.name, payload)
             self.processed += 1
-            self._on_done(delivery)
+            self._on_done(arrival.delivery)
 
     async def _call(self, handler: Handler, delivery: Delivery, name: str,
                     payload: dict[str, Any]) -> None:

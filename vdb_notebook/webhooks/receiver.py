@@ -2,7 +2,7 @@
 
     >>> import vdb_notebook as vn
     >>> rx = await vn.WebhookReceiver.start()               # doctest: +SKIP
-    >>> rx.on("capture_session.active", on_active_webhook)  # doctest: +SKIP
+    >>> rx.on("capture_session.active", on_active_webhook, skip_stale=True)  # doctest: +SKIP
     >>> await vn.webhooks.deliver(rx.url, vn.webhooks.lifecycle("cap-1"), duplicates=2,
     ...                           reorder=True)              # doctest: +SKIP
     DeliverySummary(events=6, sends=18, attempts=18, delivered=6, failed=0)
@@ -39,7 +39,8 @@ class ReceiverStats:
 
     received = accepted + duplicates + sum(rejected.values()); processed counts events that went
     into the store and through every handler; recovered counts events a journal handed over from
-    an earlier receiver; pending = accepted + recovered - processed.
+    an earlier receiver; pending = accepted + recovered - processed; stale_skipped counts
+    handler calls left out by `on(..., skip_stale=True)`.
     """
 
     received: int = 0
@@ -49,6 +50,7 @@ class ReceiverStats:
     recovered: int = 0
     processed: int = 0
     handler_errors: int = 0
+    stale_skipped: int = 0
 
     @property
     def pending(self) -> int:
@@ -91,7 +93,8 @@ class WebhookReceiver:
         self._rejected: Counter[str] = Counter()
         self._progress = Progress()
         self._journal = Journal(journal) if journal is not None else None
-        self._processor = Processor(store, workers=workers, on_done=self._done)
+        self._processor = Processor(store, workers=workers, on_done=self._done,
+                                    on_stored=self._progress.notify)
         for event, handler in (handlers or {}).items():
             for one in handler if isinstance(handler, (list, tuple)) else [handler]:
                 self.on(event, one)
@@ -107,7 +110,10 @@ class WebhookReceiver:
         """Start serving on a thread of its own; returns once `url` answers."""
         rx = cls(store, secret, host, port, **options)
         rx._http = LoopThread("vdb-webhooks-http")
-        await rx._http.call(rx._serve())
+        try:
+            await rx._http.call(rx._serve())
+        except OSError as exc:
+            raise rx._cannot_listen(exc) from exc
         return rx
 
     @classmethod
@@ -116,8 +122,16 @@ class WebhookReceiver:
         """`start` for code that cannot await (scripts, callbacks)."""
         rx = cls(store, secret, host, port, **options)
         rx._http = LoopThread("vdb-webhooks-http")
-        rx._http.run(rx._serve())
+        try:
+            rx._http.run(rx._serve())
+        except OSError as exc:
+            raise rx._cannot_listen(exc) from exc
         return rx
+
+    def _cannot_listen(self, exc: OSError) -> OSError:
+        self._shut()
+        return OSError(exc.errno, f"cannot listen on {self.host}:{self.port} ({exc.strerror or exc})"
+                       "; pass another port=, or port=0 for any free one")
 
     async def _serve(self) -> None:
         self._recover()
@@ -253,11 +267,21 @@ class WebhookReceiver:
         """Where to point a session's callback_url (`http://127.0.0.1:PORT/webhooks`)."""
         return f"http://{self.host}:{self.port}{self.path}"
 
-    def on(self, event: str, handler: Handler) -> Handler:
-        """Call `handler(payload)` for each new `event` ('capture_session.active', 'active',
-        'alert', or '*'); sync handlers run on a worker thread, async ones on the worker loop.
-        Register before deliveries start (or pass `handlers=` to `start`) to miss none."""
-        return self._processor.on(event, handler)
+    def on(self, event: str, handler: Handler | None = None, *,
+           skip_stale: bool = False) -> Callable[[Handler], Handler] | None:
+        """Call `handler(payload)` once for each new `event` ('capture_session.active',
+        'active', 'alert', or '*'); sync handlers run on a worker thread, async ones on the
+        worker loop. `skip_stale=True`: not for a lifecycle event that arrived after a later
+        one of its session (an `active` after `stopped`). Without a handler, a decorator.
+        Register before deliveries start (or pass `handlers=` to `start`) to miss none.
+        Returns None (so a cell ending in `rx.on(...)` shows nothing).
+
+            >>> rx.on("capture_session.active", on_active_webhook, skip_stale=True)  # doctest: +SKIP
+        """
+        if handler is None:
+            return lambda fn: self._processor.on(event, fn, skip_stale=skip_stale)
+        self._processor.on(event, handler, skip_stale=skip_stale)
+        return None
 
     @property
     def stats(self) -> ReceiverStats:
@@ -265,7 +289,8 @@ class WebhookReceiver:
         return ReceiverStats(
             received=c["received"], accepted=c["accepted"], duplicates=c["duplicates"],
             rejected=dict(self._rejected), recovered=c["recovered"],
-            processed=self._processor.processed, handler_errors=self._processor.error_count)
+            processed=self._processor.processed, handler_errors=self._processor.error_count,
+            stale_skipped=self._processor.stale_skipped)
 
     @property
     def errors(self) -> list[HandlerError]:
@@ -285,8 +310,9 @@ class WebhookReceiver:
 
     async def wait_for(self, n: int | None = None, until: Callable[[Any], bool] | None = None,
                        timeout: float | None = None) -> None:
-        """Wait until `n` events have been processed, or `until(store)` is true, or (neither
-        given) nothing accepted so far is pending; TimeoutError after `timeout` seconds."""
+        """Wait until `n` events have been processed, or `until(store)` is true (checked as
+        events reach the store and as they are processed), or (neither given) nothing accepted
+        so far is pending; TimeoutError after `timeout` seconds says how far processing got."""
         await self._progress.wait(self._ready(n, until), timeout, self._waiting)
 
     def wait_for_sync(self, n: int | None = None, until: Callable[[Any], bool] | None = None,

@@ -15,6 +15,7 @@ renderer redraws the pane when that time runs out (`next_refresh`).
 from __future__ import annotations
 
 from collections import deque
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from .markup import BORDER, MUTED, chip, clip, clock, esc, pane, placeholder, plural
@@ -41,7 +42,7 @@ class AlertsPane(Pane):
     def __init__(self, max_alerts: int = 30) -> None:
         super().__init__()
         self.alerts: deque[Alert] = deque(maxlen=max_alerts)
-        self.total = 0
+        self.keeps = max_alerts
 
     def record(self, event: Any) -> None:
         confidence = getattr(event, "confidence", None)
@@ -99,6 +100,7 @@ def _bar(confidence: float | None) -> str:
     )
 
 
+@lru_cache(maxsize=256)
 def _card(alert: Alert, *, fresh: bool) -> str:
     fired = alert.triggered is not False
     colour = "#dc2626" if fired else "#64748b"

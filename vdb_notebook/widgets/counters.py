@@ -64,6 +64,21 @@ class CountersPane(Pane):
         elif name == "feed.reconnected":
             state.reconnects += 1
 
+    def seed(self, frame: Any) -> None:
+        """Counts of a filled store's rows, vectorised (every row counts, none is replayed)."""
+        state = self.state
+        counts = frame["channel"].astype(object).value_counts()
+        state.counts = {str(c): int(n) for c, n in counts.items() if n}
+        state.total = len(frame)
+        events = frame["event"].astype(object)
+        gaps = frame[events.eq("feed.gap")]
+        state.gaps = len(gaps)
+        spans = (gaps["end"] - gaps["start"]).dt.total_seconds() * 1000
+        state.gap_ms = float(spans[spans >= 0].sum())
+        if len(gaps):
+            state.last_gap = clip(gaps["text"].astype(object).fillna("").iloc[-1], 160)
+        state.reconnects = int(events.eq("feed.reconnected").sum())
+
     def reject(self, rejection: Any) -> None:
         self.state.rejected += 1
         self.state.last_rejection = clip(getattr(rejection, "reason", None) or "", 160)

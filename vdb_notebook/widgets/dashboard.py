@@ -16,12 +16,9 @@ Events already in the store when the dashboard is made are shown too (e.g. after
 from __future__ import annotations
 
 import threading
-from types import SimpleNamespace
 from typing import Any, Callable
 
 import ipywidgets as widgets
-import numpy as np
-import pandas as pd
 
 from ..events import Rejection
 from ..store import EventStore
@@ -37,7 +34,7 @@ from .transcript import TranscriptPane
 PANE_OF_CHANNEL = {"transcript": "transcript", "visual_index": "visual", "audio_index": "audio",
                    "alert": "alerts", "capture_session": "sessions"}
 CHANNEL_PANES = ("transcript", "visual", "audio", "alerts", "sessions")
-TIME_COLUMNS = ("received_at", "timestamp", "start", "end")
+CHANNELS_OF_PANE = {pane: [c for c, p in PANE_OF_CHANNEL.items() if p == pane] for pane in CHANNEL_PANES}
 
 
 class Dashboard(widgets.VBox):
@@ -46,7 +43,9 @@ class Dashboard(widgets.VBox):
 
     `store_or_feed` is an `EventStore` or a `Feed` (its `.store` is shown and the dashboard
     stops when the feed closes). Each pane is updated at most `max_rate_hz` times a second
-    whatever the event rate, and always ends up showing the latest state.
+    whatever the event rate, and always ends up showing the latest state. `tail=0` hides the
+    table. `on_flush(pane, last_seq, time.monotonic())`, if given, is called after each pane
+    update (for measurements such as bench/dashboard.py).
     """
 
     def __init__(self, store_or_feed: Any, max_rate_hz: float = 4, tail: int = 50, *,
@@ -135,13 +134,22 @@ class Dashboard(widgets.VBox):
 
     # -- start and stop ----------------------------------------------------------------------
     def _seed(self) -> None:
-        """Show what the store already holds, then the events that arrived meanwhile, once each."""
+        """Show what the store already holds, then the events that arrived meanwhile, once each.
+
+        Each pane takes only the rows it can show (vectorised counts for the rest), so a
+        dashboard on a store of a million replayed events opens quickly."""
         existing_rejections = list(self.store.rejected)
-        rows = _rows(self.store.df)
-        newest = rows[-1].seq if rows else -1
+        df = self.store.df
+        newest = int(df["seq"].iloc[-1]) if len(df) else -1
+        channels = df["channel"].astype(object)
         with self._lock:
-            for row in rows:
-                self._record(row)
+            for name, pane in self.renderer.panes.items():
+                if name in ("counters", "table"):
+                    pane.seed(df)
+                else:
+                    pane.seed(df[channels.isin(CHANNELS_OF_PANE[name])])
+                pane.last_seq = newest
+                self.renderer.mark(name)
             known = {id(r) for r in existing_rejections}
             for rejection in existing_rejections:
                 self.counters.reject(rejection)
@@ -153,7 +161,6 @@ class Dashboard(widgets.VBox):
                     self._record(item)
             self._early = []
             self._seeding = False
-            self.renderer.mark("counters")
 
     def _halt(self, status: str) -> None:
         with self._lock:
@@ -248,21 +255,3 @@ def _on_feed_close(feed: Any, callback: Callable[[], None]) -> None:
 def _finished(feed: Any) -> str:
     state = getattr(feed, "state", None)
     return f"stopped: feed {state}" if state in FINISHED_STATES else "stopped: feed closed"
-
-
-def _rows(df: pd.DataFrame) -> list[SimpleNamespace]:
-    """DataFrame rows as event-like objects (times back to epoch-ms floats, NA to None)."""
-    if len(df) == 0:
-        return []
-    columns: dict[str, list[Any]] = {}
-    for name in df.columns:
-        series = df[name]
-        if name in TIME_COLUMNS:
-            ns = series.to_numpy(dtype="datetime64[ns]").astype("int64")
-            ms = np.where(ns == np.iinfo("int64").min, np.nan, ns / 1e6)
-            columns[name] = [None if v != v else v for v in ms.tolist()]
-        else:
-            values = series.astype(object)
-            columns[name] = values.where(series.notna(), None).tolist()
-    names = list(columns)
-    return [SimpleNamespace(**dict(zip(names, values))) for values in zip(*columns.values())]

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from collections import deque
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from .markup import MUTED, chip, clip, clock, colour_for, esc, pane, placeholder, plural
@@ -36,7 +37,7 @@ class IndexPane(Pane):
         super().__init__()
         self.name = kind
         self.entries: deque[Entry] = deque(maxlen=max_entries)
-        self.total = 0
+        self.keeps = max_entries
 
     def record(self, event: Any) -> None:
         self.entries.append(Entry(
@@ -65,6 +66,7 @@ def _span(entry: Entry) -> str:
     return f"{start}–{end}" if start and end and end != start else start
 
 
+@lru_cache(maxsize=1024)
 def _row(entry: Entry) -> str:
     colour = colour_for(entry.stream)
     return (

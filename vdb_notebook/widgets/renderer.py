@@ -18,7 +18,15 @@ The latest state always shows: an event that arrives while a flush is being prep
 the wake-up, so a trailing flush follows the last event at most one period later; `stop()`
 flushes once more.
 
-    >>> r = Renderer([CountPane()], threading.Lock(), max_rate_hz=4)   # doctest: +SKIP
+    >>> from types import SimpleNamespace as Ev
+    >>> from vdb_notebook.widgets.counters import CountersPane
+    >>> lock = threading.Lock()
+    >>> renderer = Renderer([CountersPane()], lock, max_rate_hz=4)   # not started: flush by hand
+    >>> with lock:
+    ...     renderer.panes["counters"].record(Ev(channel="alert", event="alert"))
+    ...     renderer.mark("counters")
+    >>> renderer.flush(), "alerts</span><b style='color:#111827'>1</b>" in renderer.widgets["counters"].value
+    (1, True)
 """
 from __future__ import annotations
 
@@ -41,12 +49,25 @@ class Pane:
     name = "pane"
     #: CSS flex value for the pane's widget in a row ('1 1 0' shares the row equally).
     flex = "1 1 0"
+    #: How many of its newest events the pane can show (None: it needs them all).
+    keeps: int | None = None
 
     def __init__(self) -> None:
         self.last_seq = -1  # seq of the newest event recorded (for latency measurement)
+        self.total = 0  # events recorded, shown in the pane's title line
 
     def record(self, item: Any) -> None:
         raise NotImplementedError
+
+    def seed(self, frame: Any) -> None:
+        """Catch up on the events a store held before the dashboard came: `frame` is this
+        pane's rows of `store.df`. Only the rows the pane can show are turned into events."""
+        from .frames import event_rows
+
+        rows = frame if self.keeps is None else frame.tail(self.keeps)
+        for row in event_rows(rows):
+            self.record(row)
+        self.total = len(frame)
 
     def snapshot(self) -> Any:
         raise NotImplementedError

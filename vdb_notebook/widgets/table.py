@@ -15,6 +15,7 @@ so drawing it never rebuilds the store's DataFrame.
 from __future__ import annotations
 
 from collections import deque
+from functools import lru_cache
 from typing import Any
 
 from .markup import BORDER, MUTED, clip, clock, colour_for, esc, pane, placeholder
@@ -32,7 +33,7 @@ class TablePane(Pane):
     def __init__(self, tail: int = 50) -> None:
         super().__init__()
         self.events: deque[Any] = deque(maxlen=tail)  # events are never changed once stored
-        self.total = 0
+        self.keeps = tail
 
     def record(self, event: Any) -> None:
         self.events.append(event)  # rows are built at snapshot time, `tail` at a time
@@ -80,5 +81,6 @@ def _cell(column: str, value: Any) -> str:
     return f"<td style='word-break:break-word'{tip}>{esc(shown)}</td>"
 
 
+@lru_cache(maxsize=1024)  # a row is redrawn every frame until it leaves the tail
 def _row(row: tuple[Any, ...]) -> str:
     return _TR + "".join(_cell(c, v) for c, v in zip(COLUMNS, row)) + "</tr>"

@@ -16,7 +16,10 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict, deque
+from functools import lru_cache
 from typing import Any, NamedTuple
+
+import pandas as pd
 
 from .markup import MUTED, chip, clip, clock, colour_for, esc, pane, placeholder, plural
 from .renderer import Pane
@@ -57,7 +60,7 @@ class TranscriptPane(Pane):
             str(getattr(event, "rtstream_id", None) or speaker_of(event)),
             speaker_of(event),
             clip(getattr(event, "text", None)),
-            bool(getattr(event, "is_final", None)),
+            getattr(event, "is_final", None) is not False,  # none given (a webhook): final
             getattr(event, "start", None) or getattr(event, "timestamp", None),
         )
         if line.is_final:
@@ -69,6 +72,20 @@ class TranscriptPane(Pane):
         self.interim.move_to_end(line.rtstream_id)
         while len(self.interim) > MAX_SPEAKERS:
             self.interim.popitem(last=False)
+
+    def seed(self, frame: Any) -> None:
+        """The last finals, plus each stream's newest line when it is an interim."""
+        from .frames import event_rows
+
+        final = frame["is_final"].fillna(True).to_numpy(dtype=bool)
+        newest_per_stream = frame.groupby(frame["rtstream_id"].astype(object).fillna(""),
+                                          sort=False).tail(1)
+        open_interims = newest_per_stream[newest_per_stream["is_final"].eq(False).fillna(False)]
+        finals = frame[final].tail(self.finals.maxlen or 0)
+        rows = event_rows(pd.concat([finals, open_interims]).sort_values("seq"))
+        for row in rows:
+            self.record(row)
+        self.total_finals = int(final.sum())
 
     def snapshot(self) -> tuple[list[Line], list[Line], int]:
         return list(self.finals), list(self.interim.values()), self.total_finals
@@ -95,6 +112,7 @@ def _text(text: str) -> str:
     return f"<b style='color:{colour_for(who)}'>{esc(who)}:</b> {esc(text[match.end():])}"
 
 
+@lru_cache(maxsize=1024)  # finals are redrawn every frame until they scroll out
 def _row(line: Line, *, interim: bool, named: bool) -> str:
     colour = colour_for(line.speaker)
     name = chip(esc(line.speaker), colour, solid=not interim) + " " if named else ""

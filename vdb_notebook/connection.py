@@ -1,4 +1,5 @@
-"""`vn.connect()`: a real `videodb` Connection, online or against the local emulator.
+"""`vn.connect()` (defined here, in `connection`, so importing this module never rebinds the
+`vn.connect` name): a real `videodb` Connection, online or against the local emulator.
 
     >>> import vdb_notebook as vn
     >>> conn = vn.connect()                  # no key: the process-wide default emulator
@@ -11,6 +12,7 @@ Doc compatibility (the seed doc's snippets run as written): `conn.get_rtstream(i
 """
 from __future__ import annotations
 
+import asyncio
 import atexit
 import os
 import threading
@@ -32,9 +34,34 @@ class WebSocketConnection(_websocket.WebSocketConnection):
         """Alias of `receive()`: `async for ev in ws.stream(): ...`."""
         return self.receive()
 
+    async def close(self) -> None:
+        """As the SDK's, but keeps reading (and discarding) frames still in flight meanwhile.
+
+        A consumer that stopped reading leaves the websockets client paused on a full queue; it
+        would then never see the server's close frame and `close()` would wait out its 10 s
+        timeout. Reading while closing lets the handshake finish at once.
+        """
+        connection = self._connection
+        if connection is None:
+            return
+        drain = asyncio.ensure_future(_discard(connection))
+        try:
+            await super().close()
+        finally:
+            drain.cancel()
+            await asyncio.gather(drain, return_exceptions=True)
+
     def __repr__(self) -> str:  # the URL carries a token: keep it out
         state = "connected" if self._connection is not None else "not connected"
         return f"WebSocketConnection(connection_id={self.connection_id!r}, {state})"
+
+
+async def _discard(connection: Any) -> None:
+    try:
+        while True:
+            await connection.recv()
+    except Exception:  # noqa: BLE001 - closed, or another reader is active: either way, done
+        return
 
 
 class Connection(_client.Connection):

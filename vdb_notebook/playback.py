@@ -10,6 +10,9 @@ such records. Each frame goes to `store.add` exactly as the feed passed it, with
 arrival time, so a replayed store holds what the live one held. A line cut short by a crash
 is rejected with a reason, never lost.
 
+(The module is not called replay.py: importing a submodule named like the public function
+`vn.replay` would rebind that package attribute to the module.)
+
 `speed=None` replays as fast as possible; `speed=1.0` at the recorded pace, `2.0` twice as
 fast. `replay()` blocks; in a notebook with live panes use `await replay_async(...)`, which
 sleeps on the event loop so the kernel keeps rendering while a paced replay runs.

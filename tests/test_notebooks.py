@@ -1,0 +1,113 @@
+"""The notebooks as files: what nbval cannot see when it re-runs them.
+
+nbval (`pytest --nbval notebooks --sanitize-with notebooks/sanitize.cfg`) checks that a fresh
+run reproduces the saved outputs. These tests check that there are saved outputs to compare,
+that JupyterLab opens each notebook without asking for a kernel, that no output was waved
+through with an unexplained NBVAL_IGNORE_OUTPUT, and that no credential was saved.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import vdb_notebook as vn
+from vdb_notebook.emulator import EMULATOR_KEY
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+PATHS = sorted(NOTEBOOKS.glob("[0-9]*.ipynb"))
+EXPECTED = ["01_quickstart.ipynb", "02_webhooks.ipynb", "03_analysis.ipynb",
+            "04_going_live.ipynb"]
+KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+#: nbval's cell markers that weaken or skip the comparison of a cell.
+MARKERS = ("NBVAL_IGNORE_OUTPUT", "NBVAL_SKIP", "NBVAL_RAISES_EXCEPTION")
+
+
+def load(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def code_cells(nb: dict) -> list[dict]:
+    return [cell for cell in nb["cells"] if cell["cell_type"] == "code"]
+
+
+def source(cell: dict) -> str:
+    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+
+
+def output_text(nb: dict) -> str:
+    """Every saved text output of the notebook (streams, results, displays, errors)."""
+    parts = []
+    for cell in code_cells(nb):
+        for out in cell["outputs"]:
+            parts.append("".join(out.get("text", "")))
+            for mime, value in out.get("data", {}).items():
+                if mime.startswith("text/") or mime.endswith("json"):
+                    parts.append(json.dumps(value) if not isinstance(value, (str, list))
+                                 else "".join(value))
+            parts.append(" ".join(out.get("traceback", [])))
+    return "\n".join(parts)
+
+
+def test_the_four_notebooks_are_there():
+    assert [p.name for p in PATHS] == EXPECTED
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.stem)
+def test_kernelspec_and_language_info(path):
+    metadata = load(path)["metadata"]
+    assert metadata.get("kernelspec") == KERNELSPEC, "JupyterLab would ask which kernel to use"
+    assert metadata.get("language_info", {}).get("name") == "python"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.stem)
+def test_outputs_are_saved_in_order_and_without_errors(path):
+    cells = code_cells(load(path))
+    counts = [cell["execution_count"] for cell in cells]
+    assert counts == list(range(1, len(cells) + 1)), \
+        "run the notebook top to bottom in a fresh kernel (notebooks/build.py) and save it"
+    assert sum(bool(cell["outputs"]) for cell in cells) >= len(cells) // 2, \
+        "most cells should show something for nbval to compare"
+    errors = [out for cell in cells for out in cell["outputs"] if out["output_type"] == "error"]
+    assert not errors, f"saved error output: {errors[0].get('ename')}: {errors[0].get('evalue')}"
+    stderr = [out["text"] for cell in cells for out in cell["outputs"]
+              if out["output_type"] == "stream" and out["name"] == "stderr"]
+    assert not stderr, f"warnings or errors on stderr: {''.join(stderr[0])[:300]}"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.stem)
+def test_every_nbval_marker_says_why(path):
+    """A marker must be followed, in the same cell, by a comment that explains it."""
+    for cell in code_cells(load(path)):
+        lines = source(cell).splitlines()
+        for number, line in enumerate(lines):
+            if line.strip().lstrip("#").strip() in MARKERS:
+                reason = lines[number + 1].strip() if number + 1 < len(lines) else ""
+                assert reason.startswith("#") and len(reason) > 20, \
+                    f"{line.strip()} needs a comment on the next line saying what varies and why"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.stem)
+def test_no_credential_in_saved_outputs(path):
+    """The emulator's key travels exactly as a real key does; a repr leaking one shows here."""
+    text = output_text(load(path))
+    assert EMULATOR_KEY not in text
+    assert "x-access-token" not in text.lower()
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.stem)
+def test_every_notebook_explains_itself(path):
+    cells = load(path)["cells"]
+    assert cells[0]["cell_type"] == "markdown" and source(cells[0]).startswith("# ")
+    prose = sum(cell["cell_type"] == "markdown" for cell in cells)
+    assert prose >= len(cells) // 3, "short prose between the code cells, please"
+
+
+def test_the_recording_is_one_whole_session():
+    store = vn.replay(NOTEBOOKS / "data" / "standup.jsonl", progress=False)
+    sessions = store.sessions()
+    assert sessions["status"].tolist() == ["exported"]
+    assert not store.rejected
+    assert set(store.alerts()["label"]) == {"sensitive_content", "decision"}
+    assert store.counts()["transcript"] > 0 and store.counts()["visual_index"] > 0
