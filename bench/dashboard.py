@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import bisect
 import html
+import os
 import time
 from collections import defaultdict
 from typing import Any
@@ -161,7 +162,8 @@ def run(seconds: float, rate: float, max_rate_hz: float, tail: int) -> bool:
         dash.stop()
 
     print(f"offered {rate:,.0f} events/s for {seconds:g} s: achieved {achieved:,.0f} events/s, "
-          f"{n:,} events, max_rate_hz={max_rate_hz:g}, tail={tail}")
+          f"{n:,} events, max_rate_hz={max_rate_hz:g}, tail={tail}; machine load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
     # messages and bytes per pane
     ok = True

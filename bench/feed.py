@@ -68,7 +68,7 @@ class Server:
         for _ in range(600):
             state = requests.get(f"{self.base_url}/_emulator/state", timeout=30).json()["data"]
             if not state["pipelines"][f"transcript:{rts.id}"]["running"]:
-                return state["connections"].get(connection_id, 0)
+                return state["frames_by_connection"].get(connection_id, 0)
             time.sleep(0.05)
         raise TimeoutError("the burst pipeline did not finish")
 
@@ -123,7 +123,7 @@ async def feed(server: Server, frames: int, record_to: Path | None = None) -> tu
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--frames", type=int, default=100_000)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     server = Server()
     floors, feeds, journaled, checks = [], [], [], []

@@ -34,7 +34,7 @@ TRANSCRIPT_TEXT = "Morning, both."
 ALERT_TEXT = "full payment card number"
 
 CELLS = [
-    "import sys\nimport vdb_notebook as vn\nprint(sys.executable)",
+    "import sys\nimport vdb_notebook as vn\nprint('kernel prefix:', sys.prefix)",
     "conn = vn.connect(offline=True)\n"
     "feed = await vn.Feed.open(conn)\n"
     "session = conn.create_capture_session(end_user_id=\"user_abc\", collection_id=\"default\",\n"
@@ -43,6 +43,18 @@ CELLS = [
     "pipelines = vn.start_pipelines(conn, session, feed, alerts={\n"
     "    \"sensitive_content\": \"Someone reads out or shows payment card details\"})",
     "dash = vn.Dashboard(feed, max_rate_hz=4, tail=20)\ndash",
+    # A busy kernel: a synchronous cell sleeps while another thread (as the webhook receiver's
+    # does) adds events; the renderer thread must keep this pane moving meanwhile.
+    "import threading, time\n"
+    "busy = vn.EventStore()\n"
+    "display(vn.Dashboard(busy, max_rate_hz=4, tail=3))\n"
+    "def produce():\n"
+    "    for i in range(40):\n"
+    "        busy.add({'channel': 'transcript', 'rtstream_name': 'mic:default',\n"
+    "                  'data': {'text': f'busy line {i}', 'is_final': True, 'start': 1768912496000 + i}})\n"
+    "        time.sleep(0.1)\n"
+    "threading.Thread(target=produce).start()\n"
+    "time.sleep(8)",
 ]
 
 
@@ -180,7 +192,7 @@ def output_text_contains(page, text: str, timeout_ms: int) -> None:
 
 
 @pytest.fixture
-def chromium_and_playwright(request):
+def chromium_and_playwright():
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -228,7 +240,11 @@ def run_notebook_and_check(page, url: str, frontend: str) -> None:
     page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
     accept_kernel_dialog(page)
 
-    output_text_contains(page, sys.executable, 60_000)  # the kernel is this very Python
+    output_text_contains(page, f"kernel prefix: {sys.prefix}\n", 60_000)  # this very environment
+    output_text_contains(page, "busy line 25", 90_000)
+    busy_prompt = page.locator(".jp-Notebook .jp-Cell").last.locator(".jp-InputArea-prompt")
+    assert "*" in busy_prompt.inner_text()  # updated while the kernel was still in time.sleep
+    output_text_contains(page, "busy line 39", 30_000)
     output_text_contains(page, "Transcript", 90_000)  # the dashboard's view was rendered
     output_text_contains(page, TRANSCRIPT_TEXT, 90_000)
     output_text_contains(page, ALERT_TEXT, 90_000)

@@ -106,6 +106,9 @@ def test_the_key_never_appears_in_reprs_or_logs(caplog):
         emu.start_capture(session.id)
         texts = [repr(online), repr(conn), repr(emu), str(emu), repr(ws), ws.url, repr(emu.state())]
     assert all(SECRET not in text for text in texts)
+    # reprs are also the same every run (no port), so notebook outputs stay reproducible
+    assert texts[1] == "Connection(offline, Emulator(scenario='standup', speed='max', seed=0, running))"
+    assert repr(online) == "Connection(base_url='https://api.videodb.io', online)"
     assert SECRET not in caplog.text and "emulator serving" in caplog.text
 
 

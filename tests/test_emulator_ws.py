@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-import videodb
 import websockets
 
 from vdb_notebook.emulator import Emulator
@@ -332,3 +331,27 @@ async def test_start_transcript_again_retargets_a_running_transcript(emu):
     assert await quiet_for(first, 0.2)
     assert emu.state()["frames_by_connection"][second.connection_id] == 2 * lines
     await first.close(), await second.close()
+
+
+async def test_drop_after_zero_cuts_before_the_first_event_frame(emu):
+    emu.set_faults(drop_ws_after=0)
+    conn = emu.connect()
+    ws = await open_ws(conn)  # the connection_id hello still arrives
+    conn.create_capture_session(end_user_id="user_abc", ws_connection_id=ws.connection_id)
+    with pytest.raises(websockets.exceptions.ConnectionClosedError):
+        async for _ in ws.receive():
+            pass
+
+
+async def test_garbage_fault_sends_one_non_json_frame_the_sdk_yields_as_raw(emu):
+    from vdb_notebook.emulator.faults import GARBAGE_FRAME
+    emu.set_faults(garbage_ws_after=2)
+    conn = emu.connect()
+    ws = await open_ws(conn)
+    session_with_ws(emu, conn, ws)
+    frames = await collect(ws, n=4)
+    assert frames[2] == {"raw": GARBAGE_FRAME}
+    assert [f.get("event") for f in frames] == ["capture_session.created", "capture_session.starting",
+                                                None, "capture_session.active"]
+    assert emu.faults.garbage_ws_after is None
+    await ws.close()

@@ -131,3 +131,12 @@ def test_bad_arguments_say_what_to_pass(tmp_path):
         replay(TRANSCRIPT)  # one frame, not a list of them
     with pytest.raises(ValueError, match="speed must be a positive number"):
         replay([], speed=0)
+
+
+def test_recording_again_after_a_crash_keeps_the_new_lines_whole(recording):
+    with open(recording, "a") as f:
+        f.write('{"received_at": 1769000000900.0, "sou')  # the crash
+    with Journal(recording) as journal:  # the next feed appends to the same file
+        journal.write(json.dumps(frame(9)), 1_769_000_001_000.0)
+    store = replay(recording, progress=False)
+    assert list(store.df.text)[-1] == "line 9" and len(store.rejected) == 2

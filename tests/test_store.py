@@ -328,3 +328,19 @@ def test_lone_surrogates_and_odd_unicode_do_not_break_frames_or_files(tmp_path):
             getattr(store, f"to_{fmt}")(tmp_path / f"e.{fmt}"))
         pd.testing.assert_frame_equal(back.df, store.df)
         assert _frames_back(back) == _frames_back(store)
+
+
+def test_dicts_holding_odd_python_objects_are_kept_not_fatal(tmp_path):
+    import numpy as np
+
+    class Weird:
+        def __eq__(self, other):
+            raise RuntimeError("no comparisons")
+
+    store = EventStore()
+    store.add({"channel": "audio_index", "data": {"text": "a", "extra": np.arange(3)}})
+    store.add({"channel": "audio_index", "data": {"text": "b", "odd": Weird()}})
+    store.add({"channel": "audio_index", "data": {"text": "c"}})
+    assert store.df["text"].tolist() == ["a", "b", "c"]
+    back = EventStore.from_jsonl(store.to_jsonl(tmp_path / "odd.jsonl"))  # written with str()
+    assert back.df["text"].tolist() == ["a", "b", "c"]

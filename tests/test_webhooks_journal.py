@@ -115,3 +115,23 @@ def test_journal_lines_are_plain_json(tmp_path):
     assert kinds == ["accepted", "processed"]
     with pytest.raises(ValueError):
         journal.write([{"kind": "processed", "key": "x"}], fsync=False)
+
+
+async def test_concurrent_copies_wait_for_the_first_ones_write(tmp_path, monkeypatch):
+    rx = await WebhookReceiver.start(journal=tmp_path / "hooks.jsonl")
+    try:
+        one = build("created", capture_session_id="cap-1")
+        summary = await deliver(rx.url, [one], duplicates=5, concurrency=6)
+        assert summary.statuses == {"202": 1, "200": 5}
+
+        def disk_full(*args, **kwargs):
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(rx._journal, "write", disk_full)
+        two = build("starting", capture_session_id="cap-1")
+        summary = await deliver(rx.url, [two], duplicates=3, concurrency=4, retries=0)
+        assert summary.statuses == {"503": 4}  # no copy was acknowledged without a durable write
+        assert "No space left on device" in summary.failures[0]
+        assert rx.stats.accepted == 1 and rx.stats.rejected == {"journal_error": 4}
+    finally:
+        await rx.close()

@@ -55,6 +55,11 @@ def shows(dash: Dashboard, pane: str, text: str) -> Callable[[], bool]:
     return lambda: text in dash.panes[pane].value
 
 
+def max_in_one_second(times: list[float]) -> int:
+    """The most messages sent within any one-second window."""
+    return max((sum(1 for t in times if start <= t <= start + 1.0) for start in times), default=0)
+
+
 def widget_tree(widget: widgets.Widget) -> list[widgets.Widget]:
     found = [widget]
     for child in getattr(widget, "children", ()):
@@ -112,14 +117,11 @@ def test_burst_is_coalesced_to_max_rate_and_ends_on_latest_state(log, store):
     wait_until(shows(dash, "transcript", f"line {n - 1}"))
     wait_until(shows(dash, "counters", f">{n}<"))
     wait_until(shows(dash, "table", f"line {n - 1}"))
-    period = 1 / 5
     for name in ("transcript", "counters", "table"):
-        times = [m.at for m in log.of(dash.panes[name])]
-        gaps = [b - a for a, b in zip(times, times[1:])]
-        assert len(times) >= 1
-        assert all(gap >= period * 0.999 for gap in gaps), (name, min(gaps))
-        # each update message carries only the value (one batched trait change)
-        assert {m.keys for m in log.of(dash.panes[name])} == {("value",)}
+        updates = log.of(dash.panes[name])
+        times = [m.at for m in updates]
+        assert 1 <= max_in_one_second(times) <= 5 + 1, name  # max_rate_hz + 1 at most
+        assert {m.keys for m in updates} == {("value",)}  # one batched trait change each
     # n events, but only a handful of messages: the renderer coalesced them
     assert len(log.of(dash.panes["transcript"])) < n / 100
     dash.close()
@@ -148,24 +150,26 @@ def test_renderer_does_not_need_the_event_loop(log, store):
 
 
 def test_ingest_does_not_wait_for_the_display(log, store):
-    dash = Dashboard(store, max_rate_hz=1)
-    sent = []
+    dash = Dashboard(store, max_rate_hz=4)
+    stuck, release = threading.Event(), threading.Event()
     original = dash.panes["transcript"].comm.publish_msg
 
-    def slow_browser(*args, **kwargs):
-        sent.append(time.monotonic())
-        time.sleep(0.5)  # a comm that takes half a second per message
+    def browser_that_does_not_answer(*args, **kwargs):
+        stuck.set()
+        release.wait(30)
         return original(*args, **kwargs)
 
-    dash.panes["transcript"].comm.publish_msg = slow_browser
+    dash.panes["transcript"].comm.publish_msg = browser_that_does_not_answer
     store.add(transcript("warm up"))
-    wait_until(lambda: bool(sent))
-    started = time.monotonic()
-    for i in range(2000):
-        store.add(transcript(f"x{i}"))
-    adding = time.monotonic() - started
-    # adds finished while the slow comm was still busy with (at most) one message
-    assert len(sent) <= 2, (len(sent), adding)
+    stuck.wait(10)
+    assert stuck.is_set()  # the renderer is now blocked inside the comm
+    adding = threading.Thread(target=lambda: [store.add(transcript(f"x{i}")) for i in range(2000)])
+    adding.start()
+    adding.join(30)
+    blocked = adding.is_alive()
+    release.set()
+    assert not blocked, "store.add waited for the display"
+    assert len(store) == 2001
     wait_until(shows(dash, "transcript", "x1999"))
     dash.close()
 
@@ -394,7 +398,8 @@ def test_store_filled_by_replay_before_or_after_the_dashboard(log, store, tmp_pa
 
 
 class FeedLike:
-    """The attributes of vn.Feed the dashboard reads (`store`, `connection_id`, `closed`)."""
+    """A feed of someone else's making: a `.store`, maybe a boolean `closed`, no `state`.
+    (vn.Feed itself is tested above, against the emulator.)"""
 
     def __init__(self, store: vn.EventStore, closed: bool | None = False) -> None:
         self.store = store
@@ -403,7 +408,7 @@ class FeedLike:
             self.closed = closed
 
 
-def test_dashboard_on_a_feed_stops_when_the_feed_closes(log, store):
+def test_dashboard_on_a_feed_like_object_stops_when_it_says_closed(log, store):
     feed = FeedLike(store)
     dash = Dashboard(feed, max_rate_hz=10)
     store.add(transcript("live line"))

@@ -83,8 +83,10 @@ class Connection(_client.Connection):
         return WebSocketConnection(url=response.get("websocket_url"))
 
     def __repr__(self) -> str:
-        where = "offline (emulator)" if self.emulator is not None else "online"
-        return f"Connection(base_url={self.base_url!r}, {where})"
+        # Never the key; offline, not the port either (notebook outputs must be reproducible).
+        if self.emulator is not None:
+            return f"Connection(offline, {self.emulator!r})"
+        return f"Connection(base_url={self.base_url!r}, online)"
 
 
 _defaults: dict[tuple[str, int], Any] = {}

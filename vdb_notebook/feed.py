@@ -41,6 +41,7 @@ from .store import EventStore
 
 log = logging.getLogger(__name__)
 
+_POLL_S = 0.01
 _QUERY = re.compile(r"(wss?://[^\s?'\"]*)\?[^\s'\"]*")
 
 
@@ -130,7 +131,6 @@ class Feed:
 
     async def _start(self, record_to: str | os.PathLike | None, record_batch: int) -> None:
         self._loop = asyncio.get_running_loop()
-        self._arrived = asyncio.Event()
         self._wake = asyncio.Event()
         self._done = asyncio.Event()
         try:
@@ -180,19 +180,16 @@ class Feed:
     # --- consuming -----------------------------------------------------------------------
 
     async def _run(self) -> None:
-        try:
-            while not self._closing:
-                reason = await self._consume(self._ws)
-                if self._closing or not await self._reconnect(reason):
-                    break
-        finally:
-            self._arrived.set()
+        while not self._closing:
+            reason = await self._consume(self._ws)
+            if self._closing or not await self._reconnect(reason):
+                break
 
     async def _consume(self, ws: Any) -> str:
         """Read frames until the socket ends; returns why it ended."""
         sock = getattr(ws, "_connection", None)
         frames = sock if sock is not None else _sdk_frames(ws)
-        add, journal, arrived = self.store.add, self.recording, self._arrived
+        add, journal = self.store.add, self.recording
         try:
             async for raw in frames:
                 self.frames += 1
@@ -201,7 +198,6 @@ class Feed:
                     journal.write(raw if type(raw) is str else _as_text(raw), now)
                 if type(add(raw, source="ws", received_at_ms=now)) is Rejection:
                     self.rejected += 1
-                arrived.set()
         except websockets.ConnectionClosed as exc:
             return _describe_close(exc)
         except Exception as exc:  # a network error the library did not wrap
@@ -273,7 +269,6 @@ class Feed:
         if self.recording is not None:
             self.recording.write(frame, now, "feed")
         self.store.add(frame, source="feed", received_at_ms=now)
-        self._arrived.set()
 
     # --- reconnect callbacks -----------------------------------------------------------
 
@@ -324,11 +319,10 @@ class Feed:
             remaining = None if deadline is None else deadline - loop.time()
             if remaining is not None and remaining <= 0:
                 raise TimeoutError(f"waited {timeout} s; {self._waiting_for(n, until)}")
-            self._arrived.clear()
-            try:  # frames from other producers (webhooks) do not set _arrived: poll too
-                await asyncio.wait_for(self._arrived.wait(), min(0.05, remaining or 0.05))
-            except TimeoutError:
-                pass
+            # Polling, not a wake-up per frame: at most 1/_POLL_S checks a second whatever the
+            # frame rate (until() may be costly), and events added by other producers (a
+            # webhook receiver's thread) are seen too.
+            await asyncio.sleep(_POLL_S if remaining is None else min(_POLL_S, remaining))
 
     def _waiting_for(self, n: int | None, until: Callable | None) -> str:
         wanted = f"{n} events" if until is None else "until() to hold" if n is None \

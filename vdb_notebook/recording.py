@@ -34,6 +34,7 @@ from typing import Any, Iterator
 #: Keys a journal line (or an EventStore.to_jsonl line) may have; "frame" is required.
 _RECORD_KEYS = frozenset(("seq", "received_at", "source", "frame", "rejected"))
 _encode = json.JSONEncoder(ensure_ascii=False).encode
+_SOURCES = {name: _encode(name) for name in ("ws", "feed", "replay")}
 
 
 @dataclass(frozen=True)
@@ -61,15 +62,17 @@ class Journal:
         self._lines: list[str] = []
         self._oldest = 0.0
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        cut_short = _ends_mid_line(self.path)
         self._file = open(self.path, "a", encoding="utf-8", errors="backslashreplace", newline="\n")
+        if cut_short:  # a crash left half a line: end it, so our first line stays whole
+            self._file.write("\n")
 
     def write(self, raw: Any, received_at: float, source: str = "ws") -> None:
         """Buffer one frame; writes the batch when it is full or old enough."""
         if not self._lines:
             self._oldest = time.monotonic()
-        self._lines.append(
-            f'{{"received_at": {received_at!r}, "source": {_encode(source)}, "frame": {_encode(raw)}}}\n'
-        )
+        self._lines.append(f'{{"received_at": {received_at!r}, "source": '
+                           f'{_SOURCES.get(source) or _encode(source)}, "frame": {_encode(raw)}}}\n')
         if len(self._lines) >= self.batch_size or time.monotonic() - self._oldest >= self.flush_after:
             self.flush()
 
@@ -117,6 +120,15 @@ class Journal:
 
     def __repr__(self) -> str:
         return f"Journal({str(self.path)!r}, written={self.written}, pending={self.pending})"
+
+
+def _ends_mid_line(path: Path) -> bool:
+    try:
+        with open(path, "rb") as f:
+            f.seek(-1, os.SEEK_END)
+            return f.read(1) != b"\n"
+    except OSError:  # missing or empty
+        return False
 
 
 def as_record(item: Any, default_source: str = "replay") -> Record:

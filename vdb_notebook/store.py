@@ -11,7 +11,12 @@
     (1, 1, 1)
 
 `add` is O(1) amortised and thread-safe; `.df` is built vectorised on demand and cached until
-the next add.
+the next add. Its dtypes never change, whatever arrived (an empty store has them too):
+received_at, timestamp, start, end `datetime64[ns, UTC]`; channel, source, event, ids, names,
+label, status `category` (with `str` categories); text and key Arrow-backed `string`;
+is_final, triggered `boolean`; confidence `Float64`; seq `int64`. Frames whose normalised
+fields rebuild them exactly are not kept twice; all others keep their raw text or dict, so
+`to_jsonl`/`to_parquet` give every frame back.
 """
 from __future__ import annotations
 
@@ -181,6 +186,7 @@ class EventStore:
     def _records(self) -> list[dict[str, Any]]:
         with self._lock:
             cols = self._cols
+            cols.flush()
             h = cols.head
             seqs, times = cols.seq[h:].tolist(), cols.floats["received_at"][h:].tolist()
             sources, raws = cols.strings["source"][h:], cols.raw_values()

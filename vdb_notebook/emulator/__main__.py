@@ -24,9 +24,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="time multiplier, or 'max' (default: the scenario's own default)")
     parser.add_argument("--seed", type=int, default=0, help="same seed, same ids and frames (default 0)")
     args = parser.parse_args(argv)
-    speed = args.speed if args.speed in (None, "max") else float(args.speed)
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())  # before the URL is printed and used
     try:
-        emu = Emulator(scenario=args.scenario, speed=speed, seed=args.seed, host=args.host,
+        emu = Emulator(scenario=args.scenario, speed=args.speed, seed=args.seed, host=args.host,
                        port=args.port).start()
     except (ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -37,8 +38,6 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  videodb.connect(api_key={emu.api_key!r}, base_url={emu.base_url!r})", flush=True)
     print(f"  control: {emu.base_url}/_emulator/state ; drive a session with "
           f"POST {emu.base_url}/_emulator/capture/<session_id>/start", flush=True)
-    done = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: done.set())
     try:
         while not done.wait(0.5):
             pass

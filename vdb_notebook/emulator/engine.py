@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
 from ..webhooks import payloads
+from . import views
 from .faults import Faults
 from .hub import Hub
 from .scenario import Clock, Pacer, Scenario, Step, parse_speed
@@ -41,12 +42,12 @@ class Engine:
     def __init__(self, scenario: Scenario, *, speed: float | str | None, seed: int, faults: Faults) -> None:
         self.scenario = scenario
         self.clock = Clock(parse_speed(speed, scenario.default_speed))
-        self.faults = faults
+        self.faults = Faults.from_dict(faults)  # a copy: one-shot faults disarm only here
         self.state = EmulatorState(seed)
         self.hub = Hub(lambda: self.faults)
         self.sender = WebhookSender(lambda: self.faults)
         self.pipelines: dict[str, Pipeline] = {}
-        self._announcers: set[asyncio.Task] = set()
+        self._tasks: set[asyncio.Task] = set()  # pipelines and frame announcers
 
     # the desktop client's part ------------------------------------------------------------
     def create_session(self, cid: str, body: dict[str, Any]) -> Session:
@@ -98,10 +99,12 @@ class Engine:
         for frame in frames:
             await self.hub.send(conn_id, frame)
 
-    def _spawn(self, coro: Any) -> None:
+    def _spawn(self, coro: Any) -> asyncio.Task:
+        """A task kept referenced until done (so a cancelled one is never collected mid-way)."""
         task = asyncio.create_task(coro)
-        self._announcers.add(task)
-        task.add_done_callback(self._announcers.discard)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
 
     # pipelines ------------------------------------------------------------------------------
     def start_transcript(self, rts: RtStream, ws_connection_id: str | None) -> None:
@@ -204,7 +207,7 @@ class Engine:
         else:
             pipeline.target = target
         if not pipeline.running:
-            pipeline.task = asyncio.create_task(self._play(pipeline))
+            pipeline.task = self._spawn(self._play(pipeline))
 
     def _pause(self, key: str) -> None:
         pipeline = self.pipelines.get(key)
@@ -241,7 +244,7 @@ class Engine:
 
     async def shutdown(self) -> None:
         """Stop every pipeline and delivery and close every socket."""
-        tasks = [p.task for p in self.pipelines.values() if p.task is not None] + list(self._announcers)
+        tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -258,7 +261,6 @@ class Engine:
         self.hub.sent_to_closed.clear()
 
     def snapshot(self) -> dict[str, Any]:
-        from . import views
         return {
             "scenario": self.scenario.name,
             "seed": self.state.seed,

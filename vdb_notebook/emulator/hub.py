@@ -58,7 +58,7 @@ class Hub:
         client = self.clients.get(conn_id) if conn_id else None
         if client is None:
             return False
-        if client.ws.closed:
+        if client.ws.closed or self._maybe_drop(client):  # drop_ws_after=0: before any frame
             self.detach(client)
             return False
         try:
@@ -88,14 +88,17 @@ class Hub:
         except (ConnectionError, RuntimeError) as exc:
             log.debug("garbage frame to %s lost: %s", client.id, exc)
 
-    def _maybe_drop(self, client: Client) -> None:
+    def _maybe_drop(self, client: Client) -> bool:
+        """Abort the connection (no close frame) once it has had drop_ws_after frames."""
         faults = self._faults()
-        if faults.drop_ws_after is not None and client.sent >= faults.drop_ws_after:
-            faults.drop_ws_after = None
-            self.detach(client)
-            transport = client.request.transport
-            if transport is not None:
-                transport.abort()
+        if faults.drop_ws_after is None or client.sent < faults.drop_ws_after:
+            return False
+        faults.drop_ws_after = None
+        self.detach(client)
+        transport = client.request.transport
+        if transport is not None:
+            transport.abort()
+        return True
 
     async def hang_up(self, client: Client, grace_s: float = 0.5) -> None:
         """Finish the close handshake; then, if frames are still queued behind it (a reader that

@@ -7,7 +7,6 @@ Control endpoints live under `/_emulator/` and need no key (the server binds loo
 from __future__ import annotations
 
 import json
-import logging
 import re
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -17,9 +16,6 @@ from aiohttp import WSMsgType, web
 from . import views
 from .engine import Engine
 from .state import ApiError, BadRequest, NotFound
-
-log = logging.getLogger(__name__)
-CONTROL = "_emulator"
 
 
 @dataclass

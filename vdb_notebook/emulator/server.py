@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import logging
+import math
 import threading
 from typing import Any, Callable
 
@@ -48,7 +49,7 @@ class Emulator:
         self.scenario = scenario if isinstance(scenario, Scenario) else Scenario.load(scenario)
         parse_speed(speed, self.scenario.default_speed)  # fail early on a bad speed
         self._speed = speed
-        self.seed = seed
+        self._seed = seed
         self.host = host
         self._port = port
         self._initial_faults = Faults.from_dict(faults)
@@ -102,11 +103,23 @@ class Emulator:
         return self._thread is not None and self._thread.is_alive()
 
     def __repr__(self) -> str:
-        where = self.base_url if self.running else "stopped"
-        return (f"Emulator(scenario={self.scenario.name!r}, speed={self._speed!r}, seed={self.seed}, "
-                f"{where})")
+        # No port (it differs per run, and notebook outputs must be reproducible); no key.
+        state = "running" if self.running else "stopped"
+        return f"Emulator(scenario={self.scenario.name!r}, speed={self.speed!r}, seed={self.seed}, {state})"
 
     # where and how to connect ---------------------------------------------------------------------
+    @property
+    def seed(self) -> int:
+        """The seed in use (a control endpoint may have changed it)."""
+        return self._engine.state.seed if self._engine is not None else self._seed
+
+    @property
+    def speed(self) -> float | str | None:
+        """The speed in use: a number, 'max', or None (the scenario's default) before start."""
+        if self._engine is None:
+            return self._speed
+        return "max" if math.isinf(self._engine.speed) else self._engine.speed
+
     @property
     def port(self) -> int:
         return self._port
@@ -144,7 +157,7 @@ class Emulator:
     def reset(self, seed: int | None = None) -> None:
         """Forget sessions, pipelines, deliveries and sockets; keep (or change) the seed."""
         if seed is not None:
-            self.seed = seed
+            self._seed = seed
         self._call_async(lambda e: e.reset(seed))
 
     def set_speed(self, speed: float | str | None) -> None:
@@ -217,20 +230,24 @@ class Emulator:
             loop.close()
 
     async def _serve(self) -> None:
-        engine = Engine(self.scenario, speed=self._speed, seed=self.seed, faults=self._initial_faults)
+        engine = Engine(self.scenario, speed=self._speed, seed=self._seed, faults=self._initial_faults)
         app = web.Application()
         app.router.add_get("/ws", make_ws_handler(lambda: engine))
         add_control_routes(app, engine)
         app.router.add_route("*", "/{path:.*}", make_api_handler(lambda: engine, self._api_key))
         runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
         await runner.setup()
-        site = web.TCPSite(runner, self.host, self._port)
-        await site.start()
+        try:
+            await web.TCPSite(runner, self.host, self._port).start()
+        except BaseException:
+            await runner.cleanup()
+            raise
         self._port = runner.addresses[0][1]
         self._engine, self._runner = engine, runner
 
     async def _shutdown(self) -> None:
         if self._engine is not None:
+            self._seed = self._engine.state.seed  # a restart keeps the seed last in use
             await self._engine.shutdown()
         if self._runner is not None:
             await self._runner.cleanup()

@@ -88,7 +88,7 @@ class WebhookReceiver:
         self.max_body = max_body
         self._verifier = Verifier(secret) if secret else None
         self._seen = SeenKeys()
-        self._inflight: dict[str, asyncio.Future[None]] = {}
+        self._inflight: dict[str, asyncio.Future[Exception | None]] = {}
         self._counts: Counter[str] = Counter()
         self._rejected: Counter[str] = Counter()
         self._progress = Progress()
@@ -218,38 +218,47 @@ class WebhookReceiver:
             return await self._duplicate(outcome)
         self._seen.add(outcome.key)
         if self._journal is not None:
-            if not await self._commit(outcome):
-                self._rejected["journal_error"] += 1
-                return web.json_response({"ok": False, "error": "journal_error", "message": (
-                    f"could not write the journal {self._journal.path}; retry later")}, status=503)
+            problem = await self._commit(outcome)
+            if problem is not None:
+                return self._journal_failed(problem)
         self._counts["accepted"] += 1
         self._processor.submit(outcome)
         return web.json_response({"ok": True, "status": "accepted", "key": outcome.key},
                                  status=202)
 
-    async def _commit(self, delivery: Delivery) -> bool:
+    async def _commit(self, delivery: Delivery) -> Exception | None:
+        """Write the accepted record durably; the error if that failed."""
         assert self._journal is not None
         written = self._inflight[delivery.key] = asyncio.get_running_loop().create_future()
+        problem: Exception | None = None
+        durable = False
         try:
             await self._journal.commit(accepted_record(
                 delivery.key, delivery.webhook_id, delivery.received_at, delivery.payload))
-        except Exception:
-            self._seen.discard(delivery.key)  # not durable: let the sender's retry through
-            written.set_result(None)
-            return False
+            durable = True
+        except Exception as exc:
+            problem = exc
         finally:
+            if not durable:
+                self._seen.discard(delivery.key)  # let the sender's retry through
+                problem = problem or OSError("the journal write was interrupted")
             del self._inflight[delivery.key]
-        written.set_result(None)
-        return True
+            written.set_result(problem)  # wakes copies that arrived meanwhile (see _duplicate)
+        return problem
+
+    def _journal_failed(self, problem: Exception) -> web.Response:
+        self._rejected["journal_error"] += 1
+        assert self._journal is not None
+        return web.json_response({"ok": False, "error": "journal_error", "message": (
+            f"could not write the journal {self._journal.path} ({problem}); nothing was "
+            "accepted - retry later")}, status=503)
 
     async def _duplicate(self, delivery: Delivery) -> web.Response:
         original = self._inflight.get(delivery.key)
         if original is not None:  # the first copy is still being written: answer as it does
-            await asyncio.shield(original)
-            if delivery.key not in self._seen:
-                self._rejected["journal_error"] += 1
-                return web.json_response({"ok": False, "error": "journal_error", "message":
-                                          "could not write the journal; retry later"}, status=503)
+            problem = await asyncio.shield(original)
+            if problem is not None:
+                return self._journal_failed(problem)
         self._counts["duplicates"] += 1
         return web.json_response({"ok": True, "status": "duplicate", "key": delivery.key})
 

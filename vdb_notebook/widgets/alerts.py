@@ -71,7 +71,7 @@ class AlertsPane(Pane):
         return pane("Alerts", body, note=esc(note), scroll=False)
 
     def next_refresh(self, snap: tuple[list[Alert], int], now_ms: float) -> float | None:
-        """Redraw when the newest highlighted alert stops being new."""
+        """Redraw when the oldest highlighted alert stops being new."""
         left = [a.arrived + NEW_FOR_S * 1000 - now_ms for a in snap[0] if _is_new(a, now_ms)]
         return max(0.0, min(left)) / 1000 + 0.05 if left else None
 

@@ -60,6 +60,7 @@ class Dashboard(widgets.VBox):
         self._stopped = False
         self._seeding = True
         self._early: list[Any] = []
+        self._routes: dict[str, tuple[tuple[str, Pane], ...]] = {}
         self.counters = CountersPane(source=_describe(feed), dropped=lambda: store.dropped)
         panes: list[Pane] = [self.counters, TranscriptPane(), IndexPane("visual"),
                              IndexPane("audio"), AlertsPane(), SessionsPane()]
@@ -123,14 +124,20 @@ class Dashboard(widgets.VBox):
             self.renderer.mark("counters")
 
     def _record(self, event: Any) -> None:
-        panes, mark = self.renderer.panes, self.renderer.mark
-        seq = getattr(event, "seq", -1)
-        for name in (PANE_OF_CHANNEL.get(event.channel), "counters", "table"):
-            pane = panes.get(name) if name else None
-            if pane is not None:
-                pane.record(event)
-                pane.last_seq = seq
-                mark(name)
+        routes = self._routes.get(event.channel)
+        if routes is None:
+            routes = self._routes[event.channel] = self._route(event.channel)
+        seq, mark = event.seq, self.renderer.mark
+        for name, pane in routes:
+            pane.record(event)
+            pane.last_seq = seq
+            mark(name)
+
+    def _route(self, channel: str) -> tuple[tuple[str, Pane], ...]:
+        """The panes an event of `channel` goes to: its own, the counters and the table."""
+        names = (PANE_OF_CHANNEL.get(channel), "counters", "table")
+        panes = self.renderer.panes
+        return tuple((name, panes[name]) for name in names if name in panes)
 
     # -- start and stop ----------------------------------------------------------------------
     def _seed(self) -> None:

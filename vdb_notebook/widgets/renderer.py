@@ -3,15 +3,16 @@
 Events and display are decoupled. A store subscriber only records an event into its pane's
 bounded state and marks the pane dirty (O(1), under a short lock), so a slow or absent browser
 never slows ingest. The renderer runs on its own daemon thread: it wakes when a pane turns dirty,
-waits until one period (1 / max_rate_hz) has passed since its previous flush, then renders each
-dirty pane from a snapshot of its state and sets that pane's `HTML.value` once, inside
-`hold_sync()`, so each pane sends at most one comm message per flush.
+waits until one period (1 / max_rate_hz) has passed since its previous snapshot, then renders
+each dirty pane from a snapshot of its state and sets that pane's `HTML.value` once, inside
+`hold_sync()`, so each pane sends at most one comm message per frame, and frames are at least
+one period apart.
 
 Why a thread, not an asyncio task on the kernel loop: a task on the kernel loop only runs while
 the kernel is idle or awaiting, so panes would freeze during a synchronous cell (a blocking SDK
-call, `time.sleep`, `Feed.open_sync(...).wait_for`) while the webhook receiver's thread keeps
-adding events. A thread keeps updating, and ipykernel 7 sends comm messages from any thread
-through its IOPub thread. Widget traits are only ever written by this thread (and by
+call, `time.sleep`, `feed.wait_for_sync`) while the webhook receiver's thread keeps adding
+events. A thread keeps updating, and ipykernel 7 sends comm messages from any thread through
+its IOPub thread (tests/test_browser.py checks a pane moving while a cell sleeps). Widget traits are only ever written by this thread (and by
 construction/stop), under `_flush_lock`.
 
 The latest state always shows: an event that arrives while a flush is being prepared re-arms
@@ -25,8 +26,10 @@ flushes once more.
     >>> with lock:
     ...     renderer.panes["counters"].record(Ev(channel="alert", event="alert"))
     ...     renderer.mark("counters")
-    >>> renderer.flush(), "alerts</span><b style='color:#111827'>1</b>" in renderer.widgets["counters"].value
-    (1, True)
+    >>> renderer.flush()                       # panes whose HTML changed
+    1
+    >>> ">1</b>" in renderer.widgets["counters"].value
+    True
 """
 from __future__ import annotations
 
@@ -138,15 +141,22 @@ class Renderer:
         self._thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
-        """Stop the thread and flush once more, so the panes show the final state."""
+        """Stop the thread and flush once more, so the panes show the final state (this last
+        frame keeps the rate too: it may wait up to one period)."""
         self._stopping.set()
         self._wake.set()
         thread = self._thread
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout)
         if thread is None or not thread.is_alive():
-            self.flush()
+            self._final_flush()
         # On the renderer thread itself, _run flushes on its way out.
+
+    def _final_flush(self) -> None:
+        """The last frame, if anything changed: it waits its turn (one period after the last)."""
+        if self._dirty or any(at <= time.monotonic() for at in self._refresh_at.values()):
+            time.sleep(max(0.0, self._last_flush + self.period - time.monotonic()))
+            self.flush()
 
     def _run(self) -> None:
         while not self._stopping.is_set():
@@ -159,7 +169,7 @@ class Renderer:
             self.flush()
             if self._poll is not None and self._poll_says_stop():
                 break
-        self.flush()
+        self._final_flush()
 
     def _poll_says_stop(self) -> bool:
         try:
@@ -186,9 +196,12 @@ class Renderer:
         with self._flush_lock:
             now = time.monotonic()
             now_ms = time.time() * 1000
+            # Frames are paced from snapshot to snapshot, so the time spent drawing one frame
+            # does not delay the next (an event waits at most a period plus its pane's draw).
+            self._last_flush = now
             due = [name for name, at in self._refresh_at.items() if at <= now]
             with self._lock:
-                names = self._dirty.union(due)
+                names = [name for name in self.panes if name in self._dirty or name in due]
                 self._dirty = set()
                 self._armed = False
                 self._wake.clear()
@@ -198,7 +211,6 @@ class Renderer:
             changed = 0
             for name, snap, last_seq in snaps:
                 changed += self._draw(name, snap, last_seq, now_ms)
-            self._last_flush = time.monotonic()
             self.flushes += 1
             return changed
 
@@ -207,7 +219,7 @@ class Renderer:
         try:
             value = pane.render(snap, now_ms)
             again = pane.next_refresh(snap, now_ms)
-        except Exception as exc:  # show the failure in the pane; never kill the renderer
+        except Exception as exc:  # keep the failure in .errors; never kill the renderer
             self._note_error(f"{name}: {exc!r}")
             return 0
         if again is not None:
