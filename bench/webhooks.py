@@ -34,7 +34,7 @@ from aiohttp import web
 
 from vdb_notebook.webhooks import WebhookReceiver, deliver, lifecycle
 from vdb_notebook.webhooks.deliver import DeliverySummary
-from vdb_notebook.webhooks.loopthread import LoopThread
+from vdb_notebook._loopthread import LoopThread
 
 
 def payloads(events: int) -> list[dict]:

@@ -40,13 +40,7 @@ async def record_standup(path: Path = RECORDING) -> vn.EventStore:
                                           callback_url="", ws_connection_id=feed.connection_id)
     conn.emulator.start_capture(session.id)
     pipes = vn.start_pipelines(conn, session.id, feed, alerts=ALERTS)
-
-    def standup_over(store: vn.EventStore) -> bool:
-        state = conn.emulator.state()
-        playing = any(p["running"] for p in state["pipelines"].values())
-        return not playing and feed.frames >= state["connections"].get(feed.connection_id, 0)
-
-    await feed.wait_for(until=standup_over, timeout=120)
+    await feed.wait_for(until=conn.emulator.scenario_over(feed), timeout=120)
     pipes.stop()
     conn.emulator.stop_capture(session.id)
     await feed.wait_for(until=lambda store: "exported" in set(store.sessions()["status"]),

@@ -102,8 +102,8 @@ def idle(emu):
 async def all_sent(emu, feed, timeout=10.0):
     """Wait until the emulator's pipelines are done and the feed has read all they sent it;
     returns how many that is."""
-    await feed.wait_for(until=lambda s: idle(emu) and feed.frames >= sent_to(emu, feed.connection_id) > 0,
-                        timeout=timeout)
+    await feed.wait_for(until=emu.scenario_over(feed), timeout=timeout)
+    assert idle(emu) and feed.frames >= sent_to(emu, feed.connection_id) > 0
     return sent_to(emu, feed.connection_id)
 
 

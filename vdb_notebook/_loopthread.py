@@ -1,10 +1,18 @@
-"""One private asyncio loop on a daemon thread, for code that cannot `await`.
+"""An asyncio loop on its own daemon thread, for code that must answer while another thread blocks.
 
-`Feed.open_sync` runs its feed here. In a notebook cell a loop is already running in the
-kernel's thread; rather than re-entering it with nest_asyncio (which patches asyncio globally
-and has known deadlocks), the coroutine runs on this thread's loop and the cell blocks only
-until it has finished. The emulator and the webhook receiver run on threads of their own, so
-nothing the coroutine waits for needs the blocked kernel thread.
+A synchronous SDK call in a notebook cell blocks the kernel's loop, so whatever must keep
+answering meanwhile (the emulator, the webhook receiver) runs on a `LoopThread` of its own:
+
+    >>> lt = LoopThread("demo")
+    >>> async def two(): return 2
+    >>> lt.run(two())
+    2
+    >>> lt.stop()
+
+`Feed.open_sync` runs its feed on one shared, process-wide `background_loop()`. In a notebook
+cell a loop is already running in the kernel's thread; rather than re-entering it with
+nest_asyncio (which patches asyncio globally and has known deadlocks), the coroutine runs on
+the background loop and the cell blocks only until it has finished:
 
     >>> async def answer(): return 42
     >>> run(answer())
@@ -13,27 +21,83 @@ nothing the coroutine waits for needs the blocked kernel thread.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import threading
-from typing import Any, Coroutine, TypeVar
+from typing import Any, Callable, Coroutine, TypeVar
 
 T = TypeVar("T")
 
+
+class LoopThread:
+    """A private event loop running forever on a daemon thread named `name`, until `stop()`."""
+
+    def __init__(self, name: str) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        try:
+            self.loop.run_forever()
+        finally:
+            tasks = [t for t in asyncio.all_tasks(self.loop) if not t.done()]
+            for task in tasks:
+                task.cancel()
+            self.loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+            self.loop.run_until_complete(self.loop.shutdown_asyncgens())
+            self.loop.close()
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive() and not self.loop.is_closed()
+
+    @property
+    def is_current(self) -> bool:
+        """True when called from this loop's own thread."""
+        return threading.current_thread() is self._thread
+
+    def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+        """Schedule `coro` on this loop from any thread."""
+        return asyncio.run_coroutine_threadsafe(coro, self.loop)
+
+    async def call(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Await `coro`, run on this loop, from a coroutine on this or any other loop."""
+        return await run_on(self.loop, coro)
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
+        """Run `coro` on this loop and block the calling thread until it finishes."""
+        return run(coro, self.loop, timeout)
+
+    def soon(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Call `fn(*args)` on this loop from any thread, without waiting."""
+        self.loop.call_soon_threadsafe(fn, *args)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop the loop: its tasks are cancelled, async generators closed, the loop closed and
+        (unless called from the loop's own thread) the thread joined. Idempotent."""
+        if not self.running:
+            return
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        if not self.is_current:
+            self._thread.join(timeout)
+
+
 _lock = threading.Lock()
-_loop: asyncio.AbstractEventLoop | None = None
+_background: LoopThread | None = None
 
 
 def background_loop() -> asyncio.AbstractEventLoop:
     """The shared private loop, started on first use and kept for the life of the process."""
-    global _loop
+    global _background
     with _lock:
-        if _loop is None or _loop.is_closed():
-            loop = asyncio.new_event_loop()
-            threading.Thread(target=loop.run_forever, name="vdb_notebook-loop", daemon=True).start()
-            _loop = loop
-        return _loop
+        if _background is None or not _background.running:
+            _background = LoopThread("vdb_notebook-loop")
+        return _background.loop
 
 
 def on_loop_thread(loop: asyncio.AbstractEventLoop) -> bool:
+    """True when called from a coroutine or callback running on `loop`."""
     try:
         return asyncio.get_running_loop() is loop
     except RuntimeError:
@@ -42,7 +106,7 @@ def on_loop_thread(loop: asyncio.AbstractEventLoop) -> bool:
 
 def run(coro: Coroutine[Any, Any, T], loop: asyncio.AbstractEventLoop | None = None,
         timeout: float | None = None) -> T:
-    """Run `coro` on `loop` (default: the private loop) and block this thread for its result."""
+    """Run `coro` on `loop` (default: the background loop) and block this thread for its result."""
     loop = loop or background_loop()
     if on_loop_thread(loop):
         coro.close()

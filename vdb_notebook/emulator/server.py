@@ -16,11 +16,11 @@ import asyncio
 import atexit
 import logging
 import math
-import threading
 from typing import Any, Callable
 
 from aiohttp import web
 
+from .._loopthread import LoopThread
 from .control import add_control_routes
 from .engine import Engine
 from .faults import Faults
@@ -55,8 +55,7 @@ class Emulator:
         self._initial_faults = Faults.from_dict(faults)
         self._api_key = api_key
         self._engine: Engine | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
+        self._thread: LoopThread | None = None
         self._runner: web.AppRunner | None = None
 
     # lifecycle ----------------------------------------------------------------------------------
@@ -64,16 +63,13 @@ class Emulator:
         """Start serving (idempotent). Returns self."""
         if self.running:
             return self
-        ready = threading.Event()
-        failure: list[BaseException] = []
-        self._thread = threading.Thread(target=self._run, args=(ready, failure),
-                                        name=f"vdb-emulator-{self.scenario.name}", daemon=True)
-        self._thread.start()
-        ready.wait()
-        if failure:
-            self._thread.join()
-            self._thread = None
-            raise failure[0]
+        thread = LoopThread(f"vdb-emulator-{self.scenario.name}")
+        try:
+            thread.run(self._serve())  # its error (e.g. the port is in use) is raised here
+        except BaseException:
+            thread.stop(CALL_TIMEOUT_S)
+            raise
+        self._thread = thread
         atexit.register(self.stop)  # no thread or loop outlives the interpreter
         log.info("emulator serving %s (scenario %s)", self.base_url, self.scenario.name)
         return self
@@ -82,14 +78,12 @@ class Emulator:
         """Stop serving: pipelines, deliveries and sockets are closed; the thread ends."""
         if not self.running:
             return
+        thread = self._caller_may_block()
         atexit.unregister(self.stop)
-        loop, thread = self._loop, self._thread
-        assert loop is not None and thread is not None
         try:
-            asyncio.run_coroutine_threadsafe(self._shutdown(), loop).result(CALL_TIMEOUT_S)
+            thread.run(self._shutdown(), CALL_TIMEOUT_S)
         finally:
-            loop.call_soon_threadsafe(loop.stop)
-            thread.join(CALL_TIMEOUT_S)
+            thread.stop(CALL_TIMEOUT_S)  # also cancels whatever tasks are left
             self._thread = None
 
     def __enter__(self) -> "Emulator":
@@ -100,7 +94,7 @@ class Emulator:
 
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self._thread is not None and self._thread.running
 
     def __repr__(self) -> str:
         # No port (it differs per run, and notebook outputs must be reproducible); no key.
@@ -185,6 +179,18 @@ class Emulator:
         """A snapshot: sessions, pipelines, open connections, counters."""
         return self._call(lambda e: e.snapshot())
 
+    def scenario_over(self, feed: Any) -> Callable[[Any], bool]:
+        """A condition for `feed.wait_for(until=...)`: every pipeline has played to its end and
+        `feed` has read every frame this emulator sent to its connection.
+
+            await feed.wait_for(until=conn.emulator.scenario_over(feed), timeout=60)
+        """
+        def over(_store: Any) -> bool:
+            state = self.state()
+            playing = any(p["running"] for p in state["pipelines"].values())
+            return not playing and feed.frames >= state["connections"].get(feed.connection_id, 0)
+        return over
+
     def wait_webhooks(self, timeout: float = 10.0) -> None:
         """Block until every queued webhook was delivered (or given up after its retries)."""
         self._call_async(lambda e: asyncio.wait_for(e.sender.idle(), timeout), timeout=timeout + 1)
@@ -203,31 +209,20 @@ class Emulator:
         return self._submit(run(), timeout)
 
     def _submit(self, coro: Any, timeout: float = CALL_TIMEOUT_S) -> Any:
-        if not self.running or self._loop is None:
+        try:
+            thread = self._caller_may_block()
+        except RuntimeError:
             coro.close()
-            raise RuntimeError("the emulator is not running; call emu.start() first")
-        if threading.current_thread() is self._thread:
-            coro.close()
-            raise RuntimeError("Emulator methods block; call them from another thread than the emulator's")
-        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
+            raise
+        return thread.run(coro, timeout)
 
-    def _run(self, ready: threading.Event, failure: list[BaseException]) -> None:
-        loop = asyncio.new_event_loop()
-        asyncio.set_event_loop(loop)
-        self._loop = loop
-        try:
-            loop.run_until_complete(self._serve())
-        except BaseException as exc:  # noqa: BLE001 - handed to the starting thread
-            failure.append(exc)
-            ready.set()
-            loop.close()
-            return
-        ready.set()
-        try:
-            loop.run_forever()
-        finally:
-            loop.run_until_complete(loop.shutdown_asyncgens())
-            loop.close()
+    def _caller_may_block(self) -> LoopThread:
+        """The emulator's loop thread, if the calling thread may block waiting on it."""
+        if self._thread is None or not self._thread.running:
+            raise RuntimeError("the emulator is not running; call emu.start() first")
+        if self._thread.is_current:
+            raise RuntimeError("Emulator methods block; call them from another thread than the emulator's")
+        return self._thread
 
     async def _serve(self) -> None:
         engine = Engine(self.scenario, speed=self._speed, seed=self._seed, faults=self._initial_faults)
@@ -251,8 +246,3 @@ class Emulator:
             await self._engine.shutdown()
         if self._runner is not None:
             await self._runner.cleanup()
-        current = asyncio.current_task()
-        rest = [t for t in asyncio.all_tasks() if t is not current]
-        for task in rest:
-            task.cancel()
-        await asyncio.gather(*rest, return_exceptions=True)

@@ -26,9 +26,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, NamedTuple
 
+from .._loopthread import LoopThread
 from ..events import LIFECYCLE_ORDER
 from .intake import Delivery
-from .loopthread import LoopThread
 from .payloads import LIFECYCLE_STATUSES
 
 log = logging.getLogger("vdb_notebook.webhooks")

@@ -23,10 +23,11 @@ from typing import Any, Callable, Mapping
 
 from aiohttp import web
 
+from .._loopthread import LoopThread
+from .._progress import Progress
 from .dedup import SeenKeys
 from .intake import MAX_BODY, Delivery, read_delivery
 from .journal import Journal, accepted_record
-from .loopthread import LoopThread, Progress
 from .processor import Handler, HandlerError, Processor
 from .signing import Verifier
 
