@@ -61,8 +61,12 @@ def frames(n: int, seed: int = 0) -> Iterator[str]:
                      "data": {"text": text}}
         else:
             status = rng.choice(("created", "starting", "active", "stopping", "stopped"))
+            # an active event lists its session's rtstreams, so .df fills in their session
+            data = {"rtstreams": [{"rtstream_id": sid, "name": sname}
+                                  for sid, sname in streams[3 * (i % 4):3 * (i % 4) + 3]]
+                    } if status == "active" else {}
             frame = {"channel": "capture_session", "event": f"capture_session.{status}",
-                     "capture_session_id": "cap-%03d" % (i % 50), "status": status, "data": {}}
+                     "capture_session_id": "cap-%03d" % (i % 50), "status": status, "data": data}
         yield json.dumps(frame)
 
 

@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
+from vdb_notebook._fields import stream_ids
 from vdb_notebook.events import Event, Rejection, normalise
 from vdb_notebook.webhooks import payloads
 
@@ -272,3 +273,11 @@ def test_received_at_given_by_the_caller_is_checked_too():
     result = normalise(SEED_AUDIO, received_at_ms=1710000099)
     assert isinstance(result, Rejection) and "received_at_ms" in result.reason
     assert "epoch seconds" in result.reason and result.received_at_ms > 1710000099000
+
+
+def test_stream_ids_read_every_rtstream_list_shape_and_skip_junk():
+    assert stream_ids({"rtstreams": [{"rtstream_id": "rts-1", "id": "other"}]}) == ["rts-1"]
+    assert stream_ids({"streams": [{"id": "rts-2"}, {"id": ""}, {"id": 3}, "rts-x"]}) == ["rts-2"]
+    assert stream_ids({"channels": [{"rtstream_id": "rts-3"}]}) == ["rts-3"]
+    assert stream_ids({"rtstreams": "not a list", "streams": [{"id": "rts-4"}]}) == ["rts-4"]
+    assert stream_ids({}) == []

@@ -344,3 +344,95 @@ def test_dicts_holding_odd_python_objects_are_kept_not_fatal(tmp_path):
     assert store.df["text"].tolist() == ["a", "b", "c"]
     back = EventStore.from_jsonl(store.to_jsonl(tmp_path / "odd.jsonl"))  # written with str()
     assert back.df["text"].tolist() == ["a", "b", "c"]
+
+
+def test_category_columns_sort_by_value_not_by_arrival():
+    store = EventStore()
+    for name, rts, label in (("system_audio:default", "rts-c", "pii"),
+                             ("mic:default", "rts-a", None), ("display:1", "rts-b", "off_topic")):
+        store.add({"channel": "alert" if label else "transcript", "rtstream_id": rts,
+                   "rtstream_name": name, "data": {"text": name, "label": label, "start": T}},
+                  source=name[:3])
+    df = store.df
+    assert df.sort_values("rtstream_name", kind="stable")["rtstream_name"].tolist() == [
+        "display:1", "mic:default", "system_audio:default"]
+    assert df.sort_values("channel", kind="stable")["channel"].tolist() == [
+        "alert", "alert", "transcript"]
+    for name in ("channel", "source", "event", "rtstream_id", "rtstream_name", "label"):
+        categories = df[name].cat.categories
+        assert list(categories) == sorted(categories) and str(categories.dtype) == "str", name
+    empty = EventStore().df
+    assert all(str(empty[name].dtype) == str(df[name].dtype) for name in df.columns)
+
+
+def test_rejected_keeps_the_newest_and_counts_what_it_let_go(tmp_path):
+    store = EventStore(max_rejected=3)
+    assert store.rejected == [] and store.rejected_dropped == 0
+    for i in range(10):
+        store.add(f"bad-{i}")
+    store.add(transcript("kept", True, T))
+    assert [r.raw for r in store.rejected] == ["bad-7", "bad-8", "bad-9"]
+    assert store.rejected_dropped == 7 and store.rejected[-1].raw == "bad-9"
+    assert "3 rejected (7 older dropped)" in repr(store)
+    assert store.rejected_df()["raw"].tolist() == ["bad-7", "bad-8", "bad-9"]
+    back = EventStore.from_jsonl(store.to_jsonl(tmp_path / "s.jsonl"))
+    assert [r.raw for r in back.rejected] == ["bad-7", "bad-8", "bad-9"] and len(back) == 1
+    assert "older dropped" not in repr(EventStore())
+
+
+def test_rejected_bound_defaults_to_10000_or_max_events_and_must_be_positive():
+    store = EventStore()
+    store.extend(str(i) + "x" for i in range(10_005))
+    assert (len(store.rejected), store.rejected_dropped) == (10_000, 5)
+    assert store.rejected[0].raw == "5x"
+    assert EventStore(max_events=50_000).max_rejected == 50_000
+    with pytest.raises(ValueError, match="max_rejected"):
+        EventStore(max_rejected=0)
+
+
+def test_stream_events_take_the_session_whose_active_event_listed_their_rtstream():
+    rts = [s["rtstream_id"] for s in payloads.default_rtstreams(0)]
+    store = EventStore()
+    early = store.add(transcript("before active", True, T, rts=rts[0]))  # filled all the same
+    for frame in payloads.lifecycle("cap-1", rtstreams=payloads.default_rtstreams(0)):
+        store.add(frame, source="webhook")
+    store.add({"channel": "capture_session", "event": "capture_session.active",
+               "capture_session_id": "cap-2", "data": {"streams": [{"id": "rts-s"}]}})
+    store.add({"channel": "capture_session", "event": "capture_session.active",
+               "capture_session_id": "cap-3", "end_user_id": "u-3",
+               "data": {"channels": [{"rtstream_id": "rts-c"}, "junk", {"id": 7}]}})
+    store.add(transcript("on mic", True, T, rts=rts[0]))
+    store.add({"channel": "scene_index", "rtstream_id": rts[2], "data": {"text": "slack"}})
+    store.add({"channel": "alert", "rtstream_id": "rts-c", "data": {"label": "pii", "text": "pii"}})
+    store.add({"channel": "audio_index", "rtstream_id": "rts-s", "data": {"text": "music"}})
+    store.add(transcript("own session", True, T, rts=rts[1], capture_session_id="cap-own"))
+    store.add(transcript("nobody's", True, T, rts="rts-unknown"))
+    df = store.df
+    stream_rows = df[df["channel"] != "capture_session"].set_index("text")
+    assert stream_rows["capture_session_id"].astype(object).where(
+        stream_rows["capture_session_id"].notna(), None).to_dict() == {
+        "before active": "cap-1", "on mic": "cap-1", "slack": "cap-1", "pii": "cap-3",
+        "music": "cap-2", "own session": "cap-own", "nobody's": None}
+    assert stream_rows.loc["on mic", "end_user_id"] == "user_abc"
+    assert pd.isna(stream_rows.loc["music", "end_user_id"])
+    assert pd.isna(stream_rows.loc["own session", "end_user_id"])  # not cap-1's user
+    assert df.loc[df["text"] == "before active", "key"].item() == early.key  # content unchanged
+    assert store.transcript()["capture_session_id"].tolist()[:2] == ["cap-1", "cap-1"]
+    by_session = df.groupby("capture_session_id", observed=True).size()
+    assert by_session["cap-1"] == 3 + len(payloads.lifecycle("cap-1"))
+    sessions = store.sessions().set_index("capture_session_id")
+    assert sessions.loc["cap-1", "n_events"] == len(payloads.lifecycle("cap-1"))
+    assert sessions.loc["cap-1", "n_stream_events"] == 3
+    assert sessions.loc["cap-3", "n_stream_events"] == 1
+    assert (sessions.loc["cap-2", "n_events"], sessions.loc["cap-2", "n_stream_events"]) == (1, 1)
+
+
+def test_stream_sessions_survive_the_ring_buffer_dropping_the_active_event():
+    rts = payloads.default_rtstreams(0)[0]["rtstream_id"]
+    store = EventStore(max_events=5)
+    for frame in payloads.lifecycle("cap-1", outcome="stopped"):
+        store.add(frame, source="webhook")
+    for i in range(5):
+        store.add(transcript(f"t{i}", True, T + i, rts=rts))
+    assert store.counts() == {"capture_session": 0, "transcript": 5}
+    assert store.df["capture_session_id"].tolist() == ["cap-1"] * 5

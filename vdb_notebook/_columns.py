@@ -39,8 +39,11 @@ COLUMNS = ("seq", "received_at", "source", "channel", "event", "capture_session_
 #: The fields that identify content (see events.CONTENT_FIELDS).
 KEY_FIELDS = COLUMNS[3:18]
 STRING = pd.StringDtype("pyarrow")
-CHANNEL_DTYPE = pd.CategoricalDtype(list(CHANNELS))
+CHANNEL_DTYPE = pd.CategoricalDtype(sorted(CHANNELS))  # sorted, like every category column
+#: Stored channel codes index CHANNELS (they feed the content hash, so they never change);
+#: this maps them to positions in the sorted categories.
 CHANNEL_CODES = {name: code for code, name in enumerate(CHANNELS)}
+_SORTED_CHANNEL = np.array([sorted(CHANNELS).index(name) for name in CHANNELS], dtype=np.int8)
 _FLAG = {None: -1, False: 0, True: 1}
 _UNFLAG = {-1: None, 0: False, 1: True}
 
@@ -221,8 +224,12 @@ class Columns:
         del texts[:]
         self.sealed = len(self.seq)
 
-    def frame(self) -> pd.DataFrame:
-        """All live rows as a DataFrame with stable dtypes (same for an empty store)."""
+    def frame(self, stream_owners: dict[str, tuple[str, str | None]] | None = None
+              ) -> pd.DataFrame:
+        """All live rows as a DataFrame with stable dtypes (same for an empty store).
+
+        `stream_owners` maps rtstream_id -> (capture_session_id, end_user_id): rows on such
+        an rtstream that carry no session of their own get that one (see `fill_owners`)."""
         self.flush()
         self._seal()
         h = self.head
@@ -236,9 +243,14 @@ class Columns:
         for name in FLAG_FIELDS:
             codes = _numpy(self.flags[name], h)
             data[name] = pd.arrays.BooleanArray(codes == 1, codes < 0)
-        data["channel"] = pd.Categorical.from_codes(_numpy(self.channel, h), dtype=CHANNEL_DTYPE)
+        data["channel"] = pd.Categorical.from_codes(_SORTED_CHANNEL[_numpy(self.channel, h)],
+                                                    dtype=CHANNEL_DTYPE)
+        values = {name: np.array(self.strings[name][h:], dtype=object)
+                  for name in CATEGORY_FIELDS}
+        if stream_owners:
+            fill_owners(values, stream_owners)
         for name in CATEGORY_FIELDS:
-            data[name] = categorical(np.array(self.strings[name][h:], dtype=object))
+            data[name] = categorical(values[name])
         text = pa.chunked_array(self.text_chunks, pa.string()).slice(h)
         data["text"] = pd.arrays.ArrowStringArray(text)
         data["key"] = hex_keys(_numpy(self.key_hash, h))
@@ -264,10 +276,44 @@ def exported(raw: Any) -> Any:
 
 
 def categorical(values: np.ndarray) -> pd.Categorical:
-    """Strings (None for missing) -> a categorical whose categories are always `str`."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    """Strings (None for missing) -> a categorical whose categories are always `str`, sorted
+    (so sorting by the column sorts by value, whatever order the values arrived in).
+
+    >>> list(categorical(np.array(["mic", None, "display", "mic"], dtype=object)).categories)
+    ['display', 'mic']
+    """
+    codes, uniques = pd.factorize(values, sort=True, use_na_sentinel=True)
     categories = pd.Index(uniques, dtype="str")
     return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories))
+
+
+def fill_owners(values: dict[str, np.ndarray],
+                owners: dict[str, tuple[str, str | None]]) -> None:
+    """Give rows with no capture_session_id the session that owns their rtstream (and its
+    end_user_id where the row has none), in place; one lookup per distinct rtstream.
+
+    >>> values = {"rtstream_id": np.array(["rts-1", "rts-2", None], dtype=object),
+    ...           "capture_session_id": np.array([None, "cap-9", None], dtype=object),
+    ...           "end_user_id": np.array([None, None, None], dtype=object)}
+    >>> fill_owners(values, {"rts-1": ("cap-1", "u-1"), "rts-2": ("cap-2", "u-2")})
+    >>> values["capture_session_id"].tolist(), values["end_user_id"].tolist()
+    (['cap-1', 'cap-9', None], ['u-1', None, None])
+    """
+    codes, streams = pd.factorize(values["rtstream_id"], use_na_sentinel=True)
+    if not len(streams):
+        return
+    owned = [owners.get(rts, (None, None)) for rts in streams] + [(None, None)]  # [-1]: no rts
+    owner_session = np.array([o[0] for o in owned], dtype=object)[codes]
+    owner_user = np.array([o[1] for o in owned], dtype=object)[codes]
+    session = values["capture_session_id"]
+    fill = pd.isna(session) & pd.notna(owner_session)
+    if fill.any():
+        session = np.where(fill, owner_session, session)
+        values["capture_session_id"] = session
+    user = values["end_user_id"]
+    fill = pd.isna(user) & pd.notna(owner_user) & (session == owner_session)
+    if fill.any():
+        values["end_user_id"] = np.where(fill, owner_user, user)
 
 
 def ms_to_utc(values: np.ndarray) -> pd.DatetimeIndex:

@@ -113,3 +113,28 @@ def read_data(frame: dict) -> dict:
     if type(data) is not dict:
         raise Invalid(f"data must be a JSON object, not {type(data).__name__} {short(data)}")
     return data
+
+
+def stream_list(data: dict) -> list | None:
+    """The rtstreams a lifecycle frame's data lists (`rtstreams`, or `streams`/`channels`).
+
+    >>> stream_list({"streams": [{"id": "rts-1"}]})
+    [{'id': 'rts-1'}]
+    """
+    return next((v for v in (data.get("rtstreams"), data.get("streams"), data.get("channels"))
+                 if isinstance(v, list)), None)
+
+
+def stream_ids(data: dict) -> list[str]:
+    """The rtstream ids a lifecycle frame's data lists (each entry's `rtstream_id` or `id`).
+
+    >>> stream_ids({"rtstreams": [{"rtstream_id": "rts-1"}, {"id": "rts-2"}, "junk"]})
+    ['rts-1', 'rts-2']
+    """
+    ids = []
+    for entry in stream_list(data) or ():
+        if isinstance(entry, dict):
+            rts = first(entry.get("rtstream_id"), entry.get("id"))
+            if isinstance(rts, str) and rts:
+                ids.append(rts)
+    return ids

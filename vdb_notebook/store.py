@@ -13,7 +13,7 @@
 `add` is O(1) amortised and thread-safe; `.df` is built vectorised on demand and cached until
 the next add. Its dtypes never change, whatever arrived (an empty store has them too):
 received_at, timestamp, start, end `datetime64[ns, UTC]`; channel, source, event, ids, names,
-label, status `category` (with `str` categories); text and key Arrow-backed `string`;
+label, status `category` (with sorted `str` categories); text and key Arrow-backed `string`;
 is_final, triggered `boolean`; confidence `Float64`; seq `int64`. Frames whose normalised
 fields rebuild them exactly are not kept twice; all others keep their raw text or dict, so
 `to_jsonl`/`to_parquet` give every frame back.
@@ -22,28 +22,65 @@ from __future__ import annotations
 
 import json
 import threading
+from collections import deque
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
 import pandas as pd
 
 from . import _columns
-from ._fields import valid_unicode
+from ._fields import stream_ids, valid_unicode
 from .events import Event, Rejection, normalise
 from .views import lifecycle_view, sessions_view, transcript_view
 
 Callback = Callable[[Any], None]
+#: How many rtstream -> session owners a store remembers (sessions list a few rtstreams each).
+MAX_STREAM_OWNERS = 100_000
+
+
+class Rejections(deque):
+    """The newest rejections (a bounded deque) that also compares equal to a list of them.
+
+    >>> Rejections([], maxlen=2) == []
+    True
+    """
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, list):
+            return len(self) == len(other) and list(self) == other
+        return super().__eq__(other)
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 class EventStore:
-    """Normalised events in columnar storage; `max_events` keeps only the newest ones."""
+    """Normalised events in columnar storage; `max_events` keeps only the newest ones.
 
-    def __init__(self, max_events: int | None = None) -> None:
+    `.rejected` keeps the newest `max_rejected` rejections (or `max_events`, if larger);
+    `.rejected_dropped` counts the older ones it let go, so nothing goes uncounted:
+
+    >>> store = EventStore(max_rejected=2)
+    >>> for frame in ("x", "y", "z"):
+    ...     _ = store.add(frame)
+    >>> [r.raw for r in store.rejected], store.rejected_dropped
+    (['y', 'z'], 1)
+    >>> store
+    EventStore(0 events; 2 rejected (1 older dropped), 0 dropped)
+    """
+
+    def __init__(self, max_events: int | None = None, *, max_rejected: int = 10_000) -> None:
         if max_events is not None and (not isinstance(max_events, int) or max_events < 1):
             raise ValueError(f"max_events must be a positive int or None, not {max_events!r}")
+        if not isinstance(max_rejected, int) or max_rejected < 1:
+            raise ValueError(f"max_rejected must be a positive int, not {max_rejected!r}")
         self.max_events = max_events
+        self.max_rejected = max(max_rejected, max_events or 0)
         self.dropped = 0
-        self.rejected: list[Rejection] = []
+        self.rejected: Rejections = Rejections(maxlen=self.max_rejected)
+        #: rejections evicted from `.rejected` to keep it within max_rejected
+        self.rejected_dropped = 0
+        #: rtstream_id -> (capture_session_id, end_user_id), from capture_session.active events
+        self._stream_owners: dict[str, tuple[str, str | None]] = {}
         self.callback_errors: list[tuple[Callback, BaseException]] = []
         self._cols = _columns.Columns()
         self._counts: dict[str, int] = {}
@@ -74,6 +111,8 @@ class EventStore:
         record = normalise(frame, source=source, received_at_ms=received_at_ms)
         if type(record) is Rejection:
             with self._lock:
+                if len(self.rejected) == self.max_rejected:
+                    self.rejected_dropped += 1
                 self.rejected.append(record)
             self._announce(self._rejection_subscribers, record)
             return record
@@ -82,6 +121,8 @@ class EventStore:
             self._next_seq = record.seq + 1
             self._cols.append(record)
             self._counts[record.channel] = self._counts.get(record.channel, 0) + 1
+            if record.event == "capture_session.active":
+                self._own_streams(record)
             if self.max_events is not None and len(self._cols) > self.max_events:
                 self._counts[self._cols.drop_oldest()] -= 1
                 self.dropped += 1
@@ -89,6 +130,17 @@ class EventStore:
         if self._subscribers:
             self._announce(self._subscribers, record)
         return record
+
+    def _own_streams(self, active: Event) -> None:
+        """Remember which session (and end user) the rtstreams an active event lists belong
+        to; `.df` fills them into stream rows that lack them (the latest active event wins)."""
+        data = active.frame.get("data") if type(active.frame) is dict else None
+        owners = self._stream_owners
+        for rts in stream_ids(data) if type(data) is dict else ():
+            owners.pop(rts, None)
+            owners[rts] = (active.capture_session_id, active.end_user_id)
+        while len(owners) > MAX_STREAM_OWNERS:
+            del owners[next(iter(owners))]
 
     # --- live consumers -----------------------------------------------------------------
     def subscribe(self, callback: Callback, *, rejected: bool = False) -> Callable[[], None]:
@@ -122,8 +174,9 @@ class EventStore:
 
     def __repr__(self) -> str:
         counts = ", ".join(f"{k}={v}" for k, v in sorted(self.counts().items()) if v)
+        older = f" ({self.rejected_dropped} older dropped)" if self.rejected_dropped else ""
         return (f"EventStore({len(self)} events{': ' + counts if counts else ''}; "
-                f"{len(self.rejected)} rejected, {self.dropped} dropped)")
+                f"{len(self.rejected)} rejected{older}, {self.dropped} dropped)")
 
     def counts(self) -> dict[str, int]:
         """{channel: number of events held}, kept up to date by add (cheap)."""
@@ -132,12 +185,18 @@ class EventStore:
 
     @property
     def df(self) -> pd.DataFrame:
-        """Every held event, one row each; built once per change, then cached."""
+        """Every held event, one row each; built once per change, then cached.
+
+        Stream events (transcript, index, alert frames) carry an rtstream_id but often no
+        capture_session_id: rows without one get the session (and end_user_id) whose
+        `capture_session.active` event listed their rtstream, so `df.groupby(
+        "capture_session_id")` groups everything by session. Rows keep their own ids.
+        """
         df = self._df
         if df is None:
             with self._lock:
                 if self._df is None:
-                    self._df = self._cols.frame()
+                    self._df = self._cols.frame(self._stream_owners)
                 df = self._df
         return df
 
@@ -176,11 +235,28 @@ class EventStore:
         return lifecycle_view(self._channel("capture_session"))
 
     def sessions(self) -> pd.DataFrame:
-        """One row per capture session with its latest status (by lifecycle order)."""
+        """One row per capture session with its latest status (by lifecycle order).
+
+        `n_events` counts the session's distinct lifecycle events (as in `lifecycle()`);
+        `n_stream_events` counts its other events (transcript, index, alert), including
+        those attributed to it through its rtstreams (see `.df`).
+
+        >>> from vdb_notebook.webhooks import payloads
+        >>> store = EventStore()
+        >>> for p in payloads.lifecycle("cap-1")[:3]:  # created, starting, active
+        ...     _ = store.add(p, source="webhook")
+        >>> rts = payloads.default_rtstreams(0)[0]["rtstream_id"]
+        >>> _ = store.add({"channel": "transcript", "rtstream_id": rts, "data": {"text": "hi"}})
+        >>> store.sessions()[["capture_session_id", "status", "n_events", "n_stream_events"]
+        ...                  ].values.tolist()
+        [['cap-1', 'active', 3, 1]]
+        """
+        df = self.df
         lifecycle = self.lifecycle()
         with self._lock:
             raws = self._cols.raw_of(lifecycle["seq"].tolist())
-        return sessions_view(lifecycle, raws)
+        streams = df.loc[df["channel"] != "capture_session", "capture_session_id"]
+        return sessions_view(lifecycle, raws, streams.value_counts().to_dict())
 
     # --- files --------------------------------------------------------------------------
     def _records(self) -> list[dict[str, Any]]:
@@ -208,9 +284,10 @@ class EventStore:
         return path
 
     @classmethod
-    def from_jsonl(cls, path: str | Path, *, max_events: int | None = None) -> "EventStore":
+    def from_jsonl(cls, path: str | Path, *, max_events: int | None = None,
+                   max_rejected: int = 10_000) -> "EventStore":
         """Read a file written by `to_jsonl` back: same frames, sources and received_at."""
-        store = cls(max_events=max_events)
+        store = cls(max_events=max_events, max_rejected=max_rejected)
         with Path(path).open(encoding="utf-8", errors="surrogatepass") as lines:
             for number, line in enumerate(lines, 1):
                 if line.strip():
@@ -260,11 +337,12 @@ class EventStore:
         return path
 
     @classmethod
-    def from_parquet(cls, path: str | Path, *, max_events: int | None = None) -> "EventStore":
+    def from_parquet(cls, path: str | Path, *, max_events: int | None = None,
+                     max_rejected: int = 10_000) -> "EventStore":
         """Read a file written by `to_parquet` back: same frames, sources and received_at."""
         table = pd.read_parquet(path, columns=["seq", "received_at_ms", "raw", "rejected",
                                                "source"])
-        store = cls(max_events=max_events)
+        store = cls(max_events=max_events, max_rejected=max_rejected)
         for seq, received_at, raw, reason, source in table.itertuples(index=False):
             store._restore_record({
                 "frame": json.loads(raw), "source": source, "received_at": received_at,

@@ -15,10 +15,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._fields import stream_list
 from .events import LIFECYCLE_ORDER
 
 SESSION_COLUMNS = ("capture_session_id", "status", "end_user_id", "first_event_at",
-                   "last_event_at", "n_events", "n_rtstreams", "exported_video_id", "error")
+                   "last_event_at", "n_events", "n_stream_events", "n_rtstreams",
+                   "exported_video_id", "error")
 
 
 def transcript_view(rows: pd.DataFrame, final_only: bool) -> pd.DataFrame:
@@ -45,11 +47,14 @@ def lifecycle_view(rows: pd.DataFrame) -> pd.DataFrame:
         .reset_index(drop=True)
 
 
-def sessions_view(lifecycle: pd.DataFrame, raws: dict[int, Any]) -> pd.DataFrame:
+def sessions_view(lifecycle: pd.DataFrame, raws: dict[int, Any],
+                  stream_events: dict[str, int] | None = None) -> pd.DataFrame:
     """One row per session: the furthest status reached (failed is terminal), who, when, what.
 
-    `raws` maps seq -> raw frame of the lifecycle rows, for fields that are not columns.
+    `raws` maps seq -> raw frame of the lifecycle rows, for fields that are not columns;
+    `stream_events` maps session -> number of its non-lifecycle events (n_stream_events).
     """
+    stream_events = stream_events or {}
     rows = []
     when_all = lifecycle["timestamp"].fillna(lifecycle["received_at"])
     for sid, group in lifecycle.groupby("capture_session_id", observed=True, sort=False):
@@ -66,6 +71,7 @@ def sessions_view(lifecycle: pd.DataFrame, raws: dict[int, Any]) -> pd.DataFrame
             "first_event_at": when.min(),
             "last_event_at": when.max(),
             "n_events": len(group),
+            "n_stream_events": stream_events.get(sid, 0),
             "n_rtstreams": max((d["n_rtstreams"] for d in details if d["n_rtstreams"] is not None),
                                default=None),
             "exported_video_id": next((d["exported_video_id"] for d in details
@@ -76,7 +82,8 @@ def sessions_view(lifecycle: pd.DataFrame, raws: dict[int, Any]) -> pd.DataFrame
     return frame.astype({
         "capture_session_id": "string[pyarrow]", "status": "string[pyarrow]",
         "end_user_id": "string[pyarrow]", "first_event_at": "datetime64[ns, UTC]",
-        "last_event_at": "datetime64[ns, UTC]", "n_events": "int64", "n_rtstreams": "Int64",
+        "last_event_at": "datetime64[ns, UTC]", "n_events": "int64",
+        "n_stream_events": "int64", "n_rtstreams": "Int64",
         "exported_video_id": "string[pyarrow]", "error": "string[pyarrow]",
     })
 
@@ -92,8 +99,7 @@ def _details(raw: Any) -> dict[str, Any]:
     data = frame.get("data") if isinstance(frame, dict) else None
     data = data if isinstance(data, dict) else {}
     frame = frame if isinstance(frame, dict) else {}
-    streams = next((v for v in (data.get("rtstreams"), data.get("streams"),
-                                data.get("channels")) if isinstance(v, list)), None)
+    streams = stream_list(data)
     video = data.get("exported_video_id", frame.get("exported_video_id"))
     return {"n_rtstreams": len(streams) if streams is not None else None,
             "exported_video_id": video if isinstance(video, str) else None}
