@@ -77,6 +77,8 @@ def cmd_lab(args: list[str]) -> int:
     ensure_venv("lab")
     target = QUICKSTART.relative_to(ROOT) if QUICKSTART.exists() else Path("notebooks")
     cmd = [str(BIN / "jupyter"), "lab", str(target), "--ServerApp.ip=127.0.0.1", *args]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")  # containers and CI machines often run as root
     print("+", " ".join(cmd), flush=True)
     return subprocess.run(cmd, cwd=ROOT).returncode
 

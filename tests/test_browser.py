@@ -230,7 +230,7 @@ def test_dashboard_in_a_browser_shows_the_standup(frontend, tmp_path, chromium_a
         lab.stop()
 
 
-def run_notebook_and_check(page, url: str, frontend: str) -> None:
+def open_and_run_all(page, url: str) -> None:
     page.goto(url, wait_until="domcontentloaded")
     page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=90_000)
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
@@ -240,6 +240,9 @@ def run_notebook_and_check(page, url: str, frontend: str) -> None:
     page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
     accept_kernel_dialog(page)
 
+
+def run_notebook_and_check(page, url: str, frontend: str) -> None:
+    open_and_run_all(page, url)
     output_text_contains(page, f"kernel prefix: {sys.prefix}\n", 60_000)  # this very environment
     output_text_contains(page, "busy line 25", 90_000)
     busy_prompt = page.locator(".jp-Notebook .jp-Cell").last.locator(".jp-InputArea-prompt")
@@ -258,3 +261,44 @@ def run_notebook_and_check(page, url: str, frontend: str) -> None:
     text = dashboard.inner_text()
     assert "<script" not in dashboard.inner_html()
     assert "active" in text  # the session pane shows the capture session running
+
+
+def test_quickstart_notebook_runs_in_jupyterlab(tmp_path, chromium_and_playwright):
+    """The README's main job: 01_quickstart.ipynb, outputs cleared, run with "Run All Cells" in
+    JupyterLab. It must finish (the last cell shows the closed feed) with no error output, and
+    its dashboard must end on the exported session and the scenario's alert."""
+    if importlib.util.find_spec("jupyterlab") is None:
+        pytest.skip("jupyterlab is not installed in this environment (pip install jupyterlab)")
+    work = tmp_path / "work"
+    work.mkdir()
+    quickstart = json.loads((ROOT / "notebooks" / "01_quickstart.ipynb").read_text())
+    for cell in quickstart["cells"]:
+        if cell["cell_type"] == "code":
+            cell["outputs"], cell["execution_count"] = [], None
+    quickstart["metadata"].pop("widgets", None)
+    (work / "01_quickstart.ipynb").write_text(json.dumps(quickstart, indent=1))
+    ARTIFACTS.mkdir(exist_ok=True)
+    lab = Lab("jupyterlab", work, tmp_path / "jupyter", ARTIFACTS / "quickstart.log")
+    try:
+        lab.wait_ready()
+        with chromium_and_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+                "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            try:
+                page = browser.new_page(viewport={"width": 1400, "height": 1500})
+                try:
+                    open_and_run_all(page, lab.url + "/lab/tree/01_quickstart.ipynb")
+                    output_text_contains(page, "state='closed'", 120_000)  # the last cell ran
+                    dashboard = page.locator(".jp-OutputArea-output:has-text('DataFrame tail')").first
+                    text = dashboard.inner_text()
+                    assert "exported" in text and ALERT_TEXT in text and TRANSCRIPT_TEXT in text
+                    errors = page.locator("[data-mime-type='application/vnd.jupyter.stderr']")
+                    assert errors.count() == 0, errors.all_inner_texts()
+                    page.screenshot(path=str(ARTIFACTS / "quickstart.png"), full_page=True)
+                except Exception:
+                    page.screenshot(path=str(ARTIFACTS / "quickstart-failure.png"))
+                    raise
+            finally:
+                browser.close()
+    finally:
+        lab.stop()
