@@ -21,6 +21,7 @@ import multiprocessing as mp
 import sys
 import time
 from pathlib import Path
+from typing import Callable
 
 import requests
 import videodb
@@ -62,8 +63,8 @@ def serve(queue: mp.Queue, stop: mp.Event, frames: int) -> None:  # runs in the 
     asyncio.run(main())
 
 
-async def read(url: str, frames: int, start: callable | None = None) -> float:
-    """Seconds from the start (or the connect) to the `frames`-th frame."""
+async def read(url: str, frames: int, start: Callable[[str], None] | None = None) -> float:
+    """Seconds to the `frames`-th frame: from when `start(connection_id)` returns, or from the hello."""
     async with websockets.connect(url, max_size=None) as ws:
         hello = json.loads(await ws.recv())
         began = time.perf_counter()

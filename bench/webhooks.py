@@ -32,9 +32,8 @@ from pathlib import Path
 
 from aiohttp import web
 
-from vdb_notebook.webhooks import WebhookReceiver, deliver, lifecycle
-from vdb_notebook.webhooks.deliver import DeliverySummary
 from vdb_notebook._loopthread import LoopThread
+from vdb_notebook.webhooks import DeliverySummary, WebhookReceiver, deliver, lifecycle
 
 
 def payloads(events: int) -> list[dict]:

@@ -112,17 +112,23 @@ def test_the_key_never_appears_in_reprs_or_logs(caplog):
     assert SECRET not in caplog.text and "emulator serving" in caplog.text
 
 
-def test_get_rtstream_and_stream_alias():
+async def test_get_rtstream_and_stream_alias():
     with Emulator(speed="max") as emu:
         conn = vn.connect(emulator=emu)
         assert conn.emulator is emu
-        session = conn.create_capture_session(end_user_id="user_abc")
+        ws = conn.connect_websocket()
+        assert isinstance(ws, videodb.websocket_client.WebSocketConnection)
+        await ws.connect()
+        session = conn.create_capture_session(end_user_id="user_abc", ws_connection_id=ws.connection_id)
         emu.start_capture(session.id)
         rts_id = conn.get_capture_session(session.id).rtstreams[2].id
         rts = conn.get_rtstream(rts_id)
         assert (rts.id, rts.name, rts.channel_id) == (rts_id, "display:1", "screen")
-        ws = conn.connect_websocket()
-        assert callable(ws.stream) and isinstance(ws, videodb.websocket_client.WebSocketConnection)
+        stream = ws.stream()
+        first = await asyncio.wait_for(anext(stream), 10)  # a hang guard, not a timing test
+        assert (first["event"], first["capture_session_id"]) == ("capture_session.created", session.id)
+        await stream.aclose()
+        await ws.close()
 
 
 async def test_seed_doc_quick_example_and_on_active_webhook_run_as_written(capsys):
@@ -132,7 +138,9 @@ async def test_seed_doc_quick_example_and_on_active_webhook_run_as_written(capsy
     listening = eval(compile(QUICK_EXAMPLE, "<seed doc>", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT),
                      namespace)
     listener = asyncio.ensure_future(listening)
-    while "ws" not in namespace or namespace["ws"].connection_id is None:
+    for _ in range(1000):  # a hang guard: the example connects at once
+        if "ws" in namespace and namespace["ws"].connection_id is not None:
+            break
         await asyncio.sleep(0.01)
     conn, ws = namespace["conn"], namespace["ws"]
     emu = conn.emulator  # the process-wide default emulator

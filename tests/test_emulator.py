@@ -13,6 +13,7 @@ import videodb
 from videodb.exceptions import AuthenticationError, InvalidRequestError
 
 from vdb_notebook.emulator import Emulator
+from vdb_notebook.emulator.state import Conflict
 from vdb_notebook.webhooks import payloads
 
 
@@ -108,7 +109,7 @@ def test_illegal_transitions_answer_409_with_what_is_allowed(emu, conn):
     response = requests.post(f"{emu.base_url}/_emulator/capture/{session.id}/stop")
     assert response.status_code == 409 and "needs an 'active' session" in response.json()["message"]
     emu.start_capture(session.id)
-    with pytest.raises(Exception, match="start_capture needs a 'created' session"):
+    with pytest.raises(Conflict, match="start_capture needs a 'created' session"):
         emu.start_capture(session.id)
     with pytest.raises(InvalidRequestError, match="can be exported once stopped"):
         conn.get_capture_session(session.id).export()
@@ -160,11 +161,13 @@ def test_index_audio_and_visuals_list_get_scenes_start_stop(emu, conn):
     assert audio.rtstream_index_id.startswith("rti-") and visual.status == "connected"
     assert [i.rtstream_index_id for i in screen.list_scene_indexes()] == [visual.rtstream_index_id]
     assert screen.get_scene_index(visual.rtstream_index_id).prompt == "Describe what user is doing"
-    scenes = wait_for(lambda: visual.get_scenes(page_size=100)["scenes"], lambda s: len(s) == len(emu.scenario.tracks["display"]["visual_index"]))
+    tracks = emu.scenario.tracks
+    scenes = wait_for(lambda: visual.get_scenes(page_size=100)["scenes"],
+                      lambda s: len(s) == len(tracks["display"]["visual_index"]))
     texts = " ".join(s["text"] for s in scenes)
     for thing in ("Jira board", "Slack", "VS Code", "Slide deck"):
         assert thing in texts
-    wait_for(lambda: audio.get_scenes()["scenes"], lambda s: len(s) == 4)
+    wait_for(lambda: audio.get_scenes()["scenes"], lambda s: len(s) == len(tracks["system_audio"]["audio_index"]))
     visual.stop()
     assert screen.get_scene_index(visual.rtstream_index_id).status == "stopped"
     visual.start()

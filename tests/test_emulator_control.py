@@ -14,6 +14,7 @@ import requests
 import videodb
 
 from vdb_notebook.emulator import Emulator, Faults
+from vdb_notebook.emulator.state import NotFound
 
 
 @pytest.fixture
@@ -71,7 +72,7 @@ def test_deliveries_endpoint_lists_attempts(emu):
     conn.create_capture_session(end_user_id="user_abc", callback_url="http://127.0.0.1:9/x")  # nobody listens
     emu.wait_webhooks(15)
     deliveries = control(emu, "get", "deliveries")[1]["data"]["deliveries"]
-    assert len(deliveries) == 7 and deliveries[0]["event"] == "capture_session.created"
+    assert len(deliveries) == 7 and deliveries[0]["event"] == "capture_session.created"  # 1 try + 6 retries
 
 
 def test_python_methods_match_the_endpoints(emu):
@@ -89,7 +90,7 @@ def test_python_methods_match_the_endpoints(emu):
         emu.set_speed("fast")
     emu.reset(seed=11)
     assert emu.state()["seed"] == 11 and emu.state()["sessions"] == []
-    with pytest.raises(Exception, match=f"capture session '{sid}' not found"):
+    with pytest.raises(NotFound, match=f"capture session '{sid}' not found"):
         emu.start_capture(sid)
 
 

@@ -3,6 +3,7 @@ shapes, pacing at a speed, and the pure state machine's ids and transitions."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import math
 
 import pytest
@@ -70,9 +71,11 @@ def test_burst_gives_a_hundred_thousand_frames_from_one_pipeline():
     assert burst.default_speed == "max" and burst.visual_channel == "visual_index"
     count = sum(1 for _ in burst.steps("mic", "transcript", rtstream_id="r", rtstream_name="mic:default"))
     assert count == 2 * 4 * burst.repeat >= 100_000
-    first_two = list(burst.cues("system_audio", "transcript"))[:3]
-    assert [c["text"] for c in first_two] == ["Block 0: sounds good.", "Block 0: agreed, ship it.",
-                                             "Block 1: sounds good."]
+    steps = burst.steps("system_audio", "transcript", rtstream_id="r", rtstream_name="system_audio:default")
+    finals = [s.frame["data"] for s in itertools.islice(steps, 6) if s.frame["data"]["is_final"]]
+    assert [f["text"] for f in finals] == ["Ben: Block 0: sounds good.", "Ben: Block 0: agreed, ship it.",
+                                           "Ben: Block 1: sounds good."]
+    assert [f["start"] - ORIGIN_MS for f in finals] == [200, 1200, 2200]  # block n shifted by n periods
 
 
 def test_load_errors_say_what_to_do(tmp_path):
@@ -81,6 +84,9 @@ def test_load_errors_say_what_to_do(tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text('{"name": "bad"}')
     with pytest.raises(ValueError, match="has no 'duration_s'"):
+        Scenario.load(bad)
+    bad.write_text('{"name": "bad", ')
+    with pytest.raises(ValueError, match=r"scenario .*bad\.json is not valid JSON \(Expecting"):
         Scenario.load(bad)
 
 

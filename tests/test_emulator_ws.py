@@ -6,6 +6,9 @@ right connection, nothing without a pipeline, determinism by seed, speed, and th
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from dataclasses import dataclass
+from typing import Any
 
 import pytest
 import websockets
@@ -26,14 +29,14 @@ async def open_ws(conn):
     return ws
 
 
-async def collect(ws, n=None, until=None, timeout=10.0):
-    """Frames from ws.receive() until `n` arrived or `until(frame)`; a hang guard, not a timing test."""
+async def collect(ws, n, timeout=10.0):
+    """The next `n` frames from ws.receive(); `timeout` is a hang guard, not a timing test."""
     frames = []
 
     async def run():
         async for frame in ws.receive():
             frames.append(frame)
-            if (n is not None and len(frames) >= n) or (until is not None and until(frame)):
+            if len(frames) >= n:
                 return
 
     await asyncio.wait_for(run(), timeout)
@@ -56,13 +59,56 @@ def session_with_ws(emu, conn, ws, start=True):
     return conn.get_capture_session(session.id)
 
 
+@dataclass
+class Live:
+    """A connection, an open WebSocket, and an active capture session whose frames go to it."""
+
+    emu: Emulator
+    conn: Any
+    ws: Any
+    cap: Any
+
+    def rtstream(self, channel: str) -> Any:
+        return self.cap.get_rtstream(channel)[0]
+
+    def transcribe(self, channel: str) -> Any:
+        """Start the transcript of `channel` to this WebSocket; the rtstream."""
+        rts = self.rtstream(channel)
+        rts.start_transcript(ws_connection_id=self.ws.connection_id)
+        return rts
+
+    def cue_count(self, track: str, kind: str = "transcript") -> int:
+        return len(self.emu.scenario.tracks[track][kind])
+
+
+@contextlib.asynccontextmanager
+async def live_session(emu):
+    """A `Live` with the session's created, starting and active frames already read."""
+    conn = emu.connect()
+    ws = await open_ws(conn)
+    try:
+        cap = session_with_ws(emu, conn, ws)
+        started = await collect(ws, n=3)
+        assert [f["event"] for f in started] == [f"capture_session.{s}" for s in ("created", "starting", "active")]
+        yield Live(emu, conn, ws, cap)
+    finally:
+        await ws.close()
+
+
+@pytest.fixture
+async def live(emu):
+    async with live_session(emu) as session:
+        yield session
+
+
 async def test_first_frame_gives_the_connection_id(emu):
     conn = emu.connect()
     ws = await open_ws(conn)
     assert ws.connection_id.startswith("ws-")
     other = await open_ws(conn)
     assert other.connection_id != ws.connection_id
-    await ws.close(), await other.close()
+    await ws.close()
+    await other.close()
 
 
 async def test_websocket_url_token_is_checked(emu):
@@ -101,25 +147,15 @@ async def test_failed_frame_carries_the_error(emu):
     await ws.close()
 
 
-async def test_nothing_flows_for_a_pipeline_nobody_started(emu):
-    conn = emu.connect()
-    ws = await open_ws(conn)
-    session_with_ws(emu, conn, ws)
-    await collect(ws, n=3)  # created, starting, active
-    assert await quiet_for(ws)
-    assert emu.state()["pipelines"] == {}
-    await ws.close()
+async def test_nothing_flows_for_a_pipeline_nobody_started(live):
+    assert await quiet_for(live.ws)
+    assert live.emu.state()["pipelines"] == {}
 
 
-async def test_transcript_is_interim_then_final_on_the_scenario_clock(emu):
-    conn = emu.connect()
-    ws = await open_ws(conn)
-    cap = session_with_ws(emu, conn, ws)
-    await collect(ws, n=3)
-    mic = cap.get_rtstream("mic")[0]
-    mic.start_transcript(ws_connection_id=ws.connection_id)
-    lines = emu.scenario.tracks["mic"]["transcript"]
-    frames = await collect(ws, n=2 * len(lines))
+async def test_transcript_is_interim_then_final_on_the_scenario_clock(live):
+    mic = live.transcribe("mic")
+    lines = live.emu.scenario.tracks["mic"]["transcript"]
+    frames = await collect(live.ws, n=2 * len(lines))
     assert {f["channel"] for f in frames} == {"transcript"}
     assert {(f["rtstream_id"], f["rtstream_name"]) for f in frames} == {(mic.id, "mic:default")}
     assert [f["data"]["is_final"] for f in frames] == [False, True] * len(lines)
@@ -132,41 +168,29 @@ async def test_transcript_is_interim_then_final_on_the_scenario_clock(emu):
     # the REST read returns exactly what was emitted
     segments = mic.get_transcript(page_size=1000)["segments"]
     assert [(s["text"], s["start"], s["end"]) for s in segments] == [(f["text"], f["start"], f["end"]) for f in finals]
-    await ws.close()
 
 
-async def test_remote_speakers_come_on_system_audio_and_the_decision_is_said(emu):
-    conn = emu.connect()
-    ws = await open_ws(conn)
-    cap = session_with_ws(emu, conn, ws)
-    await collect(ws, n=3)
-    cap.get_rtstream("system_audio")[0].start_transcript(ws_connection_id=ws.connection_id)
-    cap.get_rtstream("mic")[0].start_transcript(ws_connection_id=ws.connection_id)
-    total = 2 * sum(len(emu.scenario.tracks[t]["transcript"]) for t in ("mic", "system_audio"))
-    frames = await collect(ws, n=total)
+async def test_remote_speakers_come_on_system_audio_and_the_decision_is_said(live):
+    live.transcribe("system_audio")
+    live.transcribe("mic")
+    frames = await collect(live.ws, n=2 * (live.cue_count("mic") + live.cue_count("system_audio")))
     finals = [f for f in frames if f["data"]["is_final"]]
     speakers = {(f["rtstream_name"], f["data"]["speaker"]) for f in finals}
     assert speakers == {("mic:default", "Maya"), ("system_audio:default", "Dev"), ("system_audio:default", "Sofia")}
     assert any("we'll ship on Thursday" in f["data"]["text"] for f in finals)
     assert any("4111 1111 1111 1111" in f["data"]["text"] for f in finals)
-    await ws.close()
 
 
-async def test_index_frames_and_alert_with_label_confidence_and_times(emu):
-    conn = emu.connect()
-    ws = await open_ws(conn)
-    cap = session_with_ws(emu, conn, ws)
-    await collect(ws, n=3)
-    system = cap.get_rtstream("system_audio")[0]
-    audio = system.index_audio(prompt="Extract key decisions", ws_connection_id=ws.connection_id)
-    event = conn.create_event(event_prompt="Someone reads out a card number or a password",
-                              label="sensitive_content")
-    alert_id = audio.create_alert(event, callback_url="", ws_connection_id=ws.connection_id)
-    visual = cap.get_rtstream("screen")[0].index_visuals(prompt="Describe what user is doing",
-                                                         ws_connection_id=ws.connection_id)
-    expected = (len(emu.scenario.tracks["system_audio"]["audio_index"]) + 1
-                + len(emu.scenario.tracks["display"]["visual_index"]))
-    frames = await collect(ws, n=expected)
+async def test_index_frames_and_alert_with_label_confidence_and_times(live):
+    ws_id = live.ws.connection_id
+    system = live.rtstream("system_audio")
+    audio = system.index_audio(prompt="Extract key decisions", ws_connection_id=ws_id)
+    event = live.conn.create_event(event_prompt="Someone reads out a card number or a password",
+                                   label="sensitive_content")
+    alert_id = audio.create_alert(event, callback_url="", ws_connection_id=ws_id)
+    visual = live.rtstream("screen").index_visuals(prompt="Describe what user is doing", ws_connection_id=ws_id)
+    expected = live.cue_count("system_audio", "audio_index") + 1 + live.cue_count("display", "visual_index")
+    frames = await collect(live.ws, n=expected)
     by_channel: dict[str, list] = {}
     for f in frames:
         by_channel.setdefault(f["channel"], []).append(f)
@@ -179,21 +203,15 @@ async def test_index_frames_and_alert_with_label_confidence_and_times(emu):
     assert (data["label"], data["triggered"], data["confidence"]) == ("sensitive_content", True, 0.92)
     assert data["start"] == ORIGIN_MS + 95_000 and data["end"] == ORIGIN_MS + 102_000
     assert data["alert_id"] == alert_id
-    assert await quiet_for(ws)
+    assert await quiet_for(live.ws)
     assert [s["text"] for s in visual.get_scenes()["scenes"]] == [f["data"]["text"] for f in by_channel["scene_index"]]
-    await ws.close()
 
 
-async def test_seed_doc_calls_without_ws_id_go_to_the_session_connection(emu):
+async def test_seed_doc_calls_without_ws_id_go_to_the_session_connection(live):
     """start_transcript() with no ws_connection_id: frames go to the session's ws_connection_id."""
-    conn = emu.connect()
-    ws = await open_ws(conn)
-    cap = session_with_ws(emu, conn, ws)
-    await collect(ws, n=3)
-    cap.get_rtstream("mic")[0].start_transcript()
-    frames = await collect(ws, n=2)
+    live.rtstream("mic").start_transcript()
+    frames = await collect(live.ws, n=2)
     assert [f["channel"] for f in frames] == ["transcript", "transcript"]
-    await ws.close()
 
 
 async def test_without_any_ws_nothing_is_sent_but_rest_reads_still_fill(emu):
@@ -213,23 +231,17 @@ async def test_without_any_ws_nothing_is_sent_but_rest_reads_still_fill(emu):
     await ws.close()
 
 
-async def test_stop_then_start_transcript_resumes_without_repeating(emu):
-    conn = emu.connect()
-    ws = await open_ws(conn)
-    cap = session_with_ws(emu, conn, ws)
-    await collect(ws, n=3)
-    emu.set_speed(1)  # slow enough to stop it part-way
-    mic = cap.get_rtstream("mic")[0]
-    mic.start_transcript(ws_connection_id=ws.connection_id)
+async def test_stop_then_start_transcript_resumes_without_repeating(live):
+    live.emu.set_speed(1)  # slow enough to stop it part-way
+    mic = live.transcribe("mic")
     mic.stop_transcript()
-    emu.set_speed("max")
-    mic.start_transcript(ws_connection_id=ws.connection_id)
-    lines = len(emu.scenario.tracks["mic"]["transcript"])
-    frames = await collect(ws, n=2 * lines)
+    live.emu.set_speed("max")
+    live.transcribe("mic")
+    lines = live.cue_count("mic")
+    frames = await collect(live.ws, n=2 * lines)
     texts = [f["data"]["text"] for f in frames if f["data"]["is_final"]]
     assert len(texts) == len(set(texts)) == lines
-    assert await quiet_for(ws)
-    await ws.close()
+    assert await quiet_for(live.ws)
 
 
 async def record_run(seed):
@@ -261,18 +273,13 @@ async def test_same_seed_gives_identical_frames_and_another_seed_other_ids():
     assert texts(other) == texts(first)  # same scenario, same words; only the ids differ
 
 
-async def test_a_slow_speed_holds_frames_back_and_max_releases_them(emu):
-    conn = emu.connect()
-    ws = await open_ws(conn)
-    cap = session_with_ws(emu, conn, ws)
-    await collect(ws, n=3)
-    emu.set_speed(0.01)  # the first line ends 6.5 scenario seconds in: ten minutes of wall time
-    cap.get_rtstream("mic")[0].start_transcript(ws_connection_id=ws.connection_id)
-    assert await quiet_for(ws)
-    emu.set_speed("max")
-    frames = await collect(ws, n=2)
+async def test_a_slow_speed_holds_frames_back_and_max_releases_them(live):
+    live.emu.set_speed(0.01)  # the first line ends 6.5 scenario seconds in: ten minutes of wall time
+    live.transcribe("mic")
+    assert await quiet_for(live.ws)
+    live.emu.set_speed("max")
+    frames = await collect(live.ws, n=2)
     assert [f["data"]["is_final"] for f in frames] == [False, True]
-    await ws.close()
 
 
 async def test_drop_fault_ends_the_sdk_stream_after_n_frames_once(emu):
@@ -294,43 +301,35 @@ async def test_drop_fault_ends_the_sdk_stream_after_n_frames_once(emu):
 
 async def test_slow_consumer_loses_nothing_burst():
     with Emulator(scenario="burst", speed="max") as emu:
-        conn = emu.connect()
-        ws = await open_ws(conn)
-        cap = session_with_ws(emu, conn, ws)
-        await collect(ws, n=3)
-        cap.get_rtstream("mic")[0].start_transcript(ws_connection_id=ws.connection_id)
-        seen = []
-        async for frame in ws.receive():
-            seen.append(frame["data"]["text"])
-            if len(seen) % 500 == 0:
-                await asyncio.sleep(0.05)  # a consumer that stalls now and then
-            if len(seen) == 4000:
-                break
-        finals = [t for i, t in enumerate(seen) if i % 2 == 1]
-        expected = [f"Ana: Block {n}: {line}" for n in range(500) for line in
-                    ("checking in on the build.", "tests are green.", "merging now.", "next item.")]
-        assert finals == expected
-        await ws.close()
+        async with live_session(emu) as live:
+            live.transcribe("mic")
+            seen = []
+            async for frame in live.ws.receive():
+                seen.append(frame["data"]["text"])
+                if len(seen) % 500 == 0:
+                    await asyncio.sleep(0.05)  # a consumer that stalls now and then
+                if len(seen) == 4000:
+                    break
+    finals = [t for i, t in enumerate(seen) if i % 2 == 1]
+    expected = [f"Ana: Block {n}: {line}" for n in range(500) for line in
+                ("checking in on the build.", "tests are green.", "merging now.", "next item.")]
+    assert finals == expected
 
 
-async def test_start_transcript_again_retargets_a_running_transcript(emu):
+async def test_start_transcript_again_retargets_a_running_transcript(live):
     """What a feed does after a reconnect: the same pipeline, from where it is, to the new id."""
-    conn = emu.connect()
-    first = await open_ws(conn)
-    cap = session_with_ws(emu, conn, first)
-    await collect(first, n=3)
+    emu, first = live.emu, live.ws
     emu.set_speed(0.001)  # hold the pipeline before its first line
-    mic = cap.get_rtstream("mic")[0]
-    mic.start_transcript(ws_connection_id=first.connection_id)
-    second = await open_ws(conn)
+    mic = live.transcribe("mic")
+    second = await open_ws(live.conn)
     assert mic.start_transcript(ws_connection_id=second.connection_id)["ws_connection_id"] == second.connection_id
     emu.set_speed("max")
-    lines = len(emu.scenario.tracks["mic"]["transcript"])
+    lines = live.cue_count("mic")
     frames = await collect(second, n=2 * lines)
     assert [f["data"]["is_final"] for f in frames] == [False, True] * lines
     assert await quiet_for(first, 0.2)
     assert emu.state()["frames_by_connection"][second.connection_id] == 2 * lines
-    await first.close(), await second.close()
+    await second.close()
 
 
 async def test_drop_after_zero_cuts_before_the_first_event_frame(emu):

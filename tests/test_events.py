@@ -8,6 +8,7 @@ import pytest
 
 from vdb_notebook._fields import stream_ids
 from vdb_notebook.events import Event, Rejection, normalise
+from vdb_notebook.store import EventStore
 from vdb_notebook.webhooks import payloads
 
 # --- the seed doc's example frames, verbatim --------------------------------------------
@@ -211,8 +212,15 @@ def test_bytes_and_received_at():
 
 
 def test_as_dict_has_every_column():
-    record = ok(SEED_TRANSCRIPT).as_dict()
-    assert {"seq", "received_at", "source", "channel", "event", "key", "raw"} <= record.keys()
+    ev = ok(SEED_TRANSCRIPT, received_at_ms=1710000099000.0)
+    record = ev.as_dict()
+    assert list(record) == [
+        "seq", "received_at", "source", "channel", "event", "capture_session_id", "end_user_id",
+        "rtstream_id", "rtstream_name", "text", "is_final", "label", "confidence", "triggered",
+        "timestamp", "start", "end", "status", "key", "raw"]
+    assert list(EventStore().df.columns) == list(record)[:-1]  # the columns of store.df
+    assert (record["received_at"], record["channel"], record["text"], record["key"],
+            record["raw"]) == (1710000099000.0, "transcript", ev.text, ev.key, SEED_TRANSCRIPT)
 
 
 BIG = "x" * 1_100_000

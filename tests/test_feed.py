@@ -11,6 +11,7 @@ import pytest
 
 import vdb_notebook as vn
 from vdb_notebook._backoff import Backoff
+from vdb_notebook._reconnect import redial
 from vdb_notebook.feed import Feed
 from vdb_notebook.recording import Journal, read_journal
 from vdb_notebook.store import EventStore
@@ -37,6 +38,49 @@ def test_backoff_exhausts_after_max_attempts_and_rejects_nonsense():
     assert b.exhausted
     with pytest.raises(ValueError, match="base <= cap"):
         Backoff(base=2.0, cap=1.0)
+
+
+# --- redial (pure) ---------------------------------------------------------------------------
+
+class FakeSocket:
+    closed = False
+
+    async def close(self):
+        self.closed = True
+
+
+async def test_redial_retries_until_a_dial_works_and_keeps_the_last_error():
+    failures = iter([OSError("refused token=abc"), TimeoutError("slow")])
+
+    async def dial():
+        error = next(failures, None)
+        if error is not None:
+            raise error
+        return FakeSocket()
+    result = await redial(dial, Backoff(base=0.001, cap=0.002), asyncio.Event(),
+                          describe=lambda text: text.replace("abc", "<redacted>"))
+    assert isinstance(result.ws, FakeSocket) and result.attempts == 3
+    assert result.last_error == "TimeoutError: slow"
+
+
+async def test_redial_gives_up_or_stops_and_closes_what_it_dialled_after_the_stop():
+    async def refused():
+        raise OSError("refused token=abc")
+    result = await redial(refused, Backoff(base=0.001, cap=0.002, max_attempts=2),
+                          asyncio.Event(), describe=lambda text: text.replace("abc", "***"))
+    assert (result.ws, result.attempts, result.last_error) == (None, 2, "OSError: refused token=***")
+
+    stop, dialled = asyncio.Event(), []
+
+    async def dial_then_stop():
+        dialled.append(FakeSocket())
+        stop.set()  # close() is called while this dial is in flight
+        return dialled[-1]
+    result = await redial(dial_then_stop, Backoff(base=0.001, cap=0.002), stop, str)
+    assert result.ws is None and result.attempts == 1 and dialled[0].closed
+
+    # already closing: not a single attempt
+    assert (await redial(dial_then_stop, Backoff(), stop, str)).attempts == 0 and len(dialled) == 1
 
 
 # --- journal (pure) --------------------------------------------------------------------------
@@ -146,7 +190,7 @@ async def test_drop_reconnects_records_the_gap_and_announces_the_new_id(emu):
     session, streams = active_session(conn, emu, old)
     streams["mic:default"].start_transcript(ws_connection_id=old)
     await feed.wait_for(until=lambda s: s.counts().get("feed", 0) >= 2, timeout=10)
-    await asyncio.sleep(0.05)  # let the async callback task run
+    await _until(lambda: async_seen)  # the async callback runs as a task of its own
     new = feed.connection_id
     assert new != old and feed.connection_ids == [old, new] and feed.reconnects == 1
     assert seen == [new] and async_seen == [new] and feed.callback_errors == []
@@ -216,8 +260,9 @@ async def test_a_quiet_stream_is_flushed_to_the_journal_without_closing(emu, tmp
     feed = await Feed.open(conn, record_to=path)
     active_session(conn, emu, feed.connection_id)  # three lifecycle frames, then quiet
     await feed.wait_for(n=3, timeout=10)
-    await asyncio.sleep(feed.recording.flush_after * 3)
-    assert len(path.read_text().splitlines()) == 3  # a crash now would lose nothing
+    # no frame follows to trigger a write; the feed's flusher writes the batch on its own
+    await _until(lambda: len(path.read_text().splitlines()) == 3)  # a crash now loses nothing
+    assert feed.recording.pending == 0 and feed.state == "open"
     await feed.close()
 
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
+import re
+from types import SimpleNamespace
 
 import pytest
 
 import vdb_notebook as vn
 from vdb_notebook._backoff import Backoff
 from vdb_notebook.emulator import Emulator
+from vdb_notebook import playback
 from vdb_notebook.feed import Feed
 from vdb_notebook.pipelines import start_pipelines
 from vdb_notebook.recording import Journal
@@ -48,7 +50,9 @@ async def test_replay_equals_live(tmp_path):
         emu.start_capture(session.id)
         handle = start_pipelines(conn, session.id, feed, alerts={"decision": "A decision"})
         await feed.wait_for(until=lambda s: s.counts().get("feed", 0) == 2, timeout=20)
-        await asyncio.sleep(0.3)  # the re-attached pipelines send on the new connection
+        over = emu.scenario_over(feed)  # the re-attached pipelines, too, have played out
+        await feed.wait_for(until=lambda s: handle.ws_connection_id == feed.connection_id
+                            and over(s), timeout=20)
         handle.stop()
         await feed.close()
     live = feed.store
@@ -63,6 +67,22 @@ async def test_replay_equals_live(tmp_path):
     assert replayed.df.drop(columns="source").equals(live.df.drop(columns="source"))
 
 
+class VirtualClock:
+    """Stands in for playback's `time` module: monotonic time moves only when something sleeps,
+    so pacing is checked exactly instead of against the wall clock of a busy machine."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
 def test_replay_as_fast_as_possible_keeps_the_recorded_arrival_times(recording):
     store = replay(recording, progress=False)
     assert len(store) == 5 and len(store.rejected) == 1
@@ -72,27 +92,36 @@ def test_replay_as_fast_as_possible_keeps_the_recorded_arrival_times(recording):
     assert list(received) == [1_769_000_000_000 + 100 * i for i in range(5)]
 
 
-def test_paced_replay_keeps_the_recorded_gaps_scaled_by_speed(recording):
-    started = time.perf_counter()
-    replay(recording, speed=4.0, progress=False)  # 500 ms recorded -> at least 125 ms
-    assert time.perf_counter() - started >= 0.12
+def test_paced_replay_keeps_the_recorded_gaps_scaled_by_speed(recording, monkeypatch):
+    clock = VirtualClock()
+    monkeypatch.setattr(playback, "time", clock)
+    assert len(replay(recording, progress=False)) == 5 and clock.sleeps == []  # speed=None
+    store = replay(recording, speed=4.0, progress=False)
+    assert clock.sleeps == pytest.approx([0.025] * 5)  # recorded 100 ms apart, 4x as fast
+    assert len(store) == 5 and len(store.rejected) == 1
 
 
-async def test_replay_async_paces_without_blocking_the_loop(recording):
-    ticks = 0
+async def test_replay_async_paces_without_blocking_the_loop(recording, monkeypatch):
+    clock, order = VirtualClock(), []
+
+    async def virtual_sleep(seconds):
+        clock.sleep(seconds)
+        await asyncio.sleep(0)  # yields to the loop, as a real sleep does
+    monkeypatch.setattr(playback, "time", clock)
+    monkeypatch.setattr(playback, "asyncio", SimpleNamespace(sleep=virtual_sleep))
 
     async def ticker():
-        nonlocal ticks
         while True:
-            ticks += 1
-            await asyncio.sleep(0.01)
+            order.append("t")
+            await asyncio.sleep(0)
     task = asyncio.create_task(ticker())
-    started = time.perf_counter()
-    store = await replay_async(recording, speed=2.0, progress=False)  # 500 ms -> >= 250 ms
-    elapsed = time.perf_counter() - started
+    store = EventStore()
+    store.subscribe(lambda event: order.append("f"))
+    await replay_async(recording, store, speed=2.0, progress=False)
     task.cancel()
-    assert len(store) == 5 and elapsed >= 0.24
-    assert ticks >= 2  # the loop kept running while the replay waited
+    assert [s for s in clock.sleeps if s] == pytest.approx([0.05] * 5)  # 100 ms at 2x
+    assert len(store) == 5 and re.fullmatch(r"(t+f){5}t*", "".join(order))  # the loop ran
+    # between every two frames
 
 
 def test_a_line_cut_short_by_a_crash_is_rejected_not_lost(recording):

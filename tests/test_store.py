@@ -290,7 +290,10 @@ def test_no_input_makes_add_raise_and_everything_is_accounted_for(inputs, max_ev
 def test_views_and_round_trip_work_on_whatever_was_accepted(tmp_path_factory, inputs):
     store = EventStore()
     store.extend(inputs)
-    store.sessions(), store.transcript(final_only=False), store.lifecycle()  # noqa: B018
+    lifecycle, transcript = store.lifecycle(), store.transcript(final_only=False)
+    assert len(lifecycle) <= store.counts().get("capture_session", 0)
+    assert set(store.sessions()["capture_session_id"]) == set(lifecycle["capture_session_id"])
+    assert set(transcript["seq"]) <= set(store.df.loc[store.df.channel == "transcript", "seq"])
     path = tmp_path_factory.mktemp("rt") / "e.jsonl"
     back = EventStore.from_jsonl(store.to_jsonl(path))
     pd.testing.assert_frame_equal(back.df, store.df)

@@ -56,7 +56,8 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize("method,body,status,reason,hint", BAD, ids=[b[3] + ":" + b[0] + ":" + repr(b[1][:8]) for b in BAD])
+@pytest.mark.parametrize("method,body,status,reason,hint", BAD,
+                         ids=[f"{b[3]}:{b[0]}:{b[1][:8]!r}" for b in BAD])
 async def test_bad_delivery_is_refused_with_reason_and_counted(rx, method, body, status, reason, hint):
     got, answer = await post(rx.url, body, method)
     assert got == status

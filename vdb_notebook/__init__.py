@@ -3,8 +3,10 @@
     >>> import vdb_notebook as vn
     >>> conn = vn.connect()            # no key: the real SDK against a local emulator
     >>> store = vn.EventStore()
-    >>> store.add({"channel": "transcript", "rtstream_id": "rts-1",
-    ...            "data": {"text": "hi", "is_final": True, "start": 1710000001234, "end": 1710000002345}})
+    >>> event = store.add({"channel": "transcript", "rtstream_id": "rts-1",
+    ...                    "data": {"text": "hi", "is_final": True, "start": 1710000001234}})
+    >>> event.channel, event.text, len(store)
+    ('transcript', 'hi', 1)
 
 Names are imported on first use so `import vdb_notebook` stays fast and light.
 """

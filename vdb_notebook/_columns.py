@@ -173,15 +173,9 @@ class Columns:
         self.flush()
         h = self.head
         raws, texts = self.raw[h:], self.texts()
-        s, f, g = self.strings, self.floats, self.flags
         for i, shape in enumerate(self.shape[h:]):
             if shape != KEPT:
-                j = h + i
-                raws[i] = rebuild(shape, CHANNELS[self.channel[j]], s["rtstream_id"][j],
-                                  s["rtstream_name"][j], texts[i],
-                                  _UNFLAG[g["is_final"][j]], s["label"][j],
-                                  _none(f["confidence"][j]), _UNFLAG[g["triggered"][j]],
-                                  _none(f["start"][j]), _none(f["end"][j]))
+                raws[i] = self._rebuild(h + i, texts[i])
         return raws
 
     def raw_of(self, seqs: Iterable[int]) -> dict[int, Any]:
@@ -191,13 +185,18 @@ class Columns:
         for seq in seqs:
             i = bisect.bisect_left(self.seq, seq, self.head)
             if i < len(self.seq) and self.seq[i] == seq:
-                found[seq] = self.raw[i] if self.shape[i] == KEPT else self._rebuild(i)
+                found[seq] = self.raw[i] if self.shape[i] == KEPT else self._rebuild(i, self._text(i))
         return found
 
-    def _rebuild(self, i: int) -> dict[str, Any]:
+    def _text(self, i: int) -> str | None:
+        """The text of row `i` (of the flushed rows), sealed into Arrow or not."""
+        if i >= self.sealed:
+            return self.strings["text"][i - self.sealed]
+        return pa.chunked_array(self.text_chunks, pa.string())[i].as_py()
+
+    def _rebuild(self, i: int, text: str | None) -> dict[str, Any]:
+        """The frame of row `i`, stored without its raw frame, rebuilt from its columns."""
         s, f, g = self.strings, self.floats, self.flags
-        text = (self.text_chunks and pa.chunked_array(self.text_chunks)[i].as_py()) \
-            if i < self.sealed else s["text"][i - self.sealed]
         return rebuild(self.shape[i], CHANNELS[self.channel[i]], s["rtstream_id"][i],
                        s["rtstream_name"][i], text, _UNFLAG[g["is_final"][i]], s["label"][i],
                        _none(f["confidence"][i]), _UNFLAG[g["triggered"][i]],

@@ -24,7 +24,6 @@ class Invalid(ValueError):
     """A frame field is missing or wrong; the message says which and what to send instead."""
 
 
-
 def read_text(value: Any, name: str) -> str | None:
     if value is None:
         return None

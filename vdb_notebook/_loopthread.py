@@ -21,7 +21,6 @@ the background loop and the cell blocks only until it has finished:
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import threading
 from typing import Any, Callable, Coroutine, TypeVar
 
@@ -56,10 +55,6 @@ class LoopThread:
     def is_current(self) -> bool:
         """True when called from this loop's own thread."""
         return threading.current_thread() is self._thread
-
-    def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
-        """Schedule `coro` on this loop from any thread."""
-        return asyncio.run_coroutine_threadsafe(coro, self.loop)
 
     async def call(self, coro: Coroutine[Any, Any, T]) -> T:
         """Await `coro`, run on this loop, from a coroutine on this or any other loop."""

@@ -16,6 +16,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from ._fields import stream_list
+
 _AUDIO_NAMES = ("mic", "system_audio", "audio", "speaker")
 _VIDEO_NAMES = ("display", "screen", "video", "camera")
 
@@ -36,8 +38,7 @@ def session_streams(conn: Any, source: Any, collection_id: str = "default") -> t
             raise ValueError("this payload has no capture_session_id; pass a capture_session.active "
                              "payload, a CaptureSession or a session id")
         data = payload.get("data") if isinstance(payload.get("data"), dict) else {}
-        listed = data.get("rtstreams") or data.get("streams") or data.get("channels") \
-            or payload.get("rtstreams")
+        listed = stream_list(data) or payload.get("rtstreams")
     elif isinstance(source, str):
         session_id, listed = source, None
     elif hasattr(source, "id") and hasattr(source, "rtstreams"):  # a CaptureSession

@@ -129,12 +129,11 @@ def connect(api_key: str | None = None, *, offline: bool | None = None, scenario
     key = api_key or os.environ.get("VIDEO_DB_API_KEY")
     if offline is not True and emulator is None:
         if key:
-            return Connection(api_key=key, base_url=kwargs.pop("base_url", VIDEO_DB_API), **kwargs)
+            return Connection(api_key=key, **kwargs)
         if offline is False:
             raise AuthenticationError(
                 "offline=False needs an API key: pass api_key=... or set VIDEO_DB_API_KEY "
                 "(or leave offline unset to use the local emulator)")
     emu = emulator if emulator is not None else default_emulator(scenario, seed, speed)
-    emu.start()
-    kwargs.pop("base_url", None)
-    return Connection(api_key=emu.api_key, base_url=emu.base_url, emulator=emu, **kwargs)
+    kwargs.pop("base_url", None)  # offline, the emulator's
+    return emu.connect(**kwargs)

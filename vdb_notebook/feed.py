@@ -17,26 +17,26 @@ store parses each frame once; a frame it cannot parse is rejected with a reason 
 A drop is survived by reconnecting with capped, jittered exponential backoff (`Backoff`).
 Frames sent while disconnected are gone (WebSocket delivery is best-effort), so the feed
 records the hole: a `feed.gap` event with its start, end and reason, and a `feed.reconnected`
-event naming the old and new connection ids. Pipelines started with the old id keep sending
-to it; `on_reconnect` callbacks (e.g. `Pipelines.reattach`) point them at the new one.
+event naming the old and new connection ids (see _reconnect.py). Pipelines started with the
+old id keep sending to it; `on_reconnect` callbacks (e.g. `Pipelines.reattach`) point them at
+the new one.
 """
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 import os
 import re
 import time
-from dataclasses import dataclass
 from typing import Any, Callable
 
 import websockets
 
 from . import _loopthread
 from ._backoff import Backoff
+from ._reconnect import Callbacks, Gap, gap_frame, reconnected_frame, redial
 from .events import Rejection
-from .recording import Journal
+from .recording import Journal, flush_when_quiet
 from .store import EventStore
 
 log = logging.getLogger(__name__)
@@ -44,21 +44,7 @@ log = logging.getLogger(__name__)
 _POLL_S = 0.01
 _QUERY = re.compile(r"(wss?://[^\s?'\"]*)\?[^\s'\"]*")
 
-
-@dataclass(frozen=True)
-class Gap:
-    """A stretch of time with no connection: frames sent during it were lost."""
-
-    start: float  # epoch ms when the drop was noticed
-    end: float  # epoch ms when a new connection was up (or the feed gave up / closed)
-    reason: str
-    old_connection_id: str | None
-    new_connection_id: str | None
-    attempts: int
-
-    @property
-    def duration_s(self) -> float:
-        return (self.end - self.start) / 1000.0
+__all__ = ["Feed", "Gap"]
 
 
 class Feed:
@@ -67,7 +53,8 @@ class Feed:
     Attributes: `connection_id` (the current one), `connection_ids` (all, oldest first),
     `store`, `state` ("open", "reconnecting", "closing", "closed" or "failed"), `frames`
     (raw frames read from the socket), `rejected` (those the store could not parse),
-    `gaps` (list of `Gap`), `reconnects`, `recording` (the `Journal`, or None).
+    `gaps` (list of `Gap`), `reconnects`, `recording` (the `Journal`, or None),
+    `callback_errors` (raised by `on_reconnect` callbacks).
     """
 
     def __init__(self, conn: Any, store: EventStore | None = None, *, collection_id: str = "default",
@@ -87,14 +74,14 @@ class Feed:
         self.rejected = 0
         self.reconnects = 0
         self.gaps: list[Gap] = []
-        self.callback_errors: list[BaseException] = []
         self._ws: Any = None
         self._connected_at = 0.0
-        self._closing = False
-        self._callbacks: list[Callable[["Feed"], Any]] = []
-        self._pending: set[asyncio.Task] = set()
+        self._closing = asyncio.Event()  # set once by close(); also wakes a reconnect delay
+        self._closed = asyncio.Event()
+        self._reconnect_callbacks = Callbacks()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task | None = None
+        self._flusher: asyncio.Task | None = None
 
     # --- opening -----------------------------------------------------------------------
 
@@ -131,8 +118,6 @@ class Feed:
 
     async def _start(self, record_to: str | os.PathLike | None, record_batch: int) -> None:
         self._loop = asyncio.get_running_loop()
-        self._wake = asyncio.Event()
-        self._done = asyncio.Event()
         try:
             ws = await self._dial()
         except Exception as exc:
@@ -146,15 +131,7 @@ class Feed:
         self._attach(ws)
         self._task = self._loop.create_task(self._run(), name=f"vdb_notebook feed {self.connection_id}")
         if self.recording is not None:
-            self._flusher = self._loop.create_task(self._flush_quiet_journal())
-
-    async def _flush_quiet_journal(self) -> None:
-        """A batch waits at most `flush_after` seconds, even when no further frame comes."""
-        journal = self.recording
-        while not journal.closed:
-            await asyncio.sleep(journal.flush_after)
-            if journal.pending and not journal.closed:
-                journal.flush()
+            self._flusher = self._loop.create_task(flush_when_quiet(self.recording))
 
     async def _dial(self) -> Any:
         """A new SDK WebSocketConnection, connected (its first frame gave the connection id)."""
@@ -180,20 +157,21 @@ class Feed:
     # --- consuming -----------------------------------------------------------------------
 
     async def _run(self) -> None:
-        while not self._closing:
+        while not self._closing.is_set():
             reason = await self._consume(self._ws)
-            if self._closing or not await self._reconnect(reason):
+            if self._closing.is_set() or not await self._reconnect(reason):
                 break
 
     async def _consume(self, ws: Any) -> str:
         """Read frames until the socket ends; returns why it ended."""
         sock = getattr(ws, "_connection", None)
-        frames = sock if sock is not None else _sdk_frames(ws)
+        # without the socket, the SDK's iterator: parsed dicts, {"raw": text} for non-JSON
+        frames = sock if sock is not None else ws.receive()
         add, journal = self.store.add, self.recording
         try:
             async for raw in frames:
                 self.frames += 1
-                now = time.time() * 1000.0  # one arrival time for journal and store alike
+                now = _now_ms()  # one arrival time for journal and store alike
                 if journal is not None:
                     journal.write(raw if type(raw) is str else _as_text(raw), now)
                 if type(add(raw, source="ws", received_at_ms=now)) is Rejection:
@@ -203,74 +181,49 @@ class Feed:
         except Exception as exc:  # a network error the library did not wrap
             return self._redact(f"WebSocket failed: {type(exc).__name__}: {exc}")
         if sock is not None and sock.close_code is not None:
-            return f"the server closed the WebSocket (code {sock.close_code}{_reason(sock.close_reason)})"
+            return _server_closed(sock.close_code, sock.close_reason)
         return "the WebSocket ended"
 
+    # --- reconnecting --------------------------------------------------------------------
+
     async def _reconnect(self, reason: str) -> bool:
-        """Dial again with backoff until it works, the feed closes or attempts run out."""
-        old, started = self.connection_id, time.time() * 1000.0
+        """Dial again with backoff until it works, the feed closes or attempts run out, and
+        record the gap either way. True when a new connection is up."""
+        old, started = self.connection_id, _now_ms()
         self.state, self._ws = "reconnecting", None
         if time.monotonic() - self._connected_at >= self.backoff.stable_after:
             self.backoff.reset()
         log.info("feed %s: %s; reconnecting", old, reason)
-        attempts, last_error = 0, ""
-        while not self._closing:
-            if self.backoff.exhausted:
-                self._record_gap(started, old, None, attempts,
-                                 f"{reason}; gave up after {attempts} attempts ({last_error})")
+        result = await redial(self._dial, self.backoff, self._closing, self._redact)
+        if result.ws is None:
+            if self._closing.is_set():
+                self._record_gap(started, old, None, result.attempts,
+                                 f"{reason}; the feed was closed before it reconnected")
+            else:
+                self._record_gap(started, old, None, result.attempts,
+                                 f"{reason}; gave up after {result.attempts} attempts "
+                                 f"({result.last_error})")
                 self.state = "failed"
-                return False
-            if await self._sleep_unless_closing(self.backoff.next_delay()):
-                break
-            attempts += 1
-            try:
-                ws = await self._dial()
-            except Exception as exc:
-                last_error = self._redact(f"{type(exc).__name__}: {exc}")
-                continue
-            if self._closing:
-                await ws.close()
-                break
-            self._attach(ws)
-            self.reconnects += 1
-            self._record_gap(started, old, self.connection_id, attempts, reason)
-            self._record("feed.reconnected", {
-                "old_connection_id": old, "new_connection_id": self.connection_id,
-                "attempts": attempts,
-                "text": f"reconnected: {old} -> {self.connection_id}; pipelines sending to "
-                        f"{old} must be re-pointed (Pipelines.reattach)"})
-            self._notify_reconnect()
-            return True
-        self._record_gap(started, old, None, attempts,
-                         f"{reason}; the feed was closed before it reconnected")
-        return False
-
-    async def _sleep_unless_closing(self, delay: float) -> bool:
-        try:
-            await asyncio.wait_for(self._wake.wait(), delay)
-        except TimeoutError:
-            pass
-        return self._closing
+            return False
+        self._attach(result.ws)
+        self.reconnects += 1
+        self._record_gap(started, old, self.connection_id, result.attempts, reason)
+        self._record(reconnected_frame(old, self.connection_id, result.attempts))
+        self._reconnect_callbacks.notify(self)
+        return True
 
     def _record_gap(self, start: float, old: str | None, new: str | None, attempts: int,
                     reason: str) -> None:
-        end = time.time() * 1000.0
-        gap = Gap(start, end, reason, old, new, attempts)
+        gap = Gap(start, _now_ms(), reason, old, new, attempts)
         self.gaps.append(gap)
-        self._record("feed.gap", {
-            "start": start, "end": end, "duration_ms": end - start, "attempts": attempts,
-            "old_connection_id": old, "new_connection_id": new,
-            "reason": f"{reason}; no connection for {gap.duration_s:.2f} s - frames sent "
-                      "meanwhile are lost (WebSocket delivery is best-effort)"})
+        self._record(gap_frame(gap))
 
-    def _record(self, event: str, data: dict[str, Any]) -> None:
-        frame = {"channel": "feed", "event": event, "data": data}
-        now = time.time() * 1000.0
+    def _record(self, frame: dict[str, Any]) -> None:
+        """Add one of the feed's own records (and journal it, when recording)."""
+        now = _now_ms()
         if self.recording is not None:
             self.recording.write(frame, now, "feed")
         self.store.add(frame, source="feed", received_at_ms=now)
-
-    # --- reconnect callbacks -----------------------------------------------------------
 
     def on_reconnect(self, callback: Callable[["Feed"], Any]) -> Callable[[], None]:
         """Call `callback(feed)` after each reconnect (feed.connection_id is the new id).
@@ -278,24 +231,11 @@ class Feed:
         A coroutine function is scheduled as a task. Exceptions are kept in
         `feed.callback_errors`, never raised into the feed. Returns an unsubscribe function.
         """
-        self._callbacks.append(callback)
-        return lambda: self._callbacks.remove(callback) if callback in self._callbacks else None
+        return self._reconnect_callbacks.add(callback)
 
-    def _notify_reconnect(self) -> None:
-        for callback in list(self._callbacks):
-            try:
-                result = callback(self)
-                if inspect.isawaitable(result):
-                    task = asyncio.ensure_future(result)
-                    self._pending.add(task)
-                    task.add_done_callback(self._callback_done)
-            except Exception as exc:
-                self.callback_errors.append(exc)
-
-    def _callback_done(self, task: asyncio.Task) -> None:
-        self._pending.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            self.callback_errors.append(task.exception())
+    @property
+    def callback_errors(self) -> list[BaseException]:
+        return self._reconnect_callbacks.errors
 
     # --- waiting and closing -----------------------------------------------------------
 
@@ -304,9 +244,7 @@ class Feed:
         """Wait until the store holds `n` events and/or `until(store)` is true (both, if both
         are given). Raises TimeoutError after `timeout` seconds, RuntimeError if the feed
         closed or gave up first."""
-        if n is None and until is None:
-            raise ValueError("wait_for needs n= (a number of events in the store) or "
-                             "until= (a function of the store returning True when done)")
+        _check_wanted("wait_for", n, until)
         await _loopthread.run_on(self._loop, self._wait_for(n, until, timeout))
 
     async def _wait_for(self, n: int | None, until: Callable[[EventStore], bool] | None,
@@ -336,11 +274,11 @@ class Feed:
             await _loopthread.run_on(self._loop, self._close())
 
     async def _close(self) -> None:
-        if self._closing:
-            await self._done.wait()
+        if self._closing.is_set():
+            await self._closed.wait()
             return
-        self._closing, self.state = True, "closing"
-        self._wake.set()
+        self._closing.set()
+        self.state = "closing"
         try:
             if self._ws is not None:  # the reader drains frames queued before the close frame
                 await self._ws.close()
@@ -349,15 +287,17 @@ class Feed:
                 await asyncio.wait_for(asyncio.shield(self._task),
                                        self.close_timeout + self.open_timeout + 1.0)
         except Exception as exc:
-            log.warning("feed %s: close did not finish cleanly: %s", self.connection_id, exc)
+            log.warning("feed %s: close did not finish cleanly: %s", self.connection_id,
+                        self._redact(exc))
             if self._task is not None:
                 self._task.cancel()
         finally:
-            if self.recording is not None:
+            if self._flusher is not None:
                 self._flusher.cancel()
+            if self.recording is not None:
                 self.recording.close()
             self.state = "closed"
-            self._done.set()
+            self._closed.set()
 
     async def __aenter__(self) -> "Feed":
         return self
@@ -373,8 +313,7 @@ class Feed:
     def wait_for_sync(self, n: int | None = None, until: Callable[[EventStore], bool] | None = None,
                       timeout: float | None = None) -> None:
         """`wait_for()` for code that cannot await (not from the feed's own loop thread)."""
-        if n is None and until is None:
-            raise ValueError("wait_for_sync needs n= or until=")
+        _check_wanted("wait_for_sync", n, until)
         _loopthread.run(self._wait_for(n, until, timeout), self._loop)
 
     # --- display -------------------------------------------------------------------------
@@ -397,11 +336,14 @@ class Feed:
         return f"Feed({', '.join(parts)})"
 
 
-async def _sdk_frames(ws: Any):
-    """Frames from the SDK's public iterator, for a WebSocketConnection without `_connection`.
-    It yields parsed dicts ({"raw": text} for non-JSON, which the store rejects with a reason)."""
-    async for frame in ws.receive():
-        yield frame
+def _now_ms() -> float:
+    return time.time() * 1000.0
+
+
+def _check_wanted(method: str, n: int | None, until: Callable | None) -> None:
+    if n is None and until is None:
+        raise ValueError(f"{method} needs n= (a number of events in the store) or until= "
+                         "(a function of the store returning True when done)")
 
 
 def _as_text(raw: Any) -> Any:
@@ -410,11 +352,11 @@ def _as_text(raw: Any) -> Any:
     return raw
 
 
-def _reason(text: str | None) -> str:
-    return f": {text}" if text else ""
+def _server_closed(code: int, reason: str | None) -> str:
+    return f"the server closed the WebSocket (code {code}{': ' + reason if reason else ''})"
 
 
 def _describe_close(exc: websockets.ConnectionClosed) -> str:
     if exc.rcvd is not None:
-        return f"the server closed the WebSocket (code {exc.rcvd.code}{_reason(exc.rcvd.reason)})"
+        return _server_closed(exc.rcvd.code, exc.rcvd.reason)
     return "the WebSocket dropped without a close frame (code 1006)"

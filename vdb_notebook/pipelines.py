@@ -63,6 +63,11 @@ class Pipeline:
     rtstream: RTStream | None = field(default=None, repr=False, compare=False)
 
     @property
+    def kind(self) -> str:
+        """transcript, audio_index, visual_index or alert (the name without its label)."""
+        return self.name.split(":", 1)[0]
+
+    @property
     def index_id(self) -> str | None:
         return self.index.rtstream_index_id if self.index is not None else None
 
@@ -95,7 +100,7 @@ def start_pipelines(conn: Any, session_or_payload: Any, feed_or_ws_connection_id
     ws_id = _connection_id(feed_or_ws_connection_id)
     session_id, streams = session_streams(conn, session_or_payload, collection_id)
     wanted = _alert_specs(alerts)
-    base_url = str(getattr(conn, "base_url", "") or "")
+    base_url = _base_url(conn)
     handle = Pipelines(conn, session_id, ws_id, callback_url=callback_url)
     failures: list[str] = []
     for stream in streams:
@@ -112,7 +117,7 @@ def start_pipelines(conn: Any, session_or_payload: Any, feed_or_ws_connection_id
             handle._add(_ensure(base_url, conn, rts, stream, session_id, name, prompt, ws_id,
                                 failures))
         index = next((p for p in handle.pipelines if p.rtstream_id == stream.id
-                      and p.name.endswith("_index") and p.index is not None), None)
+                      and p.kind.endswith("_index") and p.index is not None), None)
         for label, (prompt, target) in wanted.items():
             if index is not None and target in ("all", stream.media):
                 handle._add(_ensure(base_url, conn, rts, stream, session_id, f"alert:{label}",
@@ -158,39 +163,45 @@ class Pipelines:
             self._unfollow()
             self._unfollow = None
         order = {"alert": 0, "audio_index": 1, "visual_index": 1, "transcript": 2}
-        for p in sorted(self.running, key=lambda p: order[p.name.split(":")[0]]):
+        for p in sorted(self.running, key=lambda p: order[p.kind]):
             _stop(p)
             with _lock:
-                _registry.pop(_key(str(getattr(self._conn, "base_url", "") or ""), p), None)
+                _registry.pop(_key(_base_url(self._conn), p), None)
         return self
 
     def reattach(self, feed_or_ws_connection_id: Any) -> "Pipelines":
         """Point every running pipeline at a connection id (after a feed reconnected)."""
         with _lock:  # a Feed's id is read under the lock: the latest reconnect wins
             new_id = _connection_id(feed_or_ws_connection_id)
-            replaced: dict[str, RTStreamSceneIndex] = {}
+            replaced: dict[str, RTStreamSceneIndex] = {}  # old index id -> its replacement
             for p in self.running:
-                if p.ws_connection_id == new_id or p.name.startswith("alert:"):
-                    continue
-                if p.name == "transcript":
-                    _rtstream(self._conn, p).start_transcript(ws_connection_id=new_id)
-                else:
-                    old = p.index
-                    p.index = _start_index(_rtstream(self._conn, p), p.name, p.prompt, new_id)
-                    replaced[old.rtstream_index_id] = p.index
-                    old.stop()
-                p.ws_connection_id = new_id
+                if p.kind != "alert" and p.ws_connection_id != new_id:
+                    self._repoint(p, new_id, replaced)
             for p in self.running:
-                moved = replaced.get(p.index_id) if p.name.startswith("alert:") else None
-                if moved is None and (not p.name.startswith("alert:") or p.ws_connection_id == new_id):
-                    continue
-                p.index.disable_alert(p.alert_id)
-                p.index = moved or p.index
-                p.alert_id = p.index.create_alert(p.event_id, callback_url=self.callback_url,
-                                                  ws_connection_id=new_id)
-                p.ws_connection_id = new_id
+                if p.kind == "alert" and (p.index_id in replaced or p.ws_connection_id != new_id):
+                    self._recreate_alert(p, replaced.get(p.index_id, p.index), new_id)
             self.ws_connection_id = new_id
         return self
+
+    def _repoint(self, p: Pipeline, new_id: str, replaced: dict[str, RTStreamSceneIndex]) -> None:
+        """Send a transcript or index to `new_id`: the transcript is started again with it; an
+        index cannot change its id, so a new one replaces it (noted in `replaced`)."""
+        if p.kind == "transcript":
+            _rtstream(self._conn, p).start_transcript(ws_connection_id=new_id)
+        else:
+            old = p.index
+            p.index = _start_index(_rtstream(self._conn, p), p.name, p.prompt, new_id)
+            replaced[old.rtstream_index_id] = p.index
+            old.stop()
+        p.ws_connection_id = new_id
+
+    def _recreate_alert(self, p: Pipeline, index: RTStreamSceneIndex, new_id: str) -> None:
+        """Disable the alert where it was and create it again on `index`, sending to `new_id`."""
+        p.index.disable_alert(p.alert_id)
+        p.index = index
+        p.alert_id = index.create_alert(p.event_id, callback_url=self.callback_url,
+                                        ws_connection_id=new_id)
+        p.ws_connection_id = new_id
 
     def follow(self, feed: Any) -> "Pipelines":
         """Reattach after each reconnect of `feed` (in a worker thread: the SDK calls block)."""
@@ -249,9 +260,9 @@ def _ensure(base_url: str, conn: Any, rts: RTStream, stream: Any, session_id: st
             return running
         p = Pipeline(session_id, stream.id, stream.name, name, ws_id, prompt, rtstream=rts)
         try:
-            if name == "transcript":
+            if p.kind == "transcript":
                 rts.start_transcript(ws_connection_id=ws_id)
-            elif name.endswith("_index"):
+            elif p.kind.endswith("_index"):
                 p.index = _start_index(rts, name, prompt, ws_id)
             else:
                 p.index = index.index
@@ -285,9 +296,9 @@ def _event_id(base_url: str, conn: Any, label: str, prompt: str) -> str:
 
 def _stop(p: Pipeline) -> None:
     try:
-        if p.name == "transcript":
+        if p.kind == "transcript":
             p.rtstream.stop_transcript()
-        elif p.name.startswith("alert:"):
+        elif p.kind == "alert":
             p.index.disable_alert(p.alert_id)
         else:
             p.index.stop()
@@ -302,6 +313,11 @@ def _rtstream(conn: Any, p: Pipeline) -> RTStream:
 
 def _key(base_url: str, p: Pipeline) -> tuple[str, str, str, str]:
     return (base_url, p.session_id, p.rtstream_id, p.name)
+
+
+def _base_url(conn: Any) -> str:
+    """The service a connection talks to: registry keys keep two emulators' pipelines apart."""
+    return str(getattr(conn, "base_url", "") or "")
 
 
 def _connection_id(feed_or_id: Any) -> str:
@@ -332,7 +348,7 @@ def _clip(text: str, width: int = 40) -> str:
 
 def registered(conn: Any = None) -> list[Pipeline]:
     """Every pipeline the registry holds (for `conn`'s base_url, if given)."""
-    base_url = None if conn is None else str(getattr(conn, "base_url", "") or "")
+    base_url = None if conn is None else _base_url(conn)
     with _lock:
         return [p for k, p in _registry.items() if base_url is None or k[0] == base_url]
 

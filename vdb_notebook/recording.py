@@ -23,6 +23,7 @@ whichever comes first) and flushed to the OS, so a crashed kernel loses at most 
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import time
@@ -120,6 +121,15 @@ class Journal:
 
     def __repr__(self) -> str:
         return f"Journal({str(self.path)!r}, written={self.written}, pending={self.pending})"
+
+
+async def flush_when_quiet(journal: Journal) -> None:
+    """Flush `journal` every `flush_after` seconds until it is closed, so a batch waits at most
+    that long even when no further frame comes (`write` only flushes when a frame arrives)."""
+    while not journal.closed:
+        await asyncio.sleep(journal.flush_after)
+        if journal.pending and not journal.closed:
+            journal.flush()
 
 
 def _ends_mid_line(path: Path) -> bool:

@@ -76,7 +76,7 @@ def sessions_view(lifecycle: pd.DataFrame, raws: dict[int, Any],
                                default=None),
             "exported_video_id": next((d["exported_video_id"] for d in details
                                        if d["exported_video_id"]), None),
-            "error": next((t for t in group["text"].dropna().tolist()), None),
+            "error": next(iter(group["text"].dropna()), None),
         })
     frame = pd.DataFrame(rows, columns=list(SESSION_COLUMNS))
     return frame.astype({

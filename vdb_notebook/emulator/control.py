@@ -48,7 +48,7 @@ def add_control_routes(app: web.Application, engine: Engine) -> None:
     async def speed(request: web.Request, body: dict[str, Any]) -> Any:
         if request.method == "POST":
             engine.set_speed(body.get("speed"))
-        return {"speed": engine.snapshot()["speed"]}
+        return {"speed": engine.speed}
 
     async def faults(request: web.Request, body: dict[str, Any]) -> Any:
         if request.method == "POST":

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import math
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Sequence
 
 from ..webhooks import payloads
 from . import views
@@ -133,13 +133,10 @@ class Engine:
             index.records.append({**frame["data"], "description": frame["data"]["text"]})
             return True
 
-        key = f"index:{index.id}"
-        fresh = key not in self.pipelines
-        self._start(key, rts, index.kind,
+        same_kind = [f"index:{i.id}" for i in self.state.indexes.values()
+                     if i.rtstream_id == index.rtstream_id and i.kind == index.kind]
+        self._start(f"index:{index.id}", rts, index.kind, same_kind=same_kind,
                     target=lambda: self.state.target_ws(rts, index.ws_connection_id), on_step=record)
-        if fresh:
-            self._continue_after(key, [f"index:{i.id}" for i in self.state.indexes.values()
-                                       if i.rtstream_id == index.rtstream_id and i.kind == index.kind])
         for alert in self.state.alerts_of(index):
             self.start_alert(alert)
 
@@ -165,25 +162,11 @@ class Engine:
                 self.sender.send(alert.callback_url, [body], key=f"alert:{alert.id}")
             return True
 
-        extra = {"alert_id": alert.id, "event_id": alert.event_id}
-        key = f"alert:{alert.id}"
-        fresh = key not in self.pipelines
-        self._start(key, rts, "alert", label=alert.label, extra=extra,
+        same_kind = [f"alert:{a.id}" for a in self.state.alerts.values()
+                     if a.rtstream_id == alert.rtstream_id and a.label == alert.label]
+        self._start(f"alert:{alert.id}", rts, "alert", label=alert.label, same_kind=same_kind,
+                    extra={"alert_id": alert.id, "event_id": alert.event_id},
                     target=lambda: self.state.target_ws(rts, alert.ws_connection_id), on_step=fire)
-        if fresh:
-            self._continue_after(key, [f"alert:{a.id}" for a in self.state.alerts.values()
-                                       if a.rtstream_id == alert.rtstream_id and a.label == alert.label])
-
-    def _continue_after(self, key: str, same_kind: list[str]) -> None:
-        """A new index (or alert) that follows earlier ones of the same kind on the same rtstream
-        starts where they got to, as the service indexes the live stream from a pipeline's
-        creation on. An index re-created to reach a new WebSocket after a reconnect (what
-        vn.start_pipelines' handle.reattach does) so repeats nothing; the first pipeline of a kind
-        on an rtstream still plays the track from the beginning."""
-        earlier = [self.pipelines[k] for k in same_kind if k != key and k in self.pipelines]
-        if earlier:
-            pipeline, furthest = self.pipelines[key], max(earlier, key=lambda p: p.cursor)
-            pipeline.cursor, pipeline.last_at = furthest.cursor, furthest.last_at
 
     def stop_rtstream_pipelines(self, rts: RtStream) -> None:
         self.stop_transcript(rts)
@@ -197,13 +180,25 @@ class Engine:
 
     def _start(self, key: str, rts: RtStream, kind: str, *, target: Callable[[], str | None],
                on_step: Callable[[dict[str, Any]], bool], label: str | None = None,
-               extra: dict[str, Any] | None = None) -> None:
+               extra: dict[str, Any] | None = None, same_kind: Sequence[str] = ()) -> None:
+        """Start (or resume, or retarget) the pipeline `key`.
+
+        A new pipeline that follows earlier ones in `same_kind` (keys of pipelines of its kind on
+        the same rtstream) starts where the furthest of them got to, as the service indexes the
+        live stream from a pipeline's creation on. An index re-created to reach a new WebSocket
+        after a reconnect (what vn.start_pipelines' handle.reattach does) so repeats nothing; the
+        first pipeline of a kind on an rtstream still plays the track from the beginning.
+        """
         pipeline = self.pipelines.get(key)
         if pipeline is None:
             def steps() -> Iterator[Step]:
                 return self.scenario.steps(rts.track, kind, rtstream_id=rts.id, rtstream_name=rts.name,
                                            label=label, extra=extra)
             pipeline = self.pipelines[key] = Pipeline(key, steps, target, on_step)
+            earlier = [self.pipelines[k] for k in same_kind if k != key and k in self.pipelines]
+            if earlier:
+                furthest = max(earlier, key=lambda p: p.cursor)
+                pipeline.cursor, pipeline.last_at = furthest.cursor, furthest.last_at
         else:
             pipeline.target = target
         if not pipeline.running:
@@ -229,18 +224,17 @@ class Engine:
 
     # control ----------------------------------------------------------------------------------
     @property
-    def speed(self) -> float:
-        return self.clock.speed
+    def speed(self) -> float | str:
+        """The speed in use: a time multiplier, or 'max'."""
+        return "max" if math.isinf(self.clock.speed) else self.clock.speed
 
-    def set_speed(self, speed: float | str | None) -> float:
+    def set_speed(self, speed: float | str | None) -> None:
         self.clock.set(parse_speed(speed, self.scenario.default_speed))
-        return self.clock.speed
 
-    def set_faults(self, values: dict[str, Any] | Faults | None, *, replace: bool = False) -> Faults:
-        base = Faults() if replace else self.faults
-        new = Faults.from_dict(values) if isinstance(values, Faults) else base.updated(values or {})
-        self.faults = new
-        return new
+    def set_faults(self, values: dict[str, Any], *, replace: bool = False) -> Faults:
+        """Apply `values` to the current faults (to all-off ones if `replace`)."""
+        self.faults = (Faults() if replace else self.faults).updated(values)
+        return self.faults
 
     async def shutdown(self) -> None:
         """Stop every pipeline and delivery and close every socket."""
@@ -257,14 +251,13 @@ class Engine:
         await self.shutdown()
         self.state = EmulatorState(self.state.seed if seed is None else seed)
         self.sender = WebhookSender(lambda: self.faults)
-        self.hub.frames_sent = 0
-        self.hub.sent_to_closed.clear()
+        self.hub = Hub(lambda: self.faults)
 
     def snapshot(self) -> dict[str, Any]:
         return {
             "scenario": self.scenario.name,
             "seed": self.state.seed,
-            "speed": "max" if math.isinf(self.speed) else self.speed,
+            "speed": self.speed,
             "faults": self.faults.as_dict(),
             "sessions": [views.session(self.state, s) for s in self.state.sessions.values()],
             "pipelines": {k: {"running": p.running, "frames": p.cursor} for k, p in self.pipelines.items()},

@@ -41,9 +41,15 @@ def route(method: str, pattern: str) -> Callable[[Handler], Handler]:
     return register
 
 
-def int_param(req: Req, name: str, default: int, minimum: int = 1) -> int:
+def query_value(req: Req, name: str) -> str | None:
+    """A query parameter, or None when absent, empty or "None" (a None formatted into a URL)."""
     raw = req.query.get(name)
-    if raw in (None, "", "None"):
+    return None if raw in (None, "", "None") else raw
+
+
+def int_param(req: Req, name: str, default: int, minimum: int = 1) -> int:
+    raw = query_value(req, name)
+    if raw is None:
         return default
     try:
         value = int(raw)
@@ -56,8 +62,8 @@ def int_param(req: Req, name: str, default: int, minimum: int = 1) -> int:
 
 def ms_param(req: Req, name: str) -> float | None:
     """A time filter: epoch ms, or epoch seconds (values below 1e11 are read as seconds)."""
-    raw = req.query.get(name)
-    if raw in (None, "", "None"):
+    raw = query_value(req, name)
+    if raw is None:
         return None
     try:
         value = float(raw)
@@ -294,7 +300,7 @@ def find_route(method: str, path: str) -> tuple[Handler, dict[str, str]]:
                    "endpoints of VIDEODB_FACTS.md)")
 
 
-def make_api_handler(engine_of: Callable[[], Engine], api_key: str) -> Callable[..., Any]:
+def make_api_handler(engine: Engine, api_key: str) -> Callable[..., Any]:
     async def api(request: web.Request) -> web.Response:
         path = request.match_info["path"].strip("/")
         if request.headers.get("x-access-token") != api_key:
@@ -304,15 +310,14 @@ def make_api_handler(engine_of: Callable[[], Engine], api_key: str) -> Callable[
             handler, params = find_route(request.method, path)
             body = await read_body(request)
             base = f"{request.scheme}://{request.host}"
-            return answer(handler(engine_of(), Req(params, request.query, body, base)))
+            return answer(handler(engine, Req(params, request.query, body, base)))
         except ApiError as exc:
             return failure(exc.message, exc.status)
     return api
 
 
-def make_ws_handler(engine_of: Callable[[], Engine]) -> Callable[..., Any]:
+def make_ws_handler(engine: Engine) -> Callable[..., Any]:
     async def websocket(request: web.Request) -> web.StreamResponse:
-        engine = engine_of()
         if request.query.get("token") not in engine.state.ws_tickets:
             return failure("invalid or missing token in the WebSocket URL: get the URL from "
                            "conn.connect_websocket()", 401)

@@ -25,7 +25,6 @@ SCENARIO_DIR = Path(__file__).with_name("scenarios")
 #: Scenario time 0 is the moment a session turns active: EPOCH + 4 s, as in payloads.lifecycle().
 ACTIVE_OFFSET_MS = 4000
 ORIGIN_MS = int(EPOCH.timestamp() * 1000) + ACTIVE_OFFSET_MS
-KINDS = ("transcript", "audio_index", "visual_index", "alert")
 
 
 def available() -> list[str]:
@@ -58,7 +57,6 @@ class Scenario:
     """A loaded scenario file: cue lists per track and kind, repeated `repeat` times."""
 
     def __init__(self, doc: dict[str, Any], source: str = "<dict>") -> None:
-        self.doc = doc
         self.source = source
         self.name: str = doc.get("name", source)
         self.description: str = doc.get("description", "")
@@ -81,8 +79,11 @@ class Scenario:
                 f"unknown scenario {str(name_or_path)!r}; use one of {available()} "
                 "or the path of a scenario JSON file"
             )
-        doc = json.loads(path.read_text(encoding="utf-8"))
-        if "duration_s" not in doc:
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError as exc:
+            raise ValueError(f"scenario {path} is not valid JSON ({exc}); fix the file") from None
+        if not isinstance(doc, dict) or "duration_s" not in doc:
             raise ValueError(f"scenario {path} has no 'duration_s'")
         return cls(doc, source=str(path))
 
@@ -94,16 +95,6 @@ class Scenario:
         else:
             base = self.tracks.get(track, {}).get(kind, [])
         return sorted(base, key=lambda cue: cue["t"] + cue["dur"])
-
-    def cues(self, track: str, kind: str, label: str | None = None) -> Iterator[dict[str, Any]]:
-        """The cues of one track and kind in time order, repeats expanded, {n} filled in."""
-        base = self._base(track, kind, label)
-        if not base:
-            return
-        for n in range(self.repeat):
-            shift = n * self.period_s
-            for cue in base:
-                yield {**cue, "t": cue["t"] + shift, "text": cue["text"].replace("{n}", str(n))}
 
     def steps(self, track: str, kind: str, *, rtstream_id: str, rtstream_name: str,
               label: str | None = None, extra: dict[str, Any] | None = None) -> Iterator[Step]:

@@ -14,19 +14,22 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import inspect
 import logging
-import math
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from aiohttp import web
 
 from .._loopthread import LoopThread
+from . import views
 from .control import add_control_routes
 from .engine import Engine
 from .faults import Faults
 from .routes import make_api_handler, make_ws_handler
 from .scenario import Scenario, parse_speed
-from . import views
+
+if TYPE_CHECKING:
+    from ..connection import Connection
 
 log = logging.getLogger(__name__)
 #: The key the emulator accepts. Not a secret: it only opens a local emulator.
@@ -110,9 +113,7 @@ class Emulator:
     @property
     def speed(self) -> float | str | None:
         """The speed in use: a number, 'max', or None (the scenario's default) before start."""
-        if self._engine is None:
-            return self._speed
-        return "max" if math.isinf(self._engine.speed) else self._engine.speed
+        return self._engine.speed if self._engine is not None else self._speed
 
     @property
     def port(self) -> int:
@@ -128,7 +129,7 @@ class Emulator:
     def api_key(self) -> str:
         return self._api_key
 
-    def connect(self, **kwargs: Any) -> Any:
+    def connect(self, **kwargs: Any) -> Connection:
         """A `vdb_notebook.connection.Connection` (a real SDK Connection) to this emulator; starts it if needed."""
         from ..connection import Connection
         self.start()
@@ -150,21 +151,21 @@ class Emulator:
     # control ----------------------------------------------------------------------------------------
     def reset(self, seed: int | None = None) -> None:
         """Forget sessions, pipelines, deliveries and sockets; keep (or change) the seed."""
-        if seed is not None:
-            self._seed = seed
-        self._call_async(lambda e: e.reset(seed))
+        self._call(lambda e: e.reset(seed))
 
     def set_speed(self, speed: float | str | None) -> None:
-        parse_speed(speed, self.scenario.default_speed)
-        self._speed = speed
+        """A time multiplier, 'max', or None for the scenario's default; a bad one is a ValueError."""
         self._call(lambda e: e.set_speed(speed))
 
     def set_faults(self, faults: dict[str, Any] | Faults | None = None, *, replace: bool = False,
                    **values: Any) -> Faults:
-        """Change faults: emu.set_faults(drop_ws_after=10) or emu.set_faults({...}, replace=True)."""
-        merged = {**(Faults.from_dict(faults).as_dict() if isinstance(faults, Faults) else faults or {}),
-                  **values}
-        return self._call(lambda e: e.set_faults(merged, replace=replace or isinstance(faults, Faults)))
+        """Change faults: emu.set_faults(drop_ws_after=10) or emu.set_faults({...}, replace=True).
+
+        A `Faults` object replaces the whole set."""
+        if isinstance(faults, Faults):
+            faults, replace = faults.as_dict(), True
+        merged = {**(faults or {}), **values}
+        return self._call(lambda e: e.set_faults(merged, replace=replace))
 
     @property
     def faults(self) -> Faults:
@@ -193,28 +194,18 @@ class Emulator:
 
     def wait_webhooks(self, timeout: float = 10.0) -> None:
         """Block until every queued webhook was delivered (or given up after its retries)."""
-        self._call_async(lambda e: asyncio.wait_for(e.sender.idle(), timeout), timeout=timeout + 1)
+        self._call(lambda e: asyncio.wait_for(e.sender.idle(), timeout), timeout=timeout + 1)
 
     # plumbing ---------------------------------------------------------------------------------------
-    def _call(self, fn: Callable[[Engine], Any]) -> Any:
+    def _call(self, fn: Callable[[Engine], Any], timeout: float = CALL_TIMEOUT_S) -> Any:
+        """`fn(engine)` run on the emulator's loop (awaited if it returns an awaitable)."""
+        thread = self._caller_may_block()
+
         async def run() -> Any:
             assert self._engine is not None
-            return fn(self._engine)
-        return self._submit(run())
-
-    def _call_async(self, fn: Callable[[Engine], Any], timeout: float = CALL_TIMEOUT_S) -> Any:
-        async def run() -> Any:
-            assert self._engine is not None
-            return await fn(self._engine)
-        return self._submit(run(), timeout)
-
-    def _submit(self, coro: Any, timeout: float = CALL_TIMEOUT_S) -> Any:
-        try:
-            thread = self._caller_may_block()
-        except RuntimeError:
-            coro.close()
-            raise
-        return thread.run(coro, timeout)
+            result = fn(self._engine)
+            return await result if inspect.isawaitable(result) else result
+        return thread.run(run(), timeout)
 
     def _caller_may_block(self) -> LoopThread:
         """The emulator's loop thread, if the calling thread may block waiting on it."""
@@ -227,9 +218,9 @@ class Emulator:
     async def _serve(self) -> None:
         engine = Engine(self.scenario, speed=self._speed, seed=self._seed, faults=self._initial_faults)
         app = web.Application()
-        app.router.add_get("/ws", make_ws_handler(lambda: engine))
+        app.router.add_get("/ws", make_ws_handler(engine))
         add_control_routes(app, engine)
-        app.router.add_route("*", "/{path:.*}", make_api_handler(lambda: engine, self._api_key))
+        app.router.add_route("*", "/{path:.*}", make_api_handler(engine, self._api_key))
         runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
         await runner.setup()
         try:
@@ -242,7 +233,8 @@ class Emulator:
 
     async def _shutdown(self) -> None:
         if self._engine is not None:
-            self._seed = self._engine.state.seed  # a restart keeps the seed last in use
+            self._seed, self._speed = self.seed, self.speed  # a restart keeps the last in use
             await self._engine.shutdown()
         if self._runner is not None:
             await self._runner.cleanup()
+        self._engine = self._runner = None

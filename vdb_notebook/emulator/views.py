@@ -5,10 +5,11 @@ from datetime import timedelta
 from typing import Any
 
 from ..webhooks import payloads
+from .scenario import ACTIVE_OFFSET_MS
 from .state import CHANNELS, Alert, EmulatorState, Event, RtStream, SceneIndex, Session
 
-#: rtstreams open when their session turns active: EPOCH + 4 s.
-ACTIVE_AT = payloads.iso(payloads.EPOCH + timedelta(seconds=4))
+#: rtstreams open when their session turns active.
+ACTIVE_AT = payloads.iso(payloads.EPOCH + timedelta(milliseconds=ACTIVE_OFFSET_MS))
 
 
 def session(state: EmulatorState, s: Session) -> dict[str, Any]:

@@ -50,11 +50,11 @@ class DeliverySummary:
 
 
 def webhook_id(payload: Payload, index: int, seed: int = 0) -> str:
-    """The stable id of event number `index`: the same for every duplicate and retry of it."""
-    content = payload if isinstance(payload, (str, bytes)) else canonical_json(payload)
-    digest = hashlib.sha256(f"{seed}:{index}:".encode() + (
-        content if isinstance(content, bytes) else content.encode("utf-8")))
-    return "msg_" + digest.hexdigest()[:24]
+    """The stable id of event number `index`: the same for every duplicate and retry of it
+    (a dict's id does not depend on its key order)."""
+    raw = isinstance(payload, (str, bytes))
+    content = _body(payload) if raw else canonical_json(payload).encode("utf-8")
+    return "msg_" + hashlib.sha256(f"{seed}:{index}:".encode() + content).hexdigest()[:24]
 
 
 def send_order(events: int, duplicates: int = 0, reorder: bool = False,
@@ -97,7 +97,8 @@ async def deliver(url: str, payloads: Payload | Iterable[Payload], duplicates: i
     if secret and not webhook_ids:
         raise ValueError("signing needs a webhook-id: use webhook_ids=True with secret=")
     if duplicates < 0 or concurrency < 1 or retries < 0:
-        raise ValueError("need duplicates >= 0, concurrency >= 1 and retries >= 0")
+        raise ValueError("need duplicates >= 0, concurrency >= 1 and retries >= 0; got "
+                         f"duplicates={duplicates}, concurrency={concurrency}, retries={retries}")
     bodies = [_body(p) for p in items]
     ids = [webhook_id(p, i, seed) for i, p in enumerate(items)]
     order = send_order(len(items), duplicates, reorder, seed)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable
+from typing import Any
 
 #: The scenario epoch: a fixed instant, so payloads do not depend on the wall clock.
 EPOCH = datetime(2026, 1, 20, 12, 34, 56, tzinfo=timezone.utc)
@@ -25,9 +25,7 @@ def event_name(event: str) -> str:
     name = event if event.startswith("capture_session.") else f"capture_session.{event}"
     if name not in LIFECYCLE_EVENTS:
         raise ValueError(
-            f"unknown lifecycle event {event!r}; use one of: "
-            + ", ".join(s for s in LIFECYCLE_STATUSES)
-        )
+            f"unknown lifecycle event {event!r}; use one of: " + ", ".join(LIFECYCLE_STATUSES))
     return name
 
 
@@ -83,7 +81,7 @@ def build(
         if isinstance(error, str):
             error = {"message": error, "code": "capture_failed"}
         body.setdefault("error", error or {"message": "capture failed", "code": "capture_failed"})
-    payload: dict[str, Any] = {
+    return {
         "version": "2",
         "event": name,
         "timestamp": iso(timestamp),
@@ -92,7 +90,6 @@ def build(
         "status": status,
         "data": body,
     }
-    return payload
 
 
 def lifecycle(
@@ -164,8 +161,3 @@ def alert(
         "stream_url": f"https://stream.videodb.io/v3/rtstreams/{rtstream_id}/stream.m3u8",
         "player_url": f"https://console.videodb.io/player?rtstream={rtstream_id}",
     }
-
-
-def as_list(payloads: dict[str, Any] | Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One payload or many -> a list."""
-    return [payloads] if isinstance(payloads, dict) else list(payloads)

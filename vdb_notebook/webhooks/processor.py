@@ -80,17 +80,15 @@ class Processor:
 
     def __init__(self, store: Any, *, workers: int, on_done: Callable[[Delivery], None],
                  on_stored: Callable[[], None] = lambda: None) -> None:
-        if workers < 1:
-            raise ValueError(f"workers must be at least 1, not {workers}")
         self.store = store
         self.workers = workers
         self.handlers: dict[str, list[tuple[Handler, bool]]] = {}
         self.errors: deque[HandlerError] = deque(maxlen=MAX_KEPT_ERRORS)
         self.error_count = 0
         self.processed = 0
+        self.stale_skipped = 0
         self._on_done = on_done
         self._on_stored = on_stored
-        self.stale_skipped = 0
         self._latest: dict[str, int] = {}  # capture session -> highest lifecycle rank received
         self._inbox: deque[Delivery] = deque()
         self._wake_scheduled = False
@@ -101,6 +99,7 @@ class Processor:
 
     async def _start(self) -> asyncio.Queue[Arrival]:
         queue: asyncio.Queue[Arrival] = asyncio.Queue()
+        # held here: the loop keeps only weak references to its tasks
         self._tasks = [asyncio.create_task(self._work(queue)) for _ in range(self.workers)]
         return queue
 

@@ -23,6 +23,7 @@ from typing import Any, Callable, Mapping
 
 from aiohttp import web
 
+from .. import _loopthread
 from .._loopthread import LoopThread
 from .._progress import Progress
 from .dedup import SeenKeys
@@ -99,8 +100,8 @@ class WebhookReceiver:
         for event, handler in (handlers or {}).items():
             for one in handler if isinstance(handler, (list, tuple)) else [handler]:
                 self.on(event, one)
-        self._http: LoopThread | None = None
         self._runner: web.AppRunner | None = None
+        self._http = LoopThread("vdb-webhooks-http")
         self.closed = False
 
     # --- starting and stopping ------------------------------------------------------------
@@ -110,7 +111,6 @@ class WebhookReceiver:
                     host: str = "127.0.0.1", port: int = 0, **options: Any) -> WebhookReceiver:
         """Start serving on a thread of its own; returns once `url` answers."""
         rx = cls(store, secret, host, port, **options)
-        rx._http = LoopThread("vdb-webhooks-http")
         try:
             await rx._http.call(rx._serve())
         except OSError as exc:
@@ -120,14 +120,8 @@ class WebhookReceiver:
     @classmethod
     def start_sync(cls, store: Any = None, secret: str | bytes | None = None,
                    host: str = "127.0.0.1", port: int = 0, **options: Any) -> WebhookReceiver:
-        """`start` for code that cannot await (scripts, callbacks)."""
-        rx = cls(store, secret, host, port, **options)
-        rx._http = LoopThread("vdb-webhooks-http")
-        try:
-            rx._http.run(rx._serve())
-        except OSError as exc:
-            raise rx._cannot_listen(exc) from exc
-        return rx
+        """`start` (same options) for code that cannot await (scripts, callbacks, a cell)."""
+        return _loopthread.run(cls.start(store, secret, host, port, **options))
 
     def _cannot_listen(self, exc: OSError) -> OSError:
         self._shut()
@@ -160,26 +154,24 @@ class WebhookReceiver:
         Events still unprocessed then stay so in the journal, if there is one, for the next
         receiver; without a journal they are counted in `stats.pending`.
         """
-        if self.closed:
-            return
-        if self._http is not None and self._runner is not None:
-            await self._http.call(self._runner.cleanup())
+        if not self.closed:
+            await self._http.call(self._drain(timeout))
+            self._shut()
+
+    def close_sync(self, timeout: float = 10.0) -> None:
+        """`close` for code that cannot await (blocks the calling thread)."""
+        if not self.closed:
+            self._http.run(self._drain(timeout))
+            self._shut()
+
+    async def _drain(self, timeout: float) -> None:
+        """On the http thread: stop answering, then wait up to `timeout` s for processing."""
+        if self._runner is not None:
+            await self._runner.cleanup()
         try:
             await self._progress.wait(lambda: self.stats.pending <= 0, timeout, self._waiting)
         except TimeoutError:
             pass
-        self._shut()
-
-    def close_sync(self, timeout: float = 10.0) -> None:
-        if self.closed:
-            return
-        if self._http is not None and self._runner is not None:
-            self._http.run(self._runner.cleanup())
-        try:
-            self._progress.wait_sync(lambda: self.stats.pending <= 0, timeout, self._waiting)
-        except TimeoutError:
-            pass
-        self._shut()
 
     def _shut(self) -> None:
         self.closed = True
@@ -192,8 +184,7 @@ class WebhookReceiver:
         self._processor.close()
         if self._journal is not None:
             self._journal.close()
-        if self._http is not None:
-            self._http.stop()
+        self._http.stop()
 
     async def __aenter__(self) -> WebhookReceiver:
         return self

@@ -67,7 +67,8 @@ class AlertsPane(Pane):
         if total > len(alerts):
             note += f" (last {len(alerts)} shown)"
         # Newest first: the top of a plain scroll box is where a new alert appears.
-        body = f"<div style='max-height:260px;overflow-y:auto'>{cards}</div>" if cards else placeholder("No alerts yet.")
+        body = (f"<div style='max-height:260px;overflow-y:auto'>{cards}</div>" if cards
+                else placeholder("No alerts yet."))
         return pane("Alerts", body, note=esc(note), scroll=False)
 
     def next_refresh(self, snap: tuple[list[Alert], int], now_ms: float) -> float | None:

@@ -10,8 +10,8 @@
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable
 
 from .markup import BORDER, FONT, MUTED, clip, esc
 from .renderer import Pane
@@ -42,10 +42,10 @@ class Counts:
 class CountersPane(Pane):
     name = "counters"
 
-    def __init__(self, source: str = "", dropped: Any = None) -> None:
+    def __init__(self, source: str = "", dropped: Callable[[], int] | None = None) -> None:
         super().__init__()
         self.state = Counts(source=source)
-        self._dropped = dropped  # callable giving the store's evicted count, if any
+        self._dropped = dropped  # the store's count of events evicted by max_events
 
     def record(self, event: Any) -> None:
         state = self.state
@@ -87,11 +87,8 @@ class CountersPane(Pane):
         self.state.status = status
 
     def snapshot(self) -> Counts:
-        state = self.state
         dropped = self._dropped() if self._dropped is not None else 0
-        return Counts(dict(state.counts), state.total, state.rejected, state.last_rejection,
-                      state.gaps, state.gap_ms, state.last_gap, state.reconnects, int(dropped or 0),
-                      state.status, state.source)
+        return replace(self.state, counts=dict(self.state.counts), dropped=int(dropped or 0))
 
     def render(self, snap: Counts, now_ms: float) -> str:
         live = snap.status == "live"

@@ -16,6 +16,7 @@ Events already in the store when the dashboard is made are shown too (e.g. after
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any, Callable
 
 import ipywidgets as widgets
@@ -45,11 +46,13 @@ class Dashboard(widgets.VBox):
     stops when the feed closes). Each pane is updated at most `max_rate_hz` times a second
     whatever the event rate, and always ends up showing the latest state. `tail=0` hides the
     table. `on_flush(pane, last_seq, time.monotonic())`, if given, is called after each pane
-    update (for measurements such as bench/dashboard.py).
+    update (for measurements such as bench/dashboard.py); `wall_clock()` (Unix seconds,
+    default `time.time`) is the time alerts are aged by (tests pass one they control).
     """
 
     def __init__(self, store_or_feed: Any, max_rate_hz: float = 4, tail: int = 50, *,
-                 on_flush: FlushHook | None = None) -> None:
+                 on_flush: FlushHook | None = None,
+                 wall_clock: Callable[[], float] = time.time) -> None:
         store, feed = _source(store_or_feed)
         _check_settings(max_rate_hz, tail)
         self.store: EventStore = store
@@ -68,7 +71,8 @@ class Dashboard(widgets.VBox):
             panes.append(TablePane(tail))
         closed = _closed_probe(feed)
         self.renderer = Renderer(panes, self._lock, max_rate_hz, on_flush=on_flush,
-                                 poll=closed, on_poll_true=self._feed_closed)
+                                 poll=closed, on_poll_true=self._feed_closed,
+                                 wall_clock=wall_clock)
         super().__init__(children=self._layout(), layout=widgets.Layout(width="100%"))
         self._unsubscribe = [store.subscribe(self._on_event),
                              store.subscribe(self._on_rejection, rejected=True)]
@@ -170,23 +174,21 @@ class Dashboard(widgets.VBox):
             self._seeding = False
 
     def _halt(self, status: str) -> None:
+        self._unfollow(status)
+        self.renderer.stop()  # also when the feed's close got there first: wait for its last frame
+
+    def _feed_closed(self) -> None:
+        """Called on the renderer thread when the feed reports closed (the renderer flushes
+        on its way out)."""
+        self._unfollow(_finished(self.feed))
+
+    def _unfollow(self, status: str) -> None:
+        """Show `status` and stop following the store (once)."""
         with self._lock:
             if self._stopped:
                 return
             self._stopped = True
             self.counters.set_status(status)
-            self.renderer.mark("counters")
-        for unsubscribe in self._unsubscribe:
-            unsubscribe()
-        self.renderer.stop()
-
-    def _feed_closed(self) -> None:
-        """Called on the renderer thread when the feed reports closed."""
-        with self._lock:
-            if self._stopped:
-                return
-            self._stopped = True
-            self.counters.set_status(_finished(self.feed))
             self.renderer.mark("counters")
         for unsubscribe in self._unsubscribe:
             unsubscribe()

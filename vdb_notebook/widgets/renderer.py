@@ -12,8 +12,8 @@ Why a thread, not an asyncio task on the kernel loop: a task on the kernel loop 
 the kernel is idle or awaiting, so panes would freeze during a synchronous cell (a blocking SDK
 call, `time.sleep`, `feed.wait_for_sync`) while the webhook receiver's thread keeps adding
 events. A thread keeps updating, and ipykernel 7 sends comm messages from any thread through
-its IOPub thread (tests/test_browser.py checks a pane moving while a cell sleeps). Widget traits are only ever written by this thread (and by
-construction/stop), under `_flush_lock`.
+its IOPub thread (tests/test_browser.py checks a pane moving while a cell sleeps). Widget
+traits are only ever written by this thread (and by construction/stop), under `_flush_lock`.
 
 The latest state always shows: an event that arrives while a flush is being prepared re-arms
 the wake-up, so a trailing flush follows the last event at most one period later; `stop()`
@@ -38,6 +38,8 @@ import time
 from typing import Any, Callable, Iterable
 
 import ipywidgets as widgets
+
+from .frames import event_rows
 
 FlushHook = Callable[[str, int, float], None]
 
@@ -65,8 +67,6 @@ class Pane:
     def seed(self, frame: Any) -> None:
         """Catch up on the events a store held before the dashboard came: `frame` is this
         pane's rows of `store.df`. Only the rows the pane can show are turned into events."""
-        from .frames import event_rows
-
         rows = frame if self.keeps is None else frame.tail(self.keeps)
         for row in event_rows(rows):
             self.record(row)
@@ -84,7 +84,13 @@ class Pane:
 
 
 class Renderer:
-    """Draws panes into `HTML` widgets at most `max_rate_hz` times per second each."""
+    """Draws panes into `HTML` widgets at most `max_rate_hz` times per second each.
+
+    `frame_at` is the `time.monotonic()` at which the latest frame took its snapshots:
+    successive frames are at least `period` apart by it, and each pane sends at most one
+    update per frame. `wall_clock()` (Unix seconds, default `time.time`) is the `now_ms`
+    panes are drawn at, e.g. how alerts are aged.
+    """
 
     def __init__(
         self,
@@ -95,24 +101,24 @@ class Renderer:
         on_flush: FlushHook | None = None,
         poll: Callable[[], bool] | None = None,
         on_poll_true: Callable[[], None] | None = None,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self.panes = {pane.name: pane for pane in panes}
         self.period = 1.0 / max_rate_hz
         self.on_flush = on_flush
+        self.wall_clock = wall_clock
+        self.frame_at = float("-inf")
         self.errors: list[str] = []  # render errors, newest last (bounded)
-        self.flushes = 0
         self._lock = lock  # shared with the subscriber: guards pane state and _dirty
         self._flush_lock = threading.Lock()  # one flush at a time; guards widget traits
         self._dirty: set[str] = set()
-        self._armed = False  # True once _wake is set for the current batch of dirty panes
-        self._wake = threading.Event()
+        self._wake = threading.Event()  # set when a pane turns dirty, cleared by each flush
         self._stopping = threading.Event()
         self._refresh_at: dict[str, float] = {}
-        self._last_flush = float("-inf")
         self._poll = poll
         self._on_poll_true = on_poll_true
         self._thread: threading.Thread | None = None
-        now_ms = time.time() * 1000
+        now_ms = wall_clock() * 1000
         self.widgets = {
             name: widgets.HTML(
                 value=pane.render(pane.snapshot(), now_ms),
@@ -125,8 +131,7 @@ class Renderer:
     def mark(self, name: str) -> None:
         """Note that pane `name` changed. Caller holds the lock. O(1)."""
         self._dirty.add(name)
-        if not self._armed:
-            self._armed = True
+        if not self._wake.is_set():  # a plain read, where set() would take a lock per event
             self._wake.set()
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -155,7 +160,7 @@ class Renderer:
     def _final_flush(self) -> None:
         """The last frame, if anything changed: it waits its turn (one period after the last)."""
         if self._dirty or any(at <= time.monotonic() for at in self._refresh_at.values()):
-            time.sleep(max(0.0, self._last_flush + self.period - time.monotonic()))
+            time.sleep(max(0.0, self.frame_at + self.period - time.monotonic()))
             self.flush()
 
     def _run(self) -> None:
@@ -163,7 +168,7 @@ class Renderer:
             self._wake.wait(self._idle_timeout())
             if self._stopping.is_set():
                 break
-            delay = self._last_flush + self.period - time.monotonic()
+            delay = self.frame_at + self.period - time.monotonic()
             if delay > 0 and self._stopping.wait(delay):
                 break
             self.flush()
@@ -195,15 +200,14 @@ class Renderer:
         """Draw every dirty pane now (ignoring the rate limit); returns how many changed."""
         with self._flush_lock:
             now = time.monotonic()
-            now_ms = time.time() * 1000
+            now_ms = self.wall_clock() * 1000
             # Frames are paced from snapshot to snapshot, so the time spent drawing one frame
             # does not delay the next (an event waits at most a period plus its pane's draw).
-            self._last_flush = now
+            self.frame_at = now
             due = [name for name, at in self._refresh_at.items() if at <= now]
             with self._lock:
                 names = [name for name in self.panes if name in self._dirty or name in due]
                 self._dirty = set()
-                self._armed = False
                 self._wake.clear()
                 snaps = [(name, self.panes[name].snapshot(), self.panes[name].last_seq) for name in names]
             for name in due:
@@ -211,7 +215,6 @@ class Renderer:
             changed = 0
             for name, snap, last_seq in snaps:
                 changed += self._draw(name, snap, last_seq, now_ms)
-            self.flushes += 1
             return changed
 
     def _draw(self, name: str, snap: Any, last_seq: int, now_ms: float) -> int:

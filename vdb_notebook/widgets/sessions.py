@@ -15,14 +15,15 @@ back. The timeline marks each step reached with the time it was first seen.
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from ..events import LIFECYCLE_ORDER
 from .markup import BORDER, MUTED, chip, clip, clock, esc, pane, placeholder, plural
 from .renderer import Pane
 
-STEPS = ("created", "starting", "active", "stopping", "stopped", "exported")
-RANK = {status: rank for rank, status in enumerate(STEPS)} | {"failed": len(STEPS)}
+RANK = LIFECYCLE_ORDER  # created -> ... -> exported, then failed
+STEPS = tuple(status for status in RANK if status != "failed")
 STATUS_COLOURS = {
     "created": "#64748b", "starting": "#d97706", "active": "#16a34a", "stopping": "#d97706",
     "stopped": "#475569", "exported": "#2563eb", "failed": "#dc2626",
@@ -81,9 +82,7 @@ class SessionsPane(Pane):
             session.status = status
 
     def snapshot(self) -> tuple[list[Session], int]:
-        copies = [Session(s.session_id, s.status, dict(s.seen), s.end_user_id, s.error)
-                  for s in self.sessions.values()]
-        return copies, self.forgotten
+        return [replace(s, seen=dict(s.seen)) for s in self.sessions.values()], self.forgotten
 
     def render(self, snap: tuple[list[Session], int], now_ms: float) -> str:
         sessions, forgotten = snap

@@ -18,7 +18,7 @@ import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import comm
 from comm.base_comm import BaseComm
@@ -29,16 +29,21 @@ class Message:
     comm_id: str
     msg_type: str  # comm_open, comm_msg, comm_close
     method: str | None  # "update" for state changes
-    at: float  # time.monotonic() when sent
+    at: float  # the log's clock() when sent (time.monotonic() unless the log was given another)
     size: int  # bytes of JSON content plus binary buffers
     keys: tuple[str, ...]  # the state keys an update carries
 
 
 class CommLog:
-    """Every message sent by the comms made inside `counting_comms()`, thread-safe."""
+    """Every message sent by the comms made inside `counting_comms()`, thread-safe.
+
+    `clock` stamps each message's `at`; a test may swap it, e.g. for the renderer's
+    `frame_at`, to see which frame each message belongs to.
+    """
 
     def __init__(self) -> None:
         self.messages: list[Message] = []
+        self.clock: Callable[[], float] = time.monotonic
         self._lock = threading.Lock()
 
     def add(self, message: Message) -> None:
@@ -66,7 +71,7 @@ class CountingComm(BaseComm):
         size = len(json.dumps(data, default=str, separators=(",", ":")).encode("utf-8"))
         size += sum(len(memoryview(b).cast("B")) for b in buffers or ())
         state = data.get("state") if isinstance(data, dict) else None
-        self.log.add(Message(self.comm_id, msg_type, data.get("method"), time.monotonic(), size,
+        self.log.add(Message(self.comm_id, msg_type, data.get("method"), self.log.clock(), size,
                              tuple(state) if isinstance(state, dict) else ()))
 
 

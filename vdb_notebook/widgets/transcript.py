@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
+from .frames import event_rows
 from .markup import MUTED, chip, clip, clock, colour_for, esc, pane, placeholder, plural
 from .renderer import Pane
 
@@ -75,8 +76,6 @@ class TranscriptPane(Pane):
 
     def seed(self, frame: Any) -> None:
         """The last finals, plus each stream's newest line when it is an interim."""
-        from .frames import event_rows
-
         final = frame["is_final"].fillna(True).to_numpy(dtype=bool)
         newest_per_stream = frame.groupby(frame["rtstream_id"].astype(object).fillna(""),
                                           sort=False).tail(1)
