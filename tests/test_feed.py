@@ -212,6 +212,23 @@ async def test_drop_reconnects_records_the_gap_and_announces_the_new_id(emu):
     await feed.close()
 
 
+async def test_scenario_over_counts_only_the_current_connection_after_a_reconnect(emu):
+    conn = emu.connect()
+    feed = await Feed.open(conn, backoff=Backoff(base=0.05, cap=0.2))
+    old = feed.connection_id
+    emu.set_faults(drop_ws_after=3)
+    session, streams = active_session(conn, emu, old)
+    await feed.wait_for(until=lambda s: s.counts().get("feed", 0) >= 2, timeout=10)
+    over = emu.scenario_over(feed)
+    assert feed.frames_before_connect == feed.frames == 3  # read on the dropped connection
+    assert over(feed.store)  # nothing plays and nothing was sent to the new connection yet
+    streams["system_audio:default"].start_transcript(ws_connection_id=feed.connection_id)
+    await feed.wait_for(until=over, timeout=10)
+    sent_here = sent_to(emu, feed.connection_id)
+    assert sent_here > 0 and feed.frames - feed.frames_before_connect == sent_here
+    await feed.close()
+
+
 async def test_a_bad_frame_is_rejected_counted_and_the_stream_goes_on(emu):
     from vdb_notebook.emulator.faults import GARBAGE_FRAME
     conn = emu.connect()

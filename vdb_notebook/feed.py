@@ -52,7 +52,8 @@ class Feed:
 
     Attributes: `connection_id` (the current one), `connection_ids` (all, oldest first),
     `store`, `state` ("open", "reconnecting", "closing", "closed" or "failed"), `frames`
-    (raw frames read from the socket), `rejected` (those the store could not parse),
+    (raw frames read from the socket), `frames_before_connect` (how many of those came over
+    earlier connections), `rejected` (those the store could not parse),
     `gaps` (list of `Gap`), `reconnects`, `recording` (the `Journal`, or None),
     `callback_errors` (raised by `on_reconnect` callbacks).
     """
@@ -71,6 +72,7 @@ class Feed:
         self.connection_id: str | None = None
         self.connection_ids: list[str | None] = []
         self.frames = 0
+        self.frames_before_connect = 0
         self.rejected = 0
         self.reconnects = 0
         self.gaps: list[Gap] = []
@@ -151,6 +153,7 @@ class Feed:
         self._ws = ws
         self.connection_id = ws.connection_id
         self.connection_ids.append(ws.connection_id)
+        self.frames_before_connect = self.frames
         self._connected_at = time.monotonic()
         self.state = "open"
 

@@ -182,14 +182,16 @@ class Emulator:
 
     def scenario_over(self, feed: Any) -> Callable[[Any], bool]:
         """A condition for `feed.wait_for(until=...)`: every pipeline has played to its end and
-        `feed` has read every frame this emulator sent to its connection.
+        `feed` has read every frame this emulator sent to its current connection (frames sent
+        to a connection that dropped may be lost: the WebSocket is best-effort).
 
             await feed.wait_for(until=conn.emulator.scenario_over(feed), timeout=60)
         """
         def over(_store: Any) -> bool:
             state = self.state()
             playing = any(p["running"] for p in state["pipelines"].values())
-            return not playing and feed.frames >= state["connections"].get(feed.connection_id, 0)
+            read_on_this_connection = feed.frames - feed.frames_before_connect
+            return not playing and read_on_this_connection >= state["connections"].get(feed.connection_id, 0)
         return over
 
     def wait_webhooks(self, timeout: float = 10.0) -> None:
