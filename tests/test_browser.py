@@ -10,6 +10,7 @@ test-artifacts/dashboard.png.
 """
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
@@ -202,6 +203,24 @@ def chromium_and_playwright():
     return sync_playwright
 
 
+@contextlib.contextmanager
+def browser_page(sync_playwright, failure_picture: Path):
+    """A page in headless Debian Chromium; a screenshot goes to `failure_picture` if the block
+    fails."""
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1500})
+            try:
+                yield page
+            except Exception:
+                page.screenshot(path=str(failure_picture))
+                raise
+        finally:
+            browser.close()
+
+
 @pytest.mark.parametrize("frontend", list(FRONTENDS))
 def test_dashboard_in_a_browser_shows_the_standup(frontend, tmp_path, chromium_and_playwright):
     package = {"jupyterlab": "jupyterlab", "notebook7": "notebook"}[frontend]
@@ -214,18 +233,8 @@ def test_dashboard_in_a_browser_shows_the_standup(frontend, tmp_path, chromium_a
     lab = Lab(frontend, work, tmp_path / "jupyter", ARTIFACTS / f"{frontend}.log")
     try:
         lab.wait_ready()
-        with chromium_and_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-                "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-            try:
-                page = browser.new_page(viewport={"width": 1400, "height": 1500})
-                try:
-                    run_notebook_and_check(page, lab.url + lab.path, frontend)
-                except Exception:
-                    page.screenshot(path=str(ARTIFACTS / f"{frontend}-failure.png"))
-                    raise
-            finally:
-                browser.close()
+        with browser_page(chromium_and_playwright, ARTIFACTS / f"{frontend}-failure.png") as page:
+            run_notebook_and_check(page, lab.url + lab.path, frontend)
     finally:
         lab.stop()
 
@@ -281,24 +290,14 @@ def test_quickstart_notebook_runs_in_jupyterlab(tmp_path, chromium_and_playwrigh
     lab = Lab("jupyterlab", work, tmp_path / "jupyter", ARTIFACTS / "quickstart.log")
     try:
         lab.wait_ready()
-        with chromium_and_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-                "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-            try:
-                page = browser.new_page(viewport={"width": 1400, "height": 1500})
-                try:
-                    open_and_run_all(page, lab.url + "/lab/tree/01_quickstart.ipynb")
-                    output_text_contains(page, "state='closed'", 120_000)  # the last cell ran
-                    dashboard = page.locator(".jp-OutputArea-output:has-text('DataFrame tail')").first
-                    text = dashboard.inner_text()
-                    assert "exported" in text and ALERT_TEXT in text and TRANSCRIPT_TEXT in text
-                    errors = page.locator("[data-mime-type='application/vnd.jupyter.stderr']")
-                    assert errors.count() == 0, errors.all_inner_texts()
-                    page.screenshot(path=str(ARTIFACTS / "quickstart.png"), full_page=True)
-                except Exception:
-                    page.screenshot(path=str(ARTIFACTS / "quickstart-failure.png"))
-                    raise
-            finally:
-                browser.close()
+        with browser_page(chromium_and_playwright, ARTIFACTS / "quickstart-failure.png") as page:
+            open_and_run_all(page, lab.url + "/lab/tree/01_quickstart.ipynb")
+            output_text_contains(page, "state='closed'", 120_000)  # the last cell ran
+            dashboard = page.locator(".jp-OutputArea-output:has-text('DataFrame tail')").first
+            text = dashboard.inner_text()
+            assert "exported" in text and ALERT_TEXT in text and TRANSCRIPT_TEXT in text
+            errors = page.locator("[data-mime-type='application/vnd.jupyter.stderr']")
+            assert errors.count() == 0, errors.all_inner_texts()
+            page.screenshot(path=str(ARTIFACTS / "quickstart.png"), full_page=True)
     finally:
         lab.stop()

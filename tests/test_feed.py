@@ -114,25 +114,10 @@ def test_journal_flushes_a_quiet_stream_after_flush_after(tmp_path):
 # --- against the emulator -----------------------------------------------------------------------
 
 @pytest.fixture
-def emu():
-    from vdb_notebook.emulator import Emulator
-    with Emulator(scenario="standup", speed="max", seed=0) as emulator:
-        yield emulator
-
-
-@pytest.fixture
 def burst():
     from vdb_notebook.emulator import Emulator
     with Emulator(scenario="burst", speed="max", seed=0) as emulator:
         yield emulator
-
-
-def active_session(conn, emu, ws_connection_id=None):
-    """A capture session made active by the emulator's desktop-client part; its rtstreams by name."""
-    session = conn.create_capture_session(end_user_id="user_abc", ws_connection_id=ws_connection_id)
-    emu.start_capture(session.id)
-    session = conn.get_capture_session(session.id)
-    return session, {r.name: r for r in session.rtstreams}
 
 
 def sent_to(emu, connection_id):
@@ -151,7 +136,7 @@ async def all_sent(emu, feed, timeout=10.0):
     return sent_to(emu, feed.connection_id)
 
 
-async def test_open_fills_the_store_with_every_frame_sent(emu):
+async def test_open_fills_the_store_with_every_frame_sent(emu, active_session):
     conn = emu.connect()
     feed = await Feed.open(conn)
     assert feed.connection_id in emu.state()["connections"]
@@ -171,7 +156,7 @@ async def test_open_fills_the_store_with_every_frame_sent(emu):
     await feed.close()  # idempotent
 
 
-async def test_drop_reconnects_records_the_gap_and_announces_the_new_id(emu):
+async def test_drop_reconnects_records_the_gap_and_announces_the_new_id(emu, active_session):
     conn = emu.connect()
     feed = await Feed.open(conn, backoff=Backoff(base=0.05, cap=0.2))
     stored = []
@@ -212,7 +197,7 @@ async def test_drop_reconnects_records_the_gap_and_announces_the_new_id(emu):
     await feed.close()
 
 
-async def test_scenario_over_counts_only_the_current_connection_after_a_reconnect(emu):
+async def test_scenario_over_counts_only_the_current_connection_after_a_reconnect(emu, active_session):
     conn = emu.connect()
     feed = await Feed.open(conn, backoff=Backoff(base=0.05, cap=0.2))
     old = feed.connection_id
@@ -229,7 +214,7 @@ async def test_scenario_over_counts_only_the_current_connection_after_a_reconnec
     await feed.close()
 
 
-async def test_a_bad_frame_is_rejected_counted_and_the_stream_goes_on(emu):
+async def test_a_bad_frame_is_rejected_counted_and_the_stream_goes_on(emu, active_session):
     from vdb_notebook.emulator.faults import GARBAGE_FRAME
     conn = emu.connect()
     feed = await Feed.open(conn)
@@ -247,7 +232,7 @@ async def test_a_bad_frame_is_rejected_counted_and_the_stream_goes_on(emu):
     await feed.close()
 
 
-async def test_record_to_journals_every_raw_frame_in_order(emu, tmp_path):
+async def test_record_to_journals_every_raw_frame_in_order(emu, tmp_path, active_session):
     conn = emu.connect()
     path = tmp_path / "rec" / "events.jsonl"
     emu.set_faults(garbage_ws_after=10)
@@ -271,7 +256,7 @@ async def test_record_to_journals_every_raw_frame_in_order(emu, tmp_path):
     assert EventStore.from_jsonl(path).df.equals(feed.store.df)
 
 
-async def test_a_quiet_stream_is_flushed_to_the_journal_without_closing(emu, tmp_path):
+async def test_a_quiet_stream_is_flushed_to_the_journal_without_closing(emu, tmp_path, active_session):
     conn = emu.connect()
     path = tmp_path / "events.jsonl"
     feed = await Feed.open(conn, record_to=path)
@@ -283,7 +268,7 @@ async def test_a_quiet_stream_is_flushed_to_the_journal_without_closing(emu, tmp
     await feed.close()
 
 
-async def test_close_in_the_middle_of_a_burst_keeps_what_reached_the_socket(burst, tmp_path):
+async def test_close_in_the_middle_of_a_burst_keeps_what_reached_the_socket(burst, tmp_path, active_session):
     conn = burst.connect()
     path = tmp_path / "burst.jsonl"
     feed = await Feed.open(conn, record_to=path)
@@ -300,7 +285,7 @@ async def test_close_in_the_middle_of_a_burst_keeps_what_reached_the_socket(burs
     assert feed.frames <= state["frames_by_connection"][feed.connection_id]
 
 
-async def test_a_busy_kernel_loses_nothing(emu):
+async def test_a_busy_kernel_loses_nothing(emu, active_session):
     conn = emu.connect()
     feed = await Feed.open(conn)
     session, streams = active_session(conn, emu, feed.connection_id)
@@ -330,7 +315,7 @@ async def _wait_for_errors(feed):
         await feed.wait_for(until=lambda s: False, timeout=0.1)
 
 
-async def test_open_sync_inside_a_running_loop_uses_a_private_loop_thread(emu):
+async def test_open_sync_inside_a_running_loop_uses_a_private_loop_thread(emu, active_session):
     conn = emu.connect()
     feed = Feed.open_sync(conn)  # as from a notebook cell: a loop is running in this thread
     assert feed._loop is not asyncio.get_running_loop()
@@ -347,7 +332,7 @@ async def _close_sync_on(feed):
     feed.close_sync()
 
 
-def test_open_sync_without_a_loop(emu):
+def test_open_sync_without_a_loop(emu, active_session):
     conn = emu.connect()
     feed = vn.Feed.open_sync(conn)
     result = {}
@@ -420,7 +405,7 @@ asyncio.run(main())
 """
 
 
-async def test_a_killed_kernel_loses_at_most_the_last_batch_of_the_journal(emu, tmp_path):
+async def test_a_killed_kernel_loses_at_most_the_last_batch_of_the_journal(emu, tmp_path, active_session):
     import subprocess
     import sys
     path = tmp_path / "crash.jsonl"

@@ -16,18 +16,6 @@ ALERTS = {"decision": "A decision is made and an owner is named",
           "sensitive_content": {"prompt": "Card numbers are shown", "on": "video"}}
 
 
-@pytest.fixture
-def emu():
-    with Emulator(scenario="standup", speed="max", seed=0) as emulator:
-        yield emulator
-
-
-def active(conn, emu, ws_connection_id=None):
-    session = conn.create_capture_session(end_user_id="user_abc", ws_connection_id=ws_connection_id)
-    emu.start_capture(session.id)
-    return conn.get_capture_session(session.id)
-
-
 def indexes(conn, rtstream_id):
     return conn.get(f"rtstream/{rtstream_id}/index/scene")["scene_indexes"]
 
@@ -40,9 +28,9 @@ def table(handle):
     return [(p.rtstream_name, p.name, p.status) for p in handle.pipelines]
 
 
-def test_starts_each_pipeline_on_the_right_stream_with_the_connection_id(emu):
+def test_starts_each_pipeline_on_the_right_stream_with_the_connection_id(emu, active_session):
     conn = emu.connect()
-    session = active(conn, emu)
+    session = active_session(conn, emu)[0]
     handle = vn.start_pipelines(conn, session, "ws-given", alerts=ALERTS, callback_url="http://127.0.0.1:9/hook")
     assert table(handle) == [
         ("mic:default", "transcript", "running"), ("mic:default", "audio_index", "running"),
@@ -67,9 +55,9 @@ def test_starts_each_pipeline_on_the_right_stream_with_the_connection_id(emu):
     handle.stop()
 
 
-def test_calling_twice_starts_nothing_twice(emu):
+def test_calling_twice_starts_nothing_twice(emu, active_session):
     conn = emu.connect()
-    session = active(conn, emu)
+    session = active_session(conn, emu)[0]
     first = start_pipelines(conn, session.id, "ws-1", alerts={"decision": "A decision"})
     second = start_pipelines(conn, session, "ws-1", alerts={"decision": "A decision"})
     assert second.pipelines == first.pipelines and all(a is b for a, b in zip(first.pipelines, second.pipelines))
@@ -89,9 +77,9 @@ def test_calling_twice_starts_nothing_twice(emu):
     third.stop()
 
 
-def test_calling_again_with_another_connection_moves_the_running_pipelines_there(emu):
+def test_calling_again_with_another_connection_moves_the_running_pipelines_there(emu, active_session):
     conn = emu.connect()
-    session = active(conn, emu)
+    session = active_session(conn, emu)[0]
     first = start_pipelines(conn, session, "ws-1", alerts={"decision": "A decision"})
     moved = start_pipelines(conn, session, "ws-2", alerts={"decision": "A decision"})
     assert moved.pipelines == first.pipelines and {p.ws_connection_id for p in moved.pipelines} == {"ws-2"}
@@ -104,9 +92,9 @@ def test_calling_again_with_another_connection_moves_the_running_pipelines_there
     moved.stop()
 
 
-def test_stop_stops_everything_and_frees_the_registry(emu):
+def test_stop_stops_everything_and_frees_the_registry(emu, active_session):
     conn = emu.connect()
-    session = active(conn, emu)
+    session = active_session(conn, emu)[0]
     handle = start_pipelines(conn, session, "ws-1", alerts={"decision": "A decision"})
     assert handle.stop() is handle
     assert {p.status for p in handle.pipelines} == {"stopped"}
@@ -123,10 +111,10 @@ def test_stop_stops_everything_and_frees_the_registry(emu):
     again.stop()
 
 
-def test_accepts_an_active_payload_or_its_store_event(emu):
+def test_accepts_an_active_payload_or_its_store_event(emu, active_session):
     from vdb_notebook.webhooks import payloads
     conn = emu.connect()
-    session = active(conn, emu)
+    session = active_session(conn, emu)[0]
     raw = conn.get(f"collection/default/capture/session/{session.id}")["rtstreams"]
     payload = payloads.build("active", capture_session_id=session.id, rtstreams=[
         {"rtstream_id": r["rtstream_id"], "name": r["name"], "media_types": r["media_types"]} for r in raw])
@@ -138,12 +126,12 @@ def test_accepts_an_active_payload_or_its_store_event(emu):
     handle.stop()
 
 
-def test_repr_is_deterministic_and_html_is_a_table():
+def test_repr_is_deterministic_and_html_is_a_table(active_session):
     reprs = []
     for _ in range(2):  # two emulators, same seed: same ids, so nbval sees the same text
         with Emulator(scenario="standup", speed="max", seed=3) as emulator:
             conn = emulator.connect()
-            handle = start_pipelines(conn, active(conn, emulator), "ws-1", alerts={"decision": "A decision"})
+            handle = start_pipelines(conn, active_session(conn, emulator)[0], "ws-1", alerts={"decision": "A decision"})
             reprs.append(repr(handle))
             html = handle._repr_html_()
             handle.stop()
@@ -154,12 +142,12 @@ def test_repr_is_deterministic_and_html_is_a_table():
     assert "<table>" in html and html.count("<tr>") == 9 and "alert:decision" in html
 
 
-def test_bad_input_says_what_to_pass(emu):
+def test_bad_input_says_what_to_pass(emu, active_session):
     conn = emu.connect()
     created = conn.create_capture_session(end_user_id="user_abc")
     with pytest.raises(ValueError, match="no rtstreams yet .*'created'"):
         start_pipelines(conn, created, "ws-1")
-    session = active(conn, emu)
+    session = active_session(conn, emu)[0]
     with pytest.raises(TypeError, match="pass a vn.Feed .* or its connection_id"):
         start_pipelines(conn, session, None)
     with pytest.raises(ValueError, match="no capture_session_id"):
@@ -175,11 +163,11 @@ def test_bad_input_says_what_to_pass(emu):
     assert pipelines.registered(conn) == []  # nothing half-started
 
 
-async def test_a_handle_made_with_a_feed_follows_its_reconnects():
+async def test_a_handle_made_with_a_feed_follows_its_reconnects(active_session):
     with Emulator(scenario="standup", speed=60, seed=0) as emu:
         conn = emu.connect()
         feed = await Feed.open(conn, backoff=Backoff(base=0.02, cap=0.1))
-        session = active(conn, emu, feed.connection_id)
+        session = active_session(conn, emu, feed.connection_id)[0]
         old = feed.connection_id
         emu.set_faults(drop_ws_after=40)  # after some index and alert events have arrived
         handle = start_pipelines(conn, session, feed, alerts={"decision": "A decision"})
@@ -216,9 +204,9 @@ async def _until(condition, timeout=10.0):
         await asyncio.sleep(0.01)
 
 
-def test_a_refused_start_names_the_pipeline_and_keeps_the_rest(emu):
+def test_a_refused_start_names_the_pipeline_and_keeps_the_rest(emu, active_session):
     conn = emu.connect()
-    session = active(conn, emu)
+    session = active_session(conn, emu)[0]
     emu.stop_capture(session.id)  # the rtstreams are no longer connected
     with pytest.raises(RuntimeError, match=r"transcript on mic:default \(rts-.*connected rtstream") as err:
         start_pipelines(conn, session, "ws-1")

@@ -10,12 +10,6 @@ import pytest
 import vdb_notebook as vn
 
 
-@pytest.fixture
-def emu():
-    with vn.Emulator(scenario="standup", speed="max", seed=0) as emulator:
-        yield emulator
-
-
 async def test_emulator_webhooks_start_pipelines_once_and_end_exported(emu):
     conn = emu.connect()
     feed = await vn.Feed.open(conn)
