@@ -399,7 +399,9 @@ async def main():
     conn = videodb.connect(api_key=sys.argv[1], base_url=sys.argv[2])
     feed = await Feed.open(conn, record_to=sys.argv[3], record_batch=10)
     print(feed.connection_id, flush=True)
-    await asyncio.sleep(60)  # killed long before this ends
+    for _ in range(3000):  # killed long before this ends
+        print(feed.frames, flush=True)  # how many frames it has read so far
+        await asyncio.sleep(0.02)
 
 asyncio.run(main())
 """
@@ -418,10 +420,16 @@ async def test_a_killed_kernel_loses_at_most_the_last_batch_of_the_journal(emu, 
         for rts in streams.values():
             rts.start_transcript(ws_connection_id=connection_id)
         await _until(lambda: idle(emu))
+        sent = emu.state()["frames_by_connection"][connection_id]
+
+        def until_the_kernel_has_read_them_all() -> None:
+            for line in kernel.stdout:
+                if int(line) >= sent:
+                    return
+        await asyncio.wait_for(asyncio.to_thread(until_the_kernel_has_read_them_all), 30)
     finally:
         kernel.kill()  # SIGKILL: no close(), no final flush
         kernel.wait()
-    sent = emu.state()["frames_by_connection"][connection_id]
     lines = path.read_text().splitlines()
     assert sent > 50 and sent - 10 <= len(lines) <= sent
     assert all(json.loads(line)["source"] == "ws" for line in lines)
