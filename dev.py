@@ -3,7 +3,6 @@
 
     python3 dev.py lab     # JupyterLab on notebooks/01_quickstart.ipynb, offline, no API key
     python3 dev.py test    # the whole test suite: unit tests, nbval notebooks, browser test
-    python3 dev.py demo    # headless: the emulator's standup scenario, printed as it arrives
     python3 dev.py bench   # every script in bench/, each printing ratios against its baseline
 
 Each command creates (or reuses) ./.venv and installs what it needs, pinned by
@@ -83,11 +82,6 @@ def cmd_lab(args: list[str]) -> int:
     return subprocess.run(cmd, cwd=ROOT).returncode
 
 
-def cmd_demo(args: list[str]) -> int:
-    ensure_venv("lab")
-    return subprocess.run([str(PYTHON), "-m", "vdb_notebook.demo", *args], cwd=ROOT).returncode
-
-
 def cmd_bench(args: list[str]) -> int:
     ensure_venv("test")
     status = 0
@@ -97,7 +91,7 @@ def cmd_bench(args: list[str]) -> int:
     return status
 
 
-COMMANDS = {"test": cmd_test, "lab": cmd_lab, "demo": cmd_demo, "bench": cmd_bench}
+COMMANDS = {"test": cmd_test, "lab": cmd_lab, "bench": cmd_bench}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:

@@ -23,7 +23,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ._shapes import KEPT, rebuild, shape_of
-from .events import CHANNELS, Event
+from .events import CHANNELS, CONTENT_FIELDS, FIELDS, Event
 
 NAN = float("nan")
 FLOAT_FIELDS = ("received_at", "confidence", "timestamp", "start", "end")
@@ -33,11 +33,8 @@ CATEGORY_FIELDS = ("source", "event", "capture_session_id", "end_user_id", "rtst
 TEXT_FIELDS = ("text",)
 TIME_FIELDS = ("received_at", "timestamp", "start", "end")
 #: DataFrame column order (the Event attributes, without raw).
-COLUMNS = ("seq", "received_at", "source", "channel", "event", "capture_session_id",
-           "end_user_id", "rtstream_id", "rtstream_name", "text", "is_final", "label",
-           "confidence", "triggered", "timestamp", "start", "end", "status", "key")
-#: The fields that identify content (see events.CONTENT_FIELDS).
-KEY_FIELDS = COLUMNS[3:18]
+COLUMNS = tuple(f for f in FIELDS if f != "raw")
+KEY_FIELDS = CONTENT_FIELDS
 STRING = pd.StringDtype("pyarrow")
 CHANNEL_DTYPE = pd.CategoricalDtype(sorted(CHANNELS))  # sorted, like every category column
 #: Stored channel codes index CHANNELS (they feed the content hash, so they never change);

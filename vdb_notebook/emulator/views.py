@@ -37,27 +37,19 @@ def session(state: EmulatorState, s: Session) -> dict[str, Any]:
     }
 
 
+def _rtstream_fields(r: RtStream) -> dict[str, Any]:
+    return {"name": r.name, "media_types": [r.media_type], "channel_id": r.channel_id,
+            "status": r.status, "sample_rate": 30, "created_at": ACTIVE_AT}
+
+
 def rtstream_summary(r: RtStream) -> dict[str, Any]:
     """An rtstream inside a session answer: `rtstream_id`, which the SDK renames to `id`."""
-    return {"rtstream_id": r.id, "name": r.name, "media_types": [r.media_type],
-            "channel_id": r.channel_id, "status": r.status, "sample_rate": 30,
-            "created_at": ACTIVE_AT}
+    return {"rtstream_id": r.id, **_rtstream_fields(r)}
 
 
 def rtstream(r: RtStream) -> dict[str, Any]:
-    return {
-        "id": r.id,
-        "name": r.name,
-        "collection_id": r.collection_id,
-        "capture_session_id": r.session_id,
-        "created_at": ACTIVE_AT,
-        "sample_rate": 30,
-        "status": r.status,
-        "channel_id": r.channel_id,
-        "media_types": [r.media_type],
-        "stream_url": None,
-        "player_url": None,
-    }
+    return {"id": r.id, **_rtstream_fields(r), "collection_id": r.collection_id,
+            "capture_session_id": r.session_id, "stream_url": None, "player_url": None}
 
 
 def index(i: SceneIndex) -> dict[str, Any]:
