@@ -66,7 +66,8 @@ def ensure_chromium() -> None:
 def cmd_test(args: list[str]) -> int:
     ensure_venv("test")
     ensure_chromium()
-    cmd = [str(PYTHON), "-m", "pytest", "tests", "--nbval", "notebooks",
+    cmd = [str(PYTHON), "-m", "pytest", "tests", "--doctest-modules", "vdb_notebook",
+           "--nbval", "notebooks",
            "--sanitize-with", str(ROOT / "notebooks" / "sanitize.cfg"), *args]
     print("+", " ".join(cmd), flush=True)
     return subprocess.run(cmd, cwd=ROOT).returncode

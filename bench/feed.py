@@ -33,7 +33,7 @@ from videodb.rtstream import RTStream
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from vdb_notebook.feed import Feed  # noqa: E402
-from vdb_notebook.recording import count_lines  # noqa: E402
+from vdb_notebook.feed.journal import count_lines  # noqa: E402
 
 TRACK = "system_audio"  # its burst transcript is exactly 100,000 frames
 

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from vdb_notebook._loopthread import LoopThread
+from vdb_notebook._aio import LoopThread
 from vdb_notebook.webhooks import DeliverySummary, WebhookReceiver, deliver, lifecycle
 
 

@@ -136,4 +136,5 @@ def connect(api_key: str | None = None, *, offline: bool | None = None, scenario
                 "(or leave offline unset to use the local emulator)")
     emu = emulator if emulator is not None else default_emulator(scenario, seed, speed)
     kwargs.pop("base_url", None)  # offline, the emulator's
-    return emu.connect(**kwargs)
+    emu.start()
+    return Connection(api_key=emu.api_key, base_url=emu.base_url, emulator=emu, **kwargs)

@@ -25,8 +25,8 @@ import sys
 import time
 from typing import Any, Iterable, Iterator
 
-from .recording import Record, as_record, count_lines, read_journal
-from .store import EventStore
+from .feed.journal import Record, as_record, count_lines, read_journal
+from .store.store import EventStore
 
 #: Waits shorter than this are skipped: sleeping costs more than it keeps the pace.
 _MIN_SLEEP_S = 0.002

@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Sequence
 
-from ..webhooks import payloads
+from ..schema import payloads
 from . import views
 from .faults import Faults
 from .hub import Hub

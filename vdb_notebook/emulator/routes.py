@@ -296,8 +296,8 @@ def find_route(method: str, path: str) -> tuple[Handler, dict[str, str]]:
             allowed.append(verb)
     if allowed:
         raise ApiError(f"{method} is not allowed on /{path}; use {' or '.join(sorted(set(allowed)))}", status=405)
-    raise NotFound(f"no such endpoint: {method} /{path} (the emulator serves the capture API "
-                   "endpoints of VIDEODB_FACTS.md)")
+    raise NotFound(f"no such endpoint: {method} /{path} (the emulator serves VideoDB's capture and "
+                   "rtstream API; docs/emulator_coverage.md lists every call)")
 
 
 def make_api_handler(engine: Engine, api_key: str) -> Callable[..., Any]:

@@ -4,7 +4,7 @@ A scenario (scenarios/<name>.json) has one track per capture channel ("mic", "sy
 "display"), each with cue lists per pipeline kind ("transcript", "audio_index", "visual_index"),
 plus "alerts" (cues with a label that fire when an alert's event label matches). Cue times are
 seconds after the session went active; frame timestamps are epoch ms fixed relative to
-`payloads.EPOCH`, never the wall clock, so the same scenario always yields the same frames.
+`schema.EPOCH`, never the wall clock, so the same scenario always yields the same frames.
 
     >>> sc = Scenario.load("standup")
     >>> step = next(sc.steps("mic", "transcript", rtstream_id="rts-1", rtstream_name="mic:default"))
@@ -19,7 +19,7 @@ import math
 from pathlib import Path
 from typing import Any, Iterator, NamedTuple
 
-from ..webhooks.payloads import EPOCH
+from ..schema import EPOCH
 
 SCENARIO_DIR = Path(__file__).with_name("scenarios")
 #: Scenario time 0 is the moment a session turns active: EPOCH + 4 s, as in payloads.lifecycle().

@@ -16,20 +16,19 @@ import asyncio
 import atexit
 import inspect
 import logging
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
+
+import videodb
 
 from aiohttp import web
 
-from .._loopthread import LoopThread
+from .._aio import LoopThread
 from . import views
 from .control import add_control_routes
 from .engine import Engine
 from .faults import Faults
 from .routes import make_api_handler, make_ws_handler
 from .scenario import Scenario, parse_speed
-
-if TYPE_CHECKING:
-    from ..connection import Connection
 
 log = logging.getLogger(__name__)
 #: The key the emulator accepts. Not a secret: it only opens a local emulator.
@@ -38,7 +37,7 @@ CALL_TIMEOUT_S = 30.0
 
 
 class Emulator:
-    """A local VideoDB capture service for the real SDK (see design/API.md, "The emulator").
+    """A local VideoDB capture service for the real SDK (the contract is in the project README).
 
     scenario: a shipped scenario name ('standup', 'burst') or a scenario JSON path.
     speed: None for the scenario's default, a time multiplier, or 'max'.
@@ -129,11 +128,11 @@ class Emulator:
     def api_key(self) -> str:
         return self._api_key
 
-    def connect(self, **kwargs: Any) -> Connection:
-        """A `vdb_notebook.connection.Connection` (a real SDK Connection) to this emulator; starts it if needed."""
-        from ..connection import Connection
+    def connect(self, **kwargs: Any) -> videodb.client.Connection:
+        """The plain SDK Connection to this emulator (starts it if needed); `vn.connect(emulator=emu)`
+        gives the toolkit's Connection, with `conn.emulator` and the seed doc's conveniences."""
         self.start()
-        return Connection(api_key=self._api_key, base_url=self.base_url, emulator=self, **kwargs)
+        return videodb.connect(api_key=self._api_key, base_url=self.base_url, **kwargs)
 
     # the desktop capture client's part ------------------------------------------------------------
     def start_capture(self, session_id: str) -> dict[str, Any]:

@@ -16,14 +16,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from ..webhooks import payloads
+from ..schema import CAPTURE_CHANNELS, EPOCH, payloads
 
-#: The desktop client's three channels: (channel_id, rtstream name, media type, scenario track).
-CHANNELS = (
-    ("mic", "mic:default", "audio", "mic"),
-    ("system_audio", "system_audio:default", "audio", "system_audio"),
-    ("screen", "display:1", "video", "display"),
-)
 #: Lifecycle step times relative to EPOCH (seconds), as payloads.lifecycle() spaces them.
 STEP_S = 2.0
 NEXT_STATUS = {"created": {"starting", "failed"}, "starting": {"active", "failed"},
@@ -194,7 +188,7 @@ class EmulatorState:
     def created_payload(self, session: Session) -> dict[str, Any]:
         """The capture_session.created webhook of a new session."""
         return payloads.build("created", capture_session_id=session.id,
-                              end_user_id=session.end_user_id, timestamp=payloads.EPOCH)
+                              end_user_id=session.end_user_id, timestamp=EPOCH)
 
     def transition(self, session: Session, status: str, *, error: str | None = None,
                    after_s: float = STEP_S) -> dict[str, Any]:
@@ -215,12 +209,12 @@ class EmulatorState:
         session.clock_s += after_s
         return payloads.build(
             status, capture_session_id=session.id, end_user_id=session.end_user_id,
-            timestamp=payloads.EPOCH + timedelta(seconds=session.clock_s),
+            timestamp=EPOCH + timedelta(seconds=session.clock_s),
             rtstreams=self.rtstream_summaries(session) if status == "active" else None,
             exported_video_id=session.exported_video_id, error=session.error)
 
     def _open_rtstreams(self, session: Session) -> None:
-        for channel_id, name, media, track in CHANNELS:
+        for channel_id, name, media, track in CAPTURE_CHANNELS:
             rts = RtStream(id=self.ids.new("rts"), session_id=session.id, track=track,
                            collection_id=session.collection_id, channel_id=channel_id,
                            name=name, media_type=media)

@@ -4,12 +4,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from ..webhooks import payloads
+from ..schema import payloads
 from .scenario import ACTIVE_OFFSET_MS
-from .state import CHANNELS, Alert, EmulatorState, Event, RtStream, SceneIndex, Session
+from ..schema import CAPTURE_CHANNELS, EPOCH
+from .state import Alert, EmulatorState, Event, RtStream, SceneIndex, Session
 
 #: rtstreams open when their session turns active.
-ACTIVE_AT = payloads.iso(payloads.EPOCH + timedelta(milliseconds=ACTIVE_OFFSET_MS))
+ACTIVE_AT = payloads.iso(EPOCH + timedelta(milliseconds=ACTIVE_OFFSET_MS))
 
 
 def session(state: EmulatorState, s: Session) -> dict[str, Any]:
@@ -24,10 +25,10 @@ def session(state: EmulatorState, s: Session) -> dict[str, Any]:
         "callback_url": s.callback_url,
         "ws_connection_id": s.ws_connection_id,
         "metadata": s.metadata,
-        "created_at": payloads.iso(payloads.EPOCH),
+        "created_at": payloads.iso(EPOCH),
         "channels": [
             {"channel_id": cid, "name": name, "type": media, "store": True, "is_primary": media == "video"}
-            for cid, name, media, _ in CHANNELS
+            for cid, name, media, _ in CAPTURE_CHANNELS
         ] if connected else [],
         "primary_video_channel_id": "screen" if connected else None,
         "rtstreams": [rtstream_summary(state.rtstreams[r]) for r in s.rtstream_ids],

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from .deliver import DeliverySummary, deliver
 from .journal import read_journal
-from .payloads import EPOCH, alert, build, default_rtstreams, lifecycle
+from ..schema.payloads import EPOCH, alert, build, default_rtstreams, lifecycle
 from .receiver import ReceiverStats, WebhookReceiver
 from .signing import new_secret, sign
 

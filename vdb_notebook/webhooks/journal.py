@@ -13,7 +13,7 @@ has no processed mark. A damaged last line (a crash mid-write) is skipped and co
 
     >>> import tempfile, os
     >>> path = os.path.join(tempfile.mkdtemp(), "hooks.jsonl")
-    >>> j = Journal(path)
+    >>> j = DeliveryJournal(path)
     >>> j.write([accepted_record("id:m1", "m1", 0.0, {"event": "x"})], fsync=True)
     >>> j.mark_processed("id:m1"); j.close()
     >>> state = read_state(path); (list(state.accepted), state.processed, state.unprocessed)
@@ -82,7 +82,7 @@ def read_journal(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     return [record["payload"] for record in read_state(path).accepted.values()]
 
 
-class Journal:
+class DeliveryJournal:
     """Appends records to `path`; `commit` batches concurrent callers into one fsync."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:

@@ -26,10 +26,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, NamedTuple
 
-from .._loopthread import LoopThread
-from ..events import LIFECYCLE_ORDER
+from .._aio import LoopThread
 from .intake import Delivery
-from .payloads import LIFECYCLE_STATUSES
+from ..schema import LIFECYCLE_ORDER, LIFECYCLE_STATUSES, lifecycle_event
 
 log = logging.getLogger("vdb_notebook.webhooks")
 
@@ -67,7 +66,7 @@ def event_pattern(event: str) -> str:
     if not isinstance(event, str) or not event:
         raise ValueError("rx.on(event, handler) needs an event name such as "
                          "'capture_session.active', 'alert', or '*' for every event")
-    return f"capture_session.{event}" if event in LIFECYCLE_STATUSES else event
+    return lifecycle_event(event) if event in LIFECYCLE_STATUSES else event
 
 
 def _name_of(handler: Handler) -> str:

@@ -23,12 +23,12 @@ from typing import Any, Callable, Mapping
 
 from aiohttp import web
 
-from .. import _loopthread
-from .._loopthread import LoopThread
-from .._progress import Progress
+from .. import _aio
+from .._aio import LoopThread
+from .progress import Progress
 from .dedup import SeenKeys
 from .intake import MAX_BODY, Delivery, read_delivery
-from .journal import Journal, accepted_record
+from .journal import DeliveryJournal, accepted_record
 from .processor import Handler, HandlerError, Processor
 from .signing import Verifier
 
@@ -83,7 +83,7 @@ class WebhookReceiver:
         if workers < 1:
             raise ValueError(f"workers must be at least 1 (events processed at once), not {workers}")
         if store is None:
-            from ..store import EventStore
+            from ..store.store import EventStore
             store = EventStore()
         self.store = store
         self.host, self.port, self.path = host, port, "/" + path.lstrip("/")
@@ -94,7 +94,7 @@ class WebhookReceiver:
         self._counts: Counter[str] = Counter()
         self._rejected: Counter[str] = Counter()
         self._progress = Progress()
-        self._journal = Journal(journal) if journal is not None else None
+        self._journal = DeliveryJournal(journal) if journal is not None else None
         self._processor = Processor(store, workers=workers, on_done=self._done,
                                     on_stored=self._progress.notify)
         for event, handler in (handlers or {}).items():
@@ -121,7 +121,7 @@ class WebhookReceiver:
     def start_sync(cls, store: Any = None, secret: str | bytes | None = None,
                    host: str = "127.0.0.1", port: int = 0, **options: Any) -> WebhookReceiver:
         """`start` (same options) for code that cannot await (scripts, callbacks, a cell)."""
-        return _loopthread.run(cls.start(store, secret, host, port, **options))
+        return _aio.run(cls.start(store, secret, host, port, **options))
 
     def _cannot_listen(self, exc: OSError) -> OSError:
         self._shut()

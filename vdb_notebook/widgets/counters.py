@@ -13,11 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
+from ..schema import CHANNELS
 from .markup import BORDER, FONT, MUTED, clip, esc
 from .renderer import Pane
 
 INK = "#111827"
-CHANNELS = ("transcript", "visual_index", "audio_index", "alert", "capture_session", "feed")
 #: Distinct channel names counted one by one; any further names are counted as 'other'.
 MAX_CHANNELS = 16
 LABELS = {"transcript": "transcript", "visual_index": "visual", "audio_index": "audio",

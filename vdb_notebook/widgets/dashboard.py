@@ -21,8 +21,8 @@ from typing import Any, Callable
 
 import ipywidgets as widgets
 
-from ..events import Rejection
-from ..store import EventStore
+from ..events.decode import Rejection
+from ..store.store import EventStore
 from .alerts import AlertsPane
 from .counters import CountersPane
 from .index import IndexPane
@@ -46,7 +46,7 @@ class Dashboard(widgets.VBox):
     stops when the feed closes). Each pane is updated at most `max_rate_hz` times a second
     whatever the event rate, and always ends up showing the latest state. `tail=0` hides the
     table. `on_flush(pane, last_seq, time.monotonic())`, if given, is called after each pane
-    update (for measurements such as bench/dashboard.py); `wall_clock()` (Unix seconds,
+    update (for measurements of update latency); `wall_clock()` (Unix seconds,
     default `time.time`) is the time alerts are aged by (tests pass one they control).
     """
 

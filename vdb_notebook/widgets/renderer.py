@@ -12,7 +12,7 @@ Why a thread, not an asyncio task on the kernel loop: a task on the kernel loop 
 the kernel is idle or awaiting, so panes would freeze during a synchronous cell (a blocking SDK
 call, `time.sleep`, `feed.wait_for_sync`) while the webhook receiver's thread keeps adding
 events. A thread keeps updating, and ipykernel 7 sends comm messages from any thread through
-its IOPub thread (tests/test_browser.py checks a pane moving while a cell sleeps). Widget
+its IOPub thread. Widget
 traits are only ever written by this thread (and by construction/stop), under `_flush_lock`.
 
 The latest state always shows: an event that arrives while a flush is being prepared re-arms

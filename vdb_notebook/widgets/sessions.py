@@ -18,7 +18,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ..events import LIFECYCLE_ORDER
+from ..schema import LIFECYCLE_ORDER, status_of_event
 from .markup import BORDER, MUTED, chip, clip, clock, esc, pane, placeholder, plural
 from .renderer import Pane
 
@@ -47,8 +47,7 @@ def status_of(event: Any) -> str | None:
     """'active' from status='active' or event='capture_session.active'; None if neither."""
     status = getattr(event, "status", None)
     if not status:
-        name = str(getattr(event, "event", "") or "")
-        status = name.rsplit(".", 1)[1] if name.startswith("capture_session.") else None
+        status = status_of_event(str(getattr(event, "event", "") or ""))
     return str(status) if status else None
 
 

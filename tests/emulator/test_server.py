@@ -1,0 +1,261 @@
+"""The emulator's REST API, driven by the real, unmodified videodb SDK over real HTTP.
+
+Every SDK call of VIDEODB_FACTS.md's endpoint table, the capture lifecycle, and the error
+answers (401 / 400 / 404 / 405 / 409) as the SDK surfaces them.
+"""
+from __future__ import annotations
+
+import time
+
+import pytest
+import requests
+import videodb
+from videodb.exceptions import AuthenticationError, InvalidRequestError
+
+from vdb_notebook.emulator import Emulator
+from vdb_notebook.emulator.state import Conflict
+from vdb_notebook.schema import payloads
+
+
+@pytest.fixture
+def emu():
+    with Emulator(speed="max") as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def conn(emu):
+    return videodb.connect(api_key=emu.api_key, base_url=emu.base_url)
+
+
+def active_session(emu, conn, **kw):
+    session = conn.create_capture_session(end_user_id="user_abc", **kw)
+    emu.start_capture(session.id)
+    return conn.get_capture_session(session.id)
+
+
+def wait_for(fetch, until=bool, timeout=10.0):
+    """Poll `fetch()` until `until(value)`; the value (a guard against hanging, not a timing test)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = fetch()
+        if until(value):
+            return value
+        time.sleep(0.01)
+    raise AssertionError(f"condition not met within {timeout}s; last value: {value!r}")
+
+
+# --- collection, tokens, websocket url -------------------------------------------------------
+def test_get_collection_and_client_token_and_websocket_url(conn, emu):
+    coll = conn.get_collection()
+    assert (coll.id, coll.name) == ("default", "Default Collection")
+    assert conn.generate_client_token(expires_in=600).startswith("ct-")
+    ws = conn.connect_websocket()
+    assert ws.url.startswith(emu.base_url.replace("http", "ws") + "/ws?token=wst-")
+    assert emu.api_key not in ws.url
+
+
+def test_unknown_collection_is_404_with_a_message(conn):
+    with pytest.raises(InvalidRequestError, match="collection 'nope' not found"):
+        conn.get_collection("nope")
+
+
+# --- capture sessions -----------------------------------------------------------------------
+def test_create_capture_session_yields_created(conn):
+    session = conn.create_capture_session(end_user_id="user_abc", callback_url="http://x/hook",
+                                          metadata={"team": "orbit"})
+    assert session.id.startswith("cap-")
+    assert (session.status, session.end_user_id, session.callback_url) == ("created", "user_abc", "http://x/hook")
+    assert session.metadata == {"team": "orbit"} and session.rtstreams == []
+
+
+def test_lifecycle_created_active_exported_as_the_sdk_sees_it(emu, conn):
+    session = conn.create_capture_session(end_user_id="user_abc")
+    assert emu.start_capture(session.id)["status"] == "active"
+    cap = conn.get_capture_session(session.id)
+    assert cap.status == "active"
+    assert [r.name for r in cap.rtstreams] == ["mic:default", "system_audio:default", "display:1"]
+    assert [r.id[:4] for r in cap.rtstreams] == ["rts-"] * 3  # the SDK renamed rtstream_id -> id
+    assert [len(cap.get_rtstream(c)) for c in ("mic", "screen", "system_audio")] == [1, 1, 1]
+    assert [d.id for d in cap.displays] == ["screen"]
+    emu.stop_capture(session.id)
+    done = conn.get_capture_session(session.id)
+    assert done.status == "exported" and done.exported_video_id.startswith("m-")
+    assert all(r.status == "stopped" for r in done.rtstreams)
+    export = done.export()
+    assert export["export_status"] == "exported" and export["video_id"] == done.exported_video_id
+
+
+def test_fail_capture_records_the_error(emu, conn):
+    session = conn.create_capture_session(end_user_id="user_abc")
+    emu.start_capture(session.id)
+    failed = emu.fail_capture(session.id, "screen permission denied")
+    assert failed["status"] == "failed"
+    assert failed["error"] == {"message": "screen permission denied", "code": "capture_failed"}
+
+
+def test_list_capture_sessions_filters_by_status(emu, conn):
+    first = conn.create_capture_session(end_user_id="a")
+    second = conn.create_capture_session(end_user_id="b")
+    emu.start_capture(second.id)
+    assert [s.id for s in conn.list_capture_sessions()] == [first.id, second.id]
+    active = conn.list_capture_sessions(status="active")
+    assert [s.id for s in active] == [second.id] and len(active[0].rtstreams) == 3
+    assert conn.list_capture_sessions(status="exported") == []
+
+
+def test_illegal_transitions_answer_409_with_what_is_allowed(emu, conn):
+    session = conn.create_capture_session(end_user_id="user_abc")
+    response = requests.post(f"{emu.base_url}/_emulator/capture/{session.id}/stop")
+    assert response.status_code == 409 and "needs an 'active' session" in response.json()["message"]
+    emu.start_capture(session.id)
+    with pytest.raises(Conflict, match="start_capture needs a 'created' session"):
+        emu.start_capture(session.id)
+    with pytest.raises(InvalidRequestError, match="can be exported once stopped"):
+        conn.get_capture_session(session.id).export()
+
+
+# --- rtstreams, transcripts, indexes, events, alerts ---------------------------------------
+def test_rtstream_get_list_start_stop(emu, conn):
+    cap = active_session(emu, conn)
+    coll = conn.get_collection()
+    mic = coll.get_rtstream(cap.rtstreams[0].id)
+    assert (mic.name, mic.channel_id, mic.status) == ("mic:default", "mic", "connected")
+    assert [r.id for r in coll.list_rtstreams()] == [r.id for r in cap.rtstreams]
+    assert [r.name for r in coll.list_rtstreams(name="display")] == ["display:1"]
+    mic.stop()
+    assert coll.get_rtstream(mic.id).status == "stopped"
+    with pytest.raises(InvalidRequestError, match="needs a connected rtstream"):
+        mic.start_transcript()
+    mic.start()
+    assert coll.get_rtstream(mic.id).status == "connected"
+
+
+def test_transcript_start_stop_and_get_transcript(emu, conn):
+    cap = active_session(emu, conn)
+    mic = cap.get_rtstream("mic")[0]
+    started = mic.start_transcript(engine="assemblyai")
+    assert started["status"] == "running" and started["ws_connection_id"] is None
+    lines = len(emu.scenario.tracks["mic"]["transcript"])
+    page = wait_for(lambda: mic.get_transcript(page_size=1000), lambda p: p["total"] == lines)
+    assert page["segments"][0]["text"].startswith("Maya: Morning, both.")
+    assert all(s["is_final"] for s in page["segments"])
+    assert page["segments"][0]["start"] == int(payloads.EPOCH.timestamp() * 1000) + 4000 + 2000
+    first_two = mic.get_transcript(page=1, page_size=2)
+    assert len(first_two["segments"]) == 2 and first_two["next_page"] is True
+    since = mic.get_transcript(since=page["segments"][-2]["start"])
+    assert [s["text"] for s in since["segments"]] == [page["segments"][-1]["text"]]
+    assert mic.stop_transcript()["status"] == "stopped"
+    with pytest.raises(InvalidRequestError, match="page_size must be a whole number"):
+        conn.get(f"rtstream/{mic.id}/transcription", params={"page_size": "lots"})
+
+
+def test_index_audio_and_visuals_list_get_scenes_start_stop(emu, conn):
+    cap = active_session(emu, conn)
+    audio = cap.get_rtstream("system_audio")[0].index_audio(
+        prompt="Extract key decisions", batch_config={"type": "time", "value": 30})
+    screen = cap.get_rtstream("screen")[0]
+    visual = screen.index_visuals(prompt="Describe what user is doing",
+                                  batch_config={"type": "time", "value": 5, "frame_count": 2})
+    assert audio.extraction_type == "transcript" and visual.extraction_type == "time"
+    assert audio.rtstream_index_id.startswith("rti-") and visual.status == "connected"
+    assert [i.rtstream_index_id for i in screen.list_scene_indexes()] == [visual.rtstream_index_id]
+    assert screen.get_scene_index(visual.rtstream_index_id).prompt == "Describe what user is doing"
+    tracks = emu.scenario.tracks
+    scenes = wait_for(lambda: visual.get_scenes(page_size=100)["scenes"],
+                      lambda s: len(s) == len(tracks["display"]["visual_index"]))
+    texts = " ".join(s["text"] for s in scenes)
+    for thing in ("Jira board", "Slack", "VS Code", "Slide deck"):
+        assert thing in texts
+    wait_for(lambda: audio.get_scenes()["scenes"], lambda s: len(s) == len(tracks["system_audio"]["audio_index"]))
+    visual.stop()
+    assert screen.get_scene_index(visual.rtstream_index_id).status == "stopped"
+    visual.start()
+    assert screen.get_scene_index(visual.rtstream_index_id).status == "connected"
+
+
+def test_events_and_alerts_fire_on_matching_label_only(emu, conn):
+    cap = active_session(emu, conn)
+    index = cap.get_rtstream("system_audio")[0].index_audio(prompt="Watch for secrets")
+    sensitive = conn.create_event(event_prompt="Someone reads out card numbers or passwords",
+                                  label="sensitive_content")
+    other = conn.create_event(event_prompt="Someone mentions lunch", label="lunch")
+    assert [e["label"] for e in conn.list_events()] == ["sensitive_content", "lunch"]
+    hit = index.create_alert(sensitive, callback_url="")
+    miss = index.create_alert(other, callback_url="")
+    alerts = wait_for(index.list_alerts, lambda a: a[0]["fired"])
+    by_id = {a["alert_id"]: a for a in alerts}
+    fired = by_id[hit]["fired"]
+    assert len(fired) == 1 and fired[0]["label"] == "sensitive_content" and fired[0]["confidence"] == 0.92
+    assert fired[0]["start"] < fired[0]["end"] and "card number" in fired[0]["text"]
+    assert by_id[miss]["fired"] == []
+    index.disable_alert(hit)
+    assert {a["alert_id"]: a["status"] for a in index.list_alerts()}[hit] == "disabled"
+    index.enable_alert(hit)
+    assert {a["alert_id"]: a["status"] for a in index.list_alerts()}[hit] == "enabled"
+
+
+def test_create_alert_needs_a_known_event_and_a_callback_url(emu, conn):
+    cap = active_session(emu, conn)
+    index = cap.get_rtstream("mic")[0].index_audio(prompt="decisions")
+    with pytest.raises(InvalidRequestError, match="event_id 'event-nope' is unknown"):
+        index.create_alert("event-nope", callback_url="")
+    event = conn.create_event(event_prompt="a decision is made", label="decision")
+    with pytest.raises(InvalidRequestError, match="callback_url is required"):
+        conn.post(f"rtstream/{index.rtstream_id}/index/{index.rtstream_index_id}/alert",
+                  data={"event_id": event})
+
+
+# --- error answers ----------------------------------------------------------------------------
+def test_wrong_or_missing_key_is_401_authentication_error(emu):
+    bad = videodb.connect(api_key="not-the-key", base_url=emu.base_url)
+    with pytest.raises(AuthenticationError, match="x-access-token"):
+        bad.get_collection()
+    response = requests.get(f"{emu.base_url}/collection/default")
+    assert response.status_code == 401 and response.json()["success"] is False
+
+
+def test_unknown_ids_are_404_with_a_message(emu, conn):
+    with pytest.raises(InvalidRequestError, match="capture session 'cap-nope' not found"):
+        conn.get_capture_session("cap-nope")
+    with pytest.raises(InvalidRequestError, match="rtstream 'rts-nope' not found"):
+        conn.get_collection().get_rtstream("rts-nope")
+    cap = active_session(emu, conn)
+    with pytest.raises(InvalidRequestError, match="index 'rti-nope' not found"):
+        cap.rtstreams[0].get_scene_index("rti-nope")
+    response = requests.get(f"{emu.base_url}/no/such/thing", headers={"x-access-token": emu.api_key})
+    assert response.status_code == 404 and "no such endpoint: GET /no/such/thing" in response.json()["message"]
+
+
+def test_bad_bodies_are_400_with_a_message_the_sdk_surfaces(emu, conn):
+    with pytest.raises(InvalidRequestError, match="end_user_id is required"):
+        conn.create_capture_session(end_user_id="")
+    with pytest.raises(InvalidRequestError, match="label is required"):
+        conn.create_event(event_prompt="something", label="")
+    cap = active_session(emu, conn)
+    with pytest.raises(InvalidRequestError, match="extraction_type must be one of"):
+        cap.rtstreams[0].index_scenes(extraction_type="vibes")
+    with pytest.raises(InvalidRequestError, match="action must be one of"):
+        conn.patch(f"rtstream/{cap.rtstreams[0].id}/status", data={"action": "explode"})
+    headers = {"x-access-token": emu.api_key, "Content-Type": "application/json"}
+    response = requests.post(f"{emu.base_url}/rtstream/event", data="{not json", headers=headers)
+    assert response.status_code == 400 and "not JSON" in response.json()["message"]
+    response = requests.post(f"{emu.base_url}/rtstream/event", json=[1, 2], headers=headers)
+    assert response.status_code == 400 and "must be a JSON object" in response.json()["message"]
+
+
+def test_wrong_method_is_405_and_trailing_slash_is_accepted(emu):
+    headers = {"x-access-token": emu.api_key}
+    response = requests.delete(f"{emu.base_url}/rtstream/event", headers=headers)
+    assert response.status_code == 405 and "use GET or POST" in response.json()["message"]
+    assert requests.get(f"{emu.base_url}/collection/default/", headers=headers).json()["data"]["id"] == "default"
+
+
+def test_answers_never_say_processing(emu, conn):
+    """The SDK polls any answer with status 'processing'; the emulator answers at once."""
+    cap = active_session(emu, conn)
+    headers = {"x-access-token": emu.api_key}
+    for path in ("collection/default", f"collection/default/capture/session/{cap.id}",
+                 f"rtstream/{cap.rtstreams[0].id}", f"rtstream/{cap.rtstreams[0].id}/transcription"):
+        body = requests.get(f"{emu.base_url}/{path}", headers=headers).json()
+        assert body["success"] is True and body.get("status") != "processing"

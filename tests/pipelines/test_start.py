@@ -1,0 +1,213 @@
+"""vn.start_pipelines against the real emulator through the real SDK: what starts where, once."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+import vdb_notebook as vn
+from vdb_notebook.pipelines import start as pipelines
+from vdb_notebook._backoff import Backoff
+from vdb_notebook.emulator import Emulator
+from vdb_notebook.feed import Feed
+from vdb_notebook.pipelines.start import DEFAULT_AUDIO_PROMPT, DEFAULT_VISUAL_PROMPT, start_pipelines
+
+ALERTS = {"decision": "A decision is made and an owner is named",
+          "sensitive_content": {"prompt": "Card numbers are shown", "on": "video"}}
+
+
+def indexes(conn, rtstream_id):
+    return conn.get(f"rtstream/{rtstream_id}/index/scene")["scene_indexes"]
+
+
+def alerts(conn, rtstream_id, index_id):
+    return conn.get(f"rtstream/{rtstream_id}/index/{index_id}/alert")["alerts"]
+
+
+def table(handle):
+    return [(p.rtstream_name, p.name, p.status) for p in handle.pipelines]
+
+
+def test_starts_each_pipeline_on_the_right_stream_with_the_connection_id(emu, active_session):
+    conn = vn.connect(emulator=emu)
+    session = active_session(conn, emu)[0]
+    handle = vn.start_pipelines(conn, session, "ws-given", alerts=ALERTS, callback_url="http://127.0.0.1:9/hook")
+    assert table(handle) == [
+        ("mic:default", "transcript", "running"), ("mic:default", "audio_index", "running"),
+        ("mic:default", "alert:decision", "running"),
+        ("system_audio:default", "transcript", "running"),
+        ("system_audio:default", "audio_index", "running"),
+        ("system_audio:default", "alert:decision", "running"),
+        ("display:1", "visual_index", "running"), ("display:1", "alert:decision", "running"),
+        ("display:1", "alert:sensitive_content", "running")]
+    by_name = {r.name: r for r in session.rtstreams}
+    mic, screen = by_name["mic:default"].id, by_name["display:1"].id
+    (audio,), (visual,) = indexes(conn, mic), indexes(conn, screen)
+    assert audio["extraction_type"] == "transcript" and audio["prompt"] == DEFAULT_AUDIO_PROMPT
+    assert visual["extraction_type"] == "time" and visual["prompt"] == DEFAULT_VISUAL_PROMPT
+    assert audio["ws_connection_id"] == visual["ws_connection_id"] == "ws-given"
+    screen_alerts = alerts(conn, screen, visual["rtstream_index_id"])
+    assert sorted(a["label"] for a in screen_alerts) == ["decision", "sensitive_content"]
+    assert {a["ws_connection_id"] for a in screen_alerts} == {"ws-given"}
+    assert {a["callback_url"] for a in screen_alerts} == {"http://127.0.0.1:9/hook"}
+    running = emu.state()["pipelines"]
+    assert f"transcript:{mic}" in running and f"transcript:{screen}" not in running
+    handle.stop()
+
+
+def test_calling_twice_starts_nothing_twice(emu, active_session):
+    conn = vn.connect(emulator=emu)
+    session = active_session(conn, emu)[0]
+    first = start_pipelines(conn, session.id, "ws-1", alerts={"decision": "A decision"})
+    second = start_pipelines(conn, session, "ws-1", alerts={"decision": "A decision"})
+    assert second.pipelines == first.pipelines and all(a is b for a, b in zip(first.pipelines, second.pipelines))
+    assert repr(second) == repr(first)
+    for rts in session.rtstreams:
+        assert len(indexes(conn, rts.id)) == 1
+        assert len(alerts(conn, rts.id, indexes(conn, rts.id)[0]["rtstream_index_id"])) == 1
+    assert len(conn.list_events()) == 1  # one event per (label, prompt), reused on every index
+    # asking for more on the same session adds only what is new
+    third = start_pipelines(conn, session, "ws-1", transcript=False, audio_prompt=False,
+                            alerts={"decision": "A decision", "late": "Someone is late"})
+    assert table(third) == [("display:1", "visual_index", "running"),
+                            ("display:1", "alert:decision", "running"),
+                            ("display:1", "alert:late", "running")]  # alerts go on this call's indexes
+    assert len(pipelines.registered(conn)) == len(first.pipelines) + 1
+    first.stop()
+    third.stop()
+
+
+def test_calling_again_with_another_connection_moves_the_running_pipelines_there(emu, active_session):
+    conn = vn.connect(emulator=emu)
+    session = active_session(conn, emu)[0]
+    first = start_pipelines(conn, session, "ws-1", alerts={"decision": "A decision"})
+    moved = start_pipelines(conn, session, "ws-2", alerts={"decision": "A decision"})
+    assert moved.pipelines == first.pipelines and {p.ws_connection_id for p in moved.pipelines} == {"ws-2"}
+    for rts in session.rtstreams:
+        found = indexes(conn, rts.id)
+        assert [(i["status"], i["ws_connection_id"]) for i in found] == [("stopped", "ws-1"), ("connected", "ws-2")]
+        assert [(a["status"], a["ws_connection_id"]) for i in found
+                for a in alerts(conn, rts.id, i["rtstream_index_id"])] == [("disabled", "ws-1"), ("enabled", "ws-2")]
+    assert len(pipelines.registered(conn)) == len(first.pipelines)
+    moved.stop()
+
+
+def test_stop_stops_everything_and_frees_the_registry(emu, active_session):
+    conn = vn.connect(emulator=emu)
+    session = active_session(conn, emu)[0]
+    handle = start_pipelines(conn, session, "ws-1", alerts={"decision": "A decision"})
+    assert handle.stop() is handle
+    assert {p.status for p in handle.pipelines} == {"stopped"}
+    assert not any(p["running"] for p in emu.state()["pipelines"].values())
+    for rts in session.rtstreams:
+        (index,) = indexes(conn, rts.id)
+        assert index["status"] == "stopped"
+        assert [a["status"] for a in alerts(conn, rts.id, index["rtstream_index_id"])] == ["disabled"]
+    assert pipelines.registered(conn) == []
+    assert repr(handle).splitlines()[0].endswith(": 0 running, 8 stopped")
+    again = start_pipelines(conn, session, "ws-1")  # stopped pipelines can be started anew
+    assert {p.status for p in again.pipelines} == {"running"}
+    assert all(len(indexes(conn, r.id)) == 2 for r in session.rtstreams)
+    again.stop()
+
+
+def test_accepts_an_active_payload_or_its_store_event(emu, active_session):
+    from vdb_notebook.schema import payloads
+    conn = vn.connect(emulator=emu)
+    session = active_session(conn, emu)[0]
+    raw = conn.get(f"collection/default/capture/session/{session.id}")["rtstreams"]
+    payload = payloads.build("active", capture_session_id=session.id, rtstreams=[
+        {"rtstream_id": r["rtstream_id"], "name": r["name"], "media_types": r["media_types"]} for r in raw])
+    handle = start_pipelines(conn, payload, "ws-1", audio_prompt=False, transcript=False)
+    assert table(handle) == [("display:1", "visual_index", "running")]
+    event = vn.EventStore().add({"channel": "capture_session", **payload})  # as the feed stores it
+    assert start_pipelines(conn, event, "ws-1", audio_prompt=False, transcript=False).pipelines \
+        == handle.pipelines
+    handle.stop()
+
+
+def test_repr_is_deterministic_and_html_is_a_table(active_session):
+    reprs = []
+    for _ in range(2):  # two emulators, same seed: same ids, so nbval sees the same text
+        with Emulator(scenario="standup", speed="max", seed=3) as emulator:
+            conn = vn.connect(emulator=emulator)
+            handle = start_pipelines(conn, active_session(conn, emulator)[0], "ws-1", alerts={"decision": "A decision"})
+            reprs.append(repr(handle))
+            html = handle._repr_html_()
+            handle.stop()
+    assert reprs[0] == reprs[1]
+    first, header, *rows = reprs[0].splitlines()
+    assert first.startswith("Pipelines for cap-") and first.endswith("on ws ws-1: 8 running")
+    assert header.split() == ["rtstream", "pipeline", "detail", "status"] and len(rows) == 8
+    assert "<table>" in html and html.count("<tr>") == 9 and "alert:decision" in html
+
+
+def test_bad_input_says_what_to_pass(emu, active_session):
+    conn = vn.connect(emulator=emu)
+    created = conn.create_capture_session(end_user_id="user_abc")
+    with pytest.raises(ValueError, match="no rtstreams yet .*'created'"):
+        start_pipelines(conn, created, "ws-1")
+    session = active_session(conn, emu)[0]
+    with pytest.raises(TypeError, match="pass a vn.Feed .* or its connection_id"):
+        start_pipelines(conn, session, None)
+    with pytest.raises(ValueError, match="no capture_session_id"):
+        start_pipelines(conn, {"data": {}}, "ws-1")
+    with pytest.raises(TypeError, match="CaptureSession, a session id"):
+        start_pipelines(conn, 42, "ws-1")
+    with pytest.raises(ValueError, match="alerts maps a label to an event prompt"):
+        start_pipelines(conn, session, "ws-1", alerts={"decision": 3})
+    with pytest.raises(ValueError, match="must be one of"):
+        start_pipelines(conn, session, "ws-1", alerts={"d": {"prompt": "p", "on": "screen"}})
+    with pytest.raises(Exception, match="not found"):
+        start_pipelines(conn, "cap-nope", "ws-1")
+    assert pipelines.registered(conn) == []  # nothing half-started
+
+
+async def test_a_handle_made_with_a_feed_follows_its_reconnects(active_session):
+    with Emulator(scenario="standup", speed=60, seed=0) as emu:
+        conn = vn.connect(emulator=emu)
+        feed = await Feed.open(conn, backoff=Backoff(base=0.02, cap=0.1))
+        session = active_session(conn, emu, feed.connection_id)[0]
+        old = feed.connection_id
+        emu.set_faults(drop_ws_after=40)  # after some index and alert events have arrived
+        handle = start_pipelines(conn, session, feed, alerts={"decision": "A decision"})
+        await feed.wait_for(until=lambda s: s.counts().get("feed", 0) >= 2, timeout=20)
+        await _until(lambda: handle.ws_connection_id == feed.connection_id != old)
+        new = feed.connection_id
+        assert handle.reattach_errors == [] and {p.ws_connection_id for p in handle.running} == {new}
+        mic = next(r.id for r in session.rtstreams if r.name == "mic:default")
+        current = [i for i in indexes(conn, mic) if i["status"] == "connected"]
+        assert [i["ws_connection_id"] for i in current] == [new]
+        assert [a["ws_connection_id"] for a in alerts(conn, mic, current[0]["rtstream_index_id"])
+                if a["status"] == "enabled"] == [new]
+        # transcript and index events keep coming on the new connection, none repeated
+        reconnected_at = len(feed.store)
+
+        def after_reconnect(store, *channels):
+            return store.df[(store.df.seq >= reconnected_at) & store.df.channel.isin(channels)]
+        await feed.wait_for(until=lambda s: len(after_reconnect(s, "transcript")) >= 3
+                            and len(after_reconnect(s, "visual_index", "audio_index")) >= 2, timeout=20)
+        before = feed.store.df[feed.store.df.seq < reconnected_at]
+        assert before.channel.isin(["visual_index", "audio_index"]).sum() >= 2
+        events = feed.store.df[feed.store.df.channel != "feed"]
+        assert not events.key.duplicated().any()
+        handle.stop()
+        await feed.close()
+        assert repr(handle).startswith(f"Pipelines for {session.id} on ws {new}: 0 running")
+
+
+async def _until(condition, timeout=10.0):
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        assert loop.time() < deadline, "condition not reached"
+        await asyncio.sleep(0.01)
+
+
+def test_a_refused_start_names_the_pipeline_and_keeps_the_rest(emu, active_session):
+    conn = vn.connect(emulator=emu)
+    session = active_session(conn, emu)[0]
+    emu.stop_capture(session.id)  # the rtstreams are no longer connected
+    with pytest.raises(RuntimeError, match=r"transcript on mic:default \(rts-.*connected rtstream") as err:
+        start_pipelines(conn, session, "ws-1")
+    assert err.value.handle.pipelines == [] and pipelines.registered(conn) == []

@@ -1,0 +1,357 @@
+"""Every VideoDB frame shape -> one normalised `Event`, or a `Rejection` that says what to fix.
+
+No I/O. `normalise` never raises: whatever arrives (dict, JSON text or bytes, garbage) comes
+back as an `Event` or as a `Rejection` whose reason a person can act on.
+
+    >>> ev = normalise('{"channel": "scene_index", "rtstream_id": "rts-3", '
+    ...                '"data": {"text": "Slack is open", "start": 1710000012340}}')
+    >>> ev.channel, ev.text, ev.start
+    ('visual_index', 'Slack is open', 1710000012340.0)
+    >>> normalise("hello").reason
+    'not JSON: Expecting value: line 1 column 1 (char 0) - send one JSON object per frame'
+
+Times stay epoch-millisecond floats here (cheap); the store turns whole columns into UTC
+timestamps at once.
+"""
+from __future__ import annotations
+
+import json
+import time
+from typing import Any, Callable
+
+from ..schema import CHANNEL_ALIASES, CHANNELS, lifecycle_event, status_of_event
+from .fields import (MAX_MS, MAX_TEXT_CHARS, MIN_MS, Invalid, first, read_data, read_flag,
+                      read_ms, read_number, read_text, short, valid_unicode)
+
+
+FIELDS = ("seq", "received_at", "source", "channel", "event", "capture_session_id",
+          "end_user_id", "rtstream_id", "rtstream_name", "text", "is_final", "label",
+          "confidence", "triggered", "timestamp", "start", "end", "status", "key", "raw")
+#: Fields that identify an event's content: equal values -> equal `key`.
+CONTENT_FIELDS = FIELDS[3:18]
+
+_scan = json.JSONDecoder().scan_once
+MAX_FRAME_CHARS = 1_000_000
+
+
+class Event:
+    """One normalised event; its attributes are the columns of `EventStore.df`."""
+
+    __slots__ = FIELDS[:-2] + ("_key", "raw", "frame")
+
+    def __init__(self, source: str, channel: str, event: str, capture_session_id: str | None,
+                 end_user_id: str | None, rtstream_id: str | None, rtstream_name: str | None,
+                 text: str | None, is_final: bool | None, label: str | None,
+                 confidence: float | None, triggered: bool | None, timestamp: float | None,
+                 start: float | None, end: float | None, status: str | None, raw: Any,
+                 received_at: float = 0.0, seq: int = -1) -> None:
+        self.seq = seq
+        self.received_at = received_at
+        self.source = source
+        self.channel = channel
+        self.event = event
+        self.capture_session_id = capture_session_id
+        self.end_user_id = end_user_id
+        self.rtstream_id = rtstream_id
+        self.rtstream_name = rtstream_name
+        self.text = text
+        self.is_final = is_final
+        self.label = label
+        self.confidence = confidence
+        self.triggered = triggered
+        self.timestamp = timestamp
+        self.start = start
+        self.end = end
+        self.status = status
+        self._key = None
+        self.raw = raw
+        #: the parsed frame (a dict), whether it came as a dict or as JSON text
+        self.frame = raw
+
+    @property
+    def key(self) -> str:
+        """A stable hash of the normalised content (same event via WS or webhook -> same key)."""
+        if self._key is None:
+            from ..store.columns import Columns  # pandas is only needed once a key is asked for
+            cols = Columns()
+            cols.append(self)
+            self._key = str(cols.frame()["key"].iloc[0])
+        return self._key
+
+    def as_dict(self) -> dict[str, Any]:
+        """The plain record: {"seq": 0, "channel": "transcript", ...}."""
+        return {f: getattr(self, f) for f in FIELDS}
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{f}={getattr(self, f)!r}" for f in FIELDS[3:18]
+                          if getattr(self, f) is not None)
+        return f"Event(seq={self.seq}, {shown})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Event) and self.as_dict() == other.as_dict()
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class Rejection:
+    """A frame that could not be understood: `reason` says what was wrong and what to send."""
+
+    __slots__ = ("reason", "raw", "source", "received_at_ms")
+
+    def __init__(self, reason: str, raw: Any, source: str, received_at_ms: float) -> None:
+        self.reason = reason
+        self.raw = raw
+        self.source = source
+        self.received_at_ms = received_at_ms
+
+    def __repr__(self) -> str:
+        raw = repr(self.raw)
+        return f"Rejection({self.reason!r}, raw={raw[:80] + '...' if len(raw) > 80 else raw})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Rejection) and all(
+            getattr(self, f) == getattr(other, f) for f in self.__slots__)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+# --- one small function per channel -------------------------------------------------------
+
+def _media(frame: dict, channel: str, source: str) -> Event:
+    """transcript, visual_index / scene_index, audio_index: text with a time span.
+
+    The common shape is checked inline (this runs for most frames); anything unusual goes
+    through the validating readers, which say what is wrong.
+    """
+    data = frame.get("data")
+    if type(data) is not dict:
+        data = read_data(frame)
+    text = data.get("text")
+    if text is None:
+        text = frame.get("text")
+    if type(text) is not str or len(text) > MAX_TEXT_CHARS or not text.isascii():
+        text = read_text(text, "data.text")
+        if text is None:
+            raise Invalid(f"a {channel} frame needs data.text (the {channel} text)")
+    start, end = data.get("start"), data.get("end")
+    if start is None:
+        start = frame.get("start")
+    if end is None:
+        end = frame.get("end")
+    start = read_ms(start, "data.start") if type(start) is not int or not MIN_MS <= start < MAX_MS \
+        else float(start)
+    end = read_ms(end, "data.end") if type(end) is not int or not MIN_MS <= end < MAX_MS \
+        else float(end)
+    is_final = None
+    if channel == "transcript":
+        is_final = data.get("is_final")
+        if is_final is None:
+            is_final = frame.get("is_final")
+        if is_final is not None and type(is_final) is not bool:
+            read_flag(is_final, "data.is_final")
+    rtstream_id, name = frame.get("rtstream_id"), frame.get("rtstream_name")
+    if rtstream_id is not None and (type(rtstream_id) is not str or not rtstream_id.isascii()):
+        rtstream_id = read_text(rtstream_id, "rtstream_id")
+    if name is not None and (type(name) is not str or not name.isascii()):
+        name = read_text(name, "rtstream_name")
+    session = frame.get("capture_session_id")
+    if session is None:
+        session = frame.get("session_id")
+    user = frame.get("end_user_id")
+    if session is not None or user is not None:
+        session, user = _session_id(frame), _end_user(frame)
+    return Event(source, channel, channel, session, user, rtstream_id, name, text, is_final,
+                 None, None, None, start, start, end, None, frame)
+
+
+def _alert(frame: dict, channel: str, source: str) -> Event:
+    """The three WebSocket alert shapes and the alert webhook."""
+    data = read_data(frame)
+    label = read_text(first(data.get("label"), data.get("event_label"), frame.get("label"),
+                         frame.get("event_label")), "label")
+    if label is None:
+        raise Invalid("an alert needs label (or event_label): the name of the event that fired")
+    start = read_ms(first(data.get("start"), frame.get("start"), frame.get("start_time")), "start")
+    timestamp = read_ms(first(data.get("timestamp"), frame.get("timestamp")), "timestamp")
+    text = read_text(first(data.get("text"), data.get("explanation"), frame.get("text"),
+                        frame.get("explanation")), "text")
+    return Event(source, "alert", "alert", _session_id(frame), _end_user(frame),
+                 read_text(frame.get("rtstream_id"), "rtstream_id"),
+                 read_text(frame.get("rtstream_name"), "rtstream_name"), text, None, label,
+                 read_number(first(data.get("confidence"), frame.get("confidence")), "confidence"),
+                 read_flag(first(data.get("triggered"), frame.get("triggered")), "triggered"),
+                 timestamp if timestamp is not None else start, start,
+                 read_ms(first(data.get("end"), frame.get("end"), frame.get("end_time")), "end"),
+                 None, frame)
+
+
+def _lifecycle(frame: dict, channel: str, source: str) -> Event:
+    """capture_session WebSocket frames and v2 (or older) lifecycle webhooks."""
+    data = read_data(frame)
+    sid = _session_id(frame)
+    if sid is None:
+        raise Invalid("a capture_session event needs capture_session_id (or session_id)")
+    event = read_text(first(frame.get("event"), frame.get("type"), frame.get("event_type")),
+                      "event")
+    if event is not None:
+        event = None if event == "capture_session" else lifecycle_event(event)
+    status = read_text(first(frame.get("status"), data.get("status")), "status")
+    if status is None and event is not None:
+        status = status_of_event(event)
+    if event is None:
+        if status is None:
+            raise Invalid("a capture_session event needs event (e.g. 'capture_session.active') "
+                          "or status")
+        event = lifecycle_event(status)
+    error = data.get("error", frame.get("error"))
+    if isinstance(error, dict):
+        error = first(error.get("message"), error.get("code"))
+    text = read_text(error if isinstance(error, str) else None, "data.error.message")
+    return Event(source, "capture_session", event, sid, _end_user(frame), None, None, text, None,
+                 None, None, None, read_ms(frame.get("timestamp"), "timestamp"), None, None, status,
+                 frame)
+
+
+def _feed(frame: dict, channel: str, source: str) -> Event:
+    """The feed's own records: gaps and reconnections."""
+    data = read_data(frame)
+    event = read_text(frame.get("event"), "event") or "feed"
+    text = read_text(first(data.get("reason"), data.get("text"), frame.get("text")), "data.reason")
+    start = read_ms(data.get("start"), "data.start")
+    return Event(source, "feed", event, _session_id(frame), None, None, None, text, None, None,
+                 None, None, first(read_ms(frame.get("timestamp"), "timestamp"), start), start,
+                 read_ms(data.get("end"), "data.end"), None, frame)
+
+
+def _session_id(frame: dict) -> str | None:
+    return read_text(first(frame.get("capture_session_id"), frame.get("session_id")),
+                 "capture_session_id")
+
+
+def _end_user(frame: dict) -> str | None:
+    return read_text(frame.get("end_user_id"), "end_user_id")
+
+
+_HANDLERS: dict[str, Callable[[dict, str, str], Event]] = {
+    "transcript": _media, "visual_index": _media, "audio_index": _media,
+    "alert": _alert, "capture_session": _lifecycle, "feed": _feed,
+}
+
+
+#: Keys that, next to `label`, mark a channel-less frame as an alert webhook.
+_ALERT_WEBHOOK_KEYS = frozenset(("event_id", "alert_id", "explanation", "confidence"))
+
+
+def channel_of(frame: dict) -> str:
+    """The normalised channel of a frame (raises Invalid when it has none we know)."""
+    name = first(frame.get("channel"), frame.get("type"), frame.get("event_type"))
+    if name is None:
+        name = frame.get("event")
+        if "event_label" in frame or (
+                "label" in frame and not _ALERT_WEBHOOK_KEYS.isdisjoint(frame)):
+            return "alert"
+    if type(name) is not str:
+        if name is None:
+            raise Invalid("frame has no channel: send 'channel' (one of "
+                          f"{', '.join(CHANNELS)}) or a lifecycle webhook 'event'")
+        raise Invalid(f"channel must be a string, not {short(name)}")
+    channel = CHANNEL_ALIASES.get(name)
+    if channel is not None:
+        return channel
+    if name.startswith("capture_session."):
+        return "capture_session"
+    if name.startswith("feed."):
+        return "feed"
+    raise Invalid(f"unknown channel {short(name)}: expected one of "
+                  f"{', '.join(CHANNELS)} (or scene_index)")
+
+
+def parse(frame: Any) -> dict:
+    """JSON text/bytes or a dict -> the frame dict (raises Invalid with the reason)."""
+    if type(frame) is dict:
+        obj = frame
+    elif isinstance(frame, (str, bytes, bytearray)):
+        if len(frame) > MAX_FRAME_CHARS:
+            raise Invalid(f"frame is {len(frame):,} characters; the limit is "
+                          f"{MAX_FRAME_CHARS:,} - send smaller frames")
+        try:
+            obj = json.loads(frame)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise Invalid(f"not JSON: {exc} - send one JSON object per frame") from None
+    elif isinstance(frame, dict):
+        obj = dict(frame)
+    else:
+        raise Invalid(f"a frame must be a dict or JSON text, not {type(frame).__name__}")
+    return _object(obj)
+
+
+def _object(obj: Any) -> dict:
+    """A parsed frame must be a JSON object, and not the SDK's wrapper of a non-JSON frame."""
+    if type(obj) is not dict:
+        raise Invalid(f"a frame must be a JSON object, not {type(obj).__name__} {short(obj)}")
+    if len(obj) == 1 and "raw" in obj and type(obj["raw"]) is str:
+        raise Invalid("not JSON: the WebSocket sent a text frame that is not JSON "
+                      f"(the SDK wraps it as {{'raw': ...}}): {short(obj['raw'])}")
+    return obj
+
+
+def normalise(frame: Any, *, source: str = "ws",
+              received_at_ms: float | None = None) -> Event | Rejection:
+    """One frame -> an Event, or a Rejection saying what to fix. Never raises.
+
+    >>> normalise({"event": "capture_session.active", "capture_session_id": "cap-1",
+    ...            "timestamp": "2026-01-20T12:34:56Z"}).status
+    'active'
+    >>> normalise({"channel": "gossip"}).reason[:40]
+    "unknown channel 'gossip': expected one o"
+    """
+    if received_at_ms is None:
+        received_at_ms = time.time() * 1000.0
+    elif type(received_at_ms) is not float or not MIN_MS <= received_at_ms < MAX_MS:
+        try:
+            received_at_ms = read_ms(received_at_ms, "received_at_ms")
+        except Invalid as exc:
+            return Rejection(f"{exc} (received_at_ms is the arrival time the caller passed)",
+                             _keepable(frame), source, time.time() * 1000.0)
+    if type(source) is not str or not source.isascii():
+        source = valid_unicode(str(source))
+    try:
+        if type(frame) is str and len(frame) <= MAX_FRAME_CHARS:  # the common case, inline
+            try:
+                obj, end = _scan(frame, 0)  # json.loads without its whitespace handling
+            except (StopIteration, ValueError):
+                end = -1
+            if end != len(frame):  # leading/trailing whitespace, or not JSON at all
+                obj = parse(frame)  # raises Invalid with the reason
+            if type(obj) is not dict or "raw" in obj:
+                obj = _object(obj)
+        else:
+            obj = parse(frame)
+        channel = CHANNEL_ALIASES.get(obj.get("channel"), "") if type(obj.get("channel")) is str \
+            else ""
+        if not channel:
+            channel = channel_of(obj)
+        event = _HANDLERS[channel](obj, channel, source)
+    except Invalid as exc:
+        return Rejection(str(exc), _keepable(frame), source, received_at_ms)
+    except Exception as exc:  # a bug here must not take down the caller's loop
+        return Rejection(f"could not read frame ({type(exc).__name__}: {exc}); "
+                         "please report this frame", _keepable(frame), source, received_at_ms)
+    event.received_at = received_at_ms
+    if type(frame) is str:
+        event.raw = frame
+    elif isinstance(frame, (bytes, bytearray)):
+        event.raw = _keepable(frame)
+    return event
+
+
+def _keepable(frame: Any) -> Any:
+    """What a record keeps of its input: dicts and str as given, bytes decoded, others repr'd."""
+    if type(frame) is str or type(frame) is dict:
+        return frame
+    if isinstance(frame, (bytes, bytearray)):
+        return bytes(frame).decode("utf-8", "replace")
+    try:
+        return repr(frame)[:1000]
+    except Exception:
+        return f"<unprintable {type(frame).__name__}>"

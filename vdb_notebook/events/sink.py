@@ -1,0 +1,22 @@
+"""What a source (feed, webhook receiver, replay) writes into: any object with `add`.
+
+Sources depend on this protocol, never on the concrete `EventStore`, so a store with a dataset
+behind it, a filter, or a test double can stand in.
+
+    >>> from vdb_notebook.store import EventStore
+    >>> isinstance(EventStore(), EventSink)
+    True
+"""
+from __future__ import annotations
+
+from typing import Any, Protocol, runtime_checkable
+
+from .decode import Event, Rejection
+
+
+@runtime_checkable
+class EventSink(Protocol):
+    """Takes one raw frame (dict, JSON text or bytes) from `source`; never raises for bad input."""
+
+    def add(self, frame: Any, *, source: str = "ws",
+            received_at_ms: float | None = None) -> Event | Rejection: ...
