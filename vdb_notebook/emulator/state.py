@@ -360,6 +360,6 @@ class EmulatorState(RecordingState):
         return True
 
 
-def _record(data: dict[str, Any], **fields: Any) -> dict[str, Any]:
+def _record(frame_data: dict[str, Any], **fields: Any) -> dict[str, Any]:
     """A REST record of a frame's window: start and end in epoch seconds, then `fields`."""
-    return {"start": data["start"] / 1000, "end": data["end"] / 1000, **fields}
+    return {"start": frame_data["start"] / 1000, "end": frame_data["end"] / 1000, **fields}
