@@ -7,6 +7,7 @@ stop_capture, fail_capture. State changes themselves are made by `EmulatorState`
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Sequence
@@ -19,8 +20,15 @@ from .sender import WebhookSender
 from .models import Alert, RtStream, SceneIndex, Session, StreamIndex, Understanding
 from .state import STEP_S, Conflict, EmulatorState
 
+log = logging.getLogger(__name__)
 #: Scenario seconds an export takes after the session stopped (scaled by the speed, as all time).
 EXPORT_S = STEP_S
+
+
+def _report_failure(task: asyncio.Task) -> None:
+    """A pipeline or announcer that crashed is a bug: say so in the log, never silently."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("emulator task %s failed", task.get_name(), exc_info=task.exception())
 
 
 @dataclass
@@ -133,6 +141,7 @@ class Engine:
         task = asyncio.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(_report_failure)
         return task
 
     # pipelines ------------------------------------------------------------------------------
