@@ -33,6 +33,13 @@ Choices where VideoDB's docs leave room (each also noted where it is implemented
 - Alerts: `create_alert` on an index fires when the event's label matches (case-insensitive)
   an alert cue of the scenario on that index's track: an `alert` frame and an alert webhook
   (`payloads.alert`) to a non-empty `callback_url`; `list_alerts` shows the alert, not its firings.
+- Understanding (`rtstream.understand`) plays the screen track's visual cues as its VLM output,
+  one record per window, and sends them as the scenario's visual channel frames; an index of
+  it (`rtstream.index`) holds those records for search and alerts.
+- Search ranks (relevance.py, BM25) what an rtstream's indexes and transcript produced so far.
+- Exported videos answer get/update/delete, generate_stream (one window) and the transcript of
+  the session's audio streams; the rest of the media library is not emulated
+  (docs/emulator_coverage.md in the repository lists every SDK method and why).
 - The WebSocket URL carries a ticket (`wst-...`), never the API key; `reset` voids tickets.
 - A pipeline stopped and started again resumes where it stopped; a new one starts at time 0.
 """

@@ -115,5 +115,5 @@ def match(method: str, path: str) -> tuple[Route, dict[str, str]]:
             allowed.append(route.method)
     if allowed:
         raise ApiError(f"{method} is not allowed on /{path}; use {' or '.join(sorted(set(allowed)))}", status=405)
-    raise NotFound(f"no such endpoint: {method} /{path} (the emulator serves VideoDB's capture and "
-                   "rtstream API; docs/emulator_coverage.md lists every call)")
+    raise NotFound(f"no such endpoint: {method} /{path} (offline, the emulator serves VideoDB's capture "
+                   "and rtstream API; run media-library calls against VideoDB itself)")
