@@ -205,6 +205,14 @@ def test_every_public_method_is_accounted_for():
     assert not set(EXERCISES) & set(NOT_EMULATED), "a method is both exercised and listed as not emulated"
 
 
+def test_a_method_a_new_release_adds_is_found():
+    class NewerRTStream(RTStream):
+        def summarize(self) -> str:
+            return ""
+
+    assert set(public_methods(NewerRTStream)) - set(public_methods(RTStream)) == {"summarize"}
+
+
 @pytest.mark.parametrize("method", sorted(EXERCISES))
 def test_method_works_offline(method, outcomes):
     assert outcomes[method].error is None, f"{method} offline: {outcomes[method].error}"

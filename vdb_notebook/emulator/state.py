@@ -70,6 +70,19 @@ class EmulatorState(RecordingState):
             raise NotFound(f"collection {cid!r} not found; the emulator has one collection, 'default'")
         return self.collections[cid]
 
+    def issue_ws_ticket(self, cid: str) -> str:
+        """A token for one WebSocket URL (never the API key); reset voids them all."""
+        self.collection(cid)
+        ticket = self.ids.new("wst")
+        self.ws_tickets.add(ticket)
+        return ticket
+
+    def issue_client_token(self, expires_in: Any) -> str:
+        """conn.generate_client_token(expires_in): a token for the desktop capture client."""
+        if not isinstance(expires_in, int) or isinstance(expires_in, bool) or expires_in <= 0:
+            raise BadRequest(f"expires_in must be a positive number of seconds, not {expires_in!r}")
+        return self.ids.new("ct")
+
     def create_session(self, cid: str, body: dict[str, Any]) -> Session:
         self.collection(cid)
         user = body.get("end_user_id")
