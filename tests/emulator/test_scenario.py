@@ -1,5 +1,5 @@
 """Scenario files and the timeline player (no server): what standup and burst contain, frame
-shapes, pacing at a speed, and the pure state machine's ids and transitions."""
+shapes, and pacing at a speed."""
 from __future__ import annotations
 
 import asyncio
@@ -12,7 +12,6 @@ import pytest
 
 from vdb_notebook.emulator import Scenario, available
 from vdb_notebook.emulator.scenario import ORIGIN_MS, Clock, Pacer, parse_speed
-from vdb_notebook.emulator.state import Conflict, EmulatorState
 from vdb_notebook.schema import payloads
 
 
@@ -110,21 +109,3 @@ async def test_pacer_follows_the_clock_and_wakes_on_a_speed_change():
     assert not waiting.done()
     clock.set(math.inf)
     await asyncio.wait_for(waiting, 5)  # released by the change, not by the clock running out
-
-
-def test_state_ids_follow_the_seed_and_transitions_are_checked():
-    def ids(seed):
-        state = EmulatorState(seed)
-        session = state.create_session("default", {"end_user_id": "u"})
-        state.transition(session, "starting")
-        state.transition(session, "active")
-        return session.id, session.rtstream_ids
-
-    assert ids(1) == ids(1) and ids(1) != ids(2)
-    state = EmulatorState(0)
-    session = state.create_session("default", {"end_user_id": "u"})
-    with pytest.raises(Conflict, match="cannot become 'stopped'.*allowed next: \\['failed', 'starting'\\]"):
-        state.transition(session, "stopped")
-    payload = state.transition(session, "starting")
-    assert payload == payloads.build("starting", capture_session_id=session.id, end_user_id="u",
-                                     timestamp="2026-01-20T12:34:58Z")
