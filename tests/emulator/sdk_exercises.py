@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import re
+import sys
+from pathlib import Path
 from typing import Any, Callable
 
 import pytest
@@ -14,7 +16,8 @@ from videodb.rtstream import RTStreamSearchResult
 
 from vdb_notebook.schema import media, payloads
 
-from sdk_world import World
+sys.path.insert(0, str(Path(__file__).parent))  # imported by test_coverage.py, or alone by --doctest-modules
+from sdk_world import World  # noqa: E402
 
 WS_CALL = "WebSocket /ws?token={ticket}"
 
