@@ -78,7 +78,7 @@ COVERED_ELSEWHERE = {f"CaptureClient.{m}": "tests/emulator/test_capture_client.p
 #: Where public sources disagree, and what the emulator follows (openapi.yaml and the cookbook's
 #: saved outputs win).
 DISAGREEMENTS = [
-    ("get_transcript answer", "openapi.yaml: `transcription_records`, `total_count`; openclaw reads `segments || transcriptions`",
+    ("get_transcript answer", "openapi.yaml: `transcription_records`, `total_count`; openclaw reads `segments`, else `transcriptions`",
      "openapi.yaml (`word_timestamps` of a record is left out: openapi.yaml does not say its items' fields)"),
     ("scene index status", "openapi.yaml and the cookbook's output: `running` / `stopped`; the SDK's start() sets `connected` locally, as do the skills docs",
      "openapi.yaml and the cookbook (`running`)"),
@@ -98,6 +98,8 @@ DISAGREEMENTS = [
      "both fields: the SDK needs player_url"),
     ("Video transcript answer", "openapi.yaml: `{transcript: [...]}`; the SDK reads `word_timestamps` and `text`",
      "the SDK (openapi.yaml's shape would leave video.get_transcript() empty)"),
+    ("player_url", "the alerts page shows `https://console.videodb.io/player?url=...`; the SDK's get_embed_code() accepts only a `/watch?v=<slug>` URL (`https://player.videodb.io/watch?v=...`) and raises otherwise",
+     "the SDK: `{base_url}/media/watch?v=<stream URL>` (schema.media)"),
     ("ids", "the cookbook shows 16-hex ids for indexes, events and alerts and `rts-<uuid>` rtstreams; openapi.yaml examples use prefixes (`scene-idx-`, `event-`, `alert-`)",
      "prefixed, seeded ids (`rti-`, `event-`, `alert-`, `rts-`): opaque either way"),
 ]
