@@ -37,6 +37,8 @@ LABEL_W, LANE_H, TOP, BOTTOM, RIGHT = 200, 18, 24, 26, 12
 TICK_STEPS = (5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600)
 #: Characters of event text a bar's hover shows.
 HOVER_TEXT = 300
+#: Alert labels the legend names (the rest are counted).
+LEGEND_LABELS = 8
 
 
 class Span(NamedTuple):
@@ -135,7 +137,7 @@ def draw(spans: list[Span], *, basis: str = "session active", width: int = 900) 
     for (stream, channel), n in row.items():
         y = TOP + n * LANE_H
         parts.append(f"<text x='{LABEL_W - 6}' y='{y + 12}' text-anchor='end' style='fill:{INK}'>"
-                     f"{_esc(stream)} · {_esc(channel)}</text>")
+                     f"{_esc(stream[:32])} · {_esc(channel)}</text>")
     for span in spans:
         y = TOP + row[(span.stream, span.channel)] * LANE_H + 3
         colour = palette.get(span.kind, "#64748b")
@@ -154,13 +156,17 @@ def _legend(palette: dict[str, str], spans: list[Span]) -> list[str]:
     kinds = list(dict.fromkeys(s.kind for s in spans))
     channels = [k for k in CHANNEL_COLOURS if k in kinds]
     alerts = [k for k in palette if k not in CHANNEL_COLOURS and k in kinds]
+    more = len(alerts) - LEGEND_LABELS
+    alerts = alerts[:LEGEND_LABELS]
     parts, left = [], LABEL_W
-    for kind, name in [(k, k) for k in channels] + [(k, f"alert: {k}") for k in alerts]:
+    for kind, name in [(k, k) for k in channels] + [(k, f"alert: {k[:40]}") for k in alerts]:
         colour = palette[kind]
         parts.append(f"<rect x='{left}' y='6' width='10' height='10' rx='2' fill='{colour}' "
                      f"fill-opacity='0.45' stroke='{colour}'/>"
                      f"<text x='{left + 14}' y='15' style='fill:{INK}'>{_esc(name)}</text>")
         left += 24 + 6.5 * len(name)
+    if more > 0:
+        parts.append(f"<text x='{left}' y='15' style='fill:{INK}'>+{more} more labels</text>")
     return parts
 
 
