@@ -83,3 +83,12 @@ def test_ingest_does_not_wait_for_the_display(log, store):
     assert len(store) == 2001
     wait_until(shows(dash, "transcript", "x1999"))
     dash.close()
+
+
+def test_finish_ends_the_thread_once_everything_is_drawn(log, store):
+    dash = Dashboard(store, max_rate_hz=2)
+    store.add(transcript_frame("last words"))
+    dash.renderer.finish()  # what the feed.closed record does
+    wait_until(lambda: not dash.running)
+    assert "last words" in dash.panes["transcript"].value
+    dash.close()
