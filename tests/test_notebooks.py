@@ -111,3 +111,22 @@ def test_the_recording_is_one_whole_session():
     assert not store.rejected
     assert set(store.alerts()["label"]) == {"sensitive_content", "decision"}
     assert store.counts()["transcript"] > 0 and store.counts()["visual_index"] > 0
+
+
+def test_the_readme_snippet_run_top_to_bottom_shows_events():
+    """README's "API in a few lines", as a reader pastes it into a notebook cell."""
+    import nbformat
+    from nbclient import NotebookClient
+    readme = (NOTEBOOKS.parent / "README.md").read_text(encoding="utf-8")
+    snippet = readme.split("## The API in a few lines", 1)[1].split("```python\n", 1)[1]
+    snippet = snippet.split("```", 1)[0]
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(snippet), nbformat.v4.new_code_cell(
+        "tables = {'transcript': feed.store.transcript(), 'alerts': feed.store.alerts(),\n"
+        "          'sessions': feed.store.sessions()}\n"
+        "print({name: len(table) for name, table in tables.items()})\n"
+        "assert all(len(table) for table in tables.values()), 'an empty table'\n"
+        "await rx.close(); await feed.close()")]
+    NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    printed = "".join(out.get("text", "") for out in nb.cells[1].outputs)
+    assert "'transcript':" in printed and "'alerts':" in printed
