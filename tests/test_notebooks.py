@@ -130,3 +130,34 @@ def test_the_readme_snippet_run_top_to_bottom_shows_events():
     NotebookClient(nb, timeout=120, kernel_name="python3").execute()
     printed = "".join(out.get("text", "") for out in nb.cells[1].outputs)
     assert "'transcript':" in printed and "'alerts':" in printed
+
+
+def _dashboard_outputs(nb: dict) -> list[dict]:
+    return [out for cell in code_cells(nb) for out in cell["outputs"]
+            if "vdb-snapshot" in "".join(out.get("data", {}).get("text/html", ""))]
+
+
+@pytest.mark.parametrize("name", ["01_quickstart.ipynb", "04_going_live.ipynb"])
+def test_the_saved_dashboard_is_its_final_state_with_and_without_widgets(name):
+    """The snapshot in the dashboard's output and the saved widget state both end where the
+    notebook ends (feed closed, every event counted); nbconvert shows the snapshot to readers
+    of a notebook saved without widget state (JupyterLab's default), with no script to run."""
+    import re
+
+    import nbformat
+    from nbconvert import HTMLExporter
+    nb = load(NOTEBOOKS / name)
+    output, = _dashboard_outputs(nb)
+    snapshot = "".join(output["data"]["text/html"])
+    total = int(re.search(r"static snapshot \(closed, (\d+) events\)", snapshot).group(1))
+    state = nb["metadata"]["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    counters, = [m["state"]["value"] for m in state.values()
+                 if "VideoDB events" in m["state"].get("value", "")]
+    assert "VideoDB events · closed" in counters
+    assert re.search(r"total</span><b[^>]*>(\d+)<", counters).group(1) == str(total)
+    assert "&gt;NEW&lt;" not in snapshot and ">NEW<" not in snapshot
+    node = nbformat.read(NOTEBOOKS / name, as_version=4)
+    del node.metadata["widgets"]
+    html, _ = HTMLExporter().from_notebook_node(node)
+    assert f"static snapshot (closed, {total} events)" in html
+    assert "exported" in html.split("vdb-snapshot", 1)[1]  # the session pane's last step
