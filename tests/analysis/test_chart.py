@@ -1,18 +1,7 @@
 """vn.timeline on the recorded standup (analysis/chart.py)."""
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-
 import vdb_notebook as vn
-
-RECORDING = Path(__file__).parents[2] / "notebooks" / "data" / "standup.jsonl"
-
-
-@pytest.fixture(scope="module")
-def standup():
-    return vn.replay(RECORDING, progress=False)
 
 
 def test_one_lane_per_stream_and_channel_in_session_time(standup):

@@ -1,20 +1,10 @@
 """vn.alert_context on the recorded standup (analysis/context.py)."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
 import vdb_notebook as vn
-
-RECORDING = Path(__file__).parents[2] / "notebooks" / "data" / "standup.jsonl"
-
-
-@pytest.fixture(scope="module")
-def standup():
-    return vn.replay(RECORDING, progress=False)
-
 
 def test_what_was_said_and_shown_around_the_card_number(standup):
     alert = standup.alerts().query("label == 'sensitive_content'").sort_values("start").iloc[0]

@@ -4,9 +4,6 @@ from __future__ import annotations
 import re
 import time
 
-import ipywidgets as widgets
-
-import vdb_notebook as vn
 from vdb_notebook.widgets import Dashboard
 from vdb_notebook.widgets.alerts import NEW_FOR_S
 from vdb_notebook.widgets.testing import alert_frame, shows, wait_until

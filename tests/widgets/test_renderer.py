@@ -5,8 +5,6 @@ import asyncio
 import threading
 import time
 
-
-import vdb_notebook as vn
 from vdb_notebook.widgets import Dashboard
 from vdb_notebook.widgets.testing import shows, transcript_frame, wait_until
 

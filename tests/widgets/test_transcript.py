@@ -1,9 +1,6 @@
 """The transcript pane (widgets/transcript.py)."""
 from __future__ import annotations
 
-
-
-import vdb_notebook as vn
 from vdb_notebook.widgets import Dashboard
 from vdb_notebook.widgets.testing import shows, transcript_frame, wait_until
 

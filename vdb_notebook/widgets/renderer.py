@@ -172,7 +172,7 @@ class Renderer:
 
     def _final_flush(self) -> None:
         """The last frame, if anything changed: it waits its turn (one period after the last)."""
-        if self._dirty or any(at <= time.monotonic() for at in self._refresh_at.values()):
+        if self._dirty or any(at <= time.monotonic() for at in list(self._refresh_at.values())):
             time.sleep(max(0.0, self.frame_at + self.period - time.monotonic()))
             self.flush()
 
@@ -196,7 +196,8 @@ class Renderer:
 
     def _idle_timeout(self) -> float | None:
         """How long to sleep with nothing dirty: until the next timed redraw."""
-        waits = [at - time.monotonic() for at in self._refresh_at.values()]
+        # list(): a flush on the kernel's thread (after a cell) may change the dict meanwhile
+        waits = [at - time.monotonic() for at in list(self._refresh_at.values())]
         return max(0.0, min(waits)) if waits else None
 
     # -- drawing -----------------------------------------------------------------------------
