@@ -2,7 +2,8 @@
 
 The drawing is SVG made here, shared with the Dashboard's live timeline pane: in JupyterLab
 each bar shows its time, stream and text on hover (an SVG `<title>`), and the same markup is
-readable in a static export (nbconvert HTML, nbviewer), where no JavaScript runs.
+readable in a static export (nbconvert HTML, nbviewer), where no JavaScript runs; viewers that
+show images but not HTML get it as `image/svg+xml`.
 
     >>> import vdb_notebook as vn
     >>> store = vn.EventStore()
@@ -73,6 +74,10 @@ class Timeline:
 
     def _repr_html_(self) -> str:
         return f"<div style='max-width:100%;overflow-x:auto'>{self.svg}</div>"
+
+    def _repr_svg_(self) -> str:
+        """The same drawing for viewers that show images but not HTML (hover text aside)."""
+        return self.svg
 
 
 def timeline(store: Any) -> Timeline:
