@@ -53,3 +53,21 @@ def test_all_event_text_is_escaped(log, store):
     for name, widget in dash.panes.items():
         assert "<script" not in widget.value and "<img" not in widget.value, name
     dash.close()
+
+
+def test_every_pane_takes_the_notebook_theme_colours(log, store):
+    dash = Dashboard(store, max_rate_hz=20)
+    store.add(transcript_frame("themed"))
+    store.add(alert_frame(text="themed alert"))
+    store.add(vn.webhooks.build("active", capture_session_id="cap-1"))
+    wait_until(shows(dash, "counters", ">3<"))
+    wait_until(shows(dash, "sessions", "cap-1"))
+    for name, widget in dash.panes.items():
+        value = widget.value.lower()
+        for light in ("background:#fff", "background:#ffffff", "color:#111827", "background:#f8fafc"):
+            assert light not in value.replace(" ", ""), (name, light)  # only as a var() fallback
+        assert "var(--jp-" in value, name
+    pane = dash.panes["transcript"].value
+    assert "background:var(--jp-layout-color1, #ffffff)" in pane
+    assert "color:var(--jp-ui-font-color0, #111827)" in pane
+    dash.close()
