@@ -30,13 +30,18 @@ class Req:
 
 Handler = Callable[[Engine, Req], Any]
 ROUTES: list[tuple[str, re.Pattern[str], Handler]] = []
+#: Handlers that also take a client token (conn.generate_client_token()) as x-access-token:
+#: the endpoints the desktop capture binary calls (capture_api.py).
+CLIENT_TOKEN_HANDLERS: set[Handler] = set()
 
 
-def route(method: str, pattern: str) -> Callable[[Handler], Handler]:
+def route(method: str, pattern: str, *, client_token: bool = False) -> Callable[[Handler], Handler]:
     regex = re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", pattern) + "$")
 
     def register(handler: Handler) -> Handler:
         ROUTES.append((method, regex, handler))
+        if client_token:
+            CLIENT_TOKEN_HANDLERS.add(handler)
         return handler
     return register
 
@@ -128,7 +133,9 @@ def generate_client_token(engine: Engine, req: Req) -> Any:
     expires_in = req.body.get("expires_in", 86400)
     if not isinstance(expires_in, int) or isinstance(expires_in, bool) or expires_in <= 0:
         raise BadRequest(f"expires_in must be a positive number of seconds, not {expires_in!r}")
-    return {"token": engine.state.ids.new("ct"), "expires_in": expires_in}
+    token = engine.state.ids.new("ct")
+    engine.state.client_tokens.add(token)
+    return {"token": token, "expires_in": expires_in}
 
 
 # rtstreams and events ---------------------------------------------------------------------------
@@ -300,10 +307,22 @@ def find_route(method: str, path: str) -> tuple[Handler, dict[str, str]]:
                    "rtstream API; docs/emulator_coverage.md lists every call)")
 
 
+def _client_token_opens(engine: Engine, token: str | None, method: str, path: str) -> bool:
+    """True if `token` is a client token the service issued and `path` takes one."""
+    if token not in engine.state.client_tokens:
+        return False
+    try:
+        handler, _ = find_route(method, path)
+    except ApiError:
+        return False
+    return handler in CLIENT_TOKEN_HANDLERS
+
+
 def make_api_handler(engine: Engine, api_key: str) -> Callable[..., Any]:
     async def api(request: web.Request) -> web.Response:
         path = request.match_info["path"].strip("/")
-        if request.headers.get("x-access-token") != api_key:
+        token = request.headers.get("x-access-token")
+        if token != api_key and not _client_token_opens(engine, token, request.method, path):
             return failure("invalid or missing x-access-token: connect with the emulator's key "
                            "(emu.api_key, or emu.connect())", 401)
         try:

@@ -23,7 +23,8 @@ import videodb
 from aiohttp import web
 
 from .._aio import LoopThread
-from . import views
+from . import capture_api  # noqa: F401 - registers the capture binary's endpoints
+from . import capture_binary, views
 from .control import add_control_routes
 from .engine import Engine
 from .faults import Faults
@@ -73,6 +74,7 @@ class Emulator:
             raise
         self._thread = thread
         atexit.register(self.stop)  # no thread or loop outlives the interpreter
+        capture_binary.register(self.base_url)  # CaptureClient(base_url=emu.base_url) works offline
         log.info("emulator serving %s (scenario %s)", self.base_url, self.scenario.name)
         return self
 
@@ -82,6 +84,7 @@ class Emulator:
             return
         thread = self._caller_may_block()
         atexit.unregister(self.stop)
+        capture_binary.unregister(self.base_url)
         try:
             thread.run(self._shutdown(), CALL_TIMEOUT_S)
         finally:

@@ -144,6 +144,7 @@ class EmulatorState:
         self.events: dict[str, Event] = {}
         self.alerts: dict[str, Alert] = {}
         self.ws_tickets: set[str] = set()  # tokens of the WebSocket URLs handed out
+        self.client_tokens: set[str] = set()  # conn.generate_client_token() answers
 
     # collections and sessions -------------------------------------------------------------
     def collection(self, cid: str) -> dict[str, Any]:
