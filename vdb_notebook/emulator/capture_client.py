@@ -25,6 +25,7 @@ error {type, message} for a line that is not a command.
 from __future__ import annotations
 
 import json
+import signal
 import sys
 import urllib.error
 import urllib.request
@@ -233,16 +234,27 @@ COMMANDS: dict[str, Callable[[CaptureBinary, dict[str, Any]], dict[str, Any]]] =
 
 
 def main() -> int:
-    """Serve commands from stdin until `shutdown` or end of input."""
+    """Serve commands from stdin until `shutdown`, end of input or SIGTERM (the SDK's
+    `shutdown()` sends the command, then terminates the process at once)."""
     def write(line: str) -> None:
         sys.stdout.write(line + "\n")
         sys.stdout.flush()
 
+    def terminate(*_: Any) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, terminate)
     binary = CaptureBinary(write)
-    for line in sys.stdin:
-        if not binary.handle_line(line):
-            return 0
-    binary.close()  # the SDK went away without shutdown
+    try:
+        for line in sys.stdin:
+            if not binary.handle_line(line):
+                break
+    finally:
+        if binary.running:  # the SDK went away without shutdown
+            binary.close()
+        # Ending anyway: a SIGTERM during interpreter teardown (which restores the default
+        # handler) must not turn a clean exit into "killed by SIGTERM".
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
     return 0
 
 
