@@ -14,9 +14,9 @@ from ..schema import payloads
 from . import views
 from .faults import Faults
 from .hub import Hub
-from .scenario import Clock, Pacer, Scenario, Step, parse_speed
+from .scenario import ACTIVE_OFFSET_MS, ORIGIN_MS, Clock, Pacer, Scenario, Step, parse_speed
 from .sender import WebhookSender
-from .state import Alert, Conflict, EmulatorState, RtStream, SceneIndex, Session
+from .state import STEP_S, Alert, Conflict, EmulatorState, RtStream, SceneIndex, Session
 
 
 @dataclass
@@ -39,9 +39,10 @@ class Pipeline:
 class Engine:
     """Sessions, pipelines and their side effects."""
 
-    def __init__(self, scenario: Scenario, *, speed: float | str | None, seed: int, faults: Faults) -> None:
+    def __init__(self, scenario: Scenario, *, speed: float | str | None, seed: int, faults: Faults,
+                 clock: str = "scenario") -> None:
         self.scenario = scenario
-        self.clock = Clock(parse_speed(speed, scenario.default_speed))
+        self.clock = Clock(parse_speed(speed, scenario.default_speed), clock)
         self.faults = Faults.from_dict(faults)  # a copy: one-shot faults disarm only here
         self.state = EmulatorState(seed)
         self.hub = Hub(lambda: self.faults)
@@ -52,14 +53,19 @@ class Engine:
     # the desktop client's part ------------------------------------------------------------
     def create_session(self, cid: str, body: dict[str, Any]) -> Session:
         session = self.state.create_session(cid, body)
+        session.epoch = self.clock.epoch_for(0.0)
         self._announce(session, [self.state.created_payload(session)])
         return session
 
     def start_capture(self, sid: str) -> Session:
-        """created -> starting -> active: the rtstreams open; nothing flows until a pipeline starts."""
+        """created -> starting -> active: the rtstreams open; nothing flows until a pipeline starts.
+
+        The session's timeline is anchored here (a no-op on the scenario clock): `starting` now.
+        """
         session = self.state.find_session(sid)
         if session.status != "created":
             raise Conflict(f"capture session {sid} is {session.status!r}; start_capture needs a 'created' session")
+        session.epoch = self.clock.epoch_for(session.clock_s + STEP_S)
         self._announce(session, [self.state.transition(session, "starting"),
                                  self.state.transition(session, "active")])
         return session
@@ -71,7 +77,8 @@ class Engine:
             raise Conflict(f"capture session {sid} is {session.status!r}; stop_capture needs an 'active' session")
         self._close_rtstreams(session)
         self._announce(session, [
-            self.state.transition(session, "stopping", after_s=self.scenario.duration_s),
+            self.state.transition(session, "stopping", after_s=self.clock.step_after(
+                session.epoch, session.clock_s, self.scenario.duration_s)),
             self.state.transition(session, "stopped"),
             self.state.transition(session, "exported"),
         ])
@@ -191,9 +198,11 @@ class Engine:
         """
         pipeline = self.pipelines.get(key)
         if pipeline is None:
+            origin_ms = self._origin_ms(rts)
+
             def steps() -> Iterator[Step]:
                 return self.scenario.steps(rts.track, kind, rtstream_id=rts.id, rtstream_name=rts.name,
-                                           label=label, extra=extra)
+                                           label=label, extra=extra, origin_ms=origin_ms)
             pipeline = self.pipelines[key] = Pipeline(key, steps, target, on_step)
             earlier = [self.pipelines[k] for k in same_kind if k != key and k in self.pipelines]
             if earlier:
@@ -203,6 +212,13 @@ class Engine:
             pipeline.target = target
         if not pipeline.running:
             pipeline.task = self._spawn(self._play(pipeline))
+
+    def _origin_ms(self, rts: RtStream) -> int:
+        """Epoch ms of scenario time 0 on `rts`: the moment its session went active."""
+        session = self.state.sessions.get(rts.session_id)
+        if session is None:
+            return ORIGIN_MS
+        return round(session.epoch.timestamp() * 1000) + ACTIVE_OFFSET_MS
 
     def _pause(self, key: str) -> None:
         pipeline = self.pipelines.get(key)

@@ -29,7 +29,7 @@ from .control import add_control_routes
 from .engine import Engine
 from .faults import Faults
 from .routes import make_api_handler, make_ws_handler
-from .scenario import Scenario, parse_speed
+from .scenario import Scenario, parse_clock, parse_speed
 
 log = logging.getLogger(__name__)
 #: The key the emulator accepts. Not a secret: it only opens a local emulator.
@@ -44,13 +44,17 @@ class Emulator:
     speed: None for the scenario's default, a time multiplier, or 'max'.
     seed: same seed, same ids, texts and timestamps.
     faults: dict of Faults fields, e.g. {"drop_ws_after": 10, "fail_webhooks": 2}.
+    clock: "scenario" (default: times fixed from schema.EPOCH, reproducible) or "wall" (each
+        session's times start when its capture starts, so now-relative queries work).
     """
 
     def __init__(self, scenario: str | Scenario = "standup", speed: float | str | None = None,
                  seed: int = 0, host: str = "127.0.0.1", port: int = 0,
-                 faults: dict[str, Any] | Faults | None = None, api_key: str = EMULATOR_KEY) -> None:
+                 faults: dict[str, Any] | Faults | None = None, api_key: str = EMULATOR_KEY,
+                 clock: str = "scenario") -> None:
         self.scenario = scenario if isinstance(scenario, Scenario) else Scenario.load(scenario)
         parse_speed(speed, self.scenario.default_speed)  # fail early on a bad speed
+        self.clock = parse_clock(clock)  # fail early on a bad clock
         self._speed = speed
         self._seed = seed
         self.host = host
@@ -104,7 +108,8 @@ class Emulator:
     def __repr__(self) -> str:
         # No port (it differs per run, and notebook outputs must be reproducible); no key.
         state = "running" if self.running else "stopped"
-        return f"Emulator(scenario={self.scenario.name!r}, speed={self.speed!r}, seed={self.seed}, {state})"
+        clock = ", clock='wall'" if self.clock == "wall" else ""  # the default stays unsaid
+        return f"Emulator(scenario={self.scenario.name!r}, speed={self.speed!r}, seed={self.seed}{clock}, {state})"
 
     # where and how to connect ---------------------------------------------------------------------
     @property
@@ -220,7 +225,8 @@ class Emulator:
         return self._thread
 
     async def _serve(self) -> None:
-        engine = Engine(self.scenario, speed=self._speed, seed=self._seed, faults=self._initial_faults)
+        engine = Engine(self.scenario, speed=self._speed, seed=self._seed, faults=self._initial_faults,
+                        clock=self.clock)
         app = web.Application()
         app.router.add_get("/ws", make_ws_handler(engine))
         add_control_routes(app, engine)

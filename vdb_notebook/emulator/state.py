@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from ..schema import CAPTURE_CHANNELS, EPOCH, payloads
@@ -74,7 +74,8 @@ class Session:
     rtstream_ids: list[str] = field(default_factory=list)
     exported_video_id: str | None = None
     error: dict[str, Any] | None = None
-    clock_s: float = 0.0  # scenario seconds after EPOCH of the latest lifecycle event
+    clock_s: float = 0.0  # timeline seconds after `epoch` of the latest lifecycle event
+    epoch: datetime = EPOCH  # time zero of the session's timeline (engine's Clock sets it)
 
 
 @dataclass
@@ -86,6 +87,7 @@ class RtStream:
     name: str
     media_type: str
     track: str
+    opened_at: datetime = EPOCH
     status: str = "connected"
     transcript_running: bool = False
     transcript_ws: str | None = None
@@ -189,34 +191,35 @@ class EmulatorState:
     def created_payload(self, session: Session) -> dict[str, Any]:
         """The capture_session.created webhook of a new session."""
         return payloads.build("created", capture_session_id=session.id,
-                              end_user_id=session.end_user_id, timestamp=EPOCH)
+                              end_user_id=session.end_user_id, timestamp=session.epoch)
 
     def transition(self, session: Session, status: str, *, error: str | None = None,
                    after_s: float = STEP_S) -> dict[str, Any]:
-        """Move a session to `status`, `after_s` scenario seconds after its previous change.
+        """Move a session to `status`, `after_s` timeline seconds after its previous change.
 
-        Returns the v2 webhook payload announcing it (its timestamp derives from EPOCH).
+        Returns the v2 webhook payload announcing it (its timestamp derives from session.epoch).
         """
         if status not in NEXT_STATUS[session.status]:
             raise Conflict(f"capture session {session.id} is {session.status!r}; it cannot become "
                            f"{status!r} (allowed next: {sorted(NEXT_STATUS[session.status]) or 'none'})")
+        session.clock_s += after_s
+        when = session.epoch + timedelta(seconds=session.clock_s)
         if status == "active":
-            self._open_rtstreams(session)
+            self._open_rtstreams(session, when)
         if status == "exported":
             session.exported_video_id = self.ids.new("m")
         if status == "failed":
             session.error = {"message": error or "capture failed", "code": "capture_failed"}
         session.status = status
-        session.clock_s += after_s
         return payloads.build(
             status, capture_session_id=session.id, end_user_id=session.end_user_id,
-            timestamp=EPOCH + timedelta(seconds=session.clock_s),
+            timestamp=when,
             rtstreams=self.rtstream_summaries(session) if status == "active" else None,
             exported_video_id=session.exported_video_id, error=session.error)
 
-    def _open_rtstreams(self, session: Session) -> None:
+    def _open_rtstreams(self, session: Session, when: datetime) -> None:
         for channel_id, name, media, track in CAPTURE_CHANNELS:
-            rts = RtStream(id=self.ids.new("rts"), session_id=session.id, track=track,
+            rts = RtStream(id=self.ids.new("rts"), session_id=session.id, track=track, opened_at=when,
                            collection_id=session.collection_id, channel_id=channel_id,
                            name=name, media_type=media)
             self.rtstreams[rts.id] = rts

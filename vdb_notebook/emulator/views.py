@@ -1,16 +1,10 @@
 """How state objects look in API answers: the field names the `videodb` SDK reads."""
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
-from ..schema import payloads
-from .scenario import ACTIVE_OFFSET_MS
-from ..schema import CAPTURE_CHANNELS, EPOCH
+from ..schema import CAPTURE_CHANNELS, payloads
 from .state import Alert, EmulatorState, Event, RtStream, SceneIndex, Session
-
-#: rtstreams open when their session turns active.
-ACTIVE_AT = payloads.iso(EPOCH + timedelta(milliseconds=ACTIVE_OFFSET_MS))
 
 
 def session(state: EmulatorState, s: Session) -> dict[str, Any]:
@@ -25,7 +19,7 @@ def session(state: EmulatorState, s: Session) -> dict[str, Any]:
         "callback_url": s.callback_url,
         "ws_connection_id": s.ws_connection_id,
         "metadata": s.metadata,
-        "created_at": payloads.iso(EPOCH),
+        "created_at": payloads.iso(s.epoch),
         "channels": [
             {"channel_id": cid, "name": name, "type": media, "store": True, "is_primary": media == "video"}
             for cid, name, media, _ in CAPTURE_CHANNELS
@@ -40,7 +34,7 @@ def session(state: EmulatorState, s: Session) -> dict[str, Any]:
 
 def _rtstream_fields(r: RtStream) -> dict[str, Any]:
     return {"name": r.name, "media_types": [r.media_type], "channel_id": r.channel_id,
-            "status": r.status, "sample_rate": 30, "created_at": ACTIVE_AT}
+            "status": r.status, "sample_rate": 30, "created_at": payloads.iso(r.opened_at)}
 
 
 def rtstream_summary(r: RtStream) -> dict[str, Any]:
