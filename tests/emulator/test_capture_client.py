@@ -182,18 +182,20 @@ def test_shutdown_while_recording_stops_the_session_and_exits(emu, backend):
 
 
 def test_online_capture_client_never_picks_the_standin(emu, tmp_path, monkeypatch):
-    assert importlib.util.find_spec("videodb_capture_bin") is None  # as here: no real binary
-    with pytest.raises(RuntimeError, match="Capture runtime not found"):
-        CaptureClient(client_token="ct-x", base_url="https://api.videodb.io")
+    standin = str(capture_binary.launcher_path())
     monkeypatch.delenv("VIDEO_DB_API", raising=False)
-    with pytest.raises(RuntimeError, match="Capture runtime not found"):
-        CaptureClient(client_token="ct-x")  # the SDK's default URL: VideoDB itself
+    for online in ({"base_url": "https://api.videodb.io"}, {}):  # {}: the SDK's default, VideoDB itself
+        if importlib.util.find_spec("videodb_capture_bin") is None:  # as here: no real binary
+            with pytest.raises(RuntimeError, match="Capture runtime not found"):
+                CaptureClient(client_token="ct-x", **online)
+        else:
+            assert CaptureClient(client_token="ct-x", **online)._binary_path != standin
 
     # with the real package installed, online clients get the real binary, offline ones the stand-in
     (tmp_path / "videodb_capture_bin.py").write_text("def get_binary_path():\n    return '/opt/real/recorder'\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     assert CaptureClient(client_token="ct-x", base_url="https://api.videodb.io")._binary_path == "/opt/real/recorder"
-    assert CaptureClient(client_token="ct-x", base_url=emu.base_url)._binary_path == str(capture_binary.launcher_path())
+    assert CaptureClient(client_token="ct-x", base_url=emu.base_url)._binary_path == standin
     url = emu.base_url
     emu.stop()  # a stopped emulator's URL no longer selects the stand-in
     assert CaptureClient(client_token="ct-x", base_url=url)._binary_path == "/opt/real/recorder"

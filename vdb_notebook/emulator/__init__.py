@@ -9,7 +9,10 @@
 
 Modules: state.py (what the service knows), engine.py (what changes cause: webhooks, frames,
 pipelines), routes.py + control.py (HTTP/WS), hub.py (open WebSockets), sender.py (webhooks),
-scenario.py + scenarios/*.json (the timeline), server.py (thread, loop, `Emulator`).
+scenario.py + scenarios/*.json (the timeline and its clock), server.py (thread, loop,
+`Emulator`); the desktop half: capture_client.py (a stand-in for the capture binary the SDK's
+`videodb.capture.CaptureClient` starts), capture_binary.py (starts it only for an emulator's
+base_url), capture_api.py (the endpoints it calls with the client token).
 
 Choices where VideoDB's docs leave room (each also noted where it is implemented):
 - Where a pipeline's frames go: its own `ws_connection_id`; else its capture session's
@@ -21,9 +24,12 @@ Choices where VideoDB's docs leave room (each also noted where it is implemented
   example frame has it. Consumers should accept both.
 - Speakers: transcript `text` is "Name: words" and `data.speaker` is "Name"; `rtstream_name`
   stays the device (`mic:default` is the local user, `system_audio:default` the remote ones).
-- Time: lifecycle webhooks are stamped created = EPOCH, starting +2 s, active +4 s (scenario
-  time 0), stopping = active + the scenario's duration, stopped and exported +2 s each, whatever
-  the wall clock says. start_capture / stop_capture make their transitions at once.
+- Time (clock="scenario", the default): lifecycle webhooks are stamped created = EPOCH,
+  starting +2 s, active +4 s (scenario time 0), stopping = active + the scenario's duration,
+  stopped and exported +2 s each, whatever the wall clock says. clock="wall": created when the
+  session is created, starting when its capture starts, active 2 s later, stopping when it is
+  stopped; frames and records shift with it. start_capture / stop_capture (and the capture
+  binary's start / stop) make their transitions at once.
 - Alerts: `create_alert` on an index fires when the event's label matches (case-insensitive)
   an alert cue of the scenario on that index's track: an `alert` frame, an alert webhook
   (`payloads.alert`) to a non-empty `callback_url`, and a `fired` record in `list_alerts`.
