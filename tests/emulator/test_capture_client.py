@@ -236,3 +236,24 @@ def test_the_module_speaks_the_protocol_on_its_own_pipes():
         ("response", None, "c1", "success"), ("response", None, "c2", "error")]
     assert [c["channel_id"] for c in out[3]["result"]["channels"]] == [c.name for c in CAPTURE_CHANNELS]
     assert "startRecording needs sessionId" in out[4]["result"]
+
+
+def test_channel_pause_and_resume_are_accepted_only_while_recording(emu, backend):
+    """Channel.pause()/resume() send pauseTracks/resumeTracks {tracks: [mic|system_audio|screen]}.
+    The stand-in keeps which tracks are paused; the emulated streams play on (there is no media)."""
+    conn, session, token = backend
+
+    async def scenario():
+        client = CaptureClient(client_token=token, base_url=emu.base_url)
+        channels = await client.list_channels()
+        with pytest.raises(RuntimeError, match="not recording"):
+            await channels.mics.default.pause()
+        await client.start_session(capture_session_id=session.id, channels=channels.all())
+        await channels.mics.default.pause()
+        await channels.displays.default.pause()
+        await channels.displays.default.resume()
+        with pytest.raises(RuntimeError, match="tracks must be a non-empty list of mic, system_audio, screen"):
+            await client._send_command("pauseTracks", {"tracks": ["webcam"]})
+        await client.shutdown()
+
+    run(scenario())
