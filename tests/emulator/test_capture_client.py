@@ -1,6 +1,6 @@
 """The SDK's own `videodb.capture.CaptureClient` against the emulator: the stand-in capture
 binary runs as a real subprocess on real pipes and calls the emulator over real HTTP with the
-client token (vdb_notebook/emulator/capture_client.py, capture_binary.py, capture_api.py)."""
+client token (vdb_notebook/emulator/capture_client.py, capture_binary.py, responses/desktop.py)."""
 from __future__ import annotations
 
 import asyncio

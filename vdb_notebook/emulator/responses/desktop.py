@@ -1,4 +1,5 @@
-"""The endpoints the desktop capture binary calls, with the client token or the API key.
+"""The endpoints the desktop capture binary calls, with the client token or the API key
+(access "client" in urls.py).
 
 Public evidence is videodb-python's openapi.yaml: `POST /capture/session/start` takes
 `{session_id, channels: [{channel_id, channel_name, type, store}], ws_connection_id,
@@ -12,16 +13,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..schema import CAPTURE_CHANNELS
-from .engine import Engine
-from .routes import Req, route
-from .state import BadRequest
+from ...schema import CAPTURE_CHANNELS
+from ..engine import Engine
+from ..state import BadRequest
+from . import Req
 
 CHANNEL_IDS = tuple(c.name for c in CAPTURE_CHANNELS)
 MEDIA_TYPES = ("audio", "video")
 
 
-@route("POST", "capture/session/start", client_token=True)
 def start_capture_session(engine: Engine, req: Req) -> Any:
     sid = req.body.get("session_id")
     if not isinstance(sid, str) or not sid:
@@ -42,7 +42,6 @@ def start_capture_session(engine: Engine, req: Req) -> Any:
     return {"session_id": session.id, "status": "starting"}
 
 
-@route("POST", "capture/session/{sid}/stop", client_token=True)
 def stop_capture_session(engine: Engine, req: Req) -> Any:
     engine.stop_capture(req.params["sid"])
     return None

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..schema import CAPTURE_CHANNELS, payloads
-from .state import Alert, EmulatorState, Event, RtStream, SceneIndex, Session
+from ...schema import CAPTURE_CHANNELS, payloads
+from ..state import Alert, EmulatorState, Event, RtStream, SceneIndex, Session
 
 
 def session(state: EmulatorState, s: Session) -> dict[str, Any]:
