@@ -35,6 +35,8 @@ from ..schema import CAPTURE_CHANNELS
 
 PREFIX = "videodb_recorder|"
 HTTP_TIMEOUT_S = 30.0
+#: The emulator is local: never route its calls through an HTTP(S)_PROXY from the environment.
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 #: What the SDKs may ask for (videodb-node's PermissionType; the Python SDK sends the first two).
 PERMISSIONS = ("microphone", "screen-capture", "accessibility")
 #: Track names of pauseTracks/resumeTracks (videodb-node's TrackType).
@@ -194,7 +196,7 @@ class CaptureBinary:
             f"{self.api_url}/{path}", data=json.dumps(body).encode(), method="POST",
             headers={"content-type": "application/json", "x-access-token": self._token or ""})
         try:
-            with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT_S) as response:
+            with _DIRECT.open(request, timeout=HTTP_TIMEOUT_S) as response:
                 return json.loads(response.read() or b"{}").get("data")
         except urllib.error.HTTPError as exc:
             message = _service_message(exc)
