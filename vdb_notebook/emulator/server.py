@@ -29,7 +29,7 @@ from .engine import Engine
 from .faults import Faults
 from .responses import Req, control, render
 from .scenario import Scenario, parse_clock, parse_speed
-from .state import ApiError, BadRequest
+from .errors import ApiError, BadRequest
 
 log = logging.getLogger(__name__)
 #: The key the emulator accepts. Not a secret: it only opens a local emulator.
@@ -148,7 +148,8 @@ class Emulator:
         return self._call(lambda e: render.session(e.state, e.start_capture(session_id)))
 
     def stop_capture(self, session_id: str) -> dict[str, Any]:
-        """active -> stopping -> stopped -> exported; the session."""
+        """active -> stopping -> stopped (the session, now stopped); exported follows once its
+        export is done (2 scenario seconds: at once at speed="max")."""
         return self._call(lambda e: render.session(e.state, e.stop_capture(session_id)))
 
     def fail_capture(self, session_id: str, message: str = "capture failed") -> dict[str, Any]:
@@ -237,6 +238,7 @@ class Emulator:
             await runner.cleanup()
             raise
         self._port = runner.addresses[0][1]
+        engine.base_url = f"http://{self.host}:{self._port}"  # for the media URLs webhooks carry
         self._engine, self._runner = engine, runner
 
     async def _shutdown(self) -> None:

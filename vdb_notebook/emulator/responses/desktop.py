@@ -15,7 +15,7 @@ from typing import Any
 
 from ...schema import CAPTURE_CHANNELS
 from ..engine import Engine
-from ..state import BadRequest
+from ..errors import BadRequest
 from . import Req
 
 CHANNEL_IDS = tuple(c.name for c in CAPTURE_CHANNELS)
