@@ -151,3 +151,16 @@ def test_clock_unit():
     anchored = wall.epoch_for(2.0)
     assert anchored.microsecond % 1000 == 0  # whole ms, as frames carry
     assert wall.step_after(anchored, 4.0, 300.0) == 0.0  # stopped before active: never backwards
+
+
+@pytest.mark.parametrize("clock", ["scenario", "wall"])
+def test_a_connected_rtstream_starts_its_timeline_when_it_connects(clock):
+    with Emulator(speed="max", clock=clock) as emu:
+        coll = emu.connect().get_collection()
+        before_ms = time.time() * 1000
+        live = coll.connect_rtstream(url="rtsp://127.0.0.1:8554/cam", name="cam", store=True)
+        went_live = epoch_ms(live.created_at)
+    if clock == "scenario":
+        assert went_live == ORIGIN_MS
+    else:
+        assert before_ms - 1000 <= went_live <= time.time() * 1000
