@@ -6,12 +6,14 @@ back as an `Event` or as a `Rejection` whose reason a person can act on.
     >>> ev = normalise('{"channel": "scene_index", "rtstream_id": "rts-3", '
     ...                '"data": {"text": "Slack is open", "start": 1710000012340}}')
     >>> ev.channel, ev.text, ev.start
-    ('visual_index', 'Slack is open', 1710000012340.0)
+    ('visual_index', 'Slack is open', 1710000012340)
     >>> normalise("hello").reason
     'not JSON: Expecting value: line 1 column 1 (char 0) - send one JSON object per frame'
 
-Times stay epoch-millisecond floats here (cheap); the store turns whole columns into UTC
-timestamps at once.
+Times are integer epoch milliseconds here (exact: 1710000000101 stays 1710000000101); the
+store keeps them as Arrow `timestamp[ms, UTC]` columns. JSON text is decoded with msgspec
+(faster than json); whatever msgspec refuses is retried with json, whose messages say where
+the text went wrong.
 """
 from __future__ import annotations
 
@@ -19,9 +21,12 @@ import json
 import time
 from typing import Any, Callable
 
+import msgspec
+
 from ..schema import CHANNEL_ALIASES, CHANNELS, lifecycle_event, status_of_event
-from .fields import (MAX_MS, MAX_TEXT_CHARS, MIN_MS, Invalid, first, read_data, read_flag,
-                      read_ms, read_number, read_text, short, valid_unicode)
+from .fields import (MAX_MS, MAX_TEXT_CHARS, MIN_MS, Invalid, TooLarge, first, read_data,
+                     read_flag, read_ms, read_number, read_text, short, valid_unicode)
+from .key import event_key
 
 
 FIELDS = ("seq", "received_at", "source", "channel", "event", "capture_session_id",
@@ -30,21 +35,31 @@ FIELDS = ("seq", "received_at", "source", "channel", "event", "capture_session_i
 #: Fields that identify an event's content: equal values -> equal `key`.
 CONTENT_FIELDS = FIELDS[3:18]
 
-_scan = json.JSONDecoder().scan_once
+_decode_json = msgspec.json.Decoder().decode
 MAX_FRAME_CHARS = 1_000_000
+#: How much of a frame rejected for its size a Rejection keeps (the rest is counted, not held).
+KEPT_PREFIX_CHARS = 1_000
 
 
 class Event:
-    """One normalised event; its attributes are the columns of `EventStore.df`."""
+    """One normalised event; its attributes are the columns of `EventStore.df`.
+
+    Built with keywords only (it has many fields); times are integer epoch ms.
+
+        >>> Event(source="ws", channel="transcript", event="transcript", text="hi").text
+        'hi'
+    """
 
     __slots__ = FIELDS[:-2] + ("_key", "raw", "frame")
 
-    def __init__(self, source: str, channel: str, event: str, capture_session_id: str | None,
-                 end_user_id: str | None, rtstream_id: str | None, rtstream_name: str | None,
-                 text: str | None, is_final: bool | None, label: str | None,
-                 confidence: float | None, triggered: bool | None, timestamp: float | None,
-                 start: float | None, end: float | None, status: str | None, raw: Any,
-                 received_at: float = 0.0, seq: int = -1) -> None:
+    def __init__(self, *, source: str, channel: str, event: str,
+                 capture_session_id: str | None = None, end_user_id: str | None = None,
+                 rtstream_id: str | None = None, rtstream_name: str | None = None,
+                 text: str | None = None, is_final: bool | None = None,
+                 label: str | None = None, confidence: float | None = None,
+                 triggered: bool | None = None, timestamp: int | None = None,
+                 start: int | None = None, end: int | None = None, status: str | None = None,
+                 raw: Any = None, received_at: int = 0, seq: int = -1) -> None:
         self.seq = seq
         self.received_at = received_at
         self.source = source
@@ -72,10 +87,7 @@ class Event:
     def key(self) -> str:
         """A stable hash of the normalised content (same event via WS or webhook -> same key)."""
         if self._key is None:
-            from ..store.columns import Columns  # pandas is only needed once a key is asked for
-            cols = Columns()
-            cols.append(self)
-            self._key = str(cols.frame()["key"].iloc[0])
+            self._key = event_key(self)
         return self._key
 
     def as_dict(self) -> dict[str, Any]:
@@ -96,13 +108,17 @@ class Event:
 class Rejection:
     """A frame that could not be understood: `reason` says what was wrong and what to send."""
 
-    __slots__ = ("reason", "raw", "source", "received_at_ms")
+    __slots__ = ("reason", "raw", "source", "received_at_ms", "size")
 
-    def __init__(self, reason: str, raw: Any, source: str, received_at_ms: float) -> None:
+    def __init__(self, reason: str, raw: Any, source: str, received_at_ms: int,
+                 size: int | None = None) -> None:
         self.reason = reason
+        #: the frame as received; for a frame rejected for its size, only its first
+        #: KEPT_PREFIX_CHARS characters (as text), with `size` its full length
         self.raw = raw
         self.source = source
         self.received_at_ms = received_at_ms
+        self.size = size
 
     def __repr__(self) -> str:
         raw = repr(self.raw)
@@ -110,7 +126,7 @@ class Rejection:
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Rejection) and all(
-            getattr(self, f) == getattr(other, f) for f in self.__slots__)
+            getattr(self, f) == getattr(other, f) for f in self.__slots__[:4])
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -138,10 +154,10 @@ def _media(frame: dict, channel: str, source: str) -> Event:
         start = frame.get("start")
     if end is None:
         end = frame.get("end")
-    start = read_ms(start, "data.start") if type(start) is not int or not MIN_MS <= start < MAX_MS \
-        else float(start)
-    end = read_ms(end, "data.end") if type(end) is not int or not MIN_MS <= end < MAX_MS \
-        else float(end)
+    if type(start) is not int or not MIN_MS <= start < MAX_MS:
+        start = read_ms(start, "data.start")
+    if type(end) is not int or not MIN_MS <= end < MAX_MS:
+        end = read_ms(end, "data.end")
     is_final = None
     if channel == "transcript":
         is_final = data.get("is_final")
@@ -160,8 +176,9 @@ def _media(frame: dict, channel: str, source: str) -> Event:
     user = frame.get("end_user_id")
     if session is not None or user is not None:
         session, user = _session_id(frame), _end_user(frame)
-    return Event(source, channel, channel, session, user, rtstream_id, name, text, is_final,
-                 None, None, None, start, start, end, None, frame)
+    return Event(source=source, channel=channel, event=channel, capture_session_id=session,
+                 end_user_id=user, rtstream_id=rtstream_id, rtstream_name=name, text=text,
+                 is_final=is_final, timestamp=start, start=start, end=end, raw=frame)
 
 
 def _alert(frame: dict, channel: str, source: str) -> Event:
@@ -175,14 +192,17 @@ def _alert(frame: dict, channel: str, source: str) -> Event:
     timestamp = read_ms(first(data.get("timestamp"), frame.get("timestamp")), "timestamp")
     text = read_text(first(data.get("text"), data.get("explanation"), frame.get("text"),
                         frame.get("explanation")), "text")
-    return Event(source, "alert", "alert", _session_id(frame), _end_user(frame),
-                 read_text(frame.get("rtstream_id"), "rtstream_id"),
-                 read_text(frame.get("rtstream_name"), "rtstream_name"), text, None, label,
-                 read_number(first(data.get("confidence"), frame.get("confidence")), "confidence"),
-                 read_flag(first(data.get("triggered"), frame.get("triggered")), "triggered"),
-                 timestamp if timestamp is not None else start, start,
-                 read_ms(first(data.get("end"), frame.get("end"), frame.get("end_time")), "end"),
-                 None, frame)
+    return Event(
+        source=source, channel="alert", event="alert", capture_session_id=_session_id(frame),
+        end_user_id=_end_user(frame), rtstream_id=read_text(frame.get("rtstream_id"), "rtstream_id"),
+        rtstream_name=read_text(frame.get("rtstream_name"), "rtstream_name"), text=text,
+        label=label,
+        confidence=read_number(first(data.get("confidence"), frame.get("confidence")),
+                               "confidence"),
+        triggered=read_flag(first(data.get("triggered"), frame.get("triggered")), "triggered"),
+        timestamp=timestamp if timestamp is not None else start, start=start,
+        end=read_ms(first(data.get("end"), frame.get("end"), frame.get("end_time")), "end"),
+        raw=frame)
 
 
 def _lifecycle(frame: dict, channel: str, source: str) -> Event:
@@ -207,9 +227,9 @@ def _lifecycle(frame: dict, channel: str, source: str) -> Event:
     if isinstance(error, dict):
         error = first(error.get("message"), error.get("code"))
     text = read_text(error if isinstance(error, str) else None, "data.error.message")
-    return Event(source, "capture_session", event, sid, _end_user(frame), None, None, text, None,
-                 None, None, None, read_ms(frame.get("timestamp"), "timestamp"), None, None, status,
-                 frame)
+    return Event(source=source, channel="capture_session", event=event, capture_session_id=sid,
+                 end_user_id=_end_user(frame), text=text,
+                 timestamp=read_ms(frame.get("timestamp"), "timestamp"), status=status, raw=frame)
 
 
 def _feed(frame: dict, channel: str, source: str) -> Event:
@@ -218,9 +238,9 @@ def _feed(frame: dict, channel: str, source: str) -> Event:
     event = read_text(frame.get("event"), "event") or "feed"
     text = read_text(first(data.get("reason"), data.get("text"), frame.get("text")), "data.reason")
     start = read_ms(data.get("start"), "data.start")
-    return Event(source, "feed", event, _session_id(frame), None, None, None, text, None, None,
-                 None, None, first(read_ms(frame.get("timestamp"), "timestamp"), start), start,
-                 read_ms(data.get("end"), "data.end"), None, frame)
+    return Event(source=source, channel="feed", event=event, capture_session_id=_session_id(frame),
+                 text=text, timestamp=first(read_ms(frame.get("timestamp"), "timestamp"), start),
+                 start=start, end=read_ms(data.get("end"), "data.end"), raw=frame)
 
 
 def _session_id(frame: dict) -> str | None:
@@ -272,12 +292,15 @@ def parse(frame: Any) -> dict:
         obj = frame
     elif isinstance(frame, (str, bytes, bytearray)):
         if len(frame) > MAX_FRAME_CHARS:
-            raise Invalid(f"frame is {len(frame):,} characters; the limit is "
-                          f"{MAX_FRAME_CHARS:,} - send smaller frames")
+            raise TooLarge(f"frame is {len(frame):,} characters; the limit is "
+                           f"{MAX_FRAME_CHARS:,} - send smaller frames")
         try:
-            obj = json.loads(frame)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise Invalid(f"not JSON: {exc} - send one JSON object per frame") from None
+            obj = _decode_json(frame)
+        except msgspec.DecodeError:  # json says where it went wrong (and takes lone surrogates)
+            try:
+                obj = json.loads(frame)
+            except (ValueError, UnicodeDecodeError) as exc:
+                raise Invalid(f"not JSON: {exc} - send one JSON object per frame") from None
     elif isinstance(frame, dict):
         obj = dict(frame)
     else:
@@ -306,22 +329,20 @@ def normalise(frame: Any, *, source: str = "ws",
     "unknown channel 'gossip': expected one o"
     """
     if received_at_ms is None:
-        received_at_ms = time.time() * 1000.0
-    elif type(received_at_ms) is not float or not MIN_MS <= received_at_ms < MAX_MS:
+        received_at_ms = time.time_ns() // 1_000_000
+    elif type(received_at_ms) is not int or not MIN_MS <= received_at_ms < MAX_MS:
         try:
             received_at_ms = read_ms(received_at_ms, "received_at_ms")
         except Invalid as exc:
-            return Rejection(f"{exc} (received_at_ms is the arrival time the caller passed)",
-                             _keepable(frame), source, time.time() * 1000.0)
+            return _rejection(f"{exc} (received_at_ms is the arrival time the caller passed)",
+                              frame, source, time.time_ns() // 1_000_000)
     if type(source) is not str or not source.isascii():
         source = valid_unicode(str(source))
     try:
         if type(frame) is str and len(frame) <= MAX_FRAME_CHARS:  # the common case, inline
             try:
-                obj, end = _scan(frame, 0)  # json.loads without its whitespace handling
-            except (StopIteration, ValueError):
-                end = -1
-            if end != len(frame):  # leading/trailing whitespace, or not JSON at all
+                obj = _decode_json(frame)
+            except msgspec.DecodeError:
                 obj = parse(frame)  # raises Invalid with the reason
             if type(obj) is not dict or "raw" in obj:
                 obj = _object(obj)
@@ -333,16 +354,35 @@ def normalise(frame: Any, *, source: str = "ws",
             channel = channel_of(obj)
         event = _HANDLERS[channel](obj, channel, source)
     except Invalid as exc:
-        return Rejection(str(exc), _keepable(frame), source, received_at_ms)
+        return _rejection(str(exc), frame, source, received_at_ms, type(exc) is TooLarge)
     except Exception as exc:  # a bug here must not take down the caller's loop
-        return Rejection(f"could not read frame ({type(exc).__name__}: {exc}); "
-                         "please report this frame", _keepable(frame), source, received_at_ms)
+        return _rejection(f"could not read frame ({type(exc).__name__}: {exc}); "
+                          "please report this frame", frame, source, received_at_ms)
     event.received_at = received_at_ms
     if type(frame) is str:
         event.raw = frame
     elif isinstance(frame, (bytes, bytearray)):
         event.raw = _keepable(frame)
     return event
+
+
+def _rejection(reason: str, frame: Any, source: str, received_at_ms: int,
+               too_large: bool = False) -> Rejection:
+    """A Rejection keeping the frame, or for one rejected for its size a bounded prefix."""
+    if not too_large:
+        return Rejection(reason, _keepable(frame), source, received_at_ms)
+    text = frame if isinstance(frame, str) else _as_text(_keepable(frame))
+    return Rejection(f"{reason} (kept its first {KEPT_PREFIX_CHARS:,} characters)",
+                     text[:KEPT_PREFIX_CHARS], source, received_at_ms, size=len(text))
+
+
+def _as_text(frame: Any) -> str:
+    if isinstance(frame, str):
+        return frame
+    try:
+        return json.dumps(frame, ensure_ascii=False, default=repr)
+    except Exception:
+        return repr(frame)
 
 
 def _keepable(frame: Any) -> Any:
