@@ -439,3 +439,42 @@ def test_stream_sessions_survive_the_ring_buffer_dropping_the_active_event():
         store.add(transcript(f"t{i}", True, T + i, rts=rts))
     assert store.counts() == {"capture_session": 0, "transcript": 5}
     assert store.df["capture_session_id"].tolist() == ["cap-1"] * 5
+
+
+def test_frames_rejected_for_their_size_are_not_kept_whole():
+    import tracemalloc
+    store = EventStore(max_events=10)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for i in range(100):  # 100 frames of 10 MB: text, bytes and dicts with a huge text
+            huge = "x" * 10_000_000
+            frame = ('{"channel":"transcript","data":{"text":"' + huge + '"}}', huge.encode(),
+                     {"channel": "transcript", "data": {"text": huge}})[i % 3]
+            del huge
+            store.add(frame)
+            del frame
+        retained = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert len(store.rejected) == 100 and len(store) == 0
+    assert retained < 5_000_000  # 100 bounded prefixes, not ~1 GB
+    assert all(len(r.raw) == 1000 and r.size >= 10_000_000 for r in store.rejected)
+    assert "kept its first 1,000 characters" in store.rejected[0].reason
+    assert "limit" in store.rejected[2].reason and "data.text" in store.rejected[2].reason
+
+
+@pytest.mark.parametrize("huge", [10 ** 400, -10 ** 400, 1e308, float("inf"), float("nan")])
+def test_enormous_times_are_rejections_never_exceptions(tmp_path, huge):
+    store = EventStore()
+    assert "received_at_ms" in store.add(transcript("a", True, T), received_at_ms=huge).reason
+    assert "data.start" in store.add(transcript("b", True, huge)).reason
+    if huge != 1e308:  # a large finite float is a (silly) confidence, not an error
+        alert = {"channel": "alert", "data": {"label": "x", "confidence": huge}}
+        assert "confidence" in store.add(alert).reason
+    path = tmp_path / "odd.jsonl"
+    path.write_text(f'{{"received_at": {huge!r}, "seq": {10 ** 30}, "source": "ws", '
+                    f'"frame": {json.dumps(transcript("c", True, T))}}}\n'.replace("inf", "1e999")
+                    .replace("nan", "NaN"))
+    back = EventStore.from_jsonl(path)
+    assert len(back) + len(back.rejected) == 1 and len(store) == 0
