@@ -273,8 +273,11 @@ def test_rejection_keeps_what_came_in():
 def test_a_bug_in_a_reader_becomes_a_rejection(monkeypatch):
     import vdb_notebook.events.decode as events
     monkeypatch.setitem(events._HANDLERS, "alert", lambda *a: 1 / 0)
-    result = normalise(SEED_ALERT)
+    result = normalise(json.loads(SEED_ALERT))  # a dict: the hand-written readers
     assert isinstance(result, Rejection) and "ZeroDivisionError" in result.reason
+    monkeypatch.setattr(events.typed, "decode", lambda *a: [][0])  # the typed fast path too
+    result = normalise(json.dumps({"channel": "transcript", "data": {"text": "hi"}}))
+    assert isinstance(result, Rejection) and "IndexError" in result.reason
 
 
 def test_received_at_given_by_the_caller_is_checked_too():

@@ -58,6 +58,23 @@ def key_columns(values: dict[str, list[Any]]) -> dict[str, np.ndarray]:
     return arrays
 
 
+def arrow_key_columns(arrays: dict[str, pa.Array]) -> dict[str, np.ndarray]:
+    """The arrays content_keys takes, from Arrow columns (times as timestamp or int64 ms)."""
+    import pyarrow.compute as pc
+    out: dict[str, np.ndarray] = {}
+    for name in KEY_FIELDS:
+        column = arrays[name]
+        if name in FLAG_FIELDS:
+            out[name] = pc.fill_null(column.cast(pa.int8()), -1).to_numpy()
+        elif name in TIME_FIELDS:
+            out[name] = pc.fill_null(column.cast(pa.int64()), NO_TIME).to_numpy()
+        elif name == "confidence":
+            out[name] = pc.fill_null(column, np.nan).to_numpy()
+        else:
+            out[name] = column.to_numpy(zero_copy_only=False)
+    return out
+
+
 def event_key(event: Any) -> str:
     """The key of one event (what the store's key column holds for it)."""
     keys = content_keys(key_columns({name: [getattr(event, name)] for name in KEY_FIELDS}))

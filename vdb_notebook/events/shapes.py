@@ -86,6 +86,8 @@ def shape_of(ev: Any) -> Shape:
         return KEPT
     if not data.keys() <= _DATA_KEYS[shape] or None in frame.values() or None in data.values():
         return KEPT
+    if "is_final" in data and channel != "transcript":
+        return KEPT  # read only on transcripts: the columns would not give it back
     if type(data.get("start", 0)) is not int or type(data.get("end", 0)) is not int:
         return KEPT  # a string or fractional time: the int ms column would not give it back
     return shape

@@ -19,9 +19,10 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from ..events.decode import FIELDS, Event
-from ..events.key import content_keys, key_columns
+from ..events.event import FIELDS, Event
+from ..events.key import arrow_key_columns, content_keys
 from ..events.shapes import KEPT, rebuild, shape_of
 
 TIME = pa.timestamp("ms", tz="UTC")
@@ -65,10 +66,12 @@ class Columns:
 
     def append(self, ev: Event) -> None:
         """Add one event; its raw frame is kept only when the columns cannot rebuild it."""
-        try:
-            shape = shape_of(ev) if type(ev.frame) is dict else KEPT
-        except Exception:  # e.g. a caller's dict holding objects whose == misbehaves
-            shape = KEPT
+        shape = ev.shape
+        if shape is None:
+            try:
+                shape = shape_of(ev) if type(ev.frame) is dict else KEPT
+            except Exception:  # e.g. a caller's dict holding objects whose == misbehaves
+                shape = KEPT
         raw, kind = (None, RAW_TEXT) if shape != KEPT else arrow_raw(ev.raw)
         self.pending.append((
             ev.seq, ev.received_at, ev.source, ev.channel, ev.event, ev.capture_session_id,
@@ -106,27 +109,27 @@ class Columns:
             return
         rows, self.pending = self.pending, deque()
         values = dict(zip((*_ROW_FIELDS, "shape", "raw", "raw_kind"), zip(*rows)))
-        keys = content_keys(key_columns(values))
-        session = np.array(values["capture_session_id"], dtype=object)
-        user = np.array(values["end_user_id"], dtype=object)
-        filled = {"capture_session_id": session.copy(), "end_user_id": user.copy(),
-                  "rtstream_id": np.array(values["rtstream_id"], dtype=object)}
-        fill_owners(filled, self.owners)
-        self._note_orphans(filled)
-        arrays = []
-        for field in SCHEMA:
-            name = field.name
-            if name == "key":
-                arrays.append(keys)
-            elif name in ("capture_session_id", "end_user_id"):
-                arrays.append(pa.array(filled[name], field.type, from_pandas=True))
-            elif name == "session_filled":
-                arrays.append(pa.array(pd.isna(session) & pd.notna(filled["capture_session_id"])))
-            elif name == "user_filled":
-                arrays.append(pa.array(pd.isna(user) & pd.notna(filled["end_user_id"])))
-            else:
-                arrays.append(pa.array(values[name], field.type))
-        self._push(pa.RecordBatch.from_arrays(arrays, schema=SCHEMA))
+        arrays = {name: pa.array(column, SCHEMA.field(name).type)
+                  for name, column in values.items()}
+        arrays["key"] = content_keys(arrow_key_columns(arrays))  # from the ids as received
+        session, rts = arrays["capture_session_id"], arrays["rtstream_id"]
+        no_session = pc.and_(pc.is_null(session), pc.is_valid(rts))
+        n = len(rows)
+        arrays["session_filled"] = arrays["user_filled"] = pa.array(np.zeros(n, dtype=bool))
+        if self.owners and pc.any(no_session).as_py():
+            own = {"capture_session_id": session.to_numpy(zero_copy_only=False),
+                   "end_user_id": arrays["end_user_id"].to_numpy(zero_copy_only=False)}
+            filled = {**own, "rtstream_id": rts.to_numpy(zero_copy_only=False)}
+            fill_owners(filled, self.owners)
+            for name, flag in (("capture_session_id", "session_filled"),
+                               ("end_user_id", "user_filled")):
+                arrays[name] = pa.array(filled[name], pa.string(), from_pandas=True)
+                arrays[flag] = pa.array(pd.isna(own[name]) & pd.notna(filled[name]))
+            no_session = pc.and_(pc.is_null(arrays["capture_session_id"]), pc.is_valid(rts))
+        if pc.any(no_session).as_py():
+            self._orphan(pc.unique(rts.filter(no_session)).to_pylist())
+        self._push(pa.RecordBatch.from_arrays([arrays[name] for name in SCHEMA.names],
+                                              schema=SCHEMA))
 
     def load(self, table: pa.Table) -> None:
         """Append rows read back from a file or dataset (already in SCHEMA, sorted by seq)."""
@@ -134,10 +137,9 @@ class Columns:
         for batch in table.select(SCHEMA.names).cast(SCHEMA).to_batches():
             if batch.num_rows:
                 self._push(batch)
-        for rts in pa.compute.unique(table.column("rtstream_id").filter(
-                pa.compute.is_null(table.column("capture_session_id")))).to_pylist():
-            if rts is not None:
-                self.orphans.add(rts)
+        orphans = pc.unique(table.column("rtstream_id").filter(
+            pc.is_null(table.column("capture_session_id")))).to_pylist()
+        self._orphan([rts for rts in orphans if rts is not None])
 
     def _push(self, batch: pa.RecordBatch) -> None:
         self.batches.append(batch)
@@ -152,9 +154,13 @@ class Columns:
     def _note_orphans(self, filled: dict[str, np.ndarray]) -> None:
         orphan = pd.isna(filled["capture_session_id"]) & pd.notna(filled["rtstream_id"])
         if orphan.any():
-            self.orphans.update(filled["rtstream_id"][orphan].tolist())
-            if len(self.orphans) > 100_000:  # odd inputs must not grow it without bound
-                self.orphans = set(list(self.orphans)[-50_000:])
+            self._orphan(filled["rtstream_id"][orphan].tolist())
+
+    def _orphan(self, rtstream_ids: list[str]) -> None:
+        """Remember rtstreams whose sealed rows have no session (an owner may come later)."""
+        self.orphans.update(rtstream_ids)
+        if len(self.orphans) > 100_000:  # odd inputs must not grow it without bound
+            self.orphans = set(list(self.orphans)[-50_000:])
 
     def _refill(self) -> None:
         """Fill sealed rows again with the owners known now (rare: only when an rtstream

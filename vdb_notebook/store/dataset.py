@@ -31,7 +31,7 @@ import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
-from ..events.decode import Rejection
+from ..events.event import Rejection
 from .columns import SCHEMA
 from .files import split_file_table
 

@@ -16,7 +16,7 @@ from typing import Iterable
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..events.decode import Rejection
+from ..events.event import Rejection
 from .columns import SCHEMA, Columns, arrow_raw, from_arrow_raw
 
 FILE_SCHEMA = SCHEMA.append(pa.field("rejected", pa.string()))

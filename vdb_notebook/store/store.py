@@ -40,7 +40,8 @@ import pyarrow.parquet as pq
 
 from . import columns, dataset, sql
 from ..events.fields import stream_ids, valid_unicode
-from ..events.decode import Event, Rejection, normalise
+from ..events.decode import normalise
+from ..events.event import Event, Rejection
 from .files import file_table, split_file_table
 from .views import (VIEW_COLUMNS, View, lifecycle_view, on_channel, sessions_view,
                     transcript_view)
