@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -46,8 +47,12 @@ def split_file_table(table: pa.Table) -> tuple[pa.Table, list[Rejection]]:
     if "rejected" not in table.column_names:
         table = table.append_column("rejected", pa.nulls(table.num_rows, pa.string()))
     is_rejected = pc.is_valid(table.column("rejected"))
-    events = table.filter(pc.invert(is_rejected)).select(SCHEMA.names).cast(SCHEMA)
-    events = events.sort_by("seq")
+    any_rejected = pc.any(is_rejected).as_py()
+    events = table.filter(pc.invert(is_rejected)) if any_rejected else table
+    events = events.select(SCHEMA.names).cast(SCHEMA)
+    seqs = events.column("seq").to_numpy()
+    if len(seqs) and not (np.diff(seqs) > 0).all():  # files of a dataset come in any order
+        events = events.sort_by("seq")
     rows = table.filter(is_rejected).select(["received_at", "source", "raw", "raw_kind",
                                              "rejected"])
     received = rows.column("received_at").cast(pa.int64()).to_pylist()
