@@ -28,7 +28,7 @@ NO_TIME = np.iinfo("int64").min
 FLAG_CODES = {None: -1, False: 0, True: 1}
 
 
-def content_keys(columns: dict[str, np.ndarray]) -> pa.StringArray:
+def content_keys(columns: dict[str, np.ndarray]) -> pa.LargeStringArray:
     """16-hex-digit keys, one per row, from KEY_FIELDS columns: text as object arrays (None for
     missing), flags as int8 codes (-1 missing), times as int64 ms (NO_TIME missing), confidence
     float64 (NaN missing). pandas' hash_array uses a fixed key: stable across processes."""
@@ -38,8 +38,8 @@ def content_keys(columns: dict[str, np.ndarray]) -> pa.StringArray:
         hashes = pd.util.hash_array(columns[name], categorize=False)
         combined = (combined * np.uint64(1_000_003)) ^ hashes
     digits = combined.astype(">u8").tobytes().hex().encode("ascii")
-    offsets = np.arange(0, 16 * n + 1, 16, dtype=np.int32)
-    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(digits))
+    offsets = np.arange(0, 16 * n + 1, 16, dtype=np.int64)
+    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(digits))
 
 
 def key_columns(values: dict[str, list[Any]]) -> dict[str, np.ndarray]:

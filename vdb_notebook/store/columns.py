@@ -26,6 +26,9 @@ from ..events.key import arrow_key_columns, content_keys
 from ..events.shapes import KEPT, rebuild, shape_of
 
 TIME = pa.timestamp("ms", tz="UTC")
+#: Text columns are large_string: what pandas' `string[pyarrow]` holds, so a DataFrame wraps
+#: them without a cast (a cast would copy every row on every refresh).
+TEXT = pa.large_string()
 #: DataFrame column order (the Event attributes, without raw).
 COLUMNS = tuple(f for f in FIELDS if f != "raw")
 TIME_FIELDS = ("received_at", "timestamp", "start", "end")
@@ -35,7 +38,7 @@ _TYPES = {"seq": pa.int64(), "confidence": pa.float64(), "shape": pa.int8(),
           **{name: TIME for name in TIME_FIELDS}, **{name: pa.bool_() for name in FLAG_FIELDS}}
 #: What a batch holds: the DataFrame's columns, then what a lossless read-back needs: the raw
 #: frame (null where `shape` rebuilds it), and which ids were filled from their rtstream's owner.
-SCHEMA = pa.schema([(name, _TYPES.get(name, pa.string())) for name in
+SCHEMA = pa.schema([(name, _TYPES.get(name, TEXT)) for name in
                     (*COLUMNS, "shape", "raw", "raw_kind", "session_filled", "user_filled")])
 #: How `raw` holds the frame: its text as received, a dict's JSON, or JSON-escaped text (for
 #: text that is not valid UTF-8, such as lone surrogates, which Arrow strings cannot hold).
@@ -123,7 +126,7 @@ class Columns:
             fill_owners(filled, self.owners)
             for name, flag in (("capture_session_id", "session_filled"),
                                ("end_user_id", "user_filled")):
-                arrays[name] = pa.array(filled[name], pa.string(), from_pandas=True)
+                arrays[name] = pa.array(filled[name], TEXT, from_pandas=True)
                 arrays[flag] = pa.array(pd.isna(own[name]) & pd.notna(filled[name]))
             no_session = pc.and_(pc.is_null(arrays["capture_session_id"]), pc.is_valid(rts))
         if pc.any(no_session).as_py():
@@ -179,9 +182,9 @@ class Columns:
             fill_owners(filled, self.owners)
             self._note_orphans(filled)
             replaced = {
-                "capture_session_id": pa.array(filled["capture_session_id"], pa.string(),
+                "capture_session_id": pa.array(filled["capture_session_id"], TEXT,
                                                from_pandas=True),
-                "end_user_id": pa.array(filled["end_user_id"], pa.string(), from_pandas=True),
+                "end_user_id": pa.array(filled["end_user_id"], TEXT, from_pandas=True),
                 "session_filled": pa.array(pd.isna(session)
                                            & pd.notna(filled["capture_session_id"])),
                 "user_filled": pa.array(pd.isna(user) & pd.notna(filled["end_user_id"]))}
@@ -254,7 +257,7 @@ def to_frame(batches: list[pa.RecordBatch], names: Iterable[str] = COLUMNS,
     for name in names:
         kind = schema.field(name).type
         column = pa.chunked_array([b.column(name) for b in batches], kind)
-        data[name] = (pd.arrays.ArrowStringArray(column) if kind == pa.string()
+        data[name] = (pd.arrays.ArrowStringArray(column) if kind == TEXT
                       else pd.arrays.ArrowExtensionArray(column))
     return pd.DataFrame(data, copy=False)
 

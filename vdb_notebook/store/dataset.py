@@ -60,8 +60,9 @@ class DatasetWriter:
     def write(self, events: pa.Table, rejected: list[Rejection]) -> None:
         """One file per (date, session) in `events`, and one JSONL file of `rejected`."""
         if events.num_rows:
-            date = pc.strftime(events.column("received_at"), format="%Y-%m-%d")
-            session = pc.fill_null(events.column("capture_session_id"), NO_SESSION)
+            date = pc.strftime(events.column("received_at"), format="%Y-%m-%d").cast(pa.string())
+            session = pc.fill_null(events.column("capture_session_id"), NO_SESSION).cast(
+                pa.string())
             group = pc.binary_join_element_wise(date, session, "\x00")
             for value in pc.unique(group).to_pylist():
                 day, sid = value.split("\x00", 1)

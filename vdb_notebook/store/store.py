@@ -30,19 +30,17 @@ import threading
 import time
 import weakref
 from collections import deque
-from pathlib import Path
 from typing import Any, Callable, Iterable
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from . import columns, dataset, sql
 from ..events.fields import stream_ids, valid_unicode
 from ..events.decode import normalise
 from ..events.event import Event, Rejection
-from .files import file_table, split_file_table
+from .files import FilesMixin
 from .views import (VIEW_COLUMNS, View, lifecycle_view, on_channel, sessions_view,
                     transcript_view)
 
@@ -66,7 +64,7 @@ class Rejections(deque):
     __hash__ = None  # type: ignore[assignment]
 
 
-class EventStore:
+class EventStore(FilesMixin):
     """Normalised events in columnar storage; `max_events` keeps only the newest ones.
 
     `.rejected` keeps the newest `max_rejected` rejections (or `max_events`, if larger);
@@ -332,77 +330,7 @@ class EventStore:
         counts = pc.value_counts(streams.column("capture_session_id")).to_pylist()
         return sessions_view(lifecycle, raws, {c["values"]: c["counts"] for c in counts})
 
-    # --- files --------------------------------------------------------------------------
-    def _records(self) -> list[dict[str, Any]]:
-        with self._lock:
-            seqs, times, sources, frames = self._cols.records()
-            rejected = list(self.rejected)
-        records = [{"seq": q, "received_at": t, "source": s, "frame": f}
-                   for q, t, s, f in zip(seqs, times, sources, frames)]
-        records += [{"received_at": r.received_at_ms, "source": r.source, "frame": r.raw,
-                     "rejected": r.reason} for r in rejected]
-        return records
-
-    def to_jsonl(self, path: str | Path) -> Path:
-        """Write every held event and rejection, one JSON object a line; returns the path."""
-        path = Path(path)
-        with path.open("w", encoding="utf-8", errors="surrogatepass") as out:
-            for record in self._records():
-                out.write(json.dumps(record, ensure_ascii=False, separators=(",", ":"),
-                                     default=str))
-                out.write("\n")
-        return path
-
-    @classmethod
-    def from_jsonl(cls, path: str | Path, *, max_events: int | None = None,
-                   max_rejected: int = 10_000) -> "EventStore":
-        """Read a file written by `to_jsonl` back: same frames, sources and received_at."""
-        store = cls(max_events=max_events, max_rejected=max_rejected)
-        with Path(path).open(encoding="utf-8", errors="surrogatepass") as lines:
-            for number, line in enumerate(lines, 1):
-                if line.strip():
-                    store._restore(line, f"{path}:{number}")
-        return store
-
-    def _restore(self, line: str, where: str) -> None:
-        """One line of a to_jsonl file; a bare frame (or garbage) goes in as a frame."""
-        try:
-            record = json.loads(line)
-        except ValueError:
-            record = None
-        if type(record) is dict and "frame" in record:
-            self._restore_record(record)
-            return
-        result = self._add(line, "replay", None, None)
-        if type(result) is Rejection:
-            result.reason = f"{where}: {result.reason} (expected lines written by to_jsonl)"
-
-    def _restore_record(self, record: dict[str, Any]) -> None:
-        source, seq = record.get("source"), record.get("seq")
-        result = self._add(record["frame"], source if isinstance(source, str) else "replay",
-                           record.get("received_at"),
-                           seq if type(seq) is int and 0 <= seq < 2 ** 62 else None)
-        if type(result) is Rejection and isinstance(record.get("rejected"), str):
-            result.reason = record["rejected"]
-
-    def to_parquet(self, path: str | Path) -> Path:
-        """Write the held events (the DataFrame's columns, then raw frame and what a lossless
-        read-back needs) and, as rows whose `rejected` column holds the reason, the rejected
-        frames. Any Parquet reader sees the columns of `.df` with their types."""
-        with self._lock:
-            table = file_table(self._cols.table(), self.rejected)
-        path = Path(path)
-        pq.write_table(table, path)
-        return path
-
-    @classmethod
-    def from_parquet(cls, path: str | Path, *, max_events: int | None = None,
-                     max_rejected: int = 10_000) -> "EventStore":
-        """Read a file written by `to_parquet` back: the same rows, frames and rejections."""
-        store = cls(max_events=max_events, max_rejected=max_rejected)
-        store._load(*split_file_table(pq.read_table(path)))
-        return store
-
+    # --- reading back ------------------------------------------------------------------
     def _load(self, events: pa.Table, rejected: list[Rejection]) -> None:
         """Append rows read back from a file or dataset, without normalising them again."""
         with self._lock:

@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 
 from ..events.fields import stream_list
 from ..schema import LIFECYCLE_ORDER
-from .columns import COLUMNS, SCHEMA, TIME, Columns, to_frame
+from .columns import COLUMNS, SCHEMA, TEXT, TIME, Columns, to_frame
 
 #: What each view shows unless asked for the full frame: when, where (stream), what.
 VIEW_COLUMNS = {
@@ -35,7 +35,7 @@ VIEW_COLUMNS = {
     "lifecycle": ("timestamp", "capture_session_id", "end_user_id", "event", "status", "text"),
 }
 #: A view's batches: the store's columns plus `stream` (rtstream_name, else rtstream_id).
-VIEW_SCHEMA = SCHEMA.append(pa.field("stream", pa.string()))
+VIEW_SCHEMA = SCHEMA.append(pa.field("stream", TEXT))
 Keep = Callable[[pa.RecordBatch], pa.Array]
 
 
