@@ -200,3 +200,23 @@ def test_dataset_files_carry_the_df_columns_with_their_types(written):
     lines = [json.loads(line) for f in (path / "_rejected").iterdir()
              for line in f.read_text().splitlines()]
     assert [line["frame"] for line in lines] == ["not json at all"]
+
+
+async def test_a_feed_writes_every_frame_it_reads_into_a_dataset_store(tmp_path):
+    from vdb_notebook.emulator import Emulator
+    with Emulator(speed="max") as emu:
+        conn = vn.connect(emulator=emu)
+        store = EventStore(path=tmp_path / "d", flush_rows=50)
+        feed = await vn.Feed.open(conn, store=store)
+        session = conn.create_capture_session(end_user_id="u-1", collection_id="default",
+                                              callback_url="", ws_connection_id=feed.connection_id)
+        emu.start_capture(session.id)
+        pipes = vn.start_pipelines(conn, conn.get_capture_session(session.id), feed)
+        await feed.wait_for(until=emu.scenario_over(feed), timeout=60)
+        pipes.stop()
+        await feed.close()
+    store.close()
+    back = vn.open_dataset(tmp_path / "d", capture_session_id=session.id)
+    assert len(back) == len(store) == feed.frames > 50
+    assert back._records() == store._records()
+    assert set(back.transcript(full=True)["end_user_id"]) == {"u-1"}
