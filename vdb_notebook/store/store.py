@@ -83,12 +83,16 @@ class EventStore(FilesMixin):
                  path: str | os.PathLike | None = None, flush_rows: int = 10_000,
                  flush_seconds: float = 2.0) -> None:
         """`path`: a folder (or s3://... URI) where every event is also appended to a Parquet
-        dataset, in batches of `flush_rows` or every `flush_seconds`, and on `flush()`/
-        `close()` (and at interpreter exit). An existing dataset there is read back first."""
+        dataset: by the add that makes `flush_rows` unwritten rows, or the first add
+        `flush_seconds` after the last write, and by `flush()`/`close()` (and at interpreter
+        exit). An existing dataset there is read back first."""
         if max_events is not None and (not isinstance(max_events, int) or max_events < 1):
             raise ValueError(f"max_events must be a positive int or None, not {max_events!r}")
         if not isinstance(max_rejected, int) or max_rejected < 1:
             raise ValueError(f"max_rejected must be a positive int, not {max_rejected!r}")
+        if not (isinstance(flush_rows, int) and flush_rows >= 1 and flush_seconds >= 0):
+            raise ValueError("flush_rows must be a positive int and flush_seconds >= 0, not "
+                             f"{flush_rows!r} and {flush_seconds!r}")
         self.max_events = max_events
         self.max_rejected = max(max_rejected, max_events or 0)
         self.dropped = 0
