@@ -291,16 +291,22 @@ def test_no_input_makes_add_raise_and_everything_is_accounted_for(inputs, max_ev
 @settings(max_examples=40, deadline=None)
 @given(st.lists(frame_like, max_size=12))
 def test_views_and_round_trip_work_on_whatever_was_accepted(tmp_path_factory, inputs):
-    store = EventStore()
+    folder = tmp_path_factory.mktemp("rt")
+    store = EventStore(path=folder / "dataset")
     store.extend(inputs)
+    store.close()
     lifecycle, transcript = store.lifecycle(), store.transcript(final_only=False, full=True)
     assert len(lifecycle) <= store.counts().get("capture_session", 0)
     assert set(store.sessions()["capture_session_id"]) == set(lifecycle["capture_session_id"])
     assert set(transcript["seq"]) <= set(store.df.loc[store.df.channel == "transcript", "seq"])
-    path = tmp_path_factory.mktemp("rt") / "e.jsonl"
-    back = EventStore.from_jsonl(store.to_jsonl(path))
+    back = EventStore.from_jsonl(store.to_jsonl(folder / "e.jsonl"))
     pd.testing.assert_frame_equal(back.df, store.df)
     assert len(back.rejected) == len(store.rejected)
+    for back in (EventStore.from_parquet(store.to_parquet(folder / "e.parquet")),
+                 EventStore(path=folder / "dataset")):
+        pd.testing.assert_frame_equal(back.df, store.df)
+        as_json = lambda s: json.dumps(s._records(), default=repr)  # noqa: E731 (NaN == NaN)
+        assert as_json(back) == as_json(store)
 
 
 @pytest.mark.parametrize("every", [29, 300, 5000])

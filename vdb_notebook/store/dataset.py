@@ -164,7 +164,9 @@ def _read_rejected(fs: pafs.FileSystem, folder: str) -> list[Rejection]:
             continue
         with fs.open_input_stream(info.path) as stream:
             text = stream.read().decode("utf-8", "surrogatepass")
-        for line in text.splitlines():
+        for line in text.split("\n"):  # not splitlines: a frame may hold U+2028 and such
+            if not line:
+                continue
             record = json.loads(line)
             rejections.append(Rejection(record["rejected"], record["frame"], record["source"],
                                         record["received_at"]))
