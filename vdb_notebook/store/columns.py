@@ -44,9 +44,7 @@ SCHEMA = pa.schema([(name, _TYPES.get(name, TEXT)) for name in
 #: text that is not valid UTF-8, such as lone surrogates, which Arrow strings cannot hold).
 RAW_TEXT, RAW_DICT, RAW_ESCAPED = 0, 1, 2
 STRING = pd.StringDtype("pyarrow")
-_ROW_FIELDS = ("seq", "received_at", "source", "channel", "event", "capture_session_id",
-               "end_user_id", "rtstream_id", "rtstream_name", "text", "is_final", "label",
-               "confidence", "triggered", "timestamp", "start", "end", "status")
+_ROW_FIELDS = FIELDS[:FIELDS.index("key")]  # what a pending tuple holds, then shape and raw
 SEAL_EVERY = 4096
 
 
