@@ -220,3 +220,13 @@ async def test_a_feed_writes_every_frame_it_reads_into_a_dataset_store(tmp_path)
     assert len(back) == len(store) == feed.frames > 50
     assert back._records() == store._records()
     assert set(back.transcript(full=True)["end_user_id"]) == {"u-1"}
+
+
+def test_a_uri_path_goes_through_pyarrow_filesystems(tmp_path):
+    """s3://, gs://... take the same road as this file:// URI: pyarrow.fs.FileSystem.from_uri."""
+    uri = (tmp_path / "d").as_uri()
+    with EventStore(path=uri) as store:
+        fill(store, {"cap-1": 2})
+    assert len(EventStore(path=uri)) == len(store) > 0
+    assert len(vn.open_dataset(uri, capture_session_id="cap-1")) == len(store)
+    assert list((tmp_path / "d").glob("date=*/session=cap-1/part-*.parquet"))
