@@ -47,6 +47,7 @@ class Engine:
         self.hub = Hub(lambda: self.faults)
         self.sender = WebhookSender(lambda: self.faults)
         self.pipelines: dict[str, Pipeline] = {}
+        self.ticket_ttl = 60.0  # seconds a WebSocket URL stays usable (Emulator(ticket_ttl=))
         self._tasks: set[asyncio.Task] = set()  # pipelines and frame announcers
 
     # the desktop client's part ------------------------------------------------------------

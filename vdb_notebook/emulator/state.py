@@ -143,7 +143,7 @@ class EmulatorState:
         self.indexes: dict[str, SceneIndex] = {}
         self.events: dict[str, Event] = {}
         self.alerts: dict[str, Alert] = {}
-        self.ws_tickets: set[str] = set()  # tokens of the WebSocket URLs handed out
+        self.ws_tickets: dict[str, float] = {}  # token of each WebSocket URL -> when it expires (monotonic)
 
     # collections and sessions -------------------------------------------------------------
     def collection(self, cid: str) -> dict[str, Any]:

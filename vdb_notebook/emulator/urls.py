@@ -2,8 +2,9 @@
 routes, each a (method, path, handler, access) row, matched by the server in one place.
 
 access: "api" needs the `x-access-token` header (the SDK's API key); "control" is the
-emulator's own control plane (no key: the server binds loopback); "open" checks its own
-credentials (the WebSocket's ticket).
+emulator's own control plane (the same key, checked with the Host, Origin and content-type
+checks by the server's guard middleware, see guard.py); "open" checks its own credentials
+(the WebSocket's ticket, which expires).
 
     >>> match("GET", "rtstream/rts-1/index/scene/rti-2")[0].handler.__name__
     'get_scenes'

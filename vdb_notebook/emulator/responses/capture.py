@@ -1,11 +1,12 @@
 """Collections, capture sessions, the WebSocket URL and client tokens."""
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from ..engine import Engine
 from ..state import ApiError, BadRequest
-from . import Req, render
+from . import Req, check_callback_url, render
 
 
 def get_collection(engine: Engine, req: Req) -> Any:
@@ -14,13 +15,17 @@ def get_collection(engine: Engine, req: Req) -> Any:
 
 def get_websocket_url(engine: Engine, req: Req) -> Any:
     engine.state.collection(req.params["cid"])
+    tickets, now = engine.state.ws_tickets, time.monotonic()
+    for old in [t for t, expires in tickets.items() if expires < now]:
+        del tickets[old]
     ticket = engine.state.ids.new("wst")
-    engine.state.ws_tickets.add(ticket)
+    tickets[ticket] = now + engine.ticket_ttl
     ws_base = req.base.replace("http://", "ws://", 1)
     return {"websocket_url": f"{ws_base}/ws?token={ticket}"}
 
 
 def create_capture_session(engine: Engine, req: Req) -> Any:
+    check_callback_url(req)
     return render.session(engine.state, engine.create_session(req.params["cid"], req.body))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..engine import Engine
-from . import Req, action, int_param, ms_param, render
+from . import Req, action, check_callback_url, int_param, ms_param, render
 
 
 def list_rtstreams(engine: Engine, req: Req) -> Any:
@@ -93,6 +93,7 @@ def list_events(engine: Engine, req: Req) -> Any:
 
 
 def create_alert(engine: Engine, req: Req) -> Any:
+    check_callback_url(req)
     index = engine.state.index(engine.state.rtstream(req.params["rid"]), req.params["idx"])
     return render.alert(engine.create_alert(index, req.body))
 
