@@ -24,6 +24,7 @@ import videodb
 from aiohttp import web
 
 from .._aio import LoopThread
+from ..schema import json_depth
 from . import guard, urls
 from .engine import Engine
 from .faults import Faults
@@ -37,7 +38,8 @@ EMULATOR_KEY = "emu-local-key"
 CALL_TIMEOUT_S = 30.0
 IDLE_TIMEOUT_S = 15.0  # a connection without a (complete) request for this long is closed
 READ_TIMEOUT_S = 30.0  # a request body still arriving after this long is answered 408
-TICKET_TTL_S = 60.0  # a WebSocket URL from connect_websocket() opens within this long
+TICKET_TTL_S = 60.0
+MAX_DEPTH = 32  # request bodies nest 3 deep; a deeper one could not be echoed back  # a WebSocket URL from connect_websocket() opens within this long
 
 
 class Emulator:
@@ -275,8 +277,12 @@ async def read_body(request: web.Request, read_timeout: float = READ_TIMEOUT_S) 
         return {}
     try:
         body = json.loads(raw)
+    except RecursionError:
+        raise BadRequest(f"request body nests more than {MAX_DEPTH} levels deep") from None
     except ValueError as exc:
         raise BadRequest(f"request body is not JSON ({exc}); send one JSON object") from None
+    if json_depth(body) > MAX_DEPTH:
+        raise BadRequest(f"request body nests more than {MAX_DEPTH} levels deep; flatten it")
     if not isinstance(body, dict):
         raise BadRequest(f"request body must be a JSON object, not {type(body).__name__}")
     return body

@@ -4,9 +4,6 @@ Checks run cheapest first and nothing is read beyond the size limit: method (405
 or actual size (413), signature when the receiver has a secret (401), JSON (400 bad_json),
 one JSON object (400 not_object), nesting at most `max_depth` deep (400 too_deep: a deeper
 payload would exhaust the stack of whatever copies or hashes it later).
-
-    >>> depth({"a": [{"b": 1}]}), depth({}), depth([[[]]])
-    (3, 1, 3)
 """
 from __future__ import annotations
 
@@ -19,6 +16,7 @@ from typing import Any
 from aiohttp import web
 
 from .dedup import delivery_key
+from ..schema import json_depth
 from .signing import Verifier
 
 MAX_BODY = 1 << 20  # 1 MiB: lifecycle payloads are a few hundred bytes
@@ -76,19 +74,6 @@ async def _read_body(request: web.Request, max_body: int) -> bytes | Refusal:
             return _too_large(f"more than {max_body:,}", max_body)
 
 
-def depth(value: Any) -> int:
-    """How deeply `value` nests lists and dicts (a scalar is 0); iterative, so any depth works."""
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        item, level = stack.pop()
-        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
-        if children is None:
-            continue
-        deepest = max(deepest, level)
-        stack.extend((child, level + 1) for child in children if isinstance(child, (dict, list)))
-    return deepest
-
-
 def _parse(body: bytes, max_depth: int) -> dict[str, Any] | Refusal:
     if not body.strip():
         return Refusal(400, "bad_json", "body is empty: POST one JSON object (the webhook payload)")
@@ -104,7 +89,7 @@ def _parse(body: bytes, max_depth: int) -> dict[str, Any] | Refusal:
         return Refusal(400, "not_object", (
             f"body is a JSON {type(payload).__name__}, not an object: POST one webhook payload "
             "(a JSON object) per delivery"))
-    if depth(payload) > max_depth:
+    if json_depth(payload) > max_depth:
         return _too_deep(max_depth)
     return payload
 
