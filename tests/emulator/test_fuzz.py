@@ -3,6 +3,7 @@ fields its routes read (and any values) never get a 5xx, and the emulator keeps 
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 import requests
@@ -10,7 +11,9 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from vdb_notebook.emulator import Emulator
 
-FUZZ = settings(max_examples=120, deadline=None, derandomize=True,
+# FUZZ_EXAMPLES=5000 for a longer, randomised run (CI runs the fixed 120)
+FUZZ = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", 120)), deadline=None,
+                derandomize=not os.environ.get("FUZZ_EXAMPLES"),
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 
 FIELDS = ["action", "callback_url", "end_user_id", "event_id", "event_prompt", "expires_in",

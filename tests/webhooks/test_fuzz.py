@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from vdb_notebook.webhooks import WebhookReceiver, build, new_secret, sign
 
-FUZZ = settings(max_examples=150, deadline=None, derandomize=True,
+# FUZZ_EXAMPLES=5000 for a longer, randomised run (CI runs the fixed 150)
+FUZZ = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", 150)), deadline=None,
+                derandomize=not os.environ.get("FUZZ_EXAMPLES"),
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 
 json_values = st.recursive(

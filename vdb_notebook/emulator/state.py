@@ -265,7 +265,7 @@ class EmulatorState:
 
     def create_alert(self, index: SceneIndex, body: dict[str, Any]) -> Alert:
         event_id = body.get("event_id")
-        if event_id not in self.events:
+        if not isinstance(event_id, str) or event_id not in self.events:
             raise BadRequest(f"event_id {event_id!r} is unknown; create it first with "
                              "conn.create_event(event_prompt, label)")
         if "callback_url" not in body or not isinstance(body["callback_url"], str):
