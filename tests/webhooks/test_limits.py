@@ -116,3 +116,15 @@ async def test_an_old_large_journal_is_compacted_when_opened(tmp_path):
     assert path.stat().st_size < size / 3
     state = read_state(path)
     assert state.unprocessed == [] and state.accepted == 1
+
+
+async def test_the_defaults_bound_what_a_sender_can_make_the_receiver_hold():
+    rx = await WebhookReceiver.start()
+    try:
+        big = json.dumps({"event": "alert", "pad": "x" * (1 << 20)})  # 1 MB, as in the probe
+        summary = await deliver(rx.url, [big], retries=0)
+        assert summary.statuses == {"413": 1} and "64 KiB" not in summary.failures[0]
+        assert "65,536" in summary.failures[0]
+        assert rx.store.max_events == 10_000 and len(rx.store) == 0
+    finally:
+        await rx.close(timeout=2)

@@ -19,7 +19,9 @@ from .dedup import delivery_key
 from ..schema import json_depth
 from .signing import Verifier
 
-MAX_BODY = 1 << 20  # 1 MiB: lifecycle payloads are a few hundred bytes
+# 64 KiB: lifecycle and alert payloads are a few hundred bytes to a few KB; with the default
+# store's 10,000 events this caps what anyone who can reach the receiver can make it hold
+MAX_BODY = 64 * 1024
 READ_TIMEOUT_S = 30.0  # a body still arriving after this long is refused (408)
 MAX_DEPTH = 64  # VideoDB payloads nest 4 deep; Python's recursion limit is 1000
 _CHUNK = 64 * 1024

@@ -81,7 +81,7 @@ class WebhookReceiver:
     options: `journal=path` (durable accept + restart recovery, see journal.py), `workers=`
     (events processed at once, default 8), `handlers=` ({event: handler}, registered before the
     first delivery or journal recovery), `path=` (the URL path shown in `url`; any path is
-    accepted); limits (docs/LIMITS.md): `max_body=` (bytes, 1 MiB), `max_depth=` (64),
+    accepted); limits (docs/LIMITS.md): `max_body=` (bytes, 64 KiB), `max_depth=` (64),
     `idle_timeout=` (s, 15), `read_timeout=` (s, 30), `dedup_keys=` (100,000), `dedup_age_s=`
     (3 days), `compact_after=` (10,000 processed events; None: never). Without `store=`, a new
     `EventStore(max_events=10_000)`.
