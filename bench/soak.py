@@ -2,7 +2,8 @@
 emulator, printing the servers' memory (RSS), open file descriptors and answer latency each
 minute. Flat memory and descriptors are the target. Not run in CI.
 
-    .venv/bin/python bench/soak.py [--minutes 3] [--rate 100] [--idle 2]
+    .venv/bin/python bench/soak.py [--minutes 3] [--rate 100] [--idle 2] [--max-events 10000]
+                                   [--reset]
 
 A child process (its own interpreter) runs both servers: a `WebhookReceiver` with a journal and
 a handler (compact_after=2,000 so compaction happens during the run), and an `Emulator`. The
@@ -32,12 +33,14 @@ import aiohttp
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
-def serve(queue: mp.Queue, stop: mp.Event, folder: str) -> None:  # runs in the child process
+def serve(queue: mp.Queue, stop: mp.Event, folder: str, max_events: int) -> None:  # the child
     from vdb_notebook.emulator import Emulator
+    from vdb_notebook.store import EventStore
     from vdb_notebook.webhooks import WebhookReceiver
 
     handled = Counter()
-    rx = WebhookReceiver.start_sync(journal=Path(folder) / "hooks.jsonl", compact_after=2_000,
+    rx = WebhookReceiver.start_sync(EventStore(max_events=max_events),
+                                    journal=Path(folder) / "hooks.jsonl", compact_after=2_000,
                                     handlers={"*": lambda p: handled.update([p.delivery_id[:3]])})
     emu = Emulator(speed="max").start()
     queue.put((rx.url, emu.base_url, emu.api_key))
@@ -155,6 +158,10 @@ async def soak(args: argparse.Namespace, pid: int, rx_url: str, base: str, key: 
                     idle.extend(s for s in map(idle_socket, (rx_url, base)) if s is not None)
                 idle = [s for s in idle if still_open(s)]
                 await asyncio.sleep(0.01)
+            if args.reset:  # the emulator keeps every session until reset, by design
+                async with session.post(f"{base}/_emulator/reset", json={},
+                                        headers={"x-access-token": key}) as resp:
+                    assert resp.status == 200, resp.status
             while not stats_queue.empty():
                 message = stats_queue.get()
                 if message[0] == "stats":
@@ -184,11 +191,16 @@ def main() -> None:
     parser.add_argument("--minutes", type=int, default=3)
     parser.add_argument("--rate", type=float, default=100.0, help="requests a second (both servers)")
     parser.add_argument("--idle", type=float, default=2.0, help="idle sockets opened a second")
+    parser.add_argument("--max-events", type=int, default=10_000,
+                        help="the receiver's store bound (the default store's is 10,000)")
+    parser.add_argument("--reset", action="store_true",
+                        help="reset the emulator each minute (it keeps sessions until reset)")
     args = parser.parse_args()
     ctx = mp.get_context("spawn")
     queue, stop = ctx.Queue(), ctx.Event()
     with tempfile.TemporaryDirectory() as folder:
-        proc = ctx.Process(target=serve, args=(queue, stop, folder), daemon=True)
+        proc = ctx.Process(target=serve, args=(queue, stop, folder, args.max_events),
+                          daemon=True)
         proc.start()
         rx_url, base, key = queue.get(timeout=120)
         print(f"soak: {args.minutes} min at {args.rate:g} requests/s, {args.idle:g} idle sockets/s; "

@@ -98,3 +98,19 @@ def test_an_empty_secret_is_refused_not_taken_as_no_secret():
     with pytest.raises(ValueError, match="secret"):
         WebhookReceiver.start_sync(secret="")
     assert threading.active_count() < 50  # nothing left running for a refused start
+
+
+async def test_an_unforeseen_intake_error_is_a_counted_400_not_a_500(monkeypatch):
+    # a stand-in for a bug in intake: whatever it raises, the answer is 4xx and counted
+    import vdb_notebook.webhooks.receiver as receiver_module
+
+    async def broken(*args, **kwargs):
+        raise LookupError("a bug")
+    monkeypatch.setattr(receiver_module, "read_delivery", broken)
+    rx = await WebhookReceiver.start()
+    try:
+        status, answer = await post(rx.url, b"{}")
+        assert (status, answer["error"]) == (400, "unreadable") and "a bug" in answer["message"]
+        assert rx.stats.rejected == {"unreadable": 1} and adds_up(rx)
+    finally:
+        await rx.close(timeout=2)

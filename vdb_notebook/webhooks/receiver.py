@@ -30,7 +30,7 @@ from .. import _aio
 from .._aio import LoopThread
 from .progress import Progress
 from .dedup import DEDUP_AGE_S, DEDUP_KEYS, SeenKeys
-from .intake import MAX_BODY, MAX_DEPTH, READ_TIMEOUT_S, Delivery, read_delivery
+from .intake import MAX_BODY, MAX_DEPTH, READ_TIMEOUT_S, Delivery, Refusal, read_delivery
 from .journal import COMPACT_AFTER, DeliveryJournal, accepted_record
 from .processor import Handler, HandlerError, Processor
 from .signing import Verifier
@@ -235,8 +235,12 @@ class WebhookReceiver:
 
     async def _answer(self, request: web.Request) -> web.Response:
         self._counts["received"] += 1
-        outcome = await read_delivery(request, max_body=self.max_body, max_depth=self.max_depth,
-                                      read_timeout=self.read_timeout, verifier=self._verifier)
+        try:
+            outcome = await read_delivery(request, max_body=self.max_body, max_depth=self.max_depth,
+                                          read_timeout=self.read_timeout, verifier=self._verifier)
+        except Exception as exc:  # a case intake did not foresee: refused and counted, never a 500
+            log.exception("webhook intake failed on a request")
+            outcome = Refusal(400, "unreadable", f"the delivery could not be read ({exc!r:.200})")
         if not isinstance(outcome, Delivery):
             self._rejected[outcome.reason] += 1
             return outcome.response()
