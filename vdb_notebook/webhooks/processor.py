@@ -227,7 +227,10 @@ class Processor:
                     raise
                 self._keep_error("processing", arrival.delivery, arrival.name, exc)
             self.processed += 1
-            self._on_done(arrival.delivery)
+            try:
+                self._on_done(arrival.delivery)
+            except Exception as exc:  # e.g. a full disk for the journal's mark: rerun after a restart
+                log.warning("could not record %s as processed: %s", arrival.delivery.key, exc)
 
     async def _handle(self, arrival: Arrival) -> None:
         handlers = self._matching(arrival)
