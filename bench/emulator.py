@@ -90,7 +90,8 @@ def main() -> None:
 
     def start_burst(connection_id: str) -> None:
         session = conn.create_capture_session(end_user_id="bench", ws_connection_id=connection_id)
-        requests.post(f"{base_url}/_emulator/capture/{session.id}/start", timeout=30).raise_for_status()
+        requests.post(f"{base_url}/_emulator/capture/{session.id}/start", timeout=30,
+                      headers={"x-access-token": key}).raise_for_status()
         mic = conn.get_capture_session(session.id).get_rtstream("mic")[0]
         mic.start_transcript(ws_connection_id=connection_id)
 

@@ -55,18 +55,21 @@ class Server:
         self._proc.start()
         self.base_url, api_key = queue.get(timeout=60)
         self.conn = videodb.connect(api_key=api_key, base_url=self.base_url)
+        self.control_headers = {"x-access-token": api_key}
 
     def new_stream(self) -> RTStream:
         """A new active capture session; its system_audio rtstream (pipelines start at 0)."""
         session = self.conn.create_capture_session(end_user_id="bench")
-        requests.post(f"{self.base_url}/_emulator/capture/{session.id}/start", timeout=30).raise_for_status()
+        requests.post(f"{self.base_url}/_emulator/capture/{session.id}/start", timeout=30,
+                      headers=self.control_headers).raise_for_status()
         session = self.conn.get_capture_session(session.id)
         return next(r for r in session.rtstreams if (r.name or "").startswith(TRACK))
 
     def sent_to(self, connection_id: str, rts: RTStream) -> int:
         """Frames sent to `connection_id`, once the transcript pipeline of `rts` has finished."""
         for _ in range(600):
-            state = requests.get(f"{self.base_url}/_emulator/state", timeout=30).json()["data"]
+            state = requests.get(f"{self.base_url}/_emulator/state", timeout=30,
+                                 headers=self.control_headers).json()["data"]
             if not state["pipelines"][f"transcript:{rts.id}"]["running"]:
                 return state["frames_by_connection"].get(connection_id, 0)
             time.sleep(0.05)

@@ -21,10 +21,40 @@ the background loop and the cell blocks only until it has finished:
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
+import time
 from typing import Any, Callable, Coroutine, TypeVar
 
 T = TypeVar("T")
+log = logging.getLogger("vdb_notebook")
+
+
+class QuietAcceptErrors:
+    """A loop exception handler that reports running out of descriptors (EMFILE) while
+    accepting connections as one warning per `interval` seconds, not a traceback per attempt:
+    asyncio retries each listening socket every second, for every pending connection, and a
+    flood of idle sockets would write hundreds of thousands of tracebacks. The servers' idle
+    timeout closes those sockets; accepting then resumes by itself. Anything else goes to the
+    loop's default handler."""
+
+    def __init__(self, interval: float = 10.0) -> None:
+        self.interval = interval
+        self.suppressed = 0
+        self._last = -interval
+
+    def __call__(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        if not str(context.get("message", "")).startswith("socket.accept() out of system resource"):
+            loop.default_exception_handler(context)
+            return
+        now = time.monotonic()
+        if now - self._last < self.interval:
+            self.suppressed += 1
+            return
+        log.warning("cannot accept connections: %s (%d more since the last warning); idle "
+                    "connections are closed after the idle timeout, then accepting resumes",
+                    context.get("exception"), self.suppressed)
+        self._last, self.suppressed = now, 0
 
 
 class LoopThread:
@@ -32,6 +62,7 @@ class LoopThread:
 
     def __init__(self, name: str) -> None:
         self.loop = asyncio.new_event_loop()
+        self.loop.set_exception_handler(QuietAcceptErrors())
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 

@@ -110,7 +110,8 @@ def test_list_capture_sessions_filters_by_status(emu, conn):
 
 def test_illegal_transitions_answer_409_with_what_is_allowed(emu, conn):
     session = conn.create_capture_session(end_user_id="user_abc")
-    response = requests.post(f"{emu.base_url}/_emulator/capture/{session.id}/stop")
+    response = requests.post(f"{emu.base_url}/_emulator/capture/{session.id}/stop",
+                             headers={"x-access-token": emu.api_key})
     assert response.status_code == 409 and "needs an 'active' session" in response.json()["message"]
     emu.start_capture(session.id)
     with pytest.raises(Conflict, match="start_capture needs a 'created' session"):

@@ -434,3 +434,27 @@ async def test_a_killed_kernel_loses_at_most_the_last_batch_of_the_journal(emu, 
     lines = path.read_text().splitlines()
     assert sent > 50 and sent - 10 <= len(lines) <= sent
     assert all(json.loads(line)["source"] == "ws" for line in lines)
+
+
+# --- hardening ------------------------------------------------------------------------------------
+
+async def test_an_unwritable_record_to_fails_before_any_websocket_is_opened(emu, tmp_path):
+    conn = vn.connect(emulator=emu)
+    with pytest.raises(OSError, match="record_to") as raised:
+        await Feed.open(conn, record_to=tmp_path)  # a folder, not a file
+    assert "writable file" in str(raised.value)
+    assert emu.state()["connections"] == {}  # no socket was dialled, so none can leak
+
+
+async def test_a_frame_over_the_size_limit_is_reported_as_too_big_not_as_a_drop(emu):
+    feed = await Feed.open(vn.connect(emulator=emu), backoff=Backoff(base=0.05, cap=0.2))
+    try:
+        huge = {"channel": "transcript", "data": {"text": "x" * (1 << 20)}}
+        # the emulator's own hub sends it, as a service frame over 1 MiB would arrive
+        emu._call(lambda engine: engine.hub.send(feed.connection_id, huge))
+        await feed.wait_for(until=lambda s: s.counts().get("feed", 0) >= 2, timeout=10)
+        gap, = feed.gaps
+        assert "larger than" in gap.reason and "1 MiB" in gap.reason
+        assert "dropped" not in gap.reason
+    finally:
+        await feed.close()

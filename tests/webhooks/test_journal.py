@@ -18,7 +18,7 @@ async def test_accepted_is_on_disk_before_the_answer(tmp_path):
     try:
         await deliver(rx.url, lifecycle("cap-1")[:3])
         state = read_state(path)  # read while the handler still holds every event
-        assert len(state.accepted) == 3 and len(state.unprocessed) == 3
+        assert state.accepted == 3 and len(state.unprocessed) == 3
     finally:
         release.set()
         await rx.close()
@@ -76,7 +76,7 @@ async def test_torn_last_line_is_skipped_and_counted(tmp_path):
     finally:
         await rx.close()
     state = read_state(path)
-    assert state.damaged_lines == 1 and len(state.accepted) == 3 and state.unprocessed == []
+    assert state.damaged_lines == 1 and state.accepted == 3 and state.unprocessed == []
 
 
 async def test_a_failed_journal_write_answers_503_and_the_retry_gets_through(tmp_path,

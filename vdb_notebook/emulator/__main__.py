@@ -40,7 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  api_key  = {emu.api_key}   (emulator-local, not a secret)", flush=True)
     print(f"  videodb.connect(api_key={emu.api_key!r}, base_url={emu.base_url!r})", flush=True)
     print(f"  control: {emu.base_url}/_emulator/state ; drive a session with "
-          f"POST {emu.base_url}/_emulator/capture/<session_id>/start", flush=True)
+          f"POST {emu.base_url}/_emulator/capture/<session_id>/start "
+          f"(header x-access-token: {emu.api_key})", flush=True)
     try:
         while not done.wait(0.5):
             pass

@@ -63,6 +63,7 @@ class Engine:
         self.base_url = "http://127.0.0.1"  # the server sets its own once it listens
         self._tasks: set[asyncio.Task] = set()  # pipelines, exports and frame announcers
         self._frame_chains: dict[str, asyncio.Task] = {}  # per session: frames go out in order
+        self.ticket_ttl = 60.0  # seconds a WebSocket URL stays usable (Emulator(ticket_ttl=))
 
     # the desktop client's part ------------------------------------------------------------
     def create_session(self, cid: str, body: dict[str, Any]) -> Session:

@@ -103,18 +103,32 @@ class Hub:
     async def hang_up(self, client: Client, grace_s: float = 0.5) -> None:
         """Finish the close handshake; then, if frames are still queued behind it (a reader that
         stopped reading, so it would never see our close frame), cut the connection."""
-        try:
-            await asyncio.wait_for(client.ws.close(), grace_s)
-        except (asyncio.TimeoutError, ConnectionError, RuntimeError):
-            pass
-        transport = client.request.transport
-        if transport is not None and (not client.ws.closed or transport.get_write_buffer_size() > 0):
-            transport.abort()
+        await _close_or_cut(client, 1000, b"", grace_s)
 
     async def close_all(self) -> None:
         for client in list(self.clients.values()):
             self.detach(client)
-            try:
-                await asyncio.wait_for(client.ws.close(code=1001, message=b"emulator reset"), 1.0)
-            except (asyncio.TimeoutError, ConnectionError, RuntimeError):
-                pass
+            await _close_or_cut(client, 1001, b"emulator reset", 1.0)
+
+
+async def _close_or_cut(client: Client, code: int, message: bytes, grace_s: float) -> None:
+    """Close with a close frame when the client is reading; cut (abort) the connection when it
+    has stopped reading (frames queued unread) or the close does not finish within `grace_s`.
+
+    A client that stopped reading leaves senders waiting on aiohttp's shared drain; cancelling
+    one of them (a pipeline, at reset) cancels that drain for every waiter, our close included:
+    such a CancelledError is the close failing, not this task being cancelled.
+    """
+    transport = client.request.transport
+    if transport is not None and transport.get_write_buffer_size() == 0:
+        try:
+            await asyncio.wait_for(client.ws.close(code=code, message=message), grace_s)
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise
+        except (asyncio.TimeoutError, ConnectionError, RuntimeError):
+            pass
+    transport = client.request.transport
+    if transport is not None and (not client.ws.closed or transport.get_write_buffer_size() > 0):
+        transport.abort()

@@ -77,9 +77,10 @@ class Scenario:
     def load(cls, name_or_path: str | Path) -> "Scenario":
         """A shipped scenario by name ('standup', 'burst') or a JSON file by path."""
         path = Path(name_or_path)
-        if not path.suffix:
-            path = SCENARIO_DIR / f"{name_or_path}.json"
-        if not path.exists():
+        if not path.suffix:  # a name: only a shipped one, so a name cannot leave SCENARIO_DIR
+            known = str(name_or_path) in available()
+            path = SCENARIO_DIR / f"{name_or_path}.json" if known else Path("/nonexistent")
+        if not path.exists() or path.suffix != ".json":
             raise ValueError(
                 f"unknown scenario {str(name_or_path)!r}; use one of {available()} "
                 "or the path of a scenario JSON file"

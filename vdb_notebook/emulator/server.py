@@ -24,7 +24,8 @@ import videodb
 from aiohttp import web
 
 from .._aio import LoopThread
-from . import capture_binary, urls
+from ..schema import json_depth
+from . import capture_binary, guard, urls
 from .engine import Engine
 from .faults import Faults
 from .responses import Req, control, render
@@ -35,6 +36,10 @@ log = logging.getLogger(__name__)
 #: The key the emulator accepts. Not a secret: it only opens a local emulator.
 EMULATOR_KEY = "emu-local-key"
 CALL_TIMEOUT_S = 30.0
+IDLE_TIMEOUT_S = 15.0  # a connection without a (complete) request for this long is closed
+READ_TIMEOUT_S = 30.0  # a request body still arriving after this long is answered 408
+TICKET_TTL_S = 60.0
+MAX_DEPTH = 32  # request bodies nest 3 deep; a deeper one could not be echoed back  # a WebSocket URL from connect_websocket() opens within this long
 
 
 class Emulator:
@@ -46,12 +51,18 @@ class Emulator:
     faults: dict of Faults fields, e.g. {"drop_ws_after": 10, "fail_webhooks": 2}.
     clock: "scenario" (default: times fixed from schema.EPOCH, reproducible) or "wall" (each
         session's times start when its capture starts, so now-relative queries work).
+    Limits (docs/LIMITS.md): idle_timeout (s, 15), read_timeout (s, 30), ticket_ttl (s, 60:
+    how long a WebSocket URL stays usable). The HTTP control plane under /_emulator/ needs
+    `x-access-token: <api_key>` like the API (the methods here call in-process and need none);
+    see guard.py for the Host, Origin and callback_url checks.
     """
 
     def __init__(self, scenario: str | Scenario = "standup", speed: float | str | None = None,
                  seed: int = 0, host: str = "127.0.0.1", port: int = 0,
                  faults: dict[str, Any] | Faults | None = None, api_key: str = EMULATOR_KEY,
-                 clock: str = "scenario") -> None:
+                 clock: str = "scenario", *,
+                 idle_timeout: float = IDLE_TIMEOUT_S, read_timeout: float = READ_TIMEOUT_S,
+                 ticket_ttl: float = TICKET_TTL_S) -> None:
         self.scenario = scenario if isinstance(scenario, Scenario) else Scenario.load(scenario)
         parse_speed(speed, self.scenario.default_speed)  # fail early on a bad speed
         self.clock = parse_clock(clock)  # fail early on a bad clock
@@ -61,6 +72,7 @@ class Emulator:
         self._port = port
         self._initial_faults = Faults.from_dict(faults)
         self._api_key = api_key
+        self.idle_timeout, self.read_timeout, self.ticket_ttl = idle_timeout, read_timeout, ticket_ttl
         self._engine: Engine | None = None
         self._thread: LoopThread | None = None
         self._runner: web.AppRunner | None = None
@@ -228,9 +240,12 @@ class Emulator:
     async def _serve(self) -> None:
         engine = Engine(self.scenario, speed=self._speed, seed=self._seed, faults=self._initial_faults,
                         clock=self.clock)
-        app = web.Application()
-        app.router.add_route("*", "/{path:.*}", make_dispatcher(engine, self._api_key))
-        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
+        engine.ticket_ttl = self.ticket_ttl
+        app = web.Application(middlewares=[make_guard(self)])
+        app.router.add_route("*", "/{path:.*}", make_dispatcher(engine, self._api_key, self))
+        # keepalive_timeout also closes a connection that never completes a request's headers
+        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0,
+                               keepalive_timeout=self.idle_timeout)
         await runner.setup()
         try:
             await web.TCPSite(runner, self.host, self._port).start()
@@ -259,22 +274,54 @@ def failure(message: str, status: int) -> web.Response:
     return web.json_response({"success": False, "message": message}, status=status)
 
 
-async def read_body(request: web.Request) -> dict[str, Any]:
+async def read_body(request: web.Request, read_timeout: float = READ_TIMEOUT_S) -> dict[str, Any]:
     if request.method not in ("POST", "PATCH", "PUT"):
         return {}
-    raw = await request.read()
+    try:
+        async with asyncio.timeout(read_timeout):
+            raw = await request.read()
+    except TimeoutError:
+        raise ApiError(f"the request body took more than {read_timeout:g} s to arrive; "
+                       "send it at once", status=408) from None
     if not raw.strip():
         return {}
     try:
         body = json.loads(raw)
+    except RecursionError:
+        raise BadRequest(f"request body nests more than {MAX_DEPTH} levels deep") from None
     except ValueError as exc:
         raise BadRequest(f"request body is not JSON ({exc}); send one JSON object") from None
+    if json_depth(body) > MAX_DEPTH:
+        raise BadRequest(f"request body nests more than {MAX_DEPTH} levels deep; flatten it")
     if not isinstance(body, dict):
         raise BadRequest(f"request body must be a JSON object, not {type(body).__name__}")
     return body
 
 
-def make_dispatcher(engine: Engine, api_key: str) -> Callable[..., Any]:
+def make_guard(emu: "Emulator") -> Callable[..., Any]:
+    """An aiohttp middleware applying guard.py's checks before any route runs."""
+    @web.middleware
+    async def guard_request(request: web.Request, handler: Callable[..., Any]) -> web.StreamResponse:
+        port = emu.port
+        if not guard.host_allowed(request.headers.get("Host"), emu.host, port):
+            return failure(f"Host {request.headers.get('Host', '')[:80]!r} is not this emulator; "
+                           f"call it as {emu.host}:{port}", 421)
+        if not guard.origin_allowed(request.headers.get("Origin"), emu.host, port):
+            return failure(f"Origin {request.headers['Origin'][:80]!r} may not call the emulator: "
+                           "a web page cannot drive it", 403)
+        if request.path.lstrip("/").startswith(urls.CONTROL_PREFIX):
+            if request.headers.get("x-access-token") != emu.api_key:
+                return failure("the /_emulator/ control routes need the emulator's key in "
+                               "x-access-token (emu.api_key)", 401)
+            if request.method == "POST" and request.can_read_body \
+                    and request.content_type != "application/json":
+                return failure(f"send control requests as application/json, not "
+                               f"{request.content_type}", 415)
+        return await handler(request)
+    return guard_request
+
+
+def make_dispatcher(engine: Engine, api_key: str, emu: "Emulator | None" = None) -> Callable[..., Any]:
     """One aiohttp handler for every path: match urls.ROUTES, check access, call, envelope.
 
     Every answer is `{"success": true, "data": ...}` or `{"success": false, "message": ...}` with
@@ -295,8 +342,10 @@ def make_dispatcher(engine: Engine, api_key: str) -> Callable[..., Any]:
         try:
             if route is None:
                 raise unmatched
-            body = await read_body(request)
-            req = Req(request.method, params, request.query, body, f"{request.scheme}://{request.host}", request)
+            body = await read_body(request, emu.read_timeout if emu else READ_TIMEOUT_S)
+            # our own address, never the Host header: answers must not point elsewhere
+            base = f"http://{emu.host}:{emu.port}" if emu else f"{request.scheme}://{request.host}"
+            req = Req(request.method, params, request.query, body, base, request)
             result = route.handler(engine, req)
             if inspect.isawaitable(result):
                 result = await result

@@ -13,6 +13,8 @@ which engine.py sends, carry epoch ms).
 """
 from __future__ import annotations
 
+import time
+
 from datetime import timedelta
 from typing import Any
 
@@ -60,7 +62,7 @@ class EmulatorState(RecordingState):
         self.stream_indexes: dict[str, StreamIndex] = {}
         self.events: dict[str, Event] = {}
         self.alerts: dict[str, Alert] = {}
-        self.ws_tickets: set[str] = set()  # tokens of the WebSocket URLs handed out
+        self.ws_tickets: dict[str, float] = {}  # token of each WebSocket URL -> when it expires (monotonic)
         self.client_tokens: set[str] = set()  # they open the desktop binary's endpoints (responses/desktop.py)
 
     # collections and sessions -------------------------------------------------------------
@@ -69,11 +71,15 @@ class EmulatorState(RecordingState):
             raise NotFound(f"collection {cid!r} not found; the emulator has one collection, 'default'")
         return self.collections[cid]
 
-    def issue_ws_ticket(self, cid: str) -> str:
-        """A token for one WebSocket URL (never the API key); reset voids them all."""
+    def issue_ws_ticket(self, cid: str, ttl_s: float) -> str:
+        """A token for one WebSocket URL (never the API key), usable for `ttl_s` seconds; reset
+        voids them all. Expired tickets are forgotten here, so they cannot pile up."""
         self.collection(cid)
+        now = time.monotonic()
+        for old in [t for t, expires in self.ws_tickets.items() if expires < now]:
+            del self.ws_tickets[old]
         ticket = self.ids.new("wst")
-        self.ws_tickets.add(ticket)
+        self.ws_tickets[ticket] = now + ttl_s
         return ticket
 
     def issue_client_token(self, expires_in: Any) -> str:
@@ -344,7 +350,7 @@ class EmulatorState(RecordingState):
 
     def create_alert(self, index: SceneIndex | StreamIndex, body: dict[str, Any]) -> Alert:
         event_id = body.get("event_id")
-        if event_id not in self.events:
+        if not isinstance(event_id, str) or event_id not in self.events:
             raise BadRequest(f"event_id {event_id!r} is unknown; create it first with "
                              "conn.create_event(event_prompt, label)")
         if "callback_url" not in body or not isinstance(body["callback_url"], str):

@@ -3,9 +3,9 @@ routes, each a (method, path, handler, access) row, matched by the server in one
 
 access: "api" needs the `x-access-token` header (the SDK's API key); "client" takes the API key
 or a client token the service issued (`conn.generate_client_token()`, which the desktop capture
-binary holds); "control" is the
-emulator's own control plane (no key: the server binds loopback); "open" checks its own
-credentials (the WebSocket's ticket).
+binary holds); "control" is the emulator's own control plane (the same key, checked with the
+Host, Origin and content-type checks by the server's guard middleware, see guard.py); "open"
+checks its own credentials (the WebSocket's ticket, which expires).
 
     >>> match("GET", "rtstream/rts-1/index/scene/rti-2")[0].handler.__name__
     'get_scenes'

@@ -120,16 +120,18 @@ class Feed:
 
     async def _start(self, record_to: str | os.PathLike | None, record_batch: int) -> None:
         self._loop = asyncio.get_running_loop()
+        if record_to is not None:  # before dialling: a bad path must not leave a socket open
+            self.recording = _open_recording(record_to, record_batch)
         try:
             ws = await self._dial()
         except Exception as exc:
             self.state = "failed"
+            if self.recording is not None:
+                self.recording.close()
             raise ConnectionError(
                 f"could not open the VideoDB WebSocket: {self._redact(exc)} - check the "
                 "connection from vn.connect() (API key, base_url) and that the service or "
                 "emulator is running") from None
-        if record_to is not None:
-            self.recording = FrameJournal(record_to, batch_size=record_batch)
         self._attach(ws)
         self._task = self._loop.create_task(self._run(), name=f"vdb_notebook feed {self.connection_id}")
         if self.recording is not None:
@@ -361,9 +363,22 @@ def _server_closed(code: int, reason: str | None) -> str:
 
 
 def _describe_close(exc: websockets.ConnectionClosed) -> str:
+    too_big = (isinstance(exc.__cause__, websockets.exceptions.PayloadTooBig)
+               or (exc.sent is not None and exc.sent.code == 1009))
+    if too_big:
+        return ("a frame was larger than the WebSocket's 1 MiB limit (the SDK's max_size), "
+                "so the connection was closed (code 1009) and that frame is lost")
     if exc.rcvd is not None:
         return _server_closed(exc.rcvd.code, exc.rcvd.reason)
     return "the WebSocket dropped without a close frame (code 1006)"
+
+
+def _open_recording(record_to: str | os.PathLike, record_batch: int) -> FrameJournal:
+    try:
+        return FrameJournal(record_to, batch_size=record_batch)
+    except OSError as exc:
+        raise OSError(exc.errno, f"cannot record to record_to={str(record_to)!r} "
+                      f"({exc.strerror or exc}): pass a writable file path") from None
 
 
 def _new_store() -> EventSink:

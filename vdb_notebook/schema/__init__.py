@@ -12,7 +12,7 @@ epoch. `schema.payloads` builds the webhook bodies VideoDB posts.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 #: Channels an event can come under, in display order; "feed" is the toolkit's own records
 #: (gaps, reconnects, the feed closing), never sent by VideoDB.
@@ -74,3 +74,23 @@ CHANNEL_LABELS = {"mic:default": "Default Microphone", "system_audio:default": "
 
 #: The scenario epoch: a fixed instant, so payloads and frames do not depend on the wall clock.
 EPOCH = datetime(2026, 1, 20, 12, 34, 56, tzinfo=timezone.utc)
+
+
+def json_depth(value: Any) -> int:
+    """How deeply `value` nests lists and dicts (a scalar is 0); iterative, so any depth works.
+
+    Both servers refuse bodies nested deeper than a limit: a deeper one would exhaust the stack
+    of whatever copies, hashes or serialises it later.
+
+        >>> json_depth({"a": [{"b": 1}]}), json_depth({}), json_depth([[[]]]), json_depth(1)
+        (3, 1, 3, 0)
+    """
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in children if isinstance(child, (dict, list)))
+    return deepest

@@ -12,8 +12,10 @@ from __future__ import annotations
 from .deliver import DeliverySummary, deliver
 from .journal import read_journal
 from ..schema.payloads import EPOCH, alert, build, default_rtstreams, lifecycle
+from .processor import WebhookPayload
 from .receiver import ReceiverStats, WebhookReceiver
 from .signing import new_secret, sign
 
 __all__ = ["EPOCH", "DeliverySummary", "ReceiverStats", "WebhookReceiver", "alert", "build",
-           "default_rtstreams", "deliver", "lifecycle", "new_secret", "read_journal", "sign"]
+           "WebhookPayload", "default_rtstreams", "deliver", "lifecycle", "new_secret", "read_journal",
+           "sign"]

@@ -15,8 +15,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections import OrderedDict
-from typing import Any
+from typing import Any, Callable
+
+DEDUP_KEYS = 100_000
+DEDUP_AGE_S = 3 * 24 * 3600.0  # Standard Webhooks senders give up retrying within about a day
 
 
 def canonical_json(payload: Any) -> str:
@@ -24,9 +28,14 @@ def canonical_json(payload: Any) -> str:
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+def _utf8(text: str) -> bytes:
+    # surrogatepass: a lone surrogate (text cut inside an emoji) still hashes, to the same bytes
+    return text.encode("utf-8", "surrogatepass")
+
+
 def payload_key(payload: Any) -> str:
     """The content key of a payload: 'sha:' + SHA-256 (first 24 hex digits) of its canonical JSON."""
-    return "sha:" + hashlib.sha256(canonical_json(payload).encode("utf-8")).hexdigest()[:24]
+    return "sha:" + hashlib.sha256(_utf8(canonical_json(payload))).hexdigest()[:24]
 
 
 def delivery_key(webhook_id: str | None, payload: Any) -> str:
@@ -34,24 +43,65 @@ def delivery_key(webhook_id: str | None, payload: Any) -> str:
     return f"id:{webhook_id}" if webhook_id else payload_key(payload)
 
 
-class SeenKeys:
-    """The most recent `max_keys` keys (an at-least-once sender retries within hours, not years)."""
+def digest(key: str) -> bytes:
+    """16 bytes standing for `key`, whatever its length (what `SeenKeys` keeps)."""
+    return hashlib.blake2b(_utf8(key), digest_size=16).digest()
 
-    def __init__(self, max_keys: int = 1_000_000) -> None:
-        self.max_keys = max_keys
-        self._keys: OrderedDict[str, None] = OrderedDict()
+
+class SeenKeys:
+    """The dedup window: keys seen within the last `max_age_s` seconds, at most `max_keys` of
+    them (the oldest go first). Each key is kept as a 16-byte digest, whatever its length.
+
+    An at-least-once sender retries within hours, not years; a copy that arrives after the
+    window is accepted again (`LIMITS.md`).
+    """
+
+    def __init__(self, max_keys: int = DEDUP_KEYS, max_age_s: float = DEDUP_AGE_S, *,
+                 clock: Callable[[], float] = time.time) -> None:
+        if max_keys < 1 or max_age_s <= 0:
+            raise ValueError(f"the dedup window needs max_keys >= 1 and max_age_s > 0, "
+                             f"not {max_keys} and {max_age_s}")
+        self.max_keys, self.max_age_s = max_keys, max_age_s
+        self._clock = clock
+        self._keys: OrderedDict[bytes, float] = OrderedDict()  # digest -> when seen, oldest first
 
     def __contains__(self, key: object) -> bool:
-        return key in self._keys
+        if not isinstance(key, str):
+            return False
+        self._expire()
+        return digest(key) in self._keys
 
     def __len__(self) -> int:
         return len(self._keys)
 
-    def add(self, key: str) -> None:
-        self._keys[key] = None
-        self._keys.move_to_end(key)
+    def add(self, key: str, seen_at: float | None = None) -> None:
+        """Remember `key` (seen now, or at `seen_at` epoch seconds, e.g. from a journal)."""
+        at = self._clock() if seen_at is None else seen_at
+        mark = digest(key)
+        self._keys[mark] = max(at, self._keys.get(mark, at))
+        self._keys.move_to_end(mark)
         while len(self._keys) > self.max_keys:
             self._keys.popitem(last=False)
 
     def discard(self, key: str) -> None:
-        self._keys.pop(key, None)
+        self._keys.pop(digest(key), None)
+
+    def _expire(self) -> None:
+        oldest = self._clock() - self.max_age_s
+        while self._keys:
+            mark, at = next(iter(self._keys.items()))
+            if at >= oldest:
+                return
+            del self._keys[mark]
+
+    def add_digest(self, mark: bytes, seen_at: float) -> None:
+        """Remember a key known only by its digest (a journal's compacted `seen` record)."""
+        self._keys[mark] = max(seen_at, self._keys.get(mark, seen_at))
+        self._keys.move_to_end(mark)
+        while len(self._keys) > self.max_keys:
+            self._keys.popitem(last=False)
+
+    def entries(self) -> list[tuple[bytes, float]]:
+        """(digest, seen at) for each key in the window, oldest first."""
+        self._expire()
+        return list(self._keys.items())

@@ -2,10 +2,12 @@
 
 Checks run cheapest first and nothing is read beyond the size limit: method (405), declared
 or actual size (413), signature when the receiver has a secret (401), JSON (400 bad_json),
-one JSON object (400 not_object).
+one JSON object (400 not_object), nesting at most `max_depth` deep (400 too_deep: a deeper
+payload would exhaust the stack of whatever copies or hashes it later).
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from dataclasses import dataclass
@@ -14,9 +16,14 @@ from typing import Any
 from aiohttp import web
 
 from .dedup import delivery_key
+from ..schema import json_depth
 from .signing import Verifier
 
-MAX_BODY = 1 << 20  # 1 MiB: lifecycle payloads are a few hundred bytes
+# 64 KiB: lifecycle and alert payloads are a few hundred bytes to a few KB; with the default
+# store's 10,000 events this caps what anyone who can reach the receiver can make it hold
+MAX_BODY = 64 * 1024
+READ_TIMEOUT_S = 30.0  # a body still arriving after this long is refused (408)
+MAX_DEPTH = 64  # VideoDB payloads nest 4 deep; Python's recursion limit is 1000
 _CHUNK = 64 * 1024
 
 
@@ -69,12 +76,14 @@ async def _read_body(request: web.Request, max_body: int) -> bytes | Refusal:
             return _too_large(f"more than {max_body:,}", max_body)
 
 
-def _parse(body: bytes) -> dict[str, Any] | Refusal:
+def _parse(body: bytes, max_depth: int) -> dict[str, Any] | Refusal:
     if not body.strip():
         return Refusal(400, "bad_json", "body is empty: POST one JSON object (the webhook payload)")
     try:
         payload = json.loads(body)
-    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+    except RecursionError:  # deeper than the JSON parser itself can go
+        return _too_deep(max_depth)
+    except ValueError as exc:  # UnicodeDecodeError is a ValueError
         return Refusal(400, "bad_json", (
             f"body is not JSON ({str(exc)[:120]}): POST one JSON object with "
             "Content-Type: application/json"))
@@ -82,23 +91,38 @@ def _parse(body: bytes) -> dict[str, Any] | Refusal:
         return Refusal(400, "not_object", (
             f"body is a JSON {type(payload).__name__}, not an object: POST one webhook payload "
             "(a JSON object) per delivery"))
+    if json_depth(payload) > max_depth:
+        return _too_deep(max_depth)
     return payload
 
 
+def _too_deep(max_depth: int) -> Refusal:
+    return Refusal(400, "too_deep", (
+        f"the payload nests more than {max_depth} levels deep: flatten it, or start the "
+        "receiver with a larger max_depth="))
+
+
 async def read_delivery(request: web.Request, *, max_body: int = MAX_BODY,
+                        max_depth: int = MAX_DEPTH, read_timeout: float = READ_TIMEOUT_S,
                         verifier: Verifier | None = None) -> Delivery | Refusal:
     """Validate one request; never raises for anything the sender did."""
     if request.method != "POST":
         return Refusal(405, "bad_method", (
             f"{request.method} is not accepted here: POST the webhook payload as JSON"))
-    body = await _read_body(request, max_body)
+    try:
+        async with asyncio.timeout(read_timeout):
+            body = await _read_body(request, max_body)
+    except TimeoutError:
+        return Refusal(408, "slow_body", (
+            f"the body took more than {read_timeout:g} s to arrive: send it at once, or start "
+            "the receiver with a larger read_timeout="))
     if isinstance(body, Refusal):
         return body
     if verifier is not None:
         problem = verifier.check(body, request.headers)
         if problem is not None:
             return Refusal(401, problem.reason, problem.message)
-    payload = _parse(body)
+    payload = _parse(body, max_depth)
     if isinstance(payload, Refusal):
         return payload
     webhook_id = request.headers.get("webhook-id") or None

@@ -12,17 +12,30 @@ Webhooks arrive out of order: a `capture_session.active` can come after the sess
 A handler registered with `skip_stale=True` is not called for a lifecycle event older than the
 latest one already received for that session (starting pipelines on a stopped session is wrong);
 the event still goes into the store and counts as processed.
+
+Delivery guarantees: the store gets each accepted event exactly once; handlers get it at least
+once. An event is marked processed (in the journal) as soon as its handlers return, so after a
+crash only the events whose handlers were running at that moment (at most `workers`) run again.
+Each handler gets a `WebhookPayload`: the payload dict with `.delivery_id`, the delivery's
+stable id (the same across the sender's retries and receiver restarts), to make its own effects
+idempotent. Nothing a handler raises (not even SystemExit, KeyboardInterrupt or CancelledError)
+stops a worker; it is kept in `rx.errors`. Handler threads are daemons: a handler that never
+returns does not keep the process from exiting.
+
+    >>> p = WebhookPayload({"event": "alert"}, delivery_id="id:msg_1")
+    >>> p == {"event": "alert"}, p.delivery_id
+    (True, 'id:msg_1')
 """
 from __future__ import annotations
 
 import asyncio
-import copy
 import inspect
+import json
 import logging
+import queue
 import threading
 import traceback
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, NamedTuple
 
@@ -49,6 +62,59 @@ class HandlerError:
 
     def __str__(self) -> str:
         return f"{self.handler} raised {self.error!r} on {self.event} ({self.key})"
+
+
+class WebhookPayload(dict):
+    """What a handler gets: a copy of the payload dict, with `delivery_id`, the stable id of the
+    delivery (`'id:<webhook-id>'`, or `'sha:<hash of the content>'` without one)."""
+
+    __slots__ = ("delivery_id",)
+
+    def __init__(self, payload: dict[str, Any], *, delivery_id: str) -> None:
+        super().__init__(payload)
+        self.delivery_id = delivery_id
+
+
+class HandlerThreads:
+    """`size` daemon threads running synchronous handlers; `run` returns an awaitable result.
+
+    Daemon threads (not a ThreadPoolExecutor, whose threads are joined at interpreter exit):
+    a handler stuck for ever must not keep the process alive after `rx.close()`.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._threads = [threading.Thread(target=self._serve, daemon=True,
+                                          name=f"vdb-webhook-handler-{i}") for i in range(size)]
+        for thread in self._threads:
+            thread.start()
+
+    def run(self, fn: Callable[[Any], Any], arg: Any) -> asyncio.Future[Any]:
+        loop = asyncio.get_running_loop()
+        result = loop.create_future()
+        self._jobs.put((loop, result, fn, arg))
+        return result
+
+    def _serve(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            loop, result, fn, arg = job
+            try:
+                outcome, value = "set_result", fn(arg)
+            except BaseException as exc:  # reported to the awaiting worker, never lost here
+                outcome, value = "set_exception", exc
+            try:
+                loop.call_soon_threadsafe(_settle, result, outcome, value)
+            except RuntimeError:  # the processing loop has closed: nobody is waiting
+                pass
+
+    def close(self) -> None:
+        for _ in self._threads:
+            self._jobs.put(None)
+
+
+def _settle(result: asyncio.Future[Any], outcome: str, value: Any) -> None:
+    if not result.done():
+        getattr(result, outcome)(value)
 
 
 class Arrival(NamedTuple):
@@ -91,8 +157,7 @@ class Processor:
         self._latest: dict[str, int] = {}  # capture session -> highest lifecycle rank received
         self._inbox: deque[Delivery] = deque()
         self._wake_scheduled = False
-        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="vdb-webhook-handler")
-        self._start_threads()
+        self._pool = HandlerThreads(workers)
         self._thread = LoopThread("vdb-webhooks-process")
         self._queue: asyncio.Queue[Arrival] = self._thread.run(self._start())
 
@@ -101,14 +166,6 @@ class Processor:
         # held here: the loop keeps only weak references to its tasks
         self._tasks = [asyncio.create_task(self._work(queue)) for _ in range(self.workers)]
         return queue
-
-    def _start_threads(self) -> None:
-        """Start every handler thread now: started lazily, they would be created under load,
-        each start taking the GIL from the thread that answers."""
-        everyone = threading.Barrier(self.workers + 1, timeout=30)
-        for _ in range(self.workers):
-            self._pool.submit(everyone.wait)  # all busy waiting, so each submit adds a thread
-        everyone.wait()
 
     def on(self, event: str, handler: Handler, *, skip_stale: bool = False) -> Handler:
         if not callable(handler):
@@ -163,28 +220,45 @@ class Processor:
     async def _work(self, queue: asyncio.Queue[Arrival]) -> None:
         while True:
             arrival = await queue.get()
-            handlers = self._matching(arrival)
-            if handlers:
-                payload = copy.deepcopy(arrival.delivery.payload)  # the store keeps the original
-                for handler in handlers:
-                    await self._call(handler, arrival.delivery, arrival.name, payload)
+            try:
+                await self._handle(arrival)
+            except BaseException as exc:  # whatever it was, this worker lives on
+                if _cancelled(exc):
+                    raise
+                self._keep_error("processing", arrival.delivery, arrival.name, exc)
             self.processed += 1
-            self._on_done(arrival.delivery)
+            try:
+                self._on_done(arrival.delivery)
+            except Exception as exc:  # e.g. a full disk for the journal's mark: rerun after a restart
+                log.warning("could not record %s as processed: %s", arrival.delivery.key, exc)
+
+    async def _handle(self, arrival: Arrival) -> None:
+        handlers = self._matching(arrival)
+        if not handlers:
+            return
+        delivery = arrival.delivery
+        # a copy: the store keeps the original, whatever a handler does to its payload; through
+        # JSON (it came as JSON) because the C codec goes deeper than copy.deepcopy
+        payload = WebhookPayload(json.loads(json.dumps(delivery.payload)),
+                                 delivery_id=delivery.key)
+        for handler in handlers:
+            await self._call(handler, delivery, arrival.name, payload)
 
     async def _call(self, handler: Handler, delivery: Delivery, name: str,
-                    payload: dict[str, Any]) -> None:
+                    payload: WebhookPayload) -> None:
         try:
             if inspect.iscoroutinefunction(handler):
                 await handler(payload)
             else:
-                result = await asyncio.get_running_loop().run_in_executor(
-                    self._pool, handler, payload)
+                result = await self._pool.run(handler, payload)
                 if inspect.isawaitable(result):
                     await result
-        except Exception as exc:
+        except BaseException as exc:  # SystemExit from a handler must not end processing
+            if _cancelled(exc):
+                raise
             self._keep_error(_name_of(handler), delivery, name, exc)
 
-    def _keep_error(self, handler: str, delivery: Delivery, name: str, exc: Exception) -> None:
+    def _keep_error(self, handler: str, delivery: Delivery, name: str, exc: BaseException) -> None:
         error = HandlerError(name, delivery.key, handler, exc,
                              "".join(traceback.format_exception(exc)), delivery.payload)
         self.errors.append(error)
@@ -193,5 +267,13 @@ class Processor:
 
     def close(self) -> None:
         """Stop processing: queued events stay unprocessed (a journal keeps them for later)."""
-        self._pool.shutdown(wait=False, cancel_futures=True)
-        self._thread.stop()
+        self._pool.close()
+        # not waiting long: an async handler that blocks its loop would hold close() up
+        self._thread.stop(timeout=0.5)
+
+
+def _cancelled(exc: BaseException) -> bool:
+    """True when `exc` is this worker being cancelled (closing), not a handler's own
+    CancelledError."""
+    task = asyncio.current_task()
+    return isinstance(exc, asyncio.CancelledError) and task is not None and task.cancelling() > 0

@@ -11,10 +11,13 @@
 
 A delivery is answered 2xx once it is validated, deduplicated and queued (with `journal=`:
 written and fsync'd too); it then goes into the store and to the handlers on other threads.
+Every limit (body size, nesting depth, timeouts, the dedup window, journal compaction, the
+default store's size) is an option with a default; docs/LIMITS.md lists them all.
 """
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import warnings
 from collections import Counter
@@ -26,13 +29,18 @@ from aiohttp import web
 from .. import _aio
 from .._aio import LoopThread
 from .progress import Progress
-from .dedup import SeenKeys
-from .intake import MAX_BODY, Delivery, read_delivery
-from .journal import DeliveryJournal, accepted_record
+from .dedup import DEDUP_AGE_S, DEDUP_KEYS, SeenKeys
+from .intake import MAX_BODY, MAX_DEPTH, READ_TIMEOUT_S, Delivery, Refusal, read_delivery
+from .journal import COMPACT_AFTER, DeliveryJournal, accepted_record
 from .processor import Handler, HandlerError, Processor
 from .signing import Verifier
 
+log = logging.getLogger("vdb_notebook.webhooks")
+
 Handlers = Mapping[str, Handler | list[Handler]]
+
+STORE_MAX_EVENTS = 10_000  # the default store keeps the newest 10,000 events
+IDLE_TIMEOUT_S = 15.0  # a connection with no request (or a request's headers) for this long is closed
 
 
 @dataclass(frozen=True)
@@ -66,35 +74,60 @@ class ReceiverStats:
 
 
 class WebhookReceiver:
-    """An HTTP endpoint for VideoDB webhooks (lifecycle and alerts) that loses and repeats nothing.
+    """An HTTP endpoint for VideoDB webhooks (lifecycle and alerts) that loses nothing it
+    acknowledged: the store gets each event exactly once, handlers at least once.
 
     Build it with `await WebhookReceiver.start(...)` (or `WebhookReceiver.start_sync(...)`);
-    options: `journal=path` (durable accept + restart recovery, see journal.py), `max_body=`
-    (bytes, default 1 MiB), `workers=` (events processed at once, default 8), `handlers=`
-    ({event: handler}, registered before the first delivery or journal recovery),
-    `path=` (the URL path shown in `url`; any path is accepted).
+    options: `journal=path` (durable accept + restart recovery, see journal.py), `workers=`
+    (events processed at once, default 8), `handlers=` ({event: handler}, registered before the
+    first delivery or journal recovery), `path=` (the URL path shown in `url`; any path is
+    accepted); limits (docs/LIMITS.md): `max_body=` (bytes, 64 KiB), `max_depth=` (64),
+    `idle_timeout=` (s, 15), `read_timeout=` (s, 30), `dedup_keys=` (100,000), `dedup_age_s=`
+    (3 days), `compact_after=` (10,000 processed events; None: never). Without `store=`, a new
+    `EventStore(max_events=10_000)`.
+
+    `secret=None` accepts unsigned deliveries; any other value must be a usable secret
+    (`vn.webhooks.new_secret()`): an empty one is an error, not a way to turn checks off.
+
+    After a crash (kill -9, power loss with `journal=`), every acknowledged delivery is
+    processed by the next receiver on the same journal; only the events whose handlers were
+    running at the crash (at most `workers`) have their handlers run again. Handlers get the
+    delivery's stable id as `payload.delivery_id` to make their own effects idempotent.
     """
 
     def __init__(self, store: Any = None, secret: str | bytes | None = None,
                  host: str = "127.0.0.1", port: int = 0, *,
                  journal: str | os.PathLike[str] | None = None, max_body: int = MAX_BODY,
+                 max_depth: int = MAX_DEPTH, idle_timeout: float = IDLE_TIMEOUT_S,
+                 read_timeout: float = READ_TIMEOUT_S, dedup_keys: int = DEDUP_KEYS,
+                 dedup_age_s: float = DEDUP_AGE_S, compact_after: int | None = COMPACT_AFTER,
                  workers: int = 8, handlers: Handlers | None = None,
                  path: str = "/webhooks") -> None:
         if workers < 1:
             raise ValueError(f"workers must be at least 1 (events processed at once), not {workers}")
+        for name, value in (("max_body", max_body), ("max_depth", max_depth),
+                            ("idle_timeout", idle_timeout), ("read_timeout", read_timeout)):
+            if not value > 0:
+                raise ValueError(f"{name} must be positive, not {value!r} (see docs/LIMITS.md)")
+        if secret is not None and not secret:
+            raise ValueError("secret is empty: pass the receiver's webhook secret "
+                             "(vn.webhooks.new_secret() makes one), or secret=None to accept "
+                             "unsigned deliveries")
         if store is None:
             from ..store.store import EventStore
-            store = EventStore()
+            store = EventStore(max_events=STORE_MAX_EVENTS)
         self.store = store
         self.host, self.port, self.path = host, port, "/" + path.lstrip("/")
-        self.max_body = max_body
-        self._verifier = Verifier(secret) if secret else None
-        self._seen = SeenKeys()
+        self.max_body, self.max_depth = max_body, max_depth
+        self.idle_timeout, self.read_timeout = idle_timeout, read_timeout
+        self._verifier = Verifier(secret) if secret is not None else None
+        self._seen = SeenKeys(dedup_keys, dedup_age_s)
         self._inflight: dict[str, asyncio.Future[Exception | None]] = {}
         self._counts: Counter[str] = Counter()
         self._rejected: Counter[str] = Counter()
         self._progress = Progress()
-        self._journal = DeliveryJournal(journal) if journal is not None else None
+        self._journal = (DeliveryJournal(journal, self._seen, compact_after=compact_after)
+                         if journal is not None else None)
         self._processor = Processor(store, workers=workers, on_done=self._done,
                                     on_stored=self._progress.notify)
         for event, handler in (handlers or {}).items():
@@ -102,6 +135,7 @@ class WebhookReceiver:
                 self.on(event, one)
         self._runner: web.AppRunner | None = None
         self._http = LoopThread("vdb-webhooks-http")
+        self._compacting = False
         self.closed = False
 
     # --- starting and stopping ------------------------------------------------------------
@@ -132,17 +166,16 @@ class WebhookReceiver:
         self._recover()
         app = web.Application(client_max_size=self.max_body)
         app.router.add_route("*", "/{tail:.*}", self._answer)
+        # keepalive_timeout also closes a connection that never completes a request's headers
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False,
-                                     shutdown_timeout=5.0)
+                                     shutdown_timeout=5.0, keepalive_timeout=self.idle_timeout)
         await self._runner.setup()
         await web.TCPSite(self._runner, self.host, self.port).start()
         self.port = self._runner.addresses[0][1]
 
     def _recover(self) -> None:
         if self._journal is None:
-            return
-        for key in self._journal.state.accepted:
-            self._seen.add(key)
+            return  # the journal filled the dedup window as it opened
         for record in self._journal.state.unprocessed:
             self._counts["recovered"] += 1
             self._processor.submit(Delivery(record["key"], record.get("webhook_id"),
@@ -202,7 +235,12 @@ class WebhookReceiver:
 
     async def _answer(self, request: web.Request) -> web.Response:
         self._counts["received"] += 1
-        outcome = await read_delivery(request, max_body=self.max_body, verifier=self._verifier)
+        try:
+            outcome = await read_delivery(request, max_body=self.max_body, max_depth=self.max_depth,
+                                          read_timeout=self.read_timeout, verifier=self._verifier)
+        except Exception as exc:  # a case intake did not foresee: refused and counted, never a 500
+            log.exception("webhook intake failed on a request")
+            outcome = Refusal(400, "unreadable", f"the delivery could not be read ({exc!r:.200})")
         if not isinstance(outcome, Delivery):
             self._rejected[outcome.reason] += 1
             return outcome.response()
@@ -259,7 +297,19 @@ class WebhookReceiver:
     def _done(self, delivery: Delivery) -> None:
         if self._journal is not None:
             self._journal.mark_processed(delivery.key)
+            if self._journal.compaction_due and not self._compacting:
+                self._compacting = True  # on the http thread, which owns the dedup window
+                self._http.soon(self._compact)
         self._progress.notify()
+
+    def _compact(self) -> None:
+        try:
+            if self._journal is not None and self._journal.compaction_due:
+                self._journal.compact()
+        except OSError as exc:  # a full disk: keep appending to the old file, try again later
+            log.warning("could not compact the journal %s: %s", self._journal.path, exc)
+        finally:
+            self._compacting = False
 
     # --- the notebook-facing surface -----------------------------------------------------------
 

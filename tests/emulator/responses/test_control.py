@@ -25,7 +25,8 @@ def emu():
 
 
 def control(emu, verb, path, **body):
-    response = getattr(requests, verb)(f"{emu.base_url}/_emulator/{path}", json=body or None)
+    response = getattr(requests, verb)(f"{emu.base_url}/_emulator/{path}", json=body or None,
+                                       headers={"x-access-token": emu.api_key})
     return response.status_code, response.json()
 
 
@@ -41,7 +42,8 @@ def test_state_speed_and_faults_endpoints(emu):
     assert emu.faults.drop_ws_after == 3
     status, body = control(emu, "post", "faults", explode=True)
     assert status == 400 and "unknown fault(s) ['explode']" in body["message"]
-    response = requests.post(f"{emu.base_url}/_emulator/faults?replace=1", json={"duplicate_webhooks": 2})
+    response = requests.post(f"{emu.base_url}/_emulator/faults?replace=1", json={"duplicate_webhooks": 2},
+                             headers={"x-access-token": emu.api_key})
     assert response.json()["data"] == {**Faults().as_dict(), "duplicate_webhooks": 2}
 
 

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
 from ..errors import BadRequest
+from ..guard import callback_problem
 
 
 @dataclass
@@ -31,6 +33,15 @@ class Req:
     body: dict[str, Any]     # the JSON body ({} for none)
     base: str                # scheme://host:port of this server
     request: web.Request     # for handlers that answer with a raw aiohttp response
+
+
+def check_callback_url(req: Req) -> None:
+    """A BadRequest unless the body's callback_url is '' or an http(s) URL that is not this
+    emulator (guard.py)."""
+    own = urlsplit(req.base)
+    problem = callback_problem(req.body.get("callback_url"), own.hostname or "", own.port or 80)
+    if problem is not None:
+        raise BadRequest(problem)
 
 
 def query_value(req: Req, name: str) -> str | None:

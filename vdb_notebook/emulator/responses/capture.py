@@ -5,7 +5,7 @@ from typing import Any
 
 from ..engine import Engine
 from ..errors import BadRequest
-from . import Req, render
+from . import Req, check_callback_url, render
 
 
 def list_collections(engine: Engine, req: Req) -> Any:
@@ -17,12 +17,13 @@ def get_collection(engine: Engine, req: Req) -> Any:
 
 
 def get_websocket_url(engine: Engine, req: Req) -> Any:
-    ticket = engine.state.issue_ws_ticket(req.params["cid"])
+    ticket = engine.state.issue_ws_ticket(req.params["cid"], engine.ticket_ttl)
     ws_base = req.base.replace("http://", "ws://", 1)
     return {"websocket_url": f"{ws_base}/ws?token={ticket}"}
 
 
 def create_capture_session(engine: Engine, req: Req) -> Any:
+    check_callback_url(req)
     return render.session(engine.state, engine.create_session(req.params["cid"], req.body))
 
 

@@ -1,4 +1,5 @@
-"""The control routes under /_emulator/ (as moto has /moto-api/): no API key (loopback only).
+"""The control routes under /_emulator/ (as moto has /moto-api/): they need the emulator's key
+in `x-access-token` and JSON bodies (guard.py); `Emulator` methods call them in-process.
 
     POST /_emulator/reset                      forget everything (same seed)
     POST /_emulator/seed      {"seed": 7}      forget everything, new seed

@@ -16,7 +16,7 @@ from typing import Any
 from ...schema import CAPTURE_CHANNELS
 from ..engine import Engine
 from ..errors import BadRequest
-from . import Req
+from . import Req, check_callback_url
 
 CHANNEL_IDS = tuple(c.name for c in CAPTURE_CHANNELS)
 MEDIA_TYPES = ("audio", "video")
@@ -27,6 +27,8 @@ def start_capture_session(engine: Engine, req: Req) -> Any:
     if not isinstance(sid, str) or not sid:
         raise BadRequest("session_id is required: the id of a capture session in status 'created'")
     _check_channels(req.body.get("channels"))
+    if req.body.get("callback_url") is not None:
+        check_callback_url(req)
     routing = {key: req.body.get(key) for key in ("ws_connection_id", "callback_url")}
     for key, value in routing.items():
         if value is not None and not isinstance(value, str):

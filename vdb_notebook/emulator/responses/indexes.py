@@ -6,7 +6,7 @@ from typing import Any
 
 from ..engine import Engine
 from ..models import SceneIndex, StreamIndex
-from . import Req, action, int_param, render, seconds_param
+from . import Req, action, check_callback_url, int_param, render, seconds_param
 
 
 def create_index(engine: Engine, req: Req) -> Any:
@@ -64,6 +64,7 @@ def _alerted(engine: Engine, req: Req) -> SceneIndex | StreamIndex:
 
 
 def create_alert(engine: Engine, req: Req) -> Any:
+    check_callback_url(req)
     return {"alert_id": engine.create_alert(_alerted(engine, req), req.body).id}
 
 

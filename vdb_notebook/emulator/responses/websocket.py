@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 from aiohttp import WSMsgType, web
 
@@ -11,9 +12,10 @@ from . import Req
 
 
 async def connect(engine: Engine, req: Req) -> web.StreamResponse:
-    if req.query.get("token") not in engine.state.ws_tickets:
-        raise ApiError("invalid or missing token in the WebSocket URL: get the URL from "
-                       "conn.connect_websocket()", status=401)
+    expires = engine.state.ws_tickets.get(str(req.query.get("token")))
+    if expires is None or expires < time.monotonic():
+        raise ApiError("invalid, expired or missing token in the WebSocket URL: get a fresh URL "
+                       "from conn.connect_websocket()", status=401)
     ws = web.WebSocketResponse(autoclose=False, compress=False)  # small JSON frames on loopback
     await ws.prepare(req.request)
     client = engine.hub.attach(engine.state.ids.new("ws"), ws, req.request)
