@@ -316,6 +316,16 @@ def make_api_handler(engine: Engine, api_key: str) -> Callable[..., Any]:
     return api
 
 
+def make_media_handler(engine: Engine, handler: Callable[..., Any]) -> Callable[..., Any]:
+    """An aiohttp handler for a media route (no key: browsers fetch these)."""
+    async def media(request: web.Request) -> web.StreamResponse:
+        try:
+            return await handler(engine, Req(dict(request.match_info), request.query, {}, ""))
+        except ApiError as exc:
+            return failure(exc.message, exc.status)
+    return media
+
+
 def make_ws_handler(engine: Engine) -> Callable[..., Any]:
     async def websocket(request: web.Request) -> web.StreamResponse:
         if request.query.get("token") not in engine.state.ws_tickets:

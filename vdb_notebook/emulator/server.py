@@ -27,7 +27,8 @@ from . import views
 from .control import add_control_routes
 from .engine import Engine
 from .faults import Faults
-from .routes import make_api_handler, make_ws_handler
+from .media import ROUTES as MEDIA_ROUTES
+from .routes import make_api_handler, make_media_handler, make_ws_handler
 from .scenario import Scenario, parse_speed
 
 log = logging.getLogger(__name__)
@@ -221,6 +222,8 @@ class Emulator:
         app = web.Application()
         app.router.add_get("/ws", make_ws_handler(engine))
         add_control_routes(app, engine)
+        for method, path, handler in MEDIA_ROUTES:
+            app.router.add_route(method, "/" + path, make_media_handler(engine, handler))
         app.router.add_route("*", "/{path:.*}", make_api_handler(engine, self._api_key))
         runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
         await runner.setup()
