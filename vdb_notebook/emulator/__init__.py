@@ -7,9 +7,11 @@
     ...     emu.start_capture(session.id)["status"]
     'active'
 
-Modules: state.py (what the service knows), engine.py (what changes cause: webhooks, frames,
-pipelines), routes.py + control.py (HTTP/WS), hub.py (open WebSockets), sender.py (webhooks),
-scenario.py + scenarios/*.json (the timeline), server.py (thread, loop, `Emulator`).
+Modules, split as moto splits a service: state.py (what the service knows; every state change),
+engine.py (what changes cause: webhooks, frames, pipelines), responses/ (parse a request, call
+the state or engine, render the answer), urls.py (the one route table: API, WebSocket and
+/_emulator/ control routes), server.py (thread, loop, dispatch, `Emulator`); hub.py (open
+WebSockets), sender.py (webhooks), faults.py, scenario.py + scenarios/*.json (the timeline).
 
 Choices where VideoDB's docs leave room (each also noted where it is implemented):
 - Where a pipeline's frames go: its own `ws_connection_id`; else its capture session's

@@ -1,7 +1,8 @@
 """The emulated service's behaviour: state changes announced as webhooks and frames, pipelines.
 
-Runs on the emulator's event loop only. routes.py calls it for the REST API; `Emulator` calls it
-(through the loop) for the desktop client's part: start_capture, stop_capture, fail_capture.
+Runs on the emulator's event loop only. responses/ calls it for the REST API and the control
+routes; `Emulator` calls it (through the loop) for the desktop client's part: start_capture,
+stop_capture, fail_capture. State changes themselves are made by `EmulatorState` (state.py).
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Sequence
 
 from ..schema import payloads
-from . import matching, views
+from . import matching
 from .faults import Faults
 from .hub import Hub
 from .scenario import Clock, Pacer, Scenario, Step, parse_speed
@@ -85,9 +86,7 @@ class Engine:
 
     def _close_rtstreams(self, session: Session) -> None:
         for rid in session.rtstream_ids:
-            rts = self.state.rtstreams[rid]
-            rts.status = "stopped"
-            self.stop_rtstream_pipelines(rts)
+            self.set_rtstream_status(self.state.rtstreams[rid], "stopped")
 
     def _announce(self, session: Session, lifecycle: list[dict[str, Any]]) -> None:
         self.sender.send(session.callback_url, lifecycle, key=session.id)
@@ -108,40 +107,35 @@ class Engine:
 
     # pipelines ------------------------------------------------------------------------------
     def start_transcript(self, rts: RtStream, ws_connection_id: str | None) -> None:
-        self.require_connected(rts, "start_transcript")
-        rts.transcript_running = True
-        rts.transcript_ws = ws_connection_id or rts.transcript_ws
+        self.state.set_transcript(rts, True, ws_connection_id)
 
         def record(frame: dict[str, Any]) -> bool:
-            if frame["data"]["is_final"]:
-                rts.transcript.append({**frame["data"], "rtstream_id": rts.id, "rtstream_name": rts.name})
+            self.state.record_transcript(rts, frame["data"])
             return True
 
         self._start(f"transcript:{rts.id}", rts, "transcript",
                     target=lambda: self.state.target_ws(rts, rts.transcript_ws), on_step=record)
 
     def stop_transcript(self, rts: RtStream) -> None:
-        rts.transcript_running = False
+        self.state.set_transcript(rts, False)
         self._pause(f"transcript:{rts.id}")
 
     def start_index(self, index: SceneIndex) -> None:
         rts = self.state.rtstream(index.rtstream_id)
-        self.require_connected(rts, "index_audio/index_visuals")
-        index.status = "connected"
+        self.state.set_index_running(index, True)
 
         def record(frame: dict[str, Any]) -> bool:
-            index.records.append({**frame["data"], "description": frame["data"]["text"]})
+            self.state.record_scene(index, frame["data"])
             return True
 
-        same_kind = [f"index:{i.id}" for i in self.state.indexes.values()
-                     if i.rtstream_id == index.rtstream_id and i.kind == index.kind]
+        same_kind = [f"index:{i.id}" for i in self.state.indexes_of(rts) if i.kind == index.kind]
         self._start(f"index:{index.id}", rts, index.kind, same_kind=same_kind,
                     target=lambda: self.state.target_ws(rts, index.ws_connection_id), on_step=record)
         for alert in self.state.alerts_of(index):
             self.start_alert(alert)
 
     def stop_index(self, index: SceneIndex) -> None:
-        index.status = "stopped"
+        self.state.set_index_running(index, False)
         self._pause(f"index:{index.id}")
         for alert in self.state.alerts_of(index):
             self._pause(f"alert:{alert.id}")
@@ -150,10 +144,9 @@ class Engine:
         rts = self.state.rtstream(alert.rtstream_id)
 
         def fire(frame: dict[str, Any]) -> bool:
-            if alert.status != "enabled":
-                return False
             data = frame["data"]
-            alert.fired.append(dict(data))
+            if not self.state.record_alert(alert, data):
+                return False
             if alert.callback_url:
                 body = payloads.alert(
                     label=data["label"], confidence=data["confidence"], rtstream_id=rts.id,
@@ -171,15 +164,28 @@ class Engine:
                     extra={"alert_id": alert.id, "event_id": alert.event_id},
                     target=lambda: self.state.target_ws(rts, alert.ws_connection_id), on_step=fire)
 
+    def set_rtstream_status(self, rts: RtStream, status: str) -> None:
+        """rtstream.start() / stop(); stopping also stops its transcript and indexes."""
+        self.state.set_rtstream_status(rts, status)
+        if status == "stopped":
+            self.stop_rtstream_pipelines(rts)
+
+    def create_index(self, rts: RtStream, body: dict[str, Any]) -> SceneIndex:
+        self.state.require_connected(rts, "index_audio/index_visuals")
+        index = self.state.create_index(rts, body)
+        self.start_index(index)
+        return index
+
+    def create_alert(self, index: SceneIndex, body: dict[str, Any]) -> Alert:
+        alert = self.state.create_alert(index, body)
+        if index.status == "connected":
+            self.start_alert(alert)
+        return alert
+
     def stop_rtstream_pipelines(self, rts: RtStream) -> None:
         self.stop_transcript(rts)
-        for index in [i for i in self.state.indexes.values() if i.rtstream_id == rts.id]:
+        for index in self.state.indexes_of(rts):
             self.stop_index(index)
-
-    def require_connected(self, rts: RtStream, what: str) -> None:
-        if rts.status != "connected":
-            raise Conflict(f"rtstream {rts.id} is {rts.status!r}; {what} needs a connected rtstream "
-                           "(an active capture session, or rtstream.start())")
 
     def _start(self, key: str, rts: RtStream, kind: str, *, target: Callable[[], str | None],
                on_step: Callable[[dict[str, Any]], bool], cues: list[dict[str, Any]] | None = None,
@@ -255,17 +261,3 @@ class Engine:
         self.state = EmulatorState(self.state.seed if seed is None else seed)
         self.sender = WebhookSender(lambda: self.faults)
         self.hub = Hub(lambda: self.faults)
-
-    def snapshot(self) -> dict[str, Any]:
-        return {
-            "scenario": self.scenario.name,
-            "seed": self.state.seed,
-            "speed": self.speed,
-            "faults": self.faults.as_dict(),
-            "sessions": [views.session(self.state, s) for s in self.state.sessions.values()],
-            "pipelines": {k: {"running": p.running, "frames": p.cursor} for k, p in self.pipelines.items()},
-            "connections": {cid: c.sent for cid, c in self.hub.clients.items()},  # open ones
-            "frames_by_connection": self.hub.sent_by_connection(),
-            "frames_sent": self.hub.frames_sent,
-            "webhook_attempts": len(self.sender.deliveries),
-        }

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import inspect
+import json
 import logging
 from typing import Any, Callable
 
@@ -23,13 +24,12 @@ import videodb
 from aiohttp import web
 
 from .._aio import LoopThread
-from . import views
-from .control import add_control_routes
+from . import urls
 from .engine import Engine
 from .faults import Faults
-from .media import ROUTES as MEDIA_ROUTES
-from .routes import make_api_handler, make_media_handler, make_ws_handler
+from .responses import Req, control, render
 from .scenario import Scenario, parse_speed
+from .state import ApiError, BadRequest
 
 log = logging.getLogger(__name__)
 #: The key the emulator accepts. Not a secret: it only opens a local emulator.
@@ -138,15 +138,15 @@ class Emulator:
     # the desktop capture client's part ------------------------------------------------------------
     def start_capture(self, session_id: str) -> dict[str, Any]:
         """created -> starting -> active (webhooks and capture_session frames go out); the session."""
-        return self._call(lambda e: views.session(e.state, e.start_capture(session_id)))
+        return self._call(lambda e: render.session(e.state, e.start_capture(session_id)))
 
     def stop_capture(self, session_id: str) -> dict[str, Any]:
         """active -> stopping -> stopped -> exported; the session."""
-        return self._call(lambda e: views.session(e.state, e.stop_capture(session_id)))
+        return self._call(lambda e: render.session(e.state, e.stop_capture(session_id)))
 
     def fail_capture(self, session_id: str, message: str = "capture failed") -> dict[str, Any]:
         """Any live status -> failed with data.error.message = message; the session."""
-        return self._call(lambda e: views.session(e.state, e.fail_capture(session_id, message)))
+        return self._call(lambda e: render.session(e.state, e.fail_capture(session_id, message)))
 
     # control ----------------------------------------------------------------------------------------
     def reset(self, seed: int | None = None) -> None:
@@ -178,7 +178,7 @@ class Emulator:
 
     def state(self) -> dict[str, Any]:
         """A snapshot: sessions, pipelines, open connections, counters."""
-        return self._call(lambda e: e.snapshot())
+        return self._call(control.snapshot)
 
     def scenario_over(self, feed: Any) -> Callable[[Any], bool]:
         """A condition for `feed.wait_for(until=...)`: every pipeline has played to its end and
@@ -220,11 +220,7 @@ class Emulator:
     async def _serve(self) -> None:
         engine = Engine(self.scenario, speed=self._speed, seed=self._seed, faults=self._initial_faults)
         app = web.Application()
-        app.router.add_get("/ws", make_ws_handler(engine))
-        add_control_routes(app, engine)
-        for method, path, handler in MEDIA_ROUTES:
-            app.router.add_route(method, "/" + path, make_media_handler(engine, handler))
-        app.router.add_route("*", "/{path:.*}", make_api_handler(engine, self._api_key))
+        app.router.add_route("*", "/{path:.*}", make_dispatcher(engine, self._api_key))
         runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
         await runner.setup()
         try:
@@ -242,3 +238,57 @@ class Emulator:
         if self._runner is not None:
             await self._runner.cleanup()
         self._engine = self._runner = None
+
+
+# requests -> the route table -> a handler -> the SDK's envelope ------------------------------------
+def answer(data: Any, status: int = 200) -> web.Response:
+    return web.json_response({"success": True, "data": data}, status=status)
+
+
+def failure(message: str, status: int) -> web.Response:
+    return web.json_response({"success": False, "message": message}, status=status)
+
+
+async def read_body(request: web.Request) -> dict[str, Any]:
+    if request.method not in ("POST", "PATCH", "PUT"):
+        return {}
+    raw = await request.read()
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw)
+    except ValueError as exc:
+        raise BadRequest(f"request body is not JSON ({exc}); send one JSON object") from None
+    if not isinstance(body, dict):
+        raise BadRequest(f"request body must be a JSON object, not {type(body).__name__}")
+    return body
+
+
+def make_dispatcher(engine: Engine, api_key: str) -> Callable[..., Any]:
+    """One aiohttp handler for every path: match urls.ROUTES, check access, call, envelope.
+
+    Every answer is `{"success": true, "data": ...}` or `{"success": false, "message": ...}` with
+    401 (bad `x-access-token`), 400 (bad body or parameters), 404 (unknown id or path), 405 or 409.
+    """
+    async def dispatch(request: web.Request) -> web.StreamResponse:
+        path = request.match_info["path"].strip("/")
+        try:
+            route, params = urls.match(request.method, path)
+        except ApiError as exc:
+            route, params, unmatched = None, {}, exc
+        access = route.access if route else ("control" if path.startswith(urls.CONTROL_PREFIX) else "api")
+        if access == "api" and request.headers.get("x-access-token") != api_key:
+            return failure("invalid or missing x-access-token: connect with the emulator's key "
+                           "(emu.api_key, or emu.connect())", 401)
+        try:
+            if route is None:
+                raise unmatched
+            body = await read_body(request)
+            req = Req(request.method, params, request.query, body, f"{request.scheme}://{request.host}", request)
+            result = route.handler(engine, req)
+            if inspect.isawaitable(result):
+                result = await result
+        except ApiError as exc:
+            return failure(exc.message, exc.status)
+        return result if isinstance(result, web.StreamResponse) else answer(result)
+    return dispatch

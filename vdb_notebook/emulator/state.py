@@ -1,7 +1,7 @@
 """The emulator's state: sessions, rtstreams, indexes, events, alerts and what was emitted.
 
-No I/O here: routes.py turns HTTP into calls on `EmulatorState`, engine.py turns state changes
-into webhooks and frames. Errors are `ApiError`s carrying the HTTP status and a message the SDK
+No I/O here, and every state change happens here: responses/ turns HTTP into calls on
+`EmulatorState` (through engine.py where a change also sends webhooks or frames). Errors are `ApiError`s carrying the HTTP status and a message the SDK
 shows to the user. Ids come from the seed, so the same calls in the same order give the same ids.
 
     >>> state = EmulatorState(seed=0)
@@ -285,6 +285,54 @@ class EmulatorState:
 
     def alerts_of(self, index: SceneIndex) -> list[Alert]:
         return [a for a in self.alerts.values() if a.index_id == index.id]
+
+    def set_alert_enabled(self, alert: Alert, enabled: bool) -> None:
+        alert.status = "enabled" if enabled else "disabled"
+
+    def record_alert(self, alert: Alert, data: dict[str, Any]) -> bool:
+        """Note that `alert` fired with frame `data`; False if it is disabled (nothing recorded)."""
+        if alert.status != "enabled":
+            return False
+        alert.fired.append(dict(data))
+        return True
+
+    # pipelines' state ---------------------------------------------------------------------
+    def set_rtstream_status(self, rts: RtStream, status: str) -> None:
+        """'connected' (rtstream.start(), only while its session is active) or 'stopped'."""
+        if status == "connected":
+            session = self.sessions[rts.session_id]
+            if session.status != "active":
+                raise Conflict(f"rtstream {rts.id} belongs to a {session.status!r} capture session; "
+                               "it can only be started while the session is active")
+        rts.status = status
+
+    def require_connected(self, rts: RtStream, what: str) -> None:
+        if rts.status != "connected":
+            raise Conflict(f"rtstream {rts.id} is {rts.status!r}; {what} needs a connected rtstream "
+                           "(an active capture session, or rtstream.start())")
+
+    def set_transcript(self, rts: RtStream, running: bool, ws_connection_id: str | None = None) -> None:
+        """Start (retargeting to `ws_connection_id` if given) or stop an rtstream's transcript."""
+        if running:
+            self.require_connected(rts, "start_transcript")
+            rts.transcript_ws = ws_connection_id or rts.transcript_ws
+        rts.transcript_running = running
+
+    def record_transcript(self, rts: RtStream, data: dict[str, Any]) -> None:
+        """Keep a final transcript segment for get_transcript()."""
+        if data["is_final"]:
+            rts.transcript.append({**data, "rtstream_id": rts.id, "rtstream_name": rts.name})
+
+    def set_index_running(self, index: SceneIndex, running: bool) -> None:
+        if running:
+            self.require_connected(self.rtstream(index.rtstream_id), "index_audio/index_visuals")
+        index.status = "connected" if running else "stopped"
+
+    def record_scene(self, index: SceneIndex, data: dict[str, Any]) -> None:
+        index.records.append({**data, "description": data["text"]})
+
+    def indexes_of(self, rts: RtStream) -> list[SceneIndex]:
+        return [i for i in self.indexes.values() if i.rtstream_id == rts.id]
 
     def target_ws(self, rts: RtStream, requested: str | None) -> str | None:
         """Where a pipeline's frames go: its own ws_connection_id, else its session's (or nowhere)."""

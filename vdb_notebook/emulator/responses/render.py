@@ -4,10 +4,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from ..schema import payloads
-from .scenario import ACTIVE_OFFSET_MS
-from ..schema import CAPTURE_CHANNELS, EPOCH
-from .state import Alert, EmulatorState, Event, RtStream, SceneIndex, Session
+from ...schema import CAPTURE_CHANNELS, EPOCH, payloads
+from ..scenario import ACTIVE_OFFSET_MS
+from ..state import Alert, EmulatorState, Event, RtStream, SceneIndex, Session
 
 #: rtstreams open when their session turns active.
 ACTIVE_AT = payloads.iso(EPOCH + timedelta(milliseconds=ACTIVE_OFFSET_MS))

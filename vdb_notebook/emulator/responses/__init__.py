@@ -1,0 +1,70 @@
+"""Request handlers: parse the request, call the state (through the engine where a change also
+sends webhooks or frames), render the answer. urls.py maps paths to them.
+
+A handler is `handler(engine, req) -> data` (or an awaitable of it); the server wraps `data` in
+the SDK's envelope `{"success": true, "data": ...}` and turns an `ApiError` into
+`{"success": false, "message": ...}` with its status. A handler that needs the raw request
+(the WebSocket) returns an aiohttp response, which the server passes through.
+
+Modules by resource: capture.py (collections, capture sessions), rtstreams.py (rtstreams,
+transcripts, indexes, events, alerts), control.py (/_emulator/), websocket.py; render.py holds
+how state objects look in answers.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from ..state import BadRequest
+
+
+@dataclass
+class Req:
+    """What a handler needs from a request."""
+
+    method: str
+    params: dict[str, str]   # path parameters, e.g. {"rid": "rts-..."}
+    query: Any               # the query string (a multidict)
+    body: dict[str, Any]     # the JSON body ({} for none)
+    base: str                # scheme://host:port of this server
+    request: web.Request     # for handlers that answer with a raw aiohttp response
+
+
+def query_value(req: Req, name: str) -> str | None:
+    """A query parameter, or None when absent, empty or "None" (a None formatted into a URL)."""
+    raw = req.query.get(name)
+    return None if raw in (None, "", "None") else raw
+
+
+def int_param(req: Req, name: str, default: int, minimum: int = 1) -> int:
+    raw = query_value(req, name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadRequest(f"{name} must be a whole number, not {raw!r}") from None
+    if value < minimum:
+        raise BadRequest(f"{name} must be >= {minimum}, not {value}")
+    return value
+
+
+def ms_param(req: Req, name: str) -> float | None:
+    """A time filter: epoch ms, or epoch seconds (values below 1e11 are read as seconds)."""
+    raw = query_value(req, name)
+    if raw is None:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise BadRequest(f"{name} must be a timestamp (epoch ms or seconds), not {raw!r}") from None
+    return value * 1000 if value < 1e11 else value
+
+
+def action(req: Req, allowed: tuple[str, ...]) -> str:
+    value = req.body.get("action")
+    if value not in allowed:
+        raise BadRequest(f"action must be one of {list(allowed)}, not {value!r}")
+    return value

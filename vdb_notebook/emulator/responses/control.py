@@ -1,0 +1,92 @@
+"""The control routes under /_emulator/ (as moto has /moto-api/): no API key (loopback only).
+
+    POST /_emulator/reset                      forget everything (same seed)
+    POST /_emulator/seed      {"seed": 7}      forget everything, new seed
+    GET|POST /_emulator/speed {"speed": 60}    a number, "max", or null for the scenario's default
+    GET|POST /_emulator/faults {"drop_ws_after": 10}   ?replace=1 resets unnamed faults to off
+    GET /_emulator/state       sessions, pipelines, connections, counters
+    GET /_emulator/deliveries  every webhook attempt
+    POST /_emulator/capture/{sid}/start | stop | fail {"message": "..."}
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ..engine import Engine
+from ..state import ApiError, BadRequest
+from . import Req, render
+
+
+def snapshot(engine: Engine) -> dict[str, Any]:
+    """Sessions, pipelines, open connections and counters (also `Emulator.state()`)."""
+    return {
+        "scenario": engine.scenario.name,
+        "seed": engine.state.seed,
+        "speed": engine.speed,
+        "faults": engine.faults.as_dict(),
+        "sessions": [render.session(engine.state, s) for s in engine.state.sessions.values()],
+        "pipelines": {k: {"running": p.running, "frames": p.cursor} for k, p in engine.pipelines.items()},
+        "connections": {cid: c.sent for cid, c in engine.hub.clients.items()},  # open ones
+        "frames_by_connection": engine.hub.sent_by_connection(),
+        "frames_sent": engine.hub.frames_sent,
+        "webhook_attempts": len(engine.sender.deliveries),
+    }
+
+
+async def reset(engine: Engine, req: Req) -> Any:
+    await engine.reset()
+    return snapshot(engine)
+
+
+async def seed(engine: Engine, req: Req) -> Any:
+    value = req.body.get("seed")
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise BadRequest(f"seed must be a whole number, not {value!r}")
+    await engine.reset(value)
+    return snapshot(engine)
+
+
+def get_speed(engine: Engine, req: Req) -> Any:
+    return {"speed": engine.speed}
+
+
+def set_speed(engine: Engine, req: Req) -> Any:
+    try:
+        engine.set_speed(req.body.get("speed"))
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from None
+    return get_speed(engine, req)
+
+
+def get_faults(engine: Engine, req: Req) -> Any:
+    return engine.faults.as_dict()
+
+
+def set_faults(engine: Engine, req: Req) -> Any:
+    try:
+        engine.set_faults(req.body, replace=req.query.get("replace") in ("1", "true"))
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from None
+    return get_faults(engine, req)
+
+
+def state(engine: Engine, req: Req) -> Any:
+    return snapshot(engine)
+
+
+def deliveries(engine: Engine, req: Req) -> Any:
+    return {"deliveries": engine.sender.deliveries}
+
+
+def capture(engine: Engine, req: Req) -> Any:
+    """The desktop client's part: start, stop or fail a capture session."""
+    sid, verb = req.params["sid"], req.params["verb"]
+    if verb == "start":
+        session = engine.start_capture(sid)
+    elif verb == "stop":
+        session = engine.stop_capture(sid)
+    elif verb == "fail":
+        session = engine.fail_capture(sid, str(req.body.get("message") or "capture failed"))
+    else:
+        raise ApiError(f"unknown capture action {verb!r}; use start, stop or fail", status=404)
+    return render.session(engine.state, session)
