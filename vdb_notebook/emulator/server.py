@@ -24,11 +24,11 @@ import videodb
 from aiohttp import web
 
 from .._aio import LoopThread
-from . import urls
+from . import matching, urls
 from .engine import Engine
 from .faults import Faults
 from .responses import Req, control, render
-from .scenario import Scenario, parse_speed
+from .scenario import ORIGIN_MS, Scenario, parse_speed
 from .state import ApiError, BadRequest
 
 log = logging.getLogger(__name__)
@@ -197,6 +197,21 @@ class Emulator:
     def wait_webhooks(self, timeout: float = 10.0) -> None:
         """Block until every queued webhook was delivered (or given up after its retries)."""
         self._call(lambda e: asyncio.wait_for(e.sender.idle(), timeout), timeout=timeout + 1)
+
+    def alert_matches(self, rtstream_id: str, prompt: str) -> list[dict[str, Any]]:
+        """Where an alert with event prompt `prompt` fires on this rtstream offline: per moment
+        its start and end (epoch ms), confidence and explanation; [] when nothing in the scenario
+        matches the prompt (the alert then never fires offline).
+
+            >>> emu.alert_matches(mic_id, "Someone mentions lunch")  # doctest: +SKIP
+            []
+        """
+        def find(e: Engine) -> list[dict[str, Any]]:
+            track = e.state.rtstream(rtstream_id).track
+            return [{"start": ORIGIN_MS + round(m.start * 1000), "end": ORIGIN_MS + round(m.end * 1000),
+                     "confidence": m.confidence, "explanation": m.explanation}
+                    for m in matching.matches(e.scenario, track, prompt)]
+        return self._call(find)
 
     # plumbing ---------------------------------------------------------------------------------------
     def _call(self, fn: Callable[[Engine], Any], timeout: float = CALL_TIMEOUT_S) -> Any:
