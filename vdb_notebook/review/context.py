@@ -1,0 +1,60 @@
+"""What was said and shown in a clip's window: from the store when there is one, else from the
+service (the rtstream's transcript through the SDK).
+
+    >>> import vdb_notebook as vn
+    >>> from vdb_notebook.review.window import Window
+    >>> store = vn.EventStore()
+    >>> _ = store.add({"channel": "transcript", "rtstream_id": "rts-1", "rtstream_name": "mic:default",
+    ...                "data": {"text": "We ship Thursday.", "is_final": True,
+    ...                         "start": 1768912591000, "end": 1768912593000}})
+    >>> said, shown = from_store(store, Window("rts-1", 1768912590, 1768912600))
+    >>> said.to_dict("records"), len(shown)
+    ([{'at': '12:36:31', 'stream': 'mic:default', 'text': 'We ship Thursday.'}], 0)
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from .window import Window, epoch_seconds
+
+COLUMNS = ["at", "stream", "text"]
+
+
+def from_store(store: Any, window: Window) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(said, shown) overlapping the window, in time order: columns at (hh:mm:ss UTC), stream, text."""
+    return (_overlapping(store.transcript(), window), _overlapping(store.scenes(), window))
+
+
+def from_service(conn: Any, window: Window) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(said, shown) from the service: the window's transcript of the clip's own rtstream."""
+    from videodb.rtstream import RTStream
+
+    answer = RTStream(conn, id=window.rtstream_id).get_transcript(start=window.start, end=window.end)
+    segments = (answer or {}).get("segments") or []
+    said = pd.DataFrame([{"at": _clock(epoch_seconds(s["start"])), "stream": window.rtstream_name or window.rtstream_id,
+                          "text": s.get("text", "")} for s in segments if "start" in s], columns=COLUMNS)
+    return said, pd.DataFrame(columns=COLUMNS)
+
+
+def _overlapping(rows: pd.DataFrame, window: Window) -> pd.DataFrame:
+    if rows.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    start = pd.Timestamp(window.start, unit="s", tz="UTC")
+    end = pd.Timestamp(window.end, unit="s", tz="UTC")
+    near = rows[(rows["end"] >= start) & (rows["start"] <= end)]
+    if window.capture_session_id is not None and "capture_session_id" in near:
+        same = near["capture_session_id"].astype("object")
+        near = near[same.isna() | (same == window.capture_session_id)]
+    near = near.sort_values(["start", "rtstream_name"], kind="stable")
+    return pd.DataFrame({"at": near["start"].dt.strftime("%H:%M:%S").to_list(),
+                         "stream": near["rtstream_name"].astype("object").fillna("").to_list(),
+                         "text": near["text"].astype("object").fillna("").to_list()}, columns=COLUMNS)
+
+
+def _clock(seconds: float) -> str:
+    return pd.Timestamp(seconds, unit="s", tz="UTC").strftime("%H:%M:%S")
+
+
+__all__ = ["from_store", "from_service"]
