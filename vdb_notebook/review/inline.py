@@ -50,7 +50,7 @@ class Clips(list):
     """Clips shown together (one copy of the player for all)."""
 
     def __repr__(self) -> str:
-        return f"{len(self)} clips\n" + "\n".join(repr(c) for c in self)
+        return f"{len(self)} clip{'' if len(self) == 1 else 's'}\n" + "\n".join(repr(c) for c in self)
 
     def _repr_html_(self) -> str:
         return render(self)
