@@ -6,7 +6,7 @@ with the Snowball stemmer (PyStemmer), so "decisions" finds "decision" and "card
 
     >>> hits = rank("card number", ["Ship on Thursday", "She reads out the card numbers", "A card game"])
     >>> [(i, round(score, 2)) for i, score in hits]
-    [(1, 0.45), (2, 0.22)]
+    [(1, 0.31), (2, 0.18)]
     >>> rank("lunch", ["Ship on Thursday"])
     []
 """
@@ -97,14 +97,15 @@ def _index(texts: tuple[str, ...]) -> Index:
 
 
 def rank(query: str, texts: Sequence[str], top_k: int | None = None) -> list[tuple[int, float]]:
-    """Indices into `texts` that match `query`, best first, with their BM25 score (> 0 only).
+    """Indices into `texts` that match `query`, best first, with a score in (0, 1): the BM25
+    score s as s / (s + 1), rounded to 4 places (what search answers carry as `score`).
 
     The index over the same texts is reused, so repeated searches over what an rtstream has
     emitted so far cost one tokenisation of the query.
     """
     if not isinstance(query, str):
         raise TypeError(f"query must be a string, not {type(query).__name__}")
-    return _index(tuple(texts)).rank(query, top_k)
+    return [(i, round(score / (score + 1), 4)) for i, score in _index(tuple(texts)).rank(query, top_k)]
 
 
 def coverage(query: str, text: str) -> float:
