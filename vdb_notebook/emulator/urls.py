@@ -58,7 +58,8 @@ ROUTES: tuple[Route, ...] = (
     # media: HLS windows of an rtstream and a player page (browsers fetch them without a key)
     Route("GET", "media/rtstream/{rid}/{window}", media.playlist, "open"),
     Route("GET", "media/rtstream/{rid}/{window}/{segment}", media.segment, "open"),
-    Route("GET", "media/player", media.player, "open"),
+    Route("GET", "media/watch", media.player, "open"),
+    Route("GET", "media/embed", media.player, "open"),
     Route("GET", "media/hls.light.min.js", media.player_script, "open"),
     # the emulator's control plane
     Route("POST", "_emulator/reset", control.reset, "control"),

@@ -93,7 +93,7 @@ def test_bad_media_requests_answer_4xx_with_a_reason(media) -> None:
             f"{base}/{rid}/1768912600000000-1768912590000000.m3u8": (400, "before it starts"),
             f"{base}/{rid}/1768912590000000-1768912600000000/7.ts": (404, "it has 3: 0.ts to 2.ts"),
             f"{base}/{rid}/1768912590000000-1768912600000000/x.ts": (404, "not in this window"),
-            emu.base_url + "/media/player?url=javascript:alert(1)": (400, "url must be the stream URL"),
+            emu.base_url + "/media/watch?v=javascript:alert(1)": (400, "v must be the stream URL"),
         }
         for url, (status, message) in cases.items():
             answer = requests.get(url, timeout=10)
@@ -104,7 +104,9 @@ def test_player_page_and_its_script_are_served(media) -> None:
     with Emulator(speed="max", seed=0) as emu:
         rid = started(emu)["display:1"]
         stream = emu.base_url + stream_path(rid, 1768912590000000, 1768912600000000)
-        page = requests.get(emu.base_url + "/media/player", params={"url": stream}, timeout=10)
+        page = requests.get(emu.base_url + "/media/watch", params={"v": stream}, timeout=10)
+        embed = requests.get(emu.base_url + "/media/embed", params={"v": stream}, timeout=10)
         script = requests.get(emu.base_url + "/media/hls.light.min.js", timeout=10)
     assert page.status_code == 200 and "<video" in page.text and f'"{stream}"' in page.text
+    assert embed.text == page.text
     assert script.status_code == 200 and b"Hls" in script.content

@@ -20,7 +20,7 @@ def test_the_cookbook_pattern_reads_our_urls() -> None:
     path = stream_path("rts-1", 1768912590000000, 1768912610000000)
     found = re.search(r"/(\d{16})-(\d{16})\.m3u8", path)
     assert found and (int(found.group(1)), int(found.group(2))) == (1768912590000000, 1768912610000000)
-    assert player_path("http://h/x.m3u8?a=1") == "/media/player?url=http%3A%2F%2Fh%2Fx.m3u8%3Fa%3D1"
+    assert player_path("http://h/x.m3u8?a=1") == "/media/watch?v=http%3A%2F%2Fh%2Fx.m3u8%3Fa%3D1"
 
 
 @pytest.mark.parametrize("name, message", [

@@ -56,10 +56,11 @@ async def segment(engine: Any, req: Any) -> web.Response:
 
 
 async def player(engine: Any, req: Any) -> web.Response:
-    """GET /media/player?url=<stream url>: a page that plays the stream (VideoDB's player_url form)."""
-    url = req.query.get("url", "")
+    """GET /media/watch?v=<stream url> (and /media/embed?v=, what the SDK's get_embed_code
+    makes of it): a page that plays the stream."""
+    url = req.query.get("v", "")
     if not url.startswith(("http://", "https://")):
-        raise BadRequest("url must be the stream URL to play (http or https), e.g. the one "
+        raise BadRequest("v must be the stream URL to play (http or https), e.g. the one "
                          "rtstream.generate_stream(start, end) set as rtstream.stream_url")
     source = json.dumps(url).replace("</", "<\\/")
     page = f"""<!doctype html>

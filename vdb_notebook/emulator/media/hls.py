@@ -36,7 +36,7 @@ MIN_TAIL_S = 1.0
 #: the longest window served (24 hours), so a typo cannot ask for years of video
 MAX_WINDOW_S = 24 * 3600
 WINDOW = re.compile(r"^(\d{16})-(\d{16})(?:\.m3u8)?$")
-PLAYER_PATH = "/media/player"
+PLAYER_PATH = "/media/watch"
 
 
 class WindowError(ValueError):
@@ -49,8 +49,8 @@ def stream_path(rtstream_id: str, start_us: int, end_us: int) -> str:
 
 
 def player_path(stream_url: str) -> str:
-    """The player page for a stream URL: `/media/player?url=<urlencoded stream_url>`."""
-    return f"{PLAYER_PATH}?url={quote(stream_url, safe='')}"
+    """The player page for a stream URL: `/media/watch?v=<urlencoded stream_url>`."""
+    return f"{PLAYER_PATH}?v={quote(stream_url, safe='')}"
 
 
 def window_name(start_us: int, end_us: int) -> str:
