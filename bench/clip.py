@@ -27,21 +27,13 @@ from vdb_notebook.emulator.media import configure  # noqa: E402
 from vdb_notebook.emulator.scenario import ORIGIN_MS  # noqa: E402
 
 
-def stream_url(conn, emu, rtstream_id: str, start_s: float, end_s: float) -> str:
-    """The stream URL of a window, as the SDK gets it (falls back to the URL form if the
-    emulator in this checkout does not answer generate_stream yet)."""
+def stream_url(conn, rtstream_id: str, start_s: int, end_s: int) -> str:
+    """The stream URL of a window, as a notebook gets it: through the SDK."""
     from videodb.rtstream import RTStream
 
-    from vdb_notebook.emulator.media import stream_path
-
     rts = RTStream(conn, id=rtstream_id)
-    try:
-        rts.generate_stream(int(start_s), int(end_s))
-        if rts.stream_url:
-            return rts.stream_url
-    except Exception:
-        pass
-    return emu.base_url + stream_path(rtstream_id, int(start_s * 1e6), int(end_s * 1e6))
+    rts.generate_stream(start_s, end_s)
+    return rts.stream_url
 
 
 def fetch(session: requests.Session, url: str) -> int:
@@ -60,7 +52,7 @@ def fetch(session: requests.Session, url: str) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     media = configure(tempfile.mkdtemp(prefix="vdb-bench-media-"), max_bytes=512 * 1024 * 1024)
@@ -75,13 +67,13 @@ def main() -> None:
             t0 = time.perf_counter()
             conn.get_capture_session(session.id)
             baseline.append(time.perf_counter() - t0)
-            start = ORIGIN_MS / 1000 + 30 + n * (args.seconds + 7)  # a window no round has asked for
+            start = ORIGIN_MS // 1000 + 30 + n * (int(args.seconds) + 7)  # a window no round has asked for
             t0 = time.perf_counter()
-            url = stream_url(conn, emu, screen.id, start, start + args.seconds)
+            url = stream_url(conn, screen.id, start, start + int(args.seconds))
             size = fetch(http, url)
             first.append(time.perf_counter() - t0)
             t0 = time.perf_counter()
-            fetch(http, stream_url(conn, emu, screen.id, start, start + args.seconds))
+            fetch(http, stream_url(conn, screen.id, start, start + int(args.seconds)))
             cached.append(time.perf_counter() - t0)
     base, f, c = statistics.median(baseline), statistics.median(first), statistics.median(cached)
     print(f"window: {args.seconds:g} s of H.264 + AAC, {size / 1024:.0f} KiB, {media.encoded} segments encoded "

@@ -186,7 +186,7 @@ async def test_seed_doc_quick_example_and_on_active_webhook_run_as_written(capsy
         await asyncio.gather(listener, return_exceptions=True)
         await ws.close()
     assert counts == wanted and len(handled) == 1
-    assert "TRANSCRIPT: Maya: Good. So the plan is: we'll ship on Thursday" in printed
+    assert "TRANSCRIPT: Good. So the plan is: we'll ship on Thursday" in printed
     assert "SCENE: Slack, channel #release-2-4" in printed
     assert "AUDIO: Decision: ship 2.4 on Thursday" in printed
 

@@ -78,21 +78,25 @@ def test_lifecycle_created_active_exported_as_the_sdk_sees_it(emu, conn):
     assert [r.name for r in cap.rtstreams] == ["mic:default", "system_audio:default", "display:1"]
     assert [r.id[:4] for r in cap.rtstreams] == ["rts-"] * 3  # the SDK renamed rtstream_id -> id
     assert [len(cap.get_rtstream(c)) for c in ("mic", "screen", "system_audio")] == [1, 1, 1]
-    assert [d.id for d in cap.displays] == ["screen"]
-    emu.stop_capture(session.id)
-    done = conn.get_capture_session(session.id)
-    assert done.status == "exported" and done.exported_video_id.startswith("m-")
+    assert [(c.id, c.name, c.is_primary) for c in cap.channels] == [
+        ("mic:default", "Default Microphone", False), ("system_audio:default", "System Audio", False),
+        ("display:1", "Built-in Display", True)]
+    assert [d.id for d in cap.displays] == ["display:1"] == [cap.primary_video_channel_id]
+    assert emu.stop_capture(session.id)["status"] == "stopped"
+    done = wait_for(lambda: conn.get_capture_session(session.id), lambda s: s.status == "exported")
+    assert done.export_status == "exported" and done.exported_video_id.startswith("m-")
     assert all(r.status == "stopped" for r in done.rtstreams)
     export = done.export()
     assert export["export_status"] == "exported" and export["video_id"] == done.exported_video_id
+    assert export["video_channel_id"] == "display:1"
 
 
 def test_fail_capture_records_the_error(emu, conn):
     session = conn.create_capture_session(end_user_id="user_abc")
     emu.start_capture(session.id)
     failed = emu.fail_capture(session.id, "screen permission denied")
-    assert failed["status"] == "failed"
-    assert failed["error"] == {"message": "screen permission denied", "code": "capture_failed"}
+    assert failed["status"] == "failed" and "error" not in failed  # the error goes in the webhook
+    assert conn.get_capture_session(session.id).status == "failed"
 
 
 def test_list_capture_sessions_filters_by_status(emu, conn):
@@ -136,16 +140,19 @@ def test_transcript_start_stop_and_get_transcript(emu, conn):
     cap = active_session(emu, conn)
     mic = cap.get_rtstream("mic")[0]
     started = mic.start_transcript(engine="assemblyai")
-    assert started["status"] == "running" and started["ws_connection_id"] is None
+    assert started == {"status": "running", "engine": "assemblyai", "updated_at": "2026-01-20T12:35:00Z"}
     lines = len(emu.scenario.tracks["mic"]["transcript"])
-    page = wait_for(lambda: mic.get_transcript(page_size=1000), lambda p: p["total"] == lines)
-    assert page["segments"][0]["text"].startswith("Maya: Morning, both.")
-    assert all(s["is_final"] for s in page["segments"])
-    assert page["segments"][0]["start"] == int(payloads.EPOCH.timestamp() * 1000) + 4000 + 2000
+    page = wait_for(lambda: mic.get_transcript(page_size=1000), lambda p: p["total_count"] == lines)
+    records = page["transcription_records"]
+    assert records[0] == {"start": payloads.EPOCH.timestamp() + 4 + 2, "end": payloads.EPOCH.timestamp() + 4 + 6.5,
+                          "text": "Morning, both. Let's keep this to five minutes, we've got the 2.4 release to land."}
+    assert (page["page"], page["page_size"], page["next_page"]) == (1, 1000, False)
     first_two = mic.get_transcript(page=1, page_size=2)
-    assert len(first_two["segments"]) == 2 and first_two["next_page"] is True
-    since = mic.get_transcript(since=page["segments"][-2]["start"])
-    assert [s["text"] for s in since["segments"]] == [page["segments"][-1]["text"]]
+    assert len(first_two["transcription_records"]) == 2 and first_two["next_page"] is True
+    since = mic.get_transcript(since=records[-2]["start"])
+    assert since["transcription_records"] == records[-1:]
+    window = mic.get_transcript(start=records[1]["start"], end=records[2]["start"])
+    assert window["transcription_records"] == records[1:3]  # seconds, overlapping the window
     assert mic.stop_transcript()["status"] == "stopped"
     with pytest.raises(InvalidRequestError, match="page_size must be a whole number"):
         conn.get(f"rtstream/{mic.id}/transcription", params={"page_size": "lots"})
@@ -159,20 +166,23 @@ def test_index_audio_and_visuals_list_get_scenes_start_stop(emu, conn):
     visual = screen.index_visuals(prompt="Describe what user is doing",
                                   batch_config={"type": "time", "value": 5, "frame_count": 2})
     assert audio.extraction_type == "transcript" and visual.extraction_type == "time"
-    assert audio.rtstream_index_id.startswith("rti-") and visual.status == "connected"
+    assert audio.rtstream_index_id.startswith("rti-") and visual.status == "running"
     assert [i.rtstream_index_id for i in screen.list_scene_indexes()] == [visual.rtstream_index_id]
     assert screen.get_scene_index(visual.rtstream_index_id).prompt == "Describe what user is doing"
     tracks = emu.scenario.tracks
     scenes = wait_for(lambda: visual.get_scenes(page_size=100)["scenes"],
                       lambda s: len(s) == len(tracks["display"]["visual_index"]))
-    texts = " ".join(s["text"] for s in scenes)
+    assert set(scenes[0]) == {"start", "end", "description"} and scenes[0]["start"] > 1e9  # epoch seconds
+    texts = " ".join(s["description"] for s in scenes)
     for thing in ("Jira board", "Slack", "VS Code", "Slide deck"):
         assert thing in texts
     wait_for(lambda: audio.get_scenes()["scenes"], lambda s: len(s) == len(tracks["system_audio"]["audio_index"]))
     visual.stop()
     assert screen.get_scene_index(visual.rtstream_index_id).status == "stopped"
     visual.start()
-    assert screen.get_scene_index(visual.rtstream_index_id).status == "connected"
+    assert screen.get_scene_index(visual.rtstream_index_id).status == "running"
+    with pytest.raises(InvalidRequestError, match="needs an rtstream with audio; display:1 carries"):
+        screen.index_audio(prompt="what is said")
 
 
 def test_alerts_fire_where_their_prompt_matches(emu, conn):
@@ -184,14 +194,14 @@ def test_alerts_fire_where_their_prompt_matches(emu, conn):
     assert [e["label"] for e in conn.list_events()] == ["sensitive_content", "lunch"]
     hit = index.create_alert(sensitive, callback_url="")
     miss = index.create_alert(other, callback_url="")
-    alerts = wait_for(index.list_alerts, lambda a: a[0]["fired"])
-    by_id = {a["alert_id"]: a for a in alerts}
-    fired = by_id[hit]["fired"]
-    (match,) = matches(emu.scenario, "system_audio", "Someone reads out card numbers or passwords")
-    assert len(fired) == 1 and fired[0]["label"] == "sensitive_content"
-    assert fired[0]["confidence"] == match.confidence and 0.5 < match.confidence < 1  # from the text match
-    assert fired[0]["start"] < fired[0]["end"] and "card number" in fired[0]["text"]
-    assert by_id[miss]["fired"] == []
+    fired = wait_for(lambda: emu.state()["alerts"], lambda a: a[hit]["fired"])
+    assert (fired[hit]["fired"], fired[miss]["fired"]) == (1, 0)
+    alerts = index.list_alerts()
+    assert alerts == [  # as openapi.yaml and the cookbook show them: with the prompt, no firing record
+        {"alert_id": hit, "event_id": sensitive, "prompt": "Someone reads out card numbers or passwords",
+         "label": "sensitive_content", "callback_url": "", "status": "enabled"},
+        {"alert_id": miss, "event_id": other, "prompt": "Someone mentions lunch", "label": "lunch",
+         "callback_url": "", "status": "enabled"}]
     index.disable_alert(hit)
     assert {a["alert_id"]: a["status"] for a in index.list_alerts()}[hit] == "disabled"
     index.enable_alert(hit)
@@ -262,3 +272,41 @@ def test_answers_never_say_processing(emu, conn):
                  f"rtstream/{cap.rtstreams[0].id}", f"rtstream/{cap.rtstreams[0].id}/transcription"):
         body = requests.get(f"{emu.base_url}/{path}", headers=headers).json()
         assert body["success"] is True and body.get("status") != "processing"
+
+
+JUNK_BODIES = [None, {}, {"action": 1}, {"query": ["x"], "result_threshold": "ten", "score_threshold": "high"},
+               {"segmentation": "10s", "analyzers": "vlm"}, {"source": "scene", "use_for": "semantic"},
+               {"timeline": [[1, "2"]]}, {"name": 5, "media_types": "video", "url": 3, "sample_rate": -1},
+               {"event_id": None, "callback_url": 7}, {"video_channel_id": 9, "connection_id": 9},
+               {"extraction_type": "time", "prompt": {}, "ws_connection_id": 1}, {"expires_in": "soon"}]
+JUNK_QUERIES = [{}, {"start": "yesterday", "end": "-1", "page": "0", "page_size": "x", "limit": "-5",
+                     "segmenter": "paragraph", "output": "nope", "ordering": "size", "since": "nan"}]
+
+
+def test_no_input_makes_any_api_route_answer_5xx(emu, conn):
+    """Every API route of the table, with real ids in its path, fed junk bodies and queries."""
+    from vdb_notebook.emulator import urls
+    cap = active_session(emu, conn)
+    screen = cap.get_rtstream("screen")[0]
+    visual = screen.index_visuals(prompt="what is shown")
+    und = screen.understand(segmentation={"type": "time", "window": "5s"}, analyzers=[{"type": "vlm", "name": "scene"}])
+    index = screen.index(source=und.outputs["scene"])
+    alert = visual.create_alert(conn.create_event(event_prompt="x", label="y"), callback_url="")
+    done = conn.create_capture_session(end_user_id="u")
+    emu.start_capture(done.id)
+    emu.stop_capture(done.id)
+    video = wait_for(lambda: conn.get_capture_session(done.id), lambda s: s.exported_video_id).exported_video_id
+    ids = {"cid": "default", "sid": cap.id, "rid": screen.id, "idx": visual.rtstream_index_id, "aid": alert,
+           "uid": und.id, "iid": index.id, "vid": video}
+    headers, seen = {"x-access-token": emu.api_key}, set()
+    for route in (r for r in urls.ROUTES if r.access == "api"):
+        if route.method == "DELETE":
+            continue  # would remove what the next routes use; covered by the coverage test
+        url = f"{emu.base_url}/{route.path.format(**ids)}"
+        for body in JUNK_BODIES:
+            for query in JUNK_QUERIES:
+                response = requests.request(route.method, url, json=body, params=query, headers=headers)
+                assert response.status_code < 500, (route, body, query, response.text)
+                assert response.json()["success"] is (response.status_code < 400)
+                seen.add(response.status_code)
+    assert {200, 400} <= seen  # the junk was read, and some of it refused

@@ -144,6 +144,15 @@ def test_alert_webhook_with_iso_times_and_offsets():
     assert ev.timestamp == EPOCH_MS + 3000
 
 
+def test_alert_webhook_as_the_alerts_page_documents_it():
+    """start_time / end_time in video-time seconds; the rtstream and the window come from stream_url."""
+    hook = payloads.alert(label="off_topic", confidence=0.8, rtstream_id="rts-9", start=EPOCH_MS + 60_000,
+                          end=EPOCH_MS + 63_500, stream_start=EPOCH_MS, explanation="talks football")
+    assert (hook["start_time"], hook["end_time"]) == (60.0, 63.5) and "rtstream_id" not in hook
+    ev = ok(hook, source="webhook")
+    assert (ev.rtstream_id, ev.start, ev.end) == ("rts-9", EPOCH_MS + 60_000, EPOCH_MS + 63_500)
+
+
 def test_seed_envelope_iso_timestamp_becomes_epoch_ms():
     ev = ok(SEED_ENVELOPE)
     assert (ev.channel, ev.event, ev.status, ev.capture_session_id, ev.end_user_id) == (

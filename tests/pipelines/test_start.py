@@ -17,11 +17,17 @@ ALERTS = {"decision": "A decision is made and an owner is named",
 
 
 def indexes(conn, rtstream_id):
-    return conn.get(f"rtstream/{rtstream_id}/index/scene")["scene_indexes"]
+    """The rtstream's scene indexes, with where each sends its frames (the emulator's state
+    knows that; VideoDB's answers carry no ws_connection_id)."""
+    sends_to = conn.emulator.state()["indexes"]
+    return [{**i, "ws_connection_id": sends_to[i["rtstream_index_id"]]["ws_connection_id"]}
+            for i in conn.get(f"rtstream/{rtstream_id}/index/scene")["scene_indexes"]]
 
 
 def alerts(conn, rtstream_id, index_id):
-    return conn.get(f"rtstream/{rtstream_id}/index/{index_id}/alert")["alerts"]
+    sends_to = conn.emulator.state()["alerts"]
+    return [{**a, "ws_connection_id": sends_to[a["alert_id"]]["ws_connection_id"]}
+            for a in conn.get(f"rtstream/{rtstream_id}/index/{index_id}/alert")["alerts"]]
 
 
 def table(handle):
@@ -102,7 +108,7 @@ def test_calling_again_with_another_connection_moves_the_running_pipelines_there
     assert moved.pipelines == first.pipelines and {p.ws_connection_id for p in moved.pipelines} == {"ws-2"}
     for rts in session.rtstreams:
         found = indexes(conn, rts.id)
-        assert [(i["status"], i["ws_connection_id"]) for i in found] == [("stopped", "ws-1"), ("connected", "ws-2")]
+        assert [(i["status"], i["ws_connection_id"]) for i in found] == [("stopped", "ws-1"), ("running", "ws-2")]
         assert [(a["status"], a["ws_connection_id"]) for i in found
                 for a in alerts(conn, rts.id, i["rtstream_index_id"])] == [("disabled", "ws-1"), ("enabled", "ws-2")]
     assert len(pipelines.registered(conn)) == len(first.pipelines)
@@ -193,7 +199,7 @@ async def test_a_handle_made_with_a_feed_follows_its_reconnects(active_session):
         new = feed.connection_id
         assert handle.reattach_errors == [] and {p.ws_connection_id for p in handle.running} == {new}
         mic = next(r.id for r in session.rtstreams if r.name == "mic:default")
-        current = [i for i in indexes(conn, mic) if i["status"] == "connected"]
+        current = [i for i in indexes(conn, mic) if i["status"] == "running"]
         assert [i["ws_connection_id"] for i in current] == [new]
         assert [a["ws_connection_id"] for a in alerts(conn, mic, current[0]["rtstream_index_id"])
                 if a["status"] == "enabled"] == [new]

@@ -21,14 +21,25 @@ Choices where VideoDB's docs leave room (each also noted where it is implemented
 - The visual index channel is named per scenario (`visual_channel`): `scene_index` in standup,
   as the doc's channel table and Quick Example have it; `visual_index` in burst, as the doc's
   example frame has it. Consumers should accept both.
-- Speakers: transcript `text` is "Name: words" and `data.speaker` is "Name"; `rtstream_name`
-  stays the device (`mic:default` is the local user, `system_audio:default` the remote ones).
+- Speakers: the stream says who spoke (`mic:default` is the local user, `system_audio:default`
+  the remote ones); transcript text carries the words only, as VideoDB's ASR sends them.
 - Time: lifecycle webhooks are stamped created = EPOCH, starting +2 s, active +4 s (scenario
-  time 0), stopping = active + the scenario's duration, stopped and exported +2 s each, whatever
-  the wall clock says. start_capture / stop_capture make their transitions at once.
+  time 0), stopping = active + the scenario's duration, stopped +2 s, exported +2 s, whatever
+  the wall clock says. start_capture / stop_capture make their transitions at once; the export
+  then takes 2 scenario seconds (session.export() answers 'exporting' until then). REST
+  records and query parameters are epoch seconds; WebSocket frames carry epoch ms.
+- Media: every playable window is `{base_url}/media/rtstream/{id}/{start_us}-{end_us}.m3u8`
+  (`schema.media`); exports, alert webhooks, generate_stream and shots answer such URLs.
 - Alerts: `create_alert` on an index fires when the event's label matches (case-insensitive)
-  an alert cue of the scenario on that index's track: an `alert` frame, an alert webhook
-  (`payloads.alert`) to a non-empty `callback_url`, and a `fired` record in `list_alerts`.
+  an alert cue of the scenario on that index's track: an `alert` frame and an alert webhook
+  (`payloads.alert`) to a non-empty `callback_url`; `list_alerts` shows the alert, not its firings.
+- Understanding (`rtstream.understand`) plays the screen track's visual cues as its VLM output,
+  one record per window, and sends them as the scenario's visual channel frames; an index of
+  it (`rtstream.index`) holds those records for search and alerts.
+- Search ranks (relevance.py, BM25) what an rtstream's indexes and transcript produced so far.
+- Exported videos answer get/update/delete, generate_stream (one window) and the transcript of
+  the session's audio streams; the rest of the media library is not emulated
+  (docs/emulator_coverage.md in the repository lists every SDK method and why).
 - The WebSocket URL carries a ticket (`wst-...`), never the API key; `reset` voids tickets.
 - A pipeline stopped and started again resumes where it stopped; a new one starts at time 0.
 """
@@ -37,6 +48,6 @@ from __future__ import annotations
 from .faults import Faults
 from .scenario import Scenario, available
 from .server import EMULATOR_KEY, Emulator
-from .state import ApiError
+from .errors import ApiError
 
 __all__ = ["ApiError", "EMULATOR_KEY", "Emulator", "Faults", "Scenario", "available"]

@@ -7,17 +7,29 @@ stop_capture, fail_capture. State changes themselves are made by `EmulatorState`
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Sequence
 
-from ..schema import payloads
+from ..schema import media, payloads
 from . import matching
 from .faults import Faults
 from .hub import Hub
 from .scenario import Clock, Pacer, Scenario, Step, parse_speed
 from .sender import WebhookSender
-from .state import Alert, Conflict, EmulatorState, RtStream, SceneIndex, Session
+from .models import Alert, RtStream, SceneIndex, Session, StreamIndex, Understanding
+from .state import STEP_S, Conflict, EmulatorState
+
+log = logging.getLogger(__name__)
+#: Scenario seconds an export takes after the session stopped (scaled by the speed, as all time).
+EXPORT_S = STEP_S
+
+
+def _report_failure(task: asyncio.Task) -> None:
+    """A pipeline or announcer that crashed is a bug: say so in the log, never silently."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("emulator task %s failed", task.get_name(), exc_info=task.exception())
 
 
 @dataclass
@@ -44,11 +56,13 @@ class Engine:
         self.scenario = scenario
         self.clock = Clock(parse_speed(speed, scenario.default_speed))
         self.faults = Faults.from_dict(faults)  # a copy: one-shot faults disarm only here
-        self.state = EmulatorState(seed)
+        self.state = EmulatorState(seed, duration_s=scenario.duration_s)
         self.hub = Hub(lambda: self.faults)
         self.sender = WebhookSender(lambda: self.faults)
         self.pipelines: dict[str, Pipeline] = {}
-        self._tasks: set[asyncio.Task] = set()  # pipelines and frame announcers
+        self.base_url = "http://127.0.0.1"  # the server sets its own once it listens
+        self._tasks: set[asyncio.Task] = set()  # pipelines, exports and frame announcers
+        self._frame_chains: dict[str, asyncio.Task] = {}  # per session: frames go out in order
 
     # the desktop client's part ------------------------------------------------------------
     def create_session(self, cid: str, body: dict[str, Any]) -> Session:
@@ -66,7 +80,8 @@ class Engine:
         return session
 
     def stop_capture(self, sid: str) -> Session:
-        """active -> stopping -> stopped -> exported; the session's pipelines stop."""
+        """active -> stopping -> stopped; the session's pipelines stop and its export starts
+        (exported follows EXPORT_S scenario seconds later, as VideoDB exports every session)."""
         session = self.state.find_session(sid)
         if session.status != "active":
             raise Conflict(f"capture session {sid} is {session.status!r}; stop_capture needs an 'active' session")
@@ -74,9 +89,19 @@ class Engine:
         self._announce(session, [
             self.state.transition(session, "stopping", after_s=self.scenario.duration_s),
             self.state.transition(session, "stopped"),
-            self.state.transition(session, "exported"),
         ])
+        self._spawn(self._export(session))
         return session
+
+    async def _export(self, session: Session) -> None:
+        await Pacer(self.clock).until(EXPORT_S)
+        if session.status != "stopped":  # failed meanwhile
+            return
+        screen = self.state.screen_of(session)
+        stream = media.stream_url(self.base_url, screen.id, *self.state.window_of(screen))
+        urls = (stream, media.player_url(self.base_url, stream))
+        self._announce(session, [self.state.transition(session, "exported", urls=urls)],
+                       also_to=session.export_ws)
 
     def fail_capture(self, sid: str, message: str = "capture failed") -> Session:
         session = self.state.find_session(sid)
@@ -84,25 +109,40 @@ class Engine:
         self._announce(session, [self.state.transition(session, "failed", error=message)])
         return session
 
+    def request_export(self, session: Session, ws_connection_id: str | None) -> None:
+        """session.export(): allowed once stopped; `ws_connection_id` also hears capture_session.exported."""
+        if session.status not in ("stopped", "exported"):
+            raise Conflict(f"capture session {session.id} is {session.status!r}; it can be exported once "
+                           "stopped (the desktop client stops it; offline: emu.stop_capture(session_id))")
+        self.state.watch_export(session, ws_connection_id)
+
     def _close_rtstreams(self, session: Session) -> None:
         for rid in session.rtstream_ids:
             self.set_rtstream_status(self.state.rtstreams[rid], "stopped")
 
-    def _announce(self, session: Session, lifecycle: list[dict[str, Any]]) -> None:
+    def _announce(self, session: Session, lifecycle: list[dict[str, Any]], also_to: str | None = None) -> None:
+        """Post the webhooks and send the capture_session frames, after those sent before."""
         self.sender.send(session.callback_url, lifecycle, key=session.id)
-        if session.ws_connection_id:
+        targets = list(dict.fromkeys(t for t in (session.ws_connection_id, also_to) if t))
+        if targets:
             frames = [{"channel": "capture_session", **p} for p in lifecycle]
-            self._spawn(self._send_in_order(session.ws_connection_id, frames))
+            previous = self._frame_chains.get(session.id)
+            self._frame_chains[session.id] = self._spawn(self._send_in_order(targets, frames, previous))
 
-    async def _send_in_order(self, conn_id: str, frames: list[dict[str, Any]]) -> None:
+    async def _send_in_order(self, targets: list[str], frames: list[dict[str, Any]],
+                             previous: asyncio.Task | None) -> None:
+        if previous is not None:
+            await asyncio.gather(previous, return_exceptions=True)
         for frame in frames:
-            await self.hub.send(conn_id, frame)
+            for conn_id in targets:
+                await self.hub.send(conn_id, frame)
 
     def _spawn(self, coro: Any) -> asyncio.Task:
         """A task kept referenced until done (so a cancelled one is never collected mid-way)."""
         task = asyncio.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(_report_failure)
         return task
 
     # pipelines ------------------------------------------------------------------------------
@@ -122,7 +162,7 @@ class Engine:
 
     def start_index(self, index: SceneIndex) -> None:
         rts = self.state.rtstream(index.rtstream_id)
-        self.state.set_index_running(index, True)
+        self.state.set_running(index, True)
 
         def record(frame: dict[str, Any]) -> bool:
             self.state.record_scene(index, frame["data"])
@@ -131,14 +171,40 @@ class Engine:
         same_kind = [f"index:{i.id}" for i in self.state.indexes_of(rts) if i.kind == index.kind]
         self._start(f"index:{index.id}", rts, index.kind, same_kind=same_kind,
                     target=lambda: self.state.target_ws(rts, index.ws_connection_id), on_step=record)
-        for alert in self.state.alerts_of(index):
-            self.start_alert(alert)
+        self._start_alerts(index)
 
-    def stop_index(self, index: SceneIndex) -> None:
-        self.state.set_index_running(index, False)
+    def stop_index(self, index: SceneIndex | StreamIndex) -> None:
+        self.state.set_running(index, False)
         self._pause(f"index:{index.id}")
         for alert in self.state.alerts_of(index):
             self._pause(f"alert:{alert.id}")
+
+    def start_understanding(self, und: Understanding) -> None:
+        """rtstream.understand() / understanding.start(): VLM output per window of the screen track."""
+        rts = self.state.rtstream(und.rtstream_id)
+        self.state.set_running(und, True)
+
+        def record(frame: dict[str, Any]) -> bool:
+            self.state.record_understanding(und, frame["data"])
+            return True
+
+        self._start(f"understanding:{und.id}", rts, "visual_index", on_step=record,
+                    same_kind=[f"understanding:{u.id}" for u in self.state.understandings.values()
+                               if u.rtstream_id == rts.id],
+                    target=lambda: self.state.target_ws(rts, und.ws_connection_id))
+
+    def stop_understanding(self, und: Understanding) -> None:
+        self.state.set_running(und, False)
+        self._pause(f"understanding:{und.id}")
+
+    def start_stream_index(self, index: StreamIndex) -> None:
+        """rtstream.index(...) / index.start(): materialise new understanding output; alerts run."""
+        self.state.set_running(index, True)
+        self._start_alerts(index)
+
+    def _start_alerts(self, index: SceneIndex | StreamIndex) -> None:
+        for alert in self.state.alerts_of(index):
+            self.start_alert(alert)
 
     def start_alert(self, alert: Alert) -> None:
         rts = self.state.rtstream(alert.rtstream_id)
@@ -151,7 +217,8 @@ class Engine:
                 body = payloads.alert(
                     label=data["label"], confidence=data["confidence"], rtstream_id=rts.id,
                     start=data["start"], end=data["end"], explanation=data["text"],
-                    event_id=alert.event_id, alert_id=alert.id, seed=self.state.seed)
+                    event_id=alert.event_id, stream_start=self.state.window_of(rts)[0] * 1000,
+                    media_base_url=self.base_url, seed=self.state.seed)
                 self.sender.send(alert.callback_url, [body], key=f"alert:{alert.id}")
             return True
 
@@ -159,16 +226,23 @@ class Engine:
         same_kind = [f"alert:{a.id}" for a in self.state.alerts.values()
                      if a.rtstream_id == alert.rtstream_id and a.label == alert.label
                      and self.state.events[a.event_id].prompt == prompt]
-        cues = matching.alert_cues(self.scenario, rts.track, prompt, alert.label)
+        tracks = sorted({rts.track, rts.track_for("transcript")})  # an A/V stream: its screen and its audio
+        cues = [c for t in tracks for c in matching.alert_cues(self.scenario, t, prompt, alert.label)]
         self._start(f"alert:{alert.id}", rts, "alert", cues=cues, same_kind=same_kind,
                     extra={"alert_id": alert.id, "event_id": alert.event_id},
                     target=lambda: self.state.target_ws(rts, alert.ws_connection_id), on_step=fire)
 
     def set_rtstream_status(self, rts: RtStream, status: str) -> None:
-        """rtstream.start() / stop(); stopping also stops its transcript and indexes."""
+        """rtstream.start() / stop(); stopping also stops its transcript, indexes and understandings."""
         self.state.set_rtstream_status(rts, status)
         if status == "stopped":
-            self.stop_rtstream_pipelines(rts)
+            self.stop_transcript(rts)
+            for index in self.state.indexes_of(rts):
+                self.stop_index(index)
+            for und in [u for u in self.state.understandings.values() if u.rtstream_id == rts.id]:
+                self.stop_understanding(und)
+            for index in [i for i in self.state.stream_indexes.values() if i.rtstream_id == rts.id]:
+                self.stop_index(index)
 
     def create_index(self, rts: RtStream, body: dict[str, Any]) -> SceneIndex:
         self.state.require_connected(rts, "index_audio/index_visuals")
@@ -176,16 +250,23 @@ class Engine:
         self.start_index(index)
         return index
 
-    def create_alert(self, index: SceneIndex, body: dict[str, Any]) -> Alert:
+    def create_understanding(self, rts: RtStream, body: dict[str, Any]) -> Understanding:
+        self.state.require_connected(rts, "understand()")
+        und = self.state.create_understanding(rts, body)
+        self.start_understanding(und)
+        return und
+
+    def create_stream_index(self, rts: RtStream, body: dict[str, Any]) -> StreamIndex:
+        self.state.require_connected(rts, "index()")
+        index = self.state.create_stream_index(rts, body)
+        self.start_stream_index(index)
+        return index
+
+    def create_alert(self, index: SceneIndex | StreamIndex, body: dict[str, Any]) -> Alert:
         alert = self.state.create_alert(index, body)
-        if index.status == "connected":
+        if index.status == "running":
             self.start_alert(alert)
         return alert
-
-    def stop_rtstream_pipelines(self, rts: RtStream) -> None:
-        self.stop_transcript(rts)
-        for index in self.state.indexes_of(rts):
-            self.stop_index(index)
 
     def _start(self, key: str, rts: RtStream, kind: str, *, target: Callable[[], str | None],
                on_step: Callable[[dict[str, Any]], bool], cues: list[dict[str, Any]] | None = None,
@@ -201,7 +282,7 @@ class Engine:
         pipeline = self.pipelines.get(key)
         if pipeline is None:
             def steps() -> Iterator[Step]:
-                return self.scenario.steps(rts.track, kind, rtstream_id=rts.id, rtstream_name=rts.name,
+                return self.scenario.steps(rts.track_for(kind), kind, rtstream_id=rts.id, rtstream_name=rts.name,
                                            extra=extra, cues=cues)
             pipeline = self.pipelines[key] = Pipeline(key, steps, target, on_step)
             earlier = [self.pipelines[k] for k in same_kind if k != key and k in self.pipelines]
@@ -258,6 +339,8 @@ class Engine:
     async def reset(self, seed: int | None = None) -> None:
         """Forget everything (sessions, pipelines, deliveries, sockets); optionally a new seed."""
         await self.shutdown()
-        self.state = EmulatorState(self.state.seed if seed is None else seed)
+        self.state = EmulatorState(self.state.seed if seed is None else seed,
+                                   duration_s=self.scenario.duration_s)
+        self._frame_chains.clear()
         self.sender = WebhookSender(lambda: self.faults)
         self.hub = Hub(lambda: self.faults)

@@ -8,8 +8,8 @@ a repeated scenario (`repeat`, `period_s`) repeats its moments, `{n}` numbering 
     >>> [m.text[:23] for m in window(sc, "display", "visual_index", 95.0, 110.0)]
     ['Support ticket ESC-1193', 'Support ticket ESC-1193']
     >>> said = window(sc, "mic", "transcript", 100.0, 110.0)
-    >>> said[0].speaker, said[0].start, said[0].text[:22]
-    ('Maya', 102.5, 'Sofia, stop there, ple')
+    >>> said[0].track, said[0].start, said[0].text[:22]
+    ('mic', 102.5, 'Sofia, stop there, ple')
 """
 from __future__ import annotations
 

@@ -123,15 +123,15 @@ class Scenario:
             end = ORIGIN_MS + round((cue["t"] + cue["dur"]) * 1000)
             done = cue["t"] + cue["dur"]
             if kind == "transcript":
-                speaker = cue.get("speaker")
-                text = f"{speaker}: {cue['text']}" if speaker else cue["text"]
+                # who speaks is the stream (mic: the local user; system audio: the others),
+                # never a name in the text: VideoDB's ASR sends the words only
+                text = cue["text"]
                 words = text.split()
                 interim = " ".join(words[: max(1, (len(words) + 1) // 2)])
-                after = {"speaker": speaker} if speaker else {}
                 # an utterance as ASR streams it: an interim half-way through, then the final
                 parts.append((cue["t"] + cue["dur"] / 2, interim, "{n}" in interim, start,
-                              (start + end) // 2, {"is_final": False}, after))
-                parts.append((done, text, "{n}" in text, start, end, {"is_final": True}, after))
+                              (start + end) // 2, {"is_final": False}, {}))
+                parts.append((done, text, "{n}" in text, start, end, {"is_final": True}, {}))
             elif kind == "alert":
                 fields = {"label": cue["label"], "triggered": True, "confidence": cue["confidence"]}
                 parts.append((done, cue["text"], "{n}" in cue["text"], start, end, fields, {}))

@@ -28,8 +28,8 @@ from . import matching, urls
 from .engine import Engine
 from .faults import Faults
 from .responses import Req, control, render
-from .scenario import ORIGIN_MS, Scenario, parse_speed
-from .state import ApiError, BadRequest
+from .scenario import Scenario, parse_speed
+from .errors import ApiError, BadRequest
 
 log = logging.getLogger(__name__)
 #: The key the emulator accepts. Not a secret: it only opens a local emulator.
@@ -141,7 +141,8 @@ class Emulator:
         return self._call(lambda e: render.session(e.state, e.start_capture(session_id)))
 
     def stop_capture(self, session_id: str) -> dict[str, Any]:
-        """active -> stopping -> stopped -> exported; the session."""
+        """active -> stopping -> stopped (the session, now stopped); exported follows once its
+        export is done (2 scenario seconds: at once at speed="max")."""
         return self._call(lambda e: render.session(e.state, e.stop_capture(session_id)))
 
     def fail_capture(self, session_id: str, message: str = "capture failed") -> dict[str, Any]:
@@ -208,7 +209,8 @@ class Emulator:
         """
         def find(e: Engine) -> list[dict[str, Any]]:
             track = e.state.rtstream(rtstream_id).track
-            return [{"start": ORIGIN_MS + round(m.start * 1000), "end": ORIGIN_MS + round(m.end * 1000),
+            origin_ms = e.state.origin_s * 1000  # scenario time 0: the session went active
+            return [{"start": round(origin_ms + m.start * 1000), "end": round(origin_ms + m.end * 1000),
                      "confidence": m.confidence, "explanation": m.explanation}
                     for m in matching.matches(e.scenario, track, prompt)]
         return self._call(find)
@@ -244,6 +246,7 @@ class Emulator:
             await runner.cleanup()
             raise
         self._port = runner.addresses[0][1]
+        engine.base_url = f"http://{self.host}:{self._port}"  # for the media URLs webhooks carry
         self._engine, self._runner = engine, runner
 
     async def _shutdown(self) -> None:

@@ -1,8 +1,10 @@
-"""The emulator's state: sessions, rtstreams, indexes, events, alerts and what was emitted.
+"""The emulator's state machine: every change to what the service knows happens here.
 
-No I/O here, and every state change happens here: responses/ turns HTTP into calls on
-`EmulatorState` (through engine.py where a change also sends webhooks or frames). Errors are `ApiError`s carrying the HTTP status and a message the SDK
-shows to the user. Ids come from the seed, so the same calls in the same order give the same ids.
+No I/O: responses/ turns HTTP into calls on `EmulatorState` (through engine.py where a change
+also sends webhooks or frames); the records it keeps live in models.py. Errors are `ApiError`s
+carrying the HTTP status and a message the SDK shows the user. Ids come from the seed, so the
+same calls in the same order give the same ids. REST records are kept in epoch seconds (frames,
+which engine.py sends, carry epoch ms).
 
     >>> state = EmulatorState(seed=0)
     >>> session = state.create_session("default", {"end_user_id": "user_abc"})
@@ -11,12 +13,16 @@ shows to the user. Ids come from the seed, so the same calls in the same order g
 """
 from __future__ import annotations
 
-import random
-from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 from ..schema import CAPTURE_CHANNELS, EPOCH, payloads
+from .errors import ApiError, BadRequest, Conflict, NotFound
+from .recordings import RecordingState
+from .models import Alert, Event, Ids, RtStream, SceneIndex, Session, StreamIndex, Understanding
+from .scenario import ORIGIN_MS
+
+__all__ = ["ApiError", "BadRequest", "Conflict", "EmulatorState", "NotFound"]
 
 #: Lifecycle step times relative to EPOCH (seconds), as payloads.lifecycle() spaces them.
 STEP_S = 2.0
@@ -26,121 +32,34 @@ NEXT_STATUS = {"created": {"starting", "failed"}, "starting": {"active", "failed
 EXTRACTION_TYPES = ("time", "transcript", "shot")
 
 
-class ApiError(Exception):
-    """An error answer: HTTP `status` and a `message` that says what to fix."""
-
-    status = 400
-
-    def __init__(self, message: str, status: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        if status is not None:
-            self.status = status
+def string_field(body: dict[str, Any], key: str) -> str | None:
+    """body[key] if it is a non-empty string, None if absent or empty; a BadRequest otherwise."""
+    value = body.get(key)
+    if value is not None and not isinstance(value, str):
+        raise BadRequest(f"{key} must be a string, not {type(value).__name__}")
+    return value or None
 
 
-class NotFound(ApiError):
-    status = 404
+class EmulatorState(RecordingState):
+    """Everything the emulated service knows. Touched only from the emulator's event loop.
 
+    `duration_s`: how long a capture session stays active (its recording's length).
+    """
 
-class BadRequest(ApiError):
-    status = 400
-
-
-class Conflict(ApiError):
-    status = 409
-
-
-class Ids:
-    """Seeded id makers, one stream per prefix, so adding sessions never shifts alert ids."""
-
-    def __init__(self, seed: int) -> None:
-        self.seed = seed
-        self._rngs: dict[str, random.Random] = {}
-
-    def new(self, prefix: str) -> str:
-        rng = self._rngs.setdefault(prefix, random.Random(f"emulator:{self.seed}:{prefix}"))
-        return payloads.make_id(prefix, rng)
-
-
-@dataclass
-class Session:
-    id: str
-    collection_id: str
-    end_user_id: str
-    callback_url: str | None
-    ws_connection_id: str | None
-    metadata: dict[str, Any]
-    status: str = "created"
-    rtstream_ids: list[str] = field(default_factory=list)
-    exported_video_id: str | None = None
-    error: dict[str, Any] | None = None
-    clock_s: float = 0.0  # scenario seconds after EPOCH of the latest lifecycle event
-
-
-@dataclass
-class RtStream:
-    id: str
-    session_id: str
-    collection_id: str
-    channel_id: str
-    name: str
-    media_type: str
-    track: str
-    status: str = "connected"
-    transcript_running: bool = False
-    transcript_ws: str | None = None
-    transcript: list[dict[str, Any]] = field(default_factory=list)
-
-
-@dataclass
-class SceneIndex:
-    id: str
-    rtstream_id: str
-    extraction_type: str
-    extraction_config: Any
-    prompt: str | None
-    name: str | None
-    ws_connection_id: str | None
-    status: str = "connected"
-    records: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def kind(self) -> str:
-        return "audio_index" if self.extraction_type == "transcript" else "visual_index"
-
-
-@dataclass
-class Event:
-    id: str
-    prompt: str
-    label: str
-
-
-@dataclass
-class Alert:
-    id: str
-    index_id: str
-    rtstream_id: str
-    event_id: str
-    label: str
-    callback_url: str
-    ws_connection_id: str | None
-    status: str = "enabled"
-    fired: list[dict[str, Any]] = field(default_factory=list)
-
-
-class EmulatorState:
-    """Everything the emulated service knows. Touched only from the emulator's event loop."""
-
-    def __init__(self, seed: int = 0) -> None:
+    def __init__(self, seed: int = 0, duration_s: float = 300.0) -> None:
+        super().__init__()
         self.seed = seed
         self.ids = Ids(seed)
+        self.duration_s = duration_s
+        self.origin_s = ORIGIN_MS / 1000  # when sessions turn active (scenario time 0)
         self.collections = {"default": {"id": "default", "name": "Default Collection",
                                         "description": "The emulator's only collection",
                                         "is_public": False}}
         self.sessions: dict[str, Session] = {}
         self.rtstreams: dict[str, RtStream] = {}
         self.indexes: dict[str, SceneIndex] = {}
+        self.understandings: dict[str, Understanding] = {}
+        self.stream_indexes: dict[str, StreamIndex] = {}
         self.events: dict[str, Event] = {}
         self.alerts: dict[str, Alert] = {}
         self.ws_tickets: set[str] = set()  # tokens of the WebSocket URLs handed out
@@ -151,20 +70,30 @@ class EmulatorState:
             raise NotFound(f"collection {cid!r} not found; the emulator has one collection, 'default'")
         return self.collections[cid]
 
+    def issue_ws_ticket(self, cid: str) -> str:
+        """A token for one WebSocket URL (never the API key); reset voids them all."""
+        self.collection(cid)
+        ticket = self.ids.new("wst")
+        self.ws_tickets.add(ticket)
+        return ticket
+
+    def issue_client_token(self, expires_in: Any) -> str:
+        """conn.generate_client_token(expires_in): a token for the desktop capture client."""
+        if not isinstance(expires_in, int) or isinstance(expires_in, bool) or expires_in <= 0:
+            raise BadRequest(f"expires_in must be a positive number of seconds, not {expires_in!r}")
+        return self.ids.new("ct")
+
     def create_session(self, cid: str, body: dict[str, Any]) -> Session:
         self.collection(cid)
         user = body.get("end_user_id")
         if not isinstance(user, str) or not user:
             raise BadRequest("end_user_id is required: pass end_user_id='user_abc' (a non-empty string)")
-        for key in ("callback_url", "ws_connection_id"):
-            if body.get(key) is not None and not isinstance(body[key], str):
-                raise BadRequest(f"{key} must be a string, not {type(body[key]).__name__}")
+        callback_url, ws_connection_id = string_field(body, "callback_url"), string_field(body, "ws_connection_id")
         metadata = body.get("metadata") or {}
         if not isinstance(metadata, dict):
             raise BadRequest("metadata must be a JSON object (a dict)")
         session = Session(id=self.ids.new("cap"), collection_id=cid, end_user_id=user,
-                          callback_url=body.get("callback_url") or None,
-                          ws_connection_id=body.get("ws_connection_id") or None, metadata=metadata)
+                          callback_url=callback_url, ws_connection_id=ws_connection_id, metadata=metadata)
         self.sessions[session.id] = session
         return session
 
@@ -191,115 +120,89 @@ class EmulatorState:
                               end_user_id=session.end_user_id, timestamp=EPOCH)
 
     def transition(self, session: Session, status: str, *, error: str | None = None,
-                   after_s: float = STEP_S) -> dict[str, Any]:
+                   after_s: float = STEP_S, urls: tuple[str, str] | None = None) -> dict[str, Any]:
         """Move a session to `status`, `after_s` scenario seconds after its previous change.
 
-        Returns the v2 webhook payload announcing it (its timestamp derives from EPOCH).
+        Returns the v2 webhook payload announcing it (its timestamp derives from EPOCH);
+        `urls` are the exported video's stream and player URLs.
         """
         if status not in NEXT_STATUS[session.status]:
             raise Conflict(f"capture session {session.id} is {session.status!r}; it cannot become "
                            f"{status!r} (allowed next: {sorted(NEXT_STATUS[session.status]) or 'none'})")
         if status == "active":
             self._open_rtstreams(session)
+        if status == "stopped":
+            session.export_status = "exporting"  # VideoDB exports every stopped session
         if status == "exported":
-            session.exported_video_id = self.ids.new("m")
+            session.exported_video_id = self.export_session(session).id
+            session.export_status = "exported"
         if status == "failed":
             session.error = {"message": error or "capture failed", "code": "capture_failed"}
         session.status = status
         session.clock_s += after_s
+        stream_url, player_url = urls or (None, None)
         return payloads.build(
             status, capture_session_id=session.id, end_user_id=session.end_user_id,
             timestamp=EPOCH + timedelta(seconds=session.clock_s),
             rtstreams=self.rtstream_summaries(session) if status == "active" else None,
-            exported_video_id=session.exported_video_id, error=session.error)
+            exported_video_id=session.exported_video_id, error=session.error,
+            stream_url=stream_url, player_url=player_url)
+
+    def watch_export(self, session: Session, ws_connection_id: str | None) -> None:
+        """session.export(ws_connection_id=...): that connection also hears capture_session.exported."""
+        if ws_connection_id:
+            session.export_ws = ws_connection_id
 
     def _open_rtstreams(self, session: Session) -> None:
-        for channel_id, name, media, track in CAPTURE_CHANNELS:
+        for category, name, media, track in CAPTURE_CHANNELS:
             rts = RtStream(id=self.ids.new("rts"), session_id=session.id, track=track,
-                           collection_id=session.collection_id, channel_id=channel_id,
-                           name=name, media_type=media)
+                           collection_id=session.collection_id, channel_id=category,
+                           name=name, media_types=[media])
             self.rtstreams[rts.id] = rts
             session.rtstream_ids.append(rts.id)
 
     def rtstream_summaries(self, session: Session) -> list[dict[str, Any]]:
         """data.rtstreams[] of the active webhook, shaped as the seed doc shows."""
-        return [{"rtstream_id": r.id, "name": r.name, "media_types": [r.media_type]}
+        return [{"rtstream_id": r.id, "name": r.name, "media_types": list(r.media_types)}
                 for r in (self.rtstreams[i] for i in session.rtstream_ids)]
 
-    # rtstreams, indexes, events, alerts ----------------------------------------------------
+    def screen_of(self, session: Session) -> RtStream:
+        """The session's primary video rtstream (display:1)."""
+        return next(self.rtstreams[r] for r in session.rtstream_ids if "video" in self.rtstreams[r].media_types)
+
+    # rtstreams -----------------------------------------------------------------------------
     def rtstream(self, rid: str) -> RtStream:
         if rid not in self.rtstreams:
-            raise NotFound(f"rtstream {rid!r} not found; rtstreams exist once their capture session is active")
+            raise NotFound(f"rtstream {rid!r} not found; rtstreams exist once their capture session "
+                           "is active, or after coll.connect_rtstream()")
         return self.rtstreams[rid]
 
-    def create_index(self, rts: RtStream, body: dict[str, Any]) -> SceneIndex:
-        kind = body.get("extraction_type")
-        if kind not in EXTRACTION_TYPES:
-            raise BadRequest(f"extraction_type must be one of {list(EXTRACTION_TYPES)}, not {kind!r}; "
-                             "use rtstream.index_audio() or rtstream.index_visuals()")
-        prompt = body.get("prompt")
-        if prompt is not None and not isinstance(prompt, str):
-            raise BadRequest(f"prompt must be a string, not {type(prompt).__name__}")
-        index = SceneIndex(id=self.ids.new("rti"), rtstream_id=rts.id, extraction_type=kind,
-                           extraction_config=body.get("extraction_config"), prompt=prompt,
-                           name=body.get("name"), ws_connection_id=body.get("ws_connection_id") or None)
-        self.indexes[index.id] = index
-        return index
+    def connect_rtstream(self, body: dict[str, Any]) -> RtStream:
+        """coll.connect_rtstream(url, name, media_types, ...): a live source that plays the
+        scenario's screen (video) and system audio (audio) tracks."""
+        cid = body.get("collection_id") or "default"
+        self.collection(cid)
+        url, name = string_field(body, "url"), string_field(body, "name")
+        if not url:
+            raise BadRequest("url is required: the RTSP/RTMP address of the stream, e.g. rtsp://host:8554/cam")
+        media = body.get("media_types") or ["video"]
+        if not isinstance(media, list) or not media or set(media) - {"video", "audio"}:
+            raise BadRequest(f"media_types must be a non-empty list of 'video' and 'audio', not {media!r}")
+        sample_rate = body.get("sample_rate", 30)
+        if not isinstance(sample_rate, int) or isinstance(sample_rate, bool) or sample_rate <= 0:
+            raise BadRequest(f"sample_rate must be a positive whole number, not {sample_rate!r}")
+        video = "video" in media
+        rts = RtStream(id=self.ids.new("rts"), session_id=None, collection_id=cid, channel_id=None,
+                       name=name or url, media_types=list(media),
+                       track="display" if video else "system_audio",
+                       audio_track="system_audio" if video and "audio" in media else None,
+                       url=url, store=bool(body.get("store", False)), sample_rate=sample_rate)
+        self.rtstreams[rts.id] = rts
+        return rts
 
-    def index(self, rts: RtStream, idx: str) -> SceneIndex:
-        index = self.indexes.get(idx)
-        if index is None or index.rtstream_id != rts.id:
-            raise NotFound(f"index {idx!r} not found on rtstream {rts.id}")
-        return index
-
-    def create_event(self, body: dict[str, Any]) -> Event:
-        prompt, label = body.get("event_prompt"), body.get("label")
-        if not isinstance(prompt, str) or not prompt.strip():
-            raise BadRequest("event_prompt is required: describe what to detect, e.g. "
-                             "'Someone reads out a card number or password'")
-        if not isinstance(label, str) or not label.strip():
-            raise BadRequest("label is required: a short name for the event, e.g. 'sensitive_content'")
-        event = Event(id=self.ids.new("event"), prompt=prompt, label=label)
-        self.events[event.id] = event
-        return event
-
-    def create_alert(self, index: SceneIndex, body: dict[str, Any]) -> Alert:
-        event_id = body.get("event_id")
-        if event_id not in self.events:
-            raise BadRequest(f"event_id {event_id!r} is unknown; create it first with "
-                             "conn.create_event(event_prompt, label)")
-        if "callback_url" not in body or not isinstance(body["callback_url"], str):
-            raise BadRequest("callback_url is required (a URL string, or '' for no webhook)")
-        alert = Alert(id=self.ids.new("alert"), index_id=index.id, rtstream_id=index.rtstream_id,
-                      event_id=event_id, label=self.events[event_id].label,
-                      callback_url=body["callback_url"],
-                      ws_connection_id=body.get("ws_connection_id") or None)
-        self.alerts[alert.id] = alert
-        return alert
-
-    def alert(self, index: SceneIndex, aid: str) -> Alert:
-        alert = self.alerts.get(aid)
-        if alert is None or alert.index_id != index.id:
-            raise NotFound(f"alert {aid!r} not found on index {index.id}")
-        return alert
-
-    def alerts_of(self, index: SceneIndex) -> list[Alert]:
-        return [a for a in self.alerts.values() if a.index_id == index.id]
-
-    def set_alert_enabled(self, alert: Alert, enabled: bool) -> None:
-        alert.status = "enabled" if enabled else "disabled"
-
-    def record_alert(self, alert: Alert, data: dict[str, Any]) -> bool:
-        """Note that `alert` fired with frame `data`; False if it is disabled (nothing recorded)."""
-        if alert.status != "enabled":
-            return False
-        alert.fired.append(dict(data))
-        return True
-
-    # pipelines' state ---------------------------------------------------------------------
     def set_rtstream_status(self, rts: RtStream, status: str) -> None:
-        """'connected' (rtstream.start(), only while its session is active) or 'stopped'."""
-        if status == "connected":
+        """'connected' (rtstream.start(); a capture stream only while its session is active) or 'stopped'."""
+        if status == "connected" and rts.session_id is not None:
             session = self.sessions[rts.session_id]
             if session.status != "active":
                 raise Conflict(f"rtstream {rts.id} belongs to a {session.status!r} capture session; "
@@ -319,24 +222,157 @@ class EmulatorState:
         rts.transcript_running = running
 
     def record_transcript(self, rts: RtStream, data: dict[str, Any]) -> None:
-        """Keep a final transcript segment for get_transcript()."""
+        """Keep a final transcript frame's segment (epoch ms) for get_transcript() (epoch s)."""
         if data["is_final"]:
-            rts.transcript.append({**data, "rtstream_id": rts.id, "rtstream_name": rts.name})
-
-    def set_index_running(self, index: SceneIndex, running: bool) -> None:
-        if running:
-            self.require_connected(self.rtstream(index.rtstream_id), "index_audio/index_visuals")
-        index.status = "connected" if running else "stopped"
-
-    def record_scene(self, index: SceneIndex, data: dict[str, Any]) -> None:
-        index.records.append({**data, "description": data["text"]})
-
-    def indexes_of(self, rts: RtStream) -> list[SceneIndex]:
-        return [i for i in self.indexes.values() if i.rtstream_id == rts.id]
+            rts.transcript.append(_record(data, text=data["text"]))
 
     def target_ws(self, rts: RtStream, requested: str | None) -> str | None:
         """Where a pipeline's frames go: its own ws_connection_id, else its session's (or nowhere)."""
         if requested:
             return requested
-        session = self.sessions.get(rts.session_id)
+        session = self.sessions.get(rts.session_id) if rts.session_id else None
         return session.ws_connection_id if session else None
+
+    # scene indexes (index_visuals, index_audio, ...) ----------------------------------------
+    def create_index(self, rts: RtStream, body: dict[str, Any]) -> SceneIndex:
+        kind = body.get("extraction_type")
+        if kind not in EXTRACTION_TYPES:
+            raise BadRequest(f"extraction_type must be one of {list(EXTRACTION_TYPES)}, not {kind!r}; "
+                             "use rtstream.index_audio() or rtstream.index_visuals()")
+        needs = "audio" if kind == "transcript" else "video"
+        if needs not in rts.media_types:
+            what = "index_audio/index_spoken_words" if needs == "audio" else "index_visuals/index_scenes"
+            raise BadRequest(f"{what} needs an rtstream with {needs}; {rts.name} carries {rts.media_types}")
+        index = SceneIndex(id=self.ids.new("rti"), rtstream_id=rts.id, extraction_type=kind,
+                           extraction_config=body.get("extraction_config"),
+                           prompt=string_field(body, "prompt"), name=string_field(body, "name"),
+                           ws_connection_id=string_field(body, "ws_connection_id"))
+        self.indexes[index.id] = index
+        return index
+
+    def index(self, rts: RtStream, idx: str) -> SceneIndex:
+        index = self.indexes.get(idx)
+        if index is None or index.rtstream_id != rts.id:
+            raise NotFound(f"index {idx!r} not found on rtstream {rts.id}")
+        return index
+
+    def indexes_of(self, rts: RtStream) -> list[SceneIndex]:
+        return [i for i in self.indexes.values() if i.rtstream_id == rts.id]
+
+    def set_running(self, job: SceneIndex | Understanding | StreamIndex, running: bool) -> None:
+        """Start or stop a scene index, an understanding or an index."""
+        if running:
+            self.require_connected(self.rtstream(job.rtstream_id), "starting an index or understanding")
+        job.status = "running" if running else "stopped"
+
+    def record_scene(self, index: SceneIndex, data: dict[str, Any]) -> None:
+        index.records.append(_record(data, description=data["text"]))
+
+    # understandings and their indexes (rtstream.understand / rtstream.index) -----------------
+    def create_understanding(self, rts: RtStream, body: dict[str, Any]) -> Understanding:
+        segmentation, analyzers = body.get("segmentation") or {}, body.get("analyzers") or []
+        if not isinstance(segmentation, dict) or segmentation.get("type") != "time":
+            raise BadRequest('segmentation must be {"type": "time", "window": "10s"}; '
+                             "rtstreams segment by time only")
+        if (not isinstance(analyzers, list) or len(analyzers) != 1 or not isinstance(analyzers[0], dict)
+                or analyzers[0].get("type") != "vlm"):
+            raise BadRequest('analyzers must hold exactly one vlm analyzer, e.g. [{"type": "vlm", '
+                             '"name": "scene", "config": {"prompt": "Describe the scene"}}]')
+        if "video" not in rts.media_types:
+            raise BadRequest(f"understand() runs a vision model; {rts.name} carries {rts.media_types}, "
+                             "use index_audio() or start_transcript() for audio")
+        und = Understanding(id=self.ids.new("und"), rtstream_id=rts.id, segmentation=segmentation,
+                            analyzers=analyzers, store=bool(body.get("store", True)),
+                            ws_connection_id=string_field(body, "ws_connection_id"))
+        self.understandings[und.id] = und
+        return und
+
+    def understanding(self, rts: RtStream, uid: str) -> Understanding:
+        und = self.understandings.get(uid)
+        if und is None or und.rtstream_id != rts.id:
+            raise NotFound(f"understanding {uid!r} not found on rtstream {rts.id}")
+        return und
+
+    def record_understanding(self, und: Understanding, data: dict[str, Any]) -> None:
+        """A window's VLM output: kept if `store`, and materialised into the running indexes."""
+        record = _record(data, understanding_id=und.id, data={"description": data["text"]})
+        if und.store:
+            und.records.append(record)
+        for index in self.stream_indexes.values():
+            if index.understanding_id == und.id and index.status == "running":
+                index.records.append(dict(record))
+
+    def create_stream_index(self, rts: RtStream, body: dict[str, Any]) -> StreamIndex:
+        source = body.get("source")
+        uid = source.get("understanding_id") if isinstance(source, dict) else None
+        if uid is None:
+            raise BadRequest('source must be an understanding output, e.g. understanding.outputs["scene"]')
+        und = self.understanding(rts, uid)
+        if not und.store:
+            raise BadRequest(f"understanding {und.id} was started with store=False, so it keeps no "
+                             "output to index; start one with store=True")
+        use_for = body.get("use_for") or ["semantic"]
+        if not isinstance(use_for, list) or set(use_for) - {"semantic", "query", "aggregate"}:
+            raise BadRequest(f"use_for must be a list of 'semantic', 'query', 'aggregate', not {use_for!r}")
+        index = StreamIndex(id=self.ids.new("idx"), rtstream_id=rts.id, understanding_id=und.id,
+                            output=str(source.get("output") or und.output),
+                            name=string_field(body, "name"), use_for=use_for,
+                            records=[dict(r) for r in und.records])
+        self.stream_indexes[index.id] = index
+        return index
+
+    def stream_index(self, rts: RtStream, iid: str) -> StreamIndex:
+        index = self.stream_indexes.get(iid)
+        if index is None or index.rtstream_id != rts.id:
+            raise NotFound(f"index {iid!r} not found on rtstream {rts.id}; list them with rtstream.list_indexes()")
+        return index
+
+    # events and alerts ------------------------------------------------------------------------
+    def create_event(self, body: dict[str, Any]) -> Event:
+        prompt, label = body.get("event_prompt"), body.get("label")
+        if not isinstance(prompt, str) or not prompt.strip():
+            raise BadRequest("event_prompt is required: describe what to detect, e.g. "
+                             "'Someone reads out a card number or password'")
+        if not isinstance(label, str) or not label.strip():
+            raise BadRequest("label is required: a short name for the event, e.g. 'sensitive_content'")
+        event = Event(id=self.ids.new("event"), prompt=prompt, label=label)
+        self.events[event.id] = event
+        return event
+
+    def create_alert(self, index: SceneIndex | StreamIndex, body: dict[str, Any]) -> Alert:
+        event_id = body.get("event_id")
+        if event_id not in self.events:
+            raise BadRequest(f"event_id {event_id!r} is unknown; create it first with "
+                             "conn.create_event(event_prompt, label)")
+        if "callback_url" not in body or not isinstance(body["callback_url"], str):
+            raise BadRequest("callback_url is required (a URL string, or '' for no webhook)")
+        alert = Alert(id=self.ids.new("alert"), index_id=index.id, rtstream_id=index.rtstream_id,
+                      event_id=event_id, label=self.events[event_id].label,
+                      callback_url=body["callback_url"],
+                      ws_connection_id=string_field(body, "ws_connection_id"))
+        self.alerts[alert.id] = alert
+        return alert
+
+    def alert(self, index: SceneIndex | StreamIndex, aid: str) -> Alert:
+        alert = self.alerts.get(aid)
+        if alert is None or alert.index_id != index.id:
+            raise NotFound(f"alert {aid!r} not found on index {index.id}")
+        return alert
+
+    def alerts_of(self, index: SceneIndex | StreamIndex) -> list[Alert]:
+        return [a for a in self.alerts.values() if a.index_id == index.id]
+
+    def set_alert_enabled(self, alert: Alert, enabled: bool) -> None:
+        alert.status = "enabled" if enabled else "disabled"
+
+    def record_alert(self, alert: Alert, data: dict[str, Any]) -> bool:
+        """Note that `alert` fired with frame `data`; False if it is disabled (nothing recorded)."""
+        if alert.status != "enabled":
+            return False
+        alert.fired.append(dict(data))
+        return True
+
+
+def _record(frame_data: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    """A REST record of a frame's window: start and end in epoch seconds, then `fields`."""
+    return {"start": frame_data["start"] / 1000, "end": frame_data["end"] / 1000, **fields}

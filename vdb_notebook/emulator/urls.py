@@ -15,8 +15,8 @@ import re
 from typing import Any, Callable, NamedTuple
 
 from .media import handlers as media
-from .responses import capture, control, rtstreams, websocket
-from .state import ApiError, NotFound
+from .responses import capture, control, indexes, rtstreams, search, understanding, videos, websocket
+from .errors import ApiError, NotFound
 
 CONTROL_PREFIX = "_emulator/"
 
@@ -29,7 +29,8 @@ class Route(NamedTuple):
 
 
 ROUTES: tuple[Route, ...] = (
-    # collections and capture sessions
+    # collections, capture sessions, WebSocket URL, client tokens
+    Route("GET", "collection", capture.list_collections),
     Route("GET", "collection/{cid}", capture.get_collection),
     Route("GET", "collection/{cid}/websocket", capture.get_websocket_url),
     Route("POST", "collection/{cid}/capture/session", capture.create_capture_session),
@@ -37,22 +38,50 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "collection/{cid}/capture/session/{sid}", capture.get_capture_session),
     Route("POST", "collection/{cid}/capture/session/{sid}/export", capture.export_capture_session),
     Route("POST", "capture/session/token", capture.generate_client_token),
-    # rtstreams, transcripts, indexes, events, alerts
+    # rtstreams: connect, list, status, transcripts, playable windows, export
+    Route("POST", "rtstream", rtstreams.connect_rtstream),
     Route("GET", "rtstream", rtstreams.list_rtstreams),
-    Route("POST", "rtstream/event", rtstreams.create_event),
-    Route("GET", "rtstream/event", rtstreams.list_events),
+    Route("POST", "rtstream/event", indexes.create_event),
+    Route("GET", "rtstream/event", indexes.list_events),
+    Route("POST", "rtstream/collection/{cid}/search", search.search_collection),
     Route("GET", "rtstream/{rid}", rtstreams.get_rtstream),
     Route("PATCH", "rtstream/{rid}/status", rtstreams.set_rtstream_status),
     Route("POST", "rtstream/{rid}/transcription", rtstreams.transcription),
     Route("GET", "rtstream/{rid}/transcription", rtstreams.get_transcript),
-    Route("POST", "rtstream/{rid}/index/scene", rtstreams.create_index),
-    Route("GET", "rtstream/{rid}/index/scene", rtstreams.list_indexes),
-    Route("GET", "rtstream/{rid}/index/scene/{idx}", rtstreams.get_scenes),
-    Route("PATCH", "rtstream/{rid}/index/scene/{idx}/status", rtstreams.set_index_status),
-    Route("GET", "rtstream/{rid}/index/{idx}", rtstreams.get_index),
-    Route("POST", "rtstream/{rid}/index/{idx}/alert", rtstreams.create_alert),
-    Route("GET", "rtstream/{rid}/index/{idx}/alert", rtstreams.list_alerts),
-    Route("PATCH", "rtstream/{rid}/index/{idx}/alert/{aid}/status", rtstreams.set_alert_status),
+    Route("GET", "rtstream/{rid}/stream", rtstreams.generate_stream),
+    Route("POST", "rtstream/{rid}/export", rtstreams.export_rtstream),
+    Route("POST", "rtstream/{rid}/search", search.search_rtstream),
+    # scene indexes and their alerts
+    Route("POST", "rtstream/{rid}/index/scene", indexes.create_index),
+    Route("GET", "rtstream/{rid}/index/scene", indexes.list_indexes),
+    Route("GET", "rtstream/{rid}/index/scene/{idx}", indexes.get_scenes),
+    Route("PATCH", "rtstream/{rid}/index/scene/{idx}/status", indexes.set_index_status),
+    Route("GET", "rtstream/{rid}/index/{idx}", indexes.get_index),
+    Route("POST", "rtstream/{rid}/index/{idx}/alert", indexes.create_alert),
+    Route("GET", "rtstream/{rid}/index/{idx}/alert", indexes.list_alerts),
+    Route("PATCH", "rtstream/{rid}/index/{idx}/alert/{aid}/status", indexes.set_alert_status),
+    # understandings, the indexes made from them, and their alerts
+    Route("POST", "rtstream/{rid}/understand", understanding.understand),
+    Route("GET", "rtstream/{rid}/understand", understanding.list_understandings),
+    Route("GET", "rtstream/{rid}/understand/{uid}", understanding.get_understanding),
+    Route("PATCH", "rtstream/{rid}/understand/{uid}/status", understanding.set_understanding_status),
+    Route("GET", "rtstream/{rid}/understand/{uid}/records", understanding.understanding_records),
+    Route("POST", "rtstream/{rid}/indexes", understanding.create_index),
+    Route("GET", "rtstream/{rid}/indexes", understanding.list_indexes),
+    Route("GET", "rtstream/{rid}/indexes/{iid}", understanding.get_index),
+    Route("PATCH", "rtstream/{rid}/indexes/{iid}/status", understanding.set_index_status),
+    Route("GET", "rtstream/{rid}/indexes/{iid}/records", understanding.index_records),
+    Route("POST", "rtstream/{rid}/indexes/{iid}/alert", indexes.create_alert),
+    Route("GET", "rtstream/{rid}/indexes/{iid}/alert", indexes.list_alerts),
+    Route("PATCH", "rtstream/{rid}/indexes/{iid}/alert/{aid}/status", indexes.set_alert_status),
+    # exported videos
+    Route("GET", "video", videos.list_videos),
+    Route("GET", "video/{vid}", videos.get_video),
+    Route("PATCH", "video/{vid}", videos.update_video),
+    Route("DELETE", "video/{vid}", videos.delete_video),
+    Route("POST", "video/{vid}/stream", videos.generate_stream),
+    Route("GET", "video/{vid}/transcription", videos.get_transcript),
+    Route("POST", "video/{vid}/transcription", videos.generate_transcript),
     # the WebSocket (its URL carries a ticket from collection/{cid}/websocket)
     Route("GET", "ws", websocket.connect, "open"),
     # media: HLS windows of an rtstream and a player page (browsers fetch them without a key)
@@ -72,7 +101,6 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "_emulator/deliveries", control.deliveries, "control"),
     Route("POST", "_emulator/capture/{sid}/{verb}", control.capture, "control"),
 )
-
 
 def _compile(path: str) -> re.Pattern[str]:
     return re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path) + "$")
@@ -95,5 +123,5 @@ def match(method: str, path: str) -> tuple[Route, dict[str, str]]:
             allowed.append(route.method)
     if allowed:
         raise ApiError(f"{method} is not allowed on /{path}; use {' or '.join(sorted(set(allowed)))}", status=405)
-    raise NotFound(f"no such endpoint: {method} /{path} (the emulator serves VideoDB's capture and "
-                   "rtstream API; docs/emulator_coverage.md lists every call)")
+    raise NotFound(f"no such endpoint: {method} /{path} (offline, the emulator serves VideoDB's capture "
+                   "and rtstream API; run media-library calls against VideoDB itself)")

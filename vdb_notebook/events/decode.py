@@ -20,6 +20,7 @@ import time
 from typing import Any, Callable
 
 from ..schema import CHANNEL_ALIASES, CHANNELS, lifecycle_event, status_of_event
+from ..schema.media import parse_stream_url
 from .fields import (MAX_MS, MAX_TEXT_CHARS, MIN_MS, Invalid, first, read_data, read_flag,
                       read_ms, read_number, read_text, short, valid_unicode)
 
@@ -171,18 +172,29 @@ def _alert(frame: dict, channel: str, source: str) -> Event:
                          frame.get("event_label")), "label")
     if label is None:
         raise Invalid("an alert needs label (or event_label): the name of the event that fired")
-    start = read_ms(first(data.get("start"), frame.get("start"), frame.get("start_time")), "start")
     timestamp = read_ms(first(data.get("timestamp"), frame.get("timestamp")), "timestamp")
+    window = parse_stream_url(frame["stream_url"]) if isinstance(frame.get("stream_url"), str) else None
+    start = read_ms(first(data.get("start"), frame.get("start"), _absolute(frame.get("start_time"))), "start")
+    end = read_ms(first(data.get("end"), frame.get("end"), _absolute(frame.get("end_time"))), "end")
+    if window is not None:  # a webhook's start_time / end_time in video time: its clip's window
+        start = window[1] * 1000 if start is None else start
+        end = window[2] * 1000 if end is None else end
     text = read_text(first(data.get("text"), data.get("explanation"), frame.get("text"),
                         frame.get("explanation")), "text")
     return Event(source, "alert", "alert", _session_id(frame), _end_user(frame),
-                 read_text(frame.get("rtstream_id"), "rtstream_id"),
+                 read_text(first(frame.get("rtstream_id"), window and window[0]), "rtstream_id"),
                  read_text(frame.get("rtstream_name"), "rtstream_name"), text, None, label,
                  read_number(first(data.get("confidence"), frame.get("confidence")), "confidence"),
                  read_flag(first(data.get("triggered"), frame.get("triggered")), "triggered"),
-                 timestamp if timestamp is not None else start, start,
-                 read_ms(first(data.get("end"), frame.get("end"), frame.get("end_time")), "end"),
-                 None, frame)
+                 timestamp if timestamp is not None else start, start, end, None, frame)
+
+
+def _absolute(value: Any) -> Any:
+    """An alert webhook's start_time / end_time if it is a point in time (ISO or epoch ms);
+    None for video-time seconds (VideoDB's alerts page: floats such as 1234.5)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value * 1000 < MIN_MS:
+        return None
+    return value
 
 
 def _lifecycle(frame: dict, channel: str, source: str) -> Event:

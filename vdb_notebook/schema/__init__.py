@@ -66,5 +66,11 @@ CAPTURE_CHANNELS = (
     CaptureChannel("screen", "display:1", "video", "display"),
 )
 
+#: How the capture client names its channels to a person (the channel list of VideoDB's node
+#: capture quickstart: "mic:default (audio): Default Microphone", "display:1 (video): Built-in
+#: Display").
+CHANNEL_LABELS = {"mic:default": "Default Microphone", "system_audio:default": "System Audio",
+                  "display:1": "Built-in Display"}
+
 #: The scenario epoch: a fixed instant, so payloads and frames do not depend on the wall clock.
 EPOCH = datetime(2026, 1, 20, 12, 34, 56, tzinfo=timezone.utc)

@@ -10,10 +10,16 @@ The emulator sends exactly what these build, so offline notebooks see the shapes
 from __future__ import annotations
 
 import random
+from urllib.parse import quote
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from . import CAPTURE_CHANNELS, EPOCH, LIFECYCLE_EVENTS, LIFECYCLE_STATUSES, lifecycle_event, status_of_event
+from .media import player_url as make_player_url, stream_url as make_stream_url
+
+#: Where VideoDB's own rtstream clips live (the cookbook's saved alert URLs have this form).
+VIDEODB_STREAMS = "https://rt.stream.videodb.io"
+VIDEODB_PLAYER = "https://console.videodb.io"
 
 
 def event_name(event: str) -> str:
@@ -59,8 +65,13 @@ def build(
     rtstreams: list[dict[str, Any]] | None = None,
     exported_video_id: str | None = None,
     error: dict[str, Any] | str | None = None,
+    stream_url: str | None = None,
+    player_url: str | None = None,
 ) -> dict[str, Any]:
-    """One v2 lifecycle webhook payload, as VideoDB posts it to a session's callback_url."""
+    """One v2 lifecycle webhook payload, as VideoDB posts it to a session's callback_url.
+
+    `exported` carries `exported_video_id` and, when given, the video's `stream_url` and
+    `player_url` (as VideoDB's capture quickstart backend reads them)."""
     name = event_name(event)
     status = status_of_event(name)
     body = dict(data or {})
@@ -70,6 +81,9 @@ def build(
         if exported_video_id is None and "exported_video_id" not in body:
             raise ValueError("capture_session.exported needs exported_video_id=")
         body.setdefault("exported_video_id", exported_video_id)
+        for key, url in (("stream_url", stream_url), ("player_url", player_url)):
+            if url is not None:
+                body.setdefault(key, url)
     if status == "failed":
         if isinstance(error, str):
             error = {"message": error, "code": "capture_failed"}
@@ -96,11 +110,14 @@ def lifecycle(
     active_for: timedelta = timedelta(minutes=5),
     outcome: str = "exported",
     error: dict[str, Any] | str | None = None,
+    media_base_url: str | None = None,
 ) -> list[dict[str, Any]]:
     """A session's whole sequence of payloads, in order.
 
     outcome="exported": created, starting, active, stopping, stopped, exported.
     outcome="stopped": the same without exported. outcome="failed": created, starting, failed.
+    `media_base_url`: exported also carries the video's stream_url / player_url there (the
+    display rtstream over the active window, as the emulator serves it).
     """
     if outcome not in ("exported", "stopped", "failed"):
         raise ValueError(f"outcome must be 'exported', 'stopped' or 'failed', not {outcome!r}")
@@ -115,12 +132,20 @@ def lifecycle(
         if outcome == "exported":
             steps.append(("exported", step))
     payloads, when = [], start
+    urls: tuple[str | None, str | None] = (None, None)
+    if media_base_url is not None and outcome == "exported":
+        screen = next(r["rtstream_id"] for r in streams if "video" in r.get("media_types", ()))
+        active = (start + 2 * step).timestamp()
+        stream = make_stream_url(media_base_url, screen, active, active + active_for.total_seconds())
+        urls = (stream, make_player_url(media_base_url, stream))
     for status, duration in steps:
+        exported = status == "exported"
         payloads.append(build(
             status, capture_session_id=sid, end_user_id=end_user_id, timestamp=when,
             rtstreams=streams if status == "active" else None,
-            exported_video_id=make_id("m", rng) if status == "exported" else None,
+            exported_video_id=make_id("m", rng) if exported else None,
             error=error if status == "failed" else None,
+            stream_url=urls[0] if exported else None, player_url=urls[1] if exported else None,
         ))
         when += duration
     return payloads
@@ -135,22 +160,51 @@ def alert(
     end: datetime | int | float,
     explanation: str = "",
     event_id: str | None = None,
-    alert_id: str | None = None,
+    stream_start: datetime | int | float | None = None,
     timestamp: datetime | str | int | float | None = None,
+    media_base_url: str | None = None,
     seed: int = 0,
 ) -> dict[str, Any]:
-    """The webhook VideoDB posts to an alert's callback_url when its event fires."""
+    """The webhook VideoDB posts to an alert's callback_url when its event fires.
+
+    The fields are those of VideoDB's alerts page: `start_time` / `end_time` are video-time
+    seconds (floats) counted from `stream_start` (the rtstream's start; default `start`),
+    `timestamp` is ISO-8601 (default `end`), `stream_url` / `player_url` play the alert's window
+    of `rtstream_id` (from `media_base_url`, else in VideoDB's own URL form). `start`, `end`,
+    `stream_start`: datetimes or epoch ms. No rtstream or alert id: the page shows none (the
+    rtstream is in `stream_url`, see `schema.media.parse_stream_url`).
+
+        >>> hook = alert(label="decision", confidence=0.8, rtstream_id="rts-1",
+        ...              start=1_768_912_500_000, end=1_768_912_503_500, stream_start=1_768_912_400_000)
+        >>> hook["start_time"], hook["end_time"], hook["timestamp"]
+        (100.0, 103.5, '2026-01-20T12:35:03.500Z')
+    """
+    start_ms, end_ms = _ms(start), _ms(end)
+    origin_ms = start_ms if stream_start is None else _ms(stream_start)
     rng = random.Random(f"alert:{seed}:{label}:{start}")
+    if media_base_url is not None:
+        stream = make_stream_url(media_base_url, rtstream_id, start_ms / 1000, end_ms / 1000)
+        player = make_player_url(media_base_url, stream)
+    else:  # VideoDB's own form, as the cookbook's saved alert URLs show it
+        stream = f"{VIDEODB_STREAMS}/manifests/{rtstream_id}/{round(start_ms * 1000):016d}-{round(end_ms * 1000):016d}.m3u8"
+        player = f"{VIDEODB_PLAYER}/player?url={quote(stream, safe='')}"
     return {
         "event_id": event_id or make_id("event", rng),
-        "alert_id": alert_id or make_id("alert", rng),
         "label": label,
         "confidence": confidence,
         "explanation": explanation,
-        "rtstream_id": rtstream_id,
         "timestamp": iso(timestamp if timestamp is not None else end),
-        "start_time": iso(start),
-        "end_time": iso(end),
-        "stream_url": f"https://stream.videodb.io/v3/rtstreams/{rtstream_id}/stream.m3u8",
-        "player_url": f"https://console.videodb.io/player?rtstream={rtstream_id}",
+        "start_time": round((start_ms - origin_ms) / 1000, 3),
+        "end_time": round((end_ms - origin_ms) / 1000, 3),
+        "stream_url": stream,
+        "player_url": player,
     }
+
+
+def _ms(when: datetime | int | float) -> float:
+    """A datetime or epoch ms -> epoch ms."""
+    if isinstance(when, datetime):
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        return when.timestamp() * 1000
+    return float(when)

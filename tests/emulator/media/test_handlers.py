@@ -9,9 +9,10 @@ import pytest
 import requests
 
 from vdb_notebook.emulator import Emulator
-from vdb_notebook.emulator.media import configure, stream_path
+from vdb_notebook.emulator.media import configure
 from vdb_notebook.emulator.media.hls import SEGMENT_S
 from vdb_notebook.emulator.scenario import ORIGIN_MS
+from vdb_notebook.schema.media import stream_url
 
 
 @pytest.fixture
@@ -29,7 +30,7 @@ def started(emulator: Emulator) -> dict[str, str]:
 
 
 def fetch_window(base: str, rid: str, start_s: float, end_s: float) -> tuple[str, list[bytes]]:
-    url = base + stream_path(rid, int((ORIGIN_MS + start_s * 1000) * 1000), int((ORIGIN_MS + end_s * 1000) * 1000))
+    url = stream_url(base, rid, ORIGIN_MS / 1000 + start_s, ORIGIN_MS / 1000 + end_s)
     answer = requests.get(url, timeout=30)
     assert answer.status_code == 200, answer.text
     assert answer.headers["Content-Type"].startswith("application/vnd.apple.mpegurl")
@@ -103,7 +104,7 @@ def test_bad_media_requests_answer_4xx_with_a_reason(media) -> None:
 def test_player_page_and_its_script_are_served(media) -> None:
     with Emulator(speed="max", seed=0) as emu:
         rid = started(emu)["display:1"]
-        stream = emu.base_url + stream_path(rid, 1768912590000000, 1768912600000000)
+        stream = stream_url(emu.base_url, rid, 1768912590, 1768912600)
         page = requests.get(emu.base_url + "/media/watch", params={"v": stream}, timeout=10)
         embed = requests.get(emu.base_url + "/media/embed", params={"v": stream}, timeout=10)
         script = requests.get(emu.base_url + "/media/hls.light.min.js", timeout=10)

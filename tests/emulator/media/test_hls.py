@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from vdb_notebook.emulator.media.hls import (WindowError, parse_window, player_path, playlist, split,
-                                             stream_path)
+from vdb_notebook.emulator.media.hls import WindowError, parse_window, playlist, split
+from vdb_notebook.schema import media
 
 
 @pytest.mark.parametrize("duration", [0.2, 1.0, 3.9, 4.0, 4.5, 5.0, 20.0, 20.5, 61.3])
@@ -15,12 +15,9 @@ def test_segments_tile_the_window_exactly(duration: float) -> None:
     assert all(0 < end - start < 5.0 for start, end in segments)
 
 
-def test_the_cookbook_pattern_reads_our_urls() -> None:
-    import re
-    path = stream_path("rts-1", 1768912590000000, 1768912610000000)
-    found = re.search(r"/(\d{16})-(\d{16})\.m3u8", path)
-    assert found and (int(found.group(1)), int(found.group(2))) == (1768912590000000, 1768912610000000)
-    assert player_path("http://h/x.m3u8?a=1") == "/media/watch?v=http%3A%2F%2Fh%2Fx.m3u8%3Fa%3D1"
+def test_the_window_of_every_stream_url_is_served() -> None:
+    url = media.stream_url("http://127.0.0.1:1", "rts-1", 1768912590, 1768912610.25)
+    assert parse_window(url.rsplit("/", 1)[1]) == (1768912590000000, 1768912610250000)
 
 
 @pytest.mark.parametrize("name, message", [

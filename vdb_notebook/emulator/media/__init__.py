@@ -1,6 +1,6 @@
 """Offline media: real HLS (H.264 + AAC in MPEG-TS) synthesised from the scenario, cached on disk.
 
-- `hls`: URL forms, the segment plan of a window, playlists.
+- `hls`: window names, the segment plan of a window, playlists (URLs: `schema.media`).
 - `plan`: what each segment of an rtstream window shows and says (from the scenario).
 - `synth`: one segment encoded with PyAV.
 - `cache`, `service`: bounded on-disk LRU; encode once, off the event loop.
@@ -8,7 +8,6 @@
 """
 from __future__ import annotations
 
-from .hls import player_path, stream_path
 from .service import configure, service
 
-__all__ = ["stream_path", "player_path", "configure", "service"]
+__all__ = ["configure", "service"]

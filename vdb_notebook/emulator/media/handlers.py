@@ -14,8 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from ..._player import ATTACH_JS, hls_js
-from ..scenario import ORIGIN_MS
-from ..state import BadRequest, NotFound
+from ..errors import BadRequest, NotFound
 from . import hls
 from .plan import window_segments
 from .service import service
@@ -30,9 +29,13 @@ def _segments(engine: Any, rid: str, window: str) -> list[Any]:
     except hls.WindowError as exc:
         raise BadRequest(str(exc)) from None
     rts = engine.state.rtstream(rid)
-    origin_ms = ORIGIN_MS  # scenario time 0: the moment the session went active
-    return window_segments(engine.scenario, rts.name, rts.track, rts.media_type,
-                           start_us / 1000, end_us / 1000, origin_ms)
+    if "video" in rts.media_types:
+        track, media_type = rts.track, "video"
+    else:
+        track, media_type = rts.track_for("transcript"), "audio"
+    origin_ms = engine.state.origin_s * 1000  # scenario time 0: the moment the session went active
+    return window_segments(engine.scenario, rts.name, track, media_type,
+                           start_us / 1000, end_us / 1000, round(origin_ms))
 
 
 async def playlist(engine: Any, req: Any) -> web.Response:

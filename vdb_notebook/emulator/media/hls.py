@@ -1,13 +1,10 @@
-"""HLS for an rtstream window: the URL forms, the segment plan and the playlist.
+"""HLS for an rtstream window: its name, the segment plan and the playlist.
 
 A window's playlist is `/media/rtstream/{rtstream_id}/{start_us:016d}-{end_us:016d}.m3u8`
-(epoch microseconds, the form VideoDB's cookbook parses with `(\\d{16})-(\\d{16})\\.m3u8`);
-its segments are `{start_us:016d}-{end_us:016d}/{n}.ts` beside it.
+(`schema.media.stream_url` builds it); its segments are `{start_us:016d}-{end_us:016d}/{n}.ts`
+beside it.
 
-    >>> path = stream_path("rts-1", 1_768_912_500_000_000, 1_768_912_520_000_000)
-    >>> path
-    '/media/rtstream/rts-1/1768912500000000-1768912520000000.m3u8'
-    >>> parse_window(path.rsplit("/", 1)[1])
+    >>> parse_window("1768912500000000-1768912520000000.m3u8")
     (1768912500000000, 1768912520000000)
     >>> split(20.5)
     [(0.0, 4.0), (4.0, 8.0), (8.0, 12.0), (12.0, 16.0), (16.0, 20.5)]
@@ -28,7 +25,6 @@ from __future__ import annotations
 
 import math
 import re
-from urllib.parse import quote
 
 SEGMENT_S = 4.0
 #: a last piece shorter than this joins the segment before it
@@ -36,21 +32,10 @@ MIN_TAIL_S = 1.0
 #: the longest window served (24 hours), so a typo cannot ask for years of video
 MAX_WINDOW_S = 24 * 3600
 WINDOW = re.compile(r"^(\d{16})-(\d{16})(?:\.m3u8)?$")
-PLAYER_PATH = "/media/watch"
 
 
 class WindowError(ValueError):
     """A window the emulator cannot serve; the message says what to fix."""
-
-
-def stream_path(rtstream_id: str, start_us: int, end_us: int) -> str:
-    """The playlist path of an rtstream window (epoch microseconds)."""
-    return f"/media/rtstream/{quote(rtstream_id)}/{window_name(start_us, end_us)}.m3u8"
-
-
-def player_path(stream_url: str) -> str:
-    """The player page for a stream URL: `/media/watch?v=<urlencoded stream_url>`."""
-    return f"{PLAYER_PATH}?v={quote(stream_url, safe='')}"
 
 
 def window_name(start_us: int, end_us: int) -> str:
@@ -91,5 +76,5 @@ def playlist(window: str, segments: list[tuple[float, float]]) -> str:
     return "\n".join([*lines, "#EXT-X-ENDLIST", ""])
 
 
-__all__ = ["stream_path", "player_path", "window_name", "parse_window", "split", "playlist",
+__all__ = ["window_name", "parse_window", "split", "playlist",
            "WindowError", "SEGMENT_S"]

@@ -10,7 +10,7 @@ exported recording has them); an audio rtstream shows the line being said on its
     >>> [(s.start, s.end, s.offset) for s in segs]
     [(94.0, 98.0, 0.0), (98.0, 102.0, 4.0)]
     >>> segs[0].slides[0][2][:23], [line[3] for line in segs[0].lines]
-    ('Support ticket ESC-1193', ['Sofia'])
+    ('Support ticket ESC-1193', ['system_audio'])
 """
 from __future__ import annotations
 
@@ -34,7 +34,8 @@ def window_segments(scenario: Scenario, title: str, track: str, media_type: str,
     for a, b in split(duration):
         lo, hi = start + a, start + b
         slides = tuple((m.start, m.end, m.text) for t in shown for m in window(scenario, t, SHOWN, lo, hi))
-        lines = tuple(sorted((m.start, m.end, m.text, m.speaker) for t in spoken
+        # who spoke: the scenario's speaker if it names one, else the stream it came in on
+        lines = tuple(sorted((m.start, m.end, m.text, m.speaker or m.track) for t in spoken
                              for m in window(scenario, t, SPOKEN, lo, hi)))
         found.append(Segment(title, lo, hi, offset=a, origin_ms=origin_ms, slides=slides,
                              lines=lines, spoken_slides=media_type == "audio"))

@@ -7,8 +7,9 @@ the SDK's envelope `{"success": true, "data": ...}` and turns an `ApiError` into
 (the WebSocket) returns an aiohttp response, which the server passes through.
 
 Modules by resource: capture.py (collections, capture sessions), rtstreams.py (rtstreams,
-transcripts, indexes, events, alerts), control.py (/_emulator/), websocket.py; render.py holds
-how state objects look in answers.
+transcripts, playback, export), indexes.py (scene indexes, events, alerts), understanding.py
+(understand and index), search.py, videos.py (exported videos), control.py (/_emulator/),
+websocket.py; render.py holds how state objects look in answers.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from typing import Any
 
 from aiohttp import web
 
-from ..state import BadRequest
+from ..errors import BadRequest
 
 
 @dataclass
@@ -51,16 +52,25 @@ def int_param(req: Req, name: str, default: int, minimum: int = 1) -> int:
     return value
 
 
-def ms_param(req: Req, name: str) -> float | None:
-    """A time filter: epoch ms, or epoch seconds (values below 1e11 are read as seconds)."""
+def seconds_param(req: Req, name: str) -> float | None:
+    """A time filter in epoch seconds, as VideoDB's REST API takes it (epoch ms, values of 1e11
+    and above, are read as ms so a frame's time can be passed back as is)."""
     raw = query_value(req, name)
     if raw is None:
         return None
     try:
         value = float(raw)
     except ValueError:
-        raise BadRequest(f"{name} must be a timestamp (epoch ms or seconds), not {raw!r}") from None
-    return value * 1000 if value < 1e11 else value
+        raise BadRequest(f"{name} must be a timestamp in epoch seconds, not {raw!r}") from None
+    return value / 1000 if value >= 1e11 else value
+
+
+def number_field(body: dict[str, Any], name: str, default: float | None = None) -> float | None:
+    """A number in a JSON body (None or `default` when absent)."""
+    value = body.get(name, default)
+    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        raise BadRequest(f"{name} must be a number, not {value!r}")
+    return value
 
 
 def action(req: Req, allowed: tuple[str, ...]) -> str:

@@ -1,11 +1,16 @@
-"""Collections, capture sessions, the WebSocket URL and client tokens."""
+"""Collections, capture sessions and their export, the WebSocket URL and client tokens."""
 from __future__ import annotations
 
 from typing import Any
 
+from ...schema import EPOCH
 from ..engine import Engine
-from ..state import ApiError, BadRequest
+from ..errors import BadRequest
 from . import Req, render
+
+
+def list_collections(engine: Engine, req: Req) -> Any:
+    return {"collections": list(engine.state.collections.values()), "default_collection": "default"}
 
 
 def get_collection(engine: Engine, req: Req) -> Any:
@@ -13,9 +18,7 @@ def get_collection(engine: Engine, req: Req) -> Any:
 
 
 def get_websocket_url(engine: Engine, req: Req) -> Any:
-    engine.state.collection(req.params["cid"])
-    ticket = engine.state.ids.new("wst")
-    engine.state.ws_tickets.add(ticket)
+    ticket = engine.state.issue_ws_ticket(req.params["cid"])
     ws_base = req.base.replace("http://", "ws://", 1)
     return {"websocket_url": f"{ws_base}/ws?token={ticket}"}
 
@@ -26,7 +29,7 @@ def create_capture_session(engine: Engine, req: Req) -> Any:
 
 def list_capture_sessions(engine: Engine, req: Req) -> Any:
     sessions = engine.state.list_sessions(req.params["cid"], req.query.get("status"))
-    return {"sessions": [render.session(engine.state, s) for s in sessions]}
+    return {"sessions": [render.session(engine.state, s) for s in sessions], "next_page": None}
 
 
 def get_capture_session(engine: Engine, req: Req) -> Any:
@@ -34,19 +37,21 @@ def get_capture_session(engine: Engine, req: Req) -> Any:
 
 
 def export_capture_session(engine: Engine, req: Req) -> Any:
+    """session.export(): 'exporting' until the export is done, then 'exported' with the video."""
     session = engine.state.session(req.params["cid"], req.params["sid"])
-    if session.status != "exported":
-        raise ApiError(f"capture session {session.id} is {session.status!r}; it can be exported once "
-                       "stopped (emu.stop_capture(session_id) drives it to 'exported')", status=409)
-    video = session.exported_video_id
-    return {"session_id": session.id, "video_channel_id": req.body.get("video_channel_id") or "screen",
-            "export_status": "exported", "video_id": video,
-            "stream_url": f"https://stream.videodb.io/v3/published/manifests/{video}.m3u8",
-            "player_url": f"https://console.videodb.io/player?url={video}"}
+    channel = req.body.get("video_channel_id") or render.PRIMARY_VIDEO_CHANNEL
+    if channel != render.PRIMARY_VIDEO_CHANNEL:
+        raise BadRequest(f"video_channel_id {channel!r} is not a video channel of this session; "
+                         f"use {render.PRIMARY_VIDEO_CHANNEL!r} (or leave it out for the primary display)")
+    engine.request_export(session, req.body.get("connection_id"))
+    answer = {"session_id": session.id, "video_channel_id": channel, "export_status": session.export_status}
+    if session.export_status == "exported":
+        video = engine.state.video(session.exported_video_id)
+        answer.update(video_id=video.id, **render.urls(req.base, video.rtstream_id, video.start_s, video.end_s))
+    return answer
 
 
 def generate_client_token(engine: Engine, req: Req) -> Any:
     expires_in = req.body.get("expires_in", 86400)
-    if not isinstance(expires_in, int) or isinstance(expires_in, bool) or expires_in <= 0:
-        raise BadRequest(f"expires_in must be a positive number of seconds, not {expires_in!r}")
-    return {"token": engine.state.ids.new("ct"), "expires_in": expires_in}
+    return {"token": engine.state.issue_client_token(expires_in), "expires_at": EPOCH.timestamp() + expires_in,
+            "expires_in": expires_in}

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..engine import Engine
-from ..state import ApiError, BadRequest
+from ..errors import ApiError, BadRequest
 from . import Req, render
 
 
@@ -26,6 +26,12 @@ def snapshot(engine: Engine) -> dict[str, Any]:
         "faults": engine.faults.as_dict(),
         "sessions": [render.session(engine.state, s) for s in engine.state.sessions.values()],
         "pipelines": {k: {"running": p.running, "frames": p.cursor} for k, p in engine.pipelines.items()},
+        # where each index's and alert's frames go (no API answer carries that)
+        "indexes": {i.id: {"rtstream_id": i.rtstream_id, "status": i.status, "ws_connection_id": i.ws_connection_id}
+                    for i in engine.state.indexes.values()},
+        "alerts": {a.id: {"index_id": a.index_id, "label": a.label, "status": a.status,
+                          "ws_connection_id": a.ws_connection_id, "fired": len(a.fired)}
+                   for a in engine.state.alerts.values()},
         "connections": {cid: c.sent for cid, c in engine.hub.clients.items()},  # open ones
         "frames_by_connection": engine.hub.sent_by_connection(),
         "frames_sent": engine.hub.frames_sent,

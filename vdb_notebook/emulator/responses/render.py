@@ -1,22 +1,27 @@
-"""How state objects look in API answers: the field names the `videodb` SDK reads."""
+"""How state objects look in API answers: the fields VideoDB answers with (openapi.yaml of the
+SDK repository, the cookbook's saved outputs) plus those the `videodb` SDK reads; no others.
+docs/emulator_coverage.md lists where sources disagree and which one is followed."""
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
 
-from ...schema import CAPTURE_CHANNELS, EPOCH, payloads
+from ...schema import CAPTURE_CHANNELS, CHANNEL_LABELS, EPOCH, media, payloads
+from ..models import Alert, Event, RtStream, SceneIndex, Session, StreamIndex, Understanding, Video
 from ..scenario import ACTIVE_OFFSET_MS
-from ..state import Alert, EmulatorState, Event, RtStream, SceneIndex, Session
+from ..state import EmulatorState
 
 #: rtstreams open when their session turns active.
 ACTIVE_AT = payloads.iso(EPOCH + timedelta(milliseconds=ACTIVE_OFFSET_MS))
+PRIMARY_VIDEO_CHANNEL = next(c.name for c in CAPTURE_CHANNELS if c.media_type == "video")
 
 
 def session(state: EmulatorState, s: Session) -> dict[str, Any]:
-    """A capture session. Only `id` (never also `session_id`): the SDK pops one and passes the rest on."""
+    """A capture session: openapi's CaptureSession, plus what CaptureSession reads
+    (channels, rtstreams, export status, exported_video_id)."""
     connected = s.status != "created"
     return {
-        "id": s.id,
+        "session_id": s.id,
         "collection_id": s.collection_id,
         "end_user_id": s.end_user_id,
         "client_id": None,
@@ -26,62 +31,77 @@ def session(state: EmulatorState, s: Session) -> dict[str, Any]:
         "metadata": s.metadata,
         "created_at": payloads.iso(EPOCH),
         "channels": [
-            {"channel_id": cid, "name": name, "type": media, "store": True, "is_primary": media == "video"}
-            for cid, name, media, _ in CAPTURE_CHANNELS
+            {"channel_id": c.name, "name": CHANNEL_LABELS[c.name], "type": c.media_type,
+             "store": True, "is_primary": c.media_type == "video"}
+            for c in CAPTURE_CHANNELS
         ] if connected else [],
-        "primary_video_channel_id": "screen" if connected else None,
+        "primary_video_channel_id": PRIMARY_VIDEO_CHANNEL if connected else None,
         "rtstreams": [rtstream_summary(state.rtstreams[r]) for r in s.rtstream_ids],
+        "export_status": s.export_status,
         "exported_video_id": s.exported_video_id,
-        "export_status": "exported" if s.exported_video_id else None,
-        "error": s.error,
     }
-
-
-def _rtstream_fields(r: RtStream) -> dict[str, Any]:
-    return {"name": r.name, "media_types": [r.media_type], "channel_id": r.channel_id,
-            "status": r.status, "sample_rate": 30, "created_at": ACTIVE_AT}
 
 
 def rtstream_summary(r: RtStream) -> dict[str, Any]:
-    """An rtstream inside a session answer: `rtstream_id`, which the SDK renames to `id`."""
-    return {"rtstream_id": r.id, **_rtstream_fields(r)}
+    """An rtstream inside a session answer: `rtstream_id` (the SDK renames it to `id`) and the
+    `channel_id` category that CaptureSession.get_rtstream("mic" | "screen" | "system_audio") matches."""
+    return {"rtstream_id": r.id, "name": r.name, "channel_id": r.channel_id, "status": r.status,
+            "media_types": list(r.media_types), "sample_rate": r.sample_rate, "created_at": ACTIVE_AT}
 
 
 def rtstream(r: RtStream) -> dict[str, Any]:
-    return {"id": r.id, **_rtstream_fields(r), "collection_id": r.collection_id,
-            "capture_session_id": r.session_id, "stream_url": None, "player_url": None}
+    """openapi's RTStream, plus `channel_id` for capture streams (the SDK's RTStream reads it)."""
+    answer = {"id": r.id, "name": r.name, "status": r.status, "sample_rate": r.sample_rate,
+              "media_types": list(r.media_types), "collection_id": r.collection_id,
+              "store": r.store, "created_at": ACTIVE_AT}
+    if r.channel_id is not None:
+        answer["channel_id"] = r.channel_id
+    return answer
 
 
 def index(i: SceneIndex) -> dict[str, Any]:
-    return {
-        "rtstream_index_id": i.id,
-        "rtstream_id": i.rtstream_id,
-        "extraction_type": i.extraction_type,
-        "extraction_config": i.extraction_config,
-        "prompt": i.prompt,
-        "name": i.name,
-        "status": i.status,
-        "ws_connection_id": i.ws_connection_id,
-    }
+    return {"rtstream_index_id": i.id, "extraction_type": i.extraction_type,
+            "extraction_config": i.extraction_config, "status": i.status, "prompt": i.prompt,
+            "name": i.name}
+
+
+def output_source(u: Understanding) -> dict[str, Any]:
+    """understanding.outputs[name]: the continuous source descriptor rtstream.index() takes."""
+    return {"type": "understanding", "asset_type": "rtstream", "rtstream_id": u.rtstream_id,
+            "understanding_id": u.id, "output": u.output, "extract_type": "vlm", "mode": "continuous"}
+
+
+def understanding(u: Understanding) -> dict[str, Any]:
+    return {"understanding_id": u.id, "rtstream_id": u.rtstream_id, "status": u.status,
+            "store": u.store, "segmentation": u.segmentation, "analyzers": u.analyzers,
+            "outputs": {u.output: output_source(u)}}
+
+
+def stream_index(i: StreamIndex) -> dict[str, Any]:
+    return {"index_id": i.id, "rtstream_id": i.rtstream_id, "name": i.name, "status": i.status,
+            "use_for": i.use_for, "source_understanding_id": i.understanding_id, "output": i.output}
 
 
 def event(e: Event) -> dict[str, Any]:
     return {"event_id": e.id, "event_prompt": e.prompt, "label": e.label}
 
 
-def alert(a: Alert) -> dict[str, Any]:
-    """An alert and the times it fired so far (`fired`, one record per trigger)."""
-    return {
-        "alert_id": a.id,
-        "event_id": a.event_id,
-        "label": a.label,
-        "status": a.status,
-        "callback_url": a.callback_url,
-        "ws_connection_id": a.ws_connection_id,
-        "rtstream_id": a.rtstream_id,
-        "rtstream_index_id": a.index_id,
-        "fired": list(a.fired),
-    }
+def alert(state: EmulatorState, a: Alert) -> dict[str, Any]:
+    """An entry of list_alerts(), as openapi.yaml and the cookbook's output show it."""
+    return {"alert_id": a.id, "event_id": a.event_id, "prompt": state.events[a.event_id].prompt,
+            "label": a.label, "callback_url": a.callback_url, "status": a.status}
+
+
+def urls(base: str, rtstream_id: str, start_s: float, end_s: float) -> dict[str, str]:
+    """stream_url and player_url of a window of an rtstream."""
+    stream = media.stream_url(base, rtstream_id, start_s, end_s)
+    return {"stream_url": stream, "player_url": media.player_url(base, stream)}
+
+
+def video(base: str, v: Video) -> dict[str, Any]:
+    """openapi's Video, for the fields an exported recording has."""
+    return {"id": v.id, "name": v.name, "collection_id": v.collection_id, "length": v.length,
+            **urls(base, v.rtstream_id, v.start_s, v.end_s), "created_at": payloads.iso(v.end_s * 1000)}
 
 
 def page(items: list[dict[str, Any]], page_no: int, page_size: int) -> tuple[list[dict[str, Any]], bool]:

@@ -1,19 +1,38 @@
-"""Rtstreams, their transcripts and scene indexes, events and alerts."""
+"""Rtstreams: connect, get, list, start/stop, transcripts, playable windows and export."""
 from __future__ import annotations
 
 from typing import Any
 
 from ..engine import Engine
-from . import Req, action, int_param, ms_param, render
+from ..errors import BadRequest
+from . import Req, action, int_param, query_value, render, seconds_param
+
+
+def connect_rtstream(engine: Engine, req: Req) -> Any:
+    rts = engine.state.connect_rtstream(req.body)
+    if "audio" in rts.media_types and req.body.get("enable_transcript", True):
+        engine.start_transcript(rts, req.body.get("ws_connection_id"))
+    return render.rtstream(rts)
 
 
 def list_rtstreams(engine: Engine, req: Req) -> Any:
-    status, name = req.query.get("status"), req.query.get("name")
+    """Paged as openapi.yaml has it: results, count, next, previous (limit 10 by default)."""
+    status, name = query_value(req, "status"), query_value(req, "name")
     found = [r for r in engine.state.rtstreams.values()
-             if (not status or r.status == status) and (not name or name in r.name)]
-    offset = int_param(req, "offset", 0, minimum=0)
-    limit = int_param(req, "limit", len(found) or 1)
-    return {"results": [render.rtstream(r) for r in found[offset:offset + limit]]}
+             if (not status or r.status == status) and (not name or name.lower() in r.name.lower())]
+    ordering = query_value(req, "ordering")
+    if ordering:
+        key = ordering.lstrip("-")
+        if key not in ("created_at", "name", "status"):
+            raise BadRequest(f"ordering must be created_at, name or status (prefix - to reverse), not {ordering!r}")
+        found.sort(key=lambda r: render.rtstream(r)[key], reverse=ordering.startswith("-"))
+    offset, limit = int_param(req, "offset", 0, minimum=0), int_param(req, "limit", 10)
+
+    def link(at: int) -> str:
+        return f"/rtstream/?limit={limit}&offset={at}"
+    return {"results": [render.rtstream(r) for r in found[offset:offset + limit]], "count": len(found),
+            "next": link(offset + limit) if offset + limit < len(found) else None,
+            "previous": link(max(0, offset - limit)) if offset > 0 else None}
 
 
 def get_rtstream(engine: Engine, req: Req) -> Any:
@@ -26,84 +45,51 @@ def set_rtstream_status(engine: Engine, req: Req) -> Any:
     return render.rtstream(rts)
 
 
+def generate_stream(engine: Engine, req: Req) -> Any:
+    """rtstream.generate_stream(start, end) and shot.generate_stream(): a playable window."""
+    rts = engine.state.rtstream(req.params["rid"])
+    start, end = seconds_param(req, "start"), seconds_param(req, "end")
+    if start is None or end is None or not end > start:
+        raise BadRequest(f"start and end (epoch seconds, start < end) are required, not {start!r} .. {end!r}; "
+                         "e.g. rtstream.generate_stream(int(time.time()) - 300, int(time.time()))")
+    return render.urls(req.base, rts.id, start, end)
+
+
+def export_rtstream(engine: Engine, req: Req) -> Any:
+    name = req.body.get("name")
+    if name is not None and not isinstance(name, str):
+        raise BadRequest(f"name must be a string, not {type(name).__name__}")
+    rts = engine.state.rtstream(req.params["rid"])
+    exported = engine.state.export_rtstream(rts, name)
+    video = engine.state.videos.get(exported["video_id"])
+    if video is None:  # an audio asset: no stream to play
+        return {**exported, "stream_url": None, "player_url": None}
+    return {**exported, **render.urls(req.base, rts.id, video.start_s, video.end_s)}
+
+
 # transcripts --------------------------------------------------------------------------------
 def transcription(engine: Engine, req: Req) -> Any:
+    """start_transcript / stop_transcript: {status, engine, updated_at} as openapi.yaml answers."""
     rts = engine.state.rtstream(req.params["rid"])
     if action(req, ("start", "stop")) == "start":
         engine.start_transcript(rts, req.body.get("ws_connection_id"))
     else:
         engine.stop_transcript(rts)
-    return {"rtstream_id": rts.id, "status": "running" if rts.transcript_running else "stopped",
-            "engine": req.body.get("engine") or "assemblyai",
-            "ws_connection_id": engine.state.target_ws(rts, rts.transcript_ws)}
+    return {"status": "running" if rts.transcript_running else "stopped",
+            "engine": req.body.get("engine") or "default", "updated_at": render.ACTIVE_AT}
 
 
 def get_transcript(engine: Engine, req: Req) -> Any:
+    """Final segments so far, epoch seconds; start/end overlap the window, since is strict."""
     rts = engine.state.rtstream(req.params["rid"])
-    start, end, since = ms_param(req, "start"), ms_param(req, "end"), ms_param(req, "since")
+    start, end, since = (seconds_param(req, k) for k in ("start", "end", "since"))
     found = [s for s in rts.transcript
              if (start is None or s["end"] >= start) and (end is None or s["start"] <= end)
              and (since is None or s["start"] > since)]
-    page_no, size = int_param(req, "page", 1), min(int_param(req, "page_size", 100), 1000)
+    page_no, size = int_param(req, "page", 1), int_param(req, "page_size", 100)
+    if size > 1000:
+        raise BadRequest(f"page_size must be at most 1000, not {size}")
     items, more = render.page(found, page_no, size)
-    return {"rtstream_id": rts.id, "status": "running" if rts.transcript_running else "stopped",
-            "segments": items, "page": page_no, "page_size": size, "total": len(found), "next_page": more}
+    return {"transcription_records": items, "next_page": more, "total_count": len(found),
+            "page": page_no, "page_size": size}
 
-
-# scene indexes --------------------------------------------------------------------------------
-def create_index(engine: Engine, req: Req) -> Any:
-    return render.index(engine.create_index(engine.state.rtstream(req.params["rid"]), req.body))
-
-
-def list_indexes(engine: Engine, req: Req) -> Any:
-    rts = engine.state.rtstream(req.params["rid"])
-    return {"scene_indexes": [render.index(i) for i in engine.state.indexes_of(rts)]}
-
-
-def get_scenes(engine: Engine, req: Req) -> Any:
-    rts = engine.state.rtstream(req.params["rid"])
-    index = engine.state.index(rts, req.params["idx"])
-    start, end = ms_param(req, "start"), ms_param(req, "end")
-    found = [r for r in index.records
-             if (start is None or r["end"] >= start) and (end is None or r["start"] <= end)]
-    items, more = render.page(found, int_param(req, "page", 1), int_param(req, "page_size", 100))
-    return {"scene_index_records": items, "next_page": more}
-
-
-def set_index_status(engine: Engine, req: Req) -> Any:
-    index = engine.state.index(engine.state.rtstream(req.params["rid"]), req.params["idx"])
-    if action(req, ("start", "stop")) == "start":
-        engine.start_index(index)
-    else:
-        engine.stop_index(index)
-    return render.index(index)
-
-
-def get_index(engine: Engine, req: Req) -> Any:
-    return render.index(engine.state.index(engine.state.rtstream(req.params["rid"]), req.params["idx"]))
-
-
-# events and alerts -----------------------------------------------------------------------------
-def create_event(engine: Engine, req: Req) -> Any:
-    return render.event(engine.state.create_event(req.body))
-
-
-def list_events(engine: Engine, req: Req) -> Any:
-    return {"events": [render.event(e) for e in engine.state.events.values()]}
-
-
-def create_alert(engine: Engine, req: Req) -> Any:
-    index = engine.state.index(engine.state.rtstream(req.params["rid"]), req.params["idx"])
-    return render.alert(engine.create_alert(index, req.body))
-
-
-def list_alerts(engine: Engine, req: Req) -> Any:
-    index = engine.state.index(engine.state.rtstream(req.params["rid"]), req.params["idx"])
-    return {"alerts": [render.alert(a) for a in engine.state.alerts_of(index)]}
-
-
-def set_alert_status(engine: Engine, req: Req) -> Any:
-    index = engine.state.index(engine.state.rtstream(req.params["rid"]), req.params["idx"])
-    alert = engine.state.alert(index, req.params["aid"])
-    engine.state.set_alert_enabled(alert, action(req, ("enable", "disable")) == "enable")
-    return render.alert(alert)

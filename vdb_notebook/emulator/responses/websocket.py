@@ -6,7 +6,7 @@ import json
 from aiohttp import WSMsgType, web
 
 from ..engine import Engine
-from ..state import ApiError
+from ..errors import ApiError
 from . import Req
 
 

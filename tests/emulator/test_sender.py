@@ -15,7 +15,7 @@ from aiohttp import web
 
 from vdb_notebook.emulator import Emulator
 from vdb_notebook.emulator.matching import matches
-from vdb_notebook.schema import payloads
+from vdb_notebook.schema import media, payloads
 
 LIFECYCLE = [f"capture_session.{s}" for s in ("created", "starting", "active", "stopping", "stopped", "exported")]
 
@@ -81,7 +81,8 @@ async def test_lifecycle_webhooks_are_the_payload_builders_output_in_order(emu):
         got = await rx.until(6)
     assert [p["event"] for p in got] == LIFECYCLE
     rtstreams = got[2]["data"]["rtstreams"]
-    expected = payloads.lifecycle(sid, rtstreams=rtstreams, active_for=timedelta(seconds=emu.scenario.duration_s))
+    expected = payloads.lifecycle(sid, rtstreams=rtstreams, active_for=timedelta(seconds=emu.scenario.duration_s),
+                                  media_base_url=emu.base_url)
     expected[-1]["data"]["exported_video_id"] = got[-1]["data"]["exported_video_id"]  # its own id stream
     assert got == expected
     assert [r["name"] for r in rtstreams] == ["mic:default", "system_audio:default", "display:1"]
@@ -136,7 +137,7 @@ async def test_fault_reorders_the_webhooks_of_one_change(emu):
         run_session(emu, rx.url)
         got = await rx.until(6)
     assert [p["event"].split(".")[1] for p in got] == [
-        "created", "active", "starting", "exported", "stopped", "stopping"]
+        "created", "active", "starting", "stopped", "stopping", "exported"]  # the export is its own change
 
 
 async def test_unreachable_callback_is_retried_then_given_up(emu):
@@ -161,10 +162,15 @@ async def test_alert_webhook_goes_to_the_alert_callback_url(emu):
     start, end = payloads.EPOCH + timedelta(seconds=99), payloads.EPOCH + timedelta(seconds=106)
     (match,) = matches(emu.scenario, "system_audio", "card numbers read aloud")
     assert got == payloads.alert(label="sensitive_content", confidence=match.confidence, rtstream_id=system.id,
-                                 start=start, end=end, explanation=got["explanation"],
-                                 event_id=event_id, alert_id=alert_id)
-    assert "card number" in got["explanation"]
-    assert (got["start_time"], got["end_time"]) == ("2026-01-20T12:36:35Z", "2026-01-20T12:36:42Z")
+                                 start=start, end=end, explanation=got["explanation"], event_id=event_id,
+                                 stream_start=payloads.EPOCH + timedelta(seconds=4), media_base_url=emu.base_url)
+    assert "card number" in got["explanation"] and alert_id not in str(got)
+    # as VideoDB's alerts page documents: video-time seconds, the clip's window in the stream URL
+    assert (got["start_time"], got["end_time"], got["timestamp"]) == (95.0, 102.0, "2026-01-20T12:36:42Z")
+    t0 = payloads.EPOCH.timestamp()
+    assert media.parse_stream_url(got["stream_url"]) == (system.id, t0 + 99, t0 + 106)
+    assert got["stream_url"].startswith(f"{emu.base_url}/media/rtstream/{system.id}/")
+    assert got["player_url"] == media.player_url(emu.base_url, got["stream_url"])
 
 
 async def test_no_callback_url_means_no_webhook(emu):

@@ -1,0 +1,159 @@
+"""What the emulated service stores: plain records, changed only by `EmulatorState` (state.py).
+
+Times kept here are what the REST API answers: epoch SECONDS (floats) for records and windows.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..schema import payloads
+
+
+class Ids:
+    """Seeded id makers, one stream per prefix, so adding sessions never shifts alert ids.
+
+        >>> Ids(0).new("cap") == Ids(0).new("cap")
+        True
+    """
+
+    def __init__(self, seed: int) -> None:
+        self.seed = seed
+        self._rngs: dict[str, random.Random] = {}
+
+    def new(self, prefix: str) -> str:
+        rng = self._rngs.setdefault(prefix, random.Random(f"emulator:{self.seed}:{prefix}"))
+        return payloads.make_id(prefix, rng)
+
+
+@dataclass
+class Session:
+    id: str
+    collection_id: str
+    end_user_id: str
+    callback_url: str | None
+    ws_connection_id: str | None
+    metadata: dict[str, Any]
+    status: str = "created"
+    rtstream_ids: list[str] = field(default_factory=list)
+    export_status: str | None = None        # None, "exporting", "exported"
+    export_ws: str | None = None            # session.export(ws_connection_id=...) asks to be told
+    exported_video_id: str | None = None
+    error: dict[str, Any] | None = None
+    clock_s: float = 0.0  # scenario seconds after EPOCH of the latest lifecycle event
+
+
+@dataclass
+class RtStream:
+    id: str
+    session_id: str | None                 # None: connected with coll.connect_rtstream()
+    collection_id: str
+    channel_id: str | None                 # "mic" | "system_audio" | "screen" for capture streams
+    name: str
+    media_types: list[str]
+    track: str                             # the scenario track that plays on it
+    audio_track: str | None = None         # a connected audio+video stream's audio
+    url: str | None = None
+    store: bool = True
+    sample_rate: int = 30
+    status: str = "connected"
+    transcript_running: bool = False
+    transcript_ws: str | None = None
+    transcript: list[dict[str, Any]] = field(default_factory=list)  # {start, end, text}, seconds
+    exported: dict[str, Any] | None = None  # rtstream.export()'s answer, once exported
+
+    def track_for(self, kind: str) -> str:
+        """The scenario track a pipeline of `kind` plays on this stream."""
+        if kind in ("transcript", "audio_index") and self.audio_track:
+            return self.audio_track
+        return self.track
+
+
+@dataclass
+class SceneIndex:
+    """An index made by index_visuals / index_audio / index_scenes / index_spoken_words."""
+
+    id: str
+    rtstream_id: str
+    extraction_type: str
+    extraction_config: Any
+    prompt: str | None
+    name: str | None
+    ws_connection_id: str | None
+    status: str = "running"
+    records: list[dict[str, Any]] = field(default_factory=list)  # {start, end, description}
+
+    @property
+    def kind(self) -> str:
+        return "audio_index" if self.extraction_type == "transcript" else "visual_index"
+
+
+@dataclass
+class Understanding:
+    """rtstream.understand(): one VLM analyzer over time windows; records persist if `store`."""
+
+    id: str
+    rtstream_id: str
+    segmentation: dict[str, Any]
+    analyzers: list[dict[str, Any]]
+    store: bool
+    ws_connection_id: str | None
+    status: str = "running"
+    records: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def output(self) -> str:
+        return str(self.analyzers[0].get("name") or "scene")
+
+
+@dataclass
+class StreamIndex:
+    """rtstream.index(source): an understanding's output materialised for search and alerts."""
+
+    id: str
+    rtstream_id: str
+    understanding_id: str
+    output: str
+    name: str | None
+    use_for: list[str]
+    status: str = "running"
+    records: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Event:
+    id: str
+    prompt: str
+    label: str
+
+
+@dataclass
+class Alert:
+    id: str
+    index_id: str          # a SceneIndex or a StreamIndex
+    rtstream_id: str
+    event_id: str
+    label: str
+    callback_url: str
+    ws_connection_id: str | None
+    status: str = "enabled"
+    fired: list[dict[str, Any]] = field(default_factory=list)  # for /_emulator/state only
+
+
+@dataclass
+class Video:
+    """A recording exported from a capture session or an rtstream: a window of one rtstream."""
+
+    id: str
+    collection_id: str
+    name: str
+    rtstream_id: str
+    start_s: float          # epoch seconds
+    end_s: float
+    audio_rtstream_ids: list[str]
+    transcribed: bool = False
+
+    @property
+    def length(self) -> float:
+        return round(self.end_s - self.start_s, 3)

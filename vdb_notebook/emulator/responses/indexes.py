@@ -1,0 +1,77 @@
+"""Scene indexes (index_visuals, index_audio, index_scenes, index_spoken_words), events, and
+the alerts on a scene index or on an index of an understanding (the same calls on both)."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..engine import Engine
+from ..models import SceneIndex, StreamIndex
+from . import Req, action, int_param, render, seconds_param
+
+
+def create_index(engine: Engine, req: Req) -> Any:
+    return render.index(engine.create_index(engine.state.rtstream(req.params["rid"]), req.body))
+
+
+def list_indexes(engine: Engine, req: Req) -> Any:
+    rts = engine.state.rtstream(req.params["rid"])
+    return {"scene_indexes": [render.index(i) for i in engine.state.indexes_of(rts)]}
+
+
+def _index(engine: Engine, req: Req) -> SceneIndex:
+    return engine.state.index(engine.state.rtstream(req.params["rid"]), req.params["idx"])
+
+
+def get_index(engine: Engine, req: Req) -> Any:
+    return render.index(_index(engine, req))
+
+
+def get_scenes(engine: Engine, req: Req) -> Any:
+    """Records so far, {start, end, description} in epoch seconds, overlapping start..end."""
+    index = _index(engine, req)
+    start, end = seconds_param(req, "start"), seconds_param(req, "end")
+    found = [r for r in index.records
+             if (start is None or r["end"] >= start) and (end is None or r["start"] <= end)]
+    items, more = render.page(found, int_param(req, "page", 1), int_param(req, "page_size", 100))
+    return {"scene_index_records": items, "next_page": more}
+
+
+def set_index_status(engine: Engine, req: Req) -> Any:
+    index = _index(engine, req)
+    if action(req, ("start", "stop")) == "start":
+        engine.start_index(index)
+    else:
+        engine.stop_index(index)
+    return render.index(index)
+
+
+# events -------------------------------------------------------------------------------------------
+def create_event(engine: Engine, req: Req) -> Any:
+    return {"event_id": engine.state.create_event(req.body).id}
+
+
+def list_events(engine: Engine, req: Req) -> Any:
+    return {"events": [render.event(e) for e in engine.state.events.values()]}
+
+
+# alerts, on either kind of index ------------------------------------------------------------------
+def _alerted(engine: Engine, req: Req) -> SceneIndex | StreamIndex:
+    """The index an alert route names: rtstream/{rid}/index/{idx} or rtstream/{rid}/indexes/{iid}."""
+    rts = engine.state.rtstream(req.params["rid"])
+    if "iid" in req.params:
+        return engine.state.stream_index(rts, req.params["iid"])
+    return engine.state.index(rts, req.params["idx"])
+
+
+def create_alert(engine: Engine, req: Req) -> Any:
+    return {"alert_id": engine.create_alert(_alerted(engine, req), req.body).id}
+
+
+def list_alerts(engine: Engine, req: Req) -> Any:
+    return {"alerts": [render.alert(engine.state, a) for a in engine.state.alerts_of(_alerted(engine, req))]}
+
+
+def set_alert_status(engine: Engine, req: Req) -> Any:
+    alert = engine.state.alert(_alerted(engine, req), req.params["aid"])
+    engine.state.set_alert_enabled(alert, action(req, ("enable", "disable")) == "enable")
+    return render.alert(engine.state, alert)

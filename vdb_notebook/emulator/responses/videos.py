@@ -1,0 +1,125 @@
+"""Exported videos and what a user calls on one next: get, rename, delete, stream (whole or a
+timeline), and its transcript (generate, then get by word, sentence or time window).
+
+A video is a window of its capture session's screen rtstream; its transcript is what the
+session's audio rtstreams said in that window (the scenario's lines), in video-time seconds.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from ..engine import Engine
+from ..errors import BadRequest
+from ..models import Video
+from . import Req, int_param, query_value, render
+
+SEGMENTERS = ("word", "sentence", "time")
+
+
+def _video(engine: Engine, req: Req) -> Video:
+    return engine.state.video(req.params["vid"], query_value(req, "collection_id"))
+
+
+def list_videos(engine: Engine, req: Req) -> Any:
+    cid = query_value(req, "collection_id") or "default"
+    engine.state.collection(cid)
+    return {"videos": [render.video(req.base, v) for v in engine.state.videos.values() if v.collection_id == cid]}
+
+
+def get_video(engine: Engine, req: Req) -> Any:
+    return render.video(req.base, _video(engine, req))
+
+
+def update_video(engine: Engine, req: Req) -> Any:
+    video = _video(engine, req)
+    engine.state.rename_video(video, req.body.get("name"))
+    return render.video(req.base, video)
+
+
+def delete_video(engine: Engine, req: Req) -> Any:
+    engine.state.delete_video(_video(engine, req))
+    return {}
+
+
+def generate_stream(engine: Engine, req: Req) -> Any:
+    """video.generate_stream(timeline=[(start, end)]): one window, in video-time seconds."""
+    video = _video(engine, req)
+    timeline = req.body.get("timeline") or [[0, video.length]]
+    if (not isinstance(timeline, list) or len(timeline) != 1 or not isinstance(timeline[0], list)
+            or len(timeline[0]) != 2 or not all(isinstance(t, (int, float)) for t in timeline[0])):
+        raise BadRequest(f"timeline must be one (start, end) pair in seconds of the video, e.g. [(10, 25)], "
+                         f"not {timeline!r} (offline, a stream plays one window)")
+    start, end = timeline[0]
+    if not 0 <= start < end <= video.length:
+        raise BadRequest(f"timeline ({start}, {end}) must lie within the video: 0 <= start < end <= {video.length}")
+    return render.urls(req.base, video.rtstream_id, video.start_s + start, video.start_s + end)
+
+
+def generate_transcript(engine: Engine, req: Req) -> Any:
+    video = _video(engine, req)
+    engine.state.mark_transcribed(video)
+    return _transcript(engine, video, None, None, "word", 1)
+
+
+def get_transcript(engine: Engine, req: Req) -> Any:
+    video = _video(engine, req)
+    if not video.transcribed:
+        raise BadRequest(f"video {video.id} has no transcript yet; call video.generate_transcript() first")
+    segmenter = query_value(req, "segmenter") or "word"
+    if segmenter not in SEGMENTERS:
+        raise BadRequest(f"segmenter must be one of {list(SEGMENTERS)}, not {segmenter!r}")
+    bounds = []
+    for name in ("start", "end"):
+        raw = query_value(req, name)
+        try:
+            bounds.append(None if raw is None else float(raw))
+        except ValueError:
+            raise BadRequest(f"{name} must be seconds into the video, not {raw!r}") from None
+    return _transcript(engine, video, *bounds, segmenter, int_param(req, "length", 1))
+
+
+def _transcript(engine: Engine, video: Video, start: float | None, end: float | None,
+                segmenter: str, length: int) -> dict[str, Any]:
+    """{"word_timestamps": [{start, end, text}], "text"}: what the SDK's Video reads."""
+    sentences = [s for s in _sentences(engine, video)
+                 if (start is None or s["end"] >= start) and (end is None or s["start"] <= end)]
+    if segmenter == "sentence":
+        segments = sentences
+    else:
+        words = [w for s in sentences for w in _words(s)]
+        segments = words if segmenter == "word" else _windows(words, length)
+    return {"word_timestamps": segments, "text": " ".join(s["text"] for s in sentences)}
+
+
+def _sentences(engine: Engine, video: Video) -> list[dict[str, Any]]:
+    """The scenario's lines on the video's audio streams, in video time, in order."""
+    scenario, lines = engine.scenario, []
+    for rid in video.audio_rtstream_ids:
+        cues = scenario.tracks.get(engine.state.rtstreams[rid].track_for("transcript"), {}).get("transcript", [])
+        for n in range(scenario.repeat):
+            shift = n * scenario.period_s
+            if shift >= video.length:
+                break
+            lines += [{"start": round(c["t"] + shift, 3), "end": round(c["t"] + c["dur"] + shift, 3),
+                       "text": c["text"].replace("{n}", str(n))}
+                      for c in cues if c["t"] + shift < video.length]
+    return sorted(lines, key=lambda line: line["start"])
+
+
+def _words(sentence: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    words = sentence["text"].split()
+    step = (sentence["end"] - sentence["start"]) / len(words)
+    for i, word in enumerate(words):
+        yield {"start": round(sentence["start"] + i * step, 3),
+               "end": round(sentence["start"] + (i + 1) * step, 3), "text": word}
+
+
+def _windows(words: list[dict[str, Any]], length: int) -> list[dict[str, Any]]:
+    """Words grouped into windows of `length` seconds."""
+    if length < 1:
+        raise BadRequest(f"length must be >= 1 second, not {length}")
+    windows: dict[int, list[dict[str, Any]]] = {}
+    for word in words:
+        windows.setdefault(int(word["start"] // length), []).append(word)
+    return [{"start": float(k * length), "end": float((k + 1) * length),
+             "text": " ".join(w["text"] for w in group)} for k, group in sorted(windows.items())]
