@@ -31,8 +31,12 @@ def from_service(conn: Any, window: Window) -> tuple[pd.DataFrame, pd.DataFrame]
     """(said, shown) from the service: the window's transcript of the clip's own rtstream."""
     from videodb.rtstream import RTStream
 
-    answer = RTStream(conn, id=window.rtstream_id).get_transcript(start=window.start, end=window.end)
-    segments = (answer or {}).get("segments") or []
+    try:
+        answer = RTStream(conn, id=window.rtstream_id).get_transcript(start=window.start, end=window.end)
+    except Exception as exc:  # the service said no: show why instead of an empty list
+        return pd.DataFrame([{"at": "", "stream": "", "text": f"(transcript unavailable: {exc})"}],
+                            columns=COLUMNS), pd.DataFrame(columns=COLUMNS)
+    segments = (answer or {}).get("transcription_records") or []  # openapi.yaml's shape
     said = pd.DataFrame([{"at": _clock(epoch_seconds(s["start"])), "stream": window.rtstream_name or window.rtstream_id,
                           "text": s.get("text", "")} for s in segments if "start" in s], columns=COLUMNS)
     return said, pd.DataFrame(columns=COLUMNS)
