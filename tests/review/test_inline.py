@@ -97,6 +97,15 @@ def test_a_tuple_clip_shows_what_the_service_transcribed(offline) -> None:
     assert repr(again) == repr(clip) and "127.0.0.1" not in repr(clip)
 
 
+def test_without_a_store_the_screen_comes_from_the_scene_index(offline) -> None:
+    conn, streams = offline
+    screen = streams["screen"]
+    index = screen.index_visuals(prompt="Describe the screen")
+    until(lambda: index.get_scenes(page_size=100)["scenes"], lambda s: len(s) >= 15)
+    clip = vn.clip((screen, 1768912594, 1768912600), conn=conn)   # 01:34-01:40 after the standup began
+    assert "Support ticket ESC-1193" in repr(clip) and "shown: nothing" not in repr(clip)
+
+
 def test_rows_of_a_store_become_clips_in_one_call(offline) -> None:
     conn, streams = offline
     audio = streams["system_audio"]

@@ -1,5 +1,5 @@
 """What was said and shown in a clip's window: from the store when there is one, else from the
-service (the rtstream's transcript through the SDK).
+service (the rtstream's transcript and scene index records, through the SDK).
 
     >>> import vdb_notebook as vn
     >>> from vdb_notebook.review.window import Window
@@ -28,18 +28,30 @@ def from_store(store: Any, window: Window) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def from_service(conn: Any, window: Window) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(said, shown) from the service: the window's transcript of the clip's own rtstream."""
+    """(said, shown) from the service for the clip's own rtstream: its transcript, and the
+    records of its visual (scene) indexes, in the window. A refusal shows as a line saying why."""
     from videodb.rtstream import RTStream
 
+    rts = RTStream(conn, id=window.rtstream_id, name=window.rtstream_name)
+    stream = window.rtstream_name or window.rtstream_id
     try:
-        answer = RTStream(conn, id=window.rtstream_id).get_transcript(start=window.start, end=window.end)
+        answer = rts.get_transcript(start=window.start, end=window.end)
+        said = _records((answer or {}).get("transcription_records") or [], stream, "text")  # openapi's shape
     except Exception as exc:  # the service said no: show why instead of an empty list
-        return pd.DataFrame([{"at": "", "stream": "", "text": f"(transcript unavailable: {exc})"}],
-                            columns=COLUMNS), pd.DataFrame(columns=COLUMNS)
-    segments = (answer or {}).get("transcription_records") or []  # openapi.yaml's shape
-    said = pd.DataFrame([{"at": _clock(epoch_seconds(s["start"])), "stream": window.rtstream_name or window.rtstream_id,
-                          "text": s.get("text", "")} for s in segments if "start" in s], columns=COLUMNS)
-    return said, pd.DataFrame(columns=COLUMNS)
+        said = _records([{"start": None, "text": f"(transcript unavailable: {exc})"}], "", "text")
+    try:
+        scenes = [r for index in rts.list_scene_indexes() if index.extraction_type != "transcript"
+                  for r in (index.get_scenes(start=window.start, end=window.end) or {}).get("scenes", [])]
+        shown = _records(sorted(scenes, key=lambda r: r.get("start") or 0), stream, "description")
+    except Exception as exc:
+        shown = _records([{"start": None, "description": f"(screen unavailable: {exc})"}], "", "description")
+    return said, shown
+
+
+def _records(records: list[dict[str, Any]], stream: str, field: str) -> pd.DataFrame:
+    rows = [{"at": "" if r.get("start") is None else _clock(epoch_seconds(r["start"])), "stream": stream,
+             "text": r.get(field) or r.get("text") or ""} for r in records]
+    return pd.DataFrame(rows, columns=COLUMNS)
 
 
 def _overlapping(rows: pd.DataFrame, window: Window) -> pd.DataFrame:
