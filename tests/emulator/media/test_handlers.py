@@ -30,7 +30,11 @@ def started(emulator: Emulator) -> dict[str, str]:
 
 
 def fetch_window(base: str, rid: str, start_s: float, end_s: float) -> tuple[str, list[bytes]]:
-    url = stream_url(base, rid, ORIGIN_MS / 1000 + start_s, ORIGIN_MS / 1000 + end_s)
+    """The playlist and segments of a window given in scenario seconds."""
+    return fetch(stream_url(base, rid, ORIGIN_MS / 1000 + start_s, ORIGIN_MS / 1000 + end_s))
+
+
+def fetch(url: str) -> tuple[str, list[bytes]]:
     answer = requests.get(url, timeout=30)
     assert answer.status_code == 200, answer.text
     assert answer.headers["Content-Type"].startswith("application/vnd.apple.mpegurl")
@@ -111,3 +115,19 @@ def test_player_page_and_its_script_are_served(media) -> None:
     assert page.status_code == 200 and "<video" in page.text and f'"{stream}"' in page.text
     assert embed.text == page.text
     assert script.status_code == 200 and b"Hls" in script.content
+
+
+def test_the_exported_video_and_its_windows_play(media) -> None:
+    with Emulator(speed="max", seed=0) as emu:
+        conn = emu.connect()
+        session = conn.create_capture_session(end_user_id="user_abc")
+        emu.start_capture(session.id)
+        emu.stop_capture(session.id)
+        video = conn.get_collection().get_video(emu.state()["sessions"][0]["exported_video_id"])
+        whole = requests.get(video.stream_url, timeout=30)
+        listed = sum(float(line[8:].rstrip(",")) for line in whole.text.splitlines() if line.startswith("#EXTINF:"))
+        assert listed == pytest.approx(emu.scenario.duration_s)       # the whole recording, lazily encoded
+        _, segments = fetch(video.generate_stream(timeline=[(90, 104)]))
+    video_s, _ = decoded_seconds(segments)
+    assert video_s == pytest.approx(14.0, abs=0.2) and media.encoded == len(segments)
+
