@@ -38,10 +38,6 @@ class WindowError(ValueError):
     """A window the emulator cannot serve; the message says what to fix."""
 
 
-def window_name(start_us: int, end_us: int) -> str:
-    return f"{int(start_us):016d}-{int(end_us):016d}"
-
-
 def parse_window(name: str) -> tuple[int, int]:
     """(start_us, end_us) of "{start_us:016d}-{end_us:016d}[.m3u8]", checked."""
     found = WINDOW.match(name)
@@ -76,5 +72,5 @@ def playlist(window: str, segments: list[tuple[float, float]]) -> str:
     return "\n".join([*lines, "#EXT-X-ENDLIST", ""])
 
 
-__all__ = ["window_name", "parse_window", "split", "playlist",
+__all__ = ["parse_window", "split", "playlist",
            "WindowError", "SEGMENT_S"]
