@@ -30,21 +30,35 @@ def run(*cmd: str | Path, **kw) -> None:
     subprocess.run([str(c) for c in cmd], check=True, **kw)
 
 
+#: The extras whose installation also satisfies an extra (test installs everything lab needs).
+SATISFIED_BY = {"lab": ("lab", "test"), "test": ("test",)}
+
+
 def ensure_venv(extra: str) -> None:
-    """Create .venv once; reinstall only when the project's requirements change."""
+    """Create .venv once; install only when neither this extra nor one that includes it is
+    installed for the current pyproject.toml and constraints.txt."""
     if not PYTHON.exists():
         venv.EnvBuilder(with_pip=True).create(VENV)
-    digest = hashlib.sha256()
-    for name in ("pyproject.toml", "constraints.txt"):
-        digest.update((ROOT / name).read_bytes())
-    digest.update(extra.encode())
-    stamp = VENV / f".installed-{extra}"
-    if stamp.exists() and stamp.read_text() == digest.hexdigest():
+    if any(_stamp(other).exists() and _stamp(other).read_text() == _digest(other)
+           for other in SATISFIED_BY[extra]):
         return
     run(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
     run(PYTHON, "-m", "pip", "install", "--quiet", "-c", ROOT / "constraints.txt",
         "-e", f"{ROOT}[{extra}]")
-    stamp.write_text(digest.hexdigest())
+    _stamp(extra).write_text(_digest(extra))
+
+
+def _stamp(extra: str) -> Path:
+    return VENV / f".installed-{extra}"
+
+
+def _digest(extra: str) -> str:
+    """What an install of `extra` depends on: the project's requirements and pins."""
+    digest = hashlib.sha256()
+    for name in ("pyproject.toml", "constraints.txt"):
+        digest.update((ROOT / name).read_bytes())
+    digest.update(extra.encode())
+    return digest.hexdigest()
 
 
 def ensure_chromium() -> None:

@@ -6,7 +6,13 @@ emulator), opens a Feed, creates and starts a capture session, starts its pipeli
 project's own Python (a python3 kernelspec pointing at sys.executable is installed into a
 temporary JUPYTER_DATA_DIR); Playwright drives Debian's Chromium to "Run All Cells" and waits
 until the transcript and alert panes show the scenario's text. The screenshot goes to
-test-artifacts/dashboard.png.
+test-artifacts/dashboard.png. In JupyterLab it then re-runs the dashboard cell (one renderer
+thread per cell must remain) and switches to the dark theme (dashboard-dark.png): the panes
+take the theme's colours.
+
+The quickstart test runs 01_quickstart.ipynb with "Run All Cells", checks the dashboard's end
+state (closed, no NEW badge past its age), saves the notebook as JupyterLab does and exports
+it with nbconvert: the exported HTML, opened with JavaScript off, shows the final state.
 """
 from __future__ import annotations
 
@@ -56,7 +62,10 @@ CELLS = [
     "        time.sleep(0.1)\n"
     "threading.Thread(target=produce).start()\n"
     "time.sleep(8)",
+    "print('renderer threads:', sum(t.name == 'vdb-dashboard-renderer' for t in threading.enumerate()))",
 ]
+#: The cell that makes the feed's dashboard, and the one that counts renderer threads.
+DASHBOARD_CELL, COUNT_CELL = 3, len(CELLS) - 1
 
 
 def notebook() -> dict:
@@ -204,14 +213,15 @@ def chromium_and_playwright():
 
 
 @contextlib.contextmanager
-def browser_page(sync_playwright, failure_picture: Path):
+def browser_page(sync_playwright, failure_picture: Path, *, javascript: bool = True):
     """A page in headless Debian Chromium; a screenshot goes to `failure_picture` if the block
     fails."""
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1500})
+            page = browser.new_page(viewport={"width": 1400, "height": 1500},
+                                    java_script_enabled=javascript)
             try:
                 yield page
             except Exception:
@@ -270,6 +280,54 @@ def run_notebook_and_check(page, url: str, frontend: str) -> None:
     text = dashboard.inner_text()
     assert "<script" not in dashboard.inner_html()
     assert "active" in text  # the session pane shows the capture session running
+    output_text_contains(page, "renderer threads: 2", 30_000)  # the feed's and the busy one
+    if frontend == "jupyterlab":
+        rerun_the_dashboard_cell(page, times=4)
+        switch_to_dark_theme_and_check(page)
+
+
+def run_cell(page, index: int) -> None:
+    """Run cell `index` again, as Ctrl+Enter does, and wait until the kernel is idle."""
+    cell = page.locator(".jp-Notebook .jp-Cell").nth(index)
+    cell.locator(".jp-InputArea-prompt").click()
+    page.keyboard.press("Control+Enter")
+    page.wait_for_timeout(300)
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+
+
+def rerun_the_dashboard_cell(page, times: int) -> None:
+    for _ in range(times):
+        run_cell(page, DASHBOARD_CELL)
+    output_text_contains(page, "Transcript", 30_000)
+    run_cell(page, COUNT_CELL)
+    count = page.locator(".jp-Notebook .jp-Cell").nth(COUNT_CELL).locator(".jp-OutputArea-output")
+    assert count.inner_text().strip() == "renderer threads: 2"  # not 2 + times
+
+
+def switch_to_dark_theme_and_check(page) -> None:
+    page.click(".lm-MenuBar-itemLabel:text-is('Settings')")
+    page.hover(".lm-Menu-itemLabel:text-is('Theme')")
+    page.click(".lm-Menu-itemLabel:text-is('JupyterLab Dark')")
+    page.wait_for_function("document.body.dataset.jpThemeLight === 'false'", timeout=30_000)
+    page.wait_for_timeout(1500)
+    dashboard = page.locator(".jp-OutputArea-output:has-text('DataFrame tail')").first
+    dashboard.scroll_into_view_if_needed()
+    dashboard.screenshot(path=str(ARTIFACTS / "dashboard-dark.png"))
+    colours = dashboard.evaluate("""root => {
+        const pane = [...root.querySelectorAll('div')].find(d => d.textContent.startsWith('Transcript'));
+        const title = [...root.querySelectorAll('span')].find(s => s.textContent.startsWith('VideoDB events'));
+        const style = e => getComputedStyle(e);
+        return {background: style(pane).backgroundColor, text: style(pane).color,
+                title: style(title).color};
+    }""")
+    assert _luminance(colours["background"]) < 0.3, colours  # a dark card, not a white one
+    assert _luminance(colours["text"]) > 0.6 and _luminance(colours["title"]) > 0.6, colours
+
+
+def _luminance(css_colour: str) -> float:
+    """0 (black) to 1 (white) for an 'rgb(r, g, b)' or 'rgba(...)' colour."""
+    r, g, b = (int(float(v)) for v in css_colour[css_colour.index("(") + 1:-1].split(",")[:3])
+    return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255
 
 
 def test_quickstart_notebook_runs_in_jupyterlab(tmp_path, chromium_and_playwright):
@@ -294,10 +352,38 @@ def test_quickstart_notebook_runs_in_jupyterlab(tmp_path, chromium_and_playwrigh
             open_and_run_all(page, lab.url + "/lab/tree/01_quickstart.ipynb")
             output_text_contains(page, "state='closed'", 120_000)  # the last cell ran
             dashboard = page.locator(".jp-OutputArea-output:has-text('DataFrame tail')").first
+            output_text_contains(page, "VideoDB events · closed", 30_000)  # not "live"
             text = dashboard.inner_text()
             assert "exported" in text and ALERT_TEXT in text and TRANSCRIPT_TEXT in text
+            # No NEW badge outlives its age, whether or not another frame came
+            page.wait_for_function(NO_VISIBLE_NEW_BADGE, timeout=(NEW_FOR_S + 10) * 1000)
             errors = page.locator("[data-mime-type='application/vnd.jupyter.stderr']")
             assert errors.count() == 0, errors.all_inner_texts()
             page.screenshot(path=str(ARTIFACTS / "quickstart.png"), full_page=True)
+            page.keyboard.press("Control+s")  # saved as JupyterLab saves it (no widget state)
+            page.wait_for_function("!document.title.startsWith('●')", timeout=30_000)
+            page.wait_for_timeout(1000)
+        html = export_html(work / "01_quickstart.ipynb", tmp_path)
+        with browser_page(chromium_and_playwright, ARTIFACTS / "export-failure.png",
+                          javascript=False) as page:
+            page.goto(html.as_uri())
+            body = page.inner_text("body")
+            assert "static snapshot (closed" in body  # the dashboard's last state, no script
+            assert "exported" in body and ALERT_TEXT in body and TRANSCRIPT_TEXT in body
+            page.screenshot(path=str(ARTIFACTS / "quickstart-export.png"), full_page=True)
     finally:
         lab.stop()
+
+
+NEW_FOR_S = 10
+#: True when no element reading NEW is visible (hidden by its CSS expiry, or redrawn away).
+NO_VISIBLE_NEW_BADGE = """() => [...document.querySelectorAll('.jp-OutputArea-output span')]
+    .filter(s => s.textContent === 'NEW')
+    .every(s => getComputedStyle(s).visibility === 'hidden' || s.offsetParent === null)"""
+
+
+def export_html(path: Path, folder: Path) -> Path:
+    """`jupyter nbconvert --to html` of the saved notebook."""
+    subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "html",
+                    "--output-dir", str(folder), str(path)], check=True, capture_output=True)
+    return folder / (path.stem + ".html")

@@ -111,3 +111,53 @@ def test_the_recording_is_one_whole_session():
     assert not store.rejected
     assert set(store.alerts()["label"]) == {"sensitive_content", "decision"}
     assert store.counts()["transcript"] > 0 and store.counts()["visual_index"] > 0
+
+
+def test_the_readme_snippet_run_top_to_bottom_shows_events():
+    """README's "API in a few lines", as a reader pastes it into a notebook cell."""
+    import nbformat
+    from nbclient import NotebookClient
+    readme = (NOTEBOOKS.parent / "README.md").read_text(encoding="utf-8")
+    snippet = readme.split("## The API in a few lines", 1)[1].split("```python\n", 1)[1]
+    snippet = snippet.split("```", 1)[0]
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(snippet), nbformat.v4.new_code_cell(
+        "tables = {'transcript': feed.store.transcript(), 'alerts': feed.store.alerts(),\n"
+        "          'sessions': feed.store.sessions()}\n"
+        "print({name: len(table) for name, table in tables.items()})\n"
+        "assert all(len(table) for table in tables.values()), 'an empty table'\n"
+        "await rx.close(); await feed.close()")]
+    NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    printed = "".join(out.get("text", "") for out in nb.cells[1].outputs)
+    assert "'transcript':" in printed and "'alerts':" in printed
+
+
+def _dashboard_outputs(nb: dict) -> list[dict]:
+    return [out for cell in code_cells(nb) for out in cell["outputs"]
+            if "vdb-snapshot" in "".join(out.get("data", {}).get("text/html", ""))]
+
+
+@pytest.mark.parametrize("name", ["01_quickstart.ipynb", "04_going_live.ipynb"])
+def test_the_saved_dashboard_is_its_final_state_with_and_without_widgets(name):
+    """The snapshot in the dashboard's output and the saved widget state both end where the
+    notebook ends (feed closed, every event counted); nbconvert shows the snapshot to readers
+    of a notebook saved without widget state (JupyterLab's default), with no script to run."""
+    import re
+
+    import nbformat
+    from nbconvert import HTMLExporter
+    nb = load(NOTEBOOKS / name)
+    output, = _dashboard_outputs(nb)
+    snapshot = "".join(output["data"]["text/html"])
+    total = int(re.search(r"static snapshot \(closed, (\d+) events\)", snapshot).group(1))
+    state = nb["metadata"]["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    counters, = [m["state"]["value"] for m in state.values()
+                 if "VideoDB events" in m["state"].get("value", "")]
+    assert "VideoDB events · closed" in counters
+    assert re.search(r"total</span><b[^>]*>(\d+)<", counters).group(1) == str(total)
+    assert "&gt;NEW&lt;" not in snapshot and ">NEW<" not in snapshot
+    node = nbformat.read(NOTEBOOKS / name, as_version=4)
+    del node.metadata["widgets"]
+    html, _ = HTMLExporter().from_notebook_node(node)
+    assert f"static snapshot (closed, {total} events)" in html
+    assert "exported" in html.split("vdb-snapshot", 1)[1]  # the session pane's last step

@@ -28,6 +28,8 @@ _PUBLIC = {
     "replay": "vdb_notebook.playback",  # not vdb_notebook.replay: importing a submodule named
     # like a public function rebinds the package attribute to the module (see connect)
     "replay_async": "vdb_notebook.playback",
+    "timeline": "vdb_notebook.analysis",
+    "alert_context": "vdb_notebook.analysis",
     "clip": "vdb_notebook.review",
     "clips": "vdb_notebook.review",
 }

@@ -89,20 +89,21 @@ class Connection(_client.Connection):
         return f"Connection(base_url={self.base_url!r}, online)"
 
 
-_defaults: dict[tuple[str, int], Any] = {}
+_defaults: dict[tuple[str, int, str], Any] = {}
 _defaults_lock = threading.Lock()
 
 
-def default_emulator(scenario: str = "standup", seed: int = 0, speed: float | str | None = None) -> Any:
-    """The process-wide emulator for (scenario, seed): started on first use, stopped at exit."""
+def default_emulator(scenario: str = "standup", seed: int = 0, speed: float | str | None = None,
+                     clock: str = "scenario") -> Any:
+    """The process-wide emulator for (scenario, seed, clock): started on first use, stopped at exit."""
     from .emulator import Emulator
     with _defaults_lock:
-        emu = _defaults.get((scenario, seed))
+        emu = _defaults.get((scenario, seed, clock))
         if emu is None or not emu.running:
-            emu = Emulator(scenario=scenario, seed=seed, speed=speed).start()
+            emu = Emulator(scenario=scenario, seed=seed, speed=speed, clock=clock).start()
             if not _defaults:
                 atexit.register(_stop_defaults)
-            _defaults[(scenario, seed)] = emu
+            _defaults[(scenario, seed, clock)] = emu
         elif speed is not None:
             emu.set_speed(speed)
         return emu
@@ -116,15 +117,17 @@ def _stop_defaults() -> None:
 
 
 def connect(api_key: str | None = None, *, offline: bool | None = None, scenario: str = "standup",
-            speed: float | str | None = None, seed: int = 0, emulator: Any = None,
-            **kwargs: Any) -> Connection:
+            speed: float | str | None = None, seed: int = 0, clock: str = "scenario",
+            emulator: Any = None, **kwargs: Any) -> Connection:
     """A real `videodb` Connection: online with a key (argument or VIDEO_DB_API_KEY) unless
     `offline=True`; otherwise against `emulator`, or the process-wide default emulator for
-    (scenario, seed), started lazily and reused.
+    (scenario, seed, clock), started lazily and reused. `clock="wall"` anchors each session's
+    times at the moment its capture starts (now-relative queries work); the default
+    "scenario" keeps them at the fixed epoch (reproducible notebooks).
 
         >>> conn = connect(offline=True, speed="max")
-        >>> conn.emulator.scenario.name
-        'standup'
+        >>> conn.emulator.scenario.name, conn.emulator.clock
+        ('standup', 'scenario')
     """
     key = api_key or os.environ.get("VIDEO_DB_API_KEY")
     if offline is not True and emulator is None:
@@ -134,7 +137,10 @@ def connect(api_key: str | None = None, *, offline: bool | None = None, scenario
             raise AuthenticationError(
                 "offline=False needs an API key: pass api_key=... or set VIDEO_DB_API_KEY "
                 "(or leave offline unset to use the local emulator)")
-    emu = emulator if emulator is not None else default_emulator(scenario, seed, speed)
+    if emulator is not None and clock != "scenario" and clock != emulator.clock:
+        raise ValueError(f"clock={clock!r} applies to the default emulator; this emulator runs the "
+                         f"{emulator.clock!r} clock: create it with Emulator(..., clock={clock!r})")
+    emu = emulator if emulator is not None else default_emulator(scenario, seed, speed, clock)
     kwargs.pop("base_url", None)  # offline, the emulator's
     emu.start()
     return Connection(api_key=emu.api_key, base_url=emu.base_url, emulator=emu, **kwargs)

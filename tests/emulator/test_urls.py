@@ -12,7 +12,7 @@ def test_every_route_is_unique_and_control_routes_live_under_the_prefix():
     assert len(keys) == len(set(keys))
     for route in urls.ROUTES:
         assert (route.access == "control") == route.path.startswith(urls.CONTROL_PREFIX), route
-        assert route.access in ("api", "control", "open")
+        assert route.access in ("api", "client", "control", "open")
 
 
 def test_paths_match_with_their_parameters():

@@ -245,13 +245,14 @@ async def test_record_to_journals_every_raw_frame_in_order(emu, tmp_path, active
     await feed.wait_for(n=40, timeout=10)
     sent = await all_sent(emu, feed)
     await feed.close()
-    records = list(read_journal(path))
+    *records, closed = read_journal(path)  # the feed's own last record: feed.closed
+    assert closed.source == "feed" and closed.frame["event"] == "feed.closed"
     assert len(records) == feed.frames == sent
     assert all(r.source == "ws" and isinstance(r.frame, str) for r in records)  # the exact text
     rejected, = feed.store.rejected
     frames = [r.frame for r in records]
     assert frames.index(rejected.raw) == 10  # where the emulator injected it
-    assert frames[:10] + frames[11:] == [e.raw for e in stored]
+    assert frames[:10] + frames[11:] + [closed.frame] == [e.raw for e in stored]
     # the journal is also an EventStore.from_jsonl file: same events, same arrival times
     assert EventStore.from_jsonl(path).df.equals(feed.store.df)
 
@@ -278,8 +279,8 @@ async def test_close_in_the_middle_of_a_burst_keeps_what_reached_the_socket(burs
     await feed.close()
     assert feed.state == "closed" and feed.gaps == []
     assert 2000 <= feed.frames < 100_000  # closed mid-burst
-    assert feed.frames == len(feed.store) + len(feed.store.rejected)
-    assert len(path.read_text().splitlines()) == feed.frames
+    assert feed.frames + 1 == len(feed.store) + len(feed.store.rejected)  # + feed.closed
+    assert len(path.read_text().splitlines()) == feed.frames + 1
     state = burst.state()
     assert feed.connection_id not in state["connections"]  # the server let the connection go
     assert feed.frames <= state["frames_by_connection"][feed.connection_id]
@@ -303,7 +304,7 @@ async def test_wait_for_says_what_it_waited_for(emu):
         await _wait_for_errors(feed)
     assert feed.state == "closed"
     with pytest.raises(RuntimeError, match="the feed is closed"):
-        await feed.wait_for(n=1)
+        await feed.wait_for(n=2)  # it holds one: feed.closed
 
 
 async def _wait_for_errors(feed):
@@ -381,7 +382,7 @@ async def test_close_while_reconnecting_records_the_open_gap():
     await feed.close()
     gap, = feed.gaps
     assert feed.state == "closed" and "closed before it reconnected" in gap.reason
-    assert feed.store.df.event.tolist() == ["feed.gap"]
+    assert feed.store.df.event.tolist() == ["feed.gap", "feed.closed"]
 
 
 async def _until(condition, timeout=10.0):

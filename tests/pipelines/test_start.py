@@ -234,3 +234,13 @@ def test_a_refused_start_names_the_pipeline_and_keeps_the_rest(emu, active_sessi
     with pytest.raises(RuntimeError, match=r"transcript on mic:default \(rts-.*connected rtstream") as err:
         start_pipelines(conn, session, "ws-1")
     assert err.value.handle.pipelines == [] and pipelines.registered(conn) == []
+
+
+async def test_a_closed_feed_is_refused_and_nothing_starts(emu, active_session):
+    conn = vn.connect(emulator=emu)
+    feed = await Feed.open(conn)
+    session = active_session(conn, emu, feed.connection_id)[0]
+    await feed.close()
+    with pytest.raises(ValueError, match="the feed is closed: no event could ever reach it"):
+        vn.start_pipelines(conn, session, feed)
+    assert not emu.state()["pipelines"]

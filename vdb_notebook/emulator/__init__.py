@@ -11,7 +11,10 @@ Modules, split as moto splits a service: state.py (what the service knows; every
 engine.py (what changes cause: webhooks, frames, pipelines), responses/ (parse a request, call
 the state or engine, render the answer), urls.py (the one route table: API, WebSocket and
 /_emulator/ control routes), server.py (thread, loop, dispatch, `Emulator`); hub.py (open
-WebSockets), sender.py (webhooks), faults.py, scenario.py + scenarios/*.json (the timeline).
+WebSockets), sender.py (webhooks), faults.py, scenario.py + scenarios/*.json (the timeline and
+its clock). The desktop half: capture_client.py (a stand-in for the capture binary the SDK's
+`videodb.capture.CaptureClient` starts), capture_binary.py (starts it only for an emulator's
+base_url), responses/desktop.py (the endpoints it calls with the client token).
 
 Choices where VideoDB's docs leave room (each also noted where it is implemented):
 - Where a pipeline's frames go: its own `ws_connection_id`; else its capture session's
@@ -23,11 +26,15 @@ Choices where VideoDB's docs leave room (each also noted where it is implemented
   example frame has it. Consumers should accept both.
 - Speakers: the stream says who spoke (`mic:default` is the local user, `system_audio:default`
   the remote ones); transcript text carries the words only, as VideoDB's ASR sends them.
-- Time: lifecycle webhooks are stamped created = EPOCH, starting +2 s, active +4 s (scenario
-  time 0), stopping = active + the scenario's duration, stopped +2 s, exported +2 s, whatever
-  the wall clock says. start_capture / stop_capture make their transitions at once; the export
-  then takes 2 scenario seconds (session.export() answers 'exporting' until then). REST
-  records and query parameters are epoch seconds; WebSocket frames carry epoch ms.
+- Time (clock="scenario", the default): lifecycle webhooks are stamped created = EPOCH,
+  starting +2 s, active +4 s (scenario time 0), stopping = active + the scenario's duration,
+  stopped +2 s, exported +2 s, whatever the wall clock says. clock="wall": created when the
+  session is created, starting when its capture starts, active 2 s later, stopping when it is
+  stopped (a connected rtstream's time 0 is when it connects); frames, records and windows
+  shift with it, ids and texts do not. start_capture / stop_capture (and the capture binary's
+  start / stop) make their transitions at once; the export then takes 2 scenario seconds
+  (session.export() answers 'exporting' until then). REST records and query parameters are
+  epoch seconds; WebSocket frames carry epoch ms.
 - Media: every playable window is `{base_url}/media/rtstream/{id}/{start_us}-{end_us}.m3u8`
   (`schema.media`); exports, alert webhooks, generate_stream and shots answer such URLs.
 - Alerts: `create_alert` on an index fires when the event's label matches (case-insensitive)

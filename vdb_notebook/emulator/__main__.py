@@ -1,6 +1,6 @@
 """Run the emulator standalone.
 
-    python -m vdb_notebook.emulator --port 8765 --scenario standup --speed 30 --seed 0
+    python -m vdb_notebook.emulator --port 8765 --scenario standup --speed 30 --seed 0 --clock wall
 """
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import signal
 import sys
 import threading
 
-from .scenario import available
+from .scenario import CLOCKS, available
 from .server import Emulator
 
 
@@ -23,12 +23,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--speed", default=None,
                         help="time multiplier, or 'max' (default: the scenario's own default)")
     parser.add_argument("--seed", type=int, default=0, help="same seed, same ids and frames (default 0)")
+    parser.add_argument("--clock", choices=CLOCKS, default="scenario",
+                        help="scenario: times fixed from the scenario epoch (default); wall: a "
+                             "session's times start when its capture starts")
     args = parser.parse_args(argv)
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())  # before the URL is printed and used
     try:
         emu = Emulator(scenario=args.scenario, speed=args.speed, seed=args.seed, host=args.host,
-                       port=args.port).start()
+                       port=args.port, clock=args.clock).start()
     except (ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -52,9 +52,10 @@ class Pipeline:
 class Engine:
     """Sessions, pipelines and their side effects."""
 
-    def __init__(self, scenario: Scenario, *, speed: float | str | None, seed: int, faults: Faults) -> None:
+    def __init__(self, scenario: Scenario, *, speed: float | str | None, seed: int, faults: Faults,
+                 clock: str = "scenario") -> None:
         self.scenario = scenario
-        self.clock = Clock(parse_speed(speed, scenario.default_speed))
+        self.clock = Clock(parse_speed(speed, scenario.default_speed), clock)
         self.faults = Faults.from_dict(faults)  # a copy: one-shot faults disarm only here
         self.state = EmulatorState(seed, duration_s=scenario.duration_s)
         self.hub = Hub(lambda: self.faults)
@@ -67,14 +68,19 @@ class Engine:
     # the desktop client's part ------------------------------------------------------------
     def create_session(self, cid: str, body: dict[str, Any]) -> Session:
         session = self.state.create_session(cid, body)
+        session.epoch = self.clock.epoch_for(0.0)
         self._announce(session, [self.state.created_payload(session)])
         return session
 
     def start_capture(self, sid: str) -> Session:
-        """created -> starting -> active: the rtstreams open; nothing flows until a pipeline starts."""
+        """created -> starting -> active: the rtstreams open; nothing flows until a pipeline starts.
+
+        The session's timeline is anchored here (a no-op on the scenario clock): `starting` now.
+        """
         session = self.state.find_session(sid)
         if session.status != "created":
             raise Conflict(f"capture session {sid} is {session.status!r}; start_capture needs a 'created' session")
+        session.epoch = self.clock.epoch_for(session.clock_s + STEP_S)
         self._announce(session, [self.state.transition(session, "starting"),
                                  self.state.transition(session, "active")])
         return session
@@ -87,7 +93,8 @@ class Engine:
             raise Conflict(f"capture session {sid} is {session.status!r}; stop_capture needs an 'active' session")
         self._close_rtstreams(session)
         self._announce(session, [
-            self.state.transition(session, "stopping", after_s=self.scenario.duration_s),
+            self.state.transition(session, "stopping", after_s=self.clock.step_after(
+                session.epoch, session.clock_s, self.scenario.duration_s)),
             self.state.transition(session, "stopped"),
         ])
         self._spawn(self._export(session))
@@ -283,7 +290,7 @@ class Engine:
         if pipeline is None:
             def steps() -> Iterator[Step]:
                 return self.scenario.steps(rts.track_for(kind), kind, rtstream_id=rts.id, rtstream_name=rts.name,
-                                           extra=extra, cues=cues)
+                                           extra=extra, cues=cues, origin_ms=round(rts.origin_s * 1000))
             pipeline = self.pipelines[key] = Pipeline(key, steps, target, on_step)
             earlier = [self.pipelines[k] for k in same_kind if k != key and k in self.pipelines]
             if earlier:

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from ..schema import payloads
+from ..schema import EPOCH, payloads
+from .scenario import ORIGIN_MS
 
 
 class Ids:
@@ -41,7 +43,8 @@ class Session:
     export_ws: str | None = None            # session.export(ws_connection_id=...) asks to be told
     exported_video_id: str | None = None
     error: dict[str, Any] | None = None
-    clock_s: float = 0.0  # scenario seconds after EPOCH of the latest lifecycle event
+    clock_s: float = 0.0  # timeline seconds after `epoch` of the latest lifecycle event
+    epoch: datetime = EPOCH  # time zero of the session's timeline (the engine's Clock sets it)
 
 
 @dataclass
@@ -62,6 +65,7 @@ class RtStream:
     transcript_ws: str | None = None
     transcript: list[dict[str, Any]] = field(default_factory=list)  # {start, end, text}, seconds
     exported: dict[str, Any] | None = None  # rtstream.export()'s answer, once exported
+    origin_s: float = ORIGIN_MS / 1000      # epoch seconds of its scenario time 0 (when it went live)
 
     def track_for(self, kind: str) -> str:
         """The scenario track a pipeline of `kind` plays on this stream."""

@@ -23,7 +23,7 @@ class RecordingState:
 
     def window_of(self: "EmulatorState", rts: RtStream) -> tuple[float, float]:
         """The recorded window of an rtstream, epoch seconds."""
-        return self.origin_s, self.origin_s + self.duration_s
+        return rts.origin_s, rts.origin_s + self.duration_s
 
     def export_session(self: "EmulatorState", session: Session) -> Video:
         """The video of a stopped session: its screen over the active window (made once)."""

@@ -4,8 +4,10 @@ A scenario (scenarios/<name>.json) has one track per capture channel ("mic", "sy
 "display"), each with cue lists per pipeline kind ("transcript", "audio_index", "visual_index"),
 plus "alerts": notes on what happens at a moment (matching.py fires an alert's event prompt on
 the moments it is about; the notes' words help it, and explain the alert). Cue times are
-seconds after the session went active; frame timestamps are epoch ms fixed relative to
-`schema.EPOCH`, never the wall clock, so the same scenario always yields the same frames.
+seconds after the session went active; frame timestamps are epoch ms from the session's
+timeline origin: fixed relative to `schema.EPOCH` under the default "scenario" clock, so the
+same scenario always yields the same frames; the moment its capture started under the "wall"
+clock (see `Clock`). Ids and texts are the same under both.
 
     >>> sc = Scenario.load("standup")
     >>> step = next(sc.steps("mic", "transcript", rtstream_id="rts-1", rtstream_name="mic:default"))
@@ -17,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterator, NamedTuple
 
@@ -26,6 +29,8 @@ SCENARIO_DIR = Path(__file__).with_name("scenarios")
 #: Scenario time 0 is the moment a session turns active: EPOCH + 4 s, as in payloads.lifecycle().
 ACTIVE_OFFSET_MS = 4000
 ORIGIN_MS = int(EPOCH.timestamp() * 1000) + ACTIVE_OFFSET_MS
+#: Where a session's timeline sits in real time: at EPOCH, or at the moment its capture starts.
+CLOCKS = ("scenario", "wall")
 
 
 def available() -> list[str]:
@@ -96,14 +101,14 @@ class Scenario:
         return sorted(base, key=lambda cue: cue["t"] + cue["dur"])
 
     def steps(self, track: str, kind: str, *, rtstream_id: str, rtstream_name: str,
-              extra: dict[str, Any] | None = None,
-              cues: list[dict[str, Any]] | None = None) -> Iterator[Step]:
-        """The frames a pipeline of `kind` on `track` sends, in the order it sends them.
-
-        `cues` replaces the track's own cues (an alert's, from matching.alert_cues)."""
+              extra: dict[str, Any] | None = None, cues: list[dict[str, Any]] | None = None,
+              origin_ms: int = ORIGIN_MS) -> Iterator[Step]:
+        """The frames a pipeline of `kind` on `track` sends, in the order it sends them; their
+        times count from `origin_ms`, the epoch ms at which the session went active. `cues`
+        replaces the track's own cues (an alert's, from matching.alert_cues)."""
         channel = {"visual_index": self.visual_channel}.get(kind, kind)
         head = {"channel": channel, "rtstream_id": rtstream_id, "rtstream_name": rtstream_name}
-        parts = self._parts(track, kind, cues)
+        parts = self._parts(track, kind, cues, origin_ms)
         tail = extra or {}
         for n in range(self.repeat):
             shift, shift_ms, tag = n * self.period_s, round(n * self.period_s * 1000), str(n)
@@ -112,15 +117,16 @@ class Scenario:
                         "start": start + shift_ms, "end": end + shift_ms, **after, **tail}
                 yield Step(at + shift, {**head, "data": data})
 
-    def _parts(self, track: str, kind: str, cues: list[dict[str, Any]] | None) -> list[tuple[Any, ...]]:
+    def _parts(self, track: str, kind: str, cues: list[dict[str, Any]] | None,
+               origin_ms: int) -> list[tuple[Any, ...]]:
         """Per step of one repeat: (at, text, has {n}, start ms, end ms, fields before/after times).
 
         Worked out once per pipeline so that expanding thousands of repeats stays cheap.
         """
         parts = []
         for cue in self._base(track, kind, cues):
-            start = ORIGIN_MS + round(cue["t"] * 1000)
-            end = ORIGIN_MS + round((cue["t"] + cue["dur"]) * 1000)
+            start = origin_ms + round(cue["t"] * 1000)
+            end = origin_ms + round((cue["t"] + cue["dur"]) * 1000)
             done = cue["t"] + cue["dur"]
             if kind == "transcript":
                 # who speaks is the stream (mic: the local user; system audio: the others),
@@ -140,12 +146,54 @@ class Scenario:
         return parts
 
 
-class Clock:
-    """The emulator's speed, shared by every pipeline; changing it wakes the sleeping ones."""
+def parse_clock(mode: str) -> str:
+    """'scenario' or 'wall' as is; anything else is a ValueError saying what to pass."""
+    if mode not in CLOCKS:
+        raise ValueError(f"clock must be one of {list(CLOCKS)}, not {mode!r}: 'scenario' for "
+                         "the fixed epoch (reproducible), 'wall' to start at the real time")
+    return mode
 
-    def __init__(self, speed: float) -> None:
+
+class Clock:
+    """The emulator's speed, shared by every pipeline (changing it wakes the sleeping ones), and
+    where a session's timeline sits in real time.
+
+    mode "scenario" (the default): every session's timeline starts at the fixed EPOCH, so
+    notebooks print the same times on every run. mode "wall": a session's timeline is anchored
+    at the moment its capture starts (its `starting` step is now, `active` 2 s later, cue t
+    at active + t scenario seconds), so now-relative queries such as
+    `rtstream.get_transcript(start=time.time() - 3600)` find its records. At a speed above 1
+    the frames' times run ahead of the wall clock, as the scenario itself does.
+
+        >>> Clock(1.0).epoch_for(2.0) == EPOCH
+        True
+        >>> import time
+        >>> abs(Clock(1.0, "wall").epoch_for(2.0).timestamp() + 2.0 - time.time()) < 5
+        True
+    """
+
+    def __init__(self, speed: float, mode: str = "scenario") -> None:
         self.speed = speed
+        self.mode = parse_clock(mode)
         self._changed = asyncio.Event()
+
+    def epoch_for(self, offset_s: float) -> datetime:
+        """Time zero of a session timeline whose point `offset_s` is now (EPOCH on the scenario clock)."""
+        if self.mode == "scenario":
+            return EPOCH
+        now = datetime.now(timezone.utc) - timedelta(seconds=offset_s)
+        return now.replace(microsecond=now.microsecond // 1000 * 1000)  # whole ms, as frames carry
+
+    def live_origin_s(self) -> float:
+        """Epoch seconds of scenario time 0 for a stream that goes live now (a connected rtstream)."""
+        return ORIGIN_MS / 1000 if self.mode == "scenario" else self.epoch_for(0.0).timestamp()
+
+    def step_after(self, epoch: datetime, at_s: float, scenario_s: float) -> float:
+        """Seconds from timeline point `at_s` to a lifecycle step made now: `scenario_s` on the
+        scenario clock; on the wall clock, up to now (never backwards)."""
+        if self.mode == "scenario":
+            return scenario_s
+        return max(0.0, (datetime.now(timezone.utc) - epoch).total_seconds() - at_s)
 
     def set(self, speed: float) -> None:
         self.speed = speed

@@ -24,11 +24,11 @@ import videodb
 from aiohttp import web
 
 from .._aio import LoopThread
-from . import matching, urls
+from . import capture_binary, matching, urls
 from .engine import Engine
 from .faults import Faults
 from .responses import Req, control, render
-from .scenario import Scenario, parse_speed
+from .scenario import Scenario, parse_clock, parse_speed
 from .errors import ApiError, BadRequest
 
 log = logging.getLogger(__name__)
@@ -44,13 +44,17 @@ class Emulator:
     speed: None for the scenario's default, a time multiplier, or 'max'.
     seed: same seed, same ids, texts and timestamps.
     faults: dict of Faults fields, e.g. {"drop_ws_after": 10, "fail_webhooks": 2}.
+    clock: "scenario" (default: times fixed from schema.EPOCH, reproducible) or "wall" (each
+        session's times start when its capture starts, so now-relative queries work).
     """
 
     def __init__(self, scenario: str | Scenario = "standup", speed: float | str | None = None,
                  seed: int = 0, host: str = "127.0.0.1", port: int = 0,
-                 faults: dict[str, Any] | Faults | None = None, api_key: str = EMULATOR_KEY) -> None:
+                 faults: dict[str, Any] | Faults | None = None, api_key: str = EMULATOR_KEY,
+                 clock: str = "scenario") -> None:
         self.scenario = scenario if isinstance(scenario, Scenario) else Scenario.load(scenario)
         parse_speed(speed, self.scenario.default_speed)  # fail early on a bad speed
+        self.clock = parse_clock(clock)  # fail early on a bad clock
         self._speed = speed
         self._seed = seed
         self.host = host
@@ -74,6 +78,7 @@ class Emulator:
             raise
         self._thread = thread
         atexit.register(self.stop)  # no thread or loop outlives the interpreter
+        capture_binary.register(self.base_url)  # CaptureClient(base_url=emu.base_url) works offline
         log.info("emulator serving %s (scenario %s)", self.base_url, self.scenario.name)
         return self
 
@@ -83,6 +88,7 @@ class Emulator:
             return
         thread = self._caller_may_block()
         atexit.unregister(self.stop)
+        capture_binary.unregister(self.base_url)
         try:
             thread.run(self._shutdown(), CALL_TIMEOUT_S)
         finally:
@@ -102,7 +108,8 @@ class Emulator:
     def __repr__(self) -> str:
         # No port (it differs per run, and notebook outputs must be reproducible); no key.
         state = "running" if self.running else "stopped"
-        return f"Emulator(scenario={self.scenario.name!r}, speed={self.speed!r}, seed={self.seed}, {state})"
+        clock = ", clock='wall'" if self.clock == "wall" else ""  # the default stays unsaid
+        return f"Emulator(scenario={self.scenario.name!r}, speed={self.speed!r}, seed={self.seed}{clock}, {state})"
 
     # where and how to connect ---------------------------------------------------------------------
     @property
@@ -208,8 +215,8 @@ class Emulator:
             []
         """
         def find(e: Engine) -> list[dict[str, Any]]:
-            track = e.state.rtstream(rtstream_id).track
-            origin_ms = e.state.origin_s * 1000  # scenario time 0: the session went active
+            rts = e.state.rtstream(rtstream_id)
+            track, origin_ms = rts.track, rts.origin_s * 1000  # scenario time 0 on its timeline
             return [{"start": round(origin_ms + m.start * 1000), "end": round(origin_ms + m.end * 1000),
                      "confidence": m.confidence, "explanation": m.explanation}
                     for m in matching.matches(e.scenario, track, prompt)]
@@ -235,7 +242,8 @@ class Emulator:
         return self._thread
 
     async def _serve(self) -> None:
-        engine = Engine(self.scenario, speed=self._speed, seed=self._seed, faults=self._initial_faults)
+        engine = Engine(self.scenario, speed=self._speed, seed=self._seed, faults=self._initial_faults,
+                        clock=self.clock)
         app = web.Application()
         app.router.add_route("*", "/{path:.*}", make_dispatcher(engine, self._api_key))
         runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
@@ -295,7 +303,9 @@ def make_dispatcher(engine: Engine, api_key: str) -> Callable[..., Any]:
         except ApiError as exc:
             route, params, unmatched = None, {}, exc
         access = route.access if route else ("control" if path.startswith(urls.CONTROL_PREFIX) else "api")
-        if access == "api" and request.headers.get("x-access-token") != api_key:
+        token = request.headers.get("x-access-token")
+        if access in ("api", "client") and token != api_key and not (
+                access == "client" and token in engine.state.client_tokens):
             return failure("invalid or missing x-access-token: connect with the emulator's key "
                            "(emu.api_key, or emu.connect())", 401)
         try:

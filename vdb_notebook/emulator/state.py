@@ -16,15 +16,14 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from ..schema import CAPTURE_CHANNELS, EPOCH, payloads
+from ..schema import CAPTURE_CHANNELS, payloads
 from .errors import ApiError, BadRequest, Conflict, NotFound
 from .recordings import RecordingState
 from .models import Alert, Event, Ids, RtStream, SceneIndex, Session, StreamIndex, Understanding
-from .scenario import ORIGIN_MS
 
 __all__ = ["ApiError", "BadRequest", "Conflict", "EmulatorState", "NotFound"]
 
-#: Lifecycle step times relative to EPOCH (seconds), as payloads.lifecycle() spaces them.
+#: Lifecycle step times relative to a session's epoch (seconds), as payloads.lifecycle() spaces them.
 STEP_S = 2.0
 NEXT_STATUS = {"created": {"starting", "failed"}, "starting": {"active", "failed"},
                "active": {"stopping", "failed"}, "stopping": {"stopped", "failed"},
@@ -51,7 +50,6 @@ class EmulatorState(RecordingState):
         self.seed = seed
         self.ids = Ids(seed)
         self.duration_s = duration_s
-        self.origin_s = ORIGIN_MS / 1000  # when sessions turn active (scenario time 0)
         self.collections = {"default": {"id": "default", "name": "Default Collection",
                                         "description": "The emulator's only collection",
                                         "is_public": False}}
@@ -63,6 +61,7 @@ class EmulatorState(RecordingState):
         self.events: dict[str, Event] = {}
         self.alerts: dict[str, Alert] = {}
         self.ws_tickets: set[str] = set()  # tokens of the WebSocket URLs handed out
+        self.client_tokens: set[str] = set()  # they open the desktop binary's endpoints (responses/desktop.py)
 
     # collections and sessions -------------------------------------------------------------
     def collection(self, cid: str) -> dict[str, Any]:
@@ -81,7 +80,9 @@ class EmulatorState(RecordingState):
         """conn.generate_client_token(expires_in): a token for the desktop capture client."""
         if not isinstance(expires_in, int) or isinstance(expires_in, bool) or expires_in <= 0:
             raise BadRequest(f"expires_in must be a positive number of seconds, not {expires_in!r}")
-        return self.ids.new("ct")
+        token = self.ids.new("ct")
+        self.client_tokens.add(token)
+        return token
 
     def create_session(self, cid: str, body: dict[str, Any]) -> Session:
         self.collection(cid)
@@ -117,20 +118,22 @@ class EmulatorState(RecordingState):
     def created_payload(self, session: Session) -> dict[str, Any]:
         """The capture_session.created webhook of a new session."""
         return payloads.build("created", capture_session_id=session.id,
-                              end_user_id=session.end_user_id, timestamp=EPOCH)
+                              end_user_id=session.end_user_id, timestamp=session.epoch)
 
     def transition(self, session: Session, status: str, *, error: str | None = None,
                    after_s: float = STEP_S, urls: tuple[str, str] | None = None) -> dict[str, Any]:
-        """Move a session to `status`, `after_s` scenario seconds after its previous change.
+        """Move a session to `status`, `after_s` timeline seconds after its previous change.
 
-        Returns the v2 webhook payload announcing it (its timestamp derives from EPOCH);
+        Returns the v2 webhook payload announcing it (its timestamp derives from session.epoch);
         `urls` are the exported video's stream and player URLs.
         """
         if status not in NEXT_STATUS[session.status]:
             raise Conflict(f"capture session {session.id} is {session.status!r}; it cannot become "
                            f"{status!r} (allowed next: {sorted(NEXT_STATUS[session.status]) or 'none'})")
+        session.clock_s += after_s
+        when = session.epoch + timedelta(seconds=session.clock_s)
         if status == "active":
-            self._open_rtstreams(session)
+            self._open_rtstreams(session, when.timestamp())
         if status == "stopped":
             session.export_status = "exporting"  # VideoDB exports every stopped session
         if status == "exported":
@@ -139,11 +142,10 @@ class EmulatorState(RecordingState):
         if status == "failed":
             session.error = {"message": error or "capture failed", "code": "capture_failed"}
         session.status = status
-        session.clock_s += after_s
         stream_url, player_url = urls or (None, None)
         return payloads.build(
             status, capture_session_id=session.id, end_user_id=session.end_user_id,
-            timestamp=EPOCH + timedelta(seconds=session.clock_s),
+            timestamp=when,
             rtstreams=self.rtstream_summaries(session) if status == "active" else None,
             exported_video_id=session.exported_video_id, error=session.error,
             stream_url=stream_url, player_url=player_url)
@@ -153,9 +155,9 @@ class EmulatorState(RecordingState):
         if ws_connection_id:
             session.export_ws = ws_connection_id
 
-    def _open_rtstreams(self, session: Session) -> None:
+    def _open_rtstreams(self, session: Session, origin_s: float) -> None:
         for category, name, media, track in CAPTURE_CHANNELS:
-            rts = RtStream(id=self.ids.new("rts"), session_id=session.id, track=track,
+            rts = RtStream(id=self.ids.new("rts"), session_id=session.id, track=track, origin_s=origin_s,
                            collection_id=session.collection_id, channel_id=category,
                            name=name, media_types=[media])
             self.rtstreams[rts.id] = rts
@@ -177,9 +179,9 @@ class EmulatorState(RecordingState):
                            "is active, or after coll.connect_rtstream()")
         return self.rtstreams[rid]
 
-    def connect_rtstream(self, body: dict[str, Any]) -> RtStream:
+    def connect_rtstream(self, body: dict[str, Any], origin_s: float) -> RtStream:
         """coll.connect_rtstream(url, name, media_types, ...): a live source that plays the
-        scenario's screen (video) and system audio (audio) tracks."""
+        scenario's screen (video) and system audio (audio) tracks from `origin_s` (epoch s) on."""
         cid = body.get("collection_id") or "default"
         self.collection(cid)
         url, name = string_field(body, "url"), string_field(body, "name")
@@ -196,7 +198,8 @@ class EmulatorState(RecordingState):
                        name=name or url, media_types=list(media),
                        track="display" if video else "system_audio",
                        audio_track="system_audio" if video and "audio" in media else None,
-                       url=url, store=bool(body.get("store", False)), sample_rate=sample_rate)
+                       url=url, store=bool(body.get("store", False)), sample_rate=sample_rate,
+                       origin_s=origin_s)
         self.rtstreams[rts.id] = rts
         return rts
 

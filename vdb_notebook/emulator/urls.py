@@ -1,7 +1,9 @@
-"""The emulator's one route table: the VideoDB API, the WebSocket and the /_emulator/ control
-routes and the media routes, each a (method, path, handler, access) row, matched by the server in one place.
+"""The emulator's one route table: the VideoDB API, the WebSocket, the media and the /_emulator/
+control routes, each a (method, path, handler, access) row, matched by the server in one place.
 
-access: "api" needs the `x-access-token` header (the SDK's API key); "control" is the
+access: "api" needs the `x-access-token` header (the SDK's API key); "client" takes the API key
+or a client token the service issued (`conn.generate_client_token()`, which the desktop capture
+binary holds); "control" is the
 emulator's own control plane (no key: the server binds loopback); "open" needs no key: the
 WebSocket checks its own ticket, and media (playlists, segments, the player) is fetched by
 browsers, as VideoDB's stream URLs are.
@@ -15,7 +17,7 @@ import re
 from typing import Any, Callable, NamedTuple
 
 from .media import handlers as media
-from .responses import capture, control, indexes, rtstreams, search, understanding, videos, websocket
+from .responses import capture, control, desktop, indexes, rtstreams, search, understanding, videos, websocket
 from .errors import ApiError, NotFound
 
 CONTROL_PREFIX = "_emulator/"
@@ -25,7 +27,7 @@ class Route(NamedTuple):
     method: str
     path: str                      # "{name}" matches one path segment
     handler: Callable[..., Any]    # handler(engine, req), see responses/__init__.py
-    access: str = "api"            # "api" | "control" | "open"
+    access: str = "api"            # "api" | "client" | "control" | "open"
 
 
 ROUTES: tuple[Route, ...] = (
@@ -38,6 +40,9 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "collection/{cid}/capture/session/{sid}", capture.get_capture_session),
     Route("POST", "collection/{cid}/capture/session/{sid}/export", capture.export_capture_session),
     Route("POST", "capture/session/token", capture.generate_client_token),
+    # what the desktop capture binary calls (the SDK's CaptureClient starts it)
+    Route("POST", "capture/session/start", desktop.start_capture_session, "client"),
+    Route("POST", "capture/session/{sid}/stop", desktop.stop_capture_session, "client"),
     # rtstreams: connect, list, status, transcripts, playable windows, export
     Route("POST", "rtstream", rtstreams.connect_rtstream),
     Route("GET", "rtstream", rtstreams.list_rtstreams),

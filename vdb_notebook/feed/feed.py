@@ -295,6 +295,7 @@ class Feed:
             if self._task is not None:
                 self._task.cancel()
         finally:
+            self._record({"channel": "feed", "event": "feed.closed"})  # tells dashboards, via the store
             if self._flusher is not None:
                 self._flusher.cancel()
             if self.recording is not None:

@@ -329,6 +329,11 @@ def _base_url(conn: Any) -> str:
 
 
 def _connection_id(feed_or_id: Any) -> str:
+    state = getattr(feed_or_id, "state", None)
+    if isinstance(state, str) and state in ("closing", "closed", "failed"):
+        raise ValueError(
+            f"the feed is {state}: no event could ever reach it, so no pipeline was started; "
+            "open a new one and pass it: feed = await vn.Feed.open(conn)")
     ws_id = getattr(feed_or_id, "connection_id", feed_or_id)
     if not isinstance(ws_id, str) or not ws_id:
         raise TypeError("pass a vn.Feed (or an SDK WebSocketConnection) or its connection_id "

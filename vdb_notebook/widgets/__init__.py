@@ -3,7 +3,7 @@
     >>> import vdb_notebook as vn
     >>> dash = vn.Dashboard(vn.EventStore())
     >>> dash
-    Dashboard(panes=transcript, visual, audio, alerts, sessions; max_rate_hz=4, tail=50)
+    Dashboard(panes=transcript, visual, audio, alerts, sessions, timeline; max_rate_hz=4, tail=50)
     >>> dash.close()
 """
 from __future__ import annotations

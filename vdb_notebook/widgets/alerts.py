@@ -1,7 +1,10 @@
 """The alerts pane: newest first, a label badge, a confidence bar, the time and the text.
 
-An alert stands out (tinted, with a NEW badge) for `NEW_FOR_S` seconds after it arrives; the
-renderer redraws the pane when that time runs out (`next_refresh`).
+An alert stands out (tinted, with a NEW badge) for `NEW_FOR_S` seconds after it arrives. The
+badge ends on time by itself: a CSS animation delayed by the seconds it has left hides it in
+the browser, whether or not another frame is ever drawn; the renderer also redraws the pane
+when that time runs out (`next_refresh`), so the saved widget state ends without it. Times are
+mm:ss of session time.
 
     >>> from types import SimpleNamespace as Ev
     >>> pane = AlertsPane()
@@ -9,7 +12,7 @@ renderer redraws the pane when that time runs out (`next_refresh`).
     ...                timestamp=1768912496000.0, rtstream_name="display:1", rtstream_id="rts-3",
     ...                received_at=1000.0))
     >>> html = pane.render(pane.snapshot(), now_ms=2000.0)
-    >>> "92%" in html and "NEW" in html
+    >>> "92%" in html and "NEW" in html and "animation:vdb-new-off 0s linear 9.0s forwards" in html
     True
 """
 from __future__ import annotations
@@ -18,7 +21,7 @@ from collections import deque
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from .markup import BORDER, MUTED, chip, clip, clock, esc, pane, placeholder, plural
+from .markup import BORDER, MUTED, SUNKEN, chip, clip, esc, pane, placeholder, plural, stamp
 from .renderer import Pane
 from .transcript import speaker_of
 
@@ -57,28 +60,37 @@ class AlertsPane(Pane):
         ))
         self.total += 1
 
-    def snapshot(self) -> tuple[list[Alert], int]:
-        return list(self.alerts), self.total
+    def snapshot(self) -> tuple[list[Alert], int, float | None]:
+        return list(self.alerts), self.total, self.origin_ms
 
-    def render(self, snap: tuple[list[Alert], int], now_ms: float) -> str:
-        alerts, total = snap
-        cards = "".join(_card(a, fresh=_is_new(a, now_ms)) for a in reversed(alerts))
+    def render(self, snap: tuple[list[Alert], int, float | None], now_ms: float) -> str:
+        alerts, total, origin = snap
+        cards = "".join(_card(a, _new_for(a, now_ms), origin) for a in reversed(alerts))
         note = plural(total, "alert")
         if total > len(alerts):
             note += f" (last {len(alerts)} shown)"
         # Newest first: the top of a plain scroll box is where a new alert appears.
         body = (f"<div style='max-height:260px;overflow-y:auto'>{cards}</div>" if cards
                 else placeholder("No alerts yet."))
-        return pane("Alerts", body, note=esc(note), scroll=False)
+        return pane("Alerts", _EXPIRE + body, note=esc(note), scroll=False)
 
-    def next_refresh(self, snap: tuple[list[Alert], int], now_ms: float) -> float | None:
+    def next_refresh(self, snap: tuple[list[Alert], int, float | None],
+                     now_ms: float) -> float | None:
         """Redraw when the oldest highlighted alert stops being new."""
-        left = [a.arrived + NEW_FOR_S * 1000 - now_ms for a in snap[0] if _is_new(a, now_ms)]
-        return max(0.0, min(left)) / 1000 + 0.05 if left else None
+        left = [s for s in (_new_for(a, now_ms) for a in snap[0]) if s is not None]
+        return min(left) + 0.05 if left else None
 
 
-def _is_new(alert: Alert, now_ms: float) -> bool:
-    return now_ms - alert.arrived < NEW_FOR_S * 1000
+#: Hides a NEW badge and its tint when the animation's delay (the seconds left) runs out.
+_EXPIRE = ("<style>@keyframes vdb-new-off{to{visibility:hidden}}"
+           "@keyframes vdb-new-untint{to{background:transparent;border-left-color:"
+           f"{BORDER}}}}}</style>")
+
+
+def _new_for(alert: Alert, now_ms: float) -> float | None:
+    """Seconds the alert stays new (None: it is not new, or `now_ms` is unknown)."""
+    left = (alert.arrived + NEW_FOR_S * 1000 - now_ms) / 1000
+    return round(left, 1) if left > 0 else None
 
 
 def confidence_colour(confidence: float) -> str:
@@ -93,7 +105,7 @@ def _bar(confidence: float | None) -> str:
     colour = confidence_colour(share)
     return (
         f"<span style='display:inline-flex;align-items:center;gap:4px' title='confidence {share:.2f}'>"
-        f"<span style='display:inline-block;width:64px;height:6px;background:#eef0f3;border-radius:3px;"
+        f"<span style='display:inline-block;width:64px;height:6px;background:{SUNKEN};border-radius:3px;"
         f"overflow:hidden'><span style='display:block;height:100%;width:{share * 100:.0f}%;"
         f"background:{colour}'></span></span>"
         f"<span style='font-size:10.5px;color:{colour};font-weight:600;font-variant-numeric:tabular-nums'>"
@@ -102,11 +114,17 @@ def _bar(confidence: float | None) -> str:
 
 
 @lru_cache(maxsize=256)
-def _card(alert: Alert, *, fresh: bool) -> str:
+def _card(alert: Alert, new_for: float | None, origin: float | None) -> str:
     fired = alert.triggered is not False
     colour = "#dc2626" if fired else "#64748b"
-    tint = "background:#fff7ed;border-left:3px solid #f97316" if fresh else f"border-left:3px solid {BORDER}"
-    new = chip("NEW", "#f97316") if fresh else ""
+    if new_for is None:
+        tint, new = f"border-left:3px solid {BORDER}", ""
+    else:
+        expire = f"0s linear {new_for:.1f}s forwards"
+        tint = (f"background:rgba(249,115,22,0.14);border-left:3px solid #f97316;"
+                f"animation:vdb-new-untint {expire}")
+        new = (f"<span style='animation:vdb-new-off {expire}'>"
+               f"{chip('NEW', '#f97316')}</span>")
     not_fired = "" if fired else f"<span style='color:{MUTED};font-size:10.5px'>not triggered</span>"
     text = f"<div style='margin-top:2px;word-break:break-word'>{esc(alert.text)}</div>" if alert.text else ""
     return (
@@ -114,5 +132,5 @@ def _card(alert: Alert, *, fresh: bool) -> str:
         f"<div style='display:flex;flex-wrap:wrap;gap:6px;align-items:center'>"
         f"{chip(esc(alert.label), colour)}{_bar(alert.confidence)}{new}{not_fired}"
         f"<span style='margin-left:auto;color:{MUTED};font-size:10.5px;font-variant-numeric:tabular-nums'>"
-        f"{esc(clock(alert.when))} · {esc(alert.stream)}</span></div>{text}</div>"
+        f"{esc(stamp(alert.when, origin))} · {esc(alert.stream)}</span></div>{text}</div>"
     )

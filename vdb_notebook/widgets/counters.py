@@ -1,4 +1,10 @@
-"""The counters strip: events per channel, rejected frames, reconnect gaps, and live/stopped.
+"""The counters strip: events per channel, rejected frames, reconnect gaps, the source's state
+and what the panes' times count from.
+
+The state is learned from the store, never by asking a source: a `feed.closed` record means
+the feed ended ("closed"), a `feed.gap` with no new connection that it lost its connection for
+good ("disconnected"), a `feed.reconnected` that it is back ("live"); events replayed from a
+recording make it "replayed". `Dashboard.stop()` shows "stopped".
 
     >>> from types import SimpleNamespace as Ev
     >>> pane = CountersPane(source="store")
@@ -14,14 +20,16 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 from ..schema import CHANNELS
-from .markup import BORDER, FONT, MUTED, clip, esc
+from .markup import BORDER, FONT, INK, MUTED, SUNKEN, clip, clock, esc
+from .frames import event_rows
 from .renderer import Pane
 
-INK = "#111827"
 #: Distinct channel names counted one by one; any further names are counted as 'other'.
 MAX_CHANNELS = 16
+#: The channels with a counter each (the feed's own records show as gaps and reconnects).
 LABELS = {"transcript": "transcript", "visual_index": "visual", "audio_index": "audio",
-          "alert": "alerts", "capture_session": "lifecycle", "feed": "feed"}
+          "alert": "alerts", "capture_session": "lifecycle"}
+STATUS_COLOURS = {"live": "#16a34a", "replayed": "#2563eb", "disconnected": "#d97706"}
 
 
 @dataclass
@@ -37,14 +45,17 @@ class Counts:
     dropped: int = 0
     status: str = "live"
     source: str = ""
+    origin_ms: float | None = None
+    basis: str = ""
 
 
 class CountersPane(Pane):
     name = "counters"
 
-    def __init__(self, source: str = "", dropped: Callable[[], int] | None = None) -> None:
+    def __init__(self, source: str = "", dropped: Callable[[], int] | None = None,
+                 status: str = "live") -> None:
         super().__init__()
-        self.state = Counts(source=source)
+        self.state = Counts(source=source, status=status)
         self._dropped = dropped  # the store's count of events evicted by max_events
 
     def record(self, event: Any) -> None:
@@ -54,6 +65,7 @@ class CountersPane(Pane):
             channel = "other"
         state.counts[channel] = state.counts.get(channel, 0) + 1
         state.total += 1
+        state.status = _status_after(state.status, event)
         name = getattr(event, "event", None)
         if name == "feed.gap":
             state.gaps += 1
@@ -78,6 +90,11 @@ class CountersPane(Pane):
         if len(gaps):
             state.last_gap = clip(gaps["text"].astype(object).fillna("").iloc[-1], 160)
         state.reconnects = int(events.eq("feed.reconnected").sum())
+        if frame["source"].astype(object).eq("replay").any():
+            state.status = "replayed"
+        else:
+            for row in event_rows(frame[frame["channel"].astype(object).eq("feed")].tail(1)):
+                state.status = _status_after(state.status, row)
 
     def reject(self, rejection: Any) -> None:
         self.state.rejected += 1
@@ -88,13 +105,16 @@ class CountersPane(Pane):
 
     def snapshot(self) -> Counts:
         dropped = self._dropped() if self._dropped is not None else 0
-        return replace(self.state, counts=dict(self.state.counts), dropped=int(dropped or 0))
+        clock_ = self.clock
+        return replace(self.state, counts=dict(self.state.counts), dropped=int(dropped or 0),
+                       origin_ms=None if clock_ is None else clock_.origin_ms,
+                       basis="" if clock_ is None else clock_.basis)
 
     def render(self, snap: Counts, now_ms: float) -> str:
-        live = snap.status == "live"
-        dot = "#16a34a" if live else "#94a3b8"
-        cells = [_cell(LABELS.get(c, c), snap.counts.get(c, 0), INK) for c in CHANNELS]
-        cells += [_cell(c, n, INK) for c, n in snap.counts.items() if c not in CHANNELS]
+        dot = STATUS_COLOURS.get(snap.status, "#94a3b8")
+        cells = [_cell(LABELS[c], snap.counts.get(c, 0), INK) for c in CHANNELS if c in LABELS]
+        cells += [_cell(c, n, INK) for c, n in snap.counts.items()
+                  if c not in CHANNELS and c != "feed"]
         cells.append(_cell("rejected", snap.rejected, "#dc2626" if snap.rejected else MUTED,
                            title=snap.last_rejection))
         gaps = f"{snap.gaps} · {snap.gap_ms / 1000:.1f}s" if snap.gaps else "0"
@@ -106,12 +126,42 @@ class CountersPane(Pane):
         source = f"<span style='color:{MUTED};font-size:11px'>{esc(snap.source)}</span>" if snap.source else ""
         return (
             f"<div style='{FONT};display:flex;flex-wrap:wrap;gap:6px 14px;align-items:center;"
-            f"border:1px solid {BORDER};border-radius:6px;padding:5px 8px;background:#f8fafc'>"
+            f"border:1px solid {BORDER};border-radius:6px;padding:5px 8px;background:{SUNKEN};"
+            f"color:{INK}'>"
             f"<span style='display:inline-flex;align-items:center;gap:5px;font-weight:600'>"
             f"<span style='width:8px;height:8px;border-radius:50%;background:{dot};display:inline-block'></span>"
             f"VideoDB events · {esc(snap.status)}</span>"
-            f"{_cell('total', snap.total, INK)}{''.join(cells)}{source}</div>"
+            f"{_cell('total', snap.total, INK)}{''.join(cells)}{source}{_times(snap)}</div>"
         )
+
+
+def _status_after(status: str, event: Any) -> str:
+    """The source's state once `event` is in the store (a replay stays a replay)."""
+    if status == "replayed" or getattr(event, "source", None) == "replay":
+        return "replayed"
+    name = getattr(event, "event", None)
+    if name == "feed.closed":
+        return "closed"
+    if name == "feed.reconnected":
+        return "live"
+    if name == "feed.gap" and not _new_connection(event):
+        return "disconnected"
+    return status
+
+
+def _new_connection(gap: Any) -> Any:
+    frame = getattr(gap, "frame", None) or getattr(gap, "raw", None)
+    data = frame.get("data") if isinstance(frame, dict) else None
+    return data.get("new_connection_id") if isinstance(data, dict) else None
+
+
+def _times(snap: Counts) -> str:
+    """Which clock the panes' mm:ss are on."""
+    if snap.origin_ms is None:
+        return ""
+    return (f"<span style='color:{MUTED};font-size:11px;margin-left:auto' "
+            f"title='every mm:ss in the panes counts from this instant'>times: mm:ss since "
+            f"{esc(snap.basis)} ({esc(clock(snap.origin_ms))} UTC)</span>")
 
 
 def _cell(label: str, value: Any, colour: str, *, title: str = "") -> str:

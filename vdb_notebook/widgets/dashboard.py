@@ -4,7 +4,7 @@
     >>> store = vn.EventStore()
     >>> dash = vn.Dashboard(store, max_rate_hz=4, tail=50)
     >>> dash
-    Dashboard(panes=transcript, visual, audio, alerts, sessions; max_rate_hz=4, tail=50)
+    Dashboard(panes=transcript, visual, audio, alerts, sessions, timeline; max_rate_hz=4, tail=50)
     >>> _ = store.add({"channel": "transcript", "rtstream_name": "mic:default",
     ...                "data": {"text": "hi", "is_final": True, "start": 1768912496000}})
     >>> dash.close()
@@ -12,23 +12,33 @@
 Events reach the panes through `store.subscribe`: the subscriber records each event into its
 pane's bounded state and marks the pane dirty; the `Renderer` thread draws (see renderer.py).
 Events already in the store when the dashboard is made are shown too (e.g. after `vn.replay`).
+A feed's end is learned from the store too: the feed's `feed.closed` record.
+
+Shared or exported notebooks (nbconvert HTML, nbviewer, GitHub) cannot run widgets, so the
+dashboard's output also carries a static `text/html` snapshot of its panes (see snapshot.py),
+brought up to date after each cell runs and when the dashboard ends.
 """
 from __future__ import annotations
 
 import threading
 import time
+import uuid
 from typing import Any, Callable
 
 import ipywidgets as widgets
 
+from ..analysis.chart import LANE_CHANNELS
 from ..events.decode import Rejection
 from ..store.store import EventStore
+from . import snapshot
 from .alerts import AlertsPane
+from .clock import SessionClock
 from .counters import CountersPane
 from .index import IndexPane
 from .renderer import FlushHook, Pane, Renderer
 from .sessions import SessionsPane
 from .table import TablePane
+from .timeline import TimelinePane
 from .transcript import TranscriptPane
 
 #: Which pane shows each channel (every event also counts in "counters" and "table").
@@ -36,18 +46,21 @@ PANE_OF_CHANNEL = {"transcript": "transcript", "visual_index": "visual", "audio_
                    "alert": "alerts", "capture_session": "sessions"}
 CHANNEL_PANES = ("transcript", "visual", "audio", "alerts", "sessions")
 CHANNELS_OF_PANE = {pane: [c for c, p in PANE_OF_CHANNEL.items() if p == pane] for pane in CHANNEL_PANES}
+CHANNELS_OF_PANE["timeline"] = list(LANE_CHANNELS)
 
 
 class Dashboard(widgets.VBox):
     """Live panes for a capture session's events: transcript, visual and audio index, alerts,
-    session lifecycle, counters and the DataFrame's last `tail` rows.
+    session lifecycle, a timeline, counters and the DataFrame's last `tail` rows.
 
-    `store_or_feed` is an `EventStore` or a `Feed` (its `.store` is shown and the dashboard
-    stops when the feed closes). Each pane is updated at most `max_rate_hz` times a second
-    whatever the event rate, and always ends up showing the latest state. `tail=0` hides the
-    table. `on_flush(pane, last_seq, time.monotonic())`, if given, is called after each pane
-    update (for measurements of update latency); `wall_clock()` (Unix seconds,
-    default `time.time`) is the time alerts are aged by (tests pass one they control).
+    `store_or_feed` is an `EventStore` or a `Feed` (its `.store` is shown, and the dashboard
+    ends when the feed's `feed.closed` record reaches the store). Each pane is updated at most
+    `max_rate_hz` times a second whatever the event rate, and always ends up showing the
+    latest state. `tail=0` hides the table. `on_flush(pane, last_seq, time.monotonic())`, if
+    given, is called after each pane update (for measurements of update latency);
+    `wall_clock()` (Unix seconds, default `time.time`) is the time alerts are aged by (tests
+    pass one they control). Times in the panes are mm:ss since the session went active.
+    Re-running the cell that made a dashboard closes the one it made before.
     """
 
     def __init__(self, store_or_feed: Any, max_rate_hz: float = 4, tail: int = 50, *,
@@ -64,21 +77,26 @@ class Dashboard(widgets.VBox):
         self._seeding = True
         self._early: list[Any] = []
         self._routes: dict[str, tuple[tuple[str, Pane], ...]] = {}
+        self._display_id = uuid.uuid4().hex
+        self._shown: str | None = None  # the snapshot last sent with the display (None: not shown)
+        self._display_lock = threading.Lock()
+        self.clock = SessionClock()
         self.counters = CountersPane(source=_describe(feed), dropped=lambda: store.dropped)
         panes: list[Pane] = [self.counters, TranscriptPane(), IndexPane("visual"),
-                             IndexPane("audio"), AlertsPane(), SessionsPane()]
+                             IndexPane("audio"), AlertsPane(), SessionsPane(), TimelinePane()]
         if tail:
             panes.append(TablePane(tail))
-        closed = _closed_probe(feed)
+        for pane in panes:
+            pane.clock = self.clock
         self.renderer = Renderer(panes, self._lock, max_rate_hz, on_flush=on_flush,
-                                 poll=closed, on_poll_true=self._feed_closed,
-                                 wall_clock=wall_clock)
+                                 on_exit=self._on_renderer_exit, wall_clock=wall_clock)
         super().__init__(children=self._layout(), layout=widgets.Layout(width="100%"))
         self._unsubscribe = [store.subscribe(self._on_event),
                              store.subscribe(self._on_rejection, rejected=True)]
         self._seed()
         self.renderer.start()
-        _on_feed_close(feed, self._feed_closed_from_hook)
+        self._cell = snapshot.claim_cell(self)
+        snapshot.after_each_cell(self._after_cell)
 
     # -- public ------------------------------------------------------------------------------
     @property
@@ -88,28 +106,51 @@ class Dashboard(widgets.VBox):
 
     @property
     def running(self) -> bool:
-        return self.renderer.running and not self._stopped
+        """True while the renderer thread runs (it ends after the source ends and the last
+        timed redraw, or at `stop()`)."""
+        return self.renderer.running
 
     def stop(self) -> None:
         """Stop following the store; the panes keep showing the final state."""
-        self._halt("stopped")
+        self._unfollow("stopped")
+        self.renderer.stop()  # also when the feed's close got there first: wait for its last frame
+        self._publish()
 
     def close(self) -> None:
         """Stop, then close the widgets (their views disappear from the notebook)."""
         if not hasattr(self, "renderer"):  # __init__ failed before the panes existed
             super().close()
             return
-        self.stop()
+        snapshot.after_each_cell(self._after_cell, remove=True)
+        self._unfollow("stopped")
+        self.renderer.stop()
         for widget in self.renderer.widgets.values():
             widget.close()
         for child in self.children:
             child.close()
         super().close()
 
+    def snapshot_html(self) -> str:
+        """The panes as they are now, as HTML that needs no JavaScript (no NEW badges: a
+        static copy cannot age them)."""
+        with self._lock:
+            snaps = {name: pane.snapshot() for name, pane in self.renderer.panes.items()}
+        html = {name: self.renderer.panes[name].render(snap, float("inf"))
+                for name, snap in snaps.items()}
+        return snapshot.page(html, self.counters.state.status, self.counters.state.total)
+
     def __repr__(self) -> str:
         # Stable on purpose (nbval compares text/plain): no counts, times or ids.
-        return (f"Dashboard(panes={', '.join(CHANNEL_PANES)}; "
+        return (f"Dashboard(panes={', '.join(CHANNEL_PANES)}, timeline; "
                 f"max_rate_hz={self.max_rate_hz:g}, tail={self.tail})")
+
+    def _ipython_display_(self, **kwargs: Any) -> None:
+        """Show the live widget with a static snapshot beside it in the same output (viewers
+        without widgets show the snapshot); the output is updated under its display id."""
+        from IPython.display import display
+        with self._display_lock:
+            self._shown = self.snapshot_html()
+            display(self._bundle(self._shown), raw=True, display_id=self._display_id)
 
     # -- subscriber (any thread; O(1)) -------------------------------------------------------
     def _on_event(self, event: Any) -> None:
@@ -117,12 +158,19 @@ class Dashboard(widgets.VBox):
             if self._seeding:
                 self._early.append(event)
                 return
+            if self._stopped:
+                return
             self._record(event)
+            if event.event == "feed.closed":  # nothing more will come: draw the rest, then end
+                self._stopped = True
+                self.renderer.finish()
 
     def _on_rejection(self, rejection: Rejection) -> None:
         with self._lock:
             if self._seeding:
                 self._early.append(rejection)
+                return
+            if self._stopped:
                 return
             self.counters.reject(rejection)
             self.renderer.mark("counters")
@@ -132,14 +180,19 @@ class Dashboard(widgets.VBox):
         if routes is None:
             routes = self._routes[event.channel] = self._route(event.channel)
         seq, mark = event.seq, self.renderer.mark
+        if self.clock.see(event):  # every time shown moves
+            for name in self.renderer.panes:
+                mark(name)
         for name, pane in routes:
             pane.record(event)
             pane.last_seq = seq
             mark(name)
 
     def _route(self, channel: str) -> tuple[tuple[str, Pane], ...]:
-        """The panes an event of `channel` goes to: its own, the counters and the table."""
-        names = (PANE_OF_CHANNEL.get(channel), "counters", "table")
+        """The panes an event of `channel` goes to: its own, the timeline, the counters and the
+        table."""
+        names = (PANE_OF_CHANNEL.get(channel), "timeline" if channel in LANE_CHANNELS else None,
+                 "counters", "table")
         panes = self.renderer.panes
         return tuple((name, panes[name]) for name in names if name in panes)
 
@@ -154,6 +207,7 @@ class Dashboard(widgets.VBox):
         newest = int(df["seq"].iloc[-1]) if len(df) else -1
         channels = df["channel"].astype(object)
         with self._lock:
+            self.clock.seed(df)
             for name, pane in self.renderer.panes.items():
                 if name in ("counters", "table"):
                     pane.seed(df)
@@ -172,29 +226,51 @@ class Dashboard(widgets.VBox):
                     self._record(item)
             self._early = []
             self._seeding = False
-
-    def _halt(self, status: str) -> None:
-        self._unfollow(status)
-        self.renderer.stop()  # also when the feed's close got there first: wait for its last frame
-
-    def _feed_closed(self) -> None:
-        """Called on the renderer thread when the feed reports closed (the renderer flushes
-        on its way out)."""
-        self._unfollow(_finished(self.feed))
+            if channels.eq("feed").any() and df["event"].astype(object).eq("feed.closed").any():
+                self._stopped = True  # made after its feed closed: show the store, then end
+                self.renderer.finish()
 
     def _unfollow(self, status: str) -> None:
-        """Show `status` and stop following the store (once)."""
+        """Show `status` (unless the source has ended already) and stop following the store."""
         with self._lock:
-            if self._stopped:
-                return
-            self._stopped = True
-            self.counters.set_status(status)
-            self.renderer.mark("counters")
-        for unsubscribe in self._unsubscribe:
-            unsubscribe()
+            if not self._stopped:
+                self._stopped = True
+                self.counters.set_status(status)
+                self.renderer.mark("counters")
+        self._drop_subscriptions()
 
-    def _feed_closed_from_hook(self) -> None:
-        self._halt(_finished(self.feed))
+    def _drop_subscriptions(self) -> None:
+        unsubscribe, self._unsubscribe = self._unsubscribe, []
+        for call in unsubscribe:
+            call()
+
+    def _on_renderer_exit(self) -> None:
+        """On the renderer thread, once it has drawn the last state."""
+        self._drop_subscriptions()
+        self._publish()
+
+    def _after_cell(self) -> None:
+        """After each cell: draw what is pending on the kernel's thread, so the messages go
+        with the cell that caused them (a notebook saved after its last cell is current)."""
+        self.renderer.flush()
+        self._publish()
+
+    def _publish(self) -> None:
+        """Bring the static snapshot in the dashboard's output up to date (once shown)."""
+        with self._display_lock:
+            if self._shown is None:
+                return
+            html = self.snapshot_html()
+            if html == self._shown:
+                return
+            from IPython.display import update_display
+            update_display(self._bundle(html), raw=True, display_id=self._display_id)
+            self._shown = html
+
+    def _bundle(self, html: str) -> dict[str, Any]:
+        bundle = dict(super()._repr_mimebundle_() or {})
+        bundle["text/html"] = html
+        return bundle
 
     def _layout(self) -> list[widgets.Widget]:
         w = self.renderer.widgets
@@ -203,6 +279,7 @@ class Dashboard(widgets.VBox):
             w["counters"],
             widgets.HBox([w["transcript"], w["alerts"]], layout=row),
             widgets.HBox([w["visual"], w["audio"], w["sessions"]], layout=row),
+            w["timeline"],
         ]
         if "table" in w:
             rows.append(w["table"])
@@ -235,32 +312,4 @@ def _describe(feed: Any) -> str:
     if feed is None:
         return "store"
     connection = getattr(feed, "connection_id", None)
-    return f"feed {connection}" if connection else "feed"
-
-
-#: Feed states after which no event will come (vn.Feed.state).
-FINISHED_STATES = ("closed", "failed")
-
-
-def _closed_probe(feed: Any) -> Callable[[], bool] | None:
-    """A cheap 'has the feed finished?' check for the renderer to poll, if the feed offers one:
-    vn.Feed has `state`; other feed-like objects may have a boolean `closed`."""
-    if feed is None:
-        return None
-    if hasattr(feed, "closed"):
-        return lambda: bool(getattr(feed, "closed", False))
-    if hasattr(feed, "state"):
-        return lambda: getattr(feed, "state", None) in FINISHED_STATES
-    return None
-
-
-def _on_feed_close(feed: Any, callback: Callable[[], None]) -> None:
-    """Use the feed's close hook when it has one (polling covers the rest)."""
-    hook = getattr(feed, "on_close", None) if feed is not None else None
-    if callable(hook):
-        hook(callback)
-
-
-def _finished(feed: Any) -> str:
-    state = getattr(feed, "state", None)
-    return f"stopped: feed {state}" if state in FINISHED_STATES else "stopped: feed closed"
+    return f"connection {connection}" if connection else "feed"

@@ -4,7 +4,7 @@
     >>> pane = IndexPane("visual")
     >>> pane.record(Ev(rtstream_name="display:1", rtstream_id="rts-3", text="Slack <open>",
     ...                start=1768912496000.0, end=1768912502000.0))
-    >>> "12:34:56–12:35:02" in pane.render(pane.snapshot(), 0)
+    >>> "12:34:56–12:35:02" in pane.render(pane.snapshot(), 0)   # no session clock: UTC
     True
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections import deque
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from .markup import MUTED, chip, clip, clock, colour_for, esc, pane, placeholder, plural
+from .markup import BORDER, MUTED, chip, clip, colour_for, esc, pane, placeholder, plural, stamp
 from .renderer import Pane
 from .transcript import speaker_of
 
@@ -48,32 +48,32 @@ class IndexPane(Pane):
         ))
         self.total += 1
 
-    def snapshot(self) -> tuple[list[Entry], int]:
-        return list(self.entries), self.total
+    def snapshot(self) -> tuple[list[Entry], int, float | None]:
+        return list(self.entries), self.total, self.origin_ms
 
-    def render(self, snap: tuple[list[Entry], int], now_ms: float) -> str:
-        entries, total = snap
+    def render(self, snap: tuple[list[Entry], int, float | None], now_ms: float) -> str:
+        entries, total, origin = snap
         title, waiting = TITLES[self.name]
-        body = "".join(_row(entry) for entry in entries) or placeholder(waiting)
+        body = "".join(_row(entry, origin) for entry in entries) or placeholder(waiting)
         note = plural(total, "event")
         if total > len(entries):
             note += f" (last {len(entries)} shown)"
         return pane(title, body, note=esc(note), height="200px")
 
 
-def _span(entry: Entry) -> str:
-    start, end = clock(entry.start), clock(entry.end)
+def _span(entry: Entry, origin: float | None) -> str:
+    start, end = stamp(entry.start, origin), stamp(entry.end, origin)
     return f"{start}–{end}" if start and end and end != start else start
 
 
 @lru_cache(maxsize=1024)
-def _row(entry: Entry) -> str:
+def _row(entry: Entry, origin: float | None) -> str:
     colour = colour_for(entry.stream)
     return (
-        f"<div style='padding:3px 0;border-bottom:1px dashed #f0f0f0'>"
+        f"<div style='padding:3px 0;border-bottom:1px dashed {BORDER}'>"
         f"<div style='display:flex;gap:6px;align-items:center'>"
         f"{chip(esc(entry.stream), colour, solid=False)}"
         f"<span style='color:{MUTED};font-size:10.5px;font-variant-numeric:tabular-nums'>"
-        f"{esc(_span(entry))}</span></div>"
+        f"{esc(_span(entry, origin))}</span></div>"
         f"<div style='word-break:break-word;margin-top:1px'>{esc(entry.text)}</div></div>"
     )

@@ -7,6 +7,8 @@ content), and is clipped so no pane holds unbounded text.
     '&lt;b&gt;hi&lt;/b&gt; &amp; &#x27;bye&#x27;'
     >>> clock(1768912496000.0)
     '12:34:56'
+    >>> since(1768912591000.0, 1768912496000.0)
+    '01:35'
     >>> clip("x" * 10, 4)
     'xxx…'
 """
@@ -17,13 +19,22 @@ import zlib
 from datetime import datetime, timezone
 from typing import Any
 
+from ..analysis.clock import mmss
+
 #: Longest piece of event text a pane keeps (characters); longer text is clipped with "…".
 MAX_TEXT = 400
 
-#: No quotes inside: styles go into single-quoted attributes.
-FONT = "font-family:system-ui,-apple-system,Roboto,Helvetica,Arial,sans-serif;font-size:12px;line-height:1.35"
-MUTED = "#6b7280"
-BORDER = "#e5e7eb"
+#: No quotes inside: styles go into single-quoted attributes. Colours are JupyterLab's theme
+#: variables (light, dark, high contrast; Notebook 7 has them too), with light fallbacks for
+#: the classic Notebook and static exports.
+FONT = ("font-family:var(--jp-ui-font-family,system-ui,-apple-system,Roboto,Helvetica,Arial,"
+        "sans-serif);font-size:12px;line-height:1.35")
+INK = "var(--jp-ui-font-color0, #111827)"
+MUTED = "var(--jp-ui-font-color2, #6b7280)"
+FAINT = "var(--jp-ui-font-color3, #9ca3af)"
+BORDER = "var(--jp-border-color2, #e5e7eb)"
+SURFACE = "var(--jp-layout-color1, #ffffff)"
+SUNKEN = "var(--jp-layout-color2, #f3f4f6)"
 
 #: Speaker colours: readable on white, distinct from each other and from the alert reds.
 PALETTE = ("#2563eb", "#15803d", "#7c3aed", "#c2410c", "#db2777", "#0e7490", "#a16207", "#4b5563")
@@ -55,6 +66,18 @@ def clock(epoch_ms: float | None, *, millis: bool = False) -> str:
     return when.strftime("%H:%M:%S.%f")[:12] if millis else when.strftime("%H:%M:%S")
 
 
+def since(epoch_ms: float | None, origin_ms: float | None) -> str:
+    """Epoch milliseconds as mm:ss of session time ('' when either is unknown)."""
+    if epoch_ms is None or origin_ms is None or epoch_ms != epoch_ms:
+        return ""
+    return mmss((float(epoch_ms) - origin_ms) / 1000)
+
+
+def stamp(epoch_ms: float | None, origin_ms: float | None) -> str:
+    """Session time (mm:ss) when its origin is known, else the UTC time of day."""
+    return clock(epoch_ms) if origin_ms is None else since(epoch_ms, origin_ms)
+
+
 def colour_for(name: str) -> str:
     """A stable colour for a speaker or stream name (same name, same colour, every run)."""
     return PALETTE[zlib.crc32(name.encode("utf-8")) % len(PALETTE)]
@@ -65,7 +88,7 @@ def chip(text: str, colour: str, *, solid: bool = True) -> str:
     if solid:
         look = f"background:{colour};color:#fff"
     else:
-        look = f"background:#fff;color:{colour};border:1px solid {colour}"
+        look = f"background:{SURFACE};color:{colour};border:1px solid {colour}"
     return (
         f"<span style='{look};border-radius:9px;padding:0 7px;font-size:11px;"
         f"font-weight:600;white-space:nowrap;display:inline-block'>{text}</span>"
@@ -92,7 +115,7 @@ def pane(title: str, body: str, *, note: str = "", scroll: bool = True, height: 
         )
     return (
         f"<div style='{FONT};border:1px solid {BORDER};border-radius:6px;padding:6px 8px;"
-        f"background:#fff;color:#111827;overflow:hidden'>{head}{body}</div>"
+        f"background:{SURFACE};color:{INK};overflow:hidden'>{head}{body}</div>"
     )
 
 

@@ -17,7 +17,8 @@ traits are only ever written by this thread (and by construction/stop), under `_
 
 The latest state always shows: an event that arrives while a flush is being prepared re-arms
 the wake-up, so a trailing flush follows the last event at most one period later; `stop()`
-flushes once more.
+flushes once more. `finish()` (the source has ended) lets the thread run until the panes have
+nothing left to draw, timed redraws included (an alert's NEW badge running out), then end.
 
     >>> from types import SimpleNamespace as Ev
     >>> from vdb_notebook.widgets.counters import CountersPane
@@ -56,6 +57,8 @@ class Pane:
     flex = "1 1 0"
     #: How many of its newest events the pane can show (None: it needs them all).
     keeps: int | None = None
+    #: The dashboard's SessionClock (clock.py): where the mm:ss the pane shows count from.
+    clock: Any = None
 
     def __init__(self) -> None:
         self.last_seq = -1  # seq of the newest event recorded (for latency measurement)
@@ -74,6 +77,11 @@ class Pane:
 
     def snapshot(self) -> Any:
         raise NotImplementedError
+
+    @property
+    def origin_ms(self) -> float | None:
+        """Epoch ms that session time counts from (None: no clock or no event yet)."""
+        return None if self.clock is None else self.clock.origin_ms
 
     def render(self, snap: Any, now_ms: float) -> str:
         raise NotImplementedError
@@ -99,8 +107,7 @@ class Renderer:
         max_rate_hz: float,
         *,
         on_flush: FlushHook | None = None,
-        poll: Callable[[], bool] | None = None,
-        on_poll_true: Callable[[], None] | None = None,
+        on_exit: Callable[[], None] | None = None,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self.panes = {pane.name: pane for pane in panes}
@@ -114,9 +121,9 @@ class Renderer:
         self._dirty: set[str] = set()
         self._wake = threading.Event()  # set when a pane turns dirty, cleared by each flush
         self._stopping = threading.Event()
+        self._finishing = threading.Event()
         self._refresh_at: dict[str, float] = {}
-        self._poll = poll
-        self._on_poll_true = on_poll_true
+        self._on_exit = on_exit
         self._thread: threading.Thread | None = None
         now_ms = wall_clock() * 1000
         self.widgets = {
@@ -145,6 +152,12 @@ class Renderer:
         self._thread = threading.Thread(target=self._run, name="vdb-dashboard-renderer", daemon=True)
         self._thread.start()
 
+    def finish(self) -> None:
+        """End the thread once every pane is drawn and no timed redraw is pending (non-blocking:
+        a store subscriber may call it)."""
+        self._finishing.set()
+        self._wake.set()
+
     def stop(self, timeout: float = 5.0) -> None:
         """Stop the thread and flush once more, so the panes show the final state (this last
         frame keeps the rate too: it may wait up to one period)."""
@@ -159,7 +172,7 @@ class Renderer:
 
     def _final_flush(self) -> None:
         """The last frame, if anything changed: it waits its turn (one period after the last)."""
-        if self._dirty or any(at <= time.monotonic() for at in self._refresh_at.values()):
+        if self._dirty or any(at <= time.monotonic() for at in list(self._refresh_at.values())):
             time.sleep(max(0.0, self.frame_at + self.period - time.monotonic()))
             self.flush()
 
@@ -172,27 +185,19 @@ class Renderer:
             if delay > 0 and self._stopping.wait(delay):
                 break
             self.flush()
-            if self._poll is not None and self._poll_says_stop():
+            if self._finishing.is_set() and not self._dirty and not self._refresh_at:
                 break
         self._final_flush()
-
-    def _poll_says_stop(self) -> bool:
-        try:
-            stop = bool(self._poll())
-        except Exception as exc:  # a broken poll must not kill the renderer
-            self._note_error(f"poll: {exc!r}")
-            return False
-        if stop:
-            self._stopping.set()
-            if self._on_poll_true is not None:
-                self._on_poll_true()
-        return stop
+        if self._on_exit is not None:
+            try:
+                self._on_exit()
+            except Exception as exc:  # e.g. no kernel to display to: keep it, never raise
+                self._note_error(f"on_exit: {exc!r}")
 
     def _idle_timeout(self) -> float | None:
-        """How long to sleep with nothing dirty: until the next timed redraw or poll."""
-        waits = [at - time.monotonic() for at in self._refresh_at.values()]
-        if self._poll is not None:
-            waits.append(0.5)
+        """How long to sleep with nothing dirty: until the next timed redraw."""
+        # list(): a flush on the kernel's thread (after a cell) may change the dict meanwhile
+        waits = [at - time.monotonic() for at in list(self._refresh_at.values())]
         return max(0.0, min(waits)) if waits else None
 
     # -- drawing -----------------------------------------------------------------------------

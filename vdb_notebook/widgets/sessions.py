@@ -1,8 +1,8 @@
-"""The session lifecycle pane: each capture session's status and its history as a timeline.
+"""The session lifecycle pane: each capture session's status and its history as a row of steps.
 
 A session's status only moves forward in lifecycle order (created -> starting -> active ->
 stopping -> stopped -> exported; failed ends it), so a late or duplicate webhook never moves it
-back. The timeline marks each step reached with the time it was first seen.
+back. The row of steps marks each step reached with the time it was first seen.
 
     >>> from types import SimpleNamespace as Ev
     >>> pane = SessionsPane()
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..schema import LIFECYCLE_ORDER, status_of_event
-from .markup import BORDER, MUTED, chip, clip, clock, esc, pane, placeholder, plural
+from .markup import BORDER, FAINT, MUTED, SURFACE, chip, clip, esc, pane, placeholder, plural, stamp
 from .renderer import Pane
 
 RANK = LIFECYCLE_ORDER  # created -> ... -> exported, then failed
@@ -80,17 +80,19 @@ class SessionsPane(Pane):
         if RANK.get(status, -1) >= RANK.get(session.status, -1):
             session.status = status
 
-    def snapshot(self) -> tuple[list[Session], int]:
-        return [replace(s, seen=dict(s.seen)) for s in self.sessions.values()], self.forgotten
+    def snapshot(self) -> tuple[list[Session], int, float | None]:
+        return ([replace(s, seen=dict(s.seen)) for s in self.sessions.values()], self.forgotten,
+                self.origin_ms)
 
-    def render(self, snap: tuple[list[Session], int], now_ms: float) -> str:
-        sessions, forgotten = snap
-        body = "".join(_card(s) for s in reversed(sessions)) or placeholder("No capture sessions yet.")
+    def render(self, snap: tuple[list[Session], int, float | None], now_ms: float) -> str:
+        sessions, forgotten, origin = snap
+        body = ("".join(_card(s, origin) for s in reversed(sessions))
+                or placeholder("No capture sessions yet."))
         note = plural(len(sessions) + forgotten, "session")
         return pane("Sessions", body, note=esc(note), scroll=False)
 
 
-def _card(session: Session) -> str:
+def _card(session: Session, origin: float | None) -> str:
     colour = STATUS_COLOURS.get(session.status, MUTED)
     user = f" <span style='color:{MUTED}'>· {esc(session.end_user_id)}</span>" if session.end_user_id else ""
     error = (f"<div style='color:#dc2626;font-size:11px;word-break:break-word'>{esc(session.error)}</div>"
@@ -100,11 +102,11 @@ def _card(session: Session) -> str:
         f"<div style='display:flex;gap:6px;align-items:center;flex-wrap:wrap'>"
         f"<code style='font-size:11px'>{esc(session.session_id)}</code>{user}"
         f"<span style='margin-left:auto'>{chip(esc(session.status), colour)}</span></div>"
-        f"{_timeline(session)}{error}</div>"
+        f"{_steps(session, origin)}{error}</div>"
     )
 
 
-def _timeline(session: Session) -> str:
+def _steps(session: Session, origin: float | None) -> str:
     steps = list(STEPS)
     if "failed" in session.seen:
         steps = [s for s in STEPS if s in session.seen] + ["failed"]
@@ -112,9 +114,9 @@ def _timeline(session: Session) -> str:
     dots = []
     for step in steps + others:
         reached = step in session.seen
-        colour = STATUS_COLOURS.get(step, MUTED) if reached else "#cbd5e1"
-        fill = colour if reached else "#fff"
-        when = clock(session.seen.get(step)) if reached else ""
+        colour = STATUS_COLOURS.get(step, MUTED) if reached else FAINT
+        fill = colour if reached else SURFACE
+        when = stamp(session.seen.get(step), origin) if reached else ""
         dots.append(
             f"<div style='flex:1 1 0;min-width:0;text-align:center'>"
             f"<div style='height:2px;background:{colour if reached else BORDER};position:relative;top:6px'></div>"

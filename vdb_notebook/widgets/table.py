@@ -18,7 +18,7 @@ from collections import deque
 from functools import lru_cache
 from typing import Any
 
-from .markup import BORDER, MUTED, clip, clock, colour_for, esc, pane, placeholder
+from .markup import BORDER, FAINT, MUTED, SURFACE, clip, clock, colour_for, esc, pane, placeholder
 from .renderer import Pane
 
 COLUMNS = ("seq", "received_at", "channel", "event", "rtstream_name", "text", "is_final",
@@ -50,7 +50,8 @@ class TablePane(Pane):
         rows, total = snap
         if not rows:
             return pane("DataFrame tail", placeholder("No events yet."), scroll=False)
-        head = "".join(f"<th style='{_TH}'>{esc(c)}</th>" for c in COLUMNS)
+        head = "".join(f"<th style='{_TH}'{_TIP.get(c, '')}>{esc(HEADERS.get(c, c))}</th>"
+                       for c in COLUMNS)
         body = "".join(_row(row) for row in rows)
         # Cells inherit padding (cellpadding) and alignment (tbody) to keep each update small.
         table = (f"<table cellpadding='2' style='border-collapse:collapse;width:100%;font-size:11px'>"
@@ -60,13 +61,16 @@ class TablePane(Pane):
 
 
 _TH = (f"text-align:left;padding:2px 6px;border-bottom:1px solid {BORDER};color:{MUTED};"
-       "font-weight:600;position:sticky;top:0;background:#fff;white-space:nowrap")
-_TR = "<tr style='border-bottom:1px solid #f3f4f6'>"
+       f"font-weight:600;position:sticky;top:0;background:{SURFACE};white-space:nowrap")
+_TR = f"<tr style='border-bottom:1px solid {BORDER}'>"
+#: The one wall-clock column says so (every other time in the panes is session time).
+HEADERS = {"received_at": "received (UTC wall clock)"}
+_TIP = {"received_at": " title='when the store received the event: wall-clock time of day, UTC'"}
 
 
 def _cell(column: str, value: Any) -> str:
     if value is None or value != value:  # None or NaN
-        return "<td style='color:#cbd5e1'>–</td>"
+        return f"<td style='color:{FAINT}'>–</td>"
     if column == "received_at":
         return f"<td style='white-space:nowrap'>{esc(clock(value, millis=True))}</td>"
     if column == "channel":

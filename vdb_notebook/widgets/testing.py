@@ -1,4 +1,5 @@
-"""A comm that counts widget messages instead of sending them to a browser (tests and bench).
+"""Helpers for tests and bench: a comm that counts widget messages instead of sending them to a
+browser, sample frames, and waiting for a pane to show something.
 
 ipywidgets' own model tests swap in a dummy comm (`ipywidgets.widgets.tests.utils.
 setup_test_comm`); this does the same through the `comm` package's replaceable `create_comm`,
@@ -73,6 +74,39 @@ class CountingComm(BaseComm):
         state = data.get("state") if isinstance(data, dict) else None
         self.log.add(Message(self.comm_id, msg_type, data.get("method"), self.log.clock(), size,
                              tuple(state) if isinstance(state, dict) else ()))
+
+
+#: The scenario epoch, 2026-01-20T12:34:56Z, in ms.
+T0 = 1768912496000
+
+
+def transcript_frame(text: str, *, final: bool = True, stream: str = "mic:default",
+                     rts: str = "rts-1", at: int = 0) -> dict[str, Any]:
+    """A transcript frame `at` ms after T0, lasting 0.9 s."""
+    return {"channel": "transcript", "rtstream_id": rts, "rtstream_name": stream,
+            "data": {"text": text, "is_final": final, "start": T0 + at, "end": T0 + at + 900}}
+
+
+def alert_frame(label: str = "sensitive_content", confidence: float = 0.92,
+                text: str = "") -> dict[str, Any]:
+    """An alert frame on the screen stream, 5-7 s after T0."""
+    return {"channel": "alert", "rtstream_id": "rts-3", "rtstream_name": "display:1",
+            "data": {"label": label, "triggered": True, "confidence": confidence, "text": text,
+                     "start": T0 + 5000, "end": T0 + 7000}}
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Block (time.sleep, not await) until condition() holds; AssertionError after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.02)
+
+
+def shows(dash: Any, pane: str, text: str) -> Callable[[], bool]:
+    """A condition: the dashboard's pane `pane` shows `text`."""
+    return lambda: text in dash.panes[pane].value
 
 
 @contextmanager

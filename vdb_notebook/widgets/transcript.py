@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 import pandas as pd
 
 from .frames import event_rows
-from .markup import MUTED, chip, clip, clock, colour_for, esc, pane, placeholder, plural
+from .markup import MUTED, chip, clip, colour_for, esc, pane, placeholder, plural, stamp
 from .renderer import Pane
 
 #: At most this many streams keep an interim line; the stalest is forgotten first.
@@ -86,16 +86,16 @@ class TranscriptPane(Pane):
             self.record(row)
         self.total_finals = int(final.sum())
 
-    def snapshot(self) -> tuple[list[Line], list[Line], int]:
-        return list(self.finals), list(self.interim.values()), self.total_finals
+    def snapshot(self) -> tuple[list[Line], list[Line], int, float | None]:
+        return list(self.finals), list(self.interim.values()), self.total_finals, self.origin_ms
 
-    def render(self, snap: tuple[list[Line], list[Line], int], now_ms: float) -> str:
-        finals, interim, total = snap
+    def render(self, snap: tuple[list[Line], list[Line], int, float | None], now_ms: float) -> str:
+        finals, interim, total, origin = snap
         rows, previous = [], None
         for line in finals:  # like a chat: the speaker's name only when the speaker changes
-            rows.append(_row(line, interim=False, named=line.speaker != previous))
+            rows.append(_row(line, origin, interim=False, named=line.speaker != previous))
             previous = line.speaker
-        rows += [_row(line, interim=True, named=True) for line in interim]
+        rows += [_row(line, origin, interim=True, named=True) for line in interim]
         body = "".join(rows) or placeholder("Waiting for speech…")
         note = plural(total, "final line")
         if total > len(finals):
@@ -112,12 +112,12 @@ def _text(text: str) -> str:
 
 
 @lru_cache(maxsize=1024)  # finals are redrawn every frame until they scroll out
-def _row(line: Line, *, interim: bool, named: bool) -> str:
+def _row(line: Line, origin: float | None, *, interim: bool, named: bool) -> str:
     colour = colour_for(line.speaker)
     name = chip(esc(line.speaker), colour, solid=not interim) + " " if named else ""
     text = f"<i style='color:{MUTED}'>{_text(line.text)} …</i>" if interim else _text(line.text)
     gap = "margin-top:5px;" if named else ""
     return (
         f"<div style='{gap}border-left:3px solid {colour};padding:1px 0 1px 7px;word-break:break-word'>"
-        f"{name}<span style='color:{MUTED};font-size:10.5px'>{clock(line.start)}</span> {text}</div>"
+        f"{name}<span style='color:{MUTED};font-size:10.5px'>{stamp(line.start, origin)}</span> {text}</div>"
     )

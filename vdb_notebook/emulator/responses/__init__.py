@@ -8,8 +8,8 @@ the SDK's envelope `{"success": true, "data": ...}` and turns an `ApiError` into
 
 Modules by resource: capture.py (collections, capture sessions), rtstreams.py (rtstreams,
 transcripts, playback, export), indexes.py (scene indexes, events, alerts), understanding.py
-(understand and index), search.py, videos.py (exported videos), control.py (/_emulator/),
-websocket.py; render.py holds how state objects look in answers.
+(understand and index), search.py, videos.py (exported videos), desktop.py (what the desktop
+capture binary calls), control.py (/_emulator/), websocket.py; render.py holds how state objects look in answers.
 """
 from __future__ import annotations
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...schema import EPOCH
 from ..engine import Engine
 from ..errors import BadRequest
 from . import Req, render
@@ -53,5 +52,6 @@ def export_capture_session(engine: Engine, req: Req) -> Any:
 
 def generate_client_token(engine: Engine, req: Req) -> Any:
     expires_in = req.body.get("expires_in", 86400)
-    return {"token": engine.state.issue_client_token(expires_in), "expires_at": EPOCH.timestamp() + expires_in,
+    issued = engine.clock.epoch_for(0.0).timestamp()  # EPOCH, or now on the wall clock
+    return {"token": engine.state.issue_client_token(expires_in), "expires_at": issued + expires_in,
             "expires_in": expires_in}

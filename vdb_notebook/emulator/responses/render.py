@@ -3,16 +3,12 @@ SDK repository, the cookbook's saved outputs) plus those the `videodb` SDK reads
 docs/emulator_coverage.md lists where sources disagree and which one is followed."""
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
-from ...schema import CAPTURE_CHANNELS, CHANNEL_LABELS, EPOCH, media, payloads
+from ...schema import CAPTURE_CHANNELS, CHANNEL_LABELS, media, payloads
 from ..models import Alert, Event, RtStream, SceneIndex, Session, StreamIndex, Understanding, Video
-from ..scenario import ACTIVE_OFFSET_MS
 from ..state import EmulatorState
 
-#: rtstreams open when their session turns active.
-ACTIVE_AT = payloads.iso(EPOCH + timedelta(milliseconds=ACTIVE_OFFSET_MS))
 PRIMARY_VIDEO_CHANNEL = next(c.name for c in CAPTURE_CHANNELS if c.media_type == "video")
 
 
@@ -29,7 +25,7 @@ def session(state: EmulatorState, s: Session) -> dict[str, Any]:
         "callback_url": s.callback_url,
         "ws_connection_id": s.ws_connection_id,
         "metadata": s.metadata,
-        "created_at": payloads.iso(EPOCH),
+        "created_at": payloads.iso(s.epoch),
         "channels": [
             {"channel_id": c.name, "name": CHANNEL_LABELS[c.name], "type": c.media_type,
              "store": True, "is_primary": c.media_type == "video"}
@@ -42,18 +38,23 @@ def session(state: EmulatorState, s: Session) -> dict[str, Any]:
     }
 
 
+def live_since(r: RtStream) -> str:
+    """When an rtstream went live (its session active, or connected), as ISO-8601."""
+    return payloads.iso(r.origin_s * 1000)
+
+
 def rtstream_summary(r: RtStream) -> dict[str, Any]:
     """An rtstream inside a session answer: `rtstream_id` (the SDK renames it to `id`) and the
     `channel_id` category that CaptureSession.get_rtstream("mic" | "screen" | "system_audio") matches."""
     return {"rtstream_id": r.id, "name": r.name, "channel_id": r.channel_id, "status": r.status,
-            "media_types": list(r.media_types), "sample_rate": r.sample_rate, "created_at": ACTIVE_AT}
+            "media_types": list(r.media_types), "sample_rate": r.sample_rate, "created_at": live_since(r)}
 
 
 def rtstream(r: RtStream) -> dict[str, Any]:
     """openapi's RTStream, plus `channel_id` for capture streams (the SDK's RTStream reads it)."""
     answer = {"id": r.id, "name": r.name, "status": r.status, "sample_rate": r.sample_rate,
               "media_types": list(r.media_types), "collection_id": r.collection_id,
-              "store": r.store, "created_at": ACTIVE_AT}
+              "store": r.store, "created_at": live_since(r)}
     if r.channel_id is not None:
         answer["channel_id"] = r.channel_id
     return answer

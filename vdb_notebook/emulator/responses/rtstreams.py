@@ -9,7 +9,7 @@ from . import Req, action, int_param, query_value, render, seconds_param
 
 
 def connect_rtstream(engine: Engine, req: Req) -> Any:
-    rts = engine.state.connect_rtstream(req.body)
+    rts = engine.state.connect_rtstream(req.body, origin_s=engine.clock.live_origin_s())
     if "audio" in rts.media_types and req.body.get("enable_transcript", True):
         engine.start_transcript(rts, req.body.get("ws_connection_id"))
     return render.rtstream(rts)
@@ -76,7 +76,7 @@ def transcription(engine: Engine, req: Req) -> Any:
     else:
         engine.stop_transcript(rts)
     return {"status": "running" if rts.transcript_running else "stopped",
-            "engine": req.body.get("engine") or "default", "updated_at": render.ACTIVE_AT}
+            "engine": req.body.get("engine") or "default", "updated_at": render.live_since(rts)}
 
 
 def get_transcript(engine: Engine, req: Req) -> Any:

@@ -1,0 +1,29 @@
+"""vn.alert_context on the recorded standup (analysis/context.py)."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import vdb_notebook as vn
+
+def test_what_was_said_and_shown_around_the_card_number(standup):
+    alert = standup.alerts().query("label == 'sensitive_content'").sort_values("start").iloc[0]
+    context = vn.alert_context(standup, alert)
+    assert list(context.columns) == ["at", "from_alert", "channel", "stream", "text", "start", "end"]
+    assert {"transcript", "visual_index"} <= set(context["channel"])
+    window_start = alert["start"] - pd.Timedelta("10s")
+    window_end = alert["end"] + pd.Timedelta("5s")
+    assert (context["end"].fillna(context["start"]) >= window_start).all()
+    assert (context["start"] <= window_end).all()
+    assert context["start"].is_monotonic_increasing
+    wider = vn.alert_context(standup, alert, before="60s", after="60s")
+    assert len(wider) > len(context)
+    assert vn.alert_context(standup, int(alert["seq"])).equals(context)  # by seq too
+
+
+def test_bad_arguments_say_what_to_pass(standup):
+    alert = standup.alerts().iloc[0]
+    with pytest.raises(ValueError, match="before must be a duration like '10s'"):
+        vn.alert_context(standup, alert, before="soon")
+    with pytest.raises(ValueError, match="no alert with seq"):
+        vn.alert_context(standup, -5)

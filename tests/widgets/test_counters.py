@@ -1,0 +1,66 @@
+"""The counters strip (widgets/counters.py)."""
+from __future__ import annotations
+
+
+
+import vdb_notebook as vn
+from vdb_notebook.widgets import Dashboard
+from vdb_notebook.widgets.testing import T0, alert_frame, shows, transcript_frame, wait_until
+
+
+def test_counters_count_channels_rejections_and_feed_gaps(log, store):
+    dash = Dashboard(store, max_rate_hz=20)
+    store.add(transcript_frame("a"))
+    store.add(alert_frame())
+    store.add({"channel": "feed", "event": "feed.gap",
+               "data": {"start": T0, "end": T0 + 2500, "reason": "connection dropped",
+                        "old_connection_id": "c1", "new_connection_id": "c2"}}, source="feed")
+    store.add({"channel": "feed", "event": "feed.reconnected", "data": {}}, source="feed")
+    store.add("{not json")
+    wait_until(shows(dash, "counters", "reconnects"))
+    snap = dash.counters.snapshot()
+    assert snap.total == len(store) and snap.counts == store.counts()
+    assert snap.rejected == 1 and snap.gaps == 1 and snap.gap_ms == 2500
+    assert "2.5s" in dash.panes["counters"].value
+    dash.close()
+
+
+def test_the_state_comes_from_the_store_records(log, store):
+    dash = Dashboard(vn.EventStore(), max_rate_hz=20)
+    status = lambda: dash.counters.snapshot().status  # noqa: E731
+    assert status() == "live"
+    dash.store.add({"channel": "feed", "event": "feed.gap", "data": {
+        "start": T0, "end": T0 + 10, "reason": "gave up", "old_connection_id": "c1",
+        "new_connection_id": None}}, source="feed")
+    wait_until(lambda: status() == "disconnected")
+    dash.store.add({"channel": "feed", "event": "feed.reconnected", "data": {}}, source="feed")
+    wait_until(lambda: status() == "live")
+    dash.store.add({"channel": "feed", "event": "feed.closed"}, source="feed")
+    wait_until(shows(dash, "counters", "VideoDB events · closed"))
+    dash.close()
+
+
+def test_a_replayed_store_says_replayed_not_live(log, store, tmp_path):
+    store.add(transcript_frame("recorded"))
+    store.add({"channel": "feed", "event": "feed.closed"}, source="feed")
+    path = store.to_jsonl(tmp_path / "events.jsonl")
+    after = Dashboard(vn.replay(path, progress=False), max_rate_hz=20)
+    during = Dashboard(vn.EventStore(), max_rate_hz=20)
+    vn.replay(path, store=during.store, progress=False)
+    for dash in (after, during):
+        wait_until(shows(dash, "counters", "VideoDB events · replayed"))
+        wait_until(lambda: not dash.running)  # the recording's feed.closed ends it
+        dash.close()
+
+
+def test_the_clock_is_labelled_and_no_counter_is_ambiguous(log, store):
+    dash = Dashboard(store, max_rate_hz=20)
+    store.add(transcript_frame("before active", at=2000))
+    wait_until(shows(dash, "counters", "times: mm:ss since first event (12:34:58 UTC)"))
+    store.add(vn.webhooks.build("active", capture_session_id="cap-1"))  # at the scenario epoch, T0
+    wait_until(shows(dash, "counters", "times: mm:ss since session active (12:34:56 UTC)"))
+    wait_until(shows(dash, "transcript", ">00:02<"))  # redrawn on the session's clock
+    value = dash.panes["counters"].value
+    assert ">feed<" not in value and "feed 0" not in value
+    assert "received (UTC wall clock)" in dash.panes["table"].value
+    dash.close()

@@ -1,0 +1,88 @@
+"""`vn.alert_context`: what was said and shown around an alert, as one DataFrame.
+
+    >>> import vdb_notebook as vn
+    >>> store = vn.EventStore()
+    >>> T0 = 1768912496000
+    >>> _ = store.add({"channel": "capture_session", "event": "capture_session.active",
+    ...                "capture_session_id": "cap-1", "timestamp": T0})
+    >>> _ = store.add({"channel": "transcript", "rtstream_name": "mic:default",
+    ...                "data": {"text": "the card is 4111", "is_final": True,
+    ...                         "start": T0 + 90_000, "end": T0 + 94_000}})
+    >>> _ = store.add({"channel": "alert", "rtstream_name": "mic:default",
+    ...                "data": {"label": "sensitive_content", "confidence": 0.9,
+    ...                         "start": T0 + 92_000, "end": T0 + 95_000}})
+    >>> alert = store.alerts().iloc[0]
+    >>> alert_context(store, alert)[["at", "from_alert", "channel", "stream", "text"]]
+          at from_alert     channel       stream              text
+    0  01:30     -00:02  transcript  mic:default  the card is 4111
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from .clock import mmss, session_start
+
+#: The channels that say what was said (transcript, audio index) and shown (visual index).
+CONTEXT_CHANNELS = ("transcript", "audio_index", "visual_index")
+COLUMNS = ["at", "from_alert", "channel", "stream", "text", "start", "end"]
+
+
+def alert_context(store: Any, alert: Any, before: str | pd.Timedelta = "10s",
+                  after: str | pd.Timedelta = "5s") -> pd.DataFrame:
+    """The final transcript lines, audio summaries and screen descriptions that overlap the
+    alert's span widened by `before` and `after`, in time order.
+
+    `alert` is a row of `store.alerts()` (a Series or an `itertuples()` row) or an alert's
+    `seq`. Columns: `at` (mm:ss since the session went active), `from_alert` (mm:ss from the
+    alert's start), `channel`, `stream`, `text`, `start`, `end`.
+    """
+    df = store.df
+    start, end = _span(df, alert)
+    before, after = _duration(before, "before"), _duration(after, "after")
+    rows = df[df["channel"].astype(object).isin(CONTEXT_CHANNELS)
+              & df["is_final"].fillna(True).astype(bool)]
+    ends = rows["end"].fillna(rows["start"])
+    near = rows[(ends >= start - before) & (rows["start"] <= end + after)]
+    near = near.sort_values(["start", "seq"], kind="stable")
+    origin = session_start(df).at
+    origin = start if origin is None else origin
+    return pd.DataFrame({
+        "at": [mmss((t - origin).total_seconds()) for t in near["start"]],
+        "from_alert": [mmss((t - start).total_seconds()) for t in near["start"]],
+        "channel": near["channel"].astype(str).to_numpy(),
+        "stream": near["rtstream_name"].astype(object).fillna(near["rtstream_id"]).astype(str)
+                  .to_numpy(),
+        "text": near["text"].astype(object).to_numpy(),
+        "start": near["start"].to_numpy(),
+        "end": near["end"].to_numpy(),
+    }, columns=COLUMNS)
+
+
+def _span(df: pd.DataFrame, alert: Any) -> tuple[pd.Timestamp, pd.Timestamp]:
+    if isinstance(alert, (int,)) and not isinstance(alert, bool):
+        match = df[df["seq"] == alert]
+        if not len(match) or match["channel"].iloc[0] != "alert":
+            raise ValueError(f"no alert with seq {alert} in the store; pass a row of "
+                             "store.alerts() or its seq")
+        alert = match.iloc[0]
+    start = getattr(alert, "start", None)
+    if start is None or pd.isna(start):
+        start = getattr(alert, "timestamp", None)
+    if start is None or pd.isna(start):
+        raise ValueError("the alert has no start or timestamp; pass a row of store.alerts(), "
+                         "e.g. vn.alert_context(store, store.alerts().iloc[0])")
+    end = getattr(alert, "end", None)
+    return pd.Timestamp(start), pd.Timestamp(start if end is None or pd.isna(end) else end)
+
+
+def _duration(value: str | pd.Timedelta, name: str) -> pd.Timedelta:
+    try:
+        duration = pd.Timedelta(value)
+    except (TypeError, ValueError):
+        duration = pd.NaT
+    if duration is pd.NaT or pd.isna(duration) or duration < pd.Timedelta(0):
+        raise ValueError(f"{name} must be a duration like '10s' or pd.Timedelta(seconds=10), "
+                         f"not {value!r}")
+    return duration

@@ -1,0 +1,89 @@
+"""What a dashboard leaves behind in a notebook: a static snapshot, and one dashboard per cell.
+
+- `page(...)`: the panes as plain HTML (no JavaScript), shown by nbconvert HTML, nbviewer and
+  GitHub, which cannot run widgets. It sits between `<!-- vdb-snapshot -->` markers so
+  `notebooks/sanitize.cfg` can mask it for nbval (its contents depend on timing).
+- `claim_cell(dashboard)`: re-running the cell that made a dashboard closes the previous one
+  (and so ends its renderer thread), as a re-run replaces the cell's output.
+- `after_each_cell(callback)`: IPython's `post_execute` hook, when there is a kernel.
+
+    >>> "vdb-snapshot" in page({"counters": "<b>c</b>"}, "closed", 3)
+    True
+"""
+from __future__ import annotations
+
+import weakref
+from typing import Any, Callable
+
+from .markup import FONT, MUTED, esc
+
+MARK_START, MARK_END = "<!-- vdb-snapshot -->", "<!-- /vdb-snapshot -->"
+#: The rows of the snapshot: pane names side by side, as the live layout has them.
+ROWS = (("counters",), ("transcript", "alerts"), ("visual", "audio", "sessions"), ("timeline",),
+        ("table",))
+FLEX = {"transcript": 2}
+
+_by_cell: dict[str, weakref.ref] = {}
+
+
+def page(panes: dict[str, str], status: str, total: int) -> str:
+    """The panes' HTML laid out in rows, with a line saying what this copy is."""
+    rows = []
+    for names in ROWS:
+        cells = "".join(f"<div style='flex:{FLEX.get(n, 1)} 1 0;min-width:0;margin:2px'>{panes[n]}</div>"
+                        for n in names if n in panes)
+        if cells:
+            rows.append(f"<div style='display:flex;width:100%'>{cells}</div>")
+    caption = (f"<div style='{FONT};color:{MUTED};font-size:11px;margin:2px'>vn.Dashboard, "
+               f"static snapshot ({esc(status)}, {total} events): the live panes need a running "
+               f"kernel.</div>")
+    return f"{MARK_START}<div class='vdb-dashboard-snapshot'>{caption}{''.join(rows)}</div>{MARK_END}"
+
+
+def claim_cell(dashboard: Any) -> str | None:
+    """Close the dashboard an earlier run of the current cell made; remember this one."""
+    cell = _current_cell()
+    if cell is None:
+        return None
+    previous = _by_cell.get(cell)
+    earlier = previous() if previous is not None else None
+    if earlier is not None and earlier is not dashboard:
+        earlier.close()
+    _by_cell[cell] = weakref.ref(dashboard)
+    return cell
+
+
+def after_each_cell(callback: Callable[[], None], *, remove: bool = False) -> None:
+    """Register (or remove) `callback` with IPython's post_execute event, if IPython runs."""
+    shell = _shell()
+    if shell is None:
+        return
+    if remove:
+        try:
+            shell.events.unregister("post_execute", callback)
+        except ValueError:
+            pass
+    else:
+        shell.events.register("post_execute", callback)
+
+
+def _shell() -> Any:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    return get_ipython()
+
+
+def _current_cell() -> str | None:
+    """The id of the notebook cell being run (JupyterLab, Notebook 7 and nbclient send it)."""
+    shell = _shell()
+    kernel = getattr(shell, "kernel", None)
+    if kernel is None:
+        return None
+    try:
+        parent = kernel.get_parent("shell")
+    except Exception:  # an older or unusual kernel: no cell ids, nothing to replace
+        return None
+    cell = (parent or {}).get("metadata", {}).get("cellId")
+    return cell if isinstance(cell, str) and cell else None
