@@ -131,3 +131,20 @@ def test_the_exported_video_and_its_windows_play(media) -> None:
     video_s, _ = decoded_seconds(segments)
     assert video_s == pytest.approx(14.0, abs=0.2) and media.encoded == len(segments)
 
+
+
+def test_under_the_wall_clock_a_window_shows_what_happened_then(media) -> None:
+    """The stream's timeline starts when its capture started, not at the scenario epoch."""
+    import time
+
+    from vdb_notebook.emulator.media import handlers
+
+    with Emulator(speed="max", seed=0, clock="wall") as emu:
+        rid = started(emu)["display:1"]
+        origin_s = emu._call(lambda e: e.state.rtstream(rid).origin_s)
+        assert abs(origin_s - time.time()) < 600                 # anchored now, not in January 2026
+        url = stream_url(emu.base_url, rid, origin_s + 95, origin_s + 99)
+        window = url.rsplit("/", 1)[1].removesuffix(".m3u8")
+        (segment,) = emu._call(lambda e: handlers._segments(e, rid, window))
+        assert "Support ticket ESC-1193" in segment.slides[0][2] and segment.start == pytest.approx(95)
+        assert requests.get(url, timeout=10).status_code == 200
