@@ -9,7 +9,8 @@ at least a quarter of the best and contains at least a quarter of the prompt (id
 confidence grows with that share: 0.5 + share / 2, at most 0.99.
 
     >>> sc = Scenario.load("standup")
-    >>> [(m.start, m.confidence, m.explanation[:40]) for m in matches(sc, "system_audio", "card numbers read aloud")]
+    >>> found = matches(sc, "system_audio", "card numbers read aloud")
+    >>> [(m.start, m.confidence, m.explanation[:40]) for m in found]
     [(95.0, 0.83, 'A participant reads out card details: a ')]
     >>> matches(sc, "system_audio", "Someone mentions lunch")
     []

@@ -44,7 +44,8 @@ def _clip(clip: Any) -> str:
     side = (f'<div style="flex:1;min-width:200px;font-size:12px;line-height:1.4">'
             f"<div>{title}{html.escape(clip.window.label)}</div>"
             f"{_lines('Said', clip.said)}{_lines('Shown', clip.shown)}</div>")
-    return f'<div class="vdb-clip" style="display:flex;gap:12px;align-items:flex-start;margin:8px 0">{player}{side}</div>'
+    layout = "display:flex;gap:12px;align-items:flex-start;margin:8px 0"
+    return f'<div class="vdb-clip" style="{layout}">{player}{side}</div>'
 
 
 def _lines(heading: str, rows: pd.DataFrame) -> str:

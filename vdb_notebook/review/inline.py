@@ -82,7 +82,8 @@ def clips(rows: pd.DataFrame, before: float = 0, after: float = 0, *, conn: Any 
           store: Any = None) -> Clips:
     """One clip per row of `rows` (e.g. `store.alerts()`), shown together."""
     if not isinstance(rows, pd.DataFrame):
-        raise TypeError(f"vn.clips takes a DataFrame of moments (e.g. store.alerts()), not {type(rows).__name__}")
+        raise TypeError("vn.clips takes a DataFrame of moments (e.g. store.alerts()), "
+                        f"not {type(rows).__name__}")
     return Clips(clip(row, before, after, conn=conn, store=store) for _, row in rows.iterrows())
 
 

@@ -48,7 +48,8 @@ class Window:
 def window_of(target: Any, before: float = 0, after: float = 0) -> Window:
     """The window of `target`, widened by `before` / `after` seconds, rounded out to whole seconds."""
     if before < 0 or after < 0:
-        raise ValueError(f"before and after are seconds to add around the moment (>= 0), not {before!r}, {after!r}")
+        raise ValueError("before and after are seconds to add around the moment (>= 0), "
+                         f"not {before!r}, {after!r}")
     if isinstance(target, pd.Series):
         fields = _row(target)
     elif hasattr(target, "rtstream_id") and hasattr(target, "search_score"):
@@ -71,7 +72,8 @@ def epoch_seconds(value: Any) -> float:
     if isinstance(value, (pd.Timestamp, datetime)):
         stamp = pd.Timestamp(value)
         if stamp.tzinfo is None:
-            raise ValueError(f"{value!r} has no timezone; pass an aware time (UTC), e.g. pd.Timestamp(..., tz='UTC')")
+            raise ValueError(f"{value!r} has no timezone; pass an aware time (UTC), "
+                             "e.g. pd.Timestamp(..., tz='UTC')")
         return stamp.timestamp()
     if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
         return value / 1000 if value > 1e11 else float(value)  # ms, as frames carry them
