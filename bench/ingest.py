@@ -1,7 +1,10 @@
-"""Ingest benchmark: EventStore against the from_records floor and the per-row concat habit.
+"""Ingest benchmark: EventStore against the per-row concat habit, and the ring buffer's peak RSS.
 
-    python bench/ingest.py            # 100,000 mixed frames; prints rates, ratios and memory
+    python bench/ingest.py            # 100,000 mixed frames; prints rates, ratios and peak RSS
     python bench/ingest.py --n 20000  # quicker
+
+Ingest against the json.loads + from_records floor and memory per event are measured in
+bench/store.py (one place for each measurement); `frames` and `floor` here are shared with it.
 
 Everything is measured in the same run on the same frames (JSON strings, as they come off a
 socket), so the ratios hold on a noisy shared machine even when absolute numbers do not.
@@ -16,11 +19,9 @@ import resource
 import subprocess
 import sys
 import time
-import tracemalloc
 from typing import Iterator
 
 import pandas as pd
-import pyarrow as pa
 
 from vdb_notebook.store import EventStore
 
@@ -98,19 +99,6 @@ def concat_habit(texts: list[str]) -> pd.DataFrame:
     return df
 
 
-def retained_bytes(build, texts: list[str]) -> tuple[int, object]:
-    """Bytes still allocated after `build(texts)` returns, by Python/numpy (tracemalloc) and
-    by pyarrow's allocator; the input strings themselves are not counted here."""
-    gc.collect()
-    arrow_before = pa.total_allocated_bytes()
-    tracemalloc.start()
-    result = build(texts)
-    gc.collect()
-    traced, _ = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    return traced + pa.total_allocated_bytes() - arrow_before, result
-
-
 def peak_rss_kib(n: int, max_events: int) -> tuple[int, int]:
     """Run `n` events through a bounded store in a fresh interpreter: its ru_maxrss and VmHWM
     (KiB). Linux carries the parent's RSS at fork into the child's ru_maxrss, so main() runs
@@ -152,42 +140,13 @@ def main() -> None:
     (small, small_hwm), (large, large_hwm) = (peak_rss_kib(n, args.max_events)
                                               for n in (100_000, 1_000_000))
     texts = list(frames(args.n))
-    print(f"{args.n:,} mixed frames as JSON text, {sum(map(len, texts)) / args.n:.0f} chars each;"
-          f" best of {args.repeat} alternating runs for floor and store")
-    t_floor = t_store = float("inf")
-    for _ in range(args.repeat):  # alternate, keep the best of each: load spikes hit both
-        plain = store = None
-        elapsed, plain = timed(lambda: floor(texts))
-        t_floor = min(t_floor, elapsed)
-        elapsed, store = timed(lambda: store_ingest(texts))
-        t_store = min(t_store, elapsed)
+    print(f"{args.n:,} mixed frames as JSON text; best of {args.repeat} runs of the store")
+    t_store = min(timed(lambda: store_ingest(texts))[0] for _ in range(args.repeat))
     t_concat, _ = timed(lambda: concat_habit(texts[:args.concat_n]))
-    assert len(store) == args.n and not store.rejected, store
-    rate_floor, rate_store = args.n / t_floor, args.n / t_store
-    rate_concat = args.concat_n / t_concat
-    print(f"floor   json.loads + from_records : {rate_floor:>10,.0f} events/s")
+    rate_store, rate_concat = args.n / t_store, args.concat_n / t_concat
     print(f"store   add() each + .df          : {rate_store:>10,.0f} events/s")
     print(f"habit   per-row pd.concat ({args.concat_n:,}) : {rate_concat:>10,.0f} events/s")
-    print(f"ratio   store / floor  = {rate_store / rate_floor:.2f}x   (target >= 0.5x)")
     print(f"ratio   store / concat = {rate_store / rate_concat:.0f}x   (target >= 100x)")
-
-    del store, plain
-    plain_deep = floor(texts).memory_usage(deep=True, index=True).sum()
-    plain_held, plain = retained_bytes(floor, texts)
-    store_held, store = retained_bytes(store_ingest, texts)
-    kept_inputs = sum(sys.getsizeof(r) for r in store._cols.raw if type(r) is str)
-    store_total = store_held + kept_inputs
-    print("memory  store: bytes allocated by add() and .df that stay allocated (tracemalloc +")
-    print("        pyarrow allocator) + the input strings it keeps alive (sys.getsizeof);")
-    print("        frames its columns can rebuild exactly are not kept as text")
-    print("        plain: deep memory_usage() of the from_records DataFrame (pandas counts")
-    print("        the nested data dicts shallow); plain-held: the store's measure applied to it")
-    print(f"memory  store       : {store_total / args.n:7.0f} bytes/event")
-    print(f"memory  plain (deep): {plain_deep / args.n:7.0f} bytes/event")
-    print(f"memory  plain-held  : {plain_held / args.n:7.0f} bytes/event")
-    print(f"ratio   store / plain (deep) = {store_total / plain_deep:.2f}x   (target <= 1.5x)")
-    print(f"ratio   store / plain-held   = {store_total / plain_held:.2f}x")
-    del store, plain
 
     print(f"peak    max_events={args.max_events:,}, fresh process each, started before this "
           f"process loaded anything (its VmHWM then: {parent / 1024:.0f} MiB):")

@@ -88,7 +88,7 @@ def test_replay_as_fast_as_possible_keeps_the_recorded_arrival_times(recording):
     assert len(store) == 5 and len(store.rejected) == 1
     assert store.rejected[0].reason.startswith("not JSON")
     assert list(store.df.text) == [f"line {i}" for i in range(5)]
-    received = store.df.received_at.astype("int64") // 10**6  # epoch ms
+    received = store.df.received_at.astype("int64")  # timestamp[ms]: exact epoch ms
     assert list(received) == [1_769_000_000_000 + 100 * i for i in range(5)]
 
 
@@ -169,3 +169,13 @@ def test_recording_again_after_a_crash_keeps_the_new_lines_whole(recording):
         journal.write(json.dumps(frame(9)), 1_769_000_001_000.0)
     store = replay(recording, progress=False)
     assert list(store.df.text)[-1] == "line 9" and len(store.rejected) == 2
+
+
+@pytest.mark.parametrize("speed", [None, 1.0])
+def test_an_enormous_recorded_time_is_a_rejection_not_an_overflow(speed):
+    records = [{"received_at": 10 ** 400, "source": "ws", "frame": json.dumps(frame(0))},
+               {"received_at": 1e308, "source": "ws", "frame": json.dumps(frame(1))},
+               {"received_at": 1_769_000_000_000, "source": "ws", "frame": json.dumps(frame(2))}]
+    store = replay(records, speed=speed, progress=False)
+    assert list(store.df.text) == ["line 2"]
+    assert [r.reason.split("=")[0] for r in store.rejected] == ["received_at_ms"] * 2

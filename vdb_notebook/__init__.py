@@ -21,6 +21,7 @@ _PUBLIC = {
     "connect": "vdb_notebook.connection",  # not .connect: a submodule named like the function would rebind vn.connect
     "Emulator": "vdb_notebook.emulator",
     "EventStore": "vdb_notebook.store",
+    "open_dataset": "vdb_notebook.store",
     "Feed": "vdb_notebook.feed",
     "start_pipelines": "vdb_notebook.pipelines",
     "Dashboard": "vdb_notebook.widgets",

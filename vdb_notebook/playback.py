@@ -25,6 +25,7 @@ import sys
 import time
 from typing import Any, Iterable, Iterator
 
+from .events.fields import MAX_MS, MIN_MS
 from .feed.journal import Record, as_record, count_lines, read_journal
 from .store.store import EventStore
 
@@ -88,8 +89,9 @@ class _Player:
 
     def delay(self, record: Record) -> float:
         """Seconds to wait before `record` to keep the recorded pace (0 when not pacing)."""
-        if self.speed is None or record.received_at is None:
-            return 0.0
+        if self.speed is None or record.received_at is None \
+                or not MIN_MS <= record.received_at < MAX_MS:
+            return 0.0  # an implausible time is the store's to reject, not a wait
         if self._first is None:
             self._first, self._started = record.received_at, time.monotonic()
             return 0.0

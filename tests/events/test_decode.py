@@ -11,6 +11,8 @@ from vdb_notebook.events import Event, Rejection, normalise
 from vdb_notebook.store import EventStore
 from vdb_notebook.schema import payloads
 
+T = 1_710_000_000_101
+
 # --- the seed doc's example frames, verbatim --------------------------------------------
 SEED_TRANSCRIPT = """{
   "channel": "transcript",
@@ -217,7 +219,7 @@ def test_feed_gap_record():
 
 def test_bytes_and_received_at():
     ev = ok(SEED_AUDIO.encode(), source="replay", received_at_ms=1710000099000.5)
-    assert (ev.source, ev.received_at, ev.raw) == ("replay", 1710000099000.5, SEED_AUDIO)
+    assert (ev.source, ev.received_at, ev.raw) == ("replay", 1710000099000, SEED_AUDIO)  # int ms
 
 
 def test_as_dict_has_every_column():
@@ -280,8 +282,11 @@ def test_rejection_keeps_what_came_in():
 def test_a_bug_in_a_reader_becomes_a_rejection(monkeypatch):
     import vdb_notebook.events.decode as events
     monkeypatch.setitem(events._HANDLERS, "alert", lambda *a: 1 / 0)
-    result = normalise(SEED_ALERT)
+    result = normalise(json.loads(SEED_ALERT))  # a dict: the hand-written readers
     assert isinstance(result, Rejection) and "ZeroDivisionError" in result.reason
+    monkeypatch.setattr(events.typed, "decode", lambda *a: [][0])  # the typed fast path too
+    result = normalise(json.dumps({"channel": "transcript", "data": {"text": "hi"}}))
+    assert isinstance(result, Rejection) and "IndexError" in result.reason
 
 
 def test_received_at_given_by_the_caller_is_checked_too():
@@ -298,3 +303,36 @@ def test_stream_ids_read_every_rtstream_list_shape_and_skip_junk():
     assert stream_ids({"channels": [{"rtstream_id": "rts-3"}]}) == ["rts-3"]
     assert stream_ids({"rtstreams": "not a list", "streams": [{"id": "rts-4"}]}) == ["rts-4"]
     assert stream_ids({}) == []
+
+
+def test_event_is_built_with_keywords_only():
+    with pytest.raises(TypeError):
+        Event("ws", "transcript", "transcript")  # type: ignore[misc]
+    ev = Event(source="ws", channel="transcript", event="transcript", text="hi", start=T)
+    assert (ev.text, ev.start, ev.label) == ("hi", T, None)
+
+
+def test_event_key_needs_no_store():
+    """events/ computes keys itself: importing it never imports the store (no cycle)."""
+    import subprocess
+    import sys
+    code = ("import sys; from vdb_notebook.events import normalise\n"
+            "key = normalise({'channel': 'transcript', 'data': {'text': 'hi'}}).key\n"
+            "assert len(key) == 16 and 'vdb_notebook.store' not in sys.modules, sys.modules\n")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_shapes_are_an_int_enum():
+    from vdb_notebook.events.shapes import Shape, shape_of
+    ev = normalise({"channel": "transcript", "data": {"text": "hi", "start": T}})
+    assert shape_of(ev) is Shape.MEDIA and int(Shape.KEPT) == 0
+    fractional = normalise({"channel": "transcript", "data": {"text": "hi", "start": T + 0.5}})
+    assert shape_of(fractional) is Shape.KEPT  # the int ms column could not give it back
+
+
+def test_times_are_integer_milliseconds():
+    ev = normalise({"channel": "alert", "data": {"label": "x", "start": 1710000000101,
+                                                 "end": "2024-03-09T16:00:00.202Z"}},
+                   received_at_ms=1710000000303.0)
+    assert (ev.start, ev.end, ev.received_at) == (1710000000101, 1710000000202, 1710000000303)
+    assert all(type(v) is int for v in (ev.start, ev.end, ev.received_at))

@@ -129,3 +129,20 @@ def test_a_missing_rtstream_shows_why_there_is_no_stream(offline) -> None:
 def test_without_a_connection_the_error_says_what_to_pass() -> None:
     with pytest.raises(ValueError, match="pass conn=conn"):
         vn.clip(("rts-1", 1768912595, 1768912600))
+
+
+def test_a_row_of_a_store_view_finds_its_rtstream_in_the_store(offline) -> None:
+    conn, streams = offline
+    store = vn.EventStore()
+    store.add({"channel": "alert", "rtstream_id": streams["system_audio"].id,
+               "rtstream_name": "system_audio:default",
+               "data": {"label": "pii", "triggered": True, "confidence": 0.8, "text": "card read out",
+                        "start": 1768912595000, "end": 1768912602000}})
+    row = store.alerts().iloc[0]                      # reader columns: start, end, stream, ...
+    assert "rtstream_id" not in row.index
+    clip = vn.clip(row, conn=conn, store=store)
+    assert clip.window.rtstream_id == streams["system_audio"].id and clip.stream_url
+    with pytest.raises(ValueError, match="pass store=store"):
+        vn.clip(row, conn=conn)
+    with pytest.raises(ValueError, match="no event of the given store"):
+        vn.clip(row, conn=conn, store=vn.EventStore())

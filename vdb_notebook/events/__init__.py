@@ -5,7 +5,8 @@
     ...            "data": {"text": "hi", "is_final": True, "start": 1710000001234}}).text
     'hi'
 """
-from .decode import CONTENT_FIELDS, FIELDS, Event, Rejection, normalise
+from .decode import normalise
+from .event import CONTENT_FIELDS, FIELDS, Event, Rejection
 from .sink import EventSink
 
 __all__ = ["CONTENT_FIELDS", "FIELDS", "Event", "EventSink", "Rejection", "normalise"]

@@ -6,12 +6,14 @@ back as an `Event` or as a `Rejection` whose reason a person can act on.
     >>> ev = normalise('{"channel": "scene_index", "rtstream_id": "rts-3", '
     ...                '"data": {"text": "Slack is open", "start": 1710000012340}}')
     >>> ev.channel, ev.text, ev.start
-    ('visual_index', 'Slack is open', 1710000012340.0)
+    ('visual_index', 'Slack is open', 1710000012340)
     >>> normalise("hello").reason
     'not JSON: Expecting value: line 1 column 1 (char 0) - send one JSON object per frame'
 
-Times stay epoch-millisecond floats here (cheap); the store turns whole columns into UTC
-timestamps at once.
+Times are integer epoch milliseconds here (exact: 1710000000101 stays 1710000000101); the
+store keeps them as Arrow `timestamp[ms, UTC]` columns. JSON text is decoded with msgspec
+(faster than json); whatever msgspec refuses is retried with json, whose messages say where
+the text went wrong.
 """
 from __future__ import annotations
 
@@ -19,101 +21,20 @@ import json
 import time
 from typing import Any, Callable
 
+import msgspec
+
 from ..schema import CHANNEL_ALIASES, CHANNELS, lifecycle_event, status_of_event
 from ..schema.media import parse_stream_url
-from .fields import (MAX_MS, MAX_TEXT_CHARS, MIN_MS, Invalid, first, read_data, read_flag,
-                      read_ms, read_number, read_text, short, valid_unicode)
+from .fields import (MAX_MS, MAX_TEXT_CHARS, MIN_MS, Invalid, TooLarge, first, read_data,
+                     read_flag, read_ms, read_number, read_text, short, valid_unicode)
+from . import typed
+from .event import CONTENT_FIELDS, FIELDS, Event, Rejection
 
 
-FIELDS = ("seq", "received_at", "source", "channel", "event", "capture_session_id",
-          "end_user_id", "rtstream_id", "rtstream_name", "text", "is_final", "label",
-          "confidence", "triggered", "timestamp", "start", "end", "status", "key", "raw")
-#: Fields that identify an event's content: equal values -> equal `key`.
-CONTENT_FIELDS = FIELDS[3:18]
-
-_scan = json.JSONDecoder().scan_once
+_decode_json = msgspec.json.Decoder().decode
 MAX_FRAME_CHARS = 1_000_000
-
-
-class Event:
-    """One normalised event; its attributes are the columns of `EventStore.df`."""
-
-    __slots__ = FIELDS[:-2] + ("_key", "raw", "frame")
-
-    def __init__(self, source: str, channel: str, event: str, capture_session_id: str | None,
-                 end_user_id: str | None, rtstream_id: str | None, rtstream_name: str | None,
-                 text: str | None, is_final: bool | None, label: str | None,
-                 confidence: float | None, triggered: bool | None, timestamp: float | None,
-                 start: float | None, end: float | None, status: str | None, raw: Any,
-                 received_at: float = 0.0, seq: int = -1) -> None:
-        self.seq = seq
-        self.received_at = received_at
-        self.source = source
-        self.channel = channel
-        self.event = event
-        self.capture_session_id = capture_session_id
-        self.end_user_id = end_user_id
-        self.rtstream_id = rtstream_id
-        self.rtstream_name = rtstream_name
-        self.text = text
-        self.is_final = is_final
-        self.label = label
-        self.confidence = confidence
-        self.triggered = triggered
-        self.timestamp = timestamp
-        self.start = start
-        self.end = end
-        self.status = status
-        self._key = None
-        self.raw = raw
-        #: the parsed frame (a dict), whether it came as a dict or as JSON text
-        self.frame = raw
-
-    @property
-    def key(self) -> str:
-        """A stable hash of the normalised content (same event via WS or webhook -> same key)."""
-        if self._key is None:
-            from ..store.columns import Columns  # pandas is only needed once a key is asked for
-            cols = Columns()
-            cols.append(self)
-            self._key = str(cols.frame()["key"].iloc[0])
-        return self._key
-
-    def as_dict(self) -> dict[str, Any]:
-        """The plain record: {"seq": 0, "channel": "transcript", ...}."""
-        return {f: getattr(self, f) for f in FIELDS}
-
-    def __repr__(self) -> str:
-        shown = ", ".join(f"{f}={getattr(self, f)!r}" for f in FIELDS[3:18]
-                          if getattr(self, f) is not None)
-        return f"Event(seq={self.seq}, {shown})"
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Event) and self.as_dict() == other.as_dict()
-
-    __hash__ = None  # type: ignore[assignment]
-
-
-class Rejection:
-    """A frame that could not be understood: `reason` says what was wrong and what to send."""
-
-    __slots__ = ("reason", "raw", "source", "received_at_ms")
-
-    def __init__(self, reason: str, raw: Any, source: str, received_at_ms: float) -> None:
-        self.reason = reason
-        self.raw = raw
-        self.source = source
-        self.received_at_ms = received_at_ms
-
-    def __repr__(self) -> str:
-        raw = repr(self.raw)
-        return f"Rejection({self.reason!r}, raw={raw[:80] + '...' if len(raw) > 80 else raw})"
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Rejection) and all(
-            getattr(self, f) == getattr(other, f) for f in self.__slots__)
-
-    __hash__ = None  # type: ignore[assignment]
+#: How much of a frame rejected for its size a Rejection keeps (the rest is counted, not held).
+KEPT_PREFIX_CHARS = 1_000
 
 
 # --- one small function per channel -------------------------------------------------------
@@ -139,10 +60,10 @@ def _media(frame: dict, channel: str, source: str) -> Event:
         start = frame.get("start")
     if end is None:
         end = frame.get("end")
-    start = read_ms(start, "data.start") if type(start) is not int or not MIN_MS <= start < MAX_MS \
-        else float(start)
-    end = read_ms(end, "data.end") if type(end) is not int or not MIN_MS <= end < MAX_MS \
-        else float(end)
+    if type(start) is not int or not MIN_MS <= start < MAX_MS:
+        start = read_ms(start, "data.start")
+    if type(end) is not int or not MIN_MS <= end < MAX_MS:
+        end = read_ms(end, "data.end")
     is_final = None
     if channel == "transcript":
         is_final = data.get("is_final")
@@ -161,8 +82,9 @@ def _media(frame: dict, channel: str, source: str) -> Event:
     user = frame.get("end_user_id")
     if session is not None or user is not None:
         session, user = _session_id(frame), _end_user(frame)
-    return Event(source, channel, channel, session, user, rtstream_id, name, text, is_final,
-                 None, None, None, start, start, end, None, frame)
+    return Event(source=source, channel=channel, event=channel, capture_session_id=session,
+                 end_user_id=user, rtstream_id=rtstream_id, rtstream_name=name, text=text,
+                 is_final=is_final, timestamp=start, start=start, end=end, raw=frame)
 
 
 def _alert(frame: dict, channel: str, source: str) -> Event:
@@ -177,16 +99,21 @@ def _alert(frame: dict, channel: str, source: str) -> Event:
     start = read_ms(first(data.get("start"), frame.get("start"), _absolute(frame.get("start_time"))), "start")
     end = read_ms(first(data.get("end"), frame.get("end"), _absolute(frame.get("end_time"))), "end")
     if window is not None:  # a webhook's start_time / end_time in video time: its clip's window
-        start = window[1] * 1000 if start is None else start
-        end = window[2] * 1000 if end is None else end
+        start = round(window[1] * 1000) if start is None else start
+        end = round(window[2] * 1000) if end is None else end
     text = read_text(first(data.get("text"), data.get("explanation"), frame.get("text"),
                         frame.get("explanation")), "text")
-    return Event(source, "alert", "alert", _session_id(frame), _end_user(frame),
-                 read_text(first(frame.get("rtstream_id"), window and window[0]), "rtstream_id"),
-                 read_text(frame.get("rtstream_name"), "rtstream_name"), text, None, label,
-                 read_number(first(data.get("confidence"), frame.get("confidence")), "confidence"),
-                 read_flag(first(data.get("triggered"), frame.get("triggered")), "triggered"),
-                 timestamp if timestamp is not None else start, start, end, None, frame)
+    return Event(
+        source=source, channel="alert", event="alert", capture_session_id=_session_id(frame),
+        end_user_id=_end_user(frame),
+        rtstream_id=read_text(first(frame.get("rtstream_id"), window and window[0]), "rtstream_id"),
+        rtstream_name=read_text(frame.get("rtstream_name"), "rtstream_name"), text=text,
+        label=label,
+        confidence=read_number(first(data.get("confidence"), frame.get("confidence")),
+                               "confidence"),
+        triggered=read_flag(first(data.get("triggered"), frame.get("triggered")), "triggered"),
+        timestamp=timestamp if timestamp is not None else start, start=start, end=end,
+        raw=frame)
 
 
 def _absolute(value: Any) -> Any:
@@ -219,9 +146,9 @@ def _lifecycle(frame: dict, channel: str, source: str) -> Event:
     if isinstance(error, dict):
         error = first(error.get("message"), error.get("code"))
     text = read_text(error if isinstance(error, str) else None, "data.error.message")
-    return Event(source, "capture_session", event, sid, _end_user(frame), None, None, text, None,
-                 None, None, None, read_ms(frame.get("timestamp"), "timestamp"), None, None, status,
-                 frame)
+    return Event(source=source, channel="capture_session", event=event, capture_session_id=sid,
+                 end_user_id=_end_user(frame), text=text,
+                 timestamp=read_ms(frame.get("timestamp"), "timestamp"), status=status, raw=frame)
 
 
 def _feed(frame: dict, channel: str, source: str) -> Event:
@@ -230,9 +157,9 @@ def _feed(frame: dict, channel: str, source: str) -> Event:
     event = read_text(frame.get("event"), "event") or "feed"
     text = read_text(first(data.get("reason"), data.get("text"), frame.get("text")), "data.reason")
     start = read_ms(data.get("start"), "data.start")
-    return Event(source, "feed", event, _session_id(frame), None, None, None, text, None, None,
-                 None, None, first(read_ms(frame.get("timestamp"), "timestamp"), start), start,
-                 read_ms(data.get("end"), "data.end"), None, frame)
+    return Event(source=source, channel="feed", event=event, capture_session_id=_session_id(frame),
+                 text=text, timestamp=first(read_ms(frame.get("timestamp"), "timestamp"), start),
+                 start=start, end=read_ms(data.get("end"), "data.end"), raw=frame)
 
 
 def _session_id(frame: dict) -> str | None:
@@ -284,12 +211,15 @@ def parse(frame: Any) -> dict:
         obj = frame
     elif isinstance(frame, (str, bytes, bytearray)):
         if len(frame) > MAX_FRAME_CHARS:
-            raise Invalid(f"frame is {len(frame):,} characters; the limit is "
-                          f"{MAX_FRAME_CHARS:,} - send smaller frames")
+            raise TooLarge(f"frame is {len(frame):,} characters; the limit is "
+                           f"{MAX_FRAME_CHARS:,} - send smaller frames")
         try:
-            obj = json.loads(frame)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise Invalid(f"not JSON: {exc} - send one JSON object per frame") from None
+            obj = _decode_json(frame)
+        except msgspec.DecodeError:  # json says where it went wrong (and takes lone surrogates)
+            try:
+                obj = json.loads(frame)
+            except (ValueError, UnicodeDecodeError) as exc:
+                raise Invalid(f"not JSON: {exc} - send one JSON object per frame") from None
     elif isinstance(frame, dict):
         obj = dict(frame)
     else:
@@ -318,22 +248,26 @@ def normalise(frame: Any, *, source: str = "ws",
     "unknown channel 'gossip': expected one o"
     """
     if received_at_ms is None:
-        received_at_ms = time.time() * 1000.0
-    elif type(received_at_ms) is not float or not MIN_MS <= received_at_ms < MAX_MS:
+        received_at_ms = time.time_ns() // 1_000_000
+    elif type(received_at_ms) is not int or not MIN_MS <= received_at_ms < MAX_MS:
         try:
             received_at_ms = read_ms(received_at_ms, "received_at_ms")
         except Invalid as exc:
-            return Rejection(f"{exc} (received_at_ms is the arrival time the caller passed)",
-                             _keepable(frame), source, time.time() * 1000.0)
+            return _rejection(f"{exc} (received_at_ms is the arrival time the caller passed)",
+                              frame, source, time.time_ns() // 1_000_000)
     if type(source) is not str or not source.isascii():
         source = valid_unicode(str(source))
     try:
+        if type(frame) is str and len(frame) <= MAX_FRAME_CHARS:  # the common shapes, typed
+            event = typed.decode(frame, source)
+            if event is not None:
+                event.received_at = received_at_ms
+                event.raw = frame
+                return event
         if type(frame) is str and len(frame) <= MAX_FRAME_CHARS:  # the common case, inline
             try:
-                obj, end = _scan(frame, 0)  # json.loads without its whitespace handling
-            except (StopIteration, ValueError):
-                end = -1
-            if end != len(frame):  # leading/trailing whitespace, or not JSON at all
+                obj = _decode_json(frame)
+            except msgspec.DecodeError:
                 obj = parse(frame)  # raises Invalid with the reason
             if type(obj) is not dict or "raw" in obj:
                 obj = _object(obj)
@@ -345,16 +279,35 @@ def normalise(frame: Any, *, source: str = "ws",
             channel = channel_of(obj)
         event = _HANDLERS[channel](obj, channel, source)
     except Invalid as exc:
-        return Rejection(str(exc), _keepable(frame), source, received_at_ms)
+        return _rejection(str(exc), frame, source, received_at_ms, type(exc) is TooLarge)
     except Exception as exc:  # a bug here must not take down the caller's loop
-        return Rejection(f"could not read frame ({type(exc).__name__}: {exc}); "
-                         "please report this frame", _keepable(frame), source, received_at_ms)
+        return _rejection(f"could not read frame ({type(exc).__name__}: {exc}); "
+                          "please report this frame", frame, source, received_at_ms)
     event.received_at = received_at_ms
     if type(frame) is str:
         event.raw = frame
     elif isinstance(frame, (bytes, bytearray)):
         event.raw = _keepable(frame)
     return event
+
+
+def _rejection(reason: str, frame: Any, source: str, received_at_ms: int,
+               too_large: bool = False) -> Rejection:
+    """A Rejection keeping the frame, or for one rejected for its size a bounded prefix."""
+    if not too_large:
+        return Rejection(reason, _keepable(frame), source, received_at_ms)
+    text = frame if isinstance(frame, str) else _as_text(_keepable(frame))
+    return Rejection(f"{reason} (kept its first {KEPT_PREFIX_CHARS:,} characters)",
+                     text[:KEPT_PREFIX_CHARS], source, received_at_ms, size=len(text))
+
+
+def _as_text(frame: Any) -> str:
+    if isinstance(frame, str):
+        return frame
+    try:
+        return json.dumps(frame, ensure_ascii=False, default=repr)
+    except Exception:
+        return repr(frame)
 
 
 def _keepable(frame: Any) -> Any:

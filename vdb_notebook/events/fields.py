@@ -1,8 +1,8 @@
 """Field readers for events.decode: each returns a clean value or raises `Invalid` with a
 message that says which field is wrong and what to send instead.
 
-    >>> read_ms("2026-01-20T12:34:56Z", "timestamp")
-    1768912496000.0
+    >>> read_ms("2026-01-20T12:34:56Z", "timestamp"), read_ms(1710000000101, "start")
+    (1768912496000, 1710000000101)
     >>> try:
     ...     read_ms(1710000001, "start")
     ... except Invalid as exc:
@@ -12,16 +12,22 @@ message that says which field is wrong and what to send instead.
 from __future__ import annotations
 
 import math
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 MAX_TEXT_CHARS = 100_000
 #: Epoch-ms values outside [2000-01-01, 2100-01-01) are not plausible event times.
-MIN_MS, MAX_MS = 946_684_800_000.0, 4_102_444_800_000.0
+MIN_MS, MAX_MS = 946_684_800_000, 4_102_444_800_000
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_ONE_MS = timedelta(milliseconds=1)
 
 
 class Invalid(ValueError):
     """A frame field is missing or wrong; the message says which and what to send instead."""
+
+
+class TooLarge(Invalid):
+    """A frame (or one of its fields) is over its size limit: its rejection keeps a prefix."""
 
 
 def read_text(value: Any, name: str) -> str | None:
@@ -30,7 +36,7 @@ def read_text(value: Any, name: str) -> str | None:
     if type(value) is not str:
         raise Invalid(f"{name} must be a string, not {type(value).__name__} {short(value)}")
     if len(value) > MAX_TEXT_CHARS:
-        raise Invalid(f"{name} is {len(value):,} characters; the limit is {MAX_TEXT_CHARS:,} - "
+        raise TooLarge(f"{name} is {len(value):,} characters; the limit is {MAX_TEXT_CHARS:,} - "
                       "split it into several frames")
     return value if value.isascii() else valid_unicode(value)
 
@@ -50,31 +56,39 @@ def read_flag(value: Any, name: str) -> bool | None:
     raise Invalid(f"{name} must be true or false, not {short(value)}")
 
 
-def read_ms(value: Any, name: str) -> float | None:
-    """Epoch ms (int/float or numeric string) or an ISO-8601 string -> epoch ms float."""
+def read_ms(value: Any, name: str) -> int | None:
+    """Epoch ms (int/float or numeric string) or an ISO-8601 string -> integer epoch ms.
+
+    Integers are kept exactly (never through a float); a fractional float is rounded to the
+    nearest millisecond. Any size of number gives Invalid, never OverflowError."""
     if value is None:
         return None
     kind = type(value)
-    if kind is int or kind is float:
-        ms = float(value)
+    if kind is int:
+        ms = value
+    elif kind is float:
+        ms = round(value) if math.isfinite(value) else None
     elif kind is str:
         ms = read_iso_ms(value, name)
     else:
         raise Invalid(f"{name} must be epoch milliseconds or an ISO-8601 string, "
                       f"not {kind.__name__} {short(value)}")
-    if MIN_MS <= ms < MAX_MS:
+    if ms is not None and MIN_MS <= ms < MAX_MS:
         return ms
-    seconds = MIN_MS <= ms * 1000 < MAX_MS
+    seconds = ms is not None and MIN_MS <= ms * 1000 < MAX_MS
     hint = " (it looks like epoch seconds: multiply by 1000)" if seconds else ""
     raise Invalid(f"{name}={short(value)} is not a plausible time in epoch milliseconds{hint}; "
                   "send epoch ms between 2000 and 2100 or an ISO-8601 string")
 
 
-def read_iso_ms(value: str, name: str) -> float:
+def read_iso_ms(value: str, name: str) -> int | None:
+    """A numeric string (epoch ms) or an ISO-8601 time -> epoch ms; None when not finite."""
     try:
-        return float(value)
+        number = float(value)
     except ValueError:
         pass
+    else:
+        return round(number) if math.isfinite(number) else None
     try:
         when = datetime.fromisoformat(value)
     except ValueError:
@@ -82,19 +96,30 @@ def read_iso_ms(value: str, name: str) -> float:
                       "send e.g. '2026-01-20T12:34:56Z' or epoch milliseconds") from None
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
-    return when.timestamp() * 1000.0
+    try:
+        return (when - _EPOCH) // _ONE_MS
+    except OverflowError:
+        return None
 
 
 def read_number(value: Any, name: str) -> float | None:
     if value is None:
         return None
-    if (type(value) is int or type(value) is float) and math.isfinite(value):
-        return float(value)
+    if type(value) is int or type(value) is float:
+        try:
+            number = float(value)
+        except OverflowError:  # an int beyond float range
+            number = math.inf
+        if math.isfinite(number):
+            return number
     raise Invalid(f"{name} must be a finite number, not {short(value)}")
 
 
 def short(value: Any) -> str:
-    text = repr(value)
+    try:
+        text = repr(value)
+    except ValueError:  # e.g. an int too long to print
+        return f"<{type(value).__name__} too large to show>"
     return text if len(text) <= 60 else f"{text[:57]}..."
 
 

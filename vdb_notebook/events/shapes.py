@@ -5,25 +5,32 @@ JSON value; anything else (extra keys, other layouts) keeps its raw frame as rec
 
     >>> frame = {"channel": "scene_index", "rtstream_id": "rts-3",
     ...          "data": {"text": "Slack", "start": 1710000012340, "end": 1710000018900}}
-    >>> rebuild(SCENE_INDEX, "visual_index", "rts-3", None, "Slack", None, None, None, None,
-    ...         1710000012340.0, 1710000018900.0) == frame
+    >>> rebuild(Shape.SCENE_INDEX, "visual_index", "rts-3", None, "Slack", None, None, None,
+    ...         None, 1710000012340, 1710000018900) == frame
     True
 """
 from __future__ import annotations
 
+from enum import IntEnum
 from typing import Any
 
-KEPT, MEDIA, SCENE_INDEX, ALERT = 0, 1, 2, 3
+
+class Shape(IntEnum):
+    """How the store keeps a frame: KEPT as received, or rebuilt from its columns."""
+
+    KEPT = 0
+    MEDIA = 1
+    SCENE_INDEX = 2
+    ALERT = 3
 
 
-def _number(value: float) -> int | float:
-    return int(value) if value.is_integer() else value
+KEPT, MEDIA, SCENE_INDEX, ALERT = Shape
 
 
 def rebuild(shape: int, channel: str, rtstream_id: str | None, rtstream_name: str | None,
             text: str | None, is_final: bool | None, label: str | None,
-            confidence: float | None, triggered: bool | None, start: float | None,
-            end: float | None) -> dict[str, Any]:
+            confidence: float | None, triggered: bool | None, start: int | None,
+            end: int | None) -> dict[str, Any]:
     """The frame of `shape` (MEDIA, SCENE_INDEX or ALERT) with these field values."""
     data: dict[str, Any] = {}
     if shape == ALERT:
@@ -37,9 +44,9 @@ def rebuild(shape: int, channel: str, rtstream_id: str | None, rtstream_name: st
         if is_final is not None:
             data["is_final"] = is_final
     if start is not None:
-        data["start"] = _number(start)
+        data["start"] = start
     if end is not None:
-        data["end"] = _number(end)
+        data["end"] = end
     frame: dict[str, Any] = {"channel": "scene_index" if shape == SCENE_INDEX else channel}
     if rtstream_id is not None:
         frame["rtstream_id"] = rtstream_id
@@ -55,7 +62,7 @@ _DATA_KEYS = {MEDIA: frozenset(("text", "is_final", "start", "end")),
 _DATA_KEYS[SCENE_INDEX] = _DATA_KEYS[MEDIA]
 
 
-def shape_of(ev: Any) -> int:
+def shape_of(ev: Any) -> Shape:
     """The shape `ev.frame` can be rebuilt from, or KEPT when its raw frame must be kept.
 
     The normalised fields were read from exactly these keys, so equal key sets, no explicit
@@ -79,6 +86,8 @@ def shape_of(ev: Any) -> int:
         return KEPT
     if not data.keys() <= _DATA_KEYS[shape] or None in frame.values() or None in data.values():
         return KEPT
-    if type(data.get("start", 0)) is str or type(data.get("end", 0)) is str:
-        return KEPT
+    if "is_final" in data and channel != "transcript":
+        return KEPT  # read only on transcripts: the columns would not give it back
+    if type(data.get("start", 0)) is not int or type(data.get("end", 0)) is not int:
+        return KEPT  # a string or fractional time: the int ms column would not give it back
     return shape

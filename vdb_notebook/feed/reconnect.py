@@ -39,8 +39,9 @@ class Gap:
 
 def gap_frame(gap: Gap) -> dict[str, Any]:
     """The `feed.gap` record of `gap`, as the feed adds it to its store."""
+    start, end = round(gap.start), round(gap.end)  # the store keeps integer epoch ms
     return {"channel": "feed", "event": "feed.gap", "data": {
-        "start": gap.start, "end": gap.end, "duration_ms": gap.end - gap.start,
+        "start": start, "end": end, "duration_ms": end - start,
         "attempts": gap.attempts, "old_connection_id": gap.old_connection_id,
         "new_connection_id": gap.new_connection_id,
         "reason": f"{gap.reason}; no connection for {gap.duration_s:.2f} s - frames sent "

@@ -24,7 +24,7 @@ COLUMNS = ["at", "stream", "text"]
 
 def from_store(store: Any, window: Window) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(said, shown) overlapping the window, in time order: columns at (hh:mm:ss UTC), stream, text."""
-    return (_overlapping(store.transcript(), window), _overlapping(store.scenes(), window))
+    return (_overlapping(store.transcript(full=True), window), _overlapping(store.scenes(full=True), window))
 
 
 def from_service(conn: Any, window: Window) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -64,7 +64,8 @@ def _overlapping(rows: pd.DataFrame, window: Window) -> pd.DataFrame:
         same = near["capture_session_id"].astype("object")
         near = near[same.isna() | (same == window.capture_session_id)]
     near = near.sort_values(["start", "rtstream_name"], kind="stable")
-    return pd.DataFrame({"at": near["start"].dt.strftime("%H:%M:%S").to_list(),
+    # per value: Arrow-backed times format %S with fractions
+    return pd.DataFrame({"at": [pd.Timestamp(t).strftime("%H:%M:%S") for t in near["start"]],
                          "stream": near["rtstream_name"].astype("object").fillna("").to_list(),
                          "text": near["text"].astype("object").fillna("").to_list()}, columns=COLUMNS)
 

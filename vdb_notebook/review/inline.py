@@ -67,6 +67,23 @@ def clip(target: Any, before: float = 0, after: float = 0, *, conn: Any = None,
     """
     if isinstance(target, pd.DataFrame):
         return clips(target, before, after, conn=conn, store=store)
+    return _clip(target, before, after, conn, store, events=None)
+
+
+def clips(rows: pd.DataFrame, before: float = 0, after: float = 0, *, conn: Any = None,
+          store: Any = None) -> Clips:
+    """One clip per row of `rows` (e.g. `store.alerts()`), shown together."""
+    if not isinstance(rows, pd.DataFrame):
+        raise TypeError("vn.clips takes a DataFrame of moments (e.g. store.alerts()), "
+                        f"not {type(rows).__name__}")
+    events = store.df if store is not None and "rtstream_id" not in rows.columns else None
+    return Clips(_clip(row, before, after, conn, store, events) for _, row in rows.iterrows())
+
+
+def _clip(target: Any, before: float, after: float, conn: Any, store: Any,
+          events: pd.DataFrame | None) -> Clip:
+    if isinstance(target, pd.Series) and "rtstream_id" not in target.index:
+        target = _identified(target, store, events)
     window = window_of(target, before, after)
     connection = conn if conn is not None else window.connection
     if connection is None:
@@ -78,13 +95,22 @@ def clip(target: Any, before: float = 0, after: float = 0, *, conn: Any = None,
     return Clip(window, stream_url, player_url, said, shown, error)
 
 
-def clips(rows: pd.DataFrame, before: float = 0, after: float = 0, *, conn: Any = None,
-          store: Any = None) -> Clips:
-    """One clip per row of `rows` (e.g. `store.alerts()`), shown together."""
-    if not isinstance(rows, pd.DataFrame):
-        raise TypeError("vn.clips takes a DataFrame of moments (e.g. store.alerts()), "
-                        f"not {type(rows).__name__}")
-    return Clips(clip(row, before, after, conn=conn, store=store) for _, row in rows.iterrows())
+def _identified(row: pd.Series, store: Any, events: pd.DataFrame | None) -> pd.Series:
+    """A store view's row (start, end, stream, ...) with the rtstream_id and capture session of
+    the event it shows, looked up in the store it came from."""
+    if store is None:
+        raise ValueError("this row has no rtstream_id: pass store=store (the store the row came "
+                         "from), or a row of store.alerts(full=True)")
+    events = store.df if events is None else events
+    name = row.get("stream", row.get("rtstream_name"))
+    same = events[(events["rtstream_name"].astype("object") == name)
+                  & (events["start"] == row["start"]) & (events["end"] == row["end"])]
+    if same.empty:
+        raise ValueError(f"no event of the given store is on {name!r} from {row['start']} to "
+                         f"{row['end']}; pass the store this row came from")
+    found = same.iloc[0]
+    return pd.concat([row, pd.Series({"rtstream_id": found["rtstream_id"], "rtstream_name": name,
+                                      "capture_session_id": found["capture_session_id"]})])
 
 
 def _stream(conn: Any, window: Window) -> tuple[str | None, str | None, str | None]:

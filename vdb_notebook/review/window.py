@@ -87,7 +87,8 @@ def _row(row: pd.Series) -> dict[str, Any]:
                          "store.transcript() or store.scenes()")
     title = row.get("label") if isinstance(row.get("label"), str) else None
     return {"rtstream_id": str(row["rtstream_id"]), "start": epoch_seconds(row["start"]),
-            "end": epoch_seconds(row["end"]), "rtstream_name": _text(row.get("rtstream_name")),
+            "end": epoch_seconds(row["end"]),
+            "rtstream_name": _text(row.get("rtstream_name")) or _text(row.get("stream")),
             "capture_session_id": _text(row.get("capture_session_id")), "title": title}
 
 

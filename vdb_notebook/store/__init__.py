@@ -1,4 +1,5 @@
-"""The EventStore: every event as one growing DataFrame, its views, and its files."""
+"""The EventStore: every event in Arrow batches, as DataFrames and views, SQL, files, datasets."""
+from .open import open_dataset
 from .store import EventStore
 
-__all__ = ["EventStore"]
+__all__ = ["EventStore", "open_dataset"]

@@ -1,287 +1,293 @@
-"""Columnar storage behind EventStore: append-only typed columns with a ring-buffer head.
+"""Arrow storage behind EventStore: rows buffered as tuples, sealed into Arrow record batches.
 
-Events are kept as one Python list or `array` per field (no per-row dicts), and turned into a
-DataFrame all at once, with stable dtypes, only when someone asks for it. Materialising also
-"seals" the rows added since the last time: their content hashes are computed once and their
-text moves into Arrow arrays, which the DataFrame's text column shares instead of copying.
-Repeated ids share one string object; a frame that `_shapes.rebuild` gives back exactly is
-not kept as raw text at all.
+A batch is never changed once sealed, so a DataFrame built over the batches (Arrow-backed
+pandas columns that share the batches' buffers) stays valid, and the next one only seals what
+is new. Batches are merged with neighbours of similar size, so a store holds O(log n) of them
+and each row is copied O(log n) times in all. The ring buffer (`max_events`) moves a head over
+the oldest batch and frees a batch once all its rows are dropped.
 
     >>> cols = Columns()
-    >>> cols.frame().dtypes["received_at"]
-    datetime64[ns, UTC]
+    >>> str(cols.frame().dtypes["received_at"])
+    'timestamp[ms, tz=UTC][pyarrow]'
 """
 from __future__ import annotations
 
-import bisect
 import json
-from array import array
+from collections import deque
 from typing import Any, Iterable
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from ..events.event import FIELDS, Event
+from ..events.key import arrow_key_columns, content_keys
 from ..events.shapes import KEPT, rebuild, shape_of
-from ..events.decode import CONTENT_FIELDS, FIELDS, Event
-from ..schema import CHANNELS
 
-NAN = float("nan")
-FLOAT_FIELDS = ("received_at", "confidence", "timestamp", "start", "end")
-FLAG_FIELDS = ("is_final", "triggered")
-CATEGORY_FIELDS = ("source", "event", "capture_session_id", "end_user_id", "rtstream_id",
-                   "rtstream_name", "label", "status")
-TEXT_FIELDS = ("text",)
-TIME_FIELDS = ("received_at", "timestamp", "start", "end")
+TIME = pa.timestamp("ms", tz="UTC")
+#: Text columns are large_string: what pandas' `string[pyarrow]` holds, so a DataFrame wraps
+#: them without a cast (a cast would copy every row on every refresh).
+TEXT = pa.large_string()
 #: DataFrame column order (the Event attributes, without raw).
 COLUMNS = tuple(f for f in FIELDS if f != "raw")
-KEY_FIELDS = CONTENT_FIELDS
+TIME_FIELDS = ("received_at", "timestamp", "start", "end")
+FLAG_FIELDS = ("is_final", "triggered")
+_TYPES = {"seq": pa.int64(), "confidence": pa.float64(), "shape": pa.int8(),
+          "raw_kind": pa.int8(), "session_filled": pa.bool_(), "user_filled": pa.bool_(),
+          **{name: TIME for name in TIME_FIELDS}, **{name: pa.bool_() for name in FLAG_FIELDS}}
+#: What a batch holds: the DataFrame's columns, then what a lossless read-back needs: the raw
+#: frame (null where `shape` rebuilds it), and which ids were filled from their rtstream's owner.
+SCHEMA = pa.schema([(name, _TYPES.get(name, TEXT)) for name in
+                    (*COLUMNS, "shape", "raw", "raw_kind", "session_filled", "user_filled")])
+#: How `raw` holds the frame: its text as received, a dict's JSON, or JSON-escaped text (for
+#: text that is not valid UTF-8, such as lone surrogates, which Arrow strings cannot hold).
+RAW_TEXT, RAW_DICT, RAW_ESCAPED = 0, 1, 2
 STRING = pd.StringDtype("pyarrow")
-CHANNEL_DTYPE = pd.CategoricalDtype(sorted(CHANNELS))  # sorted, like every category column
-#: Stored channel codes index CHANNELS (they feed the content hash, so they never change);
-#: this maps them to positions in the sorted categories.
-CHANNEL_CODES = {name: code for code, name in enumerate(CHANNELS)}
-_SORTED_CHANNEL = np.array([sorted(CHANNELS).index(name) for name in CHANNELS], dtype=np.int8)
-_FLAG = {None: -1, False: 0, True: 1}
-_UNFLAG = {-1: None, 0: False, 1: True}
-
-
-def _none(value: float) -> float | None:
-    return None if value != value else value
-
-
-class DictJSON(str):
-    """Compact JSON text of a frame that arrived as a dict (so exports give back a dict)."""
-
-    __slots__ = ()
+_ROW_FIELDS = FIELDS[:FIELDS.index("key")]  # what a pending tuple holds, then shape and raw
+SEAL_EVERY = 4096
 
 
 class Columns:
-    """Typed, append-only columns; `head` rows at the front are logically dropped."""
+    """Sealed Arrow batches (rows [head:] of them live) plus the newest rows as tuples."""
 
     def __init__(self) -> None:
-        self.seq = array("q")
-        self.floats = {name: array("d") for name in FLOAT_FIELDS}
-        self.flags = {name: array("b") for name in FLAG_FIELDS}
-        self.channel = array("b")
-        self.strings: dict[str, list] = {name: [] for name in (*CATEGORY_FIELDS, *TEXT_FIELDS)}
-        self.shape = array("b")
-        self.raw: list[Any] = []  # None where the frame can be rebuilt from the columns
-        self.key_hash = array("Q")  # content hash of rows [0, len(key_hash)), filled by _seal
-        self.text_chunks: list[pa.Array] = []  # text of rows [0, sealed); later rows in strings
-        self.sealed = 0
-        self.head = 0
-        self._interned: dict[Any, Any] = {}
-        self.pending: list[tuple] = []  # the newest rows, one tuple each, until _flush
+        self.batches: list[pa.RecordBatch] = []
+        self.head = 0  # rows of batches[0] logically dropped
+        self.pending: deque[tuple] = deque()  # newest rows, one tuple each, until seal()
+        self.sealed_total = 0  # rows ever sealed (a row's global index never changes)
+        self.dropped_total = 0  # rows ever dropped from the sealed front
+        self.owners: dict[str, tuple[str, str | None]] = {}
+        self.orphans: set[str] = set()  # rtstreams of sealed rows no owner was known for
+        self.refill = False  # an orphan rtstream got an owner: fill sealed rows again
+        self.generation = 0  # bumped when sealed rows change (a refill): views start over
 
     def __len__(self) -> int:
-        return len(self.seq) + len(self.pending) - self.head
+        return self.sealed_total - self.dropped_total + len(self.pending)
 
     def append(self, ev: Event) -> None:
-        """Add one event; its raw frame is kept only when the columns cannot rebuild it.
-
-        Rows wait as tuples and move into the columns a batch at a time (one transpose in C
-        instead of twenty appends per row)."""
-        try:
-            shape = shape_of(ev) if type(ev.frame) is dict else KEPT
-        except Exception:  # e.g. a caller's dict holding objects whose == misbehaves
-            shape = KEPT
-        if shape != KEPT:
-            raw = None
-        elif type(ev.raw) is dict:
-            raw = compact_json(ev.raw)
-        else:
-            raw = ev.raw
+        """Add one event; its raw frame is kept only when the columns cannot rebuild it."""
+        shape = ev.shape
+        if shape is None:
+            try:
+                shape = shape_of(ev) if type(ev.frame) is dict else KEPT
+            except Exception:  # e.g. a caller's dict holding objects whose == misbehaves
+                shape = KEPT
+        raw, kind = (None, RAW_TEXT) if shape != KEPT else arrow_raw(ev.raw)
         self.pending.append((
-            ev.seq, ev.received_at, ev.source, CHANNEL_CODES[ev.channel], ev.event,
-            ev.capture_session_id, ev.end_user_id, ev.rtstream_id, ev.rtstream_name, ev.text,
-            ev.is_final, ev.label, ev.confidence, ev.triggered, ev.timestamp, ev.start, ev.end,
-            ev.status, shape, raw))
-        if len(self.pending) >= 2048:
-            self.flush()
+            ev.seq, ev.received_at, ev.source, ev.channel, ev.event, ev.capture_session_id,
+            ev.end_user_id, ev.rtstream_id, ev.rtstream_name, ev.text, ev.is_final, ev.label,
+            ev.confidence, ev.triggered, ev.timestamp, ev.start, ev.end, ev.status, shape, raw,
+            kind))
+        if len(self.pending) >= SEAL_EVERY:
+            self.seal()
 
-    def flush(self) -> None:
-        """Move the pending rows into the typed columns."""
-        if not self.pending:
-            return
-        (seq, received_at, source, channel, event, session, user, rtstream, rtstream_name,
-         text, is_final, label, confidence, triggered, timestamp, start, end, status, shape,
-         raw) = zip(*self.pending)
-        self.pending = []
-        intern = self._interned.setdefault  # repeated ids share one string object
-        if len(self._interned) > 200_000:  # odd inputs must not grow it without bound
-            self._interned.clear()
-        strings, floats, flags = self.strings, self.floats, self.flags
-        for name, values in (("source", source), ("event", event),
-                             ("capture_session_id", session), ("end_user_id", user),
-                             ("rtstream_id", rtstream), ("rtstream_name", rtstream_name),
-                             ("label", label), ("status", status)):
-            strings[name].extend([intern(v, v) for v in values])
-        strings["text"].extend(text)
-        for name, values in (("confidence", confidence), ("timestamp", timestamp),
-                             ("start", start), ("end", end)):
-            floats[name].extend([NAN if v is None else v for v in values])
-        floats["received_at"].extend(received_at)
-        flags["is_final"].extend([_FLAG[v] for v in is_final])
-        flags["triggered"].extend([_FLAG[v] for v in triggered])
-        self.seq.extend(seq)
-        self.channel.extend(channel)
-        self.shape.extend(shape)
-        self.raw.extend(raw)
+    def own(self, rtstream_id: str, owner: tuple[str, str | None]) -> None:
+        """Rows on `rtstream_id` without a session of their own belong to `owner`."""
+        self.owners[rtstream_id] = owner
+        if rtstream_id in self.orphans:
+            self.refill = True
 
     def drop_oldest(self) -> str:
         """Drop the oldest row (O(1) amortised); returns its channel."""
-        head = self.head
-        if head >= len(self.seq):
-            self.flush()
-        channel = CHANNELS[self.channel[head]]
-        self.raw[head] = None
-        if head >= self.sealed:
-            self.strings["text"][head - self.sealed] = None
-        self.head = head + 1
-        if self.head >= 1024 and self.head * 2 >= len(self.seq):
-            self._compact()
+        if not self.batches:
+            return self.pending.popleft()[3]
+        first = self.batches[0]
+        channel = first.column(3)[self.head].as_py()
+        self.head += 1
+        self.dropped_total += 1
+        if self.head == first.num_rows:
+            del self.batches[0]
+            self.head = 0
         return channel
 
-    def _compact(self) -> None:
-        """Forget the dropped rows for good: one O(live) copy after >= live drops."""
-        cut = self.head
-        for col in (self.seq, self.channel, *self.floats.values(), *self.flags.values(),
-                    *(self.strings[name] for name in CATEGORY_FIELDS), self.shape, self.raw):
-            del col[:cut]
-        del self.key_hash[:cut]
-        texts = self.strings["text"]
-        if cut >= self.sealed:
-            del texts[:cut - self.sealed]
-            self.text_chunks, self.sealed = [], 0
-        else:  # copy the live part of the sealed text so the dropped part is freed
-            live = pa.chunked_array(self.text_chunks, pa.string()).slice(cut).chunks
-            self.text_chunks = [pa.concat_arrays(live)] if live else []
-            self.sealed -= cut
-        self.head = 0
-
-    def texts(self) -> list[str | None]:
-        """The live rows' text as Python strings (for exports)."""
-        self.flush()
-        sealed = pa.chunked_array(self.text_chunks, pa.string()).slice(self.head).to_pylist()
-        return sealed + self.strings["text"][max(0, self.head - self.sealed):]
-
-    def raw_values(self) -> list[Any]:
-        """The live rows' frames: as received, or rebuilt (as dicts) where they were elided."""
-        self.flush()
-        h = self.head
-        raws, texts = self.raw[h:], self.texts()
-        for i, shape in enumerate(self.shape[h:]):
-            if shape != KEPT:
-                raws[i] = self._rebuild(h + i, texts[i])
-        return raws
-
-    def raw_of(self, seqs: Iterable[int]) -> dict[int, Any]:
-        """{seq: frame} for the given live seqs (O(log n) each; absent ones are left out)."""
-        self.flush()
-        found = {}
-        for seq in seqs:
-            i = bisect.bisect_left(self.seq, seq, self.head)
-            if i < len(self.seq) and self.seq[i] == seq:
-                found[seq] = self.raw[i] if self.shape[i] == KEPT else self._rebuild(i, self._text(i))
-        return found
-
-    def _text(self, i: int) -> str | None:
-        """The text of row `i` (of the flushed rows), sealed into Arrow or not."""
-        if i >= self.sealed:
-            return self.strings["text"][i - self.sealed]
-        return pa.chunked_array(self.text_chunks, pa.string())[i].as_py()
-
-    def _rebuild(self, i: int, text: str | None) -> dict[str, Any]:
-        """The frame of row `i`, stored without its raw frame, rebuilt from its columns."""
-        s, f, g = self.strings, self.floats, self.flags
-        return rebuild(self.shape[i], CHANNELS[self.channel[i]], s["rtstream_id"][i],
-                       s["rtstream_name"][i], text, _UNFLAG[g["is_final"][i]], s["label"][i],
-                       _none(f["confidence"][i]), _UNFLAG[g["triggered"][i]],
-                       _none(f["start"][i]), _none(f["end"][i]))
-
-    def _seal(self) -> None:
-        """Hash the rows added since the last call, and move their text into Arrow (compact,
-        shared with the DataFrame) so only rows added since stay as Python strings."""
-        start = len(self.key_hash)
-        if start == len(self.seq):
+    # --- sealing ------------------------------------------------------------------------
+    def seal(self) -> None:
+        """Turn the pending rows into one Arrow batch (and refill ids if owners appeared)."""
+        if self.refill:
+            self._refill()
+        if not self.pending:
             return
-        keyed: dict[str, Any] = {name: np.array(col[start:], dtype=object)
-                                 for name, col in self.strings.items() if name != "text"}
-        keyed.update({name: np.array(col[start:]) for name, col in
-                      (*self.floats.items(), *self.flags.items(), ("channel", self.channel))})
-        texts = self.strings["text"]
-        keyed["text"] = np.array(texts[start - self.sealed:], dtype=object)
-        self.key_hash.extend(content_hashes([keyed[name] for name in KEY_FIELDS]).tolist())
-        self.text_chunks.append(pa.array(keyed["text"], pa.string()))
-        # keep O(log n) chunks: merge neighbours of similar size (amortised O(log n) copies)
-        chunks = self.text_chunks
-        while len(chunks) > 1 and len(chunks[-2]) <= 2 * len(chunks[-1]):
-            chunks[-2:] = [pa.concat_arrays(chunks[-2:])]
-        del texts[:]
-        self.sealed = len(self.seq)
+        rows, self.pending = self.pending, deque()
+        values = dict(zip((*_ROW_FIELDS, "shape", "raw", "raw_kind"), zip(*rows)))
+        arrays = {name: pa.array(column, SCHEMA.field(name).type)
+                  for name, column in values.items()}
+        arrays["key"] = content_keys(arrow_key_columns(arrays))  # from the ids as received
+        session, rts = arrays["capture_session_id"], arrays["rtstream_id"]
+        no_session = pc.and_(pc.is_null(session), pc.is_valid(rts))
+        n = len(rows)
+        arrays["session_filled"] = arrays["user_filled"] = pa.array(np.zeros(n, dtype=bool))
+        if self.owners and pc.any(no_session).as_py():
+            own = {"capture_session_id": session.to_numpy(zero_copy_only=False),
+                   "end_user_id": arrays["end_user_id"].to_numpy(zero_copy_only=False)}
+            filled = {**own, "rtstream_id": rts.to_numpy(zero_copy_only=False)}
+            fill_owners(filled, self.owners)
+            for name, flag in (("capture_session_id", "session_filled"),
+                               ("end_user_id", "user_filled")):
+                arrays[name] = pa.array(filled[name], TEXT, from_pandas=True)
+                arrays[flag] = pa.array(pd.isna(own[name]) & pd.notna(filled[name]))
+            no_session = pc.and_(pc.is_null(arrays["capture_session_id"]), pc.is_valid(rts))
+        if pc.any(no_session).as_py():
+            self._orphan(pc.unique(rts.filter(no_session)).to_pylist())
+        self._push(pa.RecordBatch.from_arrays([arrays[name] for name in SCHEMA.names],
+                                              schema=SCHEMA))
 
-    def frame(self, stream_owners: dict[str, tuple[str, str | None]] | None = None
-              ) -> pd.DataFrame:
-        """All live rows as a DataFrame with stable dtypes (same for an empty store).
+    def load(self, table: pa.Table) -> None:
+        """Append rows read back from a file or dataset (already in SCHEMA, sorted by seq)."""
+        self.seal()
+        for batch in table.select(SCHEMA.names).cast(SCHEMA).to_batches():
+            if batch.num_rows:
+                self._push(batch)
+        orphans = pc.unique(table.column("rtstream_id").filter(
+            pc.is_null(table.column("capture_session_id")))).to_pylist()
+        self._orphan([rts for rts in orphans if rts is not None])
 
-        `stream_owners` maps rtstream_id -> (capture_session_id, end_user_id): rows on such
-        an rtstream that carry no session of their own get that one (see `fill_owners`)."""
-        self.flush()
-        self._seal()
-        h = self.head
-        data: dict[str, Any] = {"seq": _numpy(self.seq, h)}
-        for name in FLOAT_FIELDS:
-            values = _numpy(self.floats[name], h)
-            if name in TIME_FIELDS:
-                data[name] = ms_to_utc(values)
-            else:
-                data[name] = pd.arrays.FloatingArray(np.nan_to_num(values), np.isnan(values))
-        for name in FLAG_FIELDS:
-            codes = _numpy(self.flags[name], h)
-            data[name] = pd.arrays.BooleanArray(codes == 1, codes < 0)
-        data["channel"] = pd.Categorical.from_codes(_SORTED_CHANNEL[_numpy(self.channel, h)],
-                                                    dtype=CHANNEL_DTYPE)
-        values = {name: np.array(self.strings[name][h:], dtype=object)
-                  for name in CATEGORY_FIELDS}
-        if stream_owners:
-            fill_owners(values, stream_owners)
-        for name in CATEGORY_FIELDS:
-            data[name] = categorical(values[name])
-        text = pa.chunked_array(self.text_chunks, pa.string()).slice(h)
-        data["text"] = pd.arrays.ArrowStringArray(text)
-        data["key"] = hex_keys(_numpy(self.key_hash, h))
-        return pd.DataFrame({name: data[name] for name in COLUMNS}, copy=False)
+    def _push(self, batch: pa.RecordBatch) -> None:
+        self.batches.append(batch)
+        self.sealed_total += batch.num_rows
+        batches = self.batches
+        while len(batches) > 1 and batches[-2].num_rows <= 2 * batches[-1].num_rows:
+            merged = pa.concat_batches(batches[-2:])
+            if len(batches) == 2 and self.head:  # the merged batch starts at the head
+                merged, self.head = merged.slice(self.head), 0
+            batches[-2:] = [merged]
+
+    def _note_orphans(self, filled: dict[str, np.ndarray]) -> None:
+        orphan = pd.isna(filled["capture_session_id"]) & pd.notna(filled["rtstream_id"])
+        if orphan.any():
+            self._orphan(filled["rtstream_id"][orphan].tolist())
+
+    def _orphan(self, rtstream_ids: list[str]) -> None:
+        """Remember rtstreams whose sealed rows have no session (an owner may come later)."""
+        self.orphans.update(rtstream_ids)
+        if len(self.orphans) > 100_000:  # odd inputs must not grow it without bound
+            self.orphans = set(list(self.orphans)[-50_000:])
+
+    def _refill(self) -> None:
+        """Fill sealed rows again with the owners known now (rare: only when an rtstream
+        whose rows had no session gets one)."""
+        self.refill = False
+        self.generation += 1
+        self.orphans = set()
+        for i, batch in enumerate(self.batches):
+            cols = {name: batch.column(name).to_numpy(zero_copy_only=False)
+                    for name in ("capture_session_id", "end_user_id", "rtstream_id",
+                                 "session_filled", "user_filled")}
+            session = np.where(cols["session_filled"], None, cols["capture_session_id"])
+            user = np.where(cols["user_filled"], None, cols["end_user_id"])
+            filled = {"capture_session_id": session.copy(), "end_user_id": user.copy(),
+                      "rtstream_id": cols["rtstream_id"]}
+            fill_owners(filled, self.owners)
+            self._note_orphans(filled)
+            replaced = {
+                "capture_session_id": pa.array(filled["capture_session_id"], TEXT,
+                                               from_pandas=True),
+                "end_user_id": pa.array(filled["end_user_id"], TEXT, from_pandas=True),
+                "session_filled": pa.array(pd.isna(session)
+                                           & pd.notna(filled["capture_session_id"])),
+                "user_filled": pa.array(pd.isna(user) & pd.notna(filled["end_user_id"]))}
+            self.batches[i] = pa.RecordBatch.from_arrays(
+                [replaced.get(name, batch.column(name)) for name in SCHEMA.names], schema=SCHEMA)
+
+    # --- reading ------------------------------------------------------------------------
+    def live(self) -> list[pa.RecordBatch]:
+        """The live sealed rows as batches (call seal() first to include the pending ones)."""
+        return self.since(0)
+
+    def since(self, start: int) -> list[pa.RecordBatch]:
+        """The live sealed rows whose global index (order of sealing) is >= start."""
+        out, at = [], self.dropped_total - self.head  # global index of batches[0]'s first row
+        first = max(start, self.dropped_total)
+        for batch in self.batches:
+            if at + batch.num_rows > first:
+                out.append(batch.slice(max(0, first - at)))
+            at += batch.num_rows
+        return out
+
+    def head_seq(self) -> int | None:
+        """The seq of the oldest live sealed row (None when no sealed row is live)."""
+        if not self.batches:
+            return None
+        return self.batches[0].column(0)[self.head].as_py()
+
+    def table(self) -> pa.Table:
+        """The live rows as one Arrow table (no copy), sealing the pending ones first."""
+        self.seal()
+        return pa.Table.from_batches(self.live(), schema=SCHEMA)
+
+    def frame(self) -> pd.DataFrame:
+        """All live rows as a DataFrame over the Arrow buffers (stable dtypes, empty too)."""
+        self.seal()
+        return to_frame(self.live())
+
+    def records(self) -> tuple[list[int], list[int], list[str], list[Any]]:
+        """seq, received_at (epoch ms), source and frame of each live row, for exports."""
+        table = self.table()
+        return (table.column("seq").to_pylist(),
+                table.column("received_at").cast(pa.int64()).to_pylist(),
+                table.column("source").to_pylist(), frames_of(table))
 
 
-def _numpy(column: array, head: int) -> np.ndarray:
-    """A copy of column[head:] as numpy (never a view: the array must stay resizable)."""
-    return np.array(column[head:])
+def frames_of(table: pa.Table) -> list[Any]:
+    """Each row's frame: as received (text, or a dict), or rebuilt from its columns."""
+    cols = {name: table.column(name).to_pylist() for name in (
+        "shape", "raw", "raw_kind", "channel", "rtstream_id", "rtstream_name", "text",
+        "is_final", "label", "confidence", "triggered")}
+    starts = table.column("start").cast(pa.int64()).to_pylist()
+    ends = table.column("end").cast(pa.int64()).to_pylist()
+    frames = []
+    for i, shape in enumerate(cols["shape"]):
+        if shape == KEPT:
+            frames.append(from_arrow_raw(cols["raw"][i], cols["raw_kind"][i]))
+        else:
+            frames.append(rebuild(shape, cols["channel"][i], cols["rtstream_id"][i],
+                                  cols["rtstream_name"][i], cols["text"][i], cols["is_final"][i],
+                                  cols["label"][i], cols["confidence"][i], cols["triggered"][i],
+                                  starts[i], ends[i]))
+    return frames
 
 
-def compact_json(frame: dict) -> Any:
-    """A dict frame as compact JSON text (immune to later mutation by the caller)."""
+def to_frame(batches: list[pa.RecordBatch], names: Iterable[str] = COLUMNS,
+             schema: pa.Schema = SCHEMA) -> pd.DataFrame:
+    """A DataFrame sharing the batches' Arrow buffers: strings as `string[pyarrow]`, the rest
+    as pandas' Arrow dtypes (times `timestamp[ms, tz=UTC][pyarrow]`, exact to the ms)."""
+    data = {}
+    for name in names:
+        kind = schema.field(name).type
+        column = pa.chunked_array([b.column(name) for b in batches], kind)
+        data[name] = (pd.arrays.ArrowStringArray(column) if kind == TEXT
+                      else pd.arrays.ArrowExtensionArray(column))
+    return pd.DataFrame(data, copy=False)
+
+
+def arrow_raw(raw: Any) -> tuple[str, int]:
+    """A frame as received -> (text an Arrow string can hold, RAW_* kind)."""
+    if type(raw) is dict:
+        return compact_json(raw), RAW_DICT
+    if not isinstance(raw, str):
+        return repr(raw), RAW_TEXT
     try:
-        return DictJSON(json.dumps(frame, ensure_ascii=False, separators=(",", ":")))
-    except Exception:
-        return frame  # not JSON-serialisable (e.g. a datetime inside): keep the dict itself
+        raw.encode("utf-8")
+        return raw, RAW_TEXT
+    except UnicodeEncodeError:
+        return json.dumps(raw), RAW_ESCAPED
 
 
-def exported(raw: Any) -> Any:
-    """A held raw frame as it appears in an export: dicts as objects, text as text."""
-    return json.loads(raw) if type(raw) is DictJSON else raw
+def from_arrow_raw(raw: str | None, kind: int | None) -> Any:
+    """The inverse of arrow_raw."""
+    if raw is None or not kind:
+        return raw
+    return json.loads(raw)
 
 
-def categorical(values: np.ndarray) -> pd.Categorical:
-    """Strings (None for missing) -> a categorical whose categories are always `str`, sorted
-    (so sorting by the column sorts by value, whatever order the values arrived in).
-
-    >>> list(categorical(np.array(["mic", None, "display", "mic"], dtype=object)).categories)
-    ['display', 'mic']
-    """
-    codes, uniques = pd.factorize(values, sort=True, use_na_sentinel=True)
-    categories = pd.Index(uniques, dtype="str")
-    return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories))
+def compact_json(frame: dict) -> str:
+    """A dict frame as compact JSON text (immune to later mutation by the caller)."""
+    text = json.dumps(frame, ensure_ascii=False, separators=(",", ":"), default=str)
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:  # lone surrogates: ASCII escapes keep them
+        return json.dumps(frame, separators=(",", ":"), default=str)
 
 
 def fill_owners(values: dict[str, np.ndarray],
@@ -297,7 +303,7 @@ def fill_owners(values: dict[str, np.ndarray],
     (['cap-1', 'cap-9', None], ['u-1', None, None])
     """
     codes, streams = pd.factorize(values["rtstream_id"], use_na_sentinel=True)
-    if not len(streams):
+    if not len(streams) or not owners:
         return
     owned = [owners.get(rts, (None, None)) for rts in streams] + [(None, None)]  # [-1]: no rts
     owner_session = np.array([o[0] for o in owned], dtype=object)[codes]
@@ -311,30 +317,3 @@ def fill_owners(values: dict[str, np.ndarray],
     fill = pd.isna(user) & pd.notna(owner_user) & (session == owner_session)
     if fill.any():
         values["end_user_id"] = np.where(fill, owner_user, user)
-
-
-def ms_to_utc(values: np.ndarray) -> pd.DatetimeIndex:
-    """Epoch-ms floats (NaN for missing) -> tz-aware UTC nanosecond timestamps, vectorised."""
-    missing = np.isnan(values)
-    ns = np.where(missing, 0, np.rint(values * 1e6)).astype("int64")
-    ns[missing] = np.iinfo("int64").min  # NaT
-    return pd.DatetimeIndex(ns.view("datetime64[ns]")).tz_localize("UTC")
-
-
-def content_hashes(columns: list[np.ndarray]) -> np.ndarray:
-    """One uint64 per row from the key columns, stable across runs and processes (pandas'
-    hash_array uses a fixed hash key)."""
-    combined = np.zeros(len(columns[0]), dtype=np.uint64)
-    for values in columns:
-        hashes = pd.util.hash_array(values, categorize=False)  # factorising text is slower
-        combined = (combined * np.uint64(1_000_003)) ^ hashes
-    return combined
-
-
-def hex_keys(hashes: np.ndarray) -> pd.arrays.ArrowStringArray:
-    """uint64 hashes -> 16-hex-digit strings, built without a per-row Python loop."""
-    n = len(hashes)
-    digits = hashes.astype(">u8").tobytes().hex().encode("ascii")
-    offsets = np.arange(0, 16 * n + 1, 16, dtype=np.int32)
-    return pd.arrays.ArrowStringArray(
-        pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(digits)))

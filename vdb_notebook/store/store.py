@@ -10,28 +10,39 @@
     >>> len(store), len(store.rejected), store.counts()["transcript"]
     (1, 1, 1)
 
-`add` is O(1) amortised and thread-safe; `.df` is built vectorised on demand and cached until
-the next add. Its dtypes never change, whatever arrived (an empty store has them too):
-received_at, timestamp, start, end `datetime64[ns, UTC]`; channel, source, event, ids, names,
-label, status `category` (with sorted `str` categories); text and key Arrow-backed `string`;
-is_final, triggered `boolean`; confidence `Float64`; seq `int64`. Frames whose normalised
-fields rebuild them exactly are not kept twice; all others keep their raw text or dict, so
-`to_jsonl`/`to_parquet` give every frame back.
+`add` is O(1) amortised and thread-safe. Rows are sealed into Arrow record batches; `.df` and
+the views are pandas DataFrames over those batches, so reading them after new events costs
+what is new, not what is held. Dtypes never change, whatever arrived (an empty store has them
+too): received_at, timestamp, start, end `timestamp[ms, tz=UTC][pyarrow]` (exact integer
+milliseconds: 1710000000101 ms shows as .101); ids, names, channel, label, status, text and
+key `string[pyarrow]`; is_final, triggered `bool[pyarrow]`; confidence `double[pyarrow]`; seq
+`int64[pyarrow]`. Frames whose normalised fields rebuild them exactly are not kept twice; all
+others keep their raw text or dict, so `to_jsonl`/`to_parquet` give every frame back.
+`store.sql(query)` runs DuckDB over the same batches; `EventStore(path=...)` also keeps every
+event in a Parquet dataset (see `store.dataset`).
 """
 from __future__ import annotations
 
+import atexit
 import json
+import os
 import threading
+import time
+import weakref
 from collections import deque
-from pathlib import Path
 from typing import Any, Callable, Iterable
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from . import columns
+from . import columns, dataset, sql
 from ..events.fields import stream_ids, valid_unicode
-from ..events.decode import Event, Rejection, normalise
-from .views import lifecycle_view, sessions_view, transcript_view
+from ..events.decode import normalise
+from ..events.event import Event, Rejection
+from .files import FilesMixin
+from .views import (VIEW_COLUMNS, View, lifecycle_view, on_channel, sessions_view,
+                    transcript_view)
 
 Callback = Callable[[Any], None]
 #: How many rtstream -> session owners a store remembers (sessions list a few rtstreams each).
@@ -53,7 +64,7 @@ class Rejections(deque):
     __hash__ = None  # type: ignore[assignment]
 
 
-class EventStore:
+class EventStore(FilesMixin):
     """Normalised events in columnar storage; `max_events` keeps only the newest ones.
 
     `.rejected` keeps the newest `max_rejected` rejections (or `max_events`, if larger);
@@ -68,27 +79,44 @@ class EventStore:
     EventStore(0 events; 2 rejected (1 older dropped), 0 dropped)
     """
 
-    def __init__(self, max_events: int | None = None, *, max_rejected: int = 10_000) -> None:
+    def __init__(self, max_events: int | None = None, *, max_rejected: int = 10_000,
+                 path: str | os.PathLike | None = None, flush_rows: int = 10_000,
+                 flush_seconds: float = 2.0) -> None:
+        """`path`: a folder (or s3://... URI) where every event is also appended to a Parquet
+        dataset: by the add that makes `flush_rows` unwritten rows, or the first add
+        `flush_seconds` after the last write, and by `flush()`/`close()` (and at interpreter
+        exit). An existing dataset there is read back first."""
         if max_events is not None and (not isinstance(max_events, int) or max_events < 1):
             raise ValueError(f"max_events must be a positive int or None, not {max_events!r}")
         if not isinstance(max_rejected, int) or max_rejected < 1:
             raise ValueError(f"max_rejected must be a positive int, not {max_rejected!r}")
+        if not (isinstance(flush_rows, int) and flush_rows >= 1 and flush_seconds >= 0):
+            raise ValueError("flush_rows must be a positive int and flush_seconds >= 0, not "
+                             f"{flush_rows!r} and {flush_seconds!r}")
         self.max_events = max_events
         self.max_rejected = max(max_rejected, max_events or 0)
         self.dropped = 0
         self.rejected: Rejections = Rejections(maxlen=self.max_rejected)
         #: rejections evicted from `.rejected` to keep it within max_rejected
         self.rejected_dropped = 0
-        #: rtstream_id -> (capture_session_id, end_user_id), from capture_session.active events
-        self._stream_owners: dict[str, tuple[str, str | None]] = {}
         self.callback_errors: list[tuple[Callback, BaseException]] = []
         self._cols = columns.Columns()
         self._counts: dict[str, int] = {}
         self._next_seq = 0
         self._lock = threading.RLock()
         self._df: pd.DataFrame | None = None
+        self._views = {"transcript": View(on_channel("transcript", finals_only=True)),
+                       "transcript_all": View(on_channel("transcript")),
+                       "scenes": View(on_channel("visual_index")),
+                       "audio": View(on_channel("audio_index")),
+                       "alerts": View(on_channel("alert")),
+                       "lifecycle": View(on_channel("capture_session"))}
         self._subscribers: list[Callback] = []
         self._rejection_subscribers: list[Callback] = []
+        self.path = path
+        self._writer: dataset.DatasetWriter | None = None
+        if path is not None:
+            self._open_dataset(path, flush_rows, flush_seconds)
 
     # --- input --------------------------------------------------------------------------
     def add(self, frame: Any, *, source: str = "ws",
@@ -111,9 +139,7 @@ class EventStore:
         record = normalise(frame, source=source, received_at_ms=received_at_ms)
         if type(record) is Rejection:
             with self._lock:
-                if len(self.rejected) == self.max_rejected:
-                    self.rejected_dropped += 1
-                self.rejected.append(record)
+                self._reject(record)
             self._announce(self._rejection_subscribers, record)
             return record
         with self._lock:
@@ -124,21 +150,38 @@ class EventStore:
             if record.event == "capture_session.active":
                 self._own_streams(record)
             if self.max_events is not None and len(self._cols) > self.max_events:
+                if self._writer is not None and self._unwritten_would_drop():
+                    self.flush()
                 self._counts[self._cols.drop_oldest()] -= 1
                 self.dropped += 1
             self._df = None
+            if self._writer is not None:
+                self._unflushed += 1
+                if (self._unflushed >= self._flush_rows
+                        or time.monotonic() - self._flushed_at >= self._flush_seconds):
+                    self.flush()
         if self._subscribers:
             self._announce(self._subscribers, record)
         return record
 
+    def _reject(self, record: Rejection) -> None:
+        if len(self.rejected) == self.max_rejected:
+            self.rejected_dropped += 1
+        self.rejected.append(record)
+        if self._writer is not None:
+            self._rejected_unwritten.append(record)
+
     def _own_streams(self, active: Event) -> None:
         """Remember which session (and end user) the rtstreams an active event lists belong
         to; `.df` fills them into stream rows that lack them (the latest active event wins)."""
-        data = active.frame.get("data") if type(active.frame) is dict else None
-        owners = self._stream_owners
+        self._own_streams_of(active.frame, active.capture_session_id, active.end_user_id)
+
+    def _own_streams_of(self, frame: Any, session: str | None, user: str | None) -> None:
+        data = frame.get("data") if type(frame) is dict else None
+        owners = self._cols.owners
         for rts in stream_ids(data) if type(data) is dict else ():
             owners.pop(rts, None)
-            owners[rts] = (active.capture_session_id, active.end_user_id)
+            self._cols.own(rts, (session, user))
         while len(owners) > MAX_STREAM_OWNERS:
             del owners[next(iter(owners))]
 
@@ -196,7 +239,7 @@ class EventStore:
         if df is None:
             with self._lock:
                 if self._df is None:
-                    self._df = self._cols.frame(self._stream_owners)
+                    self._df = self._cols.frame()
                 df = self._df
         return df
 
@@ -204,35 +247,66 @@ class EventStore:
         """The rejected frames: received_at, source, reason, raw."""
         rows = list(self.rejected)
         return pd.DataFrame({
-            "received_at": columns.ms_to_utc(
-                pd.array([r.received_at_ms for r in rows], dtype="float64").to_numpy()),
-            "source": pd.Categorical([r.source for r in rows]),
+            "received_at": pd.array(pa.array([r.received_at_ms for r in rows], pa.int64())
+                                    .cast(columns.TIME), dtype=pd.ArrowDtype(columns.TIME)),
+            "source": pd.array([r.source for r in rows], dtype=columns.STRING),
             "reason": pd.array([r.reason for r in rows], dtype=columns.STRING),
             "raw": pd.array([_as_text(r.raw) for r in rows], dtype=columns.STRING),
         })
 
-    def _channel(self, *channels: str) -> pd.DataFrame:
-        df = self.df
-        return df[df["channel"].isin(channels)].reset_index(drop=True)
+    def _view(self, name: str, full: bool) -> pd.DataFrame:
+        with self._lock:
+            return self._views[name].frame(self._cols, columns.COLUMNS if full
+                                           else VIEW_COLUMNS[name])
 
-    def transcript(self, final_only: bool = True) -> pd.DataFrame:
-        """Transcript rows. final_only=False adds, per rtstream, the latest interim not yet
-        superseded by a final (one that arrived after it on the same rtstream)."""
-        return transcript_view(self._channel("transcript"), final_only)
+    def _view_table(self, name: str) -> pa.Table:
+        with self._lock:
+            return self._views[name].table(self._cols)
 
-    def scenes(self) -> pd.DataFrame:
-        """Visual index events, whether they came as visual_index or scene_index."""
-        return self._channel("visual_index")
+    def _arrow(self) -> pa.Table:
+        """The held events as an Arrow table with the DataFrame's columns (no copy)."""
+        with self._lock:
+            return self._cols.table().select(columns.COLUMNS)
 
-    def audio(self) -> pd.DataFrame:
-        return self._channel("audio_index")
+    def transcript(self, final_only: bool = True, *, full: bool = False) -> pd.DataFrame:
+        """Transcript rows: start, end, stream, text (full=True: every column of `.df`).
+        final_only=False adds, per rtstream, the latest interim not yet superseded by a
+        final (one that arrived after it on the same rtstream)."""
+        if final_only:
+            return self._view("transcript", full)
+        with self._lock:
+            rows = self._views["transcript_all"].frame(self._cols, (*columns.COLUMNS, "stream"))
+        shown = transcript_view(rows, final_only=False)
+        return shown[list(columns.COLUMNS if full else VIEW_COLUMNS["transcript"])]
 
-    def alerts(self) -> pd.DataFrame:
-        return self._channel("alert")
+    def scenes(self, *, full: bool = False) -> pd.DataFrame:
+        """Visual index events (visual_index or scene_index): start, end, stream, text."""
+        return self._view("scenes", full)
 
-    def lifecycle(self) -> pd.DataFrame:
-        """Capture-session events, each (session, event) once however often it arrived."""
-        return lifecycle_view(self._channel("capture_session"))
+    def audio(self, *, full: bool = False) -> pd.DataFrame:
+        """Audio index events: start, end, stream, text."""
+        return self._view("audio", full)
+
+    def alerts(self, *, full: bool = False) -> pd.DataFrame:
+        """Alerts: start, end, stream, label, confidence, text."""
+        return self._view("alerts", full)
+
+    def lifecycle(self, *, full: bool = False) -> pd.DataFrame:
+        """Capture-session events, each (session, event) once however often it arrived:
+        timestamp, capture_session_id, end_user_id, event, status, text."""
+        rows = lifecycle_view(self._view("lifecycle", True))
+        return rows if full else rows[list(VIEW_COLUMNS["lifecycle"])]
+
+    def sql(self, query: str) -> pd.DataFrame:
+        """Run DuckDB SQL over the store: tables events, transcript, alerts, scenes, audio,
+        lifecycle, sessions (every column of `.df`; views add `stream`). Returns a DataFrame.
+
+        >>> store = EventStore()
+        >>> _ = store.add({"channel": "alert", "data": {"label": "pii", "start": 1710000000101}})
+        >>> store.sql("select label, start from alerts").values.tolist()
+        [['pii', Timestamp('2024-03-09 16:00:00.101000+0000', tz='UTC')]]
+        """
+        return sql.run(self, query)
 
     def sessions(self) -> pd.DataFrame:
         """One row per capture session with its latest status (by lifecycle order).
@@ -251,104 +325,91 @@ class EventStore:
         ...                  ].values.tolist()
         [['cap-1', 'active', 3, 1]]
         """
-        df = self.df
-        lifecycle = self.lifecycle()
         with self._lock:
-            raws = self._cols.raw_of(lifecycle["seq"].tolist())
-        streams = df.loc[df["channel"] != "capture_session", "capture_session_id"]
-        return sessions_view(lifecycle, raws, streams.value_counts().to_dict())
+            table = self._cols.table()
+            lifecycle = lifecycle_view(self._view("lifecycle", True))
+            rows = self._view_table("lifecycle")
+        raws = dict(zip(rows.column("seq").to_pylist(), rows.column("raw").to_pylist()))
+        streams = table.filter(pc.not_equal(table.column("channel"), "capture_session"))
+        counts = pc.value_counts(streams.column("capture_session_id")).to_pylist()
+        return sessions_view(lifecycle, raws, {c["values"]: c["counts"] for c in counts})
 
-    # --- files --------------------------------------------------------------------------
-    def _records(self) -> list[dict[str, Any]]:
+    # --- reading back ------------------------------------------------------------------
+    def _load(self, events: pa.Table, rejected: list[Rejection]) -> None:
+        """Append rows read back from a file or dataset, without normalising them again."""
         with self._lock:
-            cols = self._cols
-            cols.flush()
-            h = cols.head
-            seqs, times = cols.seq[h:].tolist(), cols.floats["received_at"][h:].tolist()
-            sources, raws = cols.strings["source"][h:], cols.raw_values()
-            rejected = list(self.rejected)
-        records = [{"seq": q, "received_at": t, "source": s, "frame": columns.exported(r)}
-                   for q, t, s, r in zip(seqs, times, sources, raws)]
-        records += [{"received_at": r.received_at_ms, "source": r.source, "frame": r.raw,
-                     "rejected": r.reason} for r in rejected]
-        return records
+            self._cols.load(events)
+            for count in pc.value_counts(events.column("channel")).to_pylist():
+                self._counts[count["values"]] = self._counts.get(count["values"], 0) + \
+                    count["counts"]
+            if events.num_rows:
+                self._next_seq = max(self._next_seq, pc.max(events.column("seq")).as_py() + 1)
+            active = events.filter(pc.equal(events.column("event"), "capture_session.active"))
+            for raw, kind, session, user in zip(*(active.column(name).to_pylist() for name in (
+                    "raw", "raw_kind", "capture_session_id", "end_user_id"))):
+                self._own_streams_of(_frame(columns.from_arrow_raw(raw, kind)), session, user)
+            while self.max_events is not None and len(self._cols) > self.max_events:
+                self._counts[self._cols.drop_oldest()] -= 1
+                self.dropped += 1
+            for record in rejected:
+                self._reject(record)
+            self._df = None
 
-    def to_jsonl(self, path: str | Path) -> Path:
-        """Write every held event and rejection, one JSON object a line; returns the path."""
-        path = Path(path)
-        with path.open("w", encoding="utf-8", errors="surrogatepass") as out:
-            for record in self._records():
-                out.write(json.dumps(record, ensure_ascii=False, separators=(",", ":"),
-                                     default=str))
-                out.write("\n")
-        return path
+    # --- dataset ------------------------------------------------------------------------
+    def _open_dataset(self, path: str | os.PathLike, flush_rows: int,
+                      flush_seconds: float) -> None:
+        fs, root = dataset.filesystem(path)
+        if fs.get_file_info(root).type != dataset.pafs.FileType.NotFound:
+            self._load(*dataset.read(path))
+        self._writer = dataset.DatasetWriter(path)
+        self._flush_rows, self._flush_seconds = flush_rows, flush_seconds
+        self._written_upto = self._cols.sealed_total  # global index: rows before are on disk
+        self._rejected_unwritten: list[Rejection] = []
+        self._unflushed, self._flushed_at = 0, time.monotonic()
+        atexit.register(_flush_if_alive, weakref.ref(self))
 
-    @classmethod
-    def from_jsonl(cls, path: str | Path, *, max_events: int | None = None,
-                   max_rejected: int = 10_000) -> "EventStore":
-        """Read a file written by `to_jsonl` back: same frames, sources and received_at."""
-        store = cls(max_events=max_events, max_rejected=max_rejected)
-        with Path(path).open(encoding="utf-8", errors="surrogatepass") as lines:
-            for number, line in enumerate(lines, 1):
-                if line.strip():
-                    store._restore(line, f"{path}:{number}")
-        return store
+    def _unwritten_would_drop(self) -> bool:
+        """Would dropping the oldest row lose one not yet written to the dataset?"""
+        return not self._cols.batches or self._cols.dropped_total >= self._written_upto
 
-    def _restore(self, line: str, where: str) -> None:
-        """One line of a to_jsonl file; a bare frame (or garbage) goes in as a frame."""
-        try:
-            record = json.loads(line)
-        except ValueError:
-            record = None
-        if type(record) is dict and "frame" in record:
-            self._restore_record(record)
+    def flush(self) -> None:
+        """Write the events (and rejections) not yet in the dataset at `path` (no-op without)."""
+        if self._writer is None:
             return
-        result = self._add(line, "replay", None, None)
-        if type(result) is Rejection:
-            result.reason = f"{where}: {result.reason} (expected lines written by to_jsonl)"
-
-    def _restore_record(self, record: dict[str, Any]) -> None:
-        source, seq = record.get("source"), record.get("seq")
-        result = self._add(record["frame"], source if isinstance(source, str) else "replay",
-                           record.get("received_at"), seq if type(seq) is int else None)
-        if type(result) is Rejection and isinstance(record.get("rejected"), str):
-            result.reason = record["rejected"]
-
-    def to_parquet(self, path: str | Path) -> Path:
-        """Write the DataFrame plus what a lossless read-back needs (raw frame, exact times).
-
-        Rejected frames follow the events as rows whose `rejected` column holds the reason.
-        """
         with self._lock:
-            df, records = self.df, self._records()
-        table = df.astype({name: columns.STRING for name in df.columns
-                           if isinstance(df[name].dtype, pd.CategoricalDtype)})
-        table = pd.concat([table, pd.DataFrame(index=range(len(records) - len(df)))],
-                          ignore_index=True)
-        table["seq"] = pd.array([r.get("seq") for r in records], dtype="Int64")
-        table["received_at_ms"] = pd.array([r["received_at"] for r in records], dtype="float64")
-        table["source"] = pd.array([r["source"] for r in records], dtype=columns.STRING)
-        table["raw"] = pd.array([json.dumps(r["frame"], default=str)  # ASCII: survives any str
-                                 for r in records],
-                                dtype=columns.STRING)
-        table["rejected"] = pd.array([r.get("rejected") for r in records], dtype=columns.STRING)
-        path = Path(path)
-        table.to_parquet(path, index=False)
-        return path
+            self._cols.seal()
+            events = pa.Table.from_batches(self._cols.since(self._written_upto),
+                                           schema=columns.SCHEMA)
+            rejected, self._rejected_unwritten = self._rejected_unwritten, []
+            self._writer.write(events, rejected)
+            self._written_upto = self._cols.sealed_total
+            self._unflushed, self._flushed_at = 0, time.monotonic()
 
-    @classmethod
-    def from_parquet(cls, path: str | Path, *, max_events: int | None = None,
-                     max_rejected: int = 10_000) -> "EventStore":
-        """Read a file written by `to_parquet` back: same frames, sources and received_at."""
-        table = pd.read_parquet(path, columns=["seq", "received_at_ms", "raw", "rejected",
-                                               "source"])
-        store = cls(max_events=max_events, max_rejected=max_rejected)
-        for seq, received_at, raw, reason, source in table.itertuples(index=False):
-            store._restore_record({
-                "frame": json.loads(raw), "source": source, "received_at": received_at,
-                "seq": None if pd.isna(seq) else int(seq),
-                "rejected": None if pd.isna(reason) else reason})
-        return store
+    def close(self) -> None:
+        """Flush what is not yet in the dataset; the store stays readable."""
+        self.flush()
+
+    def __enter__(self) -> "EventStore":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _flush_if_alive(ref: "weakref.ref[EventStore]") -> None:
+    store = ref()
+    if store is not None:
+        try:
+            store.flush()
+        except Exception:  # at exit there is nobody left to tell
+            pass
+
+
+def _frame(raw: Any) -> Any:
+    try:
+        return json.loads(raw) if isinstance(raw, str) else raw
+    except ValueError:
+        return None
 
 
 def _as_text(raw: Any) -> str:

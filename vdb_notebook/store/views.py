@@ -1,4 +1,9 @@
-"""DataFrame views over the store's rows: transcript, lifecycle and sessions (pure functions).
+"""Views over the store's rows: kept up to date incrementally (`View`), and shaped for reading.
+
+A `View` keeps the rows of one channel (say) as Arrow batches of its own and, on refresh,
+filters only the rows sealed since the last refresh; rows the store's ring buffer dropped are
+cut from its front by seq. A view's DataFrame shows the columns a reader wants first
+(`VIEW_COLUMNS`); `full=True` on the store's view methods gives every column.
 
     >>> import vdb_notebook as vn
     >>> store = vn.EventStore()
@@ -10,13 +15,94 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..events.fields import stream_list
 from ..schema import LIFECYCLE_ORDER
+from .columns import COLUMNS, SCHEMA, TEXT, TIME, Columns, to_frame
+
+#: What each view shows unless asked for the full frame: when, where (stream), what.
+VIEW_COLUMNS = {
+    "transcript": ("start", "end", "stream", "text"),
+    "scenes": ("start", "end", "stream", "text"),
+    "audio": ("start", "end", "stream", "text"),
+    "alerts": ("start", "end", "stream", "label", "confidence", "text"),
+    "lifecycle": ("timestamp", "capture_session_id", "end_user_id", "event", "status", "text"),
+}
+#: A view's batches: the store's columns plus `stream` (rtstream_name, else rtstream_id).
+VIEW_SCHEMA = SCHEMA.append(pa.field("stream", TEXT))
+Keep = Callable[[pa.RecordBatch], pa.Array]
+
+
+def on_channel(channel: str, finals_only: bool = False) -> Keep:
+    """A row filter: rows of `channel` (and with finals_only, is_final true or missing)."""
+    def keep(batch: pa.RecordBatch) -> pa.Array:
+        mask = pc.equal(batch.column("channel"), channel)
+        if finals_only:
+            mask = pc.and_(mask, pc.fill_null(batch.column("is_final"), True))
+        return mask
+    return keep
+
+
+class View:
+    """The store rows that pass `keep`, as Arrow batches refreshed at the cost of what is new.
+
+        >>> from vdb_notebook.store import EventStore
+        >>> store = EventStore()
+        >>> _ = store.add({"channel": "alert", "rtstream_name": "display", "data": {"label": "pii"}})
+        >>> view = View(on_channel("alert"))
+        >>> view.frame(store._cols, ("stream", "label")).values.tolist()
+        [['display', 'pii']]
+    """
+
+    def __init__(self, keep: Keep) -> None:
+        self.keep = keep
+        self.chunks: list[pa.RecordBatch] = []
+        self.upto = 0  # global index of the first sealed row not yet looked at
+        self.generation = 0
+
+    def refresh(self, cols: Columns) -> list[pa.RecordBatch]:
+        """Filter the rows sealed since the last refresh; drop what the store dropped."""
+        cols.seal()
+        if self.generation != cols.generation:
+            self.chunks, self.upto, self.generation = [], 0, cols.generation
+        for batch in cols.since(self.upto):
+            kept = batch.filter(self.keep(batch))
+            if kept.num_rows:
+                self._push(kept)
+        self.upto = cols.sealed_total
+        self._cut(cols.head_seq())
+        return self.chunks
+
+    def frame(self, cols: Columns, names: tuple[str, ...] = COLUMNS) -> pd.DataFrame:
+        return to_frame(self.refresh(cols), names, VIEW_SCHEMA)
+
+    def table(self, cols: Columns) -> pa.Table:
+        return pa.Table.from_batches(self.refresh(cols), schema=VIEW_SCHEMA)
+
+    def _push(self, batch: pa.RecordBatch) -> None:
+        stream = pc.coalesce(batch.column("rtstream_name"), batch.column("rtstream_id"))
+        chunks = self.chunks
+        chunks.append(pa.RecordBatch.from_arrays([*batch.columns, stream], schema=VIEW_SCHEMA))
+        while len(chunks) > 1 and chunks[-2].num_rows <= 2 * chunks[-1].num_rows:
+            chunks[-2:] = [pa.concat_batches(chunks[-2:])]
+
+    def _cut(self, head_seq: int | None) -> None:
+        """Drop the rows older than the store's oldest live row."""
+        chunks = self.chunks
+        if head_seq is None:
+            chunks.clear()
+            return
+        while chunks and chunks[0].column(0)[-1].as_py() < head_seq:
+            del chunks[0]
+        if chunks and chunks[0].column(0)[0].as_py() < head_seq:
+            seqs = chunks[0].column(0).to_numpy()
+            chunks[0] = chunks[0].slice(int(np.searchsorted(seqs, head_seq)))
 
 SESSION_COLUMNS = ("capture_session_id", "status", "end_user_id", "first_event_at",
                    "last_event_at", "n_events", "n_stream_events", "n_rtstreams",
@@ -81,8 +167,8 @@ def sessions_view(lifecycle: pd.DataFrame, raws: dict[int, Any],
     frame = pd.DataFrame(rows, columns=list(SESSION_COLUMNS))
     return frame.astype({
         "capture_session_id": "string[pyarrow]", "status": "string[pyarrow]",
-        "end_user_id": "string[pyarrow]", "first_event_at": "datetime64[ns, UTC]",
-        "last_event_at": "datetime64[ns, UTC]", "n_events": "int64",
+        "end_user_id": "string[pyarrow]", "first_event_at": pd.ArrowDtype(TIME),
+        "last_event_at": pd.ArrowDtype(TIME), "n_events": "int64",
         "n_stream_events": "int64", "n_rtstreams": "Int64",
         "exported_video_id": "string[pyarrow]", "error": "string[pyarrow]",
     })

@@ -5,7 +5,7 @@
     >>> _ = store.add({"channel": "transcript", "data": {"text": "hi", "start": 1768912496000}})
     >>> row = event_rows(store.df)[0]
     >>> row.text, row.start, row.is_final
-    ('hi', 1768912496000.0, None)
+    ('hi', 1768912496000, None)
 """
 from __future__ import annotations
 
@@ -18,11 +18,12 @@ import pandas as pd
 TIME_COLUMNS = ("received_at", "timestamp", "start", "end")
 
 
-def epoch_ms(series: pd.Series) -> list[float | None]:
-    """UTC timestamps -> epoch milliseconds (None for NaT), as the live events carry them."""
-    ns = series.to_numpy(dtype="datetime64[ns]").astype("int64")
-    ms = np.where(ns == np.iinfo("int64").min, np.nan, ns / 1e6)
-    return [None if v != v else v for v in ms.tolist()]
+def epoch_ms(series: pd.Series) -> list[int | None]:
+    """UTC timestamps -> integer epoch milliseconds (None for NaT), exactly as the live events
+    carry them (never through a float: 1710000000101 stays 1710000000101)."""
+    ms = series.to_numpy(dtype="datetime64[ms]").astype("int64")
+    missing = ms == np.iinfo("int64").min
+    return [None if gone else v for v, gone in zip(ms.tolist(), missing.tolist())]
 
 
 def event_rows(df: pd.DataFrame) -> list[SimpleNamespace]:

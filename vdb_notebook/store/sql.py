@@ -1,0 +1,51 @@
+"""`store.sql(query)`: DuckDB over the store's Arrow batches, with the views as tables.
+
+DuckDB scans the Arrow data in place (no conversion to pandas or to its own format). Times
+are shown in UTC whatever the machine's time zone.
+
+    >>> from vdb_notebook.store import EventStore
+    >>> store = EventStore()
+    >>> _ = store.add({"channel": "transcript", "rtstream_id": "rts-1", "data": {"text": "hi"}})
+    >>> store.sql("select channel, count(*) as n from events group by channel").values.tolist()
+    [['transcript', 1]]
+"""
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import duckdb
+import pandas as pd
+
+if TYPE_CHECKING:
+    from .store import EventStore
+
+#: Table name -> the store's view that fills it.
+VIEW_TABLES = {"transcript": "transcript", "alerts": "alerts", "scenes": "scenes",
+               "audio": "audio"}
+TABLES = ("events", *VIEW_TABLES, "lifecycle", "sessions")
+_LIFECYCLE = ("select * from _capture_session qualify row_number() over "
+              "(partition by capture_session_id, event order by seq) = 1")
+
+
+def run(store: "EventStore", query: str) -> pd.DataFrame:
+    """The result of `query` over tables events, transcript, alerts, scenes, audio, lifecycle
+    and sessions (each with every column of `.df`; the view tables add `stream`)."""
+    if not isinstance(query, str) or not query.strip():
+        raise ValueError(f"sql takes a query string, e.g. 'select * from events', not {query!r}")
+    mentioned = set(re.findall(r"[A-Za-z_]+", query.lower()))
+    con = duckdb.connect()
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        con.register("events", store._arrow())
+        for table, view in VIEW_TABLES.items():
+            if table in mentioned:
+                con.register(table, store._view_table(view))
+        if "lifecycle" in mentioned:
+            con.register("_capture_session", store._view_table("lifecycle"))
+            con.execute(f"create view lifecycle as {_LIFECYCLE}")
+        if "sessions" in mentioned:
+            con.register("sessions", store.sessions())
+        return con.execute(query).df()
+    finally:
+        con.close()
