@@ -21,14 +21,20 @@ from .synth import Segment
 
 
 def window_segments(scenario: Scenario, title: str, track: str, media_type: str,
-                    start_ms: float, end_ms: float, origin_ms: int) -> list[Segment]:
+                    start_ms: float, end_ms: float, origin_ms: int,
+                    audio_track: str | None = None) -> list[Segment]:
     """The segments of the window [start_ms, end_ms) (epoch ms) of an rtstream on `track`.
 
     `origin_ms`: the epoch ms of scenario time 0 (the moment the session went active).
+    `audio_track`: the sound of a video stream that carries its own (coll.connect_rtstream);
+    a capture's screen has none, so its clips caption everyone, as its exported video does.
     """
     start = (start_ms - origin_ms) / 1000
     duration = (end_ms - start_ms) / 1000
-    spoken = [track] if media_type == "audio" else _tracks_with(scenario, SPOKEN)
+    if media_type == "audio":
+        spoken = [track]
+    else:
+        spoken = [audio_track] if audio_track else _tracks_with(scenario, SPOKEN)
     shown = [] if media_type == "audio" else _tracks_with(scenario, SHOWN)
     found = []
     for a, b in split(duration):
