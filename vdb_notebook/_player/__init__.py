@@ -68,8 +68,4 @@ def hls_js_gzip_base64() -> str:
     return base64.b64encode(gzip.compress(hls_js(), compresslevel=9, mtime=0)).decode("ascii")
 
 
-def licence() -> str:
-    return resources.files(__name__).joinpath("hls.js.LICENSE").read_text(encoding="utf-8")
-
-
-__all__ = ["hls_js", "hls_js_gzip_base64", "licence", "ATTACH_JS", "GUNZIP_JS", "HLS_JS_VERSION"]
+__all__ = ["hls_js", "hls_js_gzip_base64", "ATTACH_JS", "GUNZIP_JS", "HLS_JS_VERSION"]
