@@ -7,9 +7,11 @@ service (the rtstream's transcript and scene index records, through the SDK).
     >>> _ = store.add({"channel": "transcript", "rtstream_id": "rts-1", "rtstream_name": "mic:default",
     ...                "data": {"text": "We ship Thursday.", "is_final": True,
     ...                         "start": 1768912591000, "end": 1768912593000}})
+    >>> _ = store.add({"channel": "capture_session", "event": "capture_session.active",
+    ...                "capture_session_id": "cap-1", "timestamp": 1768912500000})
     >>> said, shown = from_store(store, Window("rts-1", 1768912590, 1768912600))
     >>> said.to_dict("records"), len(shown)
-    ([{'at': '12:36:31', 'stream': 'mic:default', 'text': 'We ship Thursday.'}], 0)
+    ([{'at': '01:31', 'stream': 'mic:default', 'text': 'We ship Thursday.'}], 0)
 """
 from __future__ import annotations
 
@@ -23,8 +25,15 @@ COLUMNS = ["at", "stream", "text"]
 
 
 def from_store(store: Any, window: Window) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(said, shown) overlapping the window, in time order: columns at (hh:mm:ss UTC), stream, text."""
-    return (_overlapping(store.transcript(full=True), window), _overlapping(store.scenes(full=True), window))
+    """(said, shown) in the window, in time order, as `vn.alert_context` reads them: columns at
+    (mm:ss since the session went active), stream, text."""
+    from ..analysis import alert_context
+
+    span = pd.Series({"start": pd.Timestamp(window.start, unit="s", tz="UTC"),
+                      "end": pd.Timestamp(window.end, unit="s", tz="UTC")})
+    rows = alert_context(store, span, before="0s", after="0s")
+    said, shown = rows[rows["channel"] == "transcript"], rows[rows["channel"] == "visual_index"]
+    return (said[COLUMNS].reset_index(drop=True), shown[COLUMNS].reset_index(drop=True))
 
 
 def from_service(conn: Any, window: Window) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -52,22 +61,6 @@ def _records(records: list[dict[str, Any]], stream: str, field: str) -> pd.DataF
     rows = [{"at": "" if r.get("start") is None else _clock(epoch_seconds(r["start"])), "stream": stream,
              "text": r.get(field) or r.get("text") or ""} for r in records]
     return pd.DataFrame(rows, columns=COLUMNS)
-
-
-def _overlapping(rows: pd.DataFrame, window: Window) -> pd.DataFrame:
-    if rows.empty:
-        return pd.DataFrame(columns=COLUMNS)
-    start = pd.Timestamp(window.start, unit="s", tz="UTC")
-    end = pd.Timestamp(window.end, unit="s", tz="UTC")
-    near = rows[(rows["end"] >= start) & (rows["start"] <= end)]
-    if window.capture_session_id is not None and "capture_session_id" in near:
-        same = near["capture_session_id"].astype("object")
-        near = near[same.isna() | (same == window.capture_session_id)]
-    near = near.sort_values(["start", "rtstream_name"], kind="stable")
-    # per value: Arrow-backed times format %S with fractions
-    return pd.DataFrame({"at": [pd.Timestamp(t).strftime("%H:%M:%S") for t in near["start"]],
-                         "stream": near["rtstream_name"].astype("object").fillna("").to_list(),
-                         "text": near["text"].astype("object").fillna("").to_list()}, columns=COLUMNS)
 
 
 def _clock(seconds: float) -> str:
