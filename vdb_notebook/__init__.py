@@ -31,6 +31,8 @@ _PUBLIC = {
     "replay_async": "vdb_notebook.playback",
     "timeline": "vdb_notebook.analysis",
     "alert_context": "vdb_notebook.analysis",
+    "clip": "vdb_notebook.review",
+    "clips": "vdb_notebook.review",
 }
 
 __all__ = [*_PUBLIC, "webhooks", "__version__"]

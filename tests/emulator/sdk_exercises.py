@@ -129,7 +129,8 @@ def _(w: World) -> None:
                    w.coll.legacy_search("card number", namespace="rtstream")):
         assert isinstance(result, RTStreamSearchResult)
         shots = result.get_shots()
-        assert shots and shots[0].rtstream_name == "system_audio:default" and "card number" in shots[0].text
+        assert shots and "card number" in shots[0].text  # Maya's "don't read card numbers out" (stemmed) or Sofia's
+        assert {s.rtstream_name for s in shots[:5]} >= {"system_audio:default", "display:1"}
         assert shots[0].search_score > 0 and shots[0].start > 1e9  # epoch seconds
 
 

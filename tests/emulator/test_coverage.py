@@ -182,7 +182,7 @@ def outcomes() -> dict[str, Outcome]:
             try:
                 note = fn(world)
             except Exception as exc:  # reported by test_method_works_offline
-                errors[fn] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
+                errors[fn] = f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:300]}"
             else:
                 errors[fn] = None
                 for method in (m for m, f in EXERCISES.items() if f is fn and note):

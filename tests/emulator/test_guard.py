@@ -10,7 +10,8 @@ import requests
 import websockets
 
 from vdb_notebook.emulator import Emulator
-from vdb_notebook.emulator.scenario import Scenario
+from vdb_notebook.emulator.scenario import ORIGIN_MS, Scenario
+from vdb_notebook.schema.media import stream_url
 
 
 @pytest.fixture(scope="module")
@@ -106,3 +107,20 @@ def test_idle_and_slow_connections_are_closed(emu):
             answer += chunk
         assert answer.startswith(b"HTTP/1.1 408")
     assert requests.get(f"{emu.base_url}/_emulator/state", headers=key(emu), timeout=10).ok
+
+
+
+def test_a_notebook_page_may_play_media_but_not_call_the_api(emu):
+    """A clip in JupyterLab fetches the emulator's HLS from Jupyter's origin; that origin still
+    may not call the API or the control plane."""
+    conn = emu.connect()
+    session = conn.create_capture_session(end_user_id="u", callback_url="")
+    emu.start_capture(session.id)
+    rid = conn.get_capture_session(session.id).get_rtstream("screen")[0].id
+    jupyter = {"Origin": "http://127.0.0.1:8888"}
+    url = stream_url(emu.base_url, rid, ORIGIN_MS / 1000, ORIGIN_MS / 1000 + 4)
+    playlist = requests.get(url, headers=jupyter, timeout=30)
+    assert playlist.status_code == 200 and playlist.text.startswith("#EXTM3U")
+    for path in ("rtstream", "_emulator/state"):
+        refused = requests.get(f"{emu.base_url}/{path}", headers={**jupyter, **key(emu)}, timeout=30)
+        assert refused.status_code == 403

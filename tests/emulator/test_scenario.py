@@ -43,7 +43,7 @@ def test_standup_is_a_five_minute_three_person_meeting(standup):
 
 def test_standup_sensitive_moment_is_marked_for_an_alert(standup):
     (moment,) = [a for a in standup.alerts if a["label"] == "sensitive_content" and a["track"] == "system_audio"]
-    assert moment["confidence"] == 0.92
+    assert "card number" in moment["text"]
     spoken = [c for c in standup.tracks["system_audio"]["transcript"] if "4111" in c["text"]]
     assert spoken and spoken[0]["t"] == moment["t"]
 
@@ -60,12 +60,15 @@ def test_transcript_steps_are_interim_then_final_with_epoch_ms_times(standup):
                               "is_final": True, "start": ORIGIN_MS + 2000, "end": ORIGIN_MS + 6500}}
 
 
-def test_visual_channel_name_and_alert_label_matching(standup):
+def test_visual_channel_name_and_alert_steps_from_their_cues(standup):
     visual = next(standup.steps("display", "visual_index", rtstream_id="r", rtstream_name="display:1"))
     assert visual.frame["channel"] == "scene_index"  # the doc's channel table name; see scenario file
-    hits = list(standup.steps("system_audio", "alert", rtstream_id="r", rtstream_name="n", label="SENSITIVE_content"))
-    assert [s.frame["data"]["label"] for s in hits] == ["sensitive_content"]
-    assert list(standup.steps("system_audio", "alert", rtstream_id="r", rtstream_name="n", label="lunch")) == []
+    cue = {"t": 95.0, "dur": 7.0, "text": "card read out", "label": "pii", "confidence": 0.8}
+    (hit,) = standup.steps("system_audio", "alert", rtstream_id="r", rtstream_name="n", cues=[cue])
+    assert hit.at == 102.0 and hit.frame["data"]["label"] == "pii" and hit.frame["data"]["confidence"] == 0.8
+    assert list(standup.steps("system_audio", "alert", rtstream_id="r", rtstream_name="n", cues=[])) == []
+    with pytest.raises(ValueError, match="alert steps need their cues"):
+        list(standup.steps("system_audio", "alert", rtstream_id="r", rtstream_name="n"))
     assert list(standup.steps("display", "transcript", rtstream_id="r", rtstream_name="n")) == []
 
 

@@ -13,6 +13,7 @@ import videodb
 from videodb.exceptions import AuthenticationError, InvalidRequestError
 
 from vdb_notebook.emulator import Emulator
+from vdb_notebook.emulator.matching import matches
 from vdb_notebook.emulator.state import Conflict
 from vdb_notebook.schema import payloads
 
@@ -185,7 +186,7 @@ def test_index_audio_and_visuals_list_get_scenes_start_stop(emu, conn):
         screen.index_audio(prompt="what is said")
 
 
-def test_events_and_alerts_fire_on_matching_label_only(emu, conn):
+def test_alerts_fire_where_their_prompt_matches(emu, conn):
     cap = active_session(emu, conn)
     index = cap.get_rtstream("system_audio")[0].index_audio(prompt="Watch for secrets")
     sensitive = conn.create_event(event_prompt="Someone reads out card numbers or passwords",

@@ -43,9 +43,11 @@ def test_starts_each_pipeline_on_the_right_stream_with_the_connection_id(emu, ac
         ("mic:default", "alert:decision", "running"),
         ("system_audio:default", "transcript", "running"),
         ("system_audio:default", "audio_index", "running"),
-        ("system_audio:default", "alert:decision", "running"),
-        ("display:1", "visual_index", "running"), ("display:1", "alert:decision", "running"),
+        ("system_audio:default", "alert:decision", "no match offline"),  # nobody on it decides
+        ("display:1", "visual_index", "running"),
+        ("display:1", "alert:decision", "no match offline"),             # nor does the screen
         ("display:1", "alert:sensitive_content", "running")]
+    assert "9 running (2 alerts with no match offline)" in repr(handle)
     by_name = {r.name: r for r in session.rtstreams}
     mic, screen = by_name["mic:default"].id, by_name["display:1"].id
     (audio,), (visual,) = indexes(conn, mic), indexes(conn, screen)
@@ -58,6 +60,21 @@ def test_starts_each_pipeline_on_the_right_stream_with_the_connection_id(emu, ac
     assert {a["callback_url"] for a in screen_alerts} == {"http://127.0.0.1:9/hook"}
     running = emu.state()["pipelines"]
     assert f"transcript:{mic}" in running and f"transcript:{screen}" not in running
+    handle.stop()
+
+
+def test_an_alert_that_matches_nothing_offline_says_so(emu, active_session):
+    conn = vn.connect(emulator=emu)
+    session, streams = active_session(conn, emu)
+    handle = vn.start_pipelines(conn, session, "ws-1", transcript=False, alerts={
+        "lunch": "Someone mentions lunch", "card": "Someone reads out a payment card number"})
+    status = {(p.rtstream_name, p.name): p.status for p in handle.pipelines if p.kind == "alert"}
+    assert {s for (_, name), s in status.items() if name == "alert:lunch"} == {"no match offline"}
+    assert status[("system_audio:default", "alert:card")] == "running"
+    assert "no match offline" in handle._repr_html_()
+    assert emu.alert_matches(streams["system_audio:default"].id, "Someone mentions lunch") == []
+    (moment,) = emu.alert_matches(streams["system_audio:default"].id, "Someone reads out a payment card number")
+    assert moment["end"] - moment["start"] == 7000 and 0.5 < moment["confidence"] < 1
     handle.stop()
 
 
@@ -77,7 +94,7 @@ def test_calling_twice_starts_nothing_twice(emu, active_session):
                             alerts={"decision": "A decision", "late": "Someone is late"})
     assert table(third) == [("display:1", "visual_index", "running"),
                             ("display:1", "alert:decision", "running"),
-                            ("display:1", "alert:late", "running")]  # alerts go on this call's indexes
+                            ("display:1", "alert:late", "no match offline")]  # alerts go on this call's indexes
     assert len(pipelines.registered(conn)) == len(first.pipelines) + 1
     first.stop()
     third.stop()
@@ -143,7 +160,7 @@ def test_repr_is_deterministic_and_html_is_a_table(active_session):
             handle.stop()
     assert reprs[0] == reprs[1]
     first, header, *rows = reprs[0].splitlines()
-    assert first.startswith("Pipelines for cap-") and first.endswith("on ws ws-1: 8 running")
+    assert first.startswith("Pipelines for cap-") and first.endswith("on ws ws-1: 8 running (1 alert with no match offline)")
     assert header.split() == ["rtstream", "pipeline", "detail", "status"] and len(rows) == 8
     assert "<table>" in html and html.count("<tr>") == 9 and "alert:decision" in html
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Sequence
 
 from ..schema import media, payloads
+from . import matching
 from .faults import Faults
 from .hub import Hub
 from .scenario import Clock, Pacer, Scenario, Step, parse_speed
@@ -229,9 +230,13 @@ class Engine:
                 self.sender.send(alert.callback_url, [body], key=f"alert:{alert.id}")
             return True
 
+        prompt = self.state.events[alert.event_id].prompt
         same_kind = [f"alert:{a.id}" for a in self.state.alerts.values()
-                     if a.rtstream_id == alert.rtstream_id and a.label == alert.label]
-        self._start(f"alert:{alert.id}", rts, "alert", label=alert.label, same_kind=same_kind,
+                     if a.rtstream_id == alert.rtstream_id and a.label == alert.label
+                     and self.state.events[a.event_id].prompt == prompt]
+        tracks = sorted({rts.track, rts.track_for("transcript")})  # an A/V stream: its screen and its audio
+        cues = [c for t in tracks for c in matching.alert_cues(self.scenario, t, prompt, alert.label)]
+        self._start(f"alert:{alert.id}", rts, "alert", cues=cues, same_kind=same_kind,
                     extra={"alert_id": alert.id, "event_id": alert.event_id},
                     target=lambda: self.state.target_ws(rts, alert.ws_connection_id), on_step=fire)
 
@@ -272,7 +277,7 @@ class Engine:
         return alert
 
     def _start(self, key: str, rts: RtStream, kind: str, *, target: Callable[[], str | None],
-               on_step: Callable[[dict[str, Any]], bool], label: str | None = None,
+               on_step: Callable[[dict[str, Any]], bool], cues: list[dict[str, Any]] | None = None,
                extra: dict[str, Any] | None = None, same_kind: Sequence[str] = ()) -> None:
         """Start (or resume, or retarget) the pipeline `key`.
 
@@ -286,7 +291,7 @@ class Engine:
         if pipeline is None:
             def steps() -> Iterator[Step]:
                 return self.scenario.steps(rts.track_for(kind), kind, rtstream_id=rts.id, rtstream_name=rts.name,
-                                           label=label, extra=extra, origin_ms=round(rts.origin_s * 1000))
+                                           extra=extra, cues=cues, origin_ms=round(rts.origin_s * 1000))
             pipeline = self.pipelines[key] = Pipeline(key, steps, target, on_step)
             earlier = [self.pipelines[k] for k in same_kind if k != key and k in self.pipelines]
             if earlier:

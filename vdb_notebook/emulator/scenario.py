@@ -2,7 +2,8 @@
 
 A scenario (scenarios/<name>.json) has one track per capture channel ("mic", "system_audio",
 "display"), each with cue lists per pipeline kind ("transcript", "audio_index", "visual_index"),
-plus "alerts" (cues with a label that fire when an alert's event label matches). Cue times are
+plus "alerts": notes on what happens at a moment (matching.py fires an alert's event prompt on
+the moments it is about; the notes' words help it, and explain the alert). Cue times are
 seconds after the session went active; frame timestamps are epoch ms from the session's
 timeline origin: fixed relative to `schema.EPOCH` under the default "scenario" clock, so the
 same scenario always yields the same frames; the moment its capture started under the "wall"
@@ -93,23 +94,22 @@ class Scenario:
             raise ValueError(f"scenario {path} has no 'duration_s'")
         return cls(doc, source=str(path))
 
-    def _base(self, track: str, kind: str, label: str | None) -> list[dict[str, Any]]:
+    def _base(self, track: str, kind: str, cues: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
         """The cues of one repeat, as written in the file (with {n}), ordered by their end."""
-        if kind == "alert":
-            base = [a for a in self.alerts if a.get("track") == track
-                    and label is not None and a.get("label", "").lower() == label.lower()]
-        else:
-            base = self.tracks.get(track, {}).get(kind, [])
+        if kind == "alert" and cues is None:
+            raise ValueError("alert steps need their cues: matching.alert_cues(scenario, track, prompt, label)")
+        base = cues if cues is not None else self.tracks.get(track, {}).get(kind, [])
         return sorted(base, key=lambda cue: cue["t"] + cue["dur"])
 
     def steps(self, track: str, kind: str, *, rtstream_id: str, rtstream_name: str,
-              label: str | None = None, extra: dict[str, Any] | None = None,
+              extra: dict[str, Any] | None = None, cues: list[dict[str, Any]] | None = None,
               origin_ms: int = ORIGIN_MS) -> Iterator[Step]:
         """The frames a pipeline of `kind` on `track` sends, in the order it sends them; their
-        times count from `origin_ms`, the epoch ms at which the session went active."""
+        times count from `origin_ms`, the epoch ms at which the session went active. `cues`
+        replaces the track's own cues (an alert's, from matching.alert_cues)."""
         channel = {"visual_index": self.visual_channel}.get(kind, kind)
         head = {"channel": channel, "rtstream_id": rtstream_id, "rtstream_name": rtstream_name}
-        parts = self._parts(track, kind, label, origin_ms)
+        parts = self._parts(track, kind, cues, origin_ms)
         tail = extra or {}
         for n in range(self.repeat):
             shift, shift_ms, tag = n * self.period_s, round(n * self.period_s * 1000), str(n)
@@ -118,13 +118,14 @@ class Scenario:
                         "start": start + shift_ms, "end": end + shift_ms, **after, **tail}
                 yield Step(at + shift, {**head, "data": data})
 
-    def _parts(self, track: str, kind: str, label: str | None, origin_ms: int) -> list[tuple[Any, ...]]:
+    def _parts(self, track: str, kind: str, cues: list[dict[str, Any]] | None,
+               origin_ms: int) -> list[tuple[Any, ...]]:
         """Per step of one repeat: (at, text, has {n}, start ms, end ms, fields before/after times).
 
         Worked out once per pipeline so that expanding thousands of repeats stays cheap.
         """
         parts = []
-        for cue in self._base(track, kind, label):
+        for cue in self._base(track, kind, cues):
             start = origin_ms + round(cue["t"] * 1000)
             end = origin_ms + round((cue["t"] + cue["dur"]) * 1000)
             done = cue["t"] + cue["dur"]

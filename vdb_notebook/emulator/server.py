@@ -25,7 +25,7 @@ from aiohttp import web
 
 from .._aio import LoopThread
 from ..schema import json_depth
-from . import capture_binary, guard, urls
+from . import capture_binary, guard, matching, urls
 from .engine import Engine
 from .faults import Faults
 from .responses import Req, control, render
@@ -218,6 +218,22 @@ class Emulator:
         """Block until every queued webhook was delivered (or given up after its retries)."""
         self._call(lambda e: asyncio.wait_for(e.sender.idle(), timeout), timeout=timeout + 1)
 
+    def alert_matches(self, rtstream_id: str, prompt: str) -> list[dict[str, Any]]:
+        """Where an alert with event prompt `prompt` fires on this rtstream offline: per moment
+        its start and end (epoch ms), confidence and explanation; [] when nothing in the scenario
+        matches the prompt (the alert then never fires offline).
+
+            >>> emu.alert_matches(mic_id, "Someone mentions lunch")  # doctest: +SKIP
+            []
+        """
+        def find(e: Engine) -> list[dict[str, Any]]:
+            rts = e.state.rtstream(rtstream_id)
+            track, origin_ms = rts.track, rts.origin_s * 1000  # scenario time 0 on its timeline
+            return [{"start": round(origin_ms + m.start * 1000), "end": round(origin_ms + m.end * 1000),
+                     "confidence": m.confidence, "explanation": m.explanation}
+                    for m in matching.matches(e.scenario, track, prompt)]
+        return self._call(find)
+
     # plumbing ---------------------------------------------------------------------------------------
     def _call(self, fn: Callable[[Engine], Any], timeout: float = CALL_TIMEOUT_S) -> Any:
         """`fn(engine)` run on the emulator's loop (awaited if it returns an awaitable)."""
@@ -306,7 +322,8 @@ def make_guard(emu: "Emulator") -> Callable[..., Any]:
         if not guard.host_allowed(request.headers.get("Host"), emu.host, port):
             return failure(f"Host {request.headers.get('Host', '')[:80]!r} is not this emulator; "
                            f"call it as {emu.host}:{port}", 421)
-        if not guard.origin_allowed(request.headers.get("Origin"), emu.host, port):
+        if not guard.origin_allowed(request.headers.get("Origin"), emu.host, port) \
+                and not _public_media(request):
             return failure(f"Origin {request.headers['Origin'][:80]!r} may not call the emulator: "
                            "a web page cannot drive it", 403)
         if request.path.lstrip("/").startswith(urls.CONTROL_PREFIX):
@@ -319,6 +336,12 @@ def make_guard(emu: "Emulator") -> Callable[..., Any]:
                                f"{request.content_type}", 415)
         return await handler(request)
     return guard_request
+
+
+def _public_media(request: web.Request) -> bool:
+    """Media GETs are for any page's player (notebook outputs live on Jupyter's origin), as
+    VideoDB's stream URLs are; they read generated video and change nothing."""
+    return request.method in ("GET", "HEAD") and request.path.lstrip("/").startswith(urls.MEDIA_PREFIX)
 
 
 def make_dispatcher(engine: Engine, api_key: str, emu: "Emulator | None" = None) -> Callable[..., Any]:

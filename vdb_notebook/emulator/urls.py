@@ -1,11 +1,12 @@
-"""The emulator's one route table: the VideoDB API, the WebSocket and the /_emulator/ control
-routes, each a (method, path, handler, access) row, matched by the server in one place.
+"""The emulator's one route table: the VideoDB API, the WebSocket, the media and the /_emulator/
+control routes, each a (method, path, handler, access) row, matched by the server in one place.
 
 access: "api" needs the `x-access-token` header (the SDK's API key); "client" takes the API key
 or a client token the service issued (`conn.generate_client_token()`, which the desktop capture
 binary holds); "control" is the emulator's own control plane (the same key, checked with the
 Host, Origin and content-type checks by the server's guard middleware, see guard.py); "open"
-checks its own credentials (the WebSocket's ticket, which expires).
+needs no key: the WebSocket checks its own ticket (which expires), and media (playlists,
+segments, the player) is fetched by browsers, as VideoDB's stream URLs are.
 
     >>> match("GET", "rtstream/rts-1/index/scene/rti-2")[0].handler.__name__
     'get_scenes'
@@ -15,10 +16,12 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, NamedTuple
 
+from .media import handlers as media
 from .responses import capture, control, desktop, indexes, rtstreams, search, understanding, videos, websocket
 from .errors import ApiError, NotFound
 
 CONTROL_PREFIX = "_emulator/"
+MEDIA_PREFIX = "media/"
 
 
 class Route(NamedTuple):
@@ -87,6 +90,13 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "video/{vid}/transcription", videos.generate_transcript),
     # the WebSocket (its URL carries a ticket from collection/{cid}/websocket)
     Route("GET", "ws", websocket.connect, "open"),
+    # media (MEDIA_PREFIX): HLS windows of an rtstream and a player page; browsers on any origin
+    # fetch them without a key, as they fetch VideoDB's stream URLs
+    Route("GET", "media/rtstream/{rid}/{window}", media.playlist, "open"),
+    Route("GET", "media/rtstream/{rid}/{window}/{segment}", media.segment, "open"),
+    Route("GET", "media/watch", media.player, "open"),
+    Route("GET", "media/embed", media.player, "open"),
+    Route("GET", "media/hls.light.min.js", media.player_script, "open"),
     # the emulator's control plane
     Route("POST", "_emulator/reset", control.reset, "control"),
     Route("POST", "_emulator/seed", control.seed, "control"),

@@ -40,6 +40,9 @@ DEFAULT_AUDIO_PROMPT = ("Summarise what is being said: topics, decisions, action
 DEFAULT_VISUAL_PROMPT = ("Describe what the user is doing on screen: the application, the "
                          "content shown and any change of activity.")
 ALERT_TARGETS = ("all", "audio", "video")
+#: the status of an alert whose prompt matches nothing in the emulator's scenario: it runs, but
+#: will not fire offline (online, VideoDB's models decide)
+NO_MATCH_OFFLINE = "no match offline"
 
 _lock = threading.RLock()
 _registry: dict[tuple[str, str, str, str], "Pipeline"] = {}
@@ -220,7 +223,10 @@ class Pipelines:
     def _summary(self) -> str:
         n = len(self.running)
         stopped = len(self.pipelines) - n
+        unmatched = sum(p.status == NO_MATCH_OFFLINE for p in self.pipelines)
         return (f"Pipelines for {self.session_id} on ws {self.ws_connection_id}: {n} running"
+                + (f" ({unmatched} alert{'s' if unmatched > 1 else ''} with no match offline)"
+                   if unmatched else "")
                 + (f", {stopped} stopped" if stopped else ""))
 
     def __repr__(self) -> str:
@@ -263,6 +269,8 @@ def _ensure(base_url: str, conn: Any, rts: RTStream, stream: Any, session_id: st
                 p.event_id = _event_id(base_url, conn, label, prompt)
                 p.alert_id = p.index.create_alert(p.event_id, callback_url=callback_url,
                                                   ws_connection_id=ws_id)
+                if not _fires_offline(conn, stream.id, prompt):
+                    p.status = NO_MATCH_OFFLINE
         except Exception as exc:
             failures.append(f"{name} on {stream.name} ({stream.id}): {exc}")
             return None
@@ -286,6 +294,12 @@ def _event_id(base_url: str, conn: Any, label: str, prompt: str) -> str:
             raise RuntimeError(f"the service returned no event id for alert {label!r}")
         _events[key] = event_id
     return _events[key]
+
+
+def _fires_offline(conn: Any, rtstream_id: str, prompt: str) -> bool:
+    """Offline, whether the emulator's scenario has a moment the prompt matches (online: True)."""
+    emulator = getattr(conn, "emulator", None)
+    return emulator is None or bool(emulator.alert_matches(rtstream_id, prompt))
 
 
 def _stop(p: Pipeline) -> None:

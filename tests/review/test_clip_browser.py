@@ -1,0 +1,82 @@
+"""vn.clip plays inline in a real JupyterLab and in Notebook 7 (served by the same server), in
+headless Chromium, offline: the notebook runs the standup with an alert on the screen, turns the
+store's alert rows into clips in one call, and the inline player (bundled hls.js, no network)
+plays the synthesised HLS of the card-number moment: the video's currentTime advances and a
+frame is drawn. The screenshots go to test-artifacts/clip.png and clip-notebook7.png.
+"""
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageStat
+
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CELLS = [
+    "import vdb_notebook as vn\n"
+    "conn = vn.connect(offline=True, speed='max')\n"
+    "feed = await vn.Feed.open(conn)\n"
+    "session = conn.create_capture_session(end_user_id='user_abc', callback_url='',\n"
+    "                                      ws_connection_id=feed.connection_id)\n"
+    "conn.emulator.start_capture(session.id)\n"
+    "pipes = vn.start_pipelines(conn, session, feed, alerts={\n"
+    "    'sensitive_content': {'prompt': 'A payment card number is shown', 'on': 'video'}})\n"
+    "await feed.wait_for(until=conn.emulator.scenario_over(feed), timeout=60)",
+    "vn.clips(feed.store.alerts(), before=2, after=2, conn=conn, store=feed.store)",
+]
+
+
+def notebook() -> dict:
+    return {"nbformat": 4, "nbformat_minor": 5,
+            "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)",
+                                        "language": "python"}, "language_info": {"name": "python"}},
+            "cells": [{"cell_type": "code", "id": f"cell-{n}", "metadata": {}, "execution_count": None,
+                       "outputs": [], "source": source} for n, source in enumerate(CELLS)]}
+
+
+def accept_kernel_dialog(page) -> None:
+    """JupyterLab may still ask which kernel to use: answer with the preselected one."""
+    try:
+        page.wait_for_selector(".jp-Dialog", timeout=2_000)
+    except Exception:
+        return
+    page.click(".jp-Dialog .jp-mod-accept")
+
+
+@pytest.mark.parametrize("frontend, path", [("jupyterlab", "lab/tree"), ("notebook7", "notebooks")])
+def test_a_clip_plays_inline(frontend, path, jupyter_lab, chromium_page) -> None:
+    name = f"clip-{frontend}.ipynb"
+    (jupyter_lab.root / name).write_text(json.dumps(notebook()))
+    page = chromium_page
+    page.goto(f"{jupyter_lab.url}/{path}/{name}", wait_until="domcontentloaded")
+    try:
+        page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=90_000)
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
+        accept_kernel_dialog(page)
+        page.click(".jp-NotebookPanel .jp-Cell .jp-InputPrompt")   # command mode on the first cell
+        for _ in CELLS:
+            page.keyboard.press("Shift+Enter")                       # run it, move to the next
+        video = page.wait_for_selector(".jp-OutputArea-output video[data-vdb-src]", timeout=90_000)
+        assert "/media/rtstream/" in video.get_attribute("data-vdb-src")
+        video.evaluate("v => v.play()")  # muted: allowed without a click
+        page.wait_for_function("v => v.currentTime > 2 && !v.paused", arg=video, timeout=60_000)
+        first = video.evaluate("v => v.currentTime")
+        page.wait_for_timeout(1500)
+        assert video.evaluate("v => v.currentTime") > first          # it keeps playing
+        size = video.evaluate("v => [v.videoWidth, v.videoHeight]")
+        assert size == [640, 360]
+        # a real frame on screen: the slide's text makes the picture far from uniform
+        picture = Image.open(io.BytesIO(video.screenshot())).convert("L")
+        assert ImageStat.Stat(picture).stddev[0] > 10
+        output = page.locator(".jp-OutputArea-output:has(video)").first
+        assert "Support ticket ESC-1193" in output.inner_text()        # the screen beside the player
+        ARTIFACTS.mkdir(exist_ok=True)
+        output.screenshot(path=str(ARTIFACTS / ("clip.png" if frontend == "jupyterlab" else f"clip-{frontend}.png")))
+    except Exception:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"clip-{frontend}-failure.png"))
+        raise

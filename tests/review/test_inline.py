@@ -1,0 +1,148 @@
+"""vn.clip end to end through the real SDK against the emulator: search shots, rows and tuples
+become clips whose stream URL serves real HLS of the window; search ranks the moment first."""
+from __future__ import annotations
+
+import io
+import time
+
+import av
+import pandas as pd
+import pytest
+import requests
+
+import vdb_notebook as vn
+from vdb_notebook.emulator import Emulator
+from vdb_notebook.emulator.media import configure
+from vdb_notebook.emulator.media.hls import SEGMENT_S
+
+
+@pytest.fixture
+def offline(tmp_path):
+    """An emulator at full speed with an active standup session; its rtstreams by channel."""
+    configure(tmp_path / "media", max_bytes=64 * 1024 * 1024)
+    with Emulator(speed="max", seed=0) as emu:
+        conn = vn.connect(emulator=emu)
+        session = conn.create_capture_session(end_user_id="user_abc", callback_url="")
+        emu.start_capture(session.id)
+        session = conn.get_capture_session(session.id)
+        yield conn, {name: session.get_rtstream(name)[0] for name in ("mic", "system_audio", "screen")}
+    configure()
+
+
+def until(fetch, done, timeout: float = 20.0):
+    """Poll fetch() until done(value) (a guard against hanging, not a timing test)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = fetch()
+        if done(value):
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"not done after {timeout} s: {value!r}")
+
+
+def decoded_seconds(stream_url: str) -> float:
+    playlist = requests.get(stream_url, timeout=30)
+    assert playlist.status_code == 200, playlist.text
+    folder, total = stream_url.rsplit("/", 1)[0], 0.0
+    for line in playlist.text.splitlines():
+        if line and not line.startswith("#"):
+            with av.open(io.BytesIO(requests.get(f"{folder}/{line}", timeout=30).content)) as container:
+                frames = list(container.decode(video=0))
+                total += frames[-1].time - frames[0].time + 1 / container.streams.video[0].average_rate
+    return total
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("card number in a support ticket", "card number"),
+    ("Jira board sprint", "Jira board"),
+    ("feature flags config file", "flags.yaml"),
+    ("launch slides latency chart", "latency chart"),
+])
+def test_search_ranks_the_matching_moment_first_and_its_shot_plays(offline, query, expected) -> None:
+    conn, streams = offline
+    screen = streams["screen"]
+    index = screen.index_visuals(prompt="Describe the screen")
+    until(lambda: index.get_scenes(page_size=100)["scenes"], lambda s: len(s) >= 15)
+    shots = screen.search(query).get_shots()
+    assert shots and expected in shots[0].text, [s.text for s in shots[:3]]
+    assert [s.search_score for s in shots] == sorted((s.search_score for s in shots), reverse=True)
+    found = conn.get_collection().search(query, namespace="rtstream").get_shots()
+    assert expected in found[0].text
+    best = shots[0]
+    assert decoded_seconds(best.generate_stream()) == pytest.approx(int(best.end) - int(best.start), abs=SEGMENT_S)
+
+
+def test_a_shot_becomes_a_clip_that_plays_its_window_with_margins(offline) -> None:
+    conn, streams = offline
+    screen = streams["screen"]
+    index = screen.index_visuals(prompt="Describe the screen")
+    until(lambda: index.get_scenes(page_size=100)["scenes"], lambda s: len(s) >= 15)
+    shot = screen.search("support ticket card number").get_shots()[0]
+    clip = vn.clip(shot, before=2, after=3)
+    assert (clip.window.start, clip.window.end) == (int(shot.start) - 2, -(-shot.end // 1) + 3)
+    assert clip.stream_url and "/media/rtstream/" in clip.stream_url and clip.error is None
+    assert decoded_seconds(clip.stream_url) == pytest.approx(clip.window.duration, abs=0.2)
+    assert "<video data-vdb-src" in clip._repr_html_()
+
+
+def test_a_tuple_clip_shows_what_the_service_transcribed(offline) -> None:
+    conn, streams = offline
+    mic = streams["mic"]
+    mic.start_transcript()
+    segments = until(lambda: mic.get_transcript(page_size=100)["transcription_records"], lambda s: len(s) >= 3)
+    first = segments[0]
+    clip = vn.clip((mic, first["start"], first["end"]), conn=conn)
+    assert first["text"] in repr(clip) and clip.stream_url
+    again = vn.clip((mic, first["start"], first["end"]), conn=conn)
+    assert repr(again) == repr(clip) and "127.0.0.1" not in repr(clip)
+
+
+def test_without_a_store_the_screen_comes_from_the_scene_index(offline) -> None:
+    conn, streams = offline
+    screen = streams["screen"]
+    index = screen.index_visuals(prompt="Describe the screen")
+    until(lambda: index.get_scenes(page_size=100)["scenes"], lambda s: len(s) >= 15)
+    clip = vn.clip((screen, 1768912594, 1768912600), conn=conn)   # 01:34-01:40 after the standup began
+    assert "Support ticket ESC-1193" in repr(clip) and "shown: nothing" not in repr(clip)
+
+
+def test_rows_of_a_store_become_clips_in_one_call(offline) -> None:
+    conn, streams = offline
+    audio = streams["system_audio"]
+    t0 = pd.Timestamp(1768912595, unit="s", tz="UTC")
+    rows = pd.DataFrame({"rtstream_id": [audio.id, streams["screen"].id],
+                         "rtstream_name": ["system_audio:default", "display:1"], "label": ["pii", "pii"],
+                         "start": [t0, t0], "end": [t0 + pd.Timedelta("7s")] * 2})
+    clips = vn.clips(rows, before=1, conn=conn)
+    assert len(clips) == 2 and all(c.stream_url for c in clips)
+    assert vn.clip(rows, conn=conn).__class__ is clips.__class__
+    assert clips._repr_html_().count('class="vdb-hls"') == 1
+
+
+def test_a_missing_rtstream_shows_why_there_is_no_stream(offline) -> None:
+    conn, _ = offline
+    clip = vn.clip(("rts-nope", 1768912595, 1768912600), conn=conn)
+    assert clip.stream_url is None and "rts-nope" in clip.error and "no stream" in repr(clip)
+    assert "transcript unavailable" in repr(clip)
+
+
+def test_without_a_connection_the_error_says_what_to_pass() -> None:
+    with pytest.raises(ValueError, match="pass conn=conn"):
+        vn.clip(("rts-1", 1768912595, 1768912600))
+
+
+def test_a_row_of_a_store_view_finds_its_rtstream_in_the_store(offline) -> None:
+    conn, streams = offline
+    store = vn.EventStore()
+    store.add({"channel": "alert", "rtstream_id": streams["system_audio"].id,
+               "rtstream_name": "system_audio:default",
+               "data": {"label": "pii", "triggered": True, "confidence": 0.8, "text": "card read out",
+                        "start": 1768912595000, "end": 1768912602000}})
+    row = store.alerts().iloc[0]                      # reader columns: start, end, stream, ...
+    assert "rtstream_id" not in row.index
+    clip = vn.clip(row, conn=conn, store=store)
+    assert clip.window.rtstream_id == streams["system_audio"].id and clip.stream_url
+    with pytest.raises(ValueError, match="pass store=store"):
+        vn.clip(row, conn=conn)
+    with pytest.raises(ValueError, match="no event of the given store"):
+        vn.clip(row, conn=conn, store=vn.EventStore())

@@ -1,0 +1,130 @@
+"""vn.clip: review a moment in the notebook: an inline player of its window, with what was said
+and shown beside it. vn.clips: every row of a DataFrame (e.g. store.alerts()) as clips.
+
+The stream comes from the service through the SDK (`rtstream.generate_stream(start, end)`):
+offline the emulator's synthesised HLS, online VideoDB's own. Both play inline with the bundled
+hls.js, without network access to anything but the stream.
+
+    clip = vn.clip(store.alerts().iloc[0], before=5, after=5, conn=conn, store=store)
+    clips = vn.clips(store.alerts(), conn=conn, store=store)   # or vn.clip(store.alerts(), ...)
+
+The text repr lists the window and its lines (no URL: it carries a port offline).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from . import context
+from .html import render
+from .window import Window, window_of
+
+
+@dataclass
+class Clip:
+    """A window of an rtstream, its stream and player URLs, and what was said and shown."""
+
+    window: Window
+    stream_url: str | None
+    player_url: str | None
+    said: pd.DataFrame = field(repr=False)
+    shown: pd.DataFrame = field(repr=False)
+    error: str | None = None  # why there is no stream, when there is none
+
+    def __repr__(self) -> str:
+        title = f"{self.window.title}: " if self.window.title else ""
+        lines = [f"Clip {title}{self.window.label} ({self.window.duration} s)"
+                 + ("" if self.stream_url else f"; no stream: {self.error}")]
+        for heading, rows in (("said", self.said), ("shown", self.shown)):
+            lines.append(f"  {heading}:" + ("" if len(rows) else " nothing"))
+            lines += [f"    {r.at}  {r.stream}  {r.text}" for r in rows.itertuples()]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        return render([self])
+
+
+class Clips(list):
+    """Clips shown together (one copy of the player for all)."""
+
+    def __repr__(self) -> str:
+        return f"{len(self)} clip{'' if len(self) == 1 else 's'}\n" + "\n".join(repr(c) for c in self)
+
+    def _repr_html_(self) -> str:
+        return render(self)
+
+
+def clip(target: Any, before: float = 0, after: float = 0, *, conn: Any = None,
+         store: Any = None) -> Clip | Clips:
+    """A clip of `target`: an alert or transcript row, a search shot, or (rtstream, start, end).
+
+    before / after: seconds of margin around the moment. conn: the SDK connection that serves
+    the stream (a search shot or an RTStream brings its own). store: an EventStore to read what
+    was said and shown (else the rtstream's transcript comes from the service). A DataFrame
+    gives one clip per row (`Clips`).
+    """
+    if isinstance(target, pd.DataFrame):
+        return clips(target, before, after, conn=conn, store=store)
+    return _clip(target, before, after, conn, store, events=None)
+
+
+def clips(rows: pd.DataFrame, before: float = 0, after: float = 0, *, conn: Any = None,
+          store: Any = None) -> Clips:
+    """One clip per row of `rows` (e.g. `store.alerts()`), shown together."""
+    if not isinstance(rows, pd.DataFrame):
+        raise TypeError("vn.clips takes a DataFrame of moments (e.g. store.alerts()), "
+                        f"not {type(rows).__name__}")
+    events = store.df if store is not None and "rtstream_id" not in rows.columns else None
+    return Clips(_clip(row, before, after, conn, store, events) for _, row in rows.iterrows())
+
+
+def _clip(target: Any, before: float, after: float, conn: Any, store: Any,
+          events: pd.DataFrame | None) -> Clip:
+    if isinstance(target, pd.Series) and "rtstream_id" not in target.index:
+        target = _identified(target, store, events)
+    window = window_of(target, before, after)
+    connection = conn if conn is not None else window.connection
+    if connection is None:
+        raise ValueError("vn.clip needs the connection that serves the stream: pass conn=conn "
+                         "(what vn.connect() returned)")
+    stream_url, player_url, error = _stream(connection, window)
+    said, shown = (context.from_store(store, window) if store is not None
+                   else context.from_service(connection, window))
+    return Clip(window, stream_url, player_url, said, shown, error)
+
+
+def _identified(row: pd.Series, store: Any, events: pd.DataFrame | None) -> pd.Series:
+    """A store view's row (start, end, stream, ...) with the rtstream_id and capture session of
+    the event it shows, looked up in the store it came from."""
+    if store is None:
+        raise ValueError("this row has no rtstream_id: pass store=store (the store the row came "
+                         "from), or a row of store.alerts(full=True)")
+    events = store.df if events is None else events
+    name = row.get("stream", row.get("rtstream_name"))
+    same = events[(events["rtstream_name"].astype("object") == name)
+                  & (events["start"] == row["start"]) & (events["end"] == row["end"])]
+    if same.empty:
+        raise ValueError(f"no event of the given store is on {name!r} from {row['start']} to "
+                         f"{row['end']}; pass the store this row came from")
+    found = same.iloc[0]
+    return pd.concat([row, pd.Series({"rtstream_id": found["rtstream_id"], "rtstream_name": name,
+                                      "capture_session_id": found["capture_session_id"]})])
+
+
+def _stream(conn: Any, window: Window) -> tuple[str | None, str | None, str | None]:
+    """(stream_url, player_url, error) of the window, from the service."""
+    from videodb.rtstream import RTStream
+
+    rts = RTStream(conn, id=window.rtstream_id, name=window.rtstream_name)
+    try:
+        player_url = rts.generate_stream(window.start, window.end)
+    except Exception as exc:  # shown in the clip: a missing stream must not hide the lines
+        return None, None, f"{type(exc).__name__}: {exc}"
+    if not rts.stream_url:
+        return None, player_url, "the service returned no stream_url"
+    return rts.stream_url, player_url, None
+
+
+__all__ = ["Clip", "Clips", "clip", "clips"]
