@@ -200,18 +200,19 @@ class Emulator:
         """A snapshot: sessions, pipelines, open connections, counters."""
         return self._call(control.snapshot)
 
-    def scenario_over(self, feed: Any) -> Callable[[Any], bool]:
+    def scenario_over(self, reader: Any) -> Callable[[Any], bool]:
         """A condition for `feed.wait_for(until=...)`: every pipeline has played to its end and
-        `feed` has read every frame this emulator sent to its current connection (frames sent
-        to a connection that dropped may be lost: the WebSocket is best-effort).
+        `reader` has read every frame this emulator sent to its current connection (frames sent
+        to a connection that dropped may be lost: the WebSocket is best-effort). `reader` is
+        anything with `connection_id` and `frames_on_connection`, such as a `vn.Feed`.
 
             await feed.wait_for(until=conn.emulator.scenario_over(feed), timeout=60)
         """
         def over(_store: Any) -> bool:
             state = self.state()
             playing = any(p["running"] for p in state["pipelines"].values())
-            read_on_this_connection = feed.frames - feed.frames_before_connect
-            return not playing and read_on_this_connection >= state["connections"].get(feed.connection_id, 0)
+            sent = state["connections"].get(reader.connection_id, 0)
+            return not playing and reader.frames_on_connection >= sent
         return over
 
     def wait_webhooks(self, timeout: float = 10.0) -> None:

@@ -53,7 +53,8 @@ class Feed:
     Attributes: `connection_id` (the current one), `connection_ids` (all, oldest first),
     `store`, `state` ("open", "reconnecting", "closing", "closed" or "failed"), `frames`
     (raw frames read from the socket), `frames_before_connect` (how many of those came over
-    earlier connections), `rejected` (those the store could not parse),
+    earlier connections), `frames_on_connection` (read over the current one), `rejected`
+    (those the store could not parse),
     `gaps` (list of `Gap`), `reconnects`, `recording` (the `FrameJournal`, or None),
     `callback_errors` (raised by `on_reconnect` callbacks).
     """
@@ -241,6 +242,11 @@ class Feed:
     @property
     def callback_errors(self) -> list[BaseException]:
         return self._reconnect_callbacks.errors
+
+    @property
+    def frames_on_connection(self) -> int:
+        """Raw frames read over the current connection (`connection_id`)."""
+        return self.frames - self.frames_before_connect
 
     # --- waiting and closing -----------------------------------------------------------
 
