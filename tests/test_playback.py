@@ -49,7 +49,7 @@ async def test_replay_equals_live(tmp_path):
         emu.set_faults(garbage_ws_after=20, drop_ws_after=60)
         emu.start_capture(session.id)
         handle = start_pipelines(conn, session.id, feed, alerts={"decision": "A decision"})
-        await feed.wait_for(until=lambda s: s.counts().get("feed", 0) == 2, timeout=20)
+        await feed.wait_for(until=lambda s: s.counts().get("feed", 0) == 3, timeout=20)  # disconnected, gap, reconnected
         over = emu.scenario_over(feed)  # the re-attached pipelines, too, have played out
         await feed.wait_for(until=lambda s: handle.ws_connection_id == feed.connection_id
                             and over(s), timeout=20)

@@ -174,7 +174,7 @@ async def test_drop_reconnects_records_the_gap_and_announces_the_new_id(emu, act
     emu.set_faults(drop_ws_after=3)  # the emulator aborts the socket, as a network drop does
     session, streams = active_session(conn, emu, old)
     streams["mic:default"].start_transcript(ws_connection_id=old)
-    await feed.wait_for(until=lambda s: s.counts().get("feed", 0) >= 2, timeout=10)
+    await feed.wait_for(until=lambda s: s.counts().get("feed", 0) >= 3, timeout=10)
     await _until(lambda: async_seen)  # the async callback runs as a task of its own
     new = feed.connection_id
     assert new != old and feed.connection_ids == [old, new] and feed.reconnects == 1
@@ -182,8 +182,9 @@ async def test_drop_reconnects_records_the_gap_and_announces_the_new_id(emu, act
     gap, = feed.gaps
     assert gap.old_connection_id == old and gap.new_connection_id == new and gap.end > gap.start
     records = feed.store.df[feed.store.df.channel == "feed"]
-    assert list(records.event) == ["feed.gap", "feed.reconnected"]
-    gap_row = records.iloc[0]
+    assert list(records.event) == ["feed.disconnected", "feed.gap", "feed.reconnected"]
+    assert "reconnecting" in records.iloc[0].text  # said the moment the connection dropped
+    gap_row = records.iloc[1]
     assert gap_row.source == "feed" and gap_row.end > gap_row.start
     assert "dropped without a close frame" in gap_row.text and "lost" in gap_row.text
     gap_event = next(e for e in stored if e.event == "feed.gap")
@@ -382,7 +383,7 @@ async def test_close_while_reconnecting_records_the_open_gap():
     await feed.close()
     gap, = feed.gaps
     assert feed.state == "closed" and "closed before it reconnected" in gap.reason
-    assert feed.store.df.event.tolist() == ["feed.gap", "feed.closed"]
+    assert feed.store.df.event.tolist() == ["feed.disconnected", "feed.gap", "feed.closed"]
 
 
 async def _until(condition, timeout=10.0):

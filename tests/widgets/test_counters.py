@@ -29,6 +29,9 @@ def test_the_state_comes_from_the_store_records(log, store):
     dash = Dashboard(vn.EventStore(), max_rate_hz=20)
     status = lambda: dash.counters.snapshot().status  # noqa: E731
     assert status() == "live"
+    dash.store.add({"channel": "feed", "event": "feed.disconnected",
+                    "data": {"old_connection_id": "c1", "text": "dropped; reconnecting"}}, source="feed")
+    wait_until(lambda: status() == "reconnecting")
     dash.store.add({"channel": "feed", "event": "feed.gap", "data": {
         "start": T0, "end": T0 + 10, "reason": "gave up", "old_connection_id": "c1",
         "new_connection_id": None}}, source="feed")

@@ -34,7 +34,7 @@ import websockets
 
 from .. import _aio
 from .._backoff import Backoff
-from .reconnect import Callbacks, Gap, gap_frame, reconnected_frame, redial
+from .reconnect import Callbacks, Gap, disconnected_frame, gap_frame, reconnected_frame, redial
 from ..events.decode import Rejection
 from .journal import FrameJournal, flush_when_quiet
 from ..events import EventSink
@@ -200,6 +200,7 @@ class Feed:
         if time.monotonic() - self._connected_at >= self.backoff.stable_after:
             self.backoff.reset()
         log.info("feed %s: %s; reconnecting", old, reason)
+        self._record(disconnected_frame(old, reason))
         result = await redial(self._dial, self.backoff, self._closing, self._redact)
         if result.ws is None:
             if self._closing.is_set():

@@ -1,7 +1,8 @@
 """How `vn.Feed` survives a drop: redial with backoff, then record what was missed.
 
 Frames sent while no connection is up are gone (WebSocket delivery is best-effort), so each
-drop leaves a `Gap`, written to the store as a `feed.gap` record; a new connection id is
+drop is announced at once by a `feed.disconnected` record, and once it is over leaves a `Gap`,
+written to the store as a `feed.gap` record; a new connection id is
 announced by a `feed.reconnected` record and by the `on_reconnect` callbacks.
 
     >>> gap = Gap(1000.0, 3500.0, "the server closed the WebSocket (code 1001)", "ws-1", "ws-2", 2)
@@ -46,6 +47,13 @@ def gap_frame(gap: Gap) -> dict[str, Any]:
         "new_connection_id": gap.new_connection_id,
         "reason": f"{gap.reason}; no connection for {gap.duration_s:.2f} s - frames sent "
                   "meanwhile are lost (WebSocket delivery is best-effort)"}}
+
+
+def disconnected_frame(old: str | None, reason: str) -> dict[str, Any]:
+    """The `feed.disconnected` record, added the moment a connection drops: panes show
+    "reconnecting" until a `feed.reconnected` (or a final `feed.gap`) follows."""
+    return {"channel": "feed", "event": "feed.disconnected", "data": {
+        "old_connection_id": old, "text": f"{reason}; reconnecting"}}
 
 
 def reconnected_frame(old: str | None, new: str | None, attempts: int) -> dict[str, Any]:

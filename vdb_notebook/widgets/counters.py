@@ -2,7 +2,8 @@
 and what the panes' times count from.
 
 The state is learned from the store, never by asking a source: a `feed.closed` record means
-the feed ended ("closed"), a `feed.gap` with no new connection that it lost its connection for
+the feed ended ("closed"), a `feed.disconnected` that it is dialling again ("reconnecting"),
+a `feed.gap` with no new connection that it lost its connection for
 good ("disconnected"), a `feed.reconnected` that it is back ("live"); events replayed from a
 recording make it "replayed". `Dashboard.stop()` shows "stopped".
 
@@ -29,7 +30,8 @@ MAX_CHANNELS = 16
 #: The channels with a counter each (the feed's own records show as gaps and reconnects).
 LABELS = {"transcript": "transcript", "visual_index": "visual", "audio_index": "audio",
           "alert": "alerts", "capture_session": "lifecycle"}
-STATUS_COLOURS = {"live": "#16a34a", "replayed": "#2563eb", "disconnected": "#d97706"}
+STATUS_COLOURS = {"live": "#16a34a", "replayed": "#2563eb", "reconnecting": "#d97706",
+                  "disconnected": "#d97706"}
 
 
 @dataclass
@@ -144,6 +146,8 @@ def _status_after(status: str, event: Any) -> str:
         return "closed"
     if name == "feed.reconnected":
         return "live"
+    if name == "feed.disconnected":
+        return "reconnecting"
     if name == "feed.gap" and not _new_connection(event):
         return "disconnected"
     return status
