@@ -1,7 +1,15 @@
 """Fixtures shared by the tests that drive the real SDK against the emulator."""
 from __future__ import annotations
 
-import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -32,79 +40,111 @@ def active_session():
 CHROMIUM = "/usr/bin/chromium"
 
 
-class JupyterLab:
-    """`jupyter lab` on loopback in its own process group, over `root`, with Jupyter dirs of its
-    own (a python3 kernelspec running this interpreter; kernels start without asking)."""
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
-    def __init__(self, root, home, log) -> None:
-        import json
-        import os
-        import socket
-        import subprocess
-        import sys
 
-        kernel = home / "data" / "kernels" / "python3"
-        kernel.mkdir(parents=True)
-        kernel.joinpath("kernel.json").write_text(json.dumps({
-            "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-            "display_name": "Python 3 (ipykernel)", "language": "python"}))
-        settings = home / "lab-settings" / "@jupyterlab"
-        for plugin, values in {"apputils-extension/notification": {"fetchNews": "false"},
-                               "notebook-extension/tracker": {"autoStartDefaultKernel": True}}.items():
-            path = settings / f"{plugin}.jupyterlab-settings"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps(values))
-        env = {k: v for k, v in os.environ.items() if k != "VIDEO_DB_API_KEY"}  # offline
-        env.update(JUPYTER_DATA_DIR=str(home / "data"), JUPYTER_CONFIG_DIR=str(home / "config"),
-                   JUPYTER_RUNTIME_DIR=str(home / "runtime"), IPYTHONDIR=str(home / "ipython"),
-                   JUPYTER_PLATFORM_DIRS="1", PYTHONUNBUFFERED="1")
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        self.root, self.url = root, f"http://127.0.0.1:{port}"
-        self._log = open(log, "wb")
+def isolated_jupyter_env(home: Path) -> dict[str, str]:
+    """Jupyter dirs of our own, with a python3 kernelspec that runs this very interpreter, and
+    JupyterLab settings that start the notebook's kernel without asking and keep the news toast
+    from covering the page."""
+    data, config, runtime = home / "data", home / "config", home / "runtime"
+    spec = data / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    config.mkdir()
+    runtime.mkdir()
+    settings = home / "lab-settings" / "@jupyterlab"
+    for plugin, values in {"apputils-extension/notification": {"fetchNews": "false"},
+                           "notebook-extension/tracker": {"autoStartDefaultKernel": True}}.items():
+        path = settings / f"{plugin}.jupyterlab-settings"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values))
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python 3 (ipykernel)", "language": "python",
+    }))
+    env = dict(os.environ)
+    env.update(JUPYTER_DATA_DIR=str(data), JUPYTER_CONFIG_DIR=str(config),
+               JUPYTER_RUNTIME_DIR=str(runtime), IPYTHONDIR=str(home / "ipython"),
+               JUPYTER_PLATFORM_DIRS="1", PYTHONUNBUFFERED="1")
+    env.pop("VIDEO_DB_API_KEY", None)  # offline, whatever the environment says
+    return env
+
+
+#: frontend -> (jupyter subcommand, its application class, the notebook's URL path)
+FRONTENDS = {
+    "jupyterlab": ("lab", "LabApp", "/lab/tree/dashboard.ipynb"),
+    "notebook7": ("notebook", "JupyterNotebookApp", "/notebooks/dashboard.ipynb"),
+}
+
+
+class Lab:
+    """`jupyter lab` (or `jupyter notebook`) in its own process group; `stop()` ends it, its
+    kernels included."""
+
+    def __init__(self, frontend: str, root: Path, home: Path, log: Path) -> None:
+        command, app, self.path = FRONTENDS[frontend]
+        self.root = root
+        env = isolated_jupyter_env(home)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._log = log.open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.token=",
-             "--ServerApp.password=", f"--port={port}", "--ServerApp.ip=127.0.0.1",
-             f"--ServerApp.root_dir={root}", "--ServerApp.port_retries=0", "--ServerApp.allow_root=True",
-             f"--LabApp.user_settings_dir={home / 'lab-settings'}",
-             f"--LabApp.workspaces_dir={home / 'lab-workspaces'}"],
+            [sys.executable, "-m", "jupyter", command, "--no-browser", "--ServerApp.token=",
+             "--ServerApp.password=", f"--port={self.port}", "--ServerApp.ip=127.0.0.1",
+             f"--ServerApp.root_dir={root}", "--ServerApp.port_retries=0",
+             "--ServerApp.allow_root=True",  # CI and containers run as root
+             f"--{app}.user_settings_dir={home / 'lab-settings'}",
+             f"--{app}.workspaces_dir={home / 'lab-workspaces'}"],
             cwd=root, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def wait_ready(self, timeout: float = 90.0) -> None:
-        import time
-        import urllib.request
-
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"jupyter lab exited with {self.process.returncode}; see {self._log.name}")
             try:
-                with urllib.request.urlopen(f"{self.url}/api/status", timeout=2):
-                    return
+                with urllib.request.urlopen(f"{self.url}/api/status", timeout=2) as answer:
+                    if answer.status == 200:
+                        return
             except OSError:
                 time.sleep(0.3)
         raise TimeoutError(f"jupyter lab did not answer within {timeout:.0f} s; see {self._log.name}")
 
     def stop(self) -> None:
-        """End the server's process group, then whatever of its tree is left (kernels)."""
-        import os
-        import signal
-        import subprocess
-
-        import psutil
-
-        tree = psutil.Process(self.process.pid).children(recursive=True)
-        try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(10)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
+        """End the server's process group (SIGTERM lets it shut its kernels down), then any
+        process of its tree still alive (kernels run in process groups of their own)."""
+        tree = _descendants(self.process.pid)
+        for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+            try:
+                os.killpg(self.process.pid, sig)
+            except ProcessLookupError:
+                break
+            try:
+                self.process.wait(wait)
+                break
+            except subprocess.TimeoutExpired:
+                continue
         for child in tree:
-            with contextlib.suppress(psutil.Error):
+            try:
                 child.kill()
+            except Exception:  # already gone
+                pass
         self._log.close()
+
+
+def _descendants(pid: int) -> list:
+    try:
+        import psutil
+    except ImportError:  # pragma: no cover - psutil comes with ipykernel
+        return []
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.Error:
+        return []
+
 
 
 @pytest.fixture(scope="session")
@@ -121,12 +161,19 @@ def jupyter_lab(tmp_path_factory):
     artifacts = Path(__file__).resolve().parents[1] / "test-artifacts"
     artifacts.mkdir(exist_ok=True)
     root = tmp_path_factory.mktemp("lab-root")
-    lab = JupyterLab(root, tmp_path_factory.mktemp("lab-home"), artifacts / "jupyterlab-session.log")
+    lab = Lab("jupyterlab", root, tmp_path_factory.mktemp("lab-home"), artifacts / "jupyterlab-session.log")
     try:
         lab.wait_ready()
         yield lab
     finally:
         lab.stop()
+
+
+@pytest.fixture
+def start_jupyter():
+    """`start_jupyter(frontend, root, home, log)`: a `Lab` ("jupyterlab" or "notebook7") that the
+    test starts, waits for and stops itself."""
+    return Lab
 
 
 @pytest.fixture
