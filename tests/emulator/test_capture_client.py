@@ -12,10 +12,9 @@ import time
 
 import pytest
 import requests
-import videodb
 from videodb.capture import CaptureClient
 
-from vdb_notebook.emulator import Emulator, capture_binary
+from vdb_notebook.emulator import capture_binary
 from vdb_notebook.schema import CAPTURE_CHANNELS
 
 DOCUMENTED_CHANNEL_IDS = ["mic:default", "display:1", "system_audio:default"]  # mics, displays, system audio

@@ -19,12 +19,6 @@ from vdb_notebook.emulator.matching import matches
 from vdb_notebook.emulator.scenario import ORIGIN_MS, Scenario
 
 
-@pytest.fixture
-def emu():
-    with Emulator(speed="max") as emulator:
-        yield emulator
-
-
 async def open_ws(conn):
     ws = conn.connect_websocket()
     await ws.connect()

@@ -9,7 +9,6 @@ import socket
 import urllib.request
 from urllib.parse import urlsplit
 
-import pytest
 
 from vdb_notebook.emulator import Emulator
 

@@ -10,14 +10,7 @@ import pytest
 import videodb
 from videodb.exceptions import InvalidRequestError
 
-from vdb_notebook.emulator import Emulator
 from vdb_notebook.schema import EPOCH, media
-
-
-@pytest.fixture
-def emu():
-    with Emulator(speed="max") as emulator:
-        yield emulator
 
 
 @pytest.fixture

@@ -10,10 +10,8 @@ import vdb_notebook as vn
 import asyncio
 from datetime import timedelta
 
-import pytest
 from aiohttp import web
 
-from vdb_notebook.emulator import Emulator
 from vdb_notebook.emulator.matching import matches
 from vdb_notebook.schema import media, payloads
 
@@ -59,12 +57,6 @@ class Receiver:
                 return self.accepted
             await asyncio.sleep(0.01)
         raise AssertionError(f"only {len(self.accepted)} of {n} webhooks arrived: {self.accepted}")
-
-
-@pytest.fixture
-def emu():
-    with Emulator(speed="max") as emulator:
-        yield emulator
 
 
 def run_session(emu, url):

@@ -12,16 +12,8 @@ import requests
 import videodb
 from videodb.exceptions import AuthenticationError, InvalidRequestError
 
-from vdb_notebook.emulator import Emulator
-from vdb_notebook.emulator.matching import matches
 from vdb_notebook.emulator.state import Conflict
 from vdb_notebook.schema import payloads
-
-
-@pytest.fixture
-def emu():
-    with Emulator(speed="max") as emulator:
-        yield emulator
 
 
 @pytest.fixture

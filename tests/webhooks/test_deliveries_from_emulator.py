@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
-import pytest
 
 import vdb_notebook as vn
 

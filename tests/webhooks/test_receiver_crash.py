@@ -3,7 +3,6 @@ for the events that were in flight at each crash (at most `workers` per crash)."
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import signal
 import sys

@@ -28,7 +28,7 @@ from ..schema.media import parse_stream_url
 from .fields import (MAX_MS, MAX_TEXT_CHARS, MIN_MS, Invalid, TooLarge, first, read_data,
                      read_flag, read_ms, read_number, read_text, short, valid_unicode)
 from . import typed
-from .event import CONTENT_FIELDS, FIELDS, Event, Rejection
+from .event import Event, Rejection
 
 
 _decode_json = msgspec.json.Decoder().decode

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol, runtime_checkable
 
-from .decode import Event, Rejection
+from .event import Event, Rejection
 
 
 @runtime_checkable

@@ -35,7 +35,7 @@ import websockets
 from .. import _aio
 from .._backoff import Backoff
 from .reconnect import Callbacks, Gap, disconnected_frame, gap_frame, reconnected_frame, redial
-from ..events.decode import Rejection
+from ..events import Rejection
 from .journal import FrameJournal, flush_when_quiet
 from ..events import EventSink
 

@@ -5,6 +5,7 @@ read-back needs: raw frame, shape, filled ids) plus a `rejected` column: rows wi
 there are rejected frames, kept so that nothing received is lost.
 
     >>> from vdb_notebook.events import normalise
+    >>> from vdb_notebook.store.columns import Columns
     >>> table = file_table(Columns().table(), [normalise("nope")])
     >>> split_file_table(table)[1][0].raw
     'nope'
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 import numpy as np
 import pyarrow as pa
@@ -21,7 +22,10 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ..events.event import Rejection
-from .columns import SCHEMA, TEXT, Columns, arrow_raw, from_arrow_raw
+from .columns import SCHEMA, TEXT, arrow_raw, from_arrow_raw
+
+if TYPE_CHECKING:
+    from .store import EventStore
 
 FILE_SCHEMA = SCHEMA.append(pa.field("rejected", TEXT))
 

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from .dedup import SeenKeys, digest
+from .dedup import SeenKeys
 
 COMPACT_AFTER = 10_000
 

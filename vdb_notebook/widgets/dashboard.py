@@ -28,7 +28,7 @@ from typing import Any, Callable
 import ipywidgets as widgets
 
 from ..analysis.chart import LANE_CHANNELS
-from ..events.decode import Rejection
+from ..events import Rejection
 from ..store.store import EventStore
 from . import snapshot
 from .alerts import AlertsPane

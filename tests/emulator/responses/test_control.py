@@ -18,12 +18,6 @@ from vdb_notebook.emulator import Emulator, Faults
 from vdb_notebook.emulator.state import NotFound
 
 
-@pytest.fixture
-def emu():
-    with Emulator(speed="max") as emulator:
-        yield emulator
-
-
 def control(emu, verb, path, **body):
     response = getattr(requests, verb)(f"{emu.base_url}/_emulator/{path}", json=body or None,
                                        headers={"x-access-token": emu.api_key})
