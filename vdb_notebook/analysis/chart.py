@@ -1,9 +1,9 @@
 """`vn.timeline(store)`: one lane per stream and channel, alerts coloured by label, in session time.
 
-The drawing is SVG made here, shared with the Dashboard's live timeline pane: in JupyterLab
-each bar shows its time, stream and text on hover (an SVG `<title>`), and the same markup is
-readable in a static export (nbconvert HTML, nbviewer), where no JavaScript runs; viewers that
-show images but not HTML get it as `image/svg+xml`.
+The drawing is SVG made here, shared with the Dashboard's live timeline pane, where each bar
+shows its time, stream and text on hover (an SVG `<title>`). In a notebook output it is an image
+(a data URI), which JupyterLab shows even in a notebook opened from disk (untrusted), as do
+static exports (nbconvert HTML, nbviewer) where no JavaScript runs; `.spans` lists the bars.
 
     >>> import vdb_notebook as vn
     >>> store = vn.EventStore()
@@ -20,6 +20,7 @@ show images but not HTML get it as `image/svg+xml`.
 """
 from __future__ import annotations
 
+import base64
 import html
 from typing import Any, Iterable, NamedTuple
 
@@ -73,7 +74,13 @@ class Timeline:
                 f"since {self.basis})")
 
     def _repr_html_(self) -> str:
-        return f"<div style='max-width:100%;overflow-x:auto'>{self.svg}</div>"
+        """The drawing as an image: a notebook opened from disk is untrusted, and JupyterLab's
+        sanitizer strips inline SVG from its HTML (leaving the labels as a run of text), but
+        keeps a data-URI image. Hover text lives in `.svg`, the Dashboard's pane and `.spans`."""
+        data = base64.b64encode(self.svg.encode("utf-8")).decode("ascii")
+        alt = "No events on the timeline yet." if self.spans.empty else repr(self)
+        return (f"<img src='data:image/svg+xml;base64,{data}' alt='{html.escape(alt, quote=True)}' "
+                "style='max-width:100%'>")
 
     def _repr_svg_(self) -> str:
         """The same drawing for viewers that show images but not HTML (hover text aside)."""
