@@ -31,6 +31,7 @@ from pathlib import Path
 import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from vdb_notebook.webhooks.receiver import STORE_MAX_EVENTS  # noqa: E402
 
 
 def serve(queue: mp.Queue, stop: mp.Event, folder: str, max_events: int) -> None:  # the child
@@ -191,8 +192,8 @@ def main() -> None:
     parser.add_argument("--minutes", type=int, default=3)
     parser.add_argument("--rate", type=float, default=100.0, help="requests a second (both servers)")
     parser.add_argument("--idle", type=float, default=2.0, help="idle sockets opened a second")
-    parser.add_argument("--max-events", type=int, default=10_000,
-                        help="the receiver's store bound (the default store's is 10,000)")
+    parser.add_argument("--max-events", type=int, default=STORE_MAX_EVENTS,
+                        help=f"the receiver's store bound (default {STORE_MAX_EVENTS:,}: the default store's)")
     parser.add_argument("--reset", action="store_true",
                         help="reset the emulator each minute (it keeps sessions until reset)")
     args = parser.parse_args()

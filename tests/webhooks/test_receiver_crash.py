@@ -53,20 +53,24 @@ async def _send(session, url, i, acked):
         pass  # the receiver died under us: not acknowledged, the sender sends it again
 
 
-async def _burst(url, todo, acked, kill_after=None, proc=None):
+async def _burst(url, todo, acked, kill_after=None, proc=None) -> bool:
     """Send `todo` 8 at a time; with kill_after, kill -9 the receiver once that many more
-    deliveries are acknowledged."""
+    deliveries are acknowledged. True if it killed the receiver with deliveries still to send."""
     target = None if kill_after is None else len(acked) + kill_after
     queue = list(todo)
+    killed = False
     timeout = aiohttp.ClientTimeout(total=30)
     async with aiohttp.ClientSession(timeout=timeout) as session:
         async def lane():
+            nonlocal killed
             while queue:
                 await _send(session, url, queue.pop(0), acked)
                 if target is not None and len(acked) >= target and proc.returncode is None:
+                    killed = killed or bool(queue)
                     proc.send_signal(signal.SIGKILL)
                     return
         await asyncio.gather(*(lane() for _ in range(8)))
+    return killed
 
 
 async def test_kill_9_mid_burst_loses_nothing_and_repeats_at_most_workers_per_crash(tmp_path):
@@ -75,10 +79,12 @@ async def test_kill_9_mid_burst_loses_nothing_and_repeats_at_most_workers_per_cr
     for crash in range(CRASHES):
         proc, url = await _start(journal, handled)
         unacked = [i for i in range(EVENTS) if f"id:msg-{i}" not in acked]
-        await _burst(url, unacked + list(range(0, EVENTS, 7)), acked,
-                     kill_after=EVENTS // (CRASHES + 2), proc=proc)
+        killed = await _burst(url, unacked + list(range(0, EVENTS, 7)), acked,
+                              kill_after=EVENTS // (CRASHES + 2), proc=proc)
         if proc.returncode is None:
             proc.send_signal(signal.SIGKILL)
+        # otherwise the crash came after the burst and nothing was in flight to lose or repeat
+        assert killed, f"crash {crash}: the receiver was not killed mid-burst"
         await asyncio.wait_for(proc.wait(), 30)
         assert proc.returncode != 0  # killed (asyncio may report 255 for a reaped child)
     proc, url = await _start(journal, handled)

@@ -36,12 +36,14 @@ from .. import _aio
 from .._backoff import Backoff
 from .reconnect import Callbacks, Gap, disconnected_frame, gap_frame, reconnected_frame, redial
 from ..events import Rejection
-from .journal import FrameJournal, flush_when_quiet
+from .journal import RECORD_BATCH, FrameJournal, flush_when_quiet
 from ..events import EventSink
 
 log = logging.getLogger(__name__)
 
 _POLL_S = 0.01
+OPEN_TIMEOUT_S = 10.0  # to open a connection and read its id (docs/LIMITS.md)
+CLOSE_TIMEOUT_S = 2.0  # for the close handshake
 _QUERY = re.compile(r"(wss?://[^\s?'\"]*)\?[^\s'\"]*")
 
 __all__ = ["Feed", "Gap"]
@@ -60,8 +62,8 @@ class Feed:
     """
 
     def __init__(self, conn: Any, store: EventSink | None = None, *, collection_id: str = "default",
-                 backoff: Backoff | None = None, open_timeout: float = 10.0,
-                 close_timeout: float = 2.0) -> None:
+                 backoff: Backoff | None = None, open_timeout: float = OPEN_TIMEOUT_S,
+                 close_timeout: float = CLOSE_TIMEOUT_S) -> None:
         self._conn = conn
         self.store = store if store is not None else _new_store()
         self.collection_id = collection_id
@@ -75,7 +77,6 @@ class Feed:
         self.frames = 0
         self.frames_before_connect = 0
         self.rejected = 0
-        self.reconnects = 0
         self.gaps: list[Gap] = []
         self._ws: Any = None
         self._connected_at = 0.0
@@ -91,8 +92,9 @@ class Feed:
     @classmethod
     async def open(cls, conn: Any, store: EventSink | None = None,
                    record_to: str | os.PathLike | None = None, *, collection_id: str = "default",
-                   backoff: Backoff | None = None, open_timeout: float = 10.0,
-                   close_timeout: float = 2.0, record_batch: int = 512) -> "Feed":
+                   backoff: Backoff | None = None, open_timeout: float = OPEN_TIMEOUT_S,
+                   close_timeout: float = CLOSE_TIMEOUT_S,
+                   record_batch: int = RECORD_BATCH) -> "Feed":
         """Connect and start consuming on the running loop (in a notebook: the kernel's).
 
         `store`: where events go (a new EventStore by default). `record_to`: a JSONL journal
@@ -213,7 +215,6 @@ class Feed:
                 self.state = "failed"
             return False
         self._attach(result.ws)
-        self.reconnects += 1
         self._record_gap(started, old, self.connection_id, result.attempts, reason)
         self._record(reconnected_frame(old, self.connection_id, result.attempts))
         self._reconnect_callbacks.notify(self)
@@ -243,6 +244,11 @@ class Feed:
     @property
     def callback_errors(self) -> list[BaseException]:
         return self._reconnect_callbacks.errors
+
+    @property
+    def reconnects(self) -> int:
+        """Successful reconnects: every connection after the first."""
+        return max(len(self.connection_ids) - 1, 0)
 
     @property
     def frames_on_connection(self) -> int:

@@ -36,6 +36,8 @@ from typing import Any, Iterator
 _RECORD_KEYS = frozenset(("seq", "received_at", "source", "frame", "rejected"))
 _encode = json.JSONEncoder(ensure_ascii=False).encode
 _SOURCES = {name: _encode(name) for name in ("ws", "feed", "replay")}
+RECORD_BATCH = 512  # lines written at a time (docs/LIMITS.md)
+FLUSH_AFTER_S = 0.25  # ... or after this long, whichever comes first
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,8 @@ class FrameJournal:
     The file is opened for appending: re-running a cell never destroys an earlier recording.
     """
 
-    def __init__(self, path: str | os.PathLike, *, batch_size: int = 512, flush_after: float = 0.25):
+    def __init__(self, path: str | os.PathLike, *, batch_size: int = RECORD_BATCH,
+                 flush_after: float = FLUSH_AFTER_S):
         self.path = Path(path)
         self.batch_size = batch_size
         self.flush_after = flush_after

@@ -76,12 +76,7 @@ class SeenKeys:
 
     def add(self, key: str, seen_at: float | None = None) -> None:
         """Remember `key` (seen now, or at `seen_at` epoch seconds, e.g. from a journal)."""
-        at = self._clock() if seen_at is None else seen_at
-        mark = digest(key)
-        self._keys[mark] = max(at, self._keys.get(mark, at))
-        self._keys.move_to_end(mark)
-        while len(self._keys) > self.max_keys:
-            self._keys.popitem(last=False)
+        self.add_digest(digest(key), self._clock() if seen_at is None else seen_at)
 
     def discard(self, key: str) -> None:
         self._keys.pop(digest(key), None)

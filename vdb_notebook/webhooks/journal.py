@@ -100,7 +100,7 @@ def read_state(path: str | os.PathLike[str], seen: SeenKeys | None = None) -> Jo
             if kind == "seen":
                 if seen is not None:
                     seen.add_digest(bytes.fromhex(record["digest"]), float(record["at"]))
-            elif kind == "accepted" and isinstance(record.get("payload"), dict):
+            elif _is_accepted(record):
                 key = str(record["key"])
                 state.accepted += 1
                 state.pending.setdefault(key, record)
@@ -127,8 +127,11 @@ def read_journal(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     """Every payload still in this journal, in order: what the receiver accepted since the last
     compaction (to rebuild a store: `store.extend(vn.webhooks.read_journal(path),
     source="webhook")`)."""
-    return [r["payload"] for r in _records(Path(path), JournalState())
-            if r["kind"] == "accepted" and isinstance(r.get("payload"), dict)]
+    return [r["payload"] for r in _records(Path(path), JournalState()) if _is_accepted(r)]
+
+
+def _is_accepted(record: dict[str, Any]) -> bool:
+    return record["kind"] == "accepted" and isinstance(record.get("payload"), dict)
 
 
 class DeliveryJournal:

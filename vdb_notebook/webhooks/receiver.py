@@ -40,6 +40,7 @@ log = logging.getLogger("vdb_notebook.webhooks")
 Handlers = Mapping[str, Handler | list[Handler]]
 
 STORE_MAX_EVENTS = 10_000  # the default store keeps the newest 10,000 events
+WORKERS = 8  # events whose handlers run at once
 IDLE_TIMEOUT_S = 15.0  # a connection with no request (or a request's headers) for this long is closed
 
 
@@ -79,12 +80,12 @@ class WebhookReceiver:
 
     Build it with `await WebhookReceiver.start(...)` (or `WebhookReceiver.start_sync(...)`);
     options: `journal=path` (durable accept + restart recovery, see journal.py), `workers=`
-    (events processed at once, default 8), `handlers=` ({event: handler}, registered before the
-    first delivery or journal recovery), `path=` (the URL path shown in `url`; any path is
-    accepted); limits (docs/LIMITS.md): `max_body=` (bytes, 64 KiB), `max_depth=` (64),
-    `idle_timeout=` (s, 15), `read_timeout=` (s, 30), `dedup_keys=` (100,000), `dedup_age_s=`
-    (3 days), `compact_after=` (10,000 processed events; None: never). Without `store=`, a new
-    `EventStore(max_events=10_000)`.
+    (events processed at once), `handlers=` ({event: handler}, registered before the first
+    delivery or journal recovery), `path=` (the URL path shown in `url`; any path is accepted);
+    limits: `max_body=` (bytes), `max_depth=`, `idle_timeout=` (s), `read_timeout=` (s),
+    `dedup_keys=`, `dedup_age_s=`, `compact_after=` (processed events; None: never). Without
+    `store=`, a new `EventStore(max_events=STORE_MAX_EVENTS)`. docs/LIMITS.md gives each
+    default and the constant that holds it.
 
     `secret=None` accepts unsigned deliveries; any other value must be a usable secret
     (`vn.webhooks.new_secret()`): an empty one is an error, not a way to turn checks off.
@@ -101,7 +102,7 @@ class WebhookReceiver:
                  max_depth: int = MAX_DEPTH, idle_timeout: float = IDLE_TIMEOUT_S,
                  read_timeout: float = READ_TIMEOUT_S, dedup_keys: int = DEDUP_KEYS,
                  dedup_age_s: float = DEDUP_AGE_S, compact_after: int | None = COMPACT_AFTER,
-                 workers: int = 8, handlers: Handlers | None = None,
+                 workers: int = WORKERS, handlers: Handlers | None = None,
                  path: str = "/webhooks") -> None:
         if workers < 1:
             raise ValueError(f"workers must be at least 1 (events processed at once), not {workers}")
@@ -345,7 +346,7 @@ class WebhookReceiver:
 
     @property
     def errors(self) -> list[HandlerError]:
-        """Handler exceptions, oldest first (the last 1000), each with its payload."""
+        """Handler exceptions, oldest first (the last `processor.MAX_KEPT_ERRORS`), each with its payload."""
         return list(self._processor.errors)
 
     def _ready(self, n: int | None, until: Callable[[Any], bool] | None) -> Callable[[], bool]:
