@@ -100,9 +100,19 @@ def start_or_stop(req: Req, job: Job, start: Callable[[Job], None], stop: Callab
     return job
 
 
+def overlapping(records: list[dict[str, Any]], start: float | None, end: float | None) -> list[dict[str, Any]]:
+    """The records whose start..end overlaps start..end (an open side when None).
+
+        >>> overlapping([{"start": 0, "end": 2}, {"start": 5, "end": 6}], 1, None)
+        [{'start': 0, 'end': 2}, {'start': 5, 'end': 6}]
+        >>> overlapping([{"start": 0, "end": 2}, {"start": 5, "end": 6}], 3, 4)
+        []
+    """
+    return [r for r in records if (start is None or r["end"] >= start) and (end is None or r["start"] <= end)]
+
+
 def records_page(records: list[dict[str, Any]], req: Req, key: str) -> dict[str, Any]:
     """{key: a page of `records` overlapping the query's start..end (epoch seconds), next_page}."""
-    start, end = seconds_param(req, "start"), seconds_param(req, "end")
-    found = [r for r in records if (start is None or r["end"] >= start) and (end is None or r["start"] <= end)]
+    found = overlapping(records, seconds_param(req, "start"), seconds_param(req, "end"))
     items, more = render.page(found, int_param(req, "page", 1), int_param(req, "page_size", 100))
     return {key: items, "next_page": more}
