@@ -5,7 +5,8 @@ answers (401 / 400 / 404 / 405 / 409) as the SDK surfaces them.
 """
 from __future__ import annotations
 
-import time
+import sys
+from pathlib import Path
 
 import pytest
 import requests
@@ -14,6 +15,9 @@ from videodb.exceptions import AuthenticationError, InvalidRequestError
 
 from vdb_notebook.emulator.state import Conflict
 from vdb_notebook.schema import payloads
+
+sys.path.insert(0, str(Path(__file__).parent))
+from sdk_world import wait_for  # noqa: E402
 
 
 @pytest.fixture
@@ -25,17 +29,6 @@ def active_session(emu, conn, **kw):
     session = conn.create_capture_session(end_user_id="user_abc", **kw)
     emu.start_capture(session.id)
     return conn.get_capture_session(session.id)
-
-
-def wait_for(fetch, until=bool, timeout=10.0):
-    """Poll `fetch()` until `until(value)`; the value (a guard against hanging, not a timing test)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = fetch()
-        if until(value):
-            return value
-        time.sleep(0.01)
-    raise AssertionError(f"condition not met within {timeout}s; last value: {value!r}")
 
 
 # --- collection, tokens, websocket url -------------------------------------------------------

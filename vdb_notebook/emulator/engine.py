@@ -197,8 +197,7 @@ class Engine:
             return True
 
         self._start(f"understanding:{und.id}", rts, "visual_index", on_step=record,
-                    same_kind=[f"understanding:{u.id}" for u in self.state.understandings.values()
-                               if u.rtstream_id == rts.id],
+                    same_kind=[f"understanding:{u.id}" for u in self.state.understandings_of(rts)],
                     target=lambda: self.state.target_ws(rts, und.ws_connection_id))
 
     def stop_understanding(self, und: Understanding) -> None:
@@ -247,9 +246,9 @@ class Engine:
             self.stop_transcript(rts)
             for index in self.state.indexes_of(rts):
                 self.stop_index(index)
-            for und in [u for u in self.state.understandings.values() if u.rtstream_id == rts.id]:
+            for und in self.state.understandings_of(rts):
                 self.stop_understanding(und)
-            for index in [i for i in self.state.stream_indexes.values() if i.rtstream_id == rts.id]:
+            for index in self.state.stream_indexes_of(rts):
                 self.stop_index(index)
 
     def create_index(self, rts: RtStream, body: dict[str, Any]) -> SceneIndex:

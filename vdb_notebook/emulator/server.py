@@ -38,8 +38,8 @@ EMULATOR_KEY = "emu-local-key"
 CALL_TIMEOUT_S = 30.0
 IDLE_TIMEOUT_S = 15.0  # a connection without a (complete) request for this long is closed
 READ_TIMEOUT_S = 30.0  # a request body still arriving after this long is answered 408
-TICKET_TTL_S = 60.0
-MAX_DEPTH = 32  # request bodies nest 3 deep; a deeper one could not be echoed back  # a WebSocket URL from connect_websocket() opens within this long
+TICKET_TTL_S = 60.0  # a WebSocket URL from connect_websocket() opens within this long
+MAX_DEPTH = 32  # request bodies nest 3 deep; a deeper one could not be echoed back
 
 
 class Emulator:
@@ -259,7 +259,7 @@ class Emulator:
                         clock=self.clock)
         engine.ticket_ttl = self.ticket_ttl
         app = web.Application(middlewares=[make_guard(self)])
-        app.router.add_route("*", "/{path:.*}", make_dispatcher(engine, self._api_key, self))
+        app.router.add_route("*", "/{path:.*}", make_dispatcher(engine, self))
         # keepalive_timeout also closes a connection that never completes a request's headers
         runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0,
                                keepalive_timeout=self.idle_timeout)
@@ -345,7 +345,7 @@ def _public_media(request: web.Request) -> bool:
     return request.method in ("GET", "HEAD") and request.path.lstrip("/").startswith(urls.MEDIA_PREFIX)
 
 
-def make_dispatcher(engine: Engine, api_key: str, emu: "Emulator | None" = None) -> Callable[..., Any]:
+def make_dispatcher(engine: Engine, emu: "Emulator") -> Callable[..., Any]:
     """One aiohttp handler for every path: match urls.ROUTES, check access, call, envelope.
 
     Every answer is `{"success": true, "data": ...}` or `{"success": false, "message": ...}` with
@@ -359,16 +359,16 @@ def make_dispatcher(engine: Engine, api_key: str, emu: "Emulator | None" = None)
             route, params, unmatched = None, {}, exc
         access = route.access if route else ("control" if path.startswith(urls.CONTROL_PREFIX) else "api")
         token = request.headers.get("x-access-token")
-        if access in ("api", "client") and token != api_key and not (
+        if access in ("api", "client") and token != emu.api_key and not (
                 access == "client" and token in engine.state.client_tokens):
             return failure("invalid or missing x-access-token: connect with the emulator's key "
                            "(emu.api_key, or emu.connect())", 401)
         try:
             if route is None:
                 raise unmatched
-            body = await read_body(request, emu.read_timeout if emu else READ_TIMEOUT_S)
+            body = await read_body(request, emu.read_timeout)
             # our own address, never the Host header: answers must not point elsewhere
-            base = f"http://{emu.host}:{emu.port}" if emu else f"{request.scheme}://{request.host}"
+            base = f"http://{emu.host}:{emu.port}"
             req = Req(request.method, params, request.query, body, base, request)
             result = route.handler(engine, req)
             if inspect.isawaitable(result):

@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from ..schema import CAPTURE_CHANNELS, payloads
 from .errors import ApiError, BadRequest, Conflict, NotFound
@@ -260,13 +260,10 @@ class EmulatorState(RecordingState):
         return index
 
     def index(self, rts: RtStream, idx: str) -> SceneIndex:
-        index = self.indexes.get(idx)
-        if index is None or index.rtstream_id != rts.id:
-            raise NotFound(f"index {idx!r} not found on rtstream {rts.id}")
-        return index
+        return _owned(self.indexes, idx, rts, "index")
 
     def indexes_of(self, rts: RtStream) -> list[SceneIndex]:
-        return [i for i in self.indexes.values() if i.rtstream_id == rts.id]
+        return _all_on(self.indexes, rts)
 
     def set_running(self, job: SceneIndex | Understanding | StreamIndex, running: bool) -> None:
         """Start or stop a scene index, an understanding or an index."""
@@ -297,10 +294,10 @@ class EmulatorState(RecordingState):
         return und
 
     def understanding(self, rts: RtStream, uid: str) -> Understanding:
-        und = self.understandings.get(uid)
-        if und is None or und.rtstream_id != rts.id:
-            raise NotFound(f"understanding {uid!r} not found on rtstream {rts.id}")
-        return und
+        return _owned(self.understandings, uid, rts, "understanding")
+
+    def understandings_of(self, rts: RtStream) -> list[Understanding]:
+        return _all_on(self.understandings, rts)
 
     def record_understanding(self, und: Understanding, data: dict[str, Any]) -> None:
         """A window's VLM output: kept if `store`, and materialised into the running indexes."""
@@ -331,10 +328,10 @@ class EmulatorState(RecordingState):
         return index
 
     def stream_index(self, rts: RtStream, iid: str) -> StreamIndex:
-        index = self.stream_indexes.get(iid)
-        if index is None or index.rtstream_id != rts.id:
-            raise NotFound(f"index {iid!r} not found on rtstream {rts.id}; list them with rtstream.list_indexes()")
-        return index
+        return _owned(self.stream_indexes, iid, rts, "index", "; list them with rtstream.list_indexes()")
+
+    def stream_indexes_of(self, rts: RtStream) -> list[StreamIndex]:
+        return _all_on(self.stream_indexes, rts)
 
     # events and alerts ------------------------------------------------------------------------
     def create_event(self, body: dict[str, Any]) -> Event:
@@ -380,6 +377,22 @@ class EmulatorState(RecordingState):
             return False
         alert.fired.append(dict(data))
         return True
+
+
+_Job = TypeVar("_Job", SceneIndex, Understanding, StreamIndex)
+
+
+def _owned(table: dict[str, _Job], key: str, rts: RtStream, what: str, hint: str = "") -> _Job:
+    """table[key] if it belongs to `rts`; a NotFound naming `what` (then `hint`) otherwise."""
+    job = table.get(key)
+    if job is None or job.rtstream_id != rts.id:
+        raise NotFound(f"{what} {key!r} not found on rtstream {rts.id}{hint}")
+    return job
+
+
+def _all_on(table: dict[str, _Job], rts: RtStream) -> list[_Job]:
+    """Everything in `table` that belongs to `rts`, oldest first."""
+    return [job for job in table.values() if job.rtstream_id == rts.id]
 
 
 def _record(frame_data: dict[str, Any], **fields: Any) -> dict[str, Any]:

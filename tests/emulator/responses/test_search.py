@@ -2,13 +2,17 @@
 indexes and transcript have produced so far, ranked, in the shape the SDK reads."""
 from __future__ import annotations
 
-import time
+import sys
+from pathlib import Path
 
 import pytest
 import videodb
 from videodb.exceptions import InvalidRequestError
 
 from vdb_notebook.emulator import Emulator
+
+sys.path.insert(0, str(Path(__file__).parents[1]))
+from sdk_world import wait_for  # noqa: E402
 
 
 def test_search_sees_only_what_was_said_so_far():
@@ -21,12 +25,8 @@ def test_search_sees_only_what_was_said_so_far():
         system.start_transcript()
         assert system.search("customer card details").shots == []
         emu.set_speed("max")
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:  # until the line that says it has been transcribed
-            shots = system.search("customer card details").shots
-            if shots and "4111" in shots[0].text:
-                break
-            time.sleep(0.01)
+        shots = wait_for(lambda: system.search("customer card details").shots,  # until the line is transcribed
+                         lambda found: found and "4111" in found[0].text)
         assert shots[0].scene_index_id is None  # a transcript line
         assert shots[0].rtstream_id == system.id and shots[0].start > 1e9  # epoch seconds
         scores = [s.search_score for s in system.search("card", result_threshold=5).shots]

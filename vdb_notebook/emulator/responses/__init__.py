@@ -14,13 +14,16 @@ capture binary calls), control.py (/_emulator/), websocket.py; render.py holds h
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable, TypeVar
 from urllib.parse import urlsplit
 
 from aiohttp import web
 
 from ..errors import BadRequest
 from ..guard import callback_problem
+from . import render
+
+Job = TypeVar("Job")
 
 
 @dataclass
@@ -89,3 +92,27 @@ def action(req: Req, allowed: tuple[str, ...]) -> str:
     if value not in allowed:
         raise BadRequest(f"action must be one of {list(allowed)}, not {value!r}")
     return value
+
+
+def start_or_stop(req: Req, job: Job, start: Callable[[Job], None], stop: Callable[[Job], None]) -> Job:
+    """The PATCH .../status of an index or understanding: body {"action": "start" | "stop"}."""
+    (start if action(req, ("start", "stop")) == "start" else stop)(job)
+    return job
+
+
+def overlapping(records: list[dict[str, Any]], start: float | None, end: float | None) -> list[dict[str, Any]]:
+    """The records whose start..end overlaps start..end (an open side when None).
+
+        >>> overlapping([{"start": 0, "end": 2}, {"start": 5, "end": 6}], 1, None)
+        [{'start': 0, 'end': 2}, {'start': 5, 'end': 6}]
+        >>> overlapping([{"start": 0, "end": 2}, {"start": 5, "end": 6}], 3, 4)
+        []
+    """
+    return [r for r in records if (start is None or r["end"] >= start) and (end is None or r["start"] <= end)]
+
+
+def records_page(records: list[dict[str, Any]], req: Req, key: str) -> dict[str, Any]:
+    """{key: a page of `records` overlapping the query's start..end (epoch seconds), next_page}."""
+    found = overlapping(records, seconds_param(req, "start"), seconds_param(req, "end"))
+    items, more = render.page(found, int_param(req, "page", 1), int_param(req, "page_size", 100))
+    return {key: items, "next_page": more}

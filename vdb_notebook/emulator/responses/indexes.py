@@ -6,7 +6,7 @@ from typing import Any
 
 from ..engine import Engine
 from ..models import SceneIndex, StreamIndex
-from . import Req, action, check_callback_url, int_param, render, seconds_param
+from . import Req, action, check_callback_url, records_page, render, start_or_stop
 
 
 def create_index(engine: Engine, req: Req) -> Any:
@@ -28,21 +28,11 @@ def get_index(engine: Engine, req: Req) -> Any:
 
 def get_scenes(engine: Engine, req: Req) -> Any:
     """Records so far, {start, end, description} in epoch seconds, overlapping start..end."""
-    index = _index(engine, req)
-    start, end = seconds_param(req, "start"), seconds_param(req, "end")
-    found = [r for r in index.records
-             if (start is None or r["end"] >= start) and (end is None or r["start"] <= end)]
-    items, more = render.page(found, int_param(req, "page", 1), int_param(req, "page_size", 100))
-    return {"scene_index_records": items, "next_page": more}
+    return records_page(_index(engine, req).records, req, "scene_index_records")
 
 
 def set_index_status(engine: Engine, req: Req) -> Any:
-    index = _index(engine, req)
-    if action(req, ("start", "stop")) == "start":
-        engine.start_index(index)
-    else:
-        engine.stop_index(index)
-    return render.index(index)
+    return render.index(start_or_stop(req, _index(engine, req), engine.start_index, engine.stop_index))
 
 
 # events -------------------------------------------------------------------------------------------

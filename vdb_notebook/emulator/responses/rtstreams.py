@@ -5,7 +5,7 @@ from typing import Any
 
 from ..engine import Engine
 from ..errors import BadRequest
-from . import Req, action, int_param, query_value, render, seconds_param
+from . import Req, action, int_param, overlapping, query_value, render, seconds_param
 
 
 def connect_rtstream(engine: Engine, req: Req) -> Any:
@@ -83,9 +83,7 @@ def get_transcript(engine: Engine, req: Req) -> Any:
     """Final segments so far, epoch seconds; start/end overlap the window, since is strict."""
     rts = engine.state.rtstream(req.params["rid"])
     start, end, since = (seconds_param(req, k) for k in ("start", "end", "since"))
-    found = [s for s in rts.transcript
-             if (start is None or s["end"] >= start) and (end is None or s["start"] <= end)
-             and (since is None or s["start"] > since)]
+    found = [s for s in overlapping(rts.transcript, start, end) if since is None or s["start"] > since]
     page_no, size = int_param(req, "page", 1), int_param(req, "page_size", 100)
     if size > 1000:
         raise BadRequest(f"page_size must be at most 1000, not {size}")

@@ -22,7 +22,7 @@ DEFAULT_RESULTS = 10  # openapi.yaml: result_threshold defaults to 10
 def _shots(state: EmulatorState, rts: RtStream, index_id: str | None) -> Iterable[dict[str, Any]]:
     """Every searchable record of `rts` (of one index if `index_id`), as a shot without a score."""
     scene = [i for i in state.indexes_of(rts) if index_id in (None, i.id)]
-    stream = [i for i in state.stream_indexes.values() if i.rtstream_id == rts.id and index_id in (None, i.id)]
+    stream = [i for i in state.stream_indexes_of(rts) if index_id in (None, i.id)]
     if index_id is not None and not scene and not stream:
         raise NotFound(f"index {index_id!r} not found on rtstream {rts.id}; pass an id from "
                        "rtstream.list_scene_indexes() or rtstream.list_indexes()")

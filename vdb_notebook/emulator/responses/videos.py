@@ -11,7 +11,7 @@ from typing import Any, Iterator
 from ..engine import Engine
 from ..errors import BadRequest
 from ..models import Video
-from . import Req, int_param, query_value, render
+from . import Req, int_param, overlapping, query_value, render
 
 SEGMENTERS = ("word", "sentence", "time")
 
@@ -81,8 +81,7 @@ def get_transcript(engine: Engine, req: Req) -> Any:
 def _transcript(engine: Engine, video: Video, start: float | None, end: float | None,
                 segmenter: str, length: int) -> dict[str, Any]:
     """{"word_timestamps": [{start, end, text}], "text"}: what the SDK's Video reads."""
-    sentences = [s for s in _sentences(engine, video)
-                 if (start is None or s["end"] >= start) and (end is None or s["start"] <= end)]
+    sentences = overlapping(_sentences(engine, video), start, end)
     if segmenter == "sentence":
         segments = sentences
     else:
@@ -115,9 +114,7 @@ def _words(sentence: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 def _windows(words: list[dict[str, Any]], length: int) -> list[dict[str, Any]]:
-    """Words grouped into windows of `length` seconds."""
-    if length < 1:
-        raise BadRequest(f"length must be >= 1 second, not {length}")
+    """Words grouped into windows of `length` seconds (int_param made it >= 1)."""
     windows: dict[int, list[dict[str, Any]]] = {}
     for word in words:
         windows.setdefault(int(word["start"] // length), []).append(word)
