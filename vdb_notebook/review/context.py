@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..analysis.clock import clock
 from .window import Window, epoch_seconds
 
 COLUMNS = ["at", "stream", "text"]
@@ -58,13 +59,9 @@ def from_service(conn: Any, window: Window) -> tuple[pd.DataFrame, pd.DataFrame]
 
 
 def _records(records: list[dict[str, Any]], stream: str, field: str) -> pd.DataFrame:
-    rows = [{"at": "" if r.get("start") is None else _clock(epoch_seconds(r["start"])), "stream": stream,
-             "text": r.get(field) or r.get("text") or ""} for r in records]
+    rows = [{"at": "" if r.get("start") is None else clock(epoch_seconds(r["start"]) * 1000),
+             "stream": stream, "text": r.get(field) or r.get("text") or ""} for r in records]
     return pd.DataFrame(rows, columns=COLUMNS)
-
-
-def _clock(seconds: float) -> str:
-    return pd.Timestamp(seconds, unit="s", tz="UTC").strftime("%H:%M:%S")
 
 
 __all__ = ["from_store", "from_service"]
