@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from ..analysis.clock import clock
+from ..analysis.context import alert_context
 from .window import Window, epoch_seconds
 
 COLUMNS = ["at", "stream", "text"]
@@ -28,8 +29,6 @@ COLUMNS = ["at", "stream", "text"]
 def from_store(store: Any, window: Window) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(said, shown) in the window, in time order, as `vn.alert_context` reads them: columns at
     (mm:ss since the session went active), stream, text."""
-    from ..analysis import alert_context
-
     span = pd.Series({"start": pd.Timestamp(window.start, unit="s", tz="UTC"),
                       "end": pd.Timestamp(window.end, unit="s", tz="UTC")})
     rows = alert_context(store, span, before="0s", after="0s")
