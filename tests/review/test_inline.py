@@ -3,7 +3,6 @@ become clips whose stream URL serves real HLS of the window; search ranks the mo
 from __future__ import annotations
 
 import io
-import time
 
 import av
 import pandas as pd
@@ -11,33 +10,25 @@ import pytest
 import requests
 
 import vdb_notebook as vn
-from vdb_notebook.emulator import Emulator
 from vdb_notebook.emulator.media import configure
 from vdb_notebook.emulator.media.hls import SEGMENT_S
+from vdb_notebook.widgets.testing import wait_until
 
 
 @pytest.fixture
-def offline(tmp_path):
-    """An emulator at full speed with an active standup session; its rtstreams by channel."""
+def offline(tmp_path, emu, active_session):
+    """conftest's emulator with an active standup session, its media cached in tmp_path; its
+    rtstreams by channel."""
     configure(tmp_path / "media", max_bytes=64 * 1024 * 1024)
-    with Emulator(speed="max", seed=0) as emu:
-        conn = vn.connect(emulator=emu)
-        session = conn.create_capture_session(end_user_id="user_abc", callback_url="")
-        emu.start_capture(session.id)
-        session = conn.get_capture_session(session.id)
-        yield conn, {name: session.get_rtstream(name)[0] for name in ("mic", "system_audio", "screen")}
+    conn = vn.connect(emulator=emu)
+    session, _ = active_session(conn, emu)
+    yield conn, {name: session.get_rtstream(name)[0] for name in ("mic", "system_audio", "screen")}
     configure()
 
 
-def until(fetch, done, timeout: float = 20.0):
-    """Poll fetch() until done(value) (a guard against hanging, not a timing test)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = fetch()
-        if done(value):
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"not done after {timeout} s: {value!r}")
+def scenes_indexed(index, at_least: int = 15) -> None:
+    """Wait until the index has described `at_least` scenes (a guard against hanging)."""
+    wait_until(lambda: len(index.get_scenes(page_size=100)["scenes"]) >= at_least, timeout=20)
 
 
 def decoded_seconds(stream_url: str) -> float:
@@ -62,7 +53,7 @@ def test_search_ranks_the_matching_moment_first_and_its_shot_plays(offline, quer
     conn, streams = offline
     screen = streams["screen"]
     index = screen.index_visuals(prompt="Describe the screen")
-    until(lambda: index.get_scenes(page_size=100)["scenes"], lambda s: len(s) >= 15)
+    scenes_indexed(index)
     shots = screen.search(query).get_shots()
     assert shots and expected in shots[0].text, [s.text for s in shots[:3]]
     assert [s.search_score for s in shots] == sorted((s.search_score for s in shots), reverse=True)
@@ -76,7 +67,7 @@ def test_a_shot_becomes_a_clip_that_plays_its_window_with_margins(offline) -> No
     conn, streams = offline
     screen = streams["screen"]
     index = screen.index_visuals(prompt="Describe the screen")
-    until(lambda: index.get_scenes(page_size=100)["scenes"], lambda s: len(s) >= 15)
+    scenes_indexed(index)
     shot = screen.search("support ticket card number").get_shots()[0]
     clip = vn.clip(shot, before=2, after=3)
     assert (clip.window.start, clip.window.end) == (int(shot.start) - 2, -(-shot.end // 1) + 3)
@@ -89,7 +80,8 @@ def test_a_tuple_clip_shows_what_the_service_transcribed(offline) -> None:
     conn, streams = offline
     mic = streams["mic"]
     mic.start_transcript()
-    segments = until(lambda: mic.get_transcript(page_size=100)["transcription_records"], lambda s: len(s) >= 3)
+    wait_until(lambda: len(mic.get_transcript(page_size=100)["transcription_records"]) >= 3, timeout=20)
+    segments = mic.get_transcript(page_size=100)["transcription_records"]
     first = segments[0]
     clip = vn.clip((mic, first["start"], first["end"]), conn=conn)
     assert first["text"] in repr(clip) and clip.stream_url
@@ -101,7 +93,7 @@ def test_without_a_store_the_screen_comes_from_the_scene_index(offline) -> None:
     conn, streams = offline
     screen = streams["screen"]
     index = screen.index_visuals(prompt="Describe the screen")
-    until(lambda: index.get_scenes(page_size=100)["scenes"], lambda s: len(s) >= 15)
+    scenes_indexed(index)
     clip = vn.clip((screen, 1768912594, 1768912600), conn=conn)   # 01:34-01:40 after the standup began
     assert "Support ticket ESC-1193" in repr(clip) and "shown: nothing" not in repr(clip)
 

@@ -2,9 +2,15 @@
 
     >>> mmss(95.4), mmss(-3), mmss(3725)
     ('01:35', '-00:03', '62:05')
+
+Wall-clock times (labelled UTC wherever shown) have one formatter too:
+
+    >>> clock(1768912496000.0), clock(1768912496123.0, millis=True), clock(None)
+    ('12:34:56', '12:34:56.123', '')
 """
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import NamedTuple
 
 import pandas as pd
@@ -22,6 +28,17 @@ def mmss(seconds: float) -> str:
     whole = round(seconds)
     sign, whole = ("-", -whole) if whole < 0 else ("", whole)
     return f"{sign}{whole // 60:02d}:{whole % 60:02d}"
+
+
+def clock(epoch_ms: float | None, *, millis: bool = False) -> str:
+    """Epoch milliseconds as an HH:MM:SS UTC time of day ('' when unknown)."""
+    if epoch_ms is None or epoch_ms != epoch_ms:  # None or NaN
+        return ""
+    try:
+        when = datetime.fromtimestamp(float(epoch_ms) / 1000, tz=timezone.utc)
+    except (OverflowError, OSError, ValueError, TypeError):
+        return ""
+    return when.strftime("%H:%M:%S.%f")[:12] if millis else when.strftime("%H:%M:%S")
 
 
 def session_start(df: pd.DataFrame) -> SessionStart:

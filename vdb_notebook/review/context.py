@@ -19,6 +19,8 @@ from typing import Any
 
 import pandas as pd
 
+from ..analysis.clock import clock
+from ..analysis.context import alert_context
 from .window import Window, epoch_seconds
 
 COLUMNS = ["at", "stream", "text"]
@@ -27,8 +29,6 @@ COLUMNS = ["at", "stream", "text"]
 def from_store(store: Any, window: Window) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(said, shown) in the window, in time order, as `vn.alert_context` reads them: columns at
     (mm:ss since the session went active), stream, text."""
-    from ..analysis import alert_context
-
     span = pd.Series({"start": pd.Timestamp(window.start, unit="s", tz="UTC"),
                       "end": pd.Timestamp(window.end, unit="s", tz="UTC")})
     rows = alert_context(store, span, before="0s", after="0s")
@@ -58,13 +58,9 @@ def from_service(conn: Any, window: Window) -> tuple[pd.DataFrame, pd.DataFrame]
 
 
 def _records(records: list[dict[str, Any]], stream: str, field: str) -> pd.DataFrame:
-    rows = [{"at": "" if r.get("start") is None else _clock(epoch_seconds(r["start"])), "stream": stream,
-             "text": r.get(field) or r.get("text") or ""} for r in records]
+    rows = [{"at": "" if r.get("start") is None else clock(epoch_seconds(r["start"]) * 1000),
+             "stream": stream, "text": r.get(field) or r.get("text") or ""} for r in records]
     return pd.DataFrame(rows, columns=COLUMNS)
-
-
-def _clock(seconds: float) -> str:
-    return pd.Timestamp(seconds, unit="s", tz="UTC").strftime("%H:%M:%S")
 
 
 __all__ = ["from_store", "from_service"]

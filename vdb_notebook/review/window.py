@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
+
+from ..analysis.clock import clock
 
 
 @dataclass(frozen=True)
@@ -40,9 +42,8 @@ class Window:
     @property
     def label(self) -> str:
         """'name hh:mm:ss-hh:mm:ss UTC' (no port, no key: it goes into notebook outputs)."""
-        def clock(t: int) -> str:
-            return datetime.fromtimestamp(t, tz=timezone.utc).strftime("%H:%M:%S")
-        return f"{self.rtstream_name or self.rtstream_id} {clock(self.start)}-{clock(self.end)} UTC"
+        return (f"{self.rtstream_name or self.rtstream_id} "
+                f"{clock(self.start * 1000)}-{clock(self.end * 1000)} UTC")
 
 
 def window_of(target: Any, before: float = 0, after: float = 0) -> Window:

@@ -54,10 +54,9 @@ class Counts:
 class CountersPane(Pane):
     name = "counters"
 
-    def __init__(self, source: str = "", dropped: Callable[[], int] | None = None,
-                 status: str = "live") -> None:
+    def __init__(self, source: str = "", dropped: Callable[[], int] | None = None) -> None:
         super().__init__()
-        self.state = Counts(source=source, status=status)
+        self.state = Counts(source=source)
         self._dropped = dropped  # the store's count of events evicted by max_events
 
     def record(self, event: Any) -> None:

@@ -95,7 +95,7 @@ class Dashboard(widgets.VBox):
                              store.subscribe(self._on_rejection, rejected=True)]
         self._seed()
         self.renderer.start()
-        self._cell = snapshot.claim_cell(self)
+        snapshot.claim_cell(self)
         snapshot.after_each_cell(self._after_cell)
 
     # -- public ------------------------------------------------------------------------------

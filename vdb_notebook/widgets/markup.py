@@ -16,10 +16,9 @@ from __future__ import annotations
 
 import html
 import zlib
-from datetime import datetime, timezone
 from typing import Any
 
-from ..analysis.clock import mmss
+from ..analysis.clock import clock, mmss
 
 #: Longest piece of event text a pane keeps (characters); longer text is clipped with "…".
 MAX_TEXT = 400
@@ -53,17 +52,6 @@ def clip(text: Any, limit: int = MAX_TEXT) -> str:
         return ""
     text = str(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def clock(epoch_ms: float | None, *, millis: bool = False) -> str:
-    """Epoch milliseconds as an HH:MM:SS UTC time of day ('' when unknown)."""
-    if epoch_ms is None or epoch_ms != epoch_ms:  # None or NaN
-        return ""
-    try:
-        when = datetime.fromtimestamp(float(epoch_ms) / 1000, tz=timezone.utc)
-    except (OverflowError, OSError, ValueError, TypeError):
-        return ""
-    return when.strftime("%H:%M:%S.%f")[:12] if millis else when.strftime("%H:%M:%S")
 
 
 def since(epoch_ms: float | None, origin_ms: float | None) -> str:

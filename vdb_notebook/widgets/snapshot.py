@@ -40,17 +40,16 @@ def page(panes: dict[str, str], status: str, total: int) -> str:
     return f"{MARK_START}<div class='vdb-dashboard-snapshot'>{caption}{''.join(rows)}</div>{MARK_END}"
 
 
-def claim_cell(dashboard: Any) -> str | None:
+def claim_cell(dashboard: Any) -> None:
     """Close the dashboard an earlier run of the current cell made; remember this one."""
     cell = _current_cell()
     if cell is None:
-        return None
+        return
     previous = _by_cell.get(cell)
     earlier = previous() if previous is not None else None
     if earlier is not None and earlier is not dashboard:
         earlier.close()
     _by_cell[cell] = weakref.ref(dashboard)
-    return cell
 
 
 def after_each_cell(callback: Callable[[], None], *, remove: bool = False) -> None:
