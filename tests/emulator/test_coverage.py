@@ -100,6 +100,8 @@ DISAGREEMENTS = [
      "the SDK (openapi.yaml's shape would leave video.get_transcript() empty)"),
     ("player_url", "the alerts page shows `https://console.videodb.io/player?url=...`; the SDK's get_embed_code() accepts only a `/watch?v=<slug>` URL (`https://player.videodb.io/watch?v=...`) and raises otherwise",
      "the SDK: `{base_url}/media/watch?v=<stream URL>` (schema.media)"),
+    ("understanding and index record items", "no public example: the SDK documents only `{records, next_page}`; skills' migration guide maps `get_scenes` to `RTStreamIndex.get_records`",
+     "scene-record times and text, `{start, end, understanding_id, data: {description}}`; the least-sourced shape here: check it against the service before building on it"),
     ("ids", "the cookbook shows 16-hex ids for indexes, events and alerts and `rts-<uuid>` rtstreams; openapi.yaml examples use prefixes (`scene-idx-`, `event-`, `alert-`)",
      "prefixed, seeded ids (`rti-`, `event-`, `alert-`, `rts-`): opaque either way"),
 ]
