@@ -46,6 +46,8 @@ RAW_TEXT, RAW_DICT, RAW_ESCAPED = 0, 1, 2
 STRING = pd.StringDtype("pyarrow")
 _ROW_FIELDS = FIELDS[:FIELDS.index("key")]  # what a pending tuple holds, then shape and raw
 SEAL_EVERY = 4096
+#: How many rtstream -> session owners a store remembers (sessions list a few rtstreams each).
+MAX_STREAM_OWNERS = 100_000
 
 
 class Columns:
@@ -83,8 +85,13 @@ class Columns:
             self.seal()
 
     def own(self, rtstream_id: str, owner: tuple[str, str | None]) -> None:
-        """Rows on `rtstream_id` without a session of their own belong to `owner`."""
-        self.owners[rtstream_id] = owner
+        """Rows on `rtstream_id` without a session of their own belong to `owner` (the
+        newest MAX_STREAM_OWNERS owners are remembered)."""
+        owners = self.owners
+        owners.pop(rtstream_id, None)  # re-inserted: the newest
+        owners[rtstream_id] = owner
+        while len(owners) > MAX_STREAM_OWNERS:
+            del owners[next(iter(owners))]
         if rtstream_id in self.orphans:
             self.refill = True
 
@@ -278,6 +285,18 @@ def from_arrow_raw(raw: str | None, kind: int | None) -> Any:
     if raw is None or not kind:
         return raw
     return json.loads(raw)
+
+
+def parse_frame(raw: Any) -> Any:
+    """A kept frame -> its parsed value (JSON text is parsed; text that is not JSON is None).
+
+    >>> parse_frame('{"a": 1}'), parse_frame("nope"), parse_frame({"a": 1})
+    ({'a': 1}, None, {'a': 1})
+    """
+    try:
+        return json.loads(raw) if isinstance(raw, str) else raw
+    except ValueError:
+        return None
 
 
 def compact_json(frame: dict) -> str:

@@ -14,7 +14,6 @@ cut from its front by seq. A view's DataFrame shows the columns a reader wants f
 """
 from __future__ import annotations
 
-import json
 from typing import Any, Callable
 
 import numpy as np
@@ -24,7 +23,7 @@ import pyarrow.compute as pc
 
 from ..events.fields import stream_list
 from ..schema import LIFECYCLE_ORDER
-from .columns import COLUMNS, SCHEMA, TEXT, TIME, Columns, to_frame
+from .columns import COLUMNS, SCHEMA, TEXT, TIME, Columns, parse_frame, to_frame
 
 #: What each view shows unless asked for the full frame: when, where (stream), what.
 VIEW_COLUMNS = {
@@ -176,12 +175,7 @@ def sessions_view(lifecycle: pd.DataFrame, raws: dict[int, Any],
 
 def _details(raw: Any) -> dict[str, Any]:
     """exported_video_id and the number of rtstreams, read from a lifecycle frame."""
-    frame = raw
-    if isinstance(raw, str):
-        try:
-            frame = json.loads(raw)
-        except ValueError:
-            frame = None
+    frame = parse_frame(raw)
     data = frame.get("data") if isinstance(frame, dict) else None
     data = data if isinstance(data, dict) else {}
     frame = frame if isinstance(frame, dict) else {}
