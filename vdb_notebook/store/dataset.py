@@ -36,7 +36,7 @@ import pyarrow.parquet as pq
 
 from ..events.event import Rejection
 from .columns import SCHEMA
-from .files import split_file_table
+from .files import rejection_record, split_file_table
 
 if TYPE_CHECKING:
     from .store import EventStore
@@ -75,10 +75,8 @@ class DatasetWriter:
                 part = events.filter(pc.equal(group, value))
                 self._write(f"date={day}/session={quote(sid, safe='')}", part, "parquet")
         if rejected:
-            lines = "".join(json.dumps({"received_at": r.received_at_ms, "source": r.source,
-                                        "frame": r.raw, "rejected": r.reason},
-                                       ensure_ascii=False, default=str) + "\n"
-                            for r in rejected)
+            lines = "".join(json.dumps(rejection_record(r), ensure_ascii=False, default=str)
+                            + "\n" for r in rejected)
             self._write(REJECTED_DIR, lines.encode("utf-8", "surrogatepass"), "jsonl")
 
     def _write(self, folder: str, content: pa.Table | bytes, ext: str) -> None:
