@@ -103,9 +103,13 @@ class View:
             seqs = chunks[0].column(0).to_numpy()
             chunks[0] = chunks[0].slice(int(np.searchsorted(seqs, head_seq)))
 
-SESSION_COLUMNS = ("capture_session_id", "status", "end_user_id", "first_event_at",
-                   "last_event_at", "n_events", "n_stream_events", "n_rtstreams",
-                   "exported_video_id", "error")
+#: The columns of `sessions()`, in order, with their dtypes (the same when empty).
+SESSION_DTYPES = {
+    "capture_session_id": "string[pyarrow]", "status": "string[pyarrow]",
+    "end_user_id": "string[pyarrow]", "first_event_at": pd.ArrowDtype(TIME),
+    "last_event_at": pd.ArrowDtype(TIME), "n_events": "int64", "n_stream_events": "int64",
+    "n_rtstreams": "Int64", "exported_video_id": "string[pyarrow]", "error": "string[pyarrow]",
+}
 
 
 def transcript_view(rows: pd.DataFrame, final_only: bool) -> pd.DataFrame:
@@ -163,14 +167,7 @@ def sessions_view(lifecycle: pd.DataFrame, raws: dict[int, Any],
                                        if d["exported_video_id"]), None),
             "error": next(iter(group["text"].dropna()), None),
         })
-    frame = pd.DataFrame(rows, columns=list(SESSION_COLUMNS))
-    return frame.astype({
-        "capture_session_id": "string[pyarrow]", "status": "string[pyarrow]",
-        "end_user_id": "string[pyarrow]", "first_event_at": pd.ArrowDtype(TIME),
-        "last_event_at": pd.ArrowDtype(TIME), "n_events": "int64",
-        "n_stream_events": "int64", "n_rtstreams": "Int64",
-        "exported_video_id": "string[pyarrow]", "error": "string[pyarrow]",
-    })
+    return pd.DataFrame(rows, columns=list(SESSION_DTYPES)).astype(SESSION_DTYPES)
 
 
 def _details(raw: Any) -> dict[str, Any]:
