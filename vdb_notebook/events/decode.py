@@ -258,13 +258,12 @@ def normalise(frame: Any, *, source: str = "ws",
     if type(source) is not str or not source.isascii():
         source = valid_unicode(str(source))
     try:
-        if type(frame) is str and len(frame) <= MAX_FRAME_CHARS:  # the common shapes, typed
-            event = typed.decode(frame, source)
+        if type(frame) is str and len(frame) <= MAX_FRAME_CHARS:  # the common case, inline
+            event = typed.decode(frame, source)  # the common shapes, typed
             if event is not None:
                 event.received_at = received_at_ms
                 event.raw = frame
                 return event
-        if type(frame) is str and len(frame) <= MAX_FRAME_CHARS:  # the common case, inline
             try:
                 obj = _decode_json(frame)
             except msgspec.DecodeError:

@@ -8,14 +8,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .key import event_key
+from .key import KEY_FIELDS, event_key
 from .shapes import Shape
 
-FIELDS = ("seq", "received_at", "source", "channel", "event", "capture_session_id",
-          "end_user_id", "rtstream_id", "rtstream_name", "text", "is_final", "label",
-          "confidence", "triggered", "timestamp", "start", "end", "status", "key", "raw")
 #: Fields that identify an event's content: equal values -> equal `key`.
-CONTENT_FIELDS = FIELDS[3:18]
+CONTENT_FIELDS = KEY_FIELDS
+FIELDS = ("seq", "received_at", "source", *CONTENT_FIELDS, "key", "raw")
 
 
 class Event:
@@ -81,7 +79,7 @@ class Event:
         return {f: getattr(self, f) for f in FIELDS}
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{f}={getattr(self, f)!r}" for f in FIELDS[3:18]
+        shown = ", ".join(f"{f}={getattr(self, f)!r}" for f in CONTENT_FIELDS
                           if getattr(self, f) is not None)
         return f"Event(seq={self.seq}, {shown})"
 

@@ -15,12 +15,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-#: The fields a key is computed from, in order (FIELDS[3:18] of events.decode).
+#: The fields a key is computed from, in order (events.event.CONTENT_FIELDS).
 KEY_FIELDS = ("channel", "event", "capture_session_id", "end_user_id", "rtstream_id",
               "rtstream_name", "text", "is_final", "label", "confidence", "triggered",
               "timestamp", "start", "end", "status")
-TEXT_FIELDS = ("event", "capture_session_id", "end_user_id", "rtstream_id", "rtstream_name",
-               "text", "label", "status")
 FLAG_FIELDS = ("is_final", "triggered")
 TIME_FIELDS = ("timestamp", "start", "end")
 #: A missing time in the int64 time columns that are hashed.

@@ -22,6 +22,7 @@ from typing import Annotated, Union
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
+from ..schema import CHANNEL_ALIASES
 from .event import Event
 from .fields import MAX_MS, MAX_TEXT_CHARS, MIN_MS
 from .shapes import Shape
@@ -71,8 +72,6 @@ class Alert(_Frame, tag="alert"):
 
 
 _decoder = msgspec.json.Decoder(Union[Transcript, VisualIndex, SceneIndex, AudioIndex, Alert])
-_CHANNEL = {Transcript: "transcript", VisualIndex: "visual_index", SceneIndex: "visual_index",
-            AudioIndex: "audio_index", Alert: "alert"}
 
 
 def decode(text: str | bytes, source: str) -> Event | None:
@@ -102,7 +101,7 @@ def decode(text: str | bytes, source: str) -> Event | None:
         is_final = None
     else:
         return None  # only a transcript's is_final is read: keep such a frame as received
-    channel = _CHANNEL[kind]
+    channel = CHANNEL_ALIASES[kind.__struct_config__.tag]  # scene_index -> visual_index
     return Event(source=source, channel=channel, event=channel, rtstream_id=rtstream_id,
                  rtstream_name=name, text=data.text, is_final=is_final, timestamp=start,
                  start=start, end=end,

@@ -46,6 +46,8 @@ RAW_TEXT, RAW_DICT, RAW_ESCAPED = 0, 1, 2
 STRING = pd.StringDtype("pyarrow")
 _ROW_FIELDS = FIELDS[:FIELDS.index("key")]  # what a pending tuple holds, then shape and raw
 SEAL_EVERY = 4096
+#: How many rtstream -> session owners a store remembers (sessions list a few rtstreams each).
+MAX_STREAM_OWNERS = 100_000
 
 
 class Columns:
@@ -83,8 +85,13 @@ class Columns:
             self.seal()
 
     def own(self, rtstream_id: str, owner: tuple[str, str | None]) -> None:
-        """Rows on `rtstream_id` without a session of their own belong to `owner`."""
-        self.owners[rtstream_id] = owner
+        """Rows on `rtstream_id` without a session of their own belong to `owner` (the
+        newest MAX_STREAM_OWNERS owners are remembered)."""
+        owners = self.owners
+        owners.pop(rtstream_id, None)  # re-inserted: the newest
+        owners[rtstream_id] = owner
+        while len(owners) > MAX_STREAM_OWNERS:
+            del owners[next(iter(owners))]
         if rtstream_id in self.orphans:
             self.refill = True
 
@@ -113,22 +120,16 @@ class Columns:
         arrays = {name: pa.array(column, SCHEMA.field(name).type)
                   for name, column in values.items()}
         arrays["key"] = content_keys(arrow_key_columns(arrays))  # from the ids as received
-        session, rts = arrays["capture_session_id"], arrays["rtstream_id"]
-        no_session = pc.and_(pc.is_null(session), pc.is_valid(rts))
-        n = len(rows)
-        arrays["session_filled"] = arrays["user_filled"] = pa.array(np.zeros(n, dtype=bool))
-        if self.owners and pc.any(no_session).as_py():
-            own = {"capture_session_id": session.to_numpy(zero_copy_only=False),
-                   "end_user_id": arrays["end_user_id"].to_numpy(zero_copy_only=False)}
-            filled = {**own, "rtstream_id": rts.to_numpy(zero_copy_only=False)}
-            fill_owners(filled, self.owners)
-            for name, flag in (("capture_session_id", "session_filled"),
-                               ("end_user_id", "user_filled")):
-                arrays[name] = pa.array(filled[name], TEXT, from_pandas=True)
-                arrays[flag] = pa.array(pd.isna(own[name]) & pd.notna(filled[name]))
-            no_session = pc.and_(pc.is_null(arrays["capture_session_id"]), pc.is_valid(rts))
+        rts = arrays["rtstream_id"]
+        no_session = pc.and_(pc.is_null(arrays["capture_session_id"]), pc.is_valid(rts))
+        arrays["session_filled"] = arrays["user_filled"] = pa.array(np.zeros(len(rows), bool))
         if pc.any(no_session).as_py():
-            self._orphan(pc.unique(rts.filter(no_session)).to_pylist())
+            if self.owners:
+                arrays.update(self._filled(*(arrays[name].to_numpy(zero_copy_only=False) for
+                                             name in ("capture_session_id", "end_user_id",
+                                                      "rtstream_id"))))
+            else:
+                self._orphan(pc.unique(rts.filter(no_session)).to_pylist())
         self._push(pa.RecordBatch.from_arrays([arrays[name] for name in SCHEMA.names],
                                               schema=SCHEMA))
 
@@ -152,10 +153,21 @@ class Columns:
                 merged, self.head = merged.slice(self.head), 0
             batches[-2:] = [merged]
 
-    def _note_orphans(self, filled: dict[str, np.ndarray]) -> None:
-        orphan = pd.isna(filled["capture_session_id"]) & pd.notna(filled["rtstream_id"])
+    def _filled(self, session: np.ndarray, user: np.ndarray,
+                rts: np.ndarray) -> dict[str, pa.Array]:
+        """The id columns of rows whose own ids are `session` and `user`, filled from their
+        rtstream's owner, and the flags saying which were filled; notes the orphans left."""
+        filled = {"capture_session_id": session, "end_user_id": user, "rtstream_id": rts}
+        fill_owners(filled, self.owners)  # replaces the arrays it fills, never writes into them
+        orphan = pd.isna(filled["capture_session_id"]) & pd.notna(rts)
         if orphan.any():
-            self._orphan(filled["rtstream_id"][orphan].tolist())
+            self._orphan(rts[orphan].tolist())
+        return {"capture_session_id": pa.array(filled["capture_session_id"], TEXT,
+                                               from_pandas=True),
+                "end_user_id": pa.array(filled["end_user_id"], TEXT, from_pandas=True),
+                "session_filled": pa.array(pd.isna(session)
+                                           & pd.notna(filled["capture_session_id"])),
+                "user_filled": pa.array(pd.isna(user) & pd.notna(filled["end_user_id"]))}
 
     def _orphan(self, rtstream_ids: list[str]) -> None:
         """Remember rtstreams whose sealed rows have no session (an owner may come later)."""
@@ -173,19 +185,9 @@ class Columns:
             cols = {name: batch.column(name).to_numpy(zero_copy_only=False)
                     for name in ("capture_session_id", "end_user_id", "rtstream_id",
                                  "session_filled", "user_filled")}
-            session = np.where(cols["session_filled"], None, cols["capture_session_id"])
-            user = np.where(cols["user_filled"], None, cols["end_user_id"])
-            filled = {"capture_session_id": session.copy(), "end_user_id": user.copy(),
-                      "rtstream_id": cols["rtstream_id"]}
-            fill_owners(filled, self.owners)
-            self._note_orphans(filled)
-            replaced = {
-                "capture_session_id": pa.array(filled["capture_session_id"], TEXT,
-                                               from_pandas=True),
-                "end_user_id": pa.array(filled["end_user_id"], TEXT, from_pandas=True),
-                "session_filled": pa.array(pd.isna(session)
-                                           & pd.notna(filled["capture_session_id"])),
-                "user_filled": pa.array(pd.isna(user) & pd.notna(filled["end_user_id"]))}
+            replaced = self._filled(  # the ids as received: filled ones are cleared first
+                np.where(cols["session_filled"], None, cols["capture_session_id"]),
+                np.where(cols["user_filled"], None, cols["end_user_id"]), cols["rtstream_id"])
             self.batches[i] = pa.RecordBatch.from_arrays(
                 [replaced.get(name, batch.column(name)) for name in SCHEMA.names], schema=SCHEMA)
 
@@ -278,6 +280,18 @@ def from_arrow_raw(raw: str | None, kind: int | None) -> Any:
     if raw is None or not kind:
         return raw
     return json.loads(raw)
+
+
+def parse_frame(raw: Any) -> Any:
+    """A kept frame -> its parsed value (JSON text is parsed; text that is not JSON is None).
+
+    >>> parse_frame('{"a": 1}'), parse_frame("nope"), parse_frame({"a": 1})
+    ({'a': 1}, None, {'a': 1})
+    """
+    try:
+        return json.loads(raw) if isinstance(raw, str) else raw
+    except ValueError:
+        return None
 
 
 def compact_json(frame: dict) -> str:

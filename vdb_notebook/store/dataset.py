@@ -18,11 +18,14 @@ pyarrow's credentials for that store).
 """
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import time
 import uuid
+import weakref
 from datetime import datetime, timezone
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 from urllib.parse import quote
 
 import pyarrow as pa
@@ -33,7 +36,10 @@ import pyarrow.parquet as pq
 
 from ..events.event import Rejection
 from .columns import SCHEMA
-from .files import split_file_table
+from .files import rejection_record, split_file_table
+
+if TYPE_CHECKING:
+    from .store import EventStore
 
 PARTITIONING = ds.partitioning(pa.schema([("date", pa.string()), ("session", pa.string())]),
                                flavor="hive")
@@ -69,10 +75,8 @@ class DatasetWriter:
                 part = events.filter(pc.equal(group, value))
                 self._write(f"date={day}/session={quote(sid, safe='')}", part, "parquet")
         if rejected:
-            lines = "".join(json.dumps({"received_at": r.received_at_ms, "source": r.source,
-                                        "frame": r.raw, "rejected": r.reason},
-                                       ensure_ascii=False, default=str) + "\n"
-                            for r in rejected)
+            lines = "".join(json.dumps(rejection_record(r), ensure_ascii=False, default=str)
+                            + "\n" for r in rejected)
             self._write(REJECTED_DIR, lines.encode("utf-8", "surrogatepass"), "jsonl")
 
     def _write(self, folder: str, content: pa.Table | bytes, ext: str) -> None:
@@ -171,3 +175,66 @@ def _read_rejected(fs: pafs.FileSystem, folder: str) -> list[Rejection]:
             rejections.append(Rejection(record["rejected"], record["frame"], record["source"],
                                         record["received_at"]))
     return rejections
+
+
+class DatasetMixin:
+    """EventStore's dataset at `path`: appending by flush_rows / flush_seconds, flush, close.
+
+    The rows not yet written are those sealed or pending past `_written_upto` (a global row
+    index, see `Columns.since`); rejections wait in `_rejected_unwritten`.
+    """
+
+    def _open_dataset(self, path: str | os.PathLike, flush_rows: int,
+                      flush_seconds: float) -> None:
+        fs, root = filesystem(path)
+        if fs.get_file_info(root).type != pafs.FileType.NotFound:
+            self._load(*read(path))
+        self._writer = DatasetWriter(path)
+        self._flush_rows, self._flush_seconds = flush_rows, flush_seconds
+        self._written_upto = self._cols.sealed_total  # global index: rows before are on disk
+        self._rejected_unwritten: list[Rejection] = []
+        self._flushed_at = time.monotonic()
+        atexit.register(_flush_if_alive, weakref.ref(self))
+
+    def _flush_if_due(self) -> None:
+        """Flush once `flush_rows` rows are unwritten or `flush_seconds` have passed."""
+        cols = self._cols
+        unwritten = cols.sealed_total + len(cols.pending) - self._written_upto
+        if (unwritten >= self._flush_rows
+                or time.monotonic() - self._flushed_at >= self._flush_seconds):
+            self.flush()
+
+    def _unwritten_would_drop(self) -> bool:
+        """Would dropping the oldest row lose one not yet written to the dataset?"""
+        return not self._cols.batches or self._cols.dropped_total >= self._written_upto
+
+    def flush(self) -> None:
+        """Write the events (and rejections) not yet in the dataset at `path` (no-op without)."""
+        if self._writer is None:
+            return
+        with self._lock:
+            self._cols.seal()
+            events = pa.Table.from_batches(self._cols.since(self._written_upto), schema=SCHEMA)
+            rejected, self._rejected_unwritten = self._rejected_unwritten, []
+            self._writer.write(events, rejected)
+            self._written_upto = self._cols.sealed_total
+            self._flushed_at = time.monotonic()
+
+    def close(self) -> None:
+        """Flush what is not yet in the dataset; the store stays readable."""
+        self.flush()
+
+    def __enter__(self) -> "EventStore":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _flush_if_alive(ref: "weakref.ref[EventStore]") -> None:
+    store = ref()
+    if store is not None:
+        try:
+            store.flush()
+        except Exception:  # at exit there is nobody left to tell
+            pass

@@ -69,6 +69,12 @@ def split_file_table(table: pa.Table) -> tuple[pa.Table, list[Rejection]]:
     return events, rejections
 
 
+def rejection_record(rejection: Rejection) -> dict[str, Any]:
+    """A rejection as the JSON record a JSONL file (or a dataset's `_rejected`) holds."""
+    return {"received_at": rejection.received_at_ms, "source": rejection.source,
+            "frame": rejection.raw, "rejected": rejection.reason}
+
+
 class FilesMixin:
     """EventStore's files: `to_jsonl`/`from_jsonl` and `to_parquet`/`from_parquet`."""
 
@@ -78,8 +84,7 @@ class FilesMixin:
             rejected = list(self.rejected)
         records = [{"seq": q, "received_at": t, "source": s, "frame": f}
                    for q, t, s, f in zip(seqs, times, sources, frames)]
-        records += [{"received_at": r.received_at_ms, "source": r.source, "frame": r.raw,
-                     "rejected": r.reason} for r in rejected]
+        records += [rejection_record(r) for r in rejected]
         return records
 
     def to_jsonl(self, path: str | Path) -> Path:

@@ -20,10 +20,8 @@ import pandas as pd
 if TYPE_CHECKING:
     from .store import EventStore
 
-#: Table name -> the store's view that fills it.
-VIEW_TABLES = {"transcript": "transcript", "alerts": "alerts", "scenes": "scenes",
-               "audio": "audio"}
-TABLES = ("events", *VIEW_TABLES, "lifecycle", "sessions")
+#: Tables filled by the store's view of the same name.
+VIEW_TABLES = ("transcript", "alerts", "scenes", "audio")
 _LIFECYCLE = ("select * from _capture_session qualify row_number() over "
               "(partition by capture_session_id, event order by seq) = 1")
 
@@ -38,9 +36,9 @@ def run(store: "EventStore", query: str) -> pd.DataFrame:
     try:
         con.execute("SET TimeZone = 'UTC'")
         con.register("events", store._arrow())
-        for table, view in VIEW_TABLES.items():
+        for table in VIEW_TABLES:
             if table in mentioned:
-                con.register(table, store._view_table(view))
+                con.register(table, store._view_table(table))
         if "lifecycle" in mentioned:
             con.register("_capture_session", store._view_table("lifecycle"))
             con.execute(f"create view lifecycle as {_LIFECYCLE}")

@@ -23,12 +23,9 @@ event in a Parquet dataset (see `store.dataset`).
 """
 from __future__ import annotations
 
-import atexit
 import json
 import os
 import threading
-import time
-import weakref
 from collections import deque
 from typing import Any, Callable, Iterable
 
@@ -40,13 +37,12 @@ from . import columns, dataset, sql
 from ..events.fields import stream_ids, valid_unicode
 from ..events.decode import normalise
 from ..events.event import Event, Rejection
+from .dataset import DatasetMixin
 from .files import FilesMixin
 from .views import (VIEW_COLUMNS, View, lifecycle_view, on_channel, sessions_view,
                     transcript_view)
 
 Callback = Callable[[Any], None]
-#: How many rtstream -> session owners a store remembers (sessions list a few rtstreams each).
-MAX_STREAM_OWNERS = 100_000
 
 
 class Rejections(deque):
@@ -64,7 +60,7 @@ class Rejections(deque):
     __hash__ = None  # type: ignore[assignment]
 
 
-class EventStore(FilesMixin):
+class EventStore(FilesMixin, DatasetMixin):
     """Normalised events in columnar storage; `max_events` keeps only the newest ones.
 
     `.rejected` keeps the newest `max_rejected` rejections (or `max_events`, if larger);
@@ -148,7 +144,7 @@ class EventStore(FilesMixin):
             self._cols.append(record)
             self._counts[record.channel] = self._counts.get(record.channel, 0) + 1
             if record.event == "capture_session.active":
-                self._own_streams(record)
+                self._own_streams(record.frame, record.capture_session_id, record.end_user_id)
             if self.max_events is not None and len(self._cols) > self.max_events:
                 if self._writer is not None and self._unwritten_would_drop():
                     self.flush()
@@ -156,10 +152,7 @@ class EventStore(FilesMixin):
                 self.dropped += 1
             self._df = None
             if self._writer is not None:
-                self._unflushed += 1
-                if (self._unflushed >= self._flush_rows
-                        or time.monotonic() - self._flushed_at >= self._flush_seconds):
-                    self.flush()
+                self._flush_if_due()
         if self._subscribers:
             self._announce(self._subscribers, record)
         return record
@@ -171,19 +164,12 @@ class EventStore(FilesMixin):
         if self._writer is not None:
             self._rejected_unwritten.append(record)
 
-    def _own_streams(self, active: Event) -> None:
-        """Remember which session (and end user) the rtstreams an active event lists belong
-        to; `.df` fills them into stream rows that lack them (the latest active event wins)."""
-        self._own_streams_of(active.frame, active.capture_session_id, active.end_user_id)
-
-    def _own_streams_of(self, frame: Any, session: str | None, user: str | None) -> None:
+    def _own_streams(self, frame: Any, session: str | None, user: str | None) -> None:
+        """Remember which session (and end user) the rtstreams an active event's frame lists
+        belong to; `.df` fills them into stream rows that lack them (the latest wins)."""
         data = frame.get("data") if type(frame) is dict else None
-        owners = self._cols.owners
         for rts in stream_ids(data) if type(data) is dict else ():
-            owners.pop(rts, None)
             self._cols.own(rts, (session, user))
-        while len(owners) > MAX_STREAM_OWNERS:
-            del owners[next(iter(owners))]
 
     # --- live consumers -----------------------------------------------------------------
     def subscribe(self, callback: Callback, *, rejected: bool = False) -> Callable[[], None]:
@@ -347,69 +333,14 @@ class EventStore(FilesMixin):
             active = events.filter(pc.equal(events.column("event"), "capture_session.active"))
             for raw, kind, session, user in zip(*(active.column(name).to_pylist() for name in (
                     "raw", "raw_kind", "capture_session_id", "end_user_id"))):
-                self._own_streams_of(_frame(columns.from_arrow_raw(raw, kind)), session, user)
+                frame = columns.parse_frame(columns.from_arrow_raw(raw, kind))
+                self._own_streams(frame, session, user)
             while self.max_events is not None and len(self._cols) > self.max_events:
                 self._counts[self._cols.drop_oldest()] -= 1
                 self.dropped += 1
             for record in rejected:
                 self._reject(record)
             self._df = None
-
-    # --- dataset ------------------------------------------------------------------------
-    def _open_dataset(self, path: str | os.PathLike, flush_rows: int,
-                      flush_seconds: float) -> None:
-        fs, root = dataset.filesystem(path)
-        if fs.get_file_info(root).type != dataset.pafs.FileType.NotFound:
-            self._load(*dataset.read(path))
-        self._writer = dataset.DatasetWriter(path)
-        self._flush_rows, self._flush_seconds = flush_rows, flush_seconds
-        self._written_upto = self._cols.sealed_total  # global index: rows before are on disk
-        self._rejected_unwritten: list[Rejection] = []
-        self._unflushed, self._flushed_at = 0, time.monotonic()
-        atexit.register(_flush_if_alive, weakref.ref(self))
-
-    def _unwritten_would_drop(self) -> bool:
-        """Would dropping the oldest row lose one not yet written to the dataset?"""
-        return not self._cols.batches or self._cols.dropped_total >= self._written_upto
-
-    def flush(self) -> None:
-        """Write the events (and rejections) not yet in the dataset at `path` (no-op without)."""
-        if self._writer is None:
-            return
-        with self._lock:
-            self._cols.seal()
-            events = pa.Table.from_batches(self._cols.since(self._written_upto),
-                                           schema=columns.SCHEMA)
-            rejected, self._rejected_unwritten = self._rejected_unwritten, []
-            self._writer.write(events, rejected)
-            self._written_upto = self._cols.sealed_total
-            self._unflushed, self._flushed_at = 0, time.monotonic()
-
-    def close(self) -> None:
-        """Flush what is not yet in the dataset; the store stays readable."""
-        self.flush()
-
-    def __enter__(self) -> "EventStore":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-def _flush_if_alive(ref: "weakref.ref[EventStore]") -> None:
-    store = ref()
-    if store is not None:
-        try:
-            store.flush()
-        except Exception:  # at exit there is nobody left to tell
-            pass
-
-
-def _frame(raw: Any) -> Any:
-    try:
-        return json.loads(raw) if isinstance(raw, str) else raw
-    except ValueError:
-        return None
 
 
 def _as_text(raw: Any) -> str:

@@ -14,7 +14,6 @@ cut from its front by seq. A view's DataFrame shows the columns a reader wants f
 """
 from __future__ import annotations
 
-import json
 from typing import Any, Callable
 
 import numpy as np
@@ -24,7 +23,7 @@ import pyarrow.compute as pc
 
 from ..events.fields import stream_list
 from ..schema import LIFECYCLE_ORDER
-from .columns import COLUMNS, SCHEMA, TEXT, TIME, Columns, to_frame
+from .columns import COLUMNS, SCHEMA, TEXT, TIME, Columns, parse_frame, to_frame
 
 #: What each view shows unless asked for the full frame: when, where (stream), what.
 VIEW_COLUMNS = {
@@ -104,9 +103,13 @@ class View:
             seqs = chunks[0].column(0).to_numpy()
             chunks[0] = chunks[0].slice(int(np.searchsorted(seqs, head_seq)))
 
-SESSION_COLUMNS = ("capture_session_id", "status", "end_user_id", "first_event_at",
-                   "last_event_at", "n_events", "n_stream_events", "n_rtstreams",
-                   "exported_video_id", "error")
+#: The columns of `sessions()`, in order, with their dtypes (the same when empty).
+SESSION_DTYPES = {
+    "capture_session_id": "string[pyarrow]", "status": "string[pyarrow]",
+    "end_user_id": "string[pyarrow]", "first_event_at": pd.ArrowDtype(TIME),
+    "last_event_at": pd.ArrowDtype(TIME), "n_events": "int64", "n_stream_events": "int64",
+    "n_rtstreams": "Int64", "exported_video_id": "string[pyarrow]", "error": "string[pyarrow]",
+}
 
 
 def transcript_view(rows: pd.DataFrame, final_only: bool) -> pd.DataFrame:
@@ -164,24 +167,12 @@ def sessions_view(lifecycle: pd.DataFrame, raws: dict[int, Any],
                                        if d["exported_video_id"]), None),
             "error": next(iter(group["text"].dropna()), None),
         })
-    frame = pd.DataFrame(rows, columns=list(SESSION_COLUMNS))
-    return frame.astype({
-        "capture_session_id": "string[pyarrow]", "status": "string[pyarrow]",
-        "end_user_id": "string[pyarrow]", "first_event_at": pd.ArrowDtype(TIME),
-        "last_event_at": pd.ArrowDtype(TIME), "n_events": "int64",
-        "n_stream_events": "int64", "n_rtstreams": "Int64",
-        "exported_video_id": "string[pyarrow]", "error": "string[pyarrow]",
-    })
+    return pd.DataFrame(rows, columns=list(SESSION_DTYPES)).astype(SESSION_DTYPES)
 
 
 def _details(raw: Any) -> dict[str, Any]:
     """exported_video_id and the number of rtstreams, read from a lifecycle frame."""
-    frame = raw
-    if isinstance(raw, str):
-        try:
-            frame = json.loads(raw)
-        except ValueError:
-            frame = None
+    frame = parse_frame(raw)
     data = frame.get("data") if isinstance(frame, dict) else None
     data = data if isinstance(data, dict) else {}
     frame = frame if isinstance(frame, dict) else {}
