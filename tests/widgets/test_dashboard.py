@@ -83,7 +83,8 @@ def test_catching_up_on_a_filled_store_shows_what_following_it_live_shows(log):
             frames += vn.webhooks.lifecycle(f"cap-{i}")[: 2 + i // 500]
     frames.append({"channel": "transcript", "rtstream_id": "rts-9", "type": "transcript",
                    "data": {"text": "webhook line without is_final"}})
-    live_store, filled_store = vn.EventStore(), vn.EventStore()
+    arrival = lambda: 1_768_912_500_000  # one arrival time for both: NEW badges age alike
+    live_store, filled_store = vn.EventStore(clock=arrival), vn.EventStore(clock=arrival)
     live = Dashboard(live_store, max_rate_hz=20)
     for frame in frames:
         live_store.add(frame)

@@ -77,8 +77,12 @@ class EventStore(FilesMixin, DatasetMixin):
 
     def __init__(self, max_events: int | None = None, *, max_rejected: int = 10_000,
                  path: str | os.PathLike | None = None, flush_rows: int = 10_000,
-                 flush_seconds: float = 2.0) -> None:
-        """`path`: a folder (or s3://... URI) where every event is also appended to a Parquet
+                 flush_seconds: float = 2.0,
+                 clock: Callable[[], int] | None = None) -> None:
+        """`clock()` gives the epoch ms an add stamps as `received_at` (default: now); tests
+        inject a fixed one so two stores fed the same frames hold the same rows.
+
+        `path`: a folder (or s3://... URI) where every event is also appended to a Parquet
         dataset: by the add that makes `flush_rows` unwritten rows, or the first add
         `flush_seconds` after the last write, and by `flush()`/`close()` (and at interpreter
         exit). An existing dataset there is read back first."""
@@ -90,6 +94,7 @@ class EventStore(FilesMixin, DatasetMixin):
             raise ValueError("flush_rows must be a positive int and flush_seconds >= 0, not "
                              f"{flush_rows!r} and {flush_seconds!r}")
         self.max_events = max_events
+        self._clock = clock
         self.max_rejected = max(max_rejected, max_events or 0)
         self.dropped = 0
         self.rejected: Rejections = Rejections(maxlen=self.max_rejected)
@@ -132,6 +137,8 @@ class EventStore(FilesMixin, DatasetMixin):
 
     def _add(self, frame: Any, source: str, received_at_ms: float | None,
              seq: int | None) -> Event | Rejection:
+        if received_at_ms is None and self._clock is not None:
+            received_at_ms = self._clock()
         record = normalise(frame, source=source, received_at_ms=received_at_ms)
         if type(record) is Rejection:
             with self._lock:
