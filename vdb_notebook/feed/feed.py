@@ -20,6 +20,17 @@ records the hole: a `feed.gap` event with its start, end and reason, and a `feed
 event naming the old and new connection ids (see feed.reconnect). Pipelines started with the
 old id keep sending to it; `on_reconnect` callbacks (e.g. `Pipelines.reattach`) point them at
 the new one.
+
+Where it runs: the feed reads on the toolkit's own loop thread (`_aio.background_loop()`), not
+on the loop that awaited `Feed.open`, so the store and the Dashboard keep up while a notebook
+cell computes synchronously (`time.sleep(3)`, a long pandas step). `await feed.wait_for(...)`
+and `await feed.close()` work from any loop. Store subscribers (`store.subscribe`) and
+`on_reconnect` callbacks are therefore called on that loop thread, named "vdb_notebook-loop":
+keep them short, and hand anything slow or thread-bound to your own thread or loop.
+
+Re-running a notebook cell that opened a feed closes the feed(s) its previous run opened (their
+WebSocket would otherwise stay open with nothing left to reach it); feeds opened by one run of
+a cell (a fleet, in a loop) all stay open.
 """
 from __future__ import annotations
 
@@ -32,7 +43,7 @@ from typing import Any, Callable
 
 import websockets
 
-from .. import _aio
+from .. import _aio, _cell
 from .._backoff import Backoff
 from .reconnect import Callbacks, Gap, disconnected_frame, gap_frame, reconnected_frame, redial
 from ..events import Rejection
@@ -47,6 +58,9 @@ CLOSE_TIMEOUT_S = 2.0  # for the close handshake
 _QUERY = re.compile(r"(wss?://[^\s?'\"]*)\?[^\s'\"]*")
 
 __all__ = ["Feed", "Gap"]
+
+#: The feeds each notebook cell's latest run opened (a re-run closes the earlier run's).
+_opened_by_cell = _cell.CellRuns()
 
 
 class Feed:
@@ -95,7 +109,8 @@ class Feed:
                    backoff: Backoff | None = None, open_timeout: float = OPEN_TIMEOUT_S,
                    close_timeout: float = CLOSE_TIMEOUT_S,
                    record_batch: int = RECORD_BATCH) -> "Feed":
-        """Connect and start consuming on the running loop (in a notebook: the kernel's).
+        """Connect and start consuming on the toolkit's loop thread (see the module's doc):
+        the feed keeps reading while the calling thread blocks.
 
         `store`: where events go (a new EventStore by default). `record_to`: a JSONL journal
         of every raw frame (appended to; see feed.journal), written `record_batch` lines at a
@@ -105,21 +120,29 @@ class Feed:
         """
         feed = cls(conn, store, collection_id=collection_id, backoff=backoff,
                    open_timeout=open_timeout, close_timeout=close_timeout)
-        await feed._start(record_to, record_batch)
+        loop = _aio.background_loop()
+        if not _aio.on_loop_thread(loop):  # open_sync claims the cell on the caller's thread
+            for earlier in _opened_by_cell.claim(feed):  # the kernel's thread knows the cell
+                await earlier.close()
+        await _aio.run_on(loop, feed._start(record_to, record_batch))
         return feed
 
     @classmethod
     def open_sync(cls, conn: Any, store: EventSink | None = None,
                   record_to: str | os.PathLike | None = None, **options: Any) -> "Feed":
-        """`Feed.open` (same options) for code that cannot await; the feed runs on a private
-        loop thread.
+        """`Feed.open` (same options) for code that cannot await; the feed runs on the same
+        private loop thread as an awaited one.
 
         That works the same with or without a loop running in this thread (a notebook cell):
         the store is fed from the private thread (EventStore.add is thread-safe), and no
         nest_asyncio re-entry of the kernel's loop is needed. Use `close_sync()` /
         `wait_for_sync()`, or `await feed.close()` from any loop.
         """
-        return _aio.run(cls.open(conn, store, record_to, **options))
+        run = _cell.current_run()  # here: the kernel's thread knows the cell, the loop's may not
+        feed = _aio.run(cls.open(conn, store, record_to, **options))
+        for earlier in _opened_by_cell.claim(feed, run):
+            earlier.close_sync()
+        return feed
 
     async def _start(self, record_to: str | os.PathLike | None, record_batch: int) -> None:
         self._loop = asyncio.get_running_loop()
