@@ -106,6 +106,8 @@ def test_idle_and_slow_connections_are_closed(emu):
         while chunk := slow.recv(4096):
             answer += chunk
         assert answer.startswith(b"HTTP/1.1 408")
+        # said and done: closed at once rather than reading on for aiohttp's lingering_time
+        assert b"\r\nConnection: close\r\n" in answer.split(b"\r\n\r\n")[0] + b"\r\n"
     assert requests.get(f"{emu.base_url}/_emulator/state", headers=key(emu), timeout=10).ok
 
 

@@ -23,7 +23,7 @@ import videodb
 
 from aiohttp import web
 
-from .._aio import LoopThread
+from .._aio import LoopThread, answer_and_close
 from ..schema import json_depth
 from . import capture_binary, guard, matching, urls
 from .engine import Engine
@@ -38,6 +38,9 @@ EMULATOR_KEY = "emu-local-key"
 CALL_TIMEOUT_S = 30.0
 IDLE_TIMEOUT_S = 15.0  # a connection without a (complete) request for this long is closed
 READ_TIMEOUT_S = 30.0  # a request body still arriving after this long is answered 408
+#: After an answer sent before its request body was read whole (413), how long aiohttp keeps
+#: reading and discarding that body so the client sees the answer (aiohttp's default: 10 s).
+LINGERING_TIME_S = 1.0
 TICKET_TTL_S = 60.0  # a WebSocket URL from connect_websocket() opens within this long
 MAX_DEPTH = 32  # request bodies nest 3 deep; a deeper one could not be echoed back
 
@@ -262,7 +265,7 @@ class Emulator:
         app.router.add_route("*", "/{path:.*}", make_dispatcher(engine, self))
         # keepalive_timeout also closes a connection that never completes a request's headers
         runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0,
-                               keepalive_timeout=self.idle_timeout)
+                               keepalive_timeout=self.idle_timeout, lingering_time=LINGERING_TIME_S)
         await runner.setup()
         try:
             await web.TCPSite(runner, self.host, self._port).start()
@@ -374,6 +377,8 @@ def make_dispatcher(engine: Engine, emu: "Emulator") -> Callable[..., Any]:
             if inspect.isawaitable(result):
                 result = await result
         except ApiError as exc:
+            if exc.status == 408:  # the body stopped arriving: nothing more to wait for
+                return await answer_and_close(request, failure(exc.message, exc.status))
             return failure(exc.message, exc.status)
         return result if isinstance(result, web.StreamResponse) else answer(result)
     return dispatch
