@@ -77,15 +77,42 @@ def test_the_websocket_url_does_not_come_from_the_host_header(emu):
     assert answer.json()["data"]["websocket_url"].startswith(f"ws://127.0.0.1:{emu.port}/ws?")
 
 
-async def test_a_websocket_ticket_expires(emu):
+@pytest.fixture
+def expiring():
+    """An emulator whose expiry clock the test moves: `(emu, now)`, `now[0]` in seconds."""
+    now = [1000.0]
+    with Emulator(speed="max", ticket_ttl=60, expiry_clock=lambda: now[0]) as emulator:
+        yield emulator, now
+
+
+async def test_a_websocket_ticket_expires(expiring):
+    emu, now = expiring
     url = (await asyncio.to_thread(emu.connect().connect_websocket)).url
     async with websockets.connect(url) as ws:  # fresh: it opens
         assert "connection_id" in await ws.recv()
-    await asyncio.sleep(1.0)  # past ticket_ttl=0.5
+    now[0] += 60  # at ticket_ttl: still usable
+    async with websockets.connect(url) as ws:
+        assert "connection_id" in await ws.recv()
+    now[0] += 0.001  # past it
     with pytest.raises(websockets.InvalidStatus) as refused:
         async with websockets.connect(url):
             pass
     assert refused.value.response.status_code == 401
+
+
+def test_a_client_token_is_refused_once_it_expires(expiring):
+    emu, now = expiring
+    conn = emu.connect()
+    session = conn.create_capture_session(end_user_id="u")
+    token = conn.generate_client_token(expires_in=1)
+    start = {"session_id": session.id, "channels": [{"channel_id": "mic:default", "type": "audio"}]}
+    now[0] += 1.001  # one second and a bit later: expired
+    expired = requests.post(f"{emu.base_url}/capture/session/start", json=start, timeout=10,
+                            headers={"x-access-token": token})
+    assert expired.status_code == 401 and "x-access-token" in expired.json()["message"]
+    fresh = requests.post(f"{emu.base_url}/capture/session/start", json=start, timeout=10,
+                          headers={"x-access-token": conn.generate_client_token(expires_in=1)})
+    assert fresh.json()["data"] == {"session_id": session.id, "status": "starting"}
 
 
 @pytest.mark.parametrize("name", ["../../../../etc/passwd", "standup/../../burst",

@@ -17,6 +17,7 @@ import atexit
 import inspect
 import json
 import logging
+import time
 from typing import Any, Callable
 
 import videodb
@@ -55,7 +56,8 @@ class Emulator:
     clock: "scenario" (default: times fixed from schema.EPOCH, reproducible) or "wall" (each
         session's times start when its capture starts, so now-relative queries work).
     Limits (docs/LIMITS.md): idle_timeout (s, 15), read_timeout (s, 30), ticket_ttl (s, 60:
-    how long a WebSocket URL stays usable). The HTTP control plane under /_emulator/ needs
+    how long a WebSocket URL stays usable). expiry_clock: the monotonic clock (seconds) that
+    WebSocket URLs and client tokens (`expires_in`) expire on; tests pass their own. The HTTP control plane under /_emulator/ needs
     `x-access-token: <api_key>` like the API (the methods here call in-process and need none);
     see guard.py for the Host, Origin and callback_url checks.
     """
@@ -65,7 +67,8 @@ class Emulator:
                  faults: dict[str, Any] | Faults | None = None, api_key: str = EMULATOR_KEY,
                  clock: str = "scenario", *,
                  idle_timeout: float = IDLE_TIMEOUT_S, read_timeout: float = READ_TIMEOUT_S,
-                 ticket_ttl: float = TICKET_TTL_S) -> None:
+                 ticket_ttl: float = TICKET_TTL_S,
+                 expiry_clock: Callable[[], float] = time.monotonic) -> None:
         self.scenario = scenario if isinstance(scenario, Scenario) else Scenario.load(scenario)
         parse_speed(speed, self.scenario.default_speed)  # fail early on a bad speed
         self.clock = parse_clock(clock)  # fail early on a bad clock
@@ -76,6 +79,7 @@ class Emulator:
         self._initial_faults = Faults.from_dict(faults)
         self._api_key = api_key
         self.idle_timeout, self.read_timeout, self.ticket_ttl = idle_timeout, read_timeout, ticket_ttl
+        self._expiry_clock = expiry_clock
         self._engine: Engine | None = None
         self._thread: LoopThread | None = None
         self._runner: web.AppRunner | None = None
@@ -259,7 +263,7 @@ class Emulator:
 
     async def _serve(self) -> None:
         engine = Engine(self.scenario, speed=self._speed, seed=self._seed, faults=self._initial_faults,
-                        clock=self.clock)
+                        clock=self.clock, now=self._expiry_clock)
         engine.ticket_ttl = self.ticket_ttl
         app = web.Application(middlewares=[make_guard(self)])
         app.router.add_route("*", "/{path:.*}", make_dispatcher(engine, self))
@@ -363,7 +367,7 @@ def make_dispatcher(engine: Engine, emu: "Emulator") -> Callable[..., Any]:
         access = route.access if route else ("control" if path.startswith(urls.CONTROL_PREFIX) else "api")
         token = request.headers.get("x-access-token")
         if access in ("api", "client") and token != emu.api_key and not (
-                access == "client" and token in engine.state.client_tokens):
+                access == "client" and engine.state.client_token_valid(token)):
             return failure("invalid or missing x-access-token: connect with the emulator's key "
                            "(emu.api_key, or emu.connect())", 401)
         try:
