@@ -57,11 +57,15 @@ def test_a_cross_site_origin_and_a_text_plain_post_are_refused(emu):
 
 @pytest.mark.parametrize("callback", ["file:///etc/passwd", "gopher://127.0.0.1:70/",
                                       "ftp://example.com/x", "not a url", "http:///nohost",
-                                      "SELF/_emulator/reset", "SELF_LOCALHOST/_emulator/reset"])
+                                      "SELF/_emulator/reset", "SELF_LOCALHOST/_emulator/reset",
+                                      # other spellings of 127.0.0.1 a client connects to alike
+                                      "http://[::ffff:127.0.0.1]:PORT/_emulator/reset",
+                                      "http://[::ffff:7f00:1]:PORT/", "http://127.1:PORT/",
+                                      "http://2130706433:PORT/", "http://localhost.:PORT/"])
 def test_a_callback_url_must_be_http_and_not_the_emulator(emu, callback):
     port = emu.port
     callback = (callback.replace("SELF_LOCALHOST", f"http://localhost:{port}")
-                .replace("SELF", emu.base_url))
+                .replace("SELF", emu.base_url).replace("PORT", str(port)))
     conn = emu.connect()
     with pytest.raises(Exception) as raised:
         conn.create_capture_session(end_user_id="u", callback_url=callback)
