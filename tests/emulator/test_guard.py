@@ -157,3 +157,19 @@ def test_a_notebook_page_may_play_media_but_not_call_the_api(emu):
     for path in ("rtstream", "_emulator/state"):
         refused = requests.get(f"{emu.base_url}/{path}", headers={**jupyter, **key(emu)}, timeout=30)
         assert refused.status_code == 403
+
+
+def test_each_emulator_has_its_own_key_and_no_public_one(emu):
+    import vdb_notebook.emulator as package
+
+    with pytest.raises(AttributeError, match="emu.api_key"):
+        package.EMULATOR_KEY
+    with Emulator(speed="max") as other:
+        assert other.api_key != emu.api_key and other.api_key.startswith("emu-")
+        for wrong in (emu.api_key, "emu-local-key"):  # another emulator's, the old constant
+            refused = requests.get(f"{other.base_url}/_emulator/state", timeout=10,
+                                   headers={"x-access-token": wrong})
+            assert refused.status_code == 401
+        assert requests.get(f"{other.base_url}/_emulator/state", headers=key(other), timeout=10).ok
+    with Emulator(speed="max", api_key="chosen") as chosen:
+        assert chosen.connect().get_collection().id == "default"

@@ -17,6 +17,7 @@ import atexit
 import inspect
 import json
 import logging
+import secrets
 import time
 from typing import Any, Callable
 
@@ -34,8 +35,6 @@ from .scenario import Scenario, parse_clock, parse_speed
 from .errors import ApiError, BadRequest
 
 log = logging.getLogger(__name__)
-#: The key the emulator accepts. Not a secret: it only opens a local emulator.
-EMULATOR_KEY = "emu-local-key"
 CALL_TIMEOUT_S = 30.0
 IDLE_TIMEOUT_S = 15.0  # a connection without a (complete) request for this long is closed
 READ_TIMEOUT_S = 30.0  # a request body still arriving after this long is answered 408
@@ -52,6 +51,8 @@ class Emulator:
     scenario: a shipped scenario name ('standup', 'burst') or a scenario JSON path.
     speed: None for the scenario's default, a time multiplier, or 'max'.
     seed: same seed, same ids, texts and timestamps.
+    api_key: the key its API and control plane accept; by default one generated for this
+        emulator (`emu.api_key`), so no other process or web page can guess it.
     faults: dict of Faults fields, e.g. {"drop_ws_after": 10, "fail_webhooks": 2}.
     clock: "scenario" (default: times fixed from schema.EPOCH, reproducible) or "wall" (each
         session's times start when its capture starts, so now-relative queries work).
@@ -64,7 +65,7 @@ class Emulator:
 
     def __init__(self, scenario: str | Scenario = "standup", speed: float | str | None = None,
                  seed: int = 0, host: str = "127.0.0.1", port: int = 0,
-                 faults: dict[str, Any] | Faults | None = None, api_key: str = EMULATOR_KEY,
+                 faults: dict[str, Any] | Faults | None = None, api_key: str | None = None,
                  clock: str = "scenario", *,
                  idle_timeout: float = IDLE_TIMEOUT_S, read_timeout: float = READ_TIMEOUT_S,
                  ticket_ttl: float = TICKET_TTL_S,
@@ -77,7 +78,7 @@ class Emulator:
         self.host = host
         self._port = port
         self._initial_faults = Faults.from_dict(faults)
-        self._api_key = api_key
+        self._api_key = api_key or new_api_key()
         self.idle_timeout, self.read_timeout, self.ticket_ttl = idle_timeout, read_timeout, ticket_ttl
         self._expiry_clock = expiry_clock
         self._engine: Engine | None = None
@@ -287,6 +288,16 @@ class Emulator:
         if self._runner is not None:
             await self._runner.cleanup()
         self._engine = self._runner = None
+
+
+def new_api_key() -> str:
+    """A fresh emulator key: 'emu-' and 24 random URL-safe characters.
+
+        >>> key = new_api_key()
+        >>> key.startswith("emu-"), len(key), key == new_api_key()
+        (True, 28, False)
+    """
+    return "emu-" + secrets.token_urlsafe(18)
 
 
 # requests -> the route table -> a handler -> the SDK's envelope ------------------------------------
