@@ -145,6 +145,8 @@ def test_under_the_wall_clock_a_window_shows_what_happened_then(media) -> None:
         assert abs(origin_s - time.time()) < 600                 # anchored now, not in January 2026
         url = stream_url(emu.base_url, rid, origin_s + 95, origin_s + 99)
         window = url.rsplit("/", 1)[1].removesuffix(".m3u8")
-        (segment,) = emu._call(lambda e: handlers._segments(e, rid, window))
+        plan = emu._call(lambda e: handlers.plan_of(e, rid, window))
+        assert plan.count == 1
+        segment = plan.segment(0)
         assert "Support ticket ESC-1193" in segment.slides[0][2] and segment.start == pytest.approx(95)
         assert requests.get(url, timeout=10).status_code == 200
