@@ -229,7 +229,7 @@ class Dashboard(widgets.VBox):
                 grid = self.renderer.panes["grid"]
                 grid.view = update(grid.view)  # type: ignore[attr-defined]
                 self.renderer.mark("grid")
-        controls = GridControls(self.renderer.panes["grid"], change)  # type: ignore[arg-type]
+        controls = GridControls(lambda: self.renderer.panes["grid"], change)  # type: ignore[arg-type,return-value]
         return widgets.VBox([controls, self.renderer.widgets["grid"]], layout=widgets.Layout(width="100%"))
 
     def _refilter(self, selection: Selection) -> None:

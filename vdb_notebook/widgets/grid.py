@@ -83,6 +83,11 @@ class GridPane(Pane):
         rows, view, _ = snap or self.snapshot()
         return _page(self._arranged(rows, view), view, self.page_size)
 
+    def pages(self, view: GridView) -> int:
+        """How many pages the rows make with `view`'s filter (at least 1)."""
+        rows = self._arranged(list(self.rows), view) if view.query else self.rows
+        return max(1, -(-len(rows) // self.page_size))
+
     def render(self, snap: tuple[list[tuple[Any, ...]], GridView, int], now_ms: float) -> str:
         rows, view, total = snap
         arranged = self._arranged(rows, view)
@@ -116,19 +121,22 @@ class GridPane(Pane):
 
 
 class GridControls(widgets.HBox):
-    """Filter, sort column, order and paging for a `GridPane`; each change goes to
-    `change(update)`, where `update(view) -> view` is applied under the owner's lock."""
+    """Filter, sort column, order and paging for a grid pane; each change goes to
+    `change(update)`, where `update(view) -> view` is applied under the owner's lock.
+    `pane()` is the pane now (a dashboard swaps in a new one when its selection changes)."""
 
-    def __init__(self, pane: GridPane, change: Callable[[Callable[[GridView], GridView]], None]) -> None:
+    def __init__(self, pane: Callable[[], GridPane],
+                 change: Callable[[Callable[[GridView], GridView]], None]) -> None:
         self._change = change
+        columns, view = pane().columns, pane().view
         self.filter = widgets.Text(description="Grid filter", placeholder="text in any cell; Enter applies",
                                    continuous_update=False, style={"description_width": "initial"},
                                    tooltip="Show only rows with this text", layout=widgets.Layout(flex="1 1 200px"))
-        self.sort_by = widgets.Dropdown(options=list(pane.columns), value=pane.view.sort_by,
+        self.sort_by = widgets.Dropdown(options=list(columns), value=view.sort_by,
                                         description="Sort by", tooltip="The column rows are sorted by",
                                         style={"description_width": "initial"}, layout=widgets.Layout(width="auto"))
         self.order = widgets.ToggleButtons(options=[("▲ ascending", False), ("▼ descending", True)],
-                                           value=pane.view.descending, tooltips=["Smallest first", "Largest first"],
+                                           value=view.descending, tooltips=["Smallest first", "Largest first"],
                                            style={"button_width": "auto"}, description="Order")
         self.previous = widgets.Button(description="Previous page", icon="chevron-left",
                                        tooltip="Newer rows when sorted newest first", layout=widgets.Layout(width="auto"))
@@ -138,7 +146,7 @@ class GridControls(widgets.HBox):
         self.sort_by.observe(lambda c: self._change(lambda v: replace(v, sort_by=c["new"], page=0)), "value")
         self.order.observe(lambda c: self._change(lambda v: replace(v, descending=bool(c["new"]), page=0)), "value")
         self.previous.on_click(lambda _: self._change(lambda v: replace(v, page=max(0, v.page - 1))))
-        self.next.on_click(lambda _: self._change(lambda v: replace(v, page=v.page + 1)))
+        self.next.on_click(lambda _: self._change(lambda v: replace(v, page=min(v.page + 1, pane().pages(v) - 1))))
         super().__init__([self.filter, self.sort_by, self.order, self.previous, self.next],
                          layout=widgets.Layout(flex_flow="row wrap", align_items="center", width="100%"))
 
@@ -155,7 +163,7 @@ class Grid(widgets.VBox):
                              keep=keep, page_size=page_size)
         self._lock = threading.Lock()
         self.renderer = Renderer([self.pane], self._lock, max_rate_hz)
-        self.controls = GridControls(self.pane, self._change)
+        self.controls = GridControls(lambda: self.pane, self._change)
         self._unsubscribe: Callable[[], None] | None = None
         self._display_id: str | None = None
         self._follow(store, frame)
@@ -177,6 +185,9 @@ class Grid(widgets.VBox):
         self.renderer.flush()
 
     def close(self) -> None:
+        if not hasattr(self, "renderer"):  # __init__ failed before there was anything to stop
+            super().close()
+            return
         snapshot.after_each_cell(self._after_cell, remove=True)
         if self._unsubscribe is not None:
             self._unsubscribe()
