@@ -28,6 +28,7 @@ from aiohttp import web
 
 from .. import _aio
 from .._aio import LoopThread
+from .._progress import waiting
 from .progress import Progress
 from .dedup import DEDUP_AGE_S, DEDUP_KEYS, SeenKeys
 from .intake import MAX_BODY, MAX_DEPTH, READ_TIMEOUT_S, Delivery, Refusal, read_delivery
@@ -365,12 +366,19 @@ class WebhookReceiver:
         """Wait until `n` events have been processed, or `until(store)` is true (checked as
         events reach the store and as they are processed), or (neither given) nothing accepted
         so far is pending; TimeoutError after `timeout` seconds says how far processing got."""
-        await self._progress.wait(self._ready(n, until), timeout, self._waiting)
+        with self._bar(n):
+            await self._progress.wait(self._ready(n, until), timeout, self._waiting)
 
     def wait_for_sync(self, n: int | None = None, until: Callable[[Any], bool] | None = None,
                       timeout: float | None = None) -> None:
         """`wait_for` for code that cannot await (blocks the calling thread)."""
-        self._progress.wait_sync(self._ready(n, until), timeout, self._waiting)
+        with self._bar(n):
+            self._progress.wait_sync(self._ready(n, until), timeout, self._waiting)
+
+    def _bar(self, n: int | None) -> Any:
+        """A bar in a notebook while a wait lasts over a second (_progress.py)."""
+        what = f"Waiting for {n} webhooks" if n is not None else "Waiting for webhooks"
+        return waiting(what, count=lambda: self._processor.processed, total=n)
 
     def __repr__(self) -> str:
         s = self.stats
