@@ -38,8 +38,8 @@ def test_the_bar_shows_only_after_the_delay_with_count_and_elapsed_time():
 def test_the_notebook_output_is_a_widget_view_only_so_nbval_compares_the_same():
     with counting_comms():
         bar = WaitProgress("Replaying", total=None)
-        bundle = bar.box._repr_mimebundle_()
-        assert set(bundle) == {"application/vnd.jupyter.widget-view+json"}
+        assert set(bar.bundle()) == {"application/vnd.jupyter.widget-view+json"}
+        assert bar.bundle()["application/vnd.jupyter.widget-view+json"]["model_id"] == bar.box.model_id
         bar.update(7)
         bar._delay = 0
         bar.tick()

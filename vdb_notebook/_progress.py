@@ -22,22 +22,7 @@ import sys
 import threading
 import time
 from contextlib import contextmanager
-from functools import lru_cache
 from typing import Any, Callable, Iterator
-
-
-@lru_cache(maxsize=1)
-def _box_class() -> type:
-    """The bar's box: an HBox shown as a widget view only (see the module). Made on first
-    use, so importing a source does not import ipywidgets."""
-    import ipywidgets as widgets
-
-    class ProgressBox(widgets.HBox):
-        def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any] | None:
-            bundle = super()._repr_mimebundle_(**kwargs)
-            return {key: value for key, value in (bundle or {}).items() if key != "text/plain"}
-
-    return ProgressBox
 
 
 class WaitProgress:
@@ -53,12 +38,12 @@ class WaitProgress:
         self._started = clock()
         self._done = threading.Event()
         self._thread: threading.Thread | None = None
-        import ipywidgets as widgets
+        import ipywidgets as widgets  # here, so importing a source does not import ipywidgets
         self.bar = widgets.IntProgress(value=0, min=0, max=max(total or 1, 1), description=what,
                                        bar_style="info", style={"description_width": "initial"},
                                        layout=widgets.Layout(width="auto", flex="1 1 auto"))
         self.label = widgets.Label(value="")
-        self.box = _box_class()([self.bar, self.label], layout=widgets.Layout(display="none", width="100%"))
+        self.box = widgets.HBox([self.bar, self.label], layout=widgets.Layout(display="none", width="100%"))
 
     def update(self, n: int = 1) -> None:
         self._counted += n
@@ -66,9 +51,15 @@ class WaitProgress:
     def start(self) -> None:
         """Put the (hidden) bar in the cell's output, then tick on a thread until `close()`."""
         from IPython.display import display
-        display(self.box)  # here, on the cell's thread: the output goes to this cell
+        display(self.bundle(), raw=True)  # on the cell's thread: the output goes to this cell
         self._thread = threading.Thread(target=self._run, name="vdb-wait-progress", daemon=True)
         self._thread.start()
+
+    def bundle(self) -> dict[str, Any]:
+        """What goes into the notebook: the widget view alone (IPython would add a text/plain
+        repr to a displayed widget, and nbval compares text/plain)."""
+        bundle = self.box._repr_mimebundle_() or {}
+        return {key: value for key, value in bundle.items() if key != "text/plain"}
 
     def close(self) -> None:
         """End the wait: stop ticking and remove the bar."""

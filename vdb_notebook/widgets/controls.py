@@ -94,6 +94,17 @@ class Controls(widgets.VBox):
         return Selection(text=self.filter.value.strip(), session=self.session.value or None,
                          stream=self.stream.value or None)
 
+    def show(self, selection: Selection) -> None:
+        """Set the filter and pickers to `selection` (chosen from code) without asking again."""
+        self._quiet = True
+        try:
+            self.filter.value = selection.text
+            for picker, value in ((self.session, selection.session), (self.stream, selection.stream)):
+                if any(v == (value or ALL) for _, v in picker.options):
+                    picker.value = value or ALL
+        finally:
+            self._quiet = False
+
     def refresh(self, catalog: Catalog) -> None:
         """Bring the pickers and ids up to date with what the dashboard has seen (renderer
         thread, once a frame; sends nothing when nothing changed)."""

@@ -196,6 +196,8 @@ class Dashboard(widgets.VBox):
                            session=now.session if session is ... else session,
                            stream=now.stream if stream is ... else stream)
         if wanted != now:
+            if self.controls is not None:
+                self.controls.show(wanted)
             self._refilter(wanted)
 
     def _on_pause(self, paused: bool) -> None:
