@@ -51,6 +51,7 @@ _PUBLIC = {
     "FeedState": "vdb_notebook.feed",
     "start_pipelines": "vdb_notebook.pipelines",
     "Dashboard": "vdb_notebook.widgets",
+    "grid": "vdb_notebook.widgets",
     "WebhookReceiver": "vdb_notebook.webhooks",
     "replay": "vdb_notebook.playback",  # not vdb_notebook.replay: importing a submodule named
     # like a public function rebinds the package attribute to the module (see connect)
