@@ -33,6 +33,7 @@ _PUBLIC = {
     "alert_context": "vdb_notebook.analysis",
     "clip": "vdb_notebook.review",
     "clips": "vdb_notebook.review",
+    "mock_videodb": "vdb_notebook.offline",
 }
 
 __all__ = [*_PUBLIC, "webhooks", "__version__"]
