@@ -16,6 +16,7 @@ import asyncio
 import atexit
 import os
 import threading
+import weakref
 from typing import Any, AsyncGenerator
 
 from videodb import client as _client
@@ -64,6 +65,14 @@ async def _discard(connection: Any) -> None:
         return
 
 
+_live: "weakref.WeakSet[Connection]" = weakref.WeakSet()
+
+
+def live_connections() -> list["Connection"]:
+    """The toolkit's Connections still referenced somewhere (vn.clip picks the only one)."""
+    return list(_live)
+
+
 class Connection(_client.Connection):
     """The SDK's Connection plus `emulator`, `get_rtstream(id)` and a `stream()`-capable WebSocket."""
 
@@ -71,6 +80,7 @@ class Connection(_client.Connection):
                  base_url: str | None = VIDEO_DB_API, *, emulator: Any = None, **kwargs: Any) -> None:
         super().__init__(api_key=api_key, session_token=session_token, base_url=base_url, **kwargs)
         self.emulator = emulator
+        _live.add(self)
 
     def get_rtstream(self, id: str) -> RTStream:
         """The rtstream `id` (the SDK has this only on Collection)."""

@@ -39,6 +39,7 @@ import logging
 import os
 import re
 import time
+import weakref
 from typing import Any, Callable
 
 import websockets
@@ -63,6 +64,12 @@ __all__ = ["Feed", "FeedState", "Gap"]
 
 #: The feeds each notebook cell's latest run opened (a re-run closes the earlier run's).
 _opened_by_cell = _cell.CellRuns()
+_feeds: "weakref.WeakSet[Feed]" = weakref.WeakSet()
+
+
+def open_feeds() -> list["Feed"]:
+    """The feeds opened and not yet closed (vn.clip finds a row's connection through them)."""
+    return [f for f in list(_feeds) if f.state not in (FeedState.CLOSED, FeedState.FAILED)]
 
 
 class Feed:
@@ -162,6 +169,7 @@ class Feed:
                 "connection from vn.connect() (API key, base_url) and that the service or "
                 "emulator is running") from None
         self._attach(ws)
+        _feeds.add(self)
         self._task = self._loop.create_task(self._run(), name=f"vdb_notebook feed {self.connection_id}")
         if self.recording is not None:
             self._flusher = self._loop.create_task(flush_when_quiet(self.recording))
