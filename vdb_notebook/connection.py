@@ -17,6 +17,7 @@ import atexit
 import os
 import threading
 import weakref
+from urllib.parse import urlsplit
 from typing import Any, AsyncGenerator
 
 from videodb import client as _client
@@ -91,6 +92,21 @@ class Connection(_client.Connection):
         """As the SDK's, returning a WebSocketConnection that also has `stream()`."""
         response = self.get(path=f"{ApiPath.collection}/{collection_id}/{ApiPath.websocket}")
         return WebSocketConnection(url=response.get("websocket_url"))
+
+    def _handle_request_error(self, e: Exception) -> None:
+        """The SDK's errors, except that an unreachable service names its host and what to do
+        (the SDK says only "Invalid request: Connection error")."""
+        import requests
+        from videodb.exceptions import InvalidRequestError
+
+        if isinstance(e, requests.exceptions.ConnectionError) and \
+                not isinstance(e, requests.exceptions.Timeout):
+            host = urlsplit(self.base_url or "").netloc or self.base_url
+            raise InvalidRequestError(
+                f"cannot reach VideoDB at {host} ({type(e).__name__}): check this machine's "
+                f"network and proxy settings (is {self.base_url} reachable?), or work offline "
+                "with vn.connect(offline=True)", getattr(e, "response", None)) from None
+        super()._handle_request_error(e)
 
     def __repr__(self) -> str:
         # Never the key; offline, not the port either (notebook outputs must be reproducible).

@@ -314,6 +314,11 @@ async def test_wait_for_says_what_it_waited_for(emu):
 async def _wait_for_errors(feed):
     with pytest.raises(ValueError, match="n= .* or until="):
         await feed.wait_for()
+    with pytest.raises(TypeError, match=r"takes a function of the store .* not 5; to wait for "
+                                        r"5 events pass n=5"):
+        await feed.wait_for(until=5)
+    with pytest.raises(TypeError, match=r"n=\.\.\.\) takes a number of events"):
+        feed.wait_for_sync(n="10")
     with pytest.raises(TimeoutError, match=r"waited 0.2 s; wanted 1000 events; the store holds 0"):
         await feed.wait_for(n=1000, timeout=0.2)
     with pytest.raises(TimeoutError, match="until"):

@@ -183,6 +183,9 @@ def test_bad_input_says_what_to_pass(emu, active_session):
         start_pipelines(conn, session, "ws-1", alerts={"d": {"prompt": "p", "on": "screen"}})
     with pytest.raises(Exception, match="not found"):
         start_pipelines(conn, "cap-nope", "ws-1")
+    with pytest.raises(ValueError, match="'feed' is not the id of an open WebSocket connection"):
+        start_pipelines(conn, session.id, "feed")  # the variable's name in quotes
+    assert not any(p["running"] for p in emu.state()["pipelines"].values())
     assert pipelines.registered(conn) == []  # nothing half-started
 
 

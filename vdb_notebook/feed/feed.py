@@ -404,6 +404,14 @@ def _check_wanted(method: str, n: int | None, until: Callable | None) -> None:
     if n is None and until is None:
         raise ValueError(f"{method} needs n= (a number of events in the store) or until= "
                          "(a function of the store returning True when done)")
+    if until is not None and not callable(until):
+        hint = (f"; to wait for {until} events pass n={until}" if isinstance(until, int)
+                and not isinstance(until, bool) else "")
+        raise TypeError(f"{method}(until=...) takes a function of the store returning True when "
+                        f"done, e.g. until=lambda store: len(store.alerts()) >= 1, not "
+                        f"{until!r}{hint}")
+    if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 0):
+        raise TypeError(f"{method}(n=...) takes a number of events (an int >= 0), not {n!r}")
 
 
 def _as_text(raw: Any) -> Any:

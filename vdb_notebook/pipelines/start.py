@@ -103,6 +103,7 @@ def start_pipelines(conn: Any, session_or_payload: Any, feed_or_ws_connection_id
     ws_id = _connection_id(feed_or_ws_connection_id)
     session_id, streams = session_streams(conn, session_or_payload, collection_id)
     wanted = _alert_specs(alerts)
+    _check_open(conn, ws_id, feed_or_ws_connection_id)
     base_url = _base_url(conn)
     handle = Pipelines(conn, session_id, ws_id, callback_url=callback_url)
     failures: list[str] = []
@@ -339,6 +340,22 @@ def _connection_id(feed_or_id: Any) -> str:
         raise TypeError("pass a vn.Feed (or an SDK WebSocketConnection) or its connection_id "
                         f"string as the third argument, not {feed_or_id!r}")
     return ws_id
+
+
+def _check_open(conn: Any, ws_id: str, given: Any) -> None:
+    """A plain word given as the connection id (such as "feed", a variable's name in quotes)
+    is refused unless an open Feed or (offline) the emulator knows it as an open connection:
+    pipelines started with it would send to nobody."""
+    if not isinstance(given, str) or not ws_id.replace("_", "").isalpha():
+        return
+    from ..feed.feed import open_feeds
+    emulator = getattr(conn, "emulator", None)
+    if any(f.connection_id == ws_id for f in open_feeds()) or (
+            emulator is not None and ws_id in emulator.state()["connections"]):
+        return
+    raise ValueError(f"{ws_id!r} is not the id of an open WebSocket connection, so no event "
+                     "would reach you and no pipeline was started; pass the Feed itself "
+                     "(vn.start_pipelines(conn, session, feed)) or its feed.connection_id")
 
 
 def _alert_specs(alerts: dict[str, Any] | None) -> dict[str, tuple[str, str]]:

@@ -20,6 +20,8 @@ import pandas as pd
 if TYPE_CHECKING:
     from .store import EventStore
 
+#: Every table a query can name.
+TABLES = ("events", "transcript", "alerts", "scenes", "audio", "lifecycle", "sessions")
 #: Tables filled by the store's view of the same name.
 VIEW_TABLES = ("transcript", "alerts", "scenes", "audio")
 _LIFECYCLE = ("select * from _capture_session qualify row_number() over "
@@ -45,5 +47,10 @@ def run(store: "EventStore", query: str) -> pd.DataFrame:
         if "sessions" in mentioned:
             con.register("sessions", store.sessions())
         return con.execute(query).df()
+    except duckdb.CatalogException as exc:
+        first = str(exc).splitlines()[0]  # DuckDB's "Did you mean" names its system tables
+        raise ValueError(f"{first}\nThe store's tables are: {', '.join(TABLES)} (e.g. "
+                         "'select * from transcript'; each has every column of store.df, the "
+                         "views add `stream`)") from None
     finally:
         con.close()
