@@ -153,7 +153,8 @@ class Dashboard(widgets.VBox):
         static copy cannot age them)."""
         with self._lock:
             snaps = {name: pane.snapshot() for name, pane in self.renderer.panes.items()}
-        html = {name: self.renderer.panes[name].render(snap, float("inf"))
+        panes = self.renderer.panes  # a pane may draw differently for a static copy
+        html = {name: getattr(panes[name], "render_static", panes[name].render)(snap, float("inf"))
                 for name, snap in snaps.items()}
         return snapshot.page(html, self.counters.state.status, self.counters.state.total)
 
