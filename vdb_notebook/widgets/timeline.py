@@ -17,7 +17,8 @@ from __future__ import annotations
 from collections import deque
 from typing import Any, NamedTuple
 
-from ..analysis.chart import IMAGE_GRID, IMAGE_INK, LANE_CHANNELS, Span, as_image, draw
+from ..analysis.chart import (IMAGE_GRID, IMAGE_INK, LANE_CHANNELS, Span, as_image, draw,
+                              hover_map)
 from .markup import clip, esc, pane, plural
 from .renderer import Pane
 from .transcript import speaker_of
@@ -73,7 +74,8 @@ class TimelinePane(Pane):
         as in a notebook opened from disk), in colours that read on light and dark alike."""
         spans, note, basis = self._spans(snap)
         svg = draw(spans, basis=basis, ink=IMAGE_INK, grid=IMAGE_GRID)
-        return pane("Timeline", as_image(svg, f"Timeline: {note}"), note=esc(note), scroll=False)
+        image = as_image(svg, f"Timeline: {note}", hover_map(spans))
+        return pane("Timeline", image, note=esc(note), scroll=False)
 
     def _spans(self, snap: tuple[list[Bar], int, float | None, str]) -> tuple[list[Span], str, str]:
         bars, total, origin, basis = snap
