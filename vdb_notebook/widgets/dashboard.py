@@ -28,6 +28,7 @@ from typing import Any, Callable
 import ipywidgets as widgets
 
 from .._compat import keyword_only
+from .._cell import current_run
 from ..analysis.chart import LANE_CHANNELS
 from ..events import Rejection
 from ..store.store import EventStore
@@ -94,6 +95,7 @@ class Dashboard(widgets.VBox):
         self._routes: dict[str, tuple[tuple[str, Pane], ...]] = {}
         self._display_id = uuid.uuid4().hex
         self._shown: str | None = None  # the snapshot last sent with the display (None: not shown)
+        self._separate = False  # the snapshot has an output of its own (see _ipython_display_)
         self._display_lock = threading.Lock()
         self.clock = SessionClock()
         self.selection, self.catalog = Selection(), Catalog()
@@ -164,12 +166,22 @@ class Dashboard(widgets.VBox):
                 f"max_rate_hz={self.max_rate_hz:g}, tail={self.tail})")
 
     def _ipython_display_(self, **kwargs: Any) -> None:
-        """Show the live widget with a static snapshot beside it in the same output (viewers
-        without widgets show the snapshot); the output is updated under its display id."""
+        """Show the live widget with a static snapshot (viewers without widgets show the
+        snapshot), updated under its display id.
+
+        In JupyterLab and Notebook 7 (which send cell ids) both go in one output. A notebook
+        executed by nbclient (nbconvert --execute, papermill, notebooks/build.py) saves the
+        widget state, and an export then shows that output as the widget view alone, nothing
+        without JavaScript: there the snapshot gets an output of its own, which hides itself
+        when the widget before it renders (snapshot.own_output)."""
         from IPython.display import display
         with self._display_lock:
             self._shown = self.snapshot_html()
+            self._separate = current_run() is None
             display(self._bundle(self._shown), raw=True, display_id=self._display_id)
+            if self._separate:
+                display({"text/html": snapshot.own_output(self._shown)}, raw=True,
+                        display_id=self._display_id + "-snapshot")
 
     # -- controls: pause, filter, pickers (controls.py draws them; this does what they ask) --
     @property
@@ -405,11 +417,15 @@ class Dashboard(widgets.VBox):
                 return
             from IPython.display import update_display
             update_display(self._bundle(html), raw=True, display_id=self._display_id)
+            if self._separate:
+                update_display({"text/html": snapshot.own_output(html)}, raw=True,
+                               display_id=self._display_id + "-snapshot")
             self._shown = html
 
     def _bundle(self, html: str) -> dict[str, Any]:
         bundle = dict(super()._repr_mimebundle_() or {})
-        bundle["text/html"] = html
+        if not self._separate:
+            bundle["text/html"] = html
         return bundle
 
     def _layout(self) -> list[widgets.Widget]:

@@ -41,6 +41,18 @@ def page(panes: dict[str, str], status: str, total: int) -> str:
     return f"{MARK_START}<div class='vdb-dashboard-snapshot'>{caption}{''.join(rows)}</div>{MARK_END}"
 
 
+#: Hides a snapshot output when the output before it shows the live widget (JupyterLab, Notebook
+#: 7 and nbconvert's lab template put each output in a .jp-OutputArea-child); a sanitizer that
+#: strips <style> (an untrusted notebook) leaves it shown, as it should be there.
+_HIDE_BESIDE_WIDGET = ("<style>.jp-OutputArea-child:has(.widget-box) + .jp-OutputArea-child "
+                       ".vdb-dashboard-snapshot{display:none}</style>")
+
+
+def own_output(html: str) -> str:
+    """`html` (a `page`) for an output of its own after the widget's."""
+    return html.replace(MARK_START, MARK_START + _HIDE_BESIDE_WIDGET, 1)
+
+
 def claim_cell(dashboard: Any) -> None:
     """Close the dashboards an earlier run of the current cell made; remember this one."""
     for earlier in _by_cell.claim(dashboard):
