@@ -241,3 +241,13 @@ def widget_tree(widget: widgets.Widget) -> list[widgets.Widget]:
     for child in getattr(widget, "children", ()):
         found += widget_tree(child)
     return found
+
+
+def test_two_dashboards_have_titles_that_tell_them_apart(log):
+    from vdb_notebook.store import EventStore
+    first, second = Dashboard(EventStore()), Dashboard(EventStore())
+    try:
+        assert first.title != second.title and first.title.startswith("VideoDB events · store-")
+        assert Dashboard(EventStore(), title="Standup").title == "Standup"
+    finally:
+        first.close(), second.close()

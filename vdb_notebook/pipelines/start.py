@@ -238,12 +238,16 @@ class Pipelines:
         return "\n".join([self._summary(), *lines])
 
     def _repr_html_(self) -> str:
-        head = "".join(f"<th>{h}</th>" for h in ("rtstream", "rtstream_id", "pipeline", "detail",
-                                                  "index / alert", "status"))
+        # text reads left to right; ids never wrap mid-string (the detail column wraps)
+        left, nowrap = "text-align:left", "text-align:left;white-space:nowrap"
+        head = "".join(f"<th style='{left}'>{h}</th>" for h in (
+            "rtstream", "rtstream_id", "pipeline", "detail", "index / alert", "status"))
         body = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(str(c or ''))}</td>" for c in (
-                p.rtstream_name, p.rtstream_id, p.name, _clip(p.detail, 60),
-                p.alert_id or p.index_id, p.status)) + "</tr>" for p in self.pipelines)
+            "<tr>" + "".join(f"<td style='{left if n == 3 else nowrap}'>"
+                             f"{html.escape(str(c or ''))}</td>" for n, c in enumerate((
+                                 p.rtstream_name, p.rtstream_id, p.name, _clip(p.detail, 60),
+                                 p.alert_id or p.index_id, p.status))) + "</tr>"
+            for p in self.pipelines)
         return (f"<div><b>{html.escape(self._summary())}</b><table><thead><tr>{head}</tr>"
                 f"</thead><tbody>{body}</tbody></table></div>")
 

@@ -67,7 +67,7 @@ class Dashboard(widgets.VBox):
     ends when the feed's `feed.closed` record reaches the store). Each pane is updated at most
     `max_rate_hz` times a second whatever the event rate, and always ends up showing the
     latest state. `tail=0` hides the table; `grid=True` shows a sortable, filterable grid
-    (`vn.grid`) of the last `tail` rows instead. `title` heads the controls (`controls=False`
+    (`vn.grid`) of the last `tail` rows instead. `title` heads the controls (default: the feed's connection or the store's name, so two dashboards differ; `controls=False`
     hides them): pause/resume, a text filter, session and stream pickers that every pane but
     the counters follows, and the ids to copy (`pause()`, `resume()` and `select(...)` do the
     same from code). `on_flush(pane, last_seq, time.monotonic())`, if
@@ -81,7 +81,7 @@ class Dashboard(widgets.VBox):
     def __init__(self, store_or_feed: Any, *, max_rate_hz: float = 4, tail: int = 50,
                  on_flush: FlushHook | None = None,
                  wall_clock: Callable[[], float] = time.time,
-                 title: str = "VideoDB capture", controls: bool = True, grid: bool = False) -> None:
+                 title: str | None = None, controls: bool = True, grid: bool = False) -> None:
         store, feed = _source(store_or_feed)
         _check_settings(max_rate_hz, tail)
         self.store: EventStore = store
@@ -104,7 +104,8 @@ class Dashboard(widgets.VBox):
         panes: list[Pane] = [self.counters, SessionsPane(), *self._filtered_panes()]
         for pane in panes[:2]:
             pane.clock = self.clock
-        self.controls = self._controls(title) if controls else None
+        self.title = title or _default_title(store, feed)
+        self.controls = self._controls(self.title) if controls else None
         self.renderer = Renderer(panes, self._lock, max_rate_hz, on_flush=on_flush,
                                  on_exit=self._on_renderer_exit, wall_clock=wall_clock,
                                  after_frame=self._refresh_controls if controls else None)
@@ -464,6 +465,14 @@ def _check_settings(max_rate_hz: Any, tail: Any) -> None:
     if isinstance(tail, bool) or not isinstance(tail, int) or not 0 <= tail <= 1000:
         raise ValueError(f"tail must be a whole number of rows from 0 to 1000, not {tail!r}; "
                          f"e.g. tail=50 (0 hides the table)")
+
+
+def _default_title(store: EventStore, feed: Any) -> str:
+    """A title that tells two dashboards apart: the feed's connection, else the store's name
+    (as its views' attrs["store"] give it)."""
+    from ..store.present import token_of
+    connection = getattr(feed, "connection_id", None)
+    return f"VideoDB capture · {connection}" if connection else f"VideoDB events · {token_of(store)}"
 
 
 def _describe(feed: Any) -> str:
