@@ -13,8 +13,9 @@ from typing import Any
 
 from aiohttp import web
 
+from ..._optional import MissingExtra, require
 from ..._player import ATTACH_JS, hls_js
-from ..errors import BadRequest, NotFound
+from ..errors import ApiError, BadRequest, NotFound
 from . import hls
 from .plan import window_segments
 from .service import service
@@ -23,7 +24,23 @@ CORS = {"Access-Control-Allow-Origin": "*", "Cache-Control": "public, max-age=36
 HLS_JS_PATH = "/media/hls.light.min.js"
 
 
+#: What a media route answers when PyAV or Pillow is missing: a client error naming the extra
+#: (424 Failed Dependency), never a 5xx.
+MISSING_EXTRA_STATUS = 424
+
+
+def _need_media() -> None:
+    """ApiError (424, naming the `[media]` extra) unless PyAV and Pillow can be imported."""
+    try:
+        require("av", "media")
+        require("PIL", "media")
+    except MissingExtra as exc:
+        raise ApiError(f"this emulator cannot synthesise media: {exc}",
+                       MISSING_EXTRA_STATUS) from None
+
+
 def _segments(engine: Any, rid: str, window: str) -> list[Any]:
+    _need_media()
     try:
         start_us, end_us = hls.parse_window(window)
     except hls.WindowError as exc:

@@ -22,10 +22,15 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from fractions import Fraction
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import av
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+
+from ..._optional import require
+
+if TYPE_CHECKING:  # PyAV and Pillow come with the [media] extra: imported when a segment is encoded
+    import av
+    from PIL import Image, ImageFont
 
 #: bump when the picture or sound changes, so cached segments of the old look are not served
 RENDER_VERSION = 1
@@ -64,7 +69,9 @@ class Segment:
 
 
 def encode(seg: Segment) -> bytes:
-    """The segment as MPEG-TS bytes (H.264 + AAC), timestamps continuing its stream's."""
+    """The segment as MPEG-TS bytes (H.264 + AAC), timestamps continuing its stream's.
+    Raises MissingExtra (an ImportError naming `[media]`) without PyAV or Pillow."""
+    av, _ = require("av", "media"), require("PIL", "media")
     buf = io.BytesIO()
     # bitexact: no encoder version strings; mpegts_copyts: keep our timestamps as given
     with av.open(buf, "w", format="mpegts", options={"mpegts_copyts": "1", "fflags": "+bitexact"}) as out:
@@ -84,6 +91,8 @@ def encode(seg: Segment) -> bytes:
 
 # --- the picture --------------------------------------------------------------------------------
 def _video_frames(seg: Segment):
+    import av
+
     count = max(1, round(seg.duration * FPS))
     first = round((PTS_START_S + seg.offset) * FPS)
     drawn: dict[tuple[str, str, int], av.VideoFrame] = {}
@@ -120,10 +129,14 @@ def _clock(origin_ms: int, t: float) -> str:
 
 @lru_cache(maxsize=4)
 def _font(size: int) -> ImageFont.FreeTypeFont:
+    from PIL import ImageFont
+
     return ImageFont.load_default(size=size)  # Pillow's bundled font: the same glyphs everywhere
 
 
 def _slide(title: str, clock: str, t: float, shown: str, said: str) -> Image.Image:
+    from PIL import Image, ImageDraw
+
     image = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
     draw = ImageDraw.Draw(image)
     minutes, seconds = divmod(int(t), 60)
@@ -142,6 +155,8 @@ def _slide(title: str, clock: str, t: float, shown: str, said: str) -> Image.Ima
 
 # --- the sound ----------------------------------------------------------------------------------
 def _audio_frames(seg: Segment, chunk: int = 1024):
+    import av
+
     samples = _waveform(seg)
     first = round((PTS_START_S + seg.offset) * SAMPLE_RATE)
     for at in range(0, len(samples), chunk):
