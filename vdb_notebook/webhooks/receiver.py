@@ -29,6 +29,7 @@ from aiohttp import web
 from .. import _aio
 from .._compat import keyword_only, warn
 from .._aio import LoopThread
+from .._progress import waiting
 from .progress import Progress
 from .dedup import DEDUP_AGE_S, DEDUP_KEYS, SeenKeys
 from .intake import MAX_BODY, MAX_DEPTH, READ_TIMEOUT_S, Delivery, Refusal, read_delivery
@@ -384,15 +385,23 @@ class WebhookReceiver:
         processed), or (neither given) nothing accepted so far is pending; TimeoutError after
         `timeout` seconds says how far processing got. (`n=` is the deprecated name of
         `processed=`: on a Feed, `n` counts the events in the store.)"""
-        await self._progress.wait(self._ready(processed, until, n, "wait_for"), timeout,
-                                  self._waiting)
+        ready = self._ready(processed, until, n, "wait_for")
+        with self._bar(processed if processed is not None else n):
+            await self._progress.wait(ready, timeout, self._waiting)
 
     def wait_for_sync(self, processed: int | None = None,
                       until: Callable[[Any], bool] | None = None, timeout: float | None = None,
                       *, n: int | None = None) -> None:
         """`wait_for` (the same signature) for code that cannot await (blocks this thread)."""
-        self._progress.wait_sync(self._ready(processed, until, n, "wait_for_sync"), timeout,
-                                 self._waiting)
+        ready = self._ready(processed, until, n, "wait_for_sync")
+        with self._bar(processed if processed is not None else n):
+            self._progress.wait_sync(ready, timeout, self._waiting)
+
+    def _bar(self, processed: int | None) -> Any:
+        """A bar in a notebook while a wait lasts over a second (_progress.py)."""
+        what = (f"Waiting for {processed} webhooks" if processed is not None
+                else "Waiting for webhooks")
+        return waiting(what, count=lambda: self._processor.processed, total=processed)
 
     def __repr__(self) -> str:
         s = self.stats
