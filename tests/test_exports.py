@@ -13,8 +13,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 PUBLIC = [
     "Dashboard", "Emulator", "EventStore", "Feed", "FeedState", "WebhookReceiver", "__version__",
-    "alert_context", "clip", "connect", "open_dataset", "replay", "replay_async", "scan_dataset",
-    "start_pipelines", "timeline", "webhooks",
+    "alert_context", "clip", "connect", "grid", "mock_videodb", "open_dataset", "replay",
+    "replay_async", "scan_dataset", "start_pipelines", "timeline", "webhooks",
 ]
 
 
@@ -66,5 +66,5 @@ def test_mypy_sees_the_real_types_of_public_names(tmp_path) -> None:
     assert revealed[1] == '"pandas.core.frame.DataFrame"'
     assert "vdb_notebook.feed.feed.Feed" in revealed[2] and "Coroutine" in revealed[2]
     assert "vdb_notebook.feed.state.FeedState" in revealed[3]
-    assert "list[dict[builtins.str, Any]]" in revealed[4]
-    assert "Any" != revealed[0].strip('"')
+    assert "-> list[dict[str, Any]]" in revealed[4]
+    assert revealed[0].strip('"') != "Any"

@@ -11,7 +11,8 @@ that reads the Parquet files only when queried). Both delegate to dataset.py.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from .._compat import keyword_only, warn
 from . import dataset
@@ -47,8 +48,10 @@ def scan_dataset(path: str | os.PathLike[str], *, capture_session_id: Sessions =
     `[sql]` extra (duckdb)."""
     from .._optional import require
 
-    duckdb = require("duckdb", "sql")
-    return duckdb.from_arrow(dataset.scanner(path, capture_session_id, start, end))
+    db = require("duckdb", "sql")
+    relation: duckdb.DuckDBPyRelation = db.from_arrow(
+        dataset.scanner(path, capture_session_id, start, end))
+    return relation
 
 
 __all__ = ["open_dataset", "scan_dataset"]
