@@ -20,8 +20,10 @@ from typing import Any, TypeVar
 
 from ..schema import CAPTURE_CHANNELS, payloads
 from .errors import ApiError, BadRequest, Conflict, NotFound
-from .recordings import RecordingState
-from .models import Alert, Event, Ids, RtStream, SceneIndex, Session, StreamIndex, Understanding
+from .recordings import Library
+from .models import Alert, Event, Ids, RtStream, SceneIndex, Session, StreamIndex, Understanding, Video
+from .scenario import Scenario
+from .worlds import Worlds, WorldLike
 
 __all__ = ["ApiError", "BadRequest", "Conflict", "EmulatorState", "NotFound"]
 
@@ -41,19 +43,19 @@ def string_field(body: dict[str, Any], key: str) -> str | None:
     return value or None
 
 
-class EmulatorState(RecordingState):
+class EmulatorState:
     """Everything the emulated service knows. Touched only from the emulator's event loop.
 
-    `duration_s`: how long a capture session stays active (its recording's length).
+    `worlds`: which world each session and connected rtstream plays (worlds.py).
     """
 
-    def __init__(self, seed: int = 0, duration_s: float = 300.0) -> None:
-        super().__init__()
+    def __init__(self, seed: int = 0, worlds: Worlds | None = None) -> None:
         self.seed = seed
         self.ids = Ids(seed)
-        self.duration_s = duration_s
+        self.worlds = worlds if worlds is not None else Worlds()
+        self.library = Library(self.ids)  # exported videos and their indexes
         self.collections = {"default": {"id": "default", "name": "Default Collection",
-                                        "description": "The emulator's only collection",
+                                        "description": "The emulator's default collection",
                                         "is_public": False}}
         self.sessions: dict[str, Session] = {}
         self.rtstreams: dict[str, RtStream] = {}
@@ -68,8 +70,40 @@ class EmulatorState(RecordingState):
     # collections and sessions -------------------------------------------------------------
     def collection(self, cid: str) -> dict[str, Any]:
         if cid not in self.collections:
-            raise NotFound(f"collection {cid!r} not found; the emulator has one collection, 'default'")
+            raise NotFound(f"collection {cid!r} not found; use 'default' or one made with "
+                           f"conn.create_collection() (known: {sorted(self.collections)})")
         return self.collections[cid]
+
+    def create_collection(self, body: dict[str, Any]) -> dict[str, Any]:
+        """conn.create_collection(name, description, is_public)."""
+        name = string_field(body, "name")
+        if not name:
+            raise BadRequest("name is required: conn.create_collection(name='Support calls', description='...')")
+        collection = {"id": self.ids.new("c"), "name": name,
+                      "description": string_field(body, "description") or "", "is_public": False}
+        self.collections[collection["id"]] = collection
+        return self.update_collection(collection["id"], {"is_public": body.get("is_public", False)})
+
+    def update_collection(self, cid: str, body: dict[str, Any]) -> dict[str, Any]:
+        """conn.update_collection(id, name, description), coll.make_public() / make_private()."""
+        collection = self.collection(cid)
+        public = body.get("is_public", collection["is_public"])
+        if not isinstance(public, bool):
+            raise BadRequest(f"is_public must be true or false, not {public!r}")
+        for key in ("name", "description"):
+            value = string_field(body, key)
+            if value is not None:
+                collection[key] = value
+        collection["is_public"] = public
+        return collection
+
+    def delete_collection(self, cid: str) -> None:
+        """coll.delete(): any collection but 'default'."""
+        self.collection(cid)
+        if cid == "default":
+            raise BadRequest("the default collection cannot be deleted; delete one made with "
+                             "conn.create_collection()")
+        del self.collections[cid]
 
     def issue_ws_ticket(self, cid: str, ttl_s: float) -> str:
         """A token for one WebSocket URL (never the API key), usable for `ttl_s` seconds; reset
@@ -101,8 +135,17 @@ class EmulatorState(RecordingState):
             raise BadRequest("metadata must be a JSON object (a dict)")
         session = Session(id=self.ids.new("cap"), collection_id=cid, end_user_id=user,
                           callback_url=callback_url, ws_connection_id=ws_connection_id, metadata=metadata)
+        session.world = self.worlds.for_session(session.id, user, metadata)
         self.sessions[session.id] = session
         return session
+
+    def set_world(self, session: Session, world: WorldLike) -> Scenario:
+        """Play `world` in `session` (before its capture starts: its rtstreams open on it)."""
+        if session.status != "created":
+            raise Conflict(f"capture session {session.id} is {session.status!r}; choose its world "
+                           "while it is 'created', before its capture starts")
+        session.world = self.worlds.set(world, session_id=session.id)
+        return session.world
 
     def session(self, cid: str, sid: str) -> Session:
         self.collection(cid)
@@ -162,8 +205,10 @@ class EmulatorState(RecordingState):
             session.export_ws = ws_connection_id
 
     def _open_rtstreams(self, session: Session, origin_s: float) -> None:
+        world = session.world or self.worlds.default
         for category, name, media, track in CAPTURE_CHANNELS:
-            rts = RtStream(id=self.ids.new("rts"), session_id=session.id, track=track, origin_s=origin_s,
+            rts = RtStream(id=self.ids.new("rts"), session_id=session.id, track=world.capture_track(track),
+                           world=world, origin_s=origin_s, live_mark=session.live_mark,
                            collection_id=session.collection_id, channel_id=category,
                            name=name, media_types=[media])
             self.rtstreams[rts.id] = rts
@@ -178,6 +223,15 @@ class EmulatorState(RecordingState):
         """The session's primary video rtstream (display:1)."""
         return next(self.rtstreams[r] for r in session.rtstream_ids if "video" in self.rtstreams[r].media_types)
 
+    def export_session(self, session: Session) -> Video:
+        """The video of a stopped session: its screen over what it recorded, with the sound of
+        its audio streams (made once)."""
+        if session.exported_video_id in self.library.videos:
+            return self.library.videos[session.exported_video_id]
+        streams = [self.rtstreams[r] for r in session.rtstream_ids]
+        audio = [r for r in streams if "audio" in r.media_types]
+        return self.library.export(f"Capture {session.id}", self.screen_of(session), audio)
+
     # rtstreams -----------------------------------------------------------------------------
     def rtstream(self, rid: str) -> RtStream:
         if rid not in self.rtstreams:
@@ -185,9 +239,9 @@ class EmulatorState(RecordingState):
                            "is active, or after coll.connect_rtstream()")
         return self.rtstreams[rid]
 
-    def connect_rtstream(self, body: dict[str, Any], origin_s: float) -> RtStream:
-        """coll.connect_rtstream(url, name, media_types, ...): a live source that plays the
-        scenario's screen (video) and system audio (audio) tracks from `origin_s` (epoch s) on."""
+    def connect_rtstream(self, body: dict[str, Any], origin_s: float, live_mark: Any = None) -> RtStream:
+        """coll.connect_rtstream(url, name, media_types, ...): a live source that plays a live
+        track of the stream world (worlds.py; a camera by default) from `origin_s` (epoch s) on."""
         cid = body.get("collection_id") or "default"
         self.collection(cid)
         url, name = string_field(body, "url"), string_field(body, "name")
@@ -199,13 +253,15 @@ class EmulatorState(RecordingState):
         sample_rate = body.get("sample_rate", 30)
         if not isinstance(sample_rate, int) or isinstance(sample_rate, bool) or sample_rate <= 0:
             raise BadRequest(f"sample_rate must be a positive whole number, not {sample_rate!r}")
-        video = "video" in media
+        world = self.worlds.streams
+        before = sum(1 for r in self.rtstreams.values() if r.session_id is None and r.world is world)
+        track = world.live_track(name or url, url, before) if "video" in media else "system_audio"
+        speaks = bool(world.tracks.get(track, {}).get("transcript"))  # a recorded camera with sound
         rts = RtStream(id=self.ids.new("rts"), session_id=None, collection_id=cid, channel_id=None,
-                       name=name or url, media_types=list(media),
-                       track="display" if video else "system_audio",
-                       audio_track="system_audio" if video and "audio" in media else None,
+                       name=name or url, media_types=list(media), track=track, world=world,
+                       audio_track=(track if speaks else "system_audio") if "video" in media and "audio" in media else None,
                        url=url, store=bool(body.get("store", False)), sample_rate=sample_rate,
-                       origin_s=origin_s)
+                       origin_s=origin_s, live_mark=live_mark)
         self.rtstreams[rts.id] = rts
         return rts
 

@@ -34,7 +34,7 @@ def _segments(engine: Any, rid: str, window: str) -> list[Any]:
     else:
         track, media_type = rts.track_for("transcript"), "audio"
     origin_ms = rts.origin_s * 1000  # scenario time 0 on this stream's timeline
-    return window_segments(engine.scenario, rts.name, track, media_type,
+    return window_segments(rts.world, rts.name, track, media_type,
                            start_us / 1000, end_us / 1000, round(origin_ms), rts.audio_track)
 
 

@@ -16,6 +16,19 @@ def get_collection(engine: Engine, req: Req) -> Any:
     return engine.state.collection(req.params["cid"])
 
 
+def create_collection(engine: Engine, req: Req) -> Any:
+    return engine.state.create_collection(req.body)
+
+
+def update_collection(engine: Engine, req: Req) -> Any:
+    return engine.state.update_collection(req.params["cid"], req.body)
+
+
+def delete_collection(engine: Engine, req: Req) -> Any:
+    engine.state.delete_collection(req.params["cid"])
+    return {}
+
+
 def get_websocket_url(engine: Engine, req: Req) -> Any:
     ticket = engine.state.issue_ws_ticket(req.params["cid"], engine.ticket_ttl)
     ws_base = req.base.replace("http://", "ws://", 1)
@@ -46,7 +59,7 @@ def export_capture_session(engine: Engine, req: Req) -> Any:
     engine.request_export(session, req.body.get("connection_id"))
     answer = {"session_id": session.id, "video_channel_id": channel, "export_status": session.export_status}
     if session.export_status == "exported":
-        video = engine.state.video(session.exported_video_id)
+        video = engine.state.library.video(session.exported_video_id)
         answer.update(video_id=video.id, **render.urls(req.base, video.rtstream_id, video.start_s, video.end_s))
     return answer
 

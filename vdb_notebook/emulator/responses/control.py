@@ -22,6 +22,7 @@ def snapshot(engine: Engine) -> dict[str, Any]:
     """Sessions, pipelines, open connections and counters (also `Emulator.state()`)."""
     return {
         "scenario": engine.scenario.name,
+        "worlds": {s.id: (s.world or engine.scenario).name for s in engine.state.sessions.values()},
         "seed": engine.state.seed,
         "speed": engine.speed,
         "faults": engine.faults.as_dict(),

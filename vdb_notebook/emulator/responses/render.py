@@ -4,9 +4,11 @@ docs/emulator_coverage.md lists where sources disagree and which one is followed
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from ...schema import CAPTURE_CHANNELS, CHANNEL_LABELS, media, payloads
-from ..models import Alert, Event, RtStream, SceneIndex, Session, StreamIndex, Understanding, Video
+from ..errors import BadRequest
+from ..models import Alert, Event, RtStream, SceneIndex, Session, StreamIndex, Understanding, Video, VideoIndex
 from ..state import EmulatorState
 
 PRIMARY_VIDEO_CHANNEL = next(c.name for c in CAPTURE_CHANNELS if c.media_type == "video")
@@ -99,10 +101,31 @@ def urls(base: str, rtstream_id: str, start_s: float, end_s: float) -> dict[str,
     return {"stream_url": stream, "player_url": media.player_url(base, stream)}
 
 
+def timeline_urls(base: str, windows: list[tuple[str, float, float]]) -> dict[str, str]:
+    """stream_url and player_url of windows of rtstreams (epoch seconds) played in order: the one
+    place a stream of several windows is made (compile, a many-window generate_stream)."""
+    if len(windows) == 1:
+        return urls(base, *windows[0])
+    raise BadRequest(f"offline, a stream of {len(windows)} windows is not served yet; compile or "
+                     "stream one window at a time")
+
+
+def thumbnail_url(base: str, rtstream_id: str, at_s: float) -> str:
+    """A still of an rtstream at epoch second `at_s` (a route under the media prefix)."""
+    return f"{base.rstrip('/')}/media/rtstream/{quote(rtstream_id)}/thumbnail.jpg?t={at_s:.3f}"
+
+
 def video(base: str, v: Video) -> dict[str, Any]:
     """openapi's Video, for the fields an exported recording has."""
     return {"id": v.id, "name": v.name, "collection_id": v.collection_id, "length": v.length,
-            **urls(base, v.rtstream_id, v.start_s, v.end_s), "created_at": payloads.iso(v.end_s * 1000)}
+            **urls(base, v.rtstream_id, v.start_s, v.end_s),
+            "thumbnail_url": thumbnail_url(base, v.rtstream_id, v.start_s),
+            "created_at": payloads.iso(v.end_s * 1000)}
+
+
+def video_index(i: VideoIndex) -> dict[str, Any]:
+    """An entry of video.list_scene_index(), as VideoDB's cookbook prints it."""
+    return {"name": i.name, "scene_index_id": i.id, "status": i.status}
 
 
 def page(items: list[dict[str, Any]], page_no: int, page_size: int) -> tuple[list[dict[str, Any]], bool]:
