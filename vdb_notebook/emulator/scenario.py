@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import re
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -98,7 +99,7 @@ class Scenario:
     def live_track(self, name: str, url: str, connected_before: int) -> str:
         """The track a connected rtstream named `name` at `url` plays: the live track its name or
         URL mentions ("parking_lot" for rtsp://cam/parking-lot), else the live tracks in turn."""
-        said = f"{name} {url}".lower().replace("-", "_")
+        said = re.sub(r"[^a-z0-9]+", "_", f"{name} {url}".lower())
         named = [t for t in self.live_tracks if t.lower() in said]
         return named[0] if named else self.live_tracks[connected_before % len(self.live_tracks)]
 
