@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 from ..schema import CAPTURE_CHANNELS, payloads
 from .errors import ApiError, BadRequest, Conflict, NotFound
+from .folders import Collections
 from .recordings import Library
 from .models import Alert, Event, Ids, RtStream, SceneIndex, Session, StreamIndex, Understanding, Video
 from .scenario import Scenario
@@ -54,9 +55,7 @@ class EmulatorState:
         self.ids = Ids(seed)
         self.worlds = worlds if worlds is not None else Worlds()
         self.library = Library(self.ids)  # exported videos and their indexes
-        self.collections = {"default": {"id": "default", "name": "Default Collection",
-                                        "description": "The emulator's default collection",
-                                        "is_public": False}}
+        self.collections = Collections(self.ids)
         self.sessions: dict[str, Session] = {}
         self.rtstreams: dict[str, RtStream] = {}
         self.indexes: dict[str, SceneIndex] = {}
@@ -69,41 +68,7 @@ class EmulatorState:
 
     # collections and sessions -------------------------------------------------------------
     def collection(self, cid: str) -> dict[str, Any]:
-        if cid not in self.collections:
-            raise NotFound(f"collection {cid!r} not found; use 'default' or one made with "
-                           f"conn.create_collection() (known: {sorted(self.collections)})")
-        return self.collections[cid]
-
-    def create_collection(self, body: dict[str, Any]) -> dict[str, Any]:
-        """conn.create_collection(name, description, is_public)."""
-        name = string_field(body, "name")
-        if not name:
-            raise BadRequest("name is required: conn.create_collection(name='Support calls', description='...')")
-        collection = {"id": self.ids.new("c"), "name": name,
-                      "description": string_field(body, "description") or "", "is_public": False}
-        self.collections[collection["id"]] = collection
-        return self.update_collection(collection["id"], {"is_public": body.get("is_public", False)})
-
-    def update_collection(self, cid: str, body: dict[str, Any]) -> dict[str, Any]:
-        """conn.update_collection(id, name, description), coll.make_public() / make_private()."""
-        collection = self.collection(cid)
-        public = body.get("is_public", collection["is_public"])
-        if not isinstance(public, bool):
-            raise BadRequest(f"is_public must be true or false, not {public!r}")
-        for key in ("name", "description"):
-            value = string_field(body, key)
-            if value is not None:
-                collection[key] = value
-        collection["is_public"] = public
-        return collection
-
-    def delete_collection(self, cid: str) -> None:
-        """coll.delete(): any collection but 'default'."""
-        self.collection(cid)
-        if cid == "default":
-            raise BadRequest("the default collection cannot be deleted; delete one made with "
-                             "conn.create_collection()")
-        del self.collections[cid]
+        return self.collections.get(cid)
 
     def issue_ws_ticket(self, cid: str, ttl_s: float) -> str:
         """A token for one WebSocket URL (never the API key), usable for `ttl_s` seconds; reset

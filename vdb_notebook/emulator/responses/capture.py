@@ -9,7 +9,7 @@ from . import Req, check_callback_url, render
 
 
 def list_collections(engine: Engine, req: Req) -> Any:
-    return {"collections": list(engine.state.collections.values()), "default_collection": "default"}
+    return {"collections": list(engine.state.collections.by_id.values()), "default_collection": "default"}
 
 
 def get_collection(engine: Engine, req: Req) -> Any:
@@ -17,15 +17,15 @@ def get_collection(engine: Engine, req: Req) -> Any:
 
 
 def create_collection(engine: Engine, req: Req) -> Any:
-    return engine.state.create_collection(req.body)
+    return engine.state.collections.create(req.body)
 
 
 def update_collection(engine: Engine, req: Req) -> Any:
-    return engine.state.update_collection(req.params["cid"], req.body)
+    return engine.state.collections.update(req.params["cid"], req.body)
 
 
 def delete_collection(engine: Engine, req: Req) -> Any:
-    engine.state.delete_collection(req.params["cid"])
+    engine.state.collections.delete(req.params["cid"])
     return {}
 
 
