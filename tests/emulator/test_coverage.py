@@ -77,6 +77,7 @@ NOT_EMULATED = {
     **{f"Video.{m}": LEGACY for m in ("get_scenes", "extract_scenes", "get_scene_collection",
                                       "list_scene_collection", "delete_scene_collection", "get_thumbnails")},
     "Video.get_meeting": MEETINGS,
+    "Video.generate_thumbnail": "stills of the exported video come with the media side's frames (emulator/media); until they land, run it against VideoDB",
     "Video.remove_storage": UPLOAD,
     "Video.download": "asks VideoDB to render the stream to a file (a download job); offline the "
                       "stream_url plays as it is",
@@ -119,8 +120,6 @@ DISAGREEMENTS = [
      "the SDK and the cookbook (16-hex ids, so the skills docs' `id\\s+([a-f0-9]+)` finds one in `Scene index with id ... already exists`)"),
     ("compile body", "openapi.yaml: `{inputs: [{media_id, start_time, end_time}]}`; the SDK posts a bare list `[{video_id, collection_id, shots: [[start, end]]}]`",
      "the SDK"),
-    ("video thumbnail", "openapi.yaml: GET `{thumbnail_url}`, POST `{timestamp}` answering an async job; the SDK posts `{time}` and builds an `Image` from the answer",
-     "the SDK: `{id, collection_id, url}`; URLs are `{base}/media/rtstream/{rtstream_id}/thumbnail.jpg?t={epoch s}`"),
     ("ids", "the cookbook shows 16-hex ids for indexes, events and alerts and `rts-<uuid>` rtstreams; openapi.yaml examples use prefixes (`scene-idx-`, `event-`, `alert-`)",
      "prefixed, seeded ids (`rti-`, `event-`, `alert-`, `rts-`): opaque either way"),
 ]
@@ -275,7 +274,7 @@ def render_document(outcomes: dict[str, Outcome]) -> str:
         "",
         f"videodb {version('videodb')}: **{len(working)} of {len(in_scope)}** methods of the capture and "
         f"rtstream API and of the exported video (index, transcript, search, shots, compile, "
-        f"thumbnails, collections) work offline, each called here through the SDK; "
+        f"collections) work offline, each called here through the SDK; "
         f"{sum(m in COVERED_ELSEWHERE for m in ALL_METHODS)} more (`CaptureClient`, the desktop capture "
         f"binary's IPC) are covered by tests/emulator/test_capture_client.py. The other "
         f"{sum(m in NOT_EMULATED for m in ALL_METHODS)} of the {len(ALL_METHODS)} public methods of these "

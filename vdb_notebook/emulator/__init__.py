@@ -59,17 +59,40 @@ Choices where VideoDB's docs leave room (each also noted where it is implemented
   stop_capture (all of its world at speed "max"); on the wall clock, until the stop. It answers
   get/update/delete, generate_stream, its transcript (generated on first read, as VideoDB's docs
   say), index_spoken_words, scene indexes, Search V2 and legacy search (BM25, relevance.py),
-  compile of shots and thumbnails (`{base_url}/media/rtstream/{id}/thumbnail.jpg?t=<epoch s>`);
-  collections can be created, updated and deleted. Uploads, generation, dubbing and editing
+  compile of shots into one stream; collections can be created, updated and deleted. Uploads, generation, dubbing and editing
   answer 404 "run this against VideoDB itself" (docs/emulator_coverage.md lists every method).
 - The WebSocket URL carries a ticket (`wst-...`), never the API key; `reset` voids tickets.
 - A pipeline stopped and started again resumes where it stopped; a new one starts at time 0.
 """
 from __future__ import annotations
 
-from .faults import Faults
-from .scenario import Scenario, available
-from .server import EMULATOR_KEY, Emulator
-from .errors import ApiError
+import importlib
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["ApiError", "EMULATOR_KEY", "Emulator", "Faults", "Scenario", "available"]
+if TYPE_CHECKING:
+    from .errors import ApiError
+    from .faults import Faults
+    from .scenario import Scenario, available
+    from .server import Emulator
+
+__all__ = ["ApiError", "Emulator", "Faults", "Scenario", "available"]
+#: Where each public name lives. Imported on first use: the capture stand-in
+#: (`python -m vdb_notebook.emulator.capture_client`, one process per desktop client) runs
+#: inside this package and must not load the server, aiohttp and the SDK.
+_HOMES = {"ApiError": ".errors", "Emulator": ".server", "Faults": ".faults",
+          "Scenario": ".scenario", "available": ".scenario"}
+
+
+def __getattr__(name: str) -> Any:
+    if name == "EMULATOR_KEY":
+        raise AttributeError("EMULATOR_KEY is gone: each Emulator generates its own key; read it "
+                             "as emu.api_key, or choose one with Emulator(api_key=...)")
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_HOMES[name], __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

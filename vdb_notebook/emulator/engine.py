@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Sequence
 
@@ -55,12 +56,13 @@ class Engine:
     (worlds.py); `scenario` is the default world."""
 
     def __init__(self, worlds: Worlds | Scenario, *, speed: float | str | None, seed: int, faults: Faults,
-                 clock: str = "scenario") -> None:
+                 clock: str = "scenario", now: Callable[[], float] = time.monotonic) -> None:
         worlds = worlds if isinstance(worlds, Worlds) else Worlds(worlds)
         self.scenario = worlds.default
+        self.now = now  # the monotonic clock tickets and client tokens expire on
         self.clock = Clock(parse_speed(speed, self.scenario.default_speed), clock)
         self.faults = Faults.from_dict(faults)  # a copy: one-shot faults disarm only here
-        self.state = EmulatorState(seed, worlds)
+        self.state = EmulatorState(seed, worlds, now=now)
         self.hub = Hub(lambda: self.faults)
         self.sender = WebhookSender(lambda: self.faults)
         self.pipelines: dict[str, Pipeline] = {}
@@ -373,7 +375,7 @@ class Engine:
         """Forget everything (sessions, pipelines, deliveries, sockets); optionally a new seed."""
         await self.shutdown()
         self.state.worlds.forget_assignments()
-        self.state = EmulatorState(self.state.seed if seed is None else seed, self.state.worlds)
+        self.state = EmulatorState(self.state.seed if seed is None else seed, self.state.worlds, now=self.now)
         self._frame_chains.clear()
         self.sender = WebhookSender(lambda: self.faults)
         self.hub = Hub(lambda: self.faults)

@@ -108,8 +108,6 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "video/{vid}/index/scene", video_index.list_scene_index),
     Route("GET", "video/{vid}/index/scene/{sid}", video_index.get_scene_index),
     Route("DELETE", "video/{vid}/index/scene/{sid}", video_index.delete_scene_index),
-    Route("GET", "video/{vid}/thumbnail", video_index.get_thumbnail),
-    Route("POST", "video/{vid}/thumbnail", video_index.thumbnail_at),
     Route("POST", "video/{vid}/search", video_search.legacy_search),
     Route("POST", "video/{vid}/search/v2", video_search.search),
     Route("POST", "compile", video_search.compile_shots),
@@ -121,6 +119,7 @@ ROUTES: tuple[Route, ...] = (
     # fetch them without a key, as they fetch VideoDB's stream URLs
     Route("GET", "media/rtstream/{rid}/{window}", media.playlist, "open"),
     Route("GET", "media/rtstream/{rid}/{window}/{segment}", media.segment, "open"),
+    Route("GET", "media/timeline/{timeline}", media.timeline, "open"),
     Route("GET", "media/watch", media.player, "open"),
     Route("GET", "media/embed", media.player, "open"),
     Route("GET", "media/hls.light.min.js", media.player_script, "open"),

@@ -4,10 +4,9 @@ docs/emulator_coverage.md lists where sources disagree and which one is followed
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
-from ...schema import CAPTURE_CHANNELS, CHANNEL_LABELS, media, payloads
-from ..errors import BadRequest
+from ...schema import CAPTURE_CHANNELS, CHANNEL_LABELS, payloads
+from ..media.streams import stream_urls
 from ..models import Alert, Event, RtStream, SceneIndex, Session, StreamIndex, Understanding, Video, VideoIndex
 from ..state import EmulatorState
 
@@ -96,31 +95,14 @@ def alert(state: EmulatorState, a: Alert) -> dict[str, Any]:
 
 
 def urls(base: str, rtstream_id: str, start_s: float, end_s: float) -> dict[str, str]:
-    """stream_url and player_url of a window of an rtstream."""
-    stream = media.stream_url(base, rtstream_id, start_s, end_s)
-    return {"stream_url": stream, "player_url": media.player_url(base, stream)}
-
-
-def timeline_urls(base: str, windows: list[tuple[str, float, float]]) -> dict[str, str]:
-    """stream_url and player_url of windows of rtstreams (epoch seconds) played in order: the one
-    place a stream of several windows is made (compile, a many-window generate_stream)."""
-    if len(windows) == 1:
-        return urls(base, *windows[0])
-    raise BadRequest(f"offline, a stream of {len(windows)} windows is not served yet; compile or "
-                     "stream one window at a time")
-
-
-def thumbnail_url(base: str, rtstream_id: str, at_s: float) -> str:
-    """A still of an rtstream at epoch second `at_s` (a route under the media prefix)."""
-    return f"{base.rstrip('/')}/media/rtstream/{quote(rtstream_id)}/thumbnail.jpg?t={at_s:.3f}"
+    """stream_url and player_url of a window of an rtstream (400 if it cannot be served)."""
+    return stream_urls(base, [(rtstream_id, start_s, end_s)])
 
 
 def video(base: str, v: Video) -> dict[str, Any]:
     """openapi's Video, for the fields an exported recording has."""
     return {"id": v.id, "name": v.name, "collection_id": v.collection_id, "length": v.length,
-            **urls(base, v.rtstream_id, v.start_s, v.end_s),
-            "thumbnail_url": thumbnail_url(base, v.rtstream_id, v.start_s),
-            "created_at": payloads.iso(v.end_s * 1000)}
+            **urls(base, v.rtstream_id, v.start_s, v.end_s), "created_at": payloads.iso(v.end_s * 1000)}
 
 
 def video_index(i: VideoIndex) -> dict[str, Any]:

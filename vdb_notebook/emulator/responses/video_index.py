@@ -1,5 +1,5 @@
-"""An exported video's indexes and stills: index_spoken_words, index_scenes / index_visuals /
-index_audio (one route), list_scene_index, get_scene_index, delete_scene_index, thumbnails.
+"""An exported video's indexes: index_spoken_words, index_scenes / index_visuals / index_audio
+(one route), list_scene_index, get_scene_index, delete_scene_index.
 
 Indexing answers at once (the SDK would poll a 'processing' answer for minutes). Scene index
 records are {start, end, description} in seconds into the video, and list entries are
@@ -77,18 +77,3 @@ def delete_scene_index(engine: Engine, req: Req) -> Any:
     engine.state.library.delete_scene_index(find_video(engine, req), req.params["sid"])
     return {}
 
-
-def get_thumbnail(engine: Engine, req: Req) -> Any:
-    """video.generate_thumbnail(): the still at the start of the video."""
-    video = find_video(engine, req)
-    return {"thumbnail_url": render.thumbnail_url(req.base, video.rtstream_id, video.start_s)}
-
-
-def thumbnail_at(engine: Engine, req: Req) -> Any:
-    """video.generate_thumbnail(time=12.5): an image of the video at that second."""
-    video = find_video(engine, req)
-    at = number_field(req.body, "time")
-    if at is None or not 0 <= at <= video.length:
-        raise BadRequest(f"time must be a second within the video (0 to {video.length}), not {at!r}")
-    return {"id": engine.state.ids.new("img"), "collection_id": video.collection_id,
-            "url": render.thumbnail_url(req.base, video.rtstream_id, video.start_s + at)}

@@ -11,7 +11,7 @@ only documents holding every term of the query. Each result is
 doc adds its `scene_index_id`); nothing found is VideoDB's "No results found" error.
 
 `SearchResult.compile()` posts the shots as `[{video_id, collection_id, shots: [[start, end]]}]`
-to `compile`; the answer is one stream of those windows (render.timeline_urls).
+to `compile`; the answer is one stream of those windows in order (media.streams.stream_urls).
 """
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ from ..engine import Engine
 from ..errors import BadRequest
 from ..models import Video
 from ..relevance import rank, tokens
-from . import Req, number_field, render
+from ..media.streams import stream_urls
+from . import Req, number_field
 from .videos import find_video
 
 SEARCH_TYPES = ("semantic", "keyword")
@@ -111,7 +112,7 @@ def compile_shots(engine: Engine, req: Req) -> Any:
         raise BadRequest("send the shots to compile as a list of {video_id, collection_id, shots: "
                          "[[start, end]]}, as SearchResult.compile() does")
     windows = [window for item in items for window in _windows(engine, item)]
-    return render.timeline_urls(req.base, windows)
+    return stream_urls(req.base, windows)
 
 
 def _windows(engine: Engine, item: Any) -> list[tuple[str, float, float]]:
