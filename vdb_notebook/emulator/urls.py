@@ -133,6 +133,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "_emulator/state", control.state, "control"),
     Route("GET", "_emulator/deliveries", control.deliveries, "control"),
     Route("POST", "_emulator/capture/{sid}/{verb}", control.capture, "control"),
+    Route("POST", "_emulator/world", control.set_world, "control"),
 )
 
 def _compile(path: str) -> re.Pattern[str]:
