@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,9 @@ import vdb_notebook as vn
 from vdb_notebook.emulator import Emulator
 from vdb_notebook.emulator.recorded import from_frames
 from vdb_notebook.emulator.scenario import Scenario
+
+sys.path.insert(0, str(Path(__file__).parent))
+from sdk_world import wait_for  # noqa: E402
 
 RECORDING = Path(__file__).parents[2] / "notebooks" / "data" / "standup.jsonl"  # made against the emulator
 
@@ -30,7 +34,6 @@ def played():
 
 
 def idle(emu):
-    from sdk_world import wait_for
     wait_for(emu.state, lambda s: not any(p["running"] for p in s["pipelines"].values()))
 
 

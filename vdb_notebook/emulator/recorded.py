@@ -61,31 +61,19 @@ def from_frames(frames: Iterable[dict[str, Any]], name: str, source: str = "<fra
     """A scenario document from recorded frames (dicts, in arrival order)."""
     frames = list(frames)
     origin = _origin_ms(frames)
-    names = _stream_names(frames)
     tracks: dict[str, dict[str, list[dict[str, Any]]]] = {}
     alerts: list[dict[str, Any]] = []
-    first_id: dict[str, str] = {}  # rtstream name -> the first rtstream id seen with it
     visual_channel, end_ms = None, origin
-    for frame in frames:
-        kind, data = _kind(frame), frame.get("data") if isinstance(frame.get("data"), dict) else {}
-        rid = str(frame.get("rtstream_id") or "")
-        stream = frame.get("rtstream_name") or names.get(rid) or rid or "display:1"
-        if kind is None or first_id.setdefault(stream, rid) != rid:
-            continue
-        window = _window(frame, data)
-        if window is None:
-            continue
-        start, end = window
+    for frame, kind, track, (start, end) in _played(frames):
+        data = frame.get("data") if isinstance(frame.get("data"), dict) else {}
         end_ms = max(end_ms, end)
-        track = CAPTURE_TRACKS.get(stream, stream)
         cue = {"t": max(0.0, (start - origin) / 1000), "dur": max(0.0, (end - start) / 1000),
                "text": str(data.get("text") or data.get("label") or data.get("event_label")
                            or frame.get("event_label") or "")}
         if kind == "alert":
             alerts.append(_alert(frame, data, track, cue))
-        elif kind != "transcript" or data.get("is_final", True):
-            if kind == "visual_index":
-                visual_channel = visual_channel or frame.get("channel")
+        elif kind != "transcript" or data.get("is_final", True):  # interims are made again
+            visual_channel = visual_channel or (frame.get("channel") if kind == "visual_index" else None)
             cues = tracks.setdefault(track, {}).setdefault(kind, [])
             if cue not in cues:  # a frame recorded twice (a reconnect) plays once
                 cues.append(cue)
@@ -94,6 +82,20 @@ def from_frames(frames: Iterable[dict[str, Any]], name: str, source: str = "<fra
             "duration_s": max(1, math.ceil((end_ms - origin) / 1000)), "default_speed": 30,
             "visual_channel": visual_channel or "scene_index", "tracks": tracks,
             "alerts": _unique(alerts), "live_tracks": _live_tracks(tracks)}
+
+
+def _played(frames: list[dict[str, Any]]) -> Iterator[tuple[dict[str, Any], str, str, tuple[float, float]]]:
+    """(frame, kind, track, window in epoch ms) of each frame to play: of a kind a world holds,
+    with a time, on the first rtstream seen under its name."""
+    names = _stream_names(frames)
+    first_id: dict[str, str] = {}  # rtstream name -> the first rtstream id seen with it
+    for frame in frames:
+        kind, rid = _kind(frame), str(frame.get("rtstream_id") or "")
+        stream = frame.get("rtstream_name") or names.get(rid) or rid or "display:1"
+        data = frame.get("data") if isinstance(frame.get("data"), dict) else {}
+        window = _window(frame, data)
+        if kind is not None and window is not None and first_id.setdefault(stream, rid) == rid:
+            yield frame, kind, CAPTURE_TRACKS.get(stream, stream), window
 
 
 # reading ------------------------------------------------------------------------------------------
