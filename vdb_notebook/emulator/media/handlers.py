@@ -54,7 +54,7 @@ def source_of(engine: Any, rid: str) -> Source:
     else:
         track, media_type = rts.track_for("transcript"), "audio"
     origin_ms = round(rts.origin_s * 1000)  # scenario time 0 on this stream's timeline
-    return Source(engine.scenario, rts.name, track, media_type, origin_ms, rts.audio_track)
+    return Source(rts.world, rts.name, track, media_type, origin_ms, rts.audio_track)
 
 
 def plan_of(engine: Any, rid: str, window: str) -> WindowPlan:
