@@ -24,9 +24,18 @@ def open_dataset(path: str | os.PathLike, capture_session_id: str | Iterable[str
     of one or more capture sessions and/or a received_at range [start, end), with the filters
     pushed down to the folders and files. Returns a read-only-by-convention EventStore (no
     `path`: adding to it does not write to the dataset), or with `as_duckdb=True` a DuckDB
-    relation over the Parquet files (columns of `.df` plus `date` and `session`)."""
+    relation (see `scan`)."""
     if as_duckdb:
-        return duckdb.from_arrow(dataset.scanner(path, capture_session_id, start, end))
+        return scan(path, capture_session_id, start, end)
     store = EventStore()
-    store._load(*dataset.read(path, capture_session_id, start, end))
+    store.load(dataset.read(path, capture_session_id, start, end))
     return store
+
+
+def scan(path: str | os.PathLike, capture_session_id: str | Iterable[str] | None = None,
+         start: Any = None, end: Any = None) -> duckdb.DuckDBPyRelation:
+    """A lazy DuckDB relation over the dataset at `path` (columns of `.df` plus `writer`,
+    `date` and `session`), each event once by its key (dataset.DEDUPLICATED_SQL), with the
+    filters pushed down to the folders and files. Nothing is read until it is queried."""
+    events = duckdb.from_arrow(dataset.scanner(path, capture_session_id, start, end))
+    return events.query("events", dataset.DEDUPLICATED_SQL)
