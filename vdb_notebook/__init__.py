@@ -22,6 +22,7 @@ _PUBLIC = {
     "Emulator": "vdb_notebook.emulator",
     "EventStore": "vdb_notebook.store",
     "open_dataset": "vdb_notebook.store",
+    "compact_dataset": "vdb_notebook.store",
     "Feed": "vdb_notebook.feed",
     "start_pipelines": "vdb_notebook.pipelines",
     "Dashboard": "vdb_notebook.widgets",

@@ -108,6 +108,10 @@ class DatasetFiles:
             self._queue.append((self._name(REJECTED_DIR, "jsonl"),
                                 lines.encode("utf-8", "surrogatepass")))
 
+    def add_file(self, folder: str, rows: pa.Table) -> None:
+        """Queue `rows` (in FILE_SCHEMA, writers as they are) as one file in `folder`."""
+        self._queue.append((self._name(folder, "parquet"), _parquet(rows)))
+
     def write_queued(self) -> None:
         """Write every queued piece in order; raises (keeping the rest queued) on failure."""
         while self._queue:
