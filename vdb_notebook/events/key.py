@@ -7,8 +7,8 @@
 - A WebSocket frame's key is its content key: a stable hash of its normalised fields, the same
   however it arrived (text or dict), whether hashed alone or as a column of many, so the same
   session replayed twice into one dataset is read back once.
-- A feed's own records (`feed.gap`, `feed.closed`, ...) say what happened to one feed at one
-  moment: their key also hashes their arrival time, so two feeds' `feed.closed` are two
+- A feed's own records (channel `feed`: `feed.gap`, `feed.closed`, ...) say what happened to
+  one feed at one moment: their key also hashes their arrival time, so two feeds' `feed.closed` are two
   records, and a record replayed from the feed's journal (which keeps its time) is one.
 
     >>> from vdb_notebook.events import normalise
@@ -50,11 +50,11 @@ def content_keys(columns: dict[str, np.ndarray]) -> pa.LargeStringArray:
 
 
 def row_keys(arrays: dict[str, pa.Array], given: tuple[str | None, ...]) -> pa.Array:
-    """The key column of rows (Arrow columns by name, `source` and `received_at` included)
+    """The key column of rows (Arrow columns by name, `received_at` included)
     whose sources gave the keys in `given` (None where they gave none)."""
     import pyarrow.compute as pc
     keys = content_keys(arrow_key_columns(arrays))
-    feed = pc.equal(arrays["source"], "feed")
+    feed = pc.equal(arrays["channel"], "feed")
     if pc.any(feed).as_py():
         times = arrays["received_at"].cast(pa.int64()).to_pylist()
         keys = pa.array([feed_key(k, t) if own else k for k, t, own in zip(
@@ -108,7 +108,7 @@ def event_key(event: Any) -> str:
     """The key of one event (what the store's key column holds for it)."""
     keys = content_keys(key_columns({name: [getattr(event, name)] for name in KEY_FIELDS}))
     key = keys[0].as_py()
-    if getattr(event, "source", None) == "feed":
+    if getattr(event, "channel", None) == "feed":
         received = getattr(event, "received_at", None)
         return feed_key(key, None if received is None else int(received))
     return key
