@@ -46,14 +46,14 @@ def test_add_does_no_file_io(tmp_path, monkeypatch):
     store = EventStore(path=tmp_path / "d", flush_rows=1)
     adding = threading.current_thread()
     writes_on_adding_thread = []
-    real_put = durable.put
+    real_put = durable.put_all
 
     def watched_put(*args, **kwargs):
         if threading.current_thread() is adding:
-            writes_on_adding_thread.append(args[1])
+            writes_on_adding_thread.append(args[1][0][0])
         return real_put(*args, **kwargs)
 
-    monkeypatch.setattr(durable, "put", watched_put)
+    monkeypatch.setattr(durable, "put_all", watched_put)
     for i in range(50):
         store.add(frame(i), received_at_ms=T + i)
     assert store.writer.wait_durable(timeout=60)  # flush_rows=1: the thread wrote them all

@@ -16,7 +16,9 @@ from __future__ import annotations
 import os
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any, Callable
 
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
@@ -42,10 +44,7 @@ def put(fs: pafs.FileSystem, path: str, data: bytes) -> None:
     make_dirs(folder)
     temporary = f"{folder}/.{name}.tmp"
     try:
-        with open(temporary, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
+        _write_synced(temporary, data)
         os.replace(temporary, path)
     except BaseException:
         _remove(temporary)
@@ -53,16 +52,57 @@ def put(fs: pafs.FileSystem, path: str, data: bytes) -> None:
     fsync_dir(folder)
 
 
-def make_dirs(folder: str) -> None:
-    """os.makedirs, with each new folder's parent fsync'd so the new entry survives a crash."""
+def put_all(fs: pafs.FileSystem, files: list[tuple[str, Any]],
+            written: Callable[[], Any] = lambda: None) -> None:
+    """`put` for many files, with one fsync per folder: every file is written and fsync'd
+    under its temporary name first (a failure there removes them all), then each is renamed
+    (`written()` is called after each rename, in order), then each folder is fsync'd."""
+    if not is_local(fs):
+        for path, data in files:
+            put(fs, path, data)
+            written()
+        return
+    temporaries, parents = [], set()
+    for path, _ in files:
+        folder, name = path.rsplit("/", 1)
+        make_dirs(folder, parents)
+        temporaries.append(f"{folder}/.{name}.tmp")
+    try:  # fsyncs in parallel: the disk completes them together
+        with ThreadPoolExecutor(8, thread_name_prefix="vdb-fsync") as pool:
+            list(pool.map(fsync_dir, sorted(parents)))  # new folders' entries
+            list(pool.map(_write_synced, temporaries, [data for _, data in files]))
+    except BaseException:
+        for temporary in temporaries:
+            _remove(temporary)
+        raise
+    for (path, _), temporary in zip(files, temporaries):
+        os.replace(temporary, path)
+        written()
+    with ThreadPoolExecutor(8, thread_name_prefix="vdb-fsync") as pool:
+        list(pool.map(fsync_dir, sorted({path.rsplit("/", 1)[0] for path, _ in files})))
+
+
+def _write_synced(path: str, data: Any) -> None:
+    with open(path, "wb") as out:
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
+
+
+def make_dirs(folder: str, parents: set[str] | None = None) -> None:
+    """os.makedirs, with each new folder's parent fsync'd so the new entry survives a crash
+    (or, given `parents`, added to it for the caller to fsync)."""
     if os.path.isdir(folder):
         return
-    make_dirs(os.path.dirname(folder))
+    make_dirs(os.path.dirname(folder), parents)
     try:
         os.mkdir(folder)
     except FileExistsError:  # another writer made it first
         return
-    fsync_dir(os.path.dirname(folder))
+    if parents is None:
+        fsync_dir(os.path.dirname(folder))
+    else:
+        parents.add(os.path.dirname(folder))
 
 
 def fsync_dir(folder: str) -> None:

@@ -71,13 +71,14 @@ class DatasetWriter:
         self._lock = threading.Lock()  # counts and the rejections list
         self._flushing = threading.Lock()  # one flush at a time
         self._durable = threading.Condition()
-        self._seen = 0
-        self._taken = 0  # tickets handed to files (written or queued)
+        self._rejections_seen = 0
+        self._rejections_taken = 0
         self._durable_ticket = 0
         self._waiting: list[tuple[int, Callable[[], Any]]] = []
         self._rejected: list[Rejection] = []
         self._since = self.clock()
         self._written_upto = store.hold_rows()
+        self._durable_ticket = self._written_upto  # what the store read back is on disk
         self._unsubscribe = [store.subscribe(self._on_event),
                              store.subscribe(self._on_rejection, rejected=True)]
         self._wake, self._stop = threading.Event(), threading.Event()
@@ -93,24 +94,24 @@ class DatasetWriter:
         """This writer's id: its files' names and its rows' `writer` column."""
         return self.files.writer
 
-    # --- on the adding thread: count only ----------------------------------------------
+    # --- on the adding thread: as little as possible -----------------------------------
     def _on_event(self, event: Any) -> None:
-        with self._lock:
-            self._seen += 1
-            due = self._seen - self._taken >= self.flush_rows
-        if due:
+        # seq is the event's row index in a store with a dataset (reads number rows in order)
+        if event.seq + 1 - self._written_upto >= self.flush_rows:
             self._wake.set()
 
     def _on_rejection(self, rejection: Rejection) -> None:
         with self._lock:
             self._rejected.append(rejection)
-            self._seen += 1
+            self._rejections_seen += 1
 
     # --- tickets ----------------------------------------------------------------------
     def ticket(self) -> int:
-        """A ticket covering every event and rejection added so far."""
+        """A ticket covering every event and rejection added so far (rows added to the store,
+        plus rejections: both only grow, so a flush that took both covers the ticket)."""
         with self._lock:
-            return self._seen
+            rejections = self._rejections_seen
+        return self.store.rows_added() + rejections
 
     @property
     def durable_ticket(self) -> int:
@@ -150,7 +151,8 @@ class DatasetWriter:
 
     def _due(self) -> bool:
         with self._lock:
-            waiting = self._seen - self._taken
+            waiting = self._rejections_seen - self._rejections_taken
+        waiting += self.store.rows_added() - self._written_upto
         if waiting >= self.flush_rows:
             return True
         return ((waiting > 0 or self.files.queued > 0)
@@ -160,11 +162,12 @@ class DatasetWriter:
         """Write everything added so far (and retry what failed before); raises what failed."""
         with self._flushing:
             with self._lock:
-                ticket = self._seen
                 rejected, self._rejected = self._rejected, []
+                self._rejections_taken = self._rejections_seen
             batches, upto = self.store.rows_since(self._written_upto)
+            ticket = upto + self._rejections_taken
             self.files.add(pa.Table.from_batches(batches, schema=SCHEMA), rejected)
-            self._written_upto, self._taken = upto, ticket
+            self._written_upto = upto
             self.store.hold_rows(upto)  # the pieces hold these rows now
             self._since = self.clock()
             try:

@@ -396,6 +396,11 @@ class EventStore:
             self._cols.seal()
             return self._cols.held_since(start), self._cols.sealed_total
 
+    def rows_added(self) -> int:
+        """How many rows were ever added (loaded ones included): the next row's global index."""
+        with self._lock:
+            return self._cols.sealed_total + len(self._cols.pending)
+
     def hold_rows(self, start: int | None = None) -> int:
         """Keep rows from global index `start` (default: the next row added) when the ring
         buffer drops them, until a later call moves `start` on; returns it."""
