@@ -26,6 +26,7 @@ import videodb
 from aiohttp import web
 
 from .._aio import LoopThread, answer_and_close
+from .._compat import keyword_only
 from ..schema import json_depth
 from . import capture_binary, guard, matching, urls
 from .engine import Engine
@@ -63,10 +64,11 @@ class Emulator:
     see guard.py for the Host, Origin and callback_url checks.
     """
 
-    def __init__(self, scenario: str | Scenario = "standup", speed: float | str | None = None,
+    @keyword_only("speed", "seed", "host", "port", "faults", "api_key", "clock")
+    def __init__(self, scenario: str | Scenario = "standup", *, speed: float | str | None = None,
                  seed: int = 0, host: str = "127.0.0.1", port: int = 0,
                  faults: dict[str, Any] | Faults | None = None, api_key: str | None = None,
-                 clock: str = "scenario", *,
+                 clock: str = "scenario",
                  idle_timeout: float = IDLE_TIMEOUT_S, read_timeout: float = READ_TIMEOUT_S,
                  ticket_ttl: float = TICKET_TTL_S,
                  expiry_clock: Callable[[], float] = time.monotonic) -> None:
