@@ -17,10 +17,31 @@ from vdb_notebook.emulator import Emulator
 
 
 @pytest.fixture
-def emu():
-    """The standup scenario, as fast as the socket goes, seed 0."""
+def own_emulator():
+    """A new emulator for one test: the standup scenario at speed "max", seed 0. For tests of
+    what remembers a service by its URL (the pipelines registry), which a reset cannot reach."""
     with Emulator(scenario="standup", speed="max", seed=0) as emulator:
         yield emulator
+
+
+@pytest.fixture(scope="session")
+def shared_emulator():
+    """One emulator for the whole session (the `emu` fixture resets it for each test)."""
+    with Emulator(scenario="standup", speed="max", seed=0) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def emu(shared_emulator):
+    """The standup scenario, as fast as the socket goes, seed 0: the session's shared emulator,
+    reset before each test to what a new one would be (no sessions, pipelines, sockets,
+    deliveries or faults; speed "max"; the same ids from seed 0), and started again if a test
+    stopped it. A test that needs another kind of emulator makes its own (`with Emulator(...)`)."""
+    emulator = shared_emulator.start()
+    emulator.set_faults(replace=True)
+    emulator.set_speed("max")
+    emulator.reset(seed=0)
+    yield emulator
 
 
 @pytest.fixture
