@@ -15,7 +15,6 @@ import pytest
 
 from vdb_notebook.emulator import Emulator
 
-
 # --- the `slow` marker: what a developer may skip locally with -m "not slow" (CI runs all) ------
 #: Tests that take seconds by nature (a browser, a kernel, subprocesses killed mid-burst, many
 #: generated examples), by file and name (every parameter of a name). Browser tests are slow too.
@@ -152,6 +151,7 @@ class Lab:
              "--ServerApp.password=", f"--port={self.port}", "--ServerApp.ip=127.0.0.1",
              f"--ServerApp.root_dir={root}", "--ServerApp.port_retries=0",
              "--ServerApp.allow_root=True",  # CI and containers run as root
+             "--ServerApp.disable_check_xsrf=True",  # shutdown_kernels() calls the REST API
              f"--{app}.user_settings_dir={home / 'lab-settings'}",
              f"--{app}.workspaces_dir={home / 'lab-workspaces'}"],
             cwd=root, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -168,6 +168,15 @@ class Lab:
             except OSError:
                 time.sleep(0.3)
         raise TimeoutError(f"jupyter lab did not answer within {timeout:.0f} s; see {self._log.name}")
+
+    def shutdown_kernels(self) -> None:
+        """Shut down every kernel the server runs (a test sharing the session's server ends
+        what its notebook started)."""
+        with urllib.request.urlopen(f"{self.url}/api/kernels", timeout=30) as answer:
+            kernels = json.load(answer)
+        for kernel in kernels:
+            request = urllib.request.Request(f"{self.url}/api/kernels/{kernel['id']}", method="DELETE")
+            urllib.request.urlopen(request, timeout=30).close()
 
     def stop(self) -> None:
         """End the server's process group (SIGTERM lets it shut its kernels down), then any
