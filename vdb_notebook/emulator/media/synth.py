@@ -96,17 +96,34 @@ def _video_frames(seg: Segment) -> Iterator["av.VideoFrame"]:
     drawn: dict[tuple[str, str, int], Any] = {}
     for i in range(count):
         t = seg.start + i / FPS
-        shown = _current(seg.slides, t)
-        said = _current_line(seg.lines, t)
-        if seg.spoken_slides:
-            shown = said or "(silence)"
-        key = (shown, said if not seg.spoken_slides else "", int(t))
+        key = (*_shown_said(seg, t), int(t))
         if key not in drawn:
             image = _slide(seg.title, _clock(seg.origin_ms, t), t, *key[:2])
             drawn[key] = av.VideoFrame.from_ndarray(np.asarray(image), format="rgb24")
         frame = drawn[key]
         frame.pts, frame.time_base = first + i, Fraction(1, FPS)
         yield frame
+
+
+def still(seg: Segment, t: float, width: int = WIDTH) -> bytes:
+    """The picture the segment shows at scenario time `t`, as a JPEG `width` pixels wide (the
+    same frame its video has then; the same bytes every time)."""
+    from PIL import Image
+
+    image = _slide(seg.title, _clock(seg.origin_ms, t), t, *_shown_said(seg, t))
+    if width != WIDTH:
+        image = image.resize((width, max(1, round(HEIGHT * width / WIDTH))), Image.Resampling.LANCZOS)
+    buf = io.BytesIO()
+    image.save(buf, "JPEG", quality=85)
+    return buf.getvalue()
+
+
+def _shown_said(seg: Segment, t: float) -> tuple[str, str]:
+    """(what is shown, the caption) at `t`: an audio rtstream shows the line being said."""
+    said = _current_line(seg.lines, t)
+    if seg.spoken_slides:
+        return said or "(silence)", ""
+    return _current(seg.slides, t), said
 
 
 def _current(spans: tuple[tuple[float, float, str], ...], t: float) -> str:
@@ -181,4 +198,4 @@ def _waveform(seg: Segment) -> "np.ndarray":
     return np.clip(wave, -1, 1).astype(np.float32)
 
 
-__all__ = ["Segment", "encode", "RENDER_VERSION", "WIDTH", "HEIGHT", "FPS", "SAMPLE_RATE", "PTS_START_S"]
+__all__ = ["Segment", "encode", "still", "RENDER_VERSION", "WIDTH", "HEIGHT", "FPS", "SAMPLE_RATE", "PTS_START_S"]
