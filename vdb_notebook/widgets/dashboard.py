@@ -28,6 +28,7 @@ from typing import Any, Callable
 import ipywidgets as widgets
 
 from ..analysis.chart import LANE_CHANNELS
+from ..review.pictures import frame_finder
 from ..events import Rejection
 from ..store.store import EventStore
 from . import snapshot
@@ -82,7 +83,8 @@ class Dashboard(widgets.VBox):
         self._display_lock = threading.Lock()
         self.clock = SessionClock()
         self.counters = CountersPane(source=_describe(feed), dropped=lambda: store.dropped)
-        panes: list[Pane] = [self.counters, TranscriptPane(), IndexPane("visual"),
+        panes: list[Pane] = [self.counters, TranscriptPane(),
+                             IndexPane("visual", pictures=frame_finder(feed) if feed else None),
                              IndexPane("audio"), AlertsPane(), SessionsPane(), TimelinePane()]
         if tail:
             panes.append(TablePane(tail))
