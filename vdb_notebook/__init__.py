@@ -33,6 +33,7 @@ _PUBLIC = {
     "alert_context": "vdb_notebook.analysis",
     "clip": "vdb_notebook.review",
     "clips": "vdb_notebook.review",
+    "clip_options": "vdb_notebook.review",
 }
 
 __all__ = [*_PUBLIC, "webhooks", "__version__"]

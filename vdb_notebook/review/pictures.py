@@ -21,7 +21,7 @@ from typing import Any, Callable
 from ..schema.media import frame_of_stream_url, frame_url
 
 THUMB_WIDTH = 160
-POSTER_WIDTH = 480
+POSTER_WIDTH = 320
 GIVEN = ("thumbnail_url", "frame_url", "image_url")
 
 

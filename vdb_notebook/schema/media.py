@@ -138,6 +138,17 @@ def frame_of_stream_url(url: str, at_s: float | None = None) -> str | None:
     return frame_url(base, found["rtstream_id"], int(found["start"]) / 1e6 if at_s is None else at_s)
 
 
+def served_offline(url: str) -> bool:
+    """Whether a stream URL is the emulator's (a window or a timeline of its media routes).
+
+    >>> served_offline("http://127.0.0.1:8765/media/timeline/rts-1:0000000010000000-0000000025000000.m3u8")
+    True
+    >>> served_offline("https://rt.stream.videodb.io/manifests/rts-1/1768912500000000-1768912510000000.m3u8")
+    False
+    """
+    return bool(re.search(r"/media/(?:rtstream|timeline)/[^/]+", urlsplit(url or "").path))
+
+
 def player_url(base_url: str, stream: str) -> str:
     """The web player page for a stream URL (the SDK embeds it as /media/embed?v=...)."""
     return f"{base_url.rstrip('/')}/media/watch?v={quote(stream, safe='')}"
