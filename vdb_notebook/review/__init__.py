@@ -1,6 +1,6 @@
 """Review moments in the notebook: `vn.clip(target)` plays the window of an alert, a transcript
 line, a search shot or `(rtstream, start, end)` inline, with what was said and shown beside it;
-`vn.clips(store.alerts())` does it for every row; `vn.clip(..., embed=True)` (or
+`vn.clip(store.alerts())` does it for every row; `vn.clip(..., embed=True)` (or
 `vn.clip_options.embed = True`) keeps short clips' video in the notebook."""
 from __future__ import annotations
 
