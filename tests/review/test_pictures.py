@@ -7,7 +7,7 @@ import asyncio
 import io
 import re
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
 import requests

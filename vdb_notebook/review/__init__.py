@@ -4,8 +4,9 @@ line, a search shot or `(rtstream, start, end)` inline, with what was said and s
 `vn.clip_options.embed = True`) keeps short clips' video in the notebook."""
 from __future__ import annotations
 
-from .embed import ClipOptions, options as clip_options
+from .embed import ClipOptions
+from .embed import options as clip_options
 from .inline import Clip, Clips, clip, clips
 from .window import Window, window_of
 
-__all__ = ["clip", "clips", "clip_options", "ClipOptions", "Clip", "Clips", "Window", "window_of"]
+__all__ = ["Clip", "ClipOptions", "Clips", "Window", "clip", "clip_options", "clips", "window_of"]

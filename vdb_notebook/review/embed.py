@@ -73,4 +73,4 @@ def _size(n: int) -> str:
     return f"{n / 2**20:.1f} MiB" if n >= 2**20 else f"{n / 1024:.0f} KiB"
 
 
-__all__ = ["ClipOptions", "options", "mp4_data_uri", "remux_mp4", "TooLarge", "EMBED_MAX_BYTES"]
+__all__ = ["EMBED_MAX_BYTES", "ClipOptions", "TooLarge", "mp4_data_uri", "options", "remux_mp4"]

@@ -14,7 +14,8 @@ clips always render the same HTML, as nbval compares it).
 from __future__ import annotations
 
 import html
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 from urllib.parse import urlsplit
 
 import pandas as pd
@@ -116,4 +117,4 @@ def _lines(heading: str, rows: pd.DataFrame) -> str:
     return f'<div><b>{heading}</b><ul style="margin:2px 0 6px 0;padding-left:18px">{items}</ul></div>'
 
 
-__all__ = ["render", "gone_message", "PLAYER", "PlayerShipping"]
+__all__ = ["PLAYER", "PlayerShipping", "gone_message", "render"]

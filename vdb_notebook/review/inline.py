@@ -132,7 +132,7 @@ def _embed(made: Clip) -> None:
 
 def _fetch(url: str) -> bytes:
     with urllib.request.urlopen(url, timeout=30) as answer:
-        return answer.read()
+        return bytes(answer.read())
 
 
 def _identified(row: pd.Series, store: Any, events: pd.DataFrame | None) -> pd.Series:

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import base64
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any, TypeGuard
 
 from ..schema.media import frame_of_stream_url, frame_url
 
@@ -39,8 +40,9 @@ def frame_finder(source: Any) -> Callable[[Any], str | None]:
         start, end = getattr(event, "start", None), getattr(event, "end", None)
         if not _number(start):
             return None
-        middle = (start + end) / 2 if _number(end) and end >= start else start
-        return f"{frame_url(base, event.rtstream_id, middle / 1000)}?width={THUMB_WIDTH}"
+        lo = float(start)
+        hi = float(end) if _number(end) and float(end) >= lo else lo
+        return f"{frame_url(base, event.rtstream_id, (lo + hi) / 2000)}?width={THUMB_WIDTH}"
     return find
 
 
@@ -70,8 +72,8 @@ def poster(stream_url: str | None, get: Callable[[str], bytes]) -> str | None:
     return "data:image/jpeg;base64," + base64.b64encode(data).decode("ascii")
 
 
-def _number(value: Any) -> bool:
+def _number(value: Any) -> TypeGuard[float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-__all__ = ["frame_finder", "given_picture", "poster", "THUMB_WIDTH", "POSTER_WIDTH"]
+__all__ = ["POSTER_WIDTH", "THUMB_WIDTH", "frame_finder", "given_picture", "poster"]

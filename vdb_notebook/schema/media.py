@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Sequence
+from collections.abc import Sequence
 from urllib.parse import parse_qs, quote, urlsplit
 
 #: The rtstream id and window of a stream URL: this form, or VideoDB's own
@@ -110,13 +110,14 @@ def parse_timeline(name: str) -> list[tuple[str, int, int]]:
     items = name.split(",")
     if len(items) > MAX_TIMELINE_WINDOWS:
         raise ValueError(f"a timeline plays at most {MAX_TIMELINE_WINDOWS} windows, not {len(items)}")
-    found, rtstream_id = [], None
+    found: list[tuple[str, int, int]] = []
+    rtstream_id: str | None = None
     for item in items:
         match = TIMELINE_ITEM.match(item)
-        if match is None or (match["rid"] or rtstream_id) is None:
+        rtstream_id = (match["rid"] or rtstream_id) if match else None
+        if match is None or rtstream_id is None:
             raise ValueError(f"{item[:60]!r} is not a window of a timeline: expected "
                              "[rtstream_id:]{start_us:016d}-{end_us:016d}, the first with its rtstream id")
-        rtstream_id = match["rid"] or rtstream_id
         found.append((rtstream_id, int(match["start"]), int(match["end"])))
     return found
 

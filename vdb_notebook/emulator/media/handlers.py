@@ -155,5 +155,14 @@ async def player_script(engine: Any, req: Any) -> web.Response:
     return web.Response(body=hls_js(), content_type="application/javascript", headers=CORS)
 
 
-__all__ = ["playlist", "timeline", "segment", "frame", "player", "player_script", "source_of", "plan_of",
-           "HLS_JS_PATH"]
+__all__ = [
+    "HLS_JS_PATH",
+    "frame",
+    "plan_of",
+    "player",
+    "player_script",
+    "playlist",
+    "segment",
+    "source_of",
+    "timeline",
+]

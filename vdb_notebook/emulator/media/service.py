@@ -19,9 +19,10 @@ import asyncio
 import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from .cache import MediaCache
 
@@ -112,4 +113,4 @@ def configure(folder: str | Path | None = None, max_bytes: int | None = None,
     return _service
 
 
-__all__ = ["MediaService", "MediaCache", "service", "configure", "WORKERS"]
+__all__ = ["WORKERS", "MediaCache", "MediaService", "configure", "service"]

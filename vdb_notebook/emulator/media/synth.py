@@ -18,11 +18,12 @@ import hashlib
 import io
 import textwrap
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from fractions import Fraction
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 from ..._optional import require
 
@@ -81,17 +82,17 @@ def encode(seg: Segment) -> bytes:
         video.width, video.height, video.pix_fmt = WIDTH, HEIGHT, "yuv420p"
         audio = out.add_stream("aac", rate=SAMPLE_RATE, layout="mono")
         audio.bit_rate = 64000
-        for frame in _video_frames(seg):
-            out.mux(video.encode(frame))
+        for picture in _video_frames(seg):
+            out.mux(video.encode(picture))
         out.mux(video.encode())
-        for frame in _audio_frames(seg):
-            out.mux(audio.encode(frame))
+        for sound in _audio_frames(seg):
+            out.mux(audio.encode(sound))
         out.mux(audio.encode())
     return buf.getvalue()
 
 
 # --- the picture --------------------------------------------------------------------------------
-def _video_frames(seg: Segment) -> Iterator["av.VideoFrame"]:
+def _video_frames(seg: Segment) -> Iterator[av.VideoFrame]:
     import av
     import numpy as np
 
@@ -147,13 +148,13 @@ def _clock(origin_ms: int, t: float) -> str:
 
 
 @lru_cache(maxsize=4)
-def _font(size: int) -> "ImageFont.FreeTypeFont":
+def _font(size: int) -> ImageFont.FreeTypeFont:
     from PIL import ImageFont
 
     return ImageFont.load_default(size=size)  # Pillow's bundled font: the same glyphs everywhere
 
 
-def _slide(title: str, clock: str, t: float, shown: str, said: str) -> "Image.Image":
+def _slide(title: str, clock: str, t: float, shown: str, said: str) -> Image.Image:
     from PIL import Image, ImageDraw
 
     image = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
@@ -173,7 +174,7 @@ def _slide(title: str, clock: str, t: float, shown: str, said: str) -> "Image.Im
 
 
 # --- the sound ----------------------------------------------------------------------------------
-def _audio_frames(seg: Segment, chunk: int = 1024) -> Iterator["av.AudioFrame"]:
+def _audio_frames(seg: Segment, chunk: int = 1024) -> Iterator[av.AudioFrame]:
     import av
 
     samples = _waveform(seg)
@@ -184,7 +185,7 @@ def _audio_frames(seg: Segment, chunk: int = 1024) -> Iterator["av.AudioFrame"]:
         yield frame
 
 
-def _waveform(seg: Segment) -> "np.ndarray":
+def _waveform(seg: Segment) -> np.ndarray:
     """A tone per word of each line, spread over the line's span; silence between lines."""
     import numpy as np
 
@@ -202,4 +203,4 @@ def _waveform(seg: Segment) -> "np.ndarray":
     return np.clip(wave, -1, 1).astype(np.float32)
 
 
-__all__ = ["Segment", "encode", "still", "RENDER_VERSION", "WIDTH", "HEIGHT", "FPS", "SAMPLE_RATE", "PTS_START_S"]
+__all__ = ["FPS", "HEIGHT", "PTS_START_S", "RENDER_VERSION", "SAMPLE_RATE", "WIDTH", "Segment", "encode", "still"]

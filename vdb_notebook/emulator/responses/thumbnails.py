@@ -10,23 +10,19 @@ from typing import Any
 from ...schema import media
 from ..engine import Engine
 from ..errors import BadRequest
-from ..models import Video
-from . import Req, query_value, render
-
-
-def _video(engine: Engine, req: Req) -> Video:
-    return engine.state.video(req.params["vid"], query_value(req, "collection_id"))
+from . import Req, render
+from .videos import find_video
 
 
 def get_thumbnail(engine: Engine, req: Req) -> Any:
     """GET video/{vid}/thumbnail: {"thumbnail_url"} (openapi.yaml)."""
-    return {"thumbnail_url": render.video_thumbnail(req.base, _video(engine, req))}
+    return {"thumbnail_url": render.video_thumbnail(req.base, find_video(engine, req))}
 
 
 def generate_thumbnail(engine: Engine, req: Req) -> Any:
     """POST video/{vid}/thumbnail {"time": t}: the frame at t seconds as an Image
     {id, collection_id, name, url}, what the SDK's Image takes."""
-    video = _video(engine, req)
+    video = find_video(engine, req)
     time = req.body.get("time")
     if isinstance(time, bool) or not isinstance(time, (int, float)) or not math.isfinite(time) \
             or not 0 <= time <= video.length:
@@ -36,4 +32,4 @@ def generate_thumbnail(engine: Engine, req: Req) -> Any:
             "url": media.frame_url(req.base, video.rtstream_id, video.start_s + time)}
 
 
-__all__ = ["get_thumbnail", "generate_thumbnail"]
+__all__ = ["generate_thumbnail", "get_thumbnail"]
