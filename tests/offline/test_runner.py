@@ -23,7 +23,7 @@ def offline_env(**extra: str) -> dict[str, str]:
 
 def run_offline(args: list[str], cwd: Path, timeout: float = 120, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "vdb_notebook.offline", "--speed", "max", *args],
-                          cwd=cwd, env=offline_env(**env), capture_output=True, text=True, timeout=timeout)
+                          cwd=cwd, env=offline_env(**env), capture_output=True, text=True, check=False, timeout=timeout)
 
 
 PARENT = textwrap.dedent('''

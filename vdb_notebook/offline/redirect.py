@@ -29,8 +29,9 @@ import functools
 import importlib
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 __all__ = ["Target", "active", "active_emulator", "bound_for_videodb", "placeholder_key", "pop", "push"]
@@ -120,7 +121,9 @@ def pop(token: object) -> None:
 
 
 def _capture_binary() -> Any:
-    from ..emulator import capture_binary  # registers the stand-in desktop binary for a URL
+    from ..emulator import (
+        capture_binary,  # registers the stand-in desktop binary for a URL
+    )
     return capture_binary
 
 
@@ -129,7 +132,7 @@ def _target_for(base_url: str | None) -> Target | None:
     target = active()
     if target is None:
         return None
-    same = bool(base_url) and base_url.rstrip("/") == target.base_url
+    same = base_url is not None and base_url.rstrip("/") == target.base_url
     return target if same or bound_for_videodb(base_url) else None
 
 
