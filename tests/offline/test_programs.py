@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import requests
 import videodb
 
@@ -117,15 +118,23 @@ INTRUSION_FAILS = {
 }
 
 
-def test_cookbook_intrusion_detection_runs_offline_with_a_users_key(tmp_path):
-    secret = "sk-cookbook-reader-0042"
+def run_intrusion_notebook(tmp_path: Path, key: str, *runner_options: str) -> tuple[dict, str, str]:
+    """Its cells' outcomes, stdout and stderr; `key` answers its getpass prompt."""
     notebook = PROGRAMS / "cookbook_intrusion_detection" / "Intrusion_Detection.ipynb"
     results = tmp_path / "cells.jsonl"
-    run = offline([str(HERE / "run_cells.py"), str(notebook), str(results)], tmp_path,
+    run = offline([*runner_options, str(HERE / "run_cells.py"), str(notebook), str(results),
+                   str(HERE / "intrusion_after.py")], tmp_path,
                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    out, err = run.communicate(input=secret + "\n", timeout=300)  # the getpass prompt's answer
+    out, err = run.communicate(input=key + "\n", timeout=300)
     assert run.returncode == 0, err
     cells = {r["cell"]: r for r in map(json.loads, results.read_text().splitlines())}
+    return cells, out, err
+
+
+def test_cookbook_intrusion_detection_runs_offline_with_a_users_key(tmp_path):
+    secret = "sk-cookbook-reader-0042"
+    cells, out, err = run_intrusion_notebook(tmp_path, secret, "--speed", "max")
+    assert cells.pop("after")["ok"]  # its scene index described the stream
     failed = {index: r["error"] for index, r in cells.items() if not r["ok"]}
     assert set(failed) == set(INTRUSION_FAILS), failed
     for index, reason in INTRUSION_FAILS.items():
@@ -133,3 +142,11 @@ def test_cookbook_intrusion_detection_runs_offline_with_a_users_key(tmp_path):
     assert "Connected to VideoDB securely!" in out and "status=connected" in out
     assert "Intruder_Detection_Index" in out and "Loitering Event ID: event-" in out
     assert secret not in out + err
+
+
+@pytest.mark.skip(reason="needs the worlds helper's camera world: connect_rtstream('rtsp://...') plays "
+                         "it by default (issue 20 item 3); today it plays the standup's screen track")
+def test_cookbook_intrusion_detection_sees_a_camera_not_a_meeting(tmp_path):
+    _, out, _ = run_intrusion_notebook(tmp_path, "sk-any", "--speed", "max")
+    scenes = json.loads(out.split("SCENES=", 1)[1].splitlines()[0])
+    assert scenes and not any(word in " ".join(scenes) for word in ("Slack", "Jira", "Notes document"))
