@@ -4,6 +4,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import subprocess
+import sys
 import time
 import webbrowser
 
@@ -218,3 +220,16 @@ def test_search_over_an_exported_video_finds_what_was_said_and_plays_it_offline(
         shots = result.get_shots()
         assert "rollback plan" in shots[0].text.lower()
         assert result.play().startswith(emu.base_url + "/media/watch?v=")
+
+
+def test_online_is_untouched_in_a_fresh_process_with_the_plugin_loaded():
+    code = ("import sys, vdb_notebook.offline.pytest_plugin\n"
+            "assert 'videodb' not in sys.modules, 'the plugin imported the SDK'\n"
+            "import vdb_notebook as vn, videodb\n"
+            "conn = vn.connect(api_key='k', base_url='https://api.example.test')\n"
+            "print(conn.base_url, videodb.client.Connection.__init__.__module__, "
+            "videodb.connect(api_key='k').base_url)")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VDB_OFFLINE")}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                          check=False, timeout=60)
+    assert done.stdout.split() == ["https://api.example.test", "videodb.client", VIDEO_DB_API], done.stderr
