@@ -29,7 +29,8 @@ def _raises_async(exc_type):
     return handler
 
 
-KILLERS = [SystemExit, KeyboardInterrupt, asyncio.CancelledError]
+# GeneratorExit is a handler's error like any other (only this worker's own cancellation is not)
+KILLERS = [SystemExit, KeyboardInterrupt, asyncio.CancelledError, GeneratorExit]
 
 
 @pytest.mark.parametrize("make", [_raises, _raises_async], ids=["sync", "async"])
@@ -57,7 +58,7 @@ async def test_handlers_get_the_stable_delivery_id_and_plain_handlers_still_work
             for _ in range(2):  # a retry has the same id
                 await session.post(rx.url, json=one, headers={"webhook-id": "msg_A"})
             await session.post(rx.url, json=two)  # no webhook-id: a content key
-        await rx.wait_for(n=2, timeout=5)
+        await rx.wait_for(processed=2, timeout=5)
         assert ids[0] == "id:msg_A" and ids[1].startswith("sha:")
         assert plain == [one, two] and type(plain[0]).__name__ == "WebhookPayload"
         assert rx.stats.duplicates == 1

@@ -34,9 +34,11 @@ import websockets
 
 from .. import _aio
 from .._backoff import Backoff
+from .._progress import waiting
 from .reconnect import Callbacks, Gap, disconnected_frame, gap_frame, reconnected_frame, redial
 from ..events import Rejection
 from .journal import RECORD_BATCH, FrameJournal, flush_when_quiet
+from .state import FeedState
 from ..events import EventSink
 
 log = logging.getLogger(__name__)
@@ -46,14 +48,15 @@ OPEN_TIMEOUT_S = 10.0  # to open a connection and read its id (docs/LIMITS.md)
 CLOSE_TIMEOUT_S = 2.0  # for the close handshake
 _QUERY = re.compile(r"(wss?://[^\s?'\"]*)\?[^\s'\"]*")
 
-__all__ = ["Feed", "Gap"]
+__all__ = ["Feed", "FeedState", "Gap"]
 
 
 class Feed:
     """A live WebSocket feed into an `EventStore`. Create it with `await Feed.open(conn)`.
 
     Attributes: `connection_id` (the current one), `connection_ids` (all, oldest first),
-    `store`, `state` ("open", "reconnecting", "closing", "closed" or "failed"), `frames`
+    `store`, `state` (a `FeedState`, equal to "open", "reconnecting", "closing", "closed" or
+    "failed"), `frames`
     (raw frames read from the socket), `frames_before_connect` (how many of those came over
     earlier connections), `frames_on_connection` (read over the current one), `rejected`
     (those the store could not parse),
@@ -71,7 +74,7 @@ class Feed:
         self.open_timeout = open_timeout
         self.close_timeout = close_timeout
         self.recording: FrameJournal | None = None
-        self.state = "new"
+        self.state = FeedState.NEW
         self.connection_id: str | None = None
         self.connection_ids: list[str | None] = []
         self.frames = 0
@@ -128,7 +131,7 @@ class Feed:
         try:
             ws = await self._dial()
         except Exception as exc:
-            self.state = "failed"
+            self.state = FeedState.FAILED
             if self.recording is not None:
                 self.recording.close()
             raise ConnectionError(
@@ -160,7 +163,7 @@ class Feed:
         self.connection_ids.append(ws.connection_id)
         self.frames_before_connect = self.frames
         self._connected_at = time.monotonic()
-        self.state = "open"
+        self.state = FeedState.OPEN
 
     # --- consuming -----------------------------------------------------------------------
 
@@ -198,7 +201,7 @@ class Feed:
         """Dial again with backoff until it works, the feed closes or attempts run out, and
         record the gap either way. True when a new connection is up."""
         old, started = self.connection_id, _now_ms()
-        self.state, self._ws = "reconnecting", None
+        self.state, self._ws = FeedState.RECONNECTING, None
         if time.monotonic() - self._connected_at >= self.backoff.stable_after:
             self.backoff.reset()
         log.info("feed %s: %s; reconnecting", old, reason)
@@ -212,7 +215,7 @@ class Feed:
                 self._record_gap(started, old, None, result.attempts,
                                  f"{reason}; gave up after {result.attempts} attempts "
                                  f"({result.last_error})")
-                self.state = "failed"
+                self.state = FeedState.FAILED
             return False
         self._attach(result.ws)
         self._record_gap(started, old, self.connection_id, result.attempts, reason)
@@ -263,14 +266,15 @@ class Feed:
         are given). Raises TimeoutError after `timeout` seconds, RuntimeError if the feed
         closed or gave up first."""
         _check_wanted("wait_for", n, until)
-        await _aio.run_on(self._loop, self._wait_for(n, until, timeout))
+        with self._progress(n, until):
+            await _aio.run_on(self._loop, self._wait_for(n, until, timeout))
 
     async def _wait_for(self, n: int | None, until: Callable[[Any], bool] | None,
                         timeout: float | None) -> None:
         loop = asyncio.get_running_loop()
         deadline = None if timeout is None else loop.time() + timeout
         while not ((n is None or len(self.store) >= n) and (until is None or until(self.store))):
-            if self.state in ("closed", "failed"):
+            if self.state in (FeedState.CLOSED, FeedState.FAILED):
                 raise RuntimeError(f"the feed is {self.state}; {self._waiting_for(n, until)}")
             remaining = None if deadline is None else deadline - loop.time()
             if remaining is not None and remaining <= 0:
@@ -296,7 +300,7 @@ class Feed:
             await self._closed.wait()
             return
         self._closing.set()
-        self.state = "closing"
+        self.state = FeedState.CLOSING
         try:
             if self._ws is not None:  # the reader drains frames queued before the close frame
                 await self._ws.close()
@@ -315,7 +319,7 @@ class Feed:
                 self._flusher.cancel()
             if self.recording is not None:
                 self.recording.close()
-            self.state = "closed"
+            self.state = FeedState.CLOSED
             self._closed.set()
 
     async def __aenter__(self) -> "Feed":
@@ -333,7 +337,13 @@ class Feed:
                       timeout: float | None = None) -> None:
         """`wait_for()` for code that cannot await (not from the feed's own loop thread)."""
         _check_wanted("wait_for_sync", n, until)
-        _aio.run(self._wait_for(n, until, timeout), self._loop)
+        with self._progress(n, until):
+            _aio.run(self._wait_for(n, until, timeout), self._loop)
+
+    def _progress(self, n: int | None, until: Callable | None) -> Any:
+        """A bar in a notebook while a wait lasts over a second (_progress.py)."""
+        what = f"Waiting for {n} events" if n is not None else "Waiting for until()"
+        return waiting(what, count=lambda: len(self.store), total=n)
 
     # --- display -------------------------------------------------------------------------
 

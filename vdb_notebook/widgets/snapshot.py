@@ -20,7 +20,7 @@ from .markup import FONT, MUTED, esc
 MARK_START, MARK_END = "<!-- vdb-snapshot -->", "<!-- /vdb-snapshot -->"
 #: The rows of the snapshot: pane names side by side, as the live layout has them.
 ROWS = (("counters",), ("transcript", "alerts"), ("visual", "audio", "sessions"), ("timeline",),
-        ("table",))
+        ("table",), ("grid",))
 FLEX = {"transcript": 2}
 
 _by_cell: dict[str, weakref.ref] = {}
