@@ -6,8 +6,8 @@ import logging
 import os
 import subprocess
 import sys
-import time
 import webbrowser
+from pathlib import Path
 
 import pytest
 import videodb
@@ -19,6 +19,9 @@ import vdb_notebook as vn
 from vdb_notebook.emulator import Emulator
 from vdb_notebook.offline import active_emulator, mock_videodb, redirect
 from vdb_notebook.schema import media
+
+sys.path.insert(0, str(Path(__file__).parent))
+from offline_support import wait_for
 
 SECRET = "sk-a-users-real-key-0123456789"
 
@@ -160,12 +163,10 @@ def test_capture_client_without_base_url_drives_the_emulator(no_key):
         assert asyncio.run(asyncio.wait_for(record(), 60)) == "active"
 
 
-def exported_video(conn, session_id: str, timeout: float = 20.0):
-    """The session's exported Video, once the export is done (`timeout` only guards a hang)."""
-    deadline = time.monotonic() + timeout
-    while (session := conn.get_capture_session(session_id)).status != "exported":
-        assert time.monotonic() < deadline, f"not exported: {session.status}"
-        time.sleep(0.01)
+def exported_video(conn, session_id: str):
+    """The session's exported Video, once its export is done."""
+    session = wait_for(lambda: (s := conn.get_capture_session(session_id)).status == "exported" and s,
+                       f"session {session_id} exported")
     return conn.get_collection().get_video(session.exported_video_id)
 
 
@@ -194,12 +195,10 @@ def test_online_is_untouched_by_importing_the_package():
     assert videodb.connect(api_key="k").base_url == VIDEO_DB_API
 
 
-def transcribed(mic, words: str, timeout: float = 60.0) -> None:
-    """Wait until the mic's transcript holds `words` (`timeout` only guards against a hang)."""
-    deadline = time.monotonic() + timeout
-    while not any(words in r["text"] for r in mic.get_transcript(page_size=100).get("transcription_records", [])):
-        assert time.monotonic() < deadline, f"never said: {words!r}"
-        time.sleep(0.05)
+def transcribed(mic, words: str) -> None:
+    """Wait until the mic's transcript holds `words`."""
+    wait_for(lambda: any(words in r["text"] for r in
+                         mic.get_transcript(page_size=100).get("transcription_records", [])), repr(words))
 
 
 @pytest.mark.skip(reason="needs the worlds helper's exported-video API (video.index_spoken_words, "

@@ -10,17 +10,17 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import requests
 import videodb
 
-
 HERE = Path(__file__).resolve().parent
 PROGRAMS = HERE / "programs"
-ROOT = HERE.parents[1]
+sys.path.insert(0, str(HERE))
+from offline_support import clean_env, wait_for
+
 BANNER = re.compile(r"videodb calls go to the emulator at (http://127\.0\.0\.1:\d+)")
 #: The vendored files, byte for byte as published (programs/README.md names the commits).
 VENDORED = {
@@ -36,27 +36,15 @@ EMULATOR_KEY = "test-runner-key"
 
 
 def environment(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("VIDEO_DB_API_KEY", "VDB_OFFLINE_URL", "VDB_OFFLINE_KEY")}
-    env.update(PYTHONPATH=os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]),
-               PATH=os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]),
-               PIP_NO_INDEX="1", PIP_DISABLE_PIP_VERSION_CHECK="1", PYTHONUNBUFFERED="1",
-               VIDEODB_EVENTS_DIR=str(tmp_path), VDB_EMULATOR_KEY=EMULATOR_KEY)
-    return env
+    return clean_env(PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
+                     PIP_NO_INDEX="1", PIP_DISABLE_PIP_VERSION_CHECK="1", PYTHONUNBUFFERED="1",
+                     VIDEODB_EVENTS_DIR=str(tmp_path), VDB_EMULATOR_KEY=EMULATOR_KEY)
 
 
 def offline(args: list[str], tmp_path: Path, **popen: object) -> subprocess.Popen:
     # a session of its own: no controlling terminal, so getpass reads stdin as in CI
     return subprocess.Popen([sys.executable, "-m", "vdb_notebook.offline", *args], cwd=tmp_path,
                             env=environment(tmp_path), text=True, start_new_session=True, **popen)
-
-
-def wait_for(condition, what: str, timeout: float = 60.0):
-    """Poll `condition` until it is truthy; `timeout` only guards against a hang."""
-    deadline = time.monotonic() + timeout
-    while not (value := condition()):
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
-    return value
 
 
 def test_the_vendored_files_are_unchanged():
