@@ -13,9 +13,12 @@ is rejected with a reason, never lost.
 (The module is not called replay.py: importing a submodule named like the public function
 `vn.replay` would rebind that package attribute to the module.)
 
-`speed=None` replays as fast as possible; `speed=1.0` at the recorded pace, `2.0` twice as
-fast. `replay()` blocks; in a notebook with live panes use `await replay_async(...)`, which
-sleeps on the event loop so the kernel keeps rendering while a paced replay runs.
+`speed=None` (the default of both) replays as fast as possible; `speed=1.0` at the recorded
+pace, `2.0` twice as fast. `replay()` blocks; in a notebook with live panes use
+`await replay_async(...)`, which sleeps on the event loop so the kernel keeps rendering while a
+paced replay runs. (The one exception to the toolkit's async/sync naming rule, where the bare
+name is the coroutine and `_sync` the blocking twin: `vn.replay` is the blocking call because
+the API contract has always called it so, and an unpaced replay never waits.)
 """
 from __future__ import annotations
 
@@ -27,7 +30,8 @@ from typing import Any, Iterable, Iterator
 
 from ._progress import WaitProgress
 from .events.fields import MAX_MS, MIN_MS
-from .feed.journal import Record, as_record, count_lines, read_journal
+from ._compat import keyword_only
+from .feed.journal import Record, as_record, count_lines, read_records
 from .store.store import EventStore
 
 #: Waits shorter than this are skipped: sleeping costs more than it keeps the pace.
@@ -35,8 +39,9 @@ _MIN_SLEEP_S = 0.002
 _PROGRESS_EVERY = 256
 
 
+@keyword_only("speed")
 def replay(path_or_frames: str | os.PathLike | Iterable[Any], store: EventStore | None = None,
-           speed: float | None = None, *, progress: bool | None = None,
+           *, speed: float | None = None, progress: bool | None = None,
            source: str | None = "replay") -> EventStore:
     """Add every recorded frame to `store` (a new one by default) and return the store.
 
@@ -55,10 +60,12 @@ def replay(path_or_frames: str | os.PathLike | Iterable[Any], store: EventStore 
     return player.store
 
 
+@keyword_only("speed")
 async def replay_async(path_or_frames: str | os.PathLike | Iterable[Any],
-                       store: EventStore | None = None, speed: float | None = 1.0, *,
+                       store: EventStore | None = None, *, speed: float | None = None,
                        progress: bool | None = None, source: str | None = "replay") -> EventStore:
-    """`replay` that awaits between frames (at the recorded pace by default)."""
+    """`replay` (the same signature and defaults) that awaits between frames, so a notebook
+    keeps rendering live panes during a paced replay (`speed=1.0`)."""
     player = _Player(path_or_frames, store, speed, progress, source)
     with player:
         for n, record in enumerate(player.records):
@@ -122,7 +129,7 @@ def _records(path_or_frames: Any) -> tuple[Iterator[Record], int | None]:
         if not os.path.exists(path_or_frames):
             raise FileNotFoundError(f"no recording at {os.fspath(path_or_frames)!r}; pass the "
                                     "record_to= path of a Feed, or a list of frames")
-        return read_journal(path_or_frames), count_lines(path_or_frames)
+        return read_records(path_or_frames), count_lines(path_or_frames)
     if isinstance(path_or_frames, (dict, bytes)) or not hasattr(path_or_frames, "__iter__"):
         raise TypeError("replay takes a path to a JSONL recording or an iterable of frames, "
                         f"not {type(path_or_frames).__name__}")

@@ -1,6 +1,8 @@
 """vn.alert_context on the recorded standup (analysis/context.py)."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pandas as pd
 import pytest
 
@@ -24,7 +26,16 @@ def test_what_was_said_and_shown_around_the_card_number(standup):
 
 def test_bad_arguments_say_what_to_pass(standup):
     alert = standup.alerts().iloc[0]
-    with pytest.raises(ValueError, match="before must be a duration like '10s'"):
+    with pytest.raises(ValueError, match="before is seconds .* a string like '10s'"):
         vn.alert_context(standup, alert, before="soon")
+    with pytest.raises(ValueError, match="after is seconds"):
+        vn.alert_context(standup, alert, after=[5])
+
+
+def test_windows_take_seconds_strings_and_timedeltas(standup):
+    alert = standup.alerts().iloc[0]
+    wide = vn.alert_context(standup, alert, before="1m", after="1m30s")
+    assert wide.equals(vn.alert_context(standup, alert, before=60, after=timedelta(seconds=90)))
+    assert len(wide) > len(vn.alert_context(standup, alert, before=0, after=0.0))
     with pytest.raises(ValueError, match="no alert with seq"):
         vn.alert_context(standup, -5)

@@ -13,7 +13,7 @@ import vdb_notebook as vn
 from vdb_notebook._backoff import Backoff
 from vdb_notebook.feed.reconnect import redial
 from vdb_notebook.feed import Feed
-from vdb_notebook.feed.journal import FrameJournal, read_journal
+from vdb_notebook.feed.journal import FrameJournal, read_records
 from vdb_notebook.store import EventStore
 
 
@@ -97,7 +97,7 @@ def test_journal_writes_in_batches_and_keeps_the_exact_frame_text(tmp_path):
     assert len(path.read_text().splitlines()) == 3  # one line per frame, newlines escaped
     j.write({"channel": "feed", "event": "feed.gap"}, 4.5, "feed")
     j.close()
-    records = list(read_journal(path))
+    records = list(read_records(path))
     assert [r.frame for r in records] == [*frames, {"channel": "feed", "event": "feed.gap"}]
     assert [r.received_at for r in records] == [1.5, 2.5, 3.5, 4.5]
     assert [r.source for r in records] == ["ws", "ws", "ws", "feed"]
@@ -246,7 +246,7 @@ async def test_record_to_journals_every_raw_frame_in_order(emu, tmp_path, active
     await feed.wait_for(n=40, timeout=10)
     sent = await all_sent(emu, feed)
     await feed.close()
-    *records, closed = read_journal(path)  # the feed's own last record: feed.closed
+    *records, closed = read_records(path)  # the feed's own last record: feed.closed
     assert closed.source == "feed" and closed.frame["event"] == "feed.closed"
     assert len(records) == feed.frames == sent
     assert all(r.source == "ws" and isinstance(r.frame, str) for r in records)  # the exact text

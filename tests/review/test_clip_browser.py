@@ -26,7 +26,7 @@ CELLS = [
     "pipes = vn.start_pipelines(conn, session, feed, alerts={\n"
     "    'sensitive_content': {'prompt': 'A payment card number is shown', 'on': 'video'}})\n"
     "await feed.wait_for(until=conn.emulator.scenario_over(feed), timeout=60)",
-    "vn.clips(feed.store.alerts(), before=2, after=2, conn=conn, store=feed.store)",
+    "vn.clip(feed.store.alerts(), before=2, after=2, conn=conn, store=feed.store)",
 ]
 
 

@@ -11,6 +11,7 @@ import requests
 
 import vdb_notebook as vn
 from vdb_notebook.emulator.media import configure
+from vdb_notebook.review import Clips
 from vdb_notebook.emulator.media.hls import SEGMENT_S
 from vdb_notebook.widgets.testing import wait_until
 
@@ -105,9 +106,8 @@ def test_rows_of_a_store_become_clips_in_one_call(offline) -> None:
     rows = pd.DataFrame({"rtstream_id": [audio.id, streams["screen"].id],
                          "rtstream_name": ["system_audio:default", "display:1"], "label": ["pii", "pii"],
                          "start": [t0, t0], "end": [t0 + pd.Timedelta("7s")] * 2})
-    clips = vn.clips(rows, before=1, conn=conn)
-    assert len(clips) == 2 and all(c.stream_url for c in clips)
-    assert vn.clip(rows, conn=conn).__class__ is clips.__class__
+    clips = vn.clip(rows, before="1s", conn=conn)
+    assert isinstance(clips, Clips) and len(clips) == 2 and all(c.stream_url for c in clips)
     assert clips._repr_html_().count('class="vdb-hls"') == 1
 
 

@@ -1,7 +1,7 @@
 """Clip targets: rows, shots and tuples become an rtstream window in whole epoch seconds."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pandas as pd
 import pytest
@@ -51,8 +51,13 @@ def test_a_zero_length_moment_still_plays_a_second() -> None:
 def test_bad_targets_say_what_to_pass(target, error, message) -> None:
     with pytest.raises(error, match=message):
         window_of(target)
-    with pytest.raises(ValueError, match=">= 0"):
+    with pytest.raises(ValueError, match="before is seconds"):
         window_of(("rts-1", T, T + 1), before=-1)
+
+
+def test_margins_take_seconds_strings_and_timedeltas() -> None:
+    assert window_of(("rts-1", T, T + 1), before="1m30s", after=timedelta(seconds=2)) \
+        == window_of(("rts-1", T, T + 1), before=90, after=2.0)
 
 
 def test_epoch_seconds_reads_ms_as_frames_carry_them() -> None:

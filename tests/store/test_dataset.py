@@ -125,9 +125,9 @@ def test_open_dataset_filters_by_session_and_time(written):
         vn.open_dataset(path / "missing")
 
 
-def test_open_dataset_as_a_duckdb_relation(written):
+def test_scan_dataset_is_a_lazy_duckdb_relation(written):
     path, store = written
-    rel = vn.open_dataset(path, capture_session_id="cap-1", as_duckdb=True)
+    rel = vn.scan_dataset(path, capture_session_id="cap-1")
     counts = duckdb.sql("select channel, count(*) as n from rel group by channel order by channel"
                         ).fetchall()
     expected = store.df[store.df["capture_session_id"] == "cap-1"]["channel"].value_counts()
@@ -181,7 +181,7 @@ async def test_the_webhook_receiver_writes_into_a_dataset_store(tmp_path):
     rx = await vn.WebhookReceiver.start(store=store)
     try:
         await vn.webhooks.deliver(rx.url, vn.webhooks.lifecycle("cap-7"))
-        await rx.wait_for(n=len(vn.webhooks.lifecycle("cap-7")), timeout=10)
+        await rx.wait_for(processed=len(vn.webhooks.lifecycle("cap-7")), timeout=10)
     finally:
         await rx.close(timeout=2)
     store.close()

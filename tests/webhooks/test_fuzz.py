@@ -110,6 +110,6 @@ def test_after_the_fuzzing_the_workers_still_process(rx):
     headers = ({k: v.encode() for k, v in sign(good, rx.test_secret, "after-fuzz").items()}
                if rx.test_secret else None)
     assert post(rx, good, headers) == 202
-    rx.wait_for_sync(n=before + 1, timeout=30)
+    rx.wait_for_sync(processed=before + 1, timeout=30)
     rx.wait_for_sync(timeout=30)  # nothing accepted is stuck
     assert rx.stats.pending == 0

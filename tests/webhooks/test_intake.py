@@ -47,7 +47,7 @@ async def test_deep_nesting_within_the_limit_is_accepted_and_processed():
     try:
         status, _ = await post(rx.url, nested(500))
         assert status == 202
-        await rx.wait_for(n=1, timeout=10)
+        await rx.wait_for(processed=1, timeout=10)
         assert len(seen) == 1 and rx.stats.handler_errors == 0
     finally:
         await rx.close(timeout=2)

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from vdb_notebook.webhooks import WebhookReceiver, build, deliver, lifecycle, read_journal
+from vdb_notebook.webhooks import WebhookReceiver, build, deliver, lifecycle, read_payloads
 from vdb_notebook.webhooks.journal import DeliveryJournal, read_state
 
 
@@ -37,7 +37,7 @@ async def test_restart_processes_only_what_was_not_processed(tmp_path):
     done_cap1 = lifecycle("cap-1")
     held = build("created", capture_session_id="cap-2")
     await deliver(first.url, done_cap1 + [held])
-    await first.wait_for(n=6, timeout=5)
+    await first.wait_for(processed=6, timeout=5)
     await first.close(timeout=0.1)  # cap-2's event is accepted but not processed
     assert first.stats.pending == 1
     stuck.set()  # the old handler finishes after close: it must not mark anything
@@ -58,7 +58,7 @@ async def test_restart_processes_only_what_was_not_processed(tmp_path):
     third = await WebhookReceiver.start(journal=path)
     await third.close()
     assert third.stats.recovered == 0
-    assert read_journal(path) == done_cap1 + [held]
+    assert read_payloads(path) == done_cap1 + [held]
 
 
 async def test_torn_last_line_is_skipped_and_counted(tmp_path):

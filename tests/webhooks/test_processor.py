@@ -57,7 +57,7 @@ async def test_handlers_get_the_stable_delivery_id_and_plain_handlers_still_work
             for _ in range(2):  # a retry has the same id
                 await session.post(rx.url, json=one, headers={"webhook-id": "msg_A"})
             await session.post(rx.url, json=two)  # no webhook-id: a content key
-        await rx.wait_for(n=2, timeout=5)
+        await rx.wait_for(processed=2, timeout=5)
         assert ids[0] == "id:msg_A" and ids[1].startswith("sha:")
         assert plain == [one, two] and type(plain[0]).__name__ == "WebhookPayload"
         assert rx.stats.duplicates == 1

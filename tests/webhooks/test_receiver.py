@@ -31,7 +31,7 @@ async def rx():
 async def test_accepts_processes_into_store_and_binds_loopback(rx):
     status, answer = await post(rx.url, json.dumps(build("active", capture_session_id="cap-1")))
     assert (status, answer["status"]) == (202, "accepted")
-    await rx.wait_for(n=1, timeout=5)
+    await rx.wait_for(processed=1, timeout=5)
     assert rx.url.startswith("http://127.0.0.1:")
     assert rx.store.sessions().set_index("capture_session_id").status.to_dict() == {"cap-1": "active"}
     assert rx.stats.as_dict() == {"received": 1, "accepted": 1, "duplicates": 0, "rejected": {},
@@ -104,7 +104,7 @@ async def test_duplicates_x3_and_reordering_process_each_event_once(rx, webhook_
 async def test_late_earlier_events_never_move_a_status_backwards(rx):
     created, starting, active, stopping, stopped, exported = lifecycle("cap-1")
     await deliver(rx.url, [exported, stopped, active, created, stopping, starting])
-    await rx.wait_for(n=6, timeout=5)
+    await rx.wait_for(processed=6, timeout=5)
     assert rx.store.sessions().status.tolist() == ["exported"]
 
 
@@ -187,7 +187,7 @@ async def test_unknown_shapes_are_accepted_and_kept_as_store_rejections(rx):
     everything = []
     rx.on("*", everything.append)
     status, _ = await post(rx.url, json.dumps({"hello": "world"}))
-    await rx.wait_for(n=1, timeout=5)
+    await rx.wait_for(processed=1, timeout=5)
     assert status == 202 and len(rx.store.rejected) == 1 and everything == [{"hello": "world"}]
 
 
@@ -195,7 +195,7 @@ async def test_wait_for_until_and_timeout_message(rx):
     await deliver(rx.url, lifecycle("cap-1")[:2])
     await rx.wait_for(until=lambda store: len(store.lifecycle()) == 2, timeout=5)
     with pytest.raises(TimeoutError, match=r"2 processed, 0 pending"):
-        await rx.wait_for(n=3, timeout=0.05)
+        await rx.wait_for(processed=3, timeout=0.05)
 
 
 def test_sync_api_start_wait_close():
@@ -203,7 +203,7 @@ def test_sync_api_start_wait_close():
         body = json.dumps(build("created", capture_session_id="cap-1")).encode()
         with urllib.request.urlopen(urllib.request.Request(rx.url, data=body), timeout=5) as r:
             assert r.status == 202
-        rx.wait_for_sync(n=1, timeout=5)
+        rx.wait_for_sync(processed=1, timeout=5)
         assert rx.store.sessions().status.tolist() == ["created"]
     assert rx.closed and "closed" in repr(rx)
 

@@ -22,6 +22,8 @@ from typing import Any
 
 import pandas as pd
 
+from .._compat import keyword_only
+from .._duration import Duration, seconds
 from .clock import mmss, session_start
 
 #: The channels that say what was said (transcript, audio index) and shown (visual index).
@@ -29,10 +31,12 @@ CONTEXT_CHANNELS = ("transcript", "audio_index", "visual_index")
 COLUMNS = ["at", "from_alert", "channel", "stream", "text", "start", "end"]
 
 
-def alert_context(store: Any, alert: Any, before: str | pd.Timedelta = "10s",
-                  after: str | pd.Timedelta = "5s") -> pd.DataFrame:
+@keyword_only("before", "after")
+def alert_context(store: Any, alert: Any, *, before: Duration = "10s",
+                  after: Duration = "5s") -> pd.DataFrame:
     """The final transcript lines, audio summaries and screen descriptions that overlap the
-    alert's span widened by `before` and `after`, in time order.
+    alert's span widened by `before` and `after` (seconds, a string such as "10s" or "1m30s",
+    or a timedelta), in time order.
 
     `alert` is a row of `store.alerts()` (a Series or an `itertuples()` row) or an alert's
     `seq`. Columns: `at` (mm:ss since the session went active), `from_alert` (mm:ss from the
@@ -77,12 +81,5 @@ def _span(df: pd.DataFrame, alert: Any) -> tuple[pd.Timestamp, pd.Timestamp]:
     return pd.Timestamp(start), pd.Timestamp(start if end is None or pd.isna(end) else end)
 
 
-def _duration(value: str | pd.Timedelta, name: str) -> pd.Timedelta:
-    try:
-        duration = pd.Timedelta(value)
-    except (TypeError, ValueError):
-        duration = pd.NaT
-    if duration is pd.NaT or pd.isna(duration) or duration < pd.Timedelta(0):
-        raise ValueError(f"{name} must be a duration like '10s' or pd.Timedelta(seconds=10), "
-                         f"not {value!r}")
-    return duration
+def _duration(value: Duration, name: str) -> pd.Timedelta:
+    return pd.Timedelta(seconds=seconds(value, name))

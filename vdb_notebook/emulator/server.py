@@ -24,6 +24,7 @@ import videodb
 from aiohttp import web
 
 from .._aio import LoopThread
+from .._compat import keyword_only
 from ..schema import json_depth
 from . import capture_binary, guard, matching, urls
 from .engine import Engine
@@ -57,10 +58,11 @@ class Emulator:
     see guard.py for the Host, Origin and callback_url checks.
     """
 
-    def __init__(self, scenario: str | Scenario = "standup", speed: float | str | None = None,
+    @keyword_only("speed", "seed", "host", "port", "faults", "api_key", "clock")
+    def __init__(self, scenario: str | Scenario = "standup", *, speed: float | str | None = None,
                  seed: int = 0, host: str = "127.0.0.1", port: int = 0,
                  faults: dict[str, Any] | Faults | None = None, api_key: str = EMULATOR_KEY,
-                 clock: str = "scenario", *,
+                 clock: str = "scenario",
                  idle_timeout: float = IDLE_TIMEOUT_S, read_timeout: float = READ_TIMEOUT_S,
                  ticket_ttl: float = TICKET_TTL_S) -> None:
         self.scenario = scenario if isinstance(scenario, Scenario) else Scenario.load(scenario)

@@ -1,4 +1,5 @@
-"""What a source (feed, webhook receiver, replay) writes into: any object with `add`.
+"""What a source (feed, webhook receiver, replay) writes into: any object with `add` and
+`__len__` (how many events it holds: what `feed.wait_for(n=...)` counts).
 
 Sources depend on this protocol, never on the concrete `EventStore`, so a store with a dataset
 behind it, a filter, or a test double can stand in.
@@ -20,3 +21,7 @@ class EventSink(Protocol):
 
     def add(self, frame: Any, *, source: str = "ws",
             received_at_ms: float | None = None) -> Event | Rejection: ...
+
+    def __len__(self) -> int:
+        """The events held (the Feed's `wait_for(n=)` and repr read it)."""
+        ...

@@ -1,4 +1,5 @@
 """The WebSocket source: `Feed` (reconnects with backoff) and its raw-frame journal."""
 from .feed import Feed
+from .state import FeedState
 
-__all__ = ["Feed"]
+__all__ = ["Feed", "FeedState"]

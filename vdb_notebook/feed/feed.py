@@ -38,6 +38,7 @@ from .._progress import waiting
 from .reconnect import Callbacks, Gap, disconnected_frame, gap_frame, reconnected_frame, redial
 from ..events import Rejection
 from .journal import RECORD_BATCH, FrameJournal, flush_when_quiet
+from .state import FeedState
 from ..events import EventSink
 
 log = logging.getLogger(__name__)
@@ -47,14 +48,15 @@ OPEN_TIMEOUT_S = 10.0  # to open a connection and read its id (docs/LIMITS.md)
 CLOSE_TIMEOUT_S = 2.0  # for the close handshake
 _QUERY = re.compile(r"(wss?://[^\s?'\"]*)\?[^\s'\"]*")
 
-__all__ = ["Feed", "Gap"]
+__all__ = ["Feed", "FeedState", "Gap"]
 
 
 class Feed:
     """A live WebSocket feed into an `EventStore`. Create it with `await Feed.open(conn)`.
 
     Attributes: `connection_id` (the current one), `connection_ids` (all, oldest first),
-    `store`, `state` ("open", "reconnecting", "closing", "closed" or "failed"), `frames`
+    `store`, `state` (a `FeedState`, equal to "open", "reconnecting", "closing", "closed" or
+    "failed"), `frames`
     (raw frames read from the socket), `frames_before_connect` (how many of those came over
     earlier connections), `frames_on_connection` (read over the current one), `rejected`
     (those the store could not parse),
@@ -72,7 +74,7 @@ class Feed:
         self.open_timeout = open_timeout
         self.close_timeout = close_timeout
         self.recording: FrameJournal | None = None
-        self.state = "new"
+        self.state = FeedState.NEW
         self.connection_id: str | None = None
         self.connection_ids: list[str | None] = []
         self.frames = 0
@@ -129,7 +131,7 @@ class Feed:
         try:
             ws = await self._dial()
         except Exception as exc:
-            self.state = "failed"
+            self.state = FeedState.FAILED
             if self.recording is not None:
                 self.recording.close()
             raise ConnectionError(
@@ -161,7 +163,7 @@ class Feed:
         self.connection_ids.append(ws.connection_id)
         self.frames_before_connect = self.frames
         self._connected_at = time.monotonic()
-        self.state = "open"
+        self.state = FeedState.OPEN
 
     # --- consuming -----------------------------------------------------------------------
 
@@ -199,7 +201,7 @@ class Feed:
         """Dial again with backoff until it works, the feed closes or attempts run out, and
         record the gap either way. True when a new connection is up."""
         old, started = self.connection_id, _now_ms()
-        self.state, self._ws = "reconnecting", None
+        self.state, self._ws = FeedState.RECONNECTING, None
         if time.monotonic() - self._connected_at >= self.backoff.stable_after:
             self.backoff.reset()
         log.info("feed %s: %s; reconnecting", old, reason)
@@ -213,7 +215,7 @@ class Feed:
                 self._record_gap(started, old, None, result.attempts,
                                  f"{reason}; gave up after {result.attempts} attempts "
                                  f"({result.last_error})")
-                self.state = "failed"
+                self.state = FeedState.FAILED
             return False
         self._attach(result.ws)
         self._record_gap(started, old, self.connection_id, result.attempts, reason)
@@ -272,7 +274,7 @@ class Feed:
         loop = asyncio.get_running_loop()
         deadline = None if timeout is None else loop.time() + timeout
         while not ((n is None or len(self.store) >= n) and (until is None or until(self.store))):
-            if self.state in ("closed", "failed"):
+            if self.state in (FeedState.CLOSED, FeedState.FAILED):
                 raise RuntimeError(f"the feed is {self.state}; {self._waiting_for(n, until)}")
             remaining = None if deadline is None else deadline - loop.time()
             if remaining is not None and remaining <= 0:
@@ -298,7 +300,7 @@ class Feed:
             await self._closed.wait()
             return
         self._closing.set()
-        self.state = "closing"
+        self.state = FeedState.CLOSING
         try:
             if self._ws is not None:  # the reader drains frames queued before the close frame
                 await self._ws.close()
@@ -317,7 +319,7 @@ class Feed:
                 self._flusher.cancel()
             if self.recording is not None:
                 self.recording.close()
-            self.state = "closed"
+            self.state = FeedState.CLOSED
             self._closed.set()
 
     async def __aenter__(self) -> "Feed":

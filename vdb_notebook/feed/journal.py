@@ -18,7 +18,7 @@ whichever comes first) and flushed to the OS, so a crashed kernel loses at most 
     >>> path = os.path.join(tempfile.mkdtemp(), "j.jsonl")
     >>> with FrameJournal(path) as j:
     ...     j.write('{"channel": "transcript"}', 1000.0)
-    >>> [(r.received_at, r.source, r.frame) for r in read_journal(path)]
+    >>> [(r.received_at, r.source, r.frame) for r in read_records(path)]
     [(1000.0, 'ws', '{"channel": "transcript"}')]
 """
 from __future__ import annotations
@@ -31,6 +31,8 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
+
+from .._compat import renamed
 
 #: Keys a journal line (or an EventStore.to_jsonl line) may have; "frame" is required.
 _RECORD_KEYS = frozenset(("seq", "received_at", "source", "frame", "rejected"))
@@ -159,7 +161,7 @@ def as_record(item: Any, default_source: str = "replay") -> Record:
     return Record(None, default_source, item)
 
 
-def read_journal(path: str | os.PathLike) -> Iterator[Record]:
+def read_records(path: str | os.PathLike) -> Iterator[Record]:
     """Records of a journal file in order. A line that is not JSON (say, cut short by a crash)
     comes back as its text, so the store can reject it with a reason rather than lose it."""
     with open(path, encoding="utf-8") as f:
@@ -179,3 +181,7 @@ def count_lines(path: str | os.PathLike) -> int:
     """Non-empty lines in a file (for a progress bar's total) without parsing them."""
     with open(path, "rb") as f:
         return sum(1 for line in f if line.strip())
+
+
+#: Deprecated name of `read_records` (vn.webhooks.read_journal returned payloads, not records).
+read_journal = renamed(read_records, "vdb_notebook.feed.journal.read_journal", "read_records")

@@ -1,6 +1,6 @@
 """Review moments in the notebook: `vn.clip(target)` plays the window of an alert, a transcript
 line, a search shot or `(rtstream, start, end)` inline, with what was said and shown beside it;
-`vn.clips(store.alerts())` does it for every row."""
+`vn.clip(store.alerts())` does it for every row."""
 from __future__ import annotations
 
 from .inline import Clip, Clips, clip, clips

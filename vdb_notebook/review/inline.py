@@ -1,12 +1,12 @@
 """vn.clip: review a moment in the notebook: an inline player of its window, with what was said
-and shown beside it. vn.clips: every row of a DataFrame (e.g. store.alerts()) as clips.
+and shown beside it; given a DataFrame (e.g. store.alerts()), every row as clips.
 
 The stream comes from the service through the SDK (`rtstream.generate_stream(start, end)`):
 offline the emulator's synthesised HLS, online VideoDB's own. Both play inline with the bundled
 hls.js, without network access to anything but the stream.
 
-    clip = vn.clip(store.alerts().iloc[0], before=5, after=5, conn=conn, store=store)
-    clips = vn.clips(store.alerts(), conn=conn, store=store)   # or vn.clip(store.alerts(), ...)
+    clip = vn.clip(store.alerts().iloc[0], before="5s", after=5, conn=conn, store=store)
+    clips = vn.clip(store.alerts(), conn=conn, store=store)    # one clip per row
 
 The text repr lists the window and its lines (no URL: it carries a port offline).
 """
@@ -17,6 +17,8 @@ from typing import Any
 
 import pandas as pd
 
+from .._compat import keyword_only, renamed
+from .._duration import Duration, seconds
 from . import context
 from .html import render
 from .window import Window, window_of
@@ -56,28 +58,36 @@ class Clips(list):
         return render(self)
 
 
-def clip(target: Any, before: float = 0, after: float = 0, *, conn: Any = None,
+@keyword_only("before", "after")
+def clip(target: Any, *, before: Duration = 0, after: Duration = 0, conn: Any = None,
          store: Any = None) -> Clip | Clips:
-    """A clip of `target`: an alert or transcript row, a search shot, or (rtstream, start, end).
+    """A clip of `target`: an alert or transcript row, a DataFrame of such rows (one clip per
+    row, shown together as `Clips`), a search shot, or (rtstream, start, end).
 
-    before / after: seconds of margin around the moment. conn: the SDK connection that serves
-    the stream (a search shot or an RTStream brings its own). store: an EventStore to read what
-    was said and shown (else the rtstream's transcript comes from the service). A DataFrame
-    gives one clip per row (`Clips`).
+    before / after: margin around the moment: seconds, a string such as "10s" or "1m30s", or a
+    timedelta. conn: the SDK connection that serves the stream (a search shot or an RTStream
+    brings its own). store: an EventStore to read what was said and shown (else the rtstream's
+    transcript comes from the service).
     """
+    margins = seconds(before, "before"), seconds(after, "after")
     if isinstance(target, pd.DataFrame):
-        return clips(target, before, after, conn=conn, store=store)
-    return _clip(target, before, after, conn, store, events=None)
+        events = store.df if store is not None and "rtstream_id" not in target.columns else None
+        return Clips(_clip(row, *margins, conn, store, events) for _, row in target.iterrows())
+    return _clip(target, *margins, conn, store, events=None)
 
 
-def clips(rows: pd.DataFrame, before: float = 0, after: float = 0, *, conn: Any = None,
-          store: Any = None) -> Clips:
-    """One clip per row of `rows` (e.g. `store.alerts()`), shown together."""
+def _clips(rows: pd.DataFrame, before: Duration = 0, after: Duration = 0, *, conn: Any = None,
+           store: Any = None) -> Clips:
     if not isinstance(rows, pd.DataFrame):
         raise TypeError("vn.clips takes a DataFrame of moments (e.g. store.alerts()), "
                         f"not {type(rows).__name__}")
-    events = store.df if store is not None and "rtstream_id" not in rows.columns else None
-    return Clips(_clip(row, before, after, conn, store, events) for _, row in rows.iterrows())
+    result = clip(rows, before=before, after=after, conn=conn, store=store)
+    assert isinstance(result, Clips)
+    return result
+
+
+#: Deprecated: `vn.clip(rows)` takes a DataFrame (one clip per row).
+clips = renamed(_clips, "vn.clips", "vn.clip")
 
 
 def _clip(target: Any, before: float, after: float, conn: Any, store: Any,

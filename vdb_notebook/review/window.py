@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from .._duration import Duration, seconds
 from ..analysis.clock import clock
 
 
@@ -46,11 +47,10 @@ class Window:
                 f"{clock(self.start * 1000)}-{clock(self.end * 1000)} UTC")
 
 
-def window_of(target: Any, before: float = 0, after: float = 0) -> Window:
-    """The window of `target`, widened by `before` / `after` seconds, rounded out to whole seconds."""
-    if before < 0 or after < 0:
-        raise ValueError("before and after are seconds to add around the moment (>= 0), "
-                         f"not {before!r}, {after!r}")
+def window_of(target: Any, before: Duration = 0, after: Duration = 0) -> Window:
+    """The window of `target`, widened by `before` / `after` (seconds, "10s", a timedelta),
+    rounded out to whole seconds."""
+    before, after = seconds(before, "before"), seconds(after, "after")
     if isinstance(target, pd.Series):
         fields = _row(target)
     elif hasattr(target, "rtstream_id") and hasattr(target, "search_score"):

@@ -1,4 +1,6 @@
-"""`vn.open_dataset`: many sessions' events from a dataset written by `EventStore(path=...)`.
+"""Reading a dataset written by `EventStore(path=...)`, as polars names its readers:
+`vn.open_dataset` is eager (an EventStore in memory), `vn.scan_dataset` lazy (a DuckDB relation
+that reads the Parquet files only when queried). Both delegate to dataset.py.
 
     >>> import vdb_notebook as vn
     >>> vn.open_dataset("/no/such/folder")
@@ -9,24 +11,44 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
-import duckdb
-
+from .._compat import keyword_only, warn
 from . import dataset
 from .store import EventStore
 
+if TYPE_CHECKING:
+    import duckdb
 
-def open_dataset(path: str | os.PathLike, capture_session_id: str | Iterable[str] | None = None,
-                 start: Any = None, end: Any = None, *,
-                 as_duckdb: bool = False) -> EventStore | duckdb.DuckDBPyRelation:
+Sessions = str | Iterable[str] | None
+
+
+@keyword_only("capture_session_id", "start", "end")
+def open_dataset(path: str | os.PathLike[str], *, capture_session_id: Sessions = None,
+                 start: Any = None, end: Any = None, as_duckdb: bool = False) -> EventStore:
     """The events at `path` (a folder, or an s3://... URI read through pyarrow's filesystems)
     of one or more capture sessions and/or a received_at range [start, end), with the filters
-    pushed down to the folders and files. Returns a read-only-by-convention EventStore (no
-    `path`: adding to it does not write to the dataset), or with `as_duckdb=True` a DuckDB
-    relation over the Parquet files (columns of `.df` plus `date` and `session`)."""
+    pushed down to the folders and files, loaded into a read-only-by-convention EventStore (no
+    `path`: adding to it does not write to the dataset). `as_duckdb=True` is deprecated: use
+    `vn.scan_dataset`."""
     if as_duckdb:
-        return duckdb.from_arrow(dataset.scanner(path, capture_session_id, start, end))
+        warn("vn.open_dataset(..., as_duckdb=True)", "vn.scan_dataset(...)")
+        return scan_dataset(path, capture_session_id=capture_session_id,  # type: ignore[return-value]
+                            start=start, end=end)
     store = EventStore()
     store._load(*dataset.read(path, capture_session_id, start, end))
     return store
+
+
+def scan_dataset(path: str | os.PathLike[str], *, capture_session_id: Sessions = None,
+                 start: Any = None, end: Any = None) -> duckdb.DuckDBPyRelation:
+    """A lazy DuckDB relation over the Parquet files at `path` (columns of `.df` plus `date`
+    and `session`), the same filters pushed down; nothing is read until it is queried. Needs the
+    `[sql]` extra (duckdb)."""
+    from .._optional import require
+
+    duckdb = require("duckdb", "sql")
+    return duckdb.from_arrow(dataset.scanner(path, capture_session_id, start, end))
+
+
+__all__ = ["open_dataset", "scan_dataset"]

@@ -9,13 +9,13 @@
 """
 from __future__ import annotations
 
-from .deliver import DeliverySummary, deliver
-from .journal import read_journal
+from .deliver import DeliverySummary, deliver, deliver_sync
+from .journal import read_journal, read_payloads
 from ..schema.payloads import EPOCH, alert, build, default_rtstreams, lifecycle
 from .processor import WebhookPayload
 from .receiver import ReceiverStats, WebhookReceiver
 from .signing import new_secret, sign
 
 __all__ = ["EPOCH", "DeliverySummary", "ReceiverStats", "WebhookReceiver", "alert", "build",
-           "WebhookPayload", "default_rtstreams", "deliver", "lifecycle", "new_secret", "read_journal",
-           "sign"]
+           "WebhookPayload", "default_rtstreams", "deliver", "deliver_sync", "lifecycle", "new_secret", "read_journal",
+           "read_payloads", "sign"]

@@ -19,7 +19,9 @@ from typing import Any, Iterable
 
 import aiohttp
 
+from .. import _aio
 from .._backoff import Backoff
+from .._compat import keyword_only
 from .dedup import canonical_json
 from .signing import sign
 
@@ -81,8 +83,9 @@ def _body(payload: Payload) -> bytes:
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-async def deliver(url: str, payloads: Payload | Iterable[Payload], duplicates: int = 0,
-                  reorder: bool = False, secret: str | bytes | None = None, *, seed: int = 0,
+@keyword_only("duplicates", "reorder", "secret")
+async def deliver(url: str, payloads: Payload | Iterable[Payload], *, duplicates: int = 0,
+                  reorder: bool = False, secret: str | bytes | None = None, seed: int = 0,
                   concurrency: int = 1, retries: int = 5, backoff: float = 0.05,
                   max_backoff: float = 2.0, timeout: float = 10.0,
                   webhook_ids: bool = True) -> DeliverySummary:
@@ -150,3 +153,16 @@ async def deliver(url: str, payloads: Payload | Iterable[Payload], duplicates: i
     summary.failures = [f"event {i} ({ids[i]}): last answer {last_answer.get(i, 'none')}"
                         for i in range(len(items)) if i not in delivered]
     return summary
+
+
+def deliver_sync(url: str, payloads: Payload | Iterable[Payload], *, duplicates: int = 0,
+                 reorder: bool = False, secret: str | bytes | None = None, seed: int = 0,
+                 concurrency: int = 1, retries: int = 5, backoff: float = 0.05,
+                 max_backoff: float = 2.0, timeout: float = 10.0,
+                 webhook_ids: bool = True) -> DeliverySummary:
+    """`deliver` (the same signature) for code that cannot await: runs on the toolkit's loop
+    thread and blocks this one until every send is done."""
+    return _aio.run(deliver(url, payloads, duplicates=duplicates, reorder=reorder, secret=secret,
+                            seed=seed, concurrency=concurrency, retries=retries,
+                            backoff=backoff, max_backoff=max_backoff, timeout=timeout,
+                            webhook_ids=webhook_ids))

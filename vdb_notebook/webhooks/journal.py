@@ -27,7 +27,7 @@ payloads leave the journal then (the store has them).
     >>> j.mark_processed("id:m1"); j.close()
     >>> state = read_state(path); (state.accepted, state.processed, state.unprocessed)
     (1, 1, [])
-    >>> read_journal(path)
+    >>> read_payloads(path)
     [{'event': 'x'}]
 """
 from __future__ import annotations
@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
+from .._compat import renamed
 from .dedup import SeenKeys
 
 COMPACT_AFTER = 10_000
@@ -123,9 +124,9 @@ def _seconds(received_at_ms: Any) -> float | None:
         return None
 
 
-def read_journal(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
+def read_payloads(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     """Every payload still in this journal, in order: what the receiver accepted since the last
-    compaction (to rebuild a store: `store.extend(vn.webhooks.read_journal(path),
+    compaction (to rebuild a store: `store.extend(vn.webhooks.read_payloads(path),
     source="webhook")`)."""
     return [r["payload"] for r in _records(Path(path), JournalState()) if _is_accepted(r)]
 
@@ -273,3 +274,7 @@ def _fsync_dir(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+#: Deprecated name of `read_payloads` (the feed's journal had a `read_journal` returning records).
+read_journal = renamed(read_payloads, "vn.webhooks.read_journal", "vn.webhooks.read_payloads")

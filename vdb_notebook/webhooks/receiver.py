@@ -6,7 +6,7 @@
     >>> await vn.webhooks.deliver(rx.url, vn.webhooks.lifecycle("cap-1"), duplicates=2,
     ...                           reorder=True)              # doctest: +SKIP
     DeliverySummary(events=6, sends=18, attempts=18, delivered=6, failed=0)
-    >>> await rx.wait_for(n=6); rx.store.sessions().status.tolist()  # doctest: +SKIP
+    >>> await rx.wait_for(processed=6); rx.store.sessions().status.tolist()  # doctest: +SKIP
     ['exported']
 
 A delivery is answered 2xx once it is validated, deduplicated and queued (with `journal=`:
@@ -27,6 +27,7 @@ from typing import Any, Callable, Mapping
 from aiohttp import web
 
 from .. import _aio
+from .._compat import keyword_only, warn
 from .._aio import LoopThread
 from .._progress import waiting
 from .progress import Progress
@@ -97,8 +98,9 @@ class WebhookReceiver:
     delivery's stable id as `payload.delivery_id` to make their own effects idempotent.
     """
 
-    def __init__(self, store: Any = None, secret: str | bytes | None = None,
-                 host: str = "127.0.0.1", port: int = 0, *,
+    @keyword_only("secret", "host", "port")
+    def __init__(self, store: Any = None, *, secret: str | bytes | None = None,
+                 host: str = "127.0.0.1", port: int = 0,
                  journal: str | os.PathLike[str] | None = None, max_body: int = MAX_BODY,
                  max_depth: int = MAX_DEPTH, idle_timeout: float = IDLE_TIMEOUT_S,
                  read_timeout: float = READ_TIMEOUT_S, dedup_keys: int = DEDUP_KEYS,
@@ -143,10 +145,11 @@ class WebhookReceiver:
     # --- starting and stopping ------------------------------------------------------------
 
     @classmethod
-    async def start(cls, store: Any = None, secret: str | bytes | None = None,
+    @keyword_only("secret", "host", "port")
+    async def start(cls, store: Any = None, *, secret: str | bytes | None = None,
                     host: str = "127.0.0.1", port: int = 0, **options: Any) -> WebhookReceiver:
         """Start serving on a thread of its own; returns once `url` answers."""
-        rx = cls(store, secret, host, port, **options)
+        rx = cls(store, secret=secret, host=host, port=port, **options)
         try:
             await rx._http.call(rx._serve())
         except OSError as exc:
@@ -154,10 +157,11 @@ class WebhookReceiver:
         return rx
 
     @classmethod
-    def start_sync(cls, store: Any = None, secret: str | bytes | None = None,
+    @keyword_only("secret", "host", "port")
+    def start_sync(cls, store: Any = None, *, secret: str | bytes | None = None,
                    host: str = "127.0.0.1", port: int = 0, **options: Any) -> WebhookReceiver:
         """`start` (same options) for code that cannot await (scripts, callbacks, a cell)."""
-        return _aio.run(cls.start(store, secret, host, port, **options))
+        return _aio.run(cls.start(store, secret=secret, host=host, port=port, **options))
 
     def _cannot_listen(self, exc: OSError) -> OSError:
         self._shut()
@@ -350,9 +354,15 @@ class WebhookReceiver:
         """Handler exceptions, oldest first (the last `processor.MAX_KEPT_ERRORS`), each with its payload."""
         return list(self._processor.errors)
 
-    def _ready(self, n: int | None, until: Callable[[Any], bool] | None) -> Callable[[], bool]:
-        if n is not None:
-            return lambda: self._processor.processed >= n
+    def _ready(self, processed: int | None, until: Callable[[Any], bool] | None,
+               n: int | None, method: str) -> Callable[[], bool]:
+        if n is not None:  # n= meant `processed` here but "events in the store" on a Feed
+            warn(f"rx.{method}(n=...)", f"rx.{method}(processed=...) (the same count)",
+                 stacklevel=4)
+            processed = n if processed is None else processed
+        if processed is not None:
+            wanted = processed
+            return lambda: self._processor.processed >= wanted
         if until is not None:
             return lambda: bool(until(self.store))
         return lambda: self.stats.pending <= 0
@@ -361,24 +371,30 @@ class WebhookReceiver:
         s = self.stats
         return f"webhook processing ({s.processed} processed, {s.pending} pending)"
 
-    async def wait_for(self, n: int | None = None, until: Callable[[Any], bool] | None = None,
-                       timeout: float | None = None) -> None:
-        """Wait until `n` events have been processed, or `until(store)` is true (checked as
-        events reach the store and as they are processed), or (neither given) nothing accepted
-        so far is pending; TimeoutError after `timeout` seconds says how far processing got."""
-        with self._bar(n):
-            await self._progress.wait(self._ready(n, until), timeout, self._waiting)
+    async def wait_for(self, processed: int | None = None,
+                       until: Callable[[Any], bool] | None = None, timeout: float | None = None,
+                       *, n: int | None = None) -> None:
+        """Wait until `processed` events have been processed (stored and their handlers run),
+        or `until(store)` is true (checked as events reach the store and as they are
+        processed), or (neither given) nothing accepted so far is pending; TimeoutError after
+        `timeout` seconds says how far processing got. (`n=` is the deprecated name of
+        `processed=`: on a Feed, `n` counts the events in the store.)"""
+        ready = self._ready(processed, until, n, "wait_for")
+        with self._bar(processed if processed is not None else n):
+            await self._progress.wait(ready, timeout, self._waiting)
 
-    def wait_for_sync(self, n: int | None = None, until: Callable[[Any], bool] | None = None,
-                      timeout: float | None = None) -> None:
-        """`wait_for` for code that cannot await (blocks the calling thread)."""
-        with self._bar(n):
-            self._progress.wait_sync(self._ready(n, until), timeout, self._waiting)
+    def wait_for_sync(self, processed: int | None = None,
+                      until: Callable[[Any], bool] | None = None, timeout: float | None = None,
+                      *, n: int | None = None) -> None:
+        """`wait_for` (the same signature) for code that cannot await (blocks this thread)."""
+        ready = self._ready(processed, until, n, "wait_for_sync")
+        with self._bar(processed if processed is not None else n):
+            self._progress.wait_sync(ready, timeout, self._waiting)
 
-    def _bar(self, n: int | None) -> Any:
+    def _bar(self, processed: int | None) -> Any:
         """A bar in a notebook while a wait lasts over a second (_progress.py)."""
-        what = f"Waiting for {n} webhooks" if n is not None else "Waiting for webhooks"
-        return waiting(what, count=lambda: self._processor.processed, total=n)
+        what = f"Waiting for {processed} webhooks" if processed is not None else "Waiting for webhooks"
+        return waiting(what, count=lambda: self._processor.processed, total=processed)
 
     def __repr__(self) -> str:
         s = self.stats

@@ -27,6 +27,7 @@ from typing import Any, Callable
 
 import ipywidgets as widgets
 
+from .._compat import keyword_only
 from ..analysis.chart import LANE_CHANNELS
 from ..events import Rejection
 from ..store.store import EventStore
@@ -75,7 +76,8 @@ class Dashboard(widgets.VBox):
     Re-running the cell that made a dashboard closes the one it made before.
     """
 
-    def __init__(self, store_or_feed: Any, max_rate_hz: float = 4, tail: int = 50, *,
+    @keyword_only("max_rate_hz", "tail")
+    def __init__(self, store_or_feed: Any, *, max_rate_hz: float = 4, tail: int = 50,
                  on_flush: FlushHook | None = None,
                  wall_clock: Callable[[], float] = time.time,
                  title: str = "VideoDB capture", controls: bool = True, grid: bool = False) -> None:
