@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from .emulator import Emulator as Emulator
     from .feed import Feed as Feed
     from .feed import FeedState as FeedState
+    from .offline import mock_videodb as mock_videodb
     from .pipelines import start_pipelines as start_pipelines
     from .playback import replay as replay
     from .playback import replay_async as replay_async
@@ -60,6 +61,7 @@ _PUBLIC = {
     "timeline": "vdb_notebook.analysis",
     "alert_context": "vdb_notebook.analysis",
     "clip": "vdb_notebook.review",
+    "mock_videodb": "vdb_notebook.offline",
 }
 
 #: Names kept one release after a rename: old name -> (module, its attribute, the new name).

@@ -52,9 +52,33 @@ Choices where VideoDB's docs leave room (each also noted where it is implemented
 """
 from __future__ import annotations
 
-from .faults import Faults
-from .scenario import Scenario, available
-from .server import EMULATOR_KEY, Emulator
-from .errors import ApiError
+import importlib
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["ApiError", "EMULATOR_KEY", "Emulator", "Faults", "Scenario", "available"]
+if TYPE_CHECKING:
+    from .errors import ApiError
+    from .faults import Faults
+    from .scenario import Scenario, available
+    from .server import Emulator
+
+__all__ = ["ApiError", "Emulator", "Faults", "Scenario", "available"]
+#: Where each public name lives. Imported on first use: the capture stand-in
+#: (`python -m vdb_notebook.emulator.capture_client`, one process per desktop client) runs
+#: inside this package and must not load the server, aiohttp and the SDK.
+_HOMES = {"ApiError": ".errors", "Emulator": ".server", "Faults": ".faults",
+          "Scenario": ".scenario", "available": ".scenario"}
+
+
+def __getattr__(name: str) -> Any:
+    if name == "EMULATOR_KEY":
+        raise AttributeError("EMULATOR_KEY is gone: each Emulator generates its own key; read it "
+                             "as emu.api_key, or choose one with Emulator(api_key=...)")
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_HOMES[name], __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

@@ -1,10 +1,14 @@
 """Run the emulator standalone.
 
     python -m vdb_notebook.emulator --port 8765 --scenario standup --speed 30 --seed 0 --clock wall
+
+It prints the key it accepts: generated for this run, or the one given with --api-key (or in
+VDB_EMULATOR_KEY) for scripts that need a fixed one.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -26,18 +30,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clock", choices=CLOCKS, default="scenario",
                         help="scenario: times fixed from the scenario epoch (default); wall: a "
                              "session's times start when its capture starts")
+    parser.add_argument("--api-key", default=os.environ.get("VDB_EMULATOR_KEY") or None,
+                        help="the key to accept (default: $VDB_EMULATOR_KEY, else one generated "
+                             "for this run)")
     args = parser.parse_args(argv)
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())  # before the URL is printed and used
     try:
         emu = Emulator(scenario=args.scenario, speed=args.speed, seed=args.seed, host=args.host,
-                       port=args.port, clock=args.clock).start()
+                       port=args.port, clock=args.clock, api_key=args.api_key).start()
     except (ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"VideoDB emulator ({emu.scenario.name}) on {emu.base_url}", flush=True)
     print(f"  base_url = {emu.base_url}", flush=True)
-    print(f"  api_key  = {emu.api_key}   (emulator-local, not a secret)", flush=True)
+    print(f"  api_key  = {emu.api_key}   (this emulator's own key)", flush=True)
     print(f"  videodb.connect(api_key={emu.api_key!r}, base_url={emu.base_url!r})", flush=True)
     print(f"  control: {emu.base_url}/_emulator/state ; drive a session with "
           f"POST {emu.base_url}/_emulator/capture/<session_id>/start "

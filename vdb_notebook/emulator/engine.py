@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Sequence
 
@@ -53,11 +54,12 @@ class Engine:
     """Sessions, pipelines and their side effects."""
 
     def __init__(self, scenario: Scenario, *, speed: float | str | None, seed: int, faults: Faults,
-                 clock: str = "scenario") -> None:
+                 clock: str = "scenario", now: Callable[[], float] = time.monotonic) -> None:
         self.scenario = scenario
+        self.now = now  # the monotonic clock tickets and client tokens expire on
         self.clock = Clock(parse_speed(speed, scenario.default_speed), clock)
         self.faults = Faults.from_dict(faults)  # a copy: one-shot faults disarm only here
-        self.state = EmulatorState(seed, duration_s=scenario.duration_s)
+        self.state = EmulatorState(seed, duration_s=scenario.duration_s, now=now)
         self.hub = Hub(lambda: self.faults)
         self.sender = WebhookSender(lambda: self.faults)
         self.pipelines: dict[str, Pipeline] = {}
@@ -347,7 +349,7 @@ class Engine:
         """Forget everything (sessions, pipelines, deliveries, sockets); optionally a new seed."""
         await self.shutdown()
         self.state = EmulatorState(self.state.seed if seed is None else seed,
-                                   duration_s=self.scenario.duration_s)
+                                   duration_s=self.scenario.duration_s, now=self.now)
         self._frame_chains.clear()
         self.sender = WebhookSender(lambda: self.faults)
         self.hub = Hub(lambda: self.faults)

@@ -17,13 +17,15 @@ import atexit
 import inspect
 import json
 import logging
+import secrets
+import time
 from typing import Any, Callable
 
 import videodb
 
 from aiohttp import web
 
-from .._aio import LoopThread
+from .._aio import LoopThread, answer_and_close
 from .._compat import keyword_only
 from ..schema import json_depth
 from . import capture_binary, guard, matching, urls
@@ -34,11 +36,12 @@ from .scenario import Scenario, parse_clock, parse_speed
 from .errors import ApiError, BadRequest
 
 log = logging.getLogger(__name__)
-#: The key the emulator accepts. Not a secret: it only opens a local emulator.
-EMULATOR_KEY = "emu-local-key"
 CALL_TIMEOUT_S = 30.0
 IDLE_TIMEOUT_S = 15.0  # a connection without a (complete) request for this long is closed
 READ_TIMEOUT_S = 30.0  # a request body still arriving after this long is answered 408
+#: After an answer sent before its request body was read whole (413), how long aiohttp keeps
+#: reading and discarding that body so the client sees the answer (aiohttp's default: 10 s).
+LINGERING_TIME_S = 1.0
 TICKET_TTL_S = 60.0  # a WebSocket URL from connect_websocket() opens within this long
 MAX_DEPTH = 32  # request bodies nest 3 deep; a deeper one could not be echoed back
 
@@ -49,11 +52,14 @@ class Emulator:
     scenario: a shipped scenario name ('standup', 'burst') or a scenario JSON path.
     speed: None for the scenario's default, a time multiplier, or 'max'.
     seed: same seed, same ids, texts and timestamps.
+    api_key: the key its API and control plane accept; by default one generated for this
+        emulator (`emu.api_key`), so no other process or web page can guess it.
     faults: dict of Faults fields, e.g. {"drop_ws_after": 10, "fail_webhooks": 2}.
     clock: "scenario" (default: times fixed from schema.EPOCH, reproducible) or "wall" (each
         session's times start when its capture starts, so now-relative queries work).
     Limits (docs/LIMITS.md): idle_timeout (s, 15), read_timeout (s, 30), ticket_ttl (s, 60:
-    how long a WebSocket URL stays usable). The HTTP control plane under /_emulator/ needs
+    how long a WebSocket URL stays usable). expiry_clock: the monotonic clock (seconds) that
+    WebSocket URLs and client tokens (`expires_in`) expire on; tests pass their own. The HTTP control plane under /_emulator/ needs
     `x-access-token: <api_key>` like the API (the methods here call in-process and need none);
     see guard.py for the Host, Origin and callback_url checks.
     """
@@ -61,10 +67,11 @@ class Emulator:
     @keyword_only("speed", "seed", "host", "port", "faults", "api_key", "clock")
     def __init__(self, scenario: str | Scenario = "standup", *, speed: float | str | None = None,
                  seed: int = 0, host: str = "127.0.0.1", port: int = 0,
-                 faults: dict[str, Any] | Faults | None = None, api_key: str = EMULATOR_KEY,
+                 faults: dict[str, Any] | Faults | None = None, api_key: str | None = None,
                  clock: str = "scenario",
                  idle_timeout: float = IDLE_TIMEOUT_S, read_timeout: float = READ_TIMEOUT_S,
-                 ticket_ttl: float = TICKET_TTL_S) -> None:
+                 ticket_ttl: float = TICKET_TTL_S,
+                 expiry_clock: Callable[[], float] = time.monotonic) -> None:
         self.scenario = scenario if isinstance(scenario, Scenario) else Scenario.load(scenario)
         parse_speed(speed, self.scenario.default_speed)  # fail early on a bad speed
         self.clock = parse_clock(clock)  # fail early on a bad clock
@@ -73,8 +80,9 @@ class Emulator:
         self.host = host
         self._port = port
         self._initial_faults = Faults.from_dict(faults)
-        self._api_key = api_key
+        self._api_key = api_key or new_api_key()
         self.idle_timeout, self.read_timeout, self.ticket_ttl = idle_timeout, read_timeout, ticket_ttl
+        self._expiry_clock = expiry_clock
         self._engine: Engine | None = None
         self._thread: LoopThread | None = None
         self._runner: web.AppRunner | None = None
@@ -258,13 +266,13 @@ class Emulator:
 
     async def _serve(self) -> None:
         engine = Engine(self.scenario, speed=self._speed, seed=self._seed, faults=self._initial_faults,
-                        clock=self.clock)
+                        clock=self.clock, now=self._expiry_clock)
         engine.ticket_ttl = self.ticket_ttl
         app = web.Application(middlewares=[make_guard(self)])
         app.router.add_route("*", "/{path:.*}", make_dispatcher(engine, self))
         # keepalive_timeout also closes a connection that never completes a request's headers
         runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0,
-                               keepalive_timeout=self.idle_timeout)
+                               keepalive_timeout=self.idle_timeout, lingering_time=LINGERING_TIME_S)
         await runner.setup()
         try:
             await web.TCPSite(runner, self.host, self._port).start()
@@ -282,6 +290,16 @@ class Emulator:
         if self._runner is not None:
             await self._runner.cleanup()
         self._engine = self._runner = None
+
+
+def new_api_key() -> str:
+    """A fresh emulator key: 'emu-' and 24 random URL-safe characters.
+
+        >>> key = new_api_key()
+        >>> key.startswith("emu-"), len(key), key == new_api_key()
+        (True, 28, False)
+    """
+    return "emu-" + secrets.token_urlsafe(18)
 
 
 # requests -> the route table -> a handler -> the SDK's envelope ------------------------------------
@@ -362,7 +380,7 @@ def make_dispatcher(engine: Engine, emu: "Emulator") -> Callable[..., Any]:
         access = route.access if route else ("control" if path.startswith(urls.CONTROL_PREFIX) else "api")
         token = request.headers.get("x-access-token")
         if access in ("api", "client") and token != emu.api_key and not (
-                access == "client" and token in engine.state.client_tokens):
+                access == "client" and engine.state.client_token_valid(token)):
             return failure("invalid or missing x-access-token: connect with the emulator's key "
                            "(emu.api_key, or emu.connect())", 401)
         try:
@@ -376,6 +394,8 @@ def make_dispatcher(engine: Engine, emu: "Emulator") -> Callable[..., Any]:
             if inspect.isawaitable(result):
                 result = await result
         except ApiError as exc:
+            if exc.status == 408:  # the body stopped arriving: nothing more to wait for
+                return await answer_and_close(request, failure(exc.message, exc.status))
             return failure(exc.message, exc.status)
         return result if isinstance(result, web.StreamResponse) else answer(result)
     return dispatch

@@ -13,10 +13,11 @@ which engine.py sends, carry epoch ms).
 """
 from __future__ import annotations
 
+import math
 import time
 
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any, Callable, TypeVar
 
 from ..schema import CAPTURE_CHANNELS, payloads
 from .errors import ApiError, BadRequest, Conflict, NotFound
@@ -45,11 +46,14 @@ class EmulatorState(RecordingState):
     """Everything the emulated service knows. Touched only from the emulator's event loop.
 
     `duration_s`: how long a capture session stays active (its recording's length).
+    `now`: the monotonic clock (seconds) that WebSocket tickets and client tokens expire on.
     """
 
-    def __init__(self, seed: int = 0, duration_s: float = 300.0) -> None:
+    def __init__(self, seed: int = 0, duration_s: float = 300.0,
+                 now: Callable[[], float] = time.monotonic) -> None:
         super().__init__()
         self.seed = seed
+        self.now = now
         self.ids = Ids(seed)
         self.duration_s = duration_s
         self.collections = {"default": {"id": "default", "name": "Default Collection",
@@ -63,7 +67,7 @@ class EmulatorState(RecordingState):
         self.events: dict[str, Event] = {}
         self.alerts: dict[str, Alert] = {}
         self.ws_tickets: dict[str, float] = {}  # token of each WebSocket URL -> when it expires (monotonic)
-        self.client_tokens: set[str] = set()  # they open the desktop binary's endpoints (responses/desktop.py)
+        self.client_tokens: dict[str, float] = {}  # token -> when it expires (monotonic); they open the desktop binary's endpoints (responses/desktop.py)
 
     # collections and sessions -------------------------------------------------------------
     def collection(self, cid: str) -> dict[str, Any]:
@@ -75,20 +79,27 @@ class EmulatorState(RecordingState):
         """A token for one WebSocket URL (never the API key), usable for `ttl_s` seconds; reset
         voids them all. Expired tickets are forgotten here, so they cannot pile up."""
         self.collection(cid)
-        now = time.monotonic()
-        for old in [t for t, expires in self.ws_tickets.items() if expires < now]:
-            del self.ws_tickets[old]
+        _forget_expired(self.ws_tickets, self.now())
         ticket = self.ids.new("wst")
-        self.ws_tickets[ticket] = now + ttl_s
+        self.ws_tickets[ticket] = self.now() + ttl_s
         return ticket
+
+    def ws_ticket_valid(self, ticket: object) -> bool:
+        """True while a ticket from `issue_ws_ticket` may still open a WebSocket."""
+        return self.ws_tickets.get(str(ticket), -math.inf) >= self.now()
 
     def issue_client_token(self, expires_in: Any) -> str:
         """conn.generate_client_token(expires_in): a token for the desktop capture client."""
         if not isinstance(expires_in, int) or isinstance(expires_in, bool) or expires_in <= 0:
             raise BadRequest(f"expires_in must be a positive number of seconds, not {expires_in!r}")
+        _forget_expired(self.client_tokens, self.now())
         token = self.ids.new("ct")
-        self.client_tokens.add(token)
+        self.client_tokens[token] = self.now() + expires_in
         return token
+
+    def client_token_valid(self, token: object) -> bool:
+        """True while a token from `issue_client_token` has not expired."""
+        return self.client_tokens.get(str(token), -math.inf) >= self.now()
 
     def create_session(self, cid: str, body: dict[str, Any]) -> Session:
         self.collection(cid)
@@ -393,6 +404,13 @@ def _owned(table: dict[str, _Job], key: str, rts: RtStream, what: str, hint: str
 def _all_on(table: dict[str, _Job], rts: RtStream) -> list[_Job]:
     """Everything in `table` that belongs to `rts`, oldest first."""
     return [job for job in table.values() if job.rtstream_id == rts.id]
+
+
+def _forget_expired(expiries: dict[str, float], now: float) -> None:
+    """Drop every entry of `expiries` (key -> when it expires) that has expired by `now`, so
+    expired tickets and tokens cannot pile up."""
+    for key in [k for k, expires in expiries.items() if expires < now]:
+        del expiries[key]
 
 
 def _record(frame_data: dict[str, Any], **fields: Any) -> dict[str, Any]:

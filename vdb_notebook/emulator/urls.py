@@ -94,6 +94,7 @@ ROUTES: tuple[Route, ...] = (
     # fetch them without a key, as they fetch VideoDB's stream URLs
     Route("GET", "media/rtstream/{rid}/{window}", media.playlist, "open"),
     Route("GET", "media/rtstream/{rid}/{window}/{segment}", media.segment, "open"),
+    Route("GET", "media/timeline/{timeline}", media.timeline, "open"),
     Route("GET", "media/watch", media.player, "open"),
     Route("GET", "media/embed", media.player, "open"),
     Route("GET", "media/hls.light.min.js", media.player_script, "open"),

@@ -44,6 +44,9 @@ Handlers = Mapping[str, Handler | list[Handler]]
 STORE_MAX_EVENTS = 10_000  # the default store keeps the newest 10,000 events
 WORKERS = 8  # events whose handlers run at once
 IDLE_TIMEOUT_S = 15.0  # a connection with no request (or a request's headers) for this long is closed
+#: After an answer sent before its body was read whole (413), how long aiohttp keeps reading and
+#: discarding that body so the sender sees the answer (aiohttp's default: 10 s).
+LINGERING_TIME_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -174,7 +177,8 @@ class WebhookReceiver:
         app.router.add_route("*", "/{tail:.*}", self._answer)
         # keepalive_timeout also closes a connection that never completes a request's headers
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False,
-                                     shutdown_timeout=5.0, keepalive_timeout=self.idle_timeout)
+                                     shutdown_timeout=5.0, keepalive_timeout=self.idle_timeout,
+                                     lingering_time=LINGERING_TIME_S)
         await self._runner.setup()
         await web.TCPSite(self._runner, self.host, self.port).start()
         self.port = self._runner.addresses[0][1]
@@ -249,6 +253,8 @@ class WebhookReceiver:
             outcome = Refusal(400, "unreadable", f"the delivery could not be read ({exc!r:.200})")
         if not isinstance(outcome, Delivery):
             self._rejected[outcome.reason] += 1
+            if outcome.status == 408:  # the body stopped arriving: nothing more to wait for
+                return await _aio.answer_and_close(request, outcome.response())
             return outcome.response()
         if outcome.key in self._seen:
             return await self._duplicate(outcome)
@@ -393,7 +399,8 @@ class WebhookReceiver:
 
     def _bar(self, processed: int | None) -> Any:
         """A bar in a notebook while a wait lasts over a second (_progress.py)."""
-        what = f"Waiting for {processed} webhooks" if processed is not None else "Waiting for webhooks"
+        what = (f"Waiting for {processed} webhooks" if processed is not None
+                else "Waiting for webhooks")
         return waiting(what, count=lambda: self._processor.processed, total=processed)
 
     def __repr__(self) -> str:

@@ -139,7 +139,7 @@ def test_cli_prints_base_url_and_key_and_serves(tmp_path):
         lines = [proc.stdout.readline() for _ in range(4)]
         base_url = lines[1].split("=", 1)[1].strip()
         key = lines[2].split("=", 1)[1].split()[0]
-        assert base_url.startswith("http://127.0.0.1:") and key == "emu-local-key"
+        assert base_url.startswith("http://127.0.0.1:") and key.startswith("emu-") and len(key) == 28
         conn = videodb.connect(api_key=key, base_url=base_url)
         assert conn.get_collection().id == "default"
     finally:

@@ -22,10 +22,12 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from fractions import Fraction
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Iterator
 
-import av
-import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+if TYPE_CHECKING:  # PyAV, NumPy and Pillow load when a segment is encoded (the [media] extra)
+    import av
+    import numpy as np
+    from PIL import Image, ImageFont
 
 #: bump when the picture or sound changes, so cached segments of the old look are not served
 RENDER_VERSION = 1
@@ -65,6 +67,8 @@ class Segment:
 
 def encode(seg: Segment) -> bytes:
     """The segment as MPEG-TS bytes (H.264 + AAC), timestamps continuing its stream's."""
+    import av
+
     buf = io.BytesIO()
     # bitexact: no encoder version strings; mpegts_copyts: keep our timestamps as given
     with av.open(buf, "w", format="mpegts", options={"mpegts_copyts": "1", "fflags": "+bitexact"}) as out:
@@ -83,10 +87,13 @@ def encode(seg: Segment) -> bytes:
 
 
 # --- the picture --------------------------------------------------------------------------------
-def _video_frames(seg: Segment):
+def _video_frames(seg: Segment) -> Iterator["av.VideoFrame"]:
+    import av
+    import numpy as np
+
     count = max(1, round(seg.duration * FPS))
     first = round((PTS_START_S + seg.offset) * FPS)
-    drawn: dict[tuple[str, str, int], av.VideoFrame] = {}
+    drawn: dict[tuple[str, str, int], Any] = {}
     for i in range(count):
         t = seg.start + i / FPS
         shown = _current(seg.slides, t)
@@ -119,11 +126,15 @@ def _clock(origin_ms: int, t: float) -> str:
 
 
 @lru_cache(maxsize=4)
-def _font(size: int) -> ImageFont.FreeTypeFont:
+def _font(size: int) -> "ImageFont.FreeTypeFont":
+    from PIL import ImageFont
+
     return ImageFont.load_default(size=size)  # Pillow's bundled font: the same glyphs everywhere
 
 
-def _slide(title: str, clock: str, t: float, shown: str, said: str) -> Image.Image:
+def _slide(title: str, clock: str, t: float, shown: str, said: str) -> "Image.Image":
+    from PIL import Image, ImageDraw
+
     image = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
     draw = ImageDraw.Draw(image)
     minutes, seconds = divmod(int(t), 60)
@@ -141,7 +152,9 @@ def _slide(title: str, clock: str, t: float, shown: str, said: str) -> Image.Ima
 
 
 # --- the sound ----------------------------------------------------------------------------------
-def _audio_frames(seg: Segment, chunk: int = 1024):
+def _audio_frames(seg: Segment, chunk: int = 1024) -> Iterator["av.AudioFrame"]:
+    import av
+
     samples = _waveform(seg)
     first = round((PTS_START_S + seg.offset) * SAMPLE_RATE)
     for at in range(0, len(samples), chunk):
@@ -150,8 +163,10 @@ def _audio_frames(seg: Segment, chunk: int = 1024):
         yield frame
 
 
-def _waveform(seg: Segment) -> np.ndarray:
+def _waveform(seg: Segment) -> "np.ndarray":
     """A tone per word of each line, spread over the line's span; silence between lines."""
+    import numpy as np
+
     n = max(1, round(seg.duration * SAMPLE_RATE))
     t = seg.start + np.arange(n) / SAMPLE_RATE
     wave = np.zeros(n, dtype=np.float64)

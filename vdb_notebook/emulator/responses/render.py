@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...schema import CAPTURE_CHANNELS, CHANNEL_LABELS, media, payloads
+from ...schema import CAPTURE_CHANNELS, CHANNEL_LABELS, payloads
+from ..media.streams import stream_urls
 from ..models import Alert, Event, RtStream, SceneIndex, Session, StreamIndex, Understanding, Video
 from ..state import EmulatorState
 
@@ -94,9 +95,8 @@ def alert(state: EmulatorState, a: Alert) -> dict[str, Any]:
 
 
 def urls(base: str, rtstream_id: str, start_s: float, end_s: float) -> dict[str, str]:
-    """stream_url and player_url of a window of an rtstream."""
-    stream = media.stream_url(base, rtstream_id, start_s, end_s)
-    return {"stream_url": stream, "player_url": media.player_url(base, stream)}
+    """stream_url and player_url of a window of an rtstream (400 if it cannot be served)."""
+    return stream_urls(base, [(rtstream_id, start_s, end_s)])
 
 
 def video(base: str, v: Video) -> dict[str, Any]:

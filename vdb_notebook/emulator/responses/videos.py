@@ -10,6 +10,7 @@ from typing import Any, Iterator
 
 from ..engine import Engine
 from ..errors import BadRequest
+from ..media.streams import stream_urls, timeline_windows
 from ..models import Video
 from . import Req, int_param, overlapping, query_value, render
 
@@ -42,17 +43,11 @@ def delete_video(engine: Engine, req: Req) -> Any:
 
 
 def generate_stream(engine: Engine, req: Req) -> Any:
-    """video.generate_stream(timeline=[(start, end)]): one window, in video-time seconds."""
+    """video.generate_stream(timeline=[(start, end), ...]): the windows in order (video seconds)
+    as one playlist; the whole video without a timeline."""
     video = _video(engine, req)
-    timeline = req.body.get("timeline") or [[0, video.length]]
-    if (not isinstance(timeline, list) or len(timeline) != 1 or not isinstance(timeline[0], list)
-            or len(timeline[0]) != 2 or not all(isinstance(t, (int, float)) for t in timeline[0])):
-        raise BadRequest(f"timeline must be one (start, end) pair in seconds of the video, e.g. [(10, 25)], "
-                         f"not {timeline!r} (offline, a stream plays one window)")
-    start, end = timeline[0]
-    if not 0 <= start < end <= video.length:
-        raise BadRequest(f"timeline ({start}, {end}) must lie within the video: 0 <= start < end <= {video.length}")
-    return render.urls(req.base, video.rtstream_id, video.start_s + start, video.start_s + end)
+    pairs = timeline_windows(req.body.get("timeline") or [[0, video.length]], video.length)
+    return stream_urls(req.base, [(video.rtstream_id, video.start_s + a, video.start_s + b) for a, b in pairs])
 
 
 def generate_transcript(engine: Engine, req: Req) -> Any:
