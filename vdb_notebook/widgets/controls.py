@@ -61,7 +61,7 @@ class Controls(widgets.VBox):
         self._shown: tuple[int, str] = (-1, ALL)  # the catalog version and session the pickers show
         self.title = widgets.HTML(_title(title))
         self.pause = widgets.ToggleButton(
-            value=False, description="Pause", icon="pause",
+            value=False, description="Pause",
             tooltip="Pause the panes (events keep arriving in the store; Resume catches up)",
             layout=widgets.Layout(width="auto"))
         self.filter = widgets.Text(
@@ -118,8 +118,9 @@ class Controls(widgets.VBox):
     # -- the user's changes ------------------------------------------------------------------
     def _paused(self, change: dict[str, Any]) -> None:
         paused = bool(change["new"])
-        self.pause.description, self.pause.icon = ("Resume", "play") if paused else ("Pause", "pause")
-        self._on_pause(paused)
+        self._on_pause(paused)  # first: once the button reads "Resume", the panes are held
+        # No icon: a Font Awesome glyph would become part of the name a screen reader reads
+        self.pause.description = "Resume" if paused else "Pause"
 
     def _selected(self, change: dict[str, Any]) -> None:
         if not self._quiet:

@@ -391,6 +391,8 @@ class Dashboard(widgets.VBox):
     def _after_cell(self) -> None:
         """After each cell: draw what is pending on the kernel's thread, so the messages go
         with the cell that caused them (a notebook saved after its last cell is current)."""
+        if not snapshot.after_a_cell():  # a control's message, not a cell (see snapshot.py)
+            return
         self.renderer.flush()
         self._publish()
 

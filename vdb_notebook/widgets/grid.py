@@ -138,9 +138,9 @@ class GridControls(widgets.HBox):
         self.order = widgets.ToggleButtons(options=[("▲ ascending", False), ("▼ descending", True)],
                                            value=view.descending, tooltips=["Smallest first", "Largest first"],
                                            style={"button_width": "auto"}, description="Order")
-        self.previous = widgets.Button(description="Previous page", icon="chevron-left",
+        self.previous = widgets.Button(description="Previous page",
                                        tooltip="Newer rows when sorted newest first", layout=widgets.Layout(width="auto"))
-        self.next = widgets.Button(description="Next page", icon="chevron-right",
+        self.next = widgets.Button(description="Next page",
                                    tooltip="Older rows when sorted newest first", layout=widgets.Layout(width="auto"))
         self.filter.observe(lambda c: self._change(lambda v: replace(v, query=c["new"].strip(), page=0)), "value")
         self.sort_by.observe(lambda c: self._change(lambda v: replace(v, sort_by=c["new"], page=0)), "value")
@@ -215,6 +215,8 @@ class Grid(widgets.VBox):
         return bundle
 
     def _after_cell(self) -> None:
+        if not snapshot.after_a_cell():  # a control's message, not a cell (see snapshot.py)
+            return
         self.renderer.flush()
         if self._display_id is not None:
             from IPython.display import update_display
