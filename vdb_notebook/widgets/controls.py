@@ -19,7 +19,8 @@ per frame, as for the panes, however many sessions arrive.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import ipywidgets as widgets
 
