@@ -17,7 +17,6 @@ import pytest
 import requests
 import videodb
 
-from vdb_notebook.emulator import EMULATOR_KEY
 
 HERE = Path(__file__).resolve().parent
 PROGRAMS = HERE / "programs"
@@ -32,12 +31,16 @@ VENDORED = {
 }
 
 
+#: The runner's emulator key, fixed so this test can drive the capture from outside the redirect.
+EMULATOR_KEY = "test-runner-key"
+
+
 def environment(tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("VIDEO_DB_API_KEY", "VDB_OFFLINE_URL", "VDB_OFFLINE_KEY")}
     env.update(PYTHONPATH=os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]),
                PATH=os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]),
                PIP_NO_INDEX="1", PIP_DISABLE_PIP_VERSION_CHECK="1", PYTHONUNBUFFERED="1",
-               VIDEODB_EVENTS_DIR=str(tmp_path))
+               VIDEODB_EVENTS_DIR=str(tmp_path), VDB_EMULATOR_KEY=EMULATOR_KEY)
     return env
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from ...schema import CAPTURE_CHANNELS, CHANNEL_LABELS, payloads
 from ..media.streams import stream_urls
-from ..models import Alert, Event, RtStream, SceneIndex, Session, StreamIndex, Understanding, Video
+from ..models import Alert, Event, RtStream, SceneIndex, Session, StreamIndex, Understanding, Video, VideoIndex
 from ..state import EmulatorState
 
 PRIMARY_VIDEO_CHANNEL = next(c.name for c in CAPTURE_CHANNELS if c.media_type == "video")
@@ -103,6 +103,11 @@ def video(base: str, v: Video) -> dict[str, Any]:
     """openapi's Video, for the fields an exported recording has."""
     return {"id": v.id, "name": v.name, "collection_id": v.collection_id, "length": v.length,
             **urls(base, v.rtstream_id, v.start_s, v.end_s), "created_at": payloads.iso(v.end_s * 1000)}
+
+
+def video_index(i: VideoIndex) -> dict[str, Any]:
+    """An entry of video.list_scene_index(), as VideoDB's cookbook prints it."""
+    return {"name": i.name, "scene_index_id": i.id, "status": i.status}
 
 
 def page(items: list[dict[str, Any]], page_no: int, page_size: int) -> tuple[list[dict[str, Any]], bool]:
