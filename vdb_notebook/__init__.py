@@ -33,9 +33,11 @@ if TYPE_CHECKING:
     from .playback import replay as replay
     from .playback import replay_async as replay_async
     from .review import clip as clip
+    from .review import clip_options as clip_options
     from .review import clips as clips
     from .store import EventStore as EventStore
     from .store import open_dataset as open_dataset
+    from .store import compact_dataset as compact_dataset
     from .store import scan_dataset as scan_dataset
     from .webhooks import WebhookReceiver as WebhookReceiver
     from .widgets import Dashboard as Dashboard
@@ -48,6 +50,7 @@ _PUBLIC = {
     "Emulator": "vdb_notebook.emulator",
     "EventStore": "vdb_notebook.store",
     "open_dataset": "vdb_notebook.store",
+    "compact_dataset": "vdb_notebook.store",
     "scan_dataset": "vdb_notebook.store",
     "Feed": "vdb_notebook.feed",
     "FeedState": "vdb_notebook.feed",
@@ -61,6 +64,7 @@ _PUBLIC = {
     "timeline": "vdb_notebook.analysis",
     "alert_context": "vdb_notebook.analysis",
     "clip": "vdb_notebook.review",
+    "clip_options": "vdb_notebook.review",
     "mock_videodb": "vdb_notebook.offline",
 }
 

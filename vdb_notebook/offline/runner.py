@@ -19,8 +19,9 @@ import os
 import runpy
 import sys
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 from .mock import mock_videodb
 
@@ -47,10 +48,10 @@ class Invocation:
 
     def emulator_options(self) -> dict[str, Any]:
         speed = self.options.get("--speed")
-        return dict(scenario=self.options.get("--scenario"),
-                    speed=None if speed is None else (speed if speed == "max" else float(speed)),
-                    seed=int(self.options.get("--seed", 0)), clock=self.options.get("--clock", "wall"),
-                    port=int(self.options.get("--port", 0)))
+        return {"scenario": self.options.get("--scenario"),
+                "speed": None if speed is None else (speed if speed == "max" else float(speed)),
+                "seed": int(self.options.get("--seed", 0)), "clock": self.options.get("--clock", "wall"),
+                "port": int(self.options.get("--port", 0))}
 
 
 def parse(argv: Sequence[str]) -> Invocation:
@@ -84,8 +85,11 @@ def parse(argv: Sequence[str]) -> Invocation:
 def _emulator(invocation: Invocation) -> Any:
     from ..emulator import Emulator
     options = invocation.emulator_options()
+    # A fixed key from the environment (as `python -m vdb_notebook.emulator` takes it) lets a
+    # process outside the redirect, such as a test driving the capture, reach this emulator.
     return Emulator(scenario=options["scenario"] or "standup", speed=options["speed"],
-                    seed=options["seed"], clock=options["clock"], port=options["port"])
+                    seed=options["seed"], clock=options["clock"], port=options["port"],
+                    api_key=os.environ.get("VDB_EMULATOR_KEY") or None)
 
 
 def _run_program(invocation: Invocation) -> None:

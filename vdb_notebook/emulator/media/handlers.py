@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from typing import Any
 
 from aiohttp import web
 
+from ..._optional import MissingExtra, require
 from ..._player import ATTACH_JS, hls_js
 from ...schema.media import MAX_WINDOW_S, parse_timeline
-from ..errors import BadRequest, NotFound
+from ..errors import ApiError, BadRequest, NotFound
 from . import hls
 from .limits import ClientLimits, client_of
 from .plan import Source, WindowPlan, plans
@@ -26,18 +28,36 @@ from .service import service
 CORS = {"Access-Control-Allow-Origin": "*", "Cache-Control": "public, max-age=3600"}
 HLS_JS_PATH = "/media/hls.light.min.js"
 MPEGURL = "application/vnd.apple.mpegurl"
+FRAME = re.compile(r"^([0-9]{16})\.jpg$")
+WIDTH = 640  # synth.WIDTH, without importing the encoder here
 limits = ClientLimits()
 
 
+#: What a media route answers when PyAV or Pillow is missing: a client error naming the extra
+#: (424 Failed Dependency), never a 5xx.
+MISSING_EXTRA_STATUS = 424
+
+
+def _need_media() -> None:
+    """ApiError (424, naming the `[media]` extra) unless PyAV and Pillow can be imported."""
+    try:
+        require("av", "media")
+        require("PIL", "media")
+    except MissingExtra as exc:
+        raise ApiError(f"this emulator cannot synthesise media: {exc}",
+                       MISSING_EXTRA_STATUS) from None
+
+
 def source_of(engine: Any, rid: str) -> Source:
-    """What rtstream `rid` plays (404 for an unknown id)."""
+    """What rtstream `rid` plays (404 for an unknown id; 424 without the [media] extra)."""
+    _need_media()
     rts = engine.state.rtstream(rid)
     if "video" in rts.media_types:
         track, media_type = rts.track, "video"
     else:
         track, media_type = rts.track_for("transcript"), "audio"
     origin_ms = round(rts.origin_s * 1000)  # scenario time 0 on this stream's timeline
-    return Source(engine.scenario, rts.name, track, media_type, origin_ms, rts.audio_track)
+    return Source(rts.world, rts.name, track, media_type, origin_ms, rts.audio_track)
 
 
 def plan_of(engine: Any, rid: str, window: str) -> WindowPlan:
@@ -88,6 +108,28 @@ async def segment(engine: Any, req: Any) -> web.Response:
     return web.Response(body=data, content_type="video/mp2t", headers=CORS)
 
 
+async def frame(engine: Any, req: Any) -> web.Response:
+    """GET /media/frame/{rid}/{at_us:016d}.jpg[?width=160]: what the rtstream shows at that
+    moment (a thumbnail, a clip's poster), a JPEG 16 to 640 pixels wide (default 640)."""
+    found = FRAME.match(req.params["frame"])
+    if found is None:
+        raise NotFound(f"{req.params['frame'][:60]!r} is not a frame: expected {{at_us:016d}}.jpg "
+                       "(epoch microseconds), as schema.media.frame_url makes it")
+    at_us, width = int(found.group(1)), _width(req.query.get("width"))
+    seg = WindowPlan(source_of(engine, req.params["rid"]), at_us, at_us + 1_000_000).segment(0)
+    async with limits.slot(client_of(req.request)):
+        data = await service().still(seg, width)
+    return web.Response(body=data, content_type="image/jpeg", headers=CORS)
+
+
+def _width(raw: str | None) -> int:
+    if raw is None:
+        return WIDTH
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 4 and 16 <= int(raw) <= WIDTH):
+        raise BadRequest(f"width must be a whole number of pixels from 16 to {WIDTH}, not {raw[:20]!r}")
+    return int(raw)
+
+
 async def player(engine: Any, req: Any) -> web.Response:
     """GET /media/watch?v=<stream url> (and /media/embed?v=, what the SDK's get_embed_code
     makes of it): a page that plays the stream."""
@@ -113,5 +155,14 @@ async def player_script(engine: Any, req: Any) -> web.Response:
     return web.Response(body=hls_js(), content_type="application/javascript", headers=CORS)
 
 
-__all__ = ["playlist", "timeline", "segment", "player", "player_script", "source_of", "plan_of",
-           "HLS_JS_PATH"]
+__all__ = [
+    "HLS_JS_PATH",
+    "frame",
+    "plan_of",
+    "player",
+    "player_script",
+    "playlist",
+    "segment",
+    "source_of",
+    "timeline",
+]
