@@ -35,7 +35,8 @@ def run(store: "EventStore", query: str) -> pd.DataFrame:
     if not isinstance(query, str) or not query.strip():
         raise ValueError(f"sql takes a query string, e.g. 'select * from events', not {query!r}")
     mentioned = set(re.findall(r"[A-Za-z_]+", query.lower()))
-    con = require("duckdb", "sql").connect()  # DuckDB comes with the [sql] extra
+    duckdb = require("duckdb", "sql")  # DuckDB comes with the [sql] extra
+    con = duckdb.connect()
     try:
         con.execute("SET TimeZone = 'UTC'")
         con.register("events", store._arrow())
