@@ -36,6 +36,7 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .columns import TIME_FIELDS
 
@@ -79,32 +80,41 @@ def store_of(rows: Any) -> Any:
 def present(store: Any, rows: pd.DataFrame, shown: Iterable[str], *, origins: dict[str, Any],
             label: Any = None, stream: Any = None, session: Any = None, since: Any = None,
             until: Any = None) -> pd.DataFrame:
-    """`rows` (a view's frame, with seq, start, capture_session_id, rtstream_id, stream)
-    filtered, sorted by start, with `at`, shown as the columns `shown` (after `at`)."""
+    """`rows` (a view's frame, with seq, start, timestamp, capture_session_id, rtstream_id,
+    stream) filtered, sorted by start, with `at`, shown as the columns `shown` (after `at`).
+    The work is one pass over the rows; already sorted rows (the usual case) are not moved."""
     rows = _filter(rows, label=label, stream=stream, session=session)
-    at = _since_active(rows, origins)
-    rows = rows.assign(at=at)
-    rows = _between(rows, since, until)
-    when = _when(rows).to_numpy(dtype="int64", na_value=np.iinfo("int64").max)
-    rows = rows.iloc[np.lexsort((rows["seq"].to_numpy(dtype="int64"), when))]
-    columns = ["at", *[c for c in shown if c != "at"]]
-    out = rows[columns].copy()
-    for name in TIME_FIELDS:
-        if name in out.columns:
-            out[name] = _utc_ms(out[name])
-    out.index = pd.Index(rows["seq"].to_numpy(dtype="int64"), name="seq")
+    when = _when(rows)
+    at = _since_active(when, rows, origins)
+    keep = _between(when, at, since, until)
+    if keep is not None:
+        rows, when, at = rows[keep], when[keep], at[keep]
+    keys = when.to_numpy(dtype="int64", na_value=np.iinfo("int64").max)
+    order = None if bool((keys[1:] >= keys[:-1]).all()) else np.argsort(keys, kind="stable")
+    columns = {"at": at.array}
+    for name in shown:
+        if name != "at":
+            column = _utc_ms(rows[name]) if name in TIME_FIELDS else rows[name]
+            columns[name] = column.array
+    seqs = rows["seq"].to_numpy(dtype="int64")
+    out = pd.DataFrame(columns, index=pd.Index(seqs, name="seq"), copy=False)
+    if order is not None:
+        out = out.take(order)
     out.attrs = {"store": token_of(store), "clock": CLOCK_NOTE}
     return out
 
 
-def origins_of(lifecycle: pd.DataFrame) -> dict[str, Any]:
-    """{capture_session_id: when it went active} from a lifecycle frame; key "" is the first
-    session's (for rows whose session is unknown)."""
-    active = lifecycle[lifecycle["event"].astype(object).eq("capture_session.active")]
-    when = active["timestamp"].fillna(active["received_at"]).astype(TIME_DTYPE)
-    pairs = pd.DataFrame({"session": active["capture_session_id"].astype(object),
-                          "when": when}).dropna()
-    found: dict[str, Any] = pairs.groupby("session")["when"].min().to_dict()
+def origins_of(lifecycle: pa.Table) -> dict[str, Any]:
+    """{capture_session_id: when it went active} from the lifecycle view's Arrow table; key ""
+    is the first session's (for rows whose session is unknown)."""
+    active = lifecycle.filter(pc.equal(lifecycle.column("event"), "capture_session.active"))
+    when = pc.coalesce(active.column("timestamp"), active.column("received_at"))
+    found: dict[str, Any] = {}
+    for session, at in zip(active.column("capture_session_id").to_pylist(),
+                           pc.cast(when, pa.int64()).to_pylist()):
+        if isinstance(session, str) and at is not None:
+            found[session] = min(at, found.get(session, at))
+    found = {s: pd.Timestamp(ms, unit="ms", tz="UTC") for s, ms in found.items()}
     if found:
         found[""] = min(found.values())
     return found
@@ -125,13 +135,15 @@ def _utc_ms(column: pd.Series) -> pd.Series:
     return pd.Series(pd.to_datetime(values, utc=True), index=column.index, name=column.name)
 
 
-def _since_active(rows: pd.DataFrame, origins: dict[str, Any]) -> pd.Series:
-    start = _when(rows)
+def _since_active(when: pd.Series, rows: pd.DataFrame, origins: dict[str, Any]) -> pd.Series:
     if not origins:
         return pd.Series(pd.NaT, index=rows.index, dtype=AT_DTYPE)
-    sessions = rows["capture_session_id"].astype(object).fillna("")
-    origin = sessions.map(origins).fillna(origins[""]).astype(TIME_DTYPE)
-    return (start - origin).dt.round("s").astype(AT_DTYPE)
+    if len(origins) == 2:  # one session: one origin for every row
+        origin: Any = origins[""]
+    else:
+        sessions = rows["capture_session_id"].astype(object).fillna("")
+        origin = sessions.map(origins).fillna(origins[""]).astype(TIME_DTYPE)
+    return (when - origin).dt.round("s").astype(AT_DTYPE)
 
 
 def _filter(rows: pd.DataFrame, *, label: Any, stream: Any, session: Any) -> pd.DataFrame:
@@ -161,24 +173,26 @@ def _names(what: str, value: Any, objects: bool = False) -> list[Any]:
     return values
 
 
-def _between(rows: pd.DataFrame, since: Any, until: Any) -> pd.DataFrame:
-    """Rows from `since` to `until`: Timestamps (or ISO text with a date) compare with start,
-    durations ('90s', pd.Timedelta) with `at`."""
-    keep = pd.Series(True, index=rows.index)
+def _between(when: pd.Series, at: pd.Series, since: Any, until: Any) -> np.ndarray | None:
+    """Which rows are from `since` to `until` (None: no bound given): Timestamps (or ISO text
+    with a date) compare with start, durations ('90s', pd.Timedelta, seconds) with `at`."""
+    if since is None and until is None:
+        return None
+    keep = pd.Series(True, index=when.index)
     for name, bound in (("since", since), ("until", until)):
         if bound is None:
             continue
-        column, value = _bound(name, bound, rows)
+        column, value = _bound(name, bound, when, at)
         keep &= (column >= value) if name == "since" else (column <= value)
-    return rows[keep.fillna(False).to_numpy(dtype=bool)]
+    return keep.fillna(False).to_numpy(dtype=bool)
 
 
-def _bound(name: str, bound: Any, rows: pd.DataFrame) -> tuple[pd.Series, Any]:
+def _bound(name: str, bound: Any, when: pd.Series, at: pd.Series) -> tuple[pd.Series, Any]:
     if isinstance(bound, (pd.Timedelta, np.timedelta64)) or (
             isinstance(bound, str) and _is_duration(bound)):
-        return rows["at"], pd.Timedelta(bound)
+        return at, pd.Timedelta(bound)
     if isinstance(bound, (int, float)) and not isinstance(bound, bool):
-        return rows["at"], pd.Timedelta(seconds=bound)
+        return at, pd.Timedelta(seconds=bound)
     try:
         stamp = pd.Timestamp(bound)
     except (TypeError, ValueError):
@@ -188,7 +202,7 @@ def _bound(name: str, bound: Any, rows: pd.DataFrame) -> tuple[pd.Series, Any]:
                         f"pd.Timedelta(minutes=2), seconds as a number) or a UTC time "
                         f"(pd.Timestamp('2026-01-20 12:36', tz='UTC')), not {bound!r}")
     stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-    return _when(rows), stamp
+    return when, stamp
 
 
 def _is_duration(text: str) -> bool:

@@ -336,7 +336,7 @@ class EventStore:
 
     def _present(self, rows: pd.DataFrame, name: str, full: bool, **filters: Any) -> pd.DataFrame:
         with self._lock:
-            origins = origins_of(self._view("lifecycle", True))
+            origins = origins_of(self._view_table("lifecycle"))
         shown = _VIEW_ALL if full else VIEW_COLUMNS[name]
         return present(self, rows, shown, origins=origins, **filters)
 
