@@ -404,3 +404,70 @@ def tab_to(page, target, most: int = 15) -> None:
         if target.evaluate("e => e === document.activeElement"):
             return
     raise AssertionError(f"Tab never reached {target}")
+
+
+# --- a notebook as it travels: executed by nbconvert, opened from disk (untrusted), light/dark --
+RECORDING = ROOT / "notebooks" / "data" / "standup.jsonl"
+STATIC_CELLS = [
+    "import vdb_notebook as vn\n"
+    f"store = vn.replay({str(RECORDING)!r}, progress=False)",
+    "dash = vn.Dashboard(store, max_rate_hz=4, tail=5)\ndash",
+    "vn.timeline(store)",
+    "dash.stop()",
+]
+#: What inline SVG turns into when a sanitizer strips its elements: the lane labels run on.
+RUN_ON = "transcriptaudio_index"
+#: Every image that is a drawing (the snapshot's timeline, vn.timeline's), loaded and shown.
+DRAWINGS = """() => [...document.querySelectorAll("img[src^='data:image/svg+xml']")]
+    .map(i => ({w: i.naturalWidth, shown: i.offsetParent !== null}))"""
+
+
+def _static_notebook() -> dict:
+    nb = notebook()
+    nb["cells"] = [{"cell_type": "code", "id": f"cell-{n}", "metadata": {}, "execution_count": None,
+                    "outputs": [], "source": source} for n, source in enumerate(STATIC_CELLS)]
+    return nb
+
+
+def _executed_export(folder: Path, theme: str) -> Path:
+    """`jupyter nbconvert --execute --to html` (nbclient saves the widget state)."""
+    path = folder / "static.ipynb"
+    path.write_text(json.dumps(_static_notebook(), indent=1))
+    out = folder / f"static-{theme}"
+    subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--execute", "--to", "html",
+                    f"--HTMLExporter.theme={theme}", "--output-dir", str(out), str(path)],
+                   check=True, capture_output=True, timeout=300)
+    return out / "static.html"
+
+
+def _label_contrast(picture: bytes) -> float:
+    """How far the brightest lane-label pixels stand from the background (0 to 1), in the
+    left part of a timeline image where only the labels are drawn."""
+    import io
+
+    from PIL import Image
+    image = Image.open(io.BytesIO(picture)).convert("L")
+    labels = image.crop((0, 30, min(190, image.width), image.height - 30))
+    values = sorted(labels.getdata())
+    background = values[len(values) // 2]  # most of the strip is background
+    return max(abs(v - background) for v in values) / 255
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_an_executed_notebook_exported_to_html_shows_snapshot_and_timeline_without_javascript(
+        theme, tmp_path, chromium_and_playwright):
+    html = _executed_export(tmp_path, theme)
+    ARTIFACTS.mkdir(exist_ok=True)
+    with browser_page(chromium_and_playwright, ARTIFACTS / f"export-{theme}-failure.png",
+                      javascript=False) as page:
+        page.goto(html.as_uri())
+        body = page.inner_text("body")
+        assert "static snapshot (replayed" in body and TRANSCRIPT_TEXT in body
+        assert RUN_ON not in body.replace(" ", "").replace("\n", "")
+        drawings = page.evaluate(DRAWINGS)
+        assert len(drawings) >= 2 and all(d["w"] > 0 and d["shown"] for d in drawings), drawings
+        timeline = page.locator("img[src^='data:image/svg+xml']").last  # vn.timeline's own
+        timeline.scroll_into_view_if_needed()
+        picture = timeline.screenshot(path=str(ARTIFACTS / f"timeline-{theme}.png"))
+        assert _label_contrast(picture) > 0.3  # lane labels read on this theme's background
+        page.screenshot(path=str(ARTIFACTS / f"export-executed-{theme}.png"), full_page=True)
