@@ -91,17 +91,56 @@ def present(store: Any, rows: pd.DataFrame, shown: Iterable[str], *, origins: di
         rows, when, at = rows[keep], when[keep], at[keep]
     keys = when.to_numpy(dtype="int64", na_value=np.iinfo("int64").max)
     order = None if bool((keys[1:] >= keys[:-1]).all()) else np.argsort(keys, kind="stable")
-    columns = {"at": at.array}
-    for name in shown:
-        if name != "at":
-            column = _utc_ms(rows[name]) if name in TIME_FIELDS else rows[name]
-            columns[name] = column.array
-    seqs = rows["seq"].to_numpy(dtype="int64")
-    out = pd.DataFrame(columns, index=pd.Index(seqs, name="seq"), copy=False)
+    out = rows[[name for name in shown if name != "at"]]  # the view's own arrays, not copied
+    for name in TIME_FIELDS:
+        if name in out.columns:
+            out[name] = _utc_ms(out[name])
+    out.insert(0, "at", at.to_numpy())
+    out.index = pd.Index(rows["seq"].to_numpy(dtype="int64"), name="seq")
     if order is not None:
         out = out.take(order)
     out.attrs = {"store": token_of(store), "clock": CLOCK_NOTE}
     return out
+
+
+class Shown:
+    """The last unfiltered presentation of one view, extended by the rows added since when
+    they sort after it (the usual case), so reading a view after an add costs what is new."""
+
+    def __init__(self) -> None:
+        self.key: tuple[Any, ...] | None = None
+        self.frame: pd.DataFrame | None = None
+
+    def get(self, store: Any, rows: pd.DataFrame, shown: tuple[str, ...], origins: dict[str, Any],
+            key: tuple[Any, ...]) -> pd.DataFrame:
+        """The view of `rows` (every row of the view, in seq order); `key` changes when rows
+        before the last presented one may have changed (dropped, refilled, other origins)."""
+        frame = self.frame
+        done = 0 if frame is None or key != self.key else len(frame)
+        if done > len(rows):
+            done = 0
+        new = present(store, rows.iloc[done:] if done else rows, shown, origins=origins)
+        if done and len(new):
+            if _first_when(new) < _last_when(frame):  # arrived out of order: start over
+                new, done = present(store, rows, shown, origins=origins), 0
+            else:
+                new = pd.concat([frame, new])
+                new.attrs = frame.attrs
+        elif done:
+            new = frame
+        self.key, self.frame = key, new
+        return new.copy(deep=False)
+
+
+def _first_when(frame: pd.DataFrame) -> Any:
+    when = frame["start"] if "start" in frame.columns else None
+    value = when.iloc[0] if when is not None and len(when) else pd.NaT
+    return pd.Timestamp.max.tz_localize("UTC") if pd.isna(value) else value
+
+
+def _last_when(frame: pd.DataFrame) -> Any:
+    when = frame["start"].dropna() if "start" in frame.columns else pd.Series([], dtype=object)
+    return when.iloc[-1] if len(when) else pd.Timestamp.min.tz_localize("UTC")
 
 
 def origins_of(lifecycle: pa.Table) -> dict[str, Any]:
@@ -141,8 +180,9 @@ def _since_active(when: pd.Series, rows: pd.DataFrame, origins: dict[str, Any]) 
     if len(origins) == 2:  # one session: one origin for every row
         origin: Any = origins[""]
     else:
-        sessions = rows["capture_session_id"].astype(object).fillna("")
-        origin = sessions.map(origins).fillna(origins[""]).astype(TIME_DTYPE)
+        codes, names = pd.factorize(rows["capture_session_id"], use_na_sentinel=False)
+        starts = [origins.get(n, origins[""]) if isinstance(n, str) else origins[""] for n in names]
+        origin = pd.Series(pd.DatetimeIndex(starts, tz="UTC").as_unit("ms")[codes], index=rows.index)
     return (when - origin).dt.round("s").astype(AT_DTYPE)
 
 

@@ -40,7 +40,7 @@ from ..events.decode import normalise
 from ..events.event import Event, Rejection
 from .durable import Damaged
 from .persist import FLUSH_ROWS, FLUSH_SECONDS, DatasetWriter
-from .present import origins_of, present
+from .present import Shown, origins_of, present
 from .views import (VIEW_COLUMNS, View, lifecycle_view, on_channel, sessions_view,
                     transcript_view)
 
@@ -337,8 +337,13 @@ class EventStore:
     def _present(self, rows: pd.DataFrame, name: str, full: bool, **filters: Any) -> pd.DataFrame:
         with self._lock:
             origins = origins_of(self._view_table("lifecycle"))
+            view = self._views.get(name)
+            key = (self.dropped, self._cols.generation, tuple(sorted(origins.items())))
         shown = _VIEW_ALL if full else VIEW_COLUMNS[name]
-        return present(self, rows, shown, origins=origins, **filters)
+        if view is None or any(v is not None for v in filters.values()):
+            return present(self, rows, shown, origins=origins, **filters)
+        cache = self.__dict__.setdefault("_shown", {}).setdefault((name, full), Shown())
+        return cache.get(self, rows, shown, origins, key)
 
     def lifecycle(self, *, full: bool = False) -> pd.DataFrame:
         """Capture-session events, each (session, event) once however often it arrived:
