@@ -471,3 +471,44 @@ def test_an_executed_notebook_exported_to_html_shows_snapshot_and_timeline_witho
         picture = timeline.screenshot(path=str(ARTIFACTS / f"timeline-{theme}.png"))
         assert _label_contrast(picture) > 0.3  # lane labels read on this theme's background
         page.screenshot(path=str(ARTIFACTS / f"export-executed-{theme}.png"), full_page=True)
+
+
+def test_the_shipped_quickstart_opened_from_disk_shows_its_snapshot_light_and_dark(
+        tmp_path, chromium_and_playwright, start_jupyter):
+    """01_quickstart.ipynb as a new user opens it: from disk, untrusted (the sanitizer strips
+    inline SVG and <style>), not run. The saved snapshot shows its timeline as an image, not a
+    run-on line of lane labels, in the light and in the dark theme."""
+    if importlib.util.find_spec("jupyterlab") is None:
+        pytest.skip("jupyterlab is not installed in this environment (pip install jupyterlab)")
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "01_quickstart.ipynb").write_bytes((ROOT / "notebooks" / "01_quickstart.ipynb").read_bytes())
+    ARTIFACTS.mkdir(exist_ok=True)
+    lab = start_jupyter("jupyterlab", work, tmp_path / "jupyter", ARTIFACTS / "untrusted.log")
+    try:
+        lab.wait_ready()
+        with browser_page(chromium_and_playwright, ARTIFACTS / "untrusted-failure.png") as page:
+            page.goto(lab.url + "/lab/tree/01_quickstart.ipynb", wait_until="domcontentloaded")
+            accept_kernel_dialog(page)
+            output_text_contains(page, "static snapshot", 90_000)
+            for theme in ("light", "dark"):
+                if theme == "dark":
+                    page.click(".lm-MenuBar-itemLabel:text-is('Settings')")
+                    page.hover(".lm-Menu-itemLabel:text-is('Theme')")
+                    page.click(".lm-Menu-itemLabel:text-is('JupyterLab Dark')")
+                    page.wait_for_function("document.body.dataset.jpThemeLight === 'false'",
+                                           timeout=30_000)
+                snapshot = page.locator(".jp-OutputArea-output:has-text('static snapshot')").first
+                snapshot.scroll_into_view_if_needed()
+                text = snapshot.inner_text().replace(" ", "").replace("\n", "")
+                assert RUN_ON not in text and "DataFrametail" in text
+                drawings = snapshot.evaluate(
+                    "root => [...root.querySelectorAll(\"img[src^='data:image/svg+xml']\")]"
+                    ".map(i => i.naturalWidth)")
+                assert drawings and all(w > 0 for w in drawings), drawings
+                assert snapshot.locator("svg").count() == 0
+                snapshot.screenshot(path=str(ARTIFACTS / f"untrusted-snapshot-{theme}.png"))
+                image = snapshot.locator("img[src^='data:image/svg+xml']").first
+                assert _label_contrast(image.screenshot()) > 0.3
+    finally:
+        lab.stop()
