@@ -302,3 +302,105 @@ def export_html(path: Path, folder: Path) -> Path:
     subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "html",
                     "--output-dir", str(folder), str(path)], check=True, capture_output=True)
     return folder / (path.stem + ".html")
+
+
+#: A store fed by a thread: "tick N" lines, and a "card N" line every fifth, ten a second.
+KEYBOARD_CELLS = [
+    "import threading, time\n"
+    "import vdb_notebook as vn\n"
+    "store = vn.EventStore()\n"
+    "stop = threading.Event()\n"
+    "def produce():\n"
+    "    n = 0\n"
+    "    while not stop.is_set() and n < 3000:\n"
+    "        text = f'card {n}' if n % 5 == 0 else f'tick {n}'\n"
+    "        store.add({'channel': 'transcript', 'rtstream_name': 'mic:default',\n"
+    "                   'data': {'text': text, 'is_final': True, 'start': 1768912496000 + n * 100}})\n"
+    "        n += 1\n"
+    "        time.sleep(0.1)\n"
+    "threading.Thread(target=produce, daemon=True).start()",
+    "dash = vn.Dashboard(store, max_rate_hz=4, tail=10, title='Keyboard check')\ndash",
+]
+
+#: The text of the dashboard's pane titled `title` (arg: [dashboard root, title]).
+PANE_TEXT = """([root, title]) => {
+    const pane = [...root.querySelectorAll('div')].find(d => d.textContent.startsWith(title)
+        && d.style.borderRadius);
+    return pane ? pane.textContent : '';
+}"""
+
+
+def test_keyboard_reaches_pause_and_filter_and_the_panes_follow(tmp_path, chromium_and_playwright,
+                                                              start_jupyter):
+    """Tab from the dashboard's title to the Pause button (Space pauses: the transcript stops
+    while the counters go on; Space again resumes), then Tab to the filter, type, Enter: the
+    transcript shows only matching lines. The controls are found by their accessible names."""
+    if importlib.util.find_spec("jupyterlab") is None:
+        pytest.skip("jupyterlab is not installed in this environment (pip install jupyterlab)")
+    work = tmp_path / "work"
+    work.mkdir()
+    book = notebook()
+    book["cells"] = [{"cell_type": "code", "id": f"cell-{n}", "metadata": {}, "execution_count": None,
+                      "outputs": [], "source": source} for n, source in enumerate(KEYBOARD_CELLS)]
+    (work / "dashboard.ipynb").write_text(json.dumps(book, indent=1))
+    ARTIFACTS.mkdir(exist_ok=True)
+    lab = start_jupyter("jupyterlab", work, tmp_path / "jupyter", ARTIFACTS / "keyboard.log")
+    try:
+        lab.wait_ready()
+        with browser_page(chromium_and_playwright, ARTIFACTS / "keyboard-failure.png") as page:
+            open_and_run_all(page, lab.url + lab.path)
+            output_text_contains(page, "tick 3", 90_000)
+            root = page.locator(".jp-OutputArea-output:has-text('Keyboard check')").first
+            pause = root.get_by_role("button", name="Pause", exact=True)
+            the_filter = root.get_by_label("Filter", exact=True)
+            assert pause.count() == 1 and the_filter.count() == 1  # labelled for a screen reader
+            root.locator("[role=heading]").click()  # where sequential focus starts
+            tab_to(page, root.get_by_role("button", name="Pause", exact=True))
+            page.keyboard.press("Space")
+            root.get_by_role("button", name="Resume", exact=True).wait_for(timeout=10_000)
+            frozen = pane_text(root, "Transcript")
+            total = counter(root)
+            page.wait_for_function(COUNTER_ABOVE, arg=total + 10, timeout=30_000)  # counters go on
+            assert pane_text(root, "Transcript") == frozen  # the transcript does not
+            page.keyboard.press("Space")
+            pause.wait_for(timeout=10_000)
+            newest = counter(root) - 1
+            said = f"card {newest}" if newest % 5 == 0 else f"tick {newest}"
+            page.wait_for_function(f"() => ({PANE_TEXT})([document.body, 'Transcript']).includes('{said}')",
+                                   timeout=30_000)  # caught up
+            tab_to(page, the_filter)
+            page.keyboard.type("card")
+            page.keyboard.press("Enter")
+            page.wait_for_function(
+                "() => { const t = [...document.querySelectorAll('.jp-OutputArea-output div')]"
+                ".find(d => d.textContent.startsWith('Transcript') && d.style.borderRadius);"
+                " return t && !t.textContent.includes('tick') && t.textContent.includes('card'); }",
+                timeout=30_000)
+            root.screenshot(path=str(ARTIFACTS / "dashboard-controls.png"))
+    finally:
+        lab.stop()
+
+
+#: True once the counters' total passes arg.
+COUNTER_ABOVE = """min => {
+    const cell = [...document.querySelectorAll('.jp-OutputArea-output span')]
+        .find(s => s.firstChild && s.firstChild.textContent === 'total');
+    return cell && Number(cell.querySelector('b').textContent) > min;
+}"""
+
+
+def counter(root) -> int:
+    return int(root.locator("span:has(> span:text-is('total')) > b").first.inner_text())
+
+
+def pane_text(root, title: str) -> str:
+    return root.evaluate(f"root => ({PANE_TEXT})([root, {json.dumps(title)}])")
+
+
+def tab_to(page, target, most: int = 15) -> None:
+    """Press Tab until `target` (a locator by role or label) has the focus."""
+    for _ in range(most):
+        page.keyboard.press("Tab")
+        if target.evaluate("e => e === document.activeElement"):
+            return
+    raise AssertionError(f"Tab never reached {target}")

@@ -85,7 +85,7 @@ def test_burst_gives_a_hundred_thousand_frames_from_one_pipeline():
 
 
 def test_load_errors_say_what_to_do(tmp_path):
-    with pytest.raises(ValueError, match=r"use one of \['burst', 'standup'"):
+    with pytest.raises(ValueError, match=r"use one of \['burst', 'cctv', 'dev_screen', 'standup', 'support_call'\]"):
         Scenario.load("nope")
     bad = tmp_path / "bad.json"
     bad.write_text('{"name": "bad"}')

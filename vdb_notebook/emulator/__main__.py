@@ -23,7 +23,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8765, help="port (0 picks a free one; default 8765)")
     parser.add_argument("--scenario", default="standup",
-                        help=f"one of {available()} or a scenario JSON path (default standup)")
+                        help=f"the default world: one of {available()}, a scenario JSON path, or a "
+                             "recording (.jsonl) made with record_to= (default standup)")
+    parser.add_argument("--stream-scenario", default=None,
+                        help="what coll.connect_rtstream() plays (default: cctv, or --scenario "
+                             "when that is a file)")
     parser.add_argument("--speed", default=None,
                         help="time multiplier, or 'max' (default: the scenario's own default)")
     parser.add_argument("--seed", type=int, default=0, help="same seed, same ids and frames (default 0)")
@@ -38,7 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: done.set())  # before the URL is printed and used
     try:
         emu = Emulator(scenario=args.scenario, speed=args.speed, seed=args.seed, host=args.host,
-                       port=args.port, clock=args.clock, api_key=args.api_key).start()
+                       port=args.port, clock=args.clock, api_key=args.api_key,
+                       stream_scenario=args.stream_scenario).start()
     except (ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -29,6 +29,7 @@ from aiohttp import web
 from .. import _aio
 from .._compat import keyword_only, warn
 from .._aio import LoopThread
+from .._progress import waiting
 from .progress import Progress
 from .dedup import DEDUP_AGE_S, DEDUP_KEYS, SeenKeys
 from .intake import MAX_BODY, MAX_DEPTH, READ_TIMEOUT_S, Delivery, Refusal, read_delivery
@@ -216,6 +217,7 @@ class WebhookReceiver:
             pass
 
     def _shut(self) -> None:
+        self._flush_store()
         self.closed = True
         pending = self.stats.pending
         if pending and self._journal is None:
@@ -227,6 +229,16 @@ class WebhookReceiver:
         if self._journal is not None:
             self._journal.close()
         self._http.stop()
+
+    def _flush_store(self) -> None:
+        """Write what the store's dataset lacks, so processed events are marked so before the
+        journal closes (what a failed write leaves unmarked, the next receiver replays)."""
+        writer = getattr(self._processor.store, "writer", None)
+        if writer is not None and self._journal is not None:
+            try:
+                writer.flush()
+            except Exception as exc:
+                log.warning("could not write the store's dataset at close: %s", exc)
 
     async def __aenter__(self) -> WebhookReceiver:
         return self
@@ -307,11 +319,23 @@ class WebhookReceiver:
 
     def _done(self, delivery: Delivery) -> None:
         if self._journal is not None:
-            self._journal.mark_processed(delivery.key)
-            if self._journal.compaction_due and not self._compacting:
-                self._compacting = True  # on the http thread, which owns the dedup window
-                self._http.soon(self._compact)
+            writer = getattr(self._processor.store, "writer", None)
+            if writer is None:
+                self._mark_processed(delivery)
+            else:  # processed once the store's dataset has it: a crash before then replays it
+                writer.when_durable(writer.ticket(), lambda: self._mark_processed(delivery))
         self._progress.notify()
+
+    def _mark_processed(self, delivery: Delivery) -> None:
+        """On the processing thread, or the dataset writer's once the event is on disk."""
+        assert self._journal is not None
+        self._journal.mark_processed(delivery.key)
+        if self._journal.compaction_due and not self._compacting and not self.closed:
+            self._compacting = True  # on the http thread, which owns the dedup window
+            try:
+                self._http.soon(self._compact)
+            except RuntimeError:  # closing: the next receiver compacts
+                self._compacting = False
 
     def _compact(self) -> None:
         try:
@@ -384,15 +408,23 @@ class WebhookReceiver:
         processed), or (neither given) nothing accepted so far is pending; TimeoutError after
         `timeout` seconds says how far processing got. (`n=` is the deprecated name of
         `processed=`: on a Feed, `n` counts the events in the store.)"""
-        await self._progress.wait(self._ready(processed, until, n, "wait_for"), timeout,
-                                  self._waiting)
+        ready = self._ready(processed, until, n, "wait_for")
+        with self._bar(processed if processed is not None else n):
+            await self._progress.wait(ready, timeout, self._waiting)
 
     def wait_for_sync(self, processed: int | None = None,
                       until: Callable[[Any], bool] | None = None, timeout: float | None = None,
                       *, n: int | None = None) -> None:
         """`wait_for` (the same signature) for code that cannot await (blocks this thread)."""
-        self._progress.wait_sync(self._ready(processed, until, n, "wait_for_sync"), timeout,
-                                 self._waiting)
+        ready = self._ready(processed, until, n, "wait_for_sync")
+        with self._bar(processed if processed is not None else n):
+            self._progress.wait_sync(ready, timeout, self._waiting)
+
+    def _bar(self, processed: int | None) -> Any:
+        """A bar in a notebook while a wait lasts over a second (_progress.py)."""
+        what = (f"Waiting for {processed} webhooks" if processed is not None
+                else "Waiting for webhooks")
+        return waiting(what, count=lambda: self._processor.processed, total=processed)
 
     def __repr__(self) -> str:
         s = self.stats
