@@ -135,8 +135,6 @@ def test_cookbook_intrusion_detection_runs_offline_with_a_users_key(tmp_path):
     assert secret not in out + err
 
 
-@pytest.mark.skip(reason="needs the worlds helper's camera world: connect_rtstream('rtsp://...') plays "
-                         "it by default (issue 20 item 3); today it plays the standup's screen track")
 def test_cookbook_intrusion_detection_sees_a_camera_not_a_meeting(tmp_path):
     _, out, _ = run_intrusion_notebook(tmp_path, "sk-any", "--speed", "max")
     scenes = json.loads(out.split("SCENES=", 1)[1].splitlines()[0])
