@@ -102,11 +102,11 @@ def test_skills_ws_listener_records_the_sessions_events_and_shuts_down_on_sigter
 # --- video-db/videodb-cookbook: real_time_streaming/Intrusion_Detection.ipynb (Apache-2.0) ---------------
 #: Cells that fail offline, and why (every other code cell must succeed).
 INTRUSION_FAILS = {
-    17: "generate/text (offline, the emulator serves VideoDB's capture and rtstream API; run "
-        "media-library calls against VideoDB itself)",  # coll.generate_text: generation is not emulated
+    17: "no such endpoint: POST /collection/default/generate/text",  # coll.generate_text: generation
     56: "NameError: name 'loitering_alert_id' is not defined",  # the notebook creates alerts only
     58: "NameError: name 'loitering_alert_id' is not defined",  # when given a webhook_url (online too)
 }
+OUT_OF_SCOPE = "run this against VideoDB itself (uploads, generation, dubbing, editing"
 
 
 def run_intrusion_notebook(tmp_path: Path, key: str, *runner_options: str) -> tuple[dict, str, str]:
@@ -130,6 +130,7 @@ def test_cookbook_intrusion_detection_runs_offline_with_a_users_key(tmp_path):
     assert set(failed) == set(INTRUSION_FAILS), failed
     for index, reason in INTRUSION_FAILS.items():
         assert reason in failed[index]
+    assert OUT_OF_SCOPE in failed[17]  # says it is out of the emulator's scope, and what to do
     assert "Connected to VideoDB securely!" in out and "status=connected" in out
     assert "Intruder_Detection_Index" in out and "Loitering Event ID: event-" in out
     assert secret not in out + err
