@@ -147,11 +147,9 @@ class Engine:
             return longest_s
         return round(max(0.001, min(longest_s, self.clock.elapsed_since(mark))), 3)
 
-    def set_world(self, sid: str, world: Any) -> Session:
-        """Play `world` in the session `sid` (while it is 'created')."""
-        session = self.state.find_session(sid)
-        self.state.set_world(session, world)
-        return session
+    def set_world(self, sid: str, world: Any) -> Scenario:
+        """Play `world` in the session `sid` (while it is 'created'); the world."""
+        return self.state.set_world(self.state.find_session(sid), world)
 
     def _announce(self, session: Session, lifecycle: list[dict[str, Any]], also_to: str | None = None) -> None:
         """Post the webhooks and send the capture_session frames, after those sent before."""

@@ -20,9 +20,9 @@ from typing import Any
 from .. import footage
 from ..engine import Engine
 from ..errors import BadRequest
+from ..media.streams import stream_urls
 from ..models import Video
 from ..relevance import rank, tokens
-from ..media.streams import stream_urls
 from . import Req, number_field
 from .videos import find_video
 
@@ -48,7 +48,7 @@ def _scenes(video: Video, scene_index_id: str | None) -> list[dict[str, Any]]:
             for i in indexes for r in i.records]
 
 
-def _answer(video: Video, docs: list[dict[str, Any]], query: str, *, keyword: bool = False,
+def _answer(video: Video, docs: list[dict[str, Any]], query: Any, *, keyword: bool = False,
             limit: int, threshold: float = 0.0, dynamic: float | None = None) -> list[dict[str, Any]]:
     """The ranked docs as the one result of `video`; VideoDB's error when none qualifies."""
     if not isinstance(query, str) or not query.strip():
