@@ -126,10 +126,14 @@ def test_the_readme_snippet_run_top_to_bottom_shows_events():
         "          'sessions': feed.store.sessions()}\n"
         "print({name: len(table) for name, table in tables.items()})\n"
         "assert all(len(table) for table in tables.values()), 'an empty table'\n"
+        "webhooks = feed.store.lifecycle(full=True).query('source == \"webhook\"')\n"
+        "print('webhooks', len(webhooks), 'pipelines', list(pipes) == [session.id])\n"
         "await rx.close(); await feed.close()")]
     NotebookClient(nb, timeout=120, kernel_name="python3").execute()
     printed = "".join(out.get("text", "") for out in nb.cells[1].outputs)
     assert "'transcript':" in printed and "'alerts':" in printed
+    fired = re.search(r"webhooks (\d+) pipelines (\w+)", printed)
+    assert fired and int(fired.group(1)) > 0 and fired.group(2) == "True", printed  # callback_url
 
 
 def _dashboard_outputs(nb: dict) -> list[dict]:

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from .review import clips as clips
     from .store import EventStore as EventStore
     from .store import open_dataset as open_dataset
+    from .store import compact_dataset as compact_dataset
     from .store import scan_dataset as scan_dataset
     from .webhooks import WebhookReceiver as WebhookReceiver
     from .widgets import Dashboard as Dashboard
@@ -48,6 +49,7 @@ _PUBLIC = {
     "Emulator": "vdb_notebook.emulator",
     "EventStore": "vdb_notebook.store",
     "open_dataset": "vdb_notebook.store",
+    "compact_dataset": "vdb_notebook.store",
     "scan_dataset": "vdb_notebook.store",
     "Feed": "vdb_notebook.feed",
     "FeedState": "vdb_notebook.feed",

@@ -7,7 +7,8 @@
     True
     >>> ws = conn.connect_websocket()        # has .stream() as well as the SDK's .receive()
 
-Doc compatibility (the seed doc's snippets run as written): `conn.get_rtstream(id)` and
+Doc compatibility (the snippets of VideoDB's capture events page run as written,
+https://docs.videodb.io/pages/ingest/capture-sdks/realtime-context): `conn.get_rtstream(id)` and
 `ws.stream()` exist here although the SDK lacks them.
 """
 from __future__ import annotations
@@ -28,7 +29,8 @@ __all__ = ["Connection", "WebSocketConnection", "connect", "default_emulator"]
 
 
 class WebSocketConnection(_websocket.WebSocketConnection):
-    """The SDK's WebSocket client plus `stream()`, the name the seed doc uses for `receive()`."""
+    """The SDK's WebSocket client plus `stream()`, the name VideoDB's capture events page uses
+    for `receive()`."""
 
     def stream(self) -> AsyncGenerator[dict, None]:
         """Alias of `receive()`: `async for ev in ws.stream(): ...`."""

@@ -75,6 +75,7 @@ def test_layout_is_hive_partitioned_by_date_and_session(written):
 def test_rows_are_flushed_in_batches_before_close(tmp_path):
     store = EventStore(path=tmp_path / "d", flush_rows=4, flush_seconds=3600)
     fill(store, {"cap-1": 0})  # 3 lifecycle events + 1 alert = 4 rows: one flush
+    assert store.writer.wait_durable(4, timeout=60)  # written by the writer's own thread
     on_disk = EventStore(path=tmp_path / "d")
     assert len(on_disk) == 4 and len(store) == 4
     store.add({"channel": "audio_index", "data": {"text": "pending"}}, received_at_ms=T)
@@ -100,6 +101,7 @@ def test_a_fresh_process_reopens_what_a_closed_one_flushed(tmp_path):
             "store = vn.EventStore(path=sys.argv[1], flush_rows=1)\n"
             "store.add({'channel': 'transcript', 'capture_session_id': 'cap-9',"
             " 'data': {'text': 'survives', 'start': 1710000000101}}, received_at_ms=1710000000102)\n"
+            "assert store.writer.wait_durable(timeout=60)\n"
             "import os; os._exit(0)\n")  # no close, no atexit: only what was flushed survives
     env = {**os.environ, "PYTHONPATH": str(Path(vn.__file__).parent.parent)}
     subprocess.run([sys.executable, "-c", code, str(path)], check=True, env=env, timeout=60)
@@ -119,7 +121,7 @@ def test_open_dataset_filters_by_session_and_time(written):
                              end=T + 3000)
     expected = store.df[(store.df["received_at"].astype("int64") >= T + 1000)
                         & (store.df["received_at"].astype("int64") < T + 3000)]
-    assert window.df["seq"].tolist() == expected["seq"].tolist() and len(window) > 0
+    assert window.df["key"].tolist() == expected["key"].tolist() and len(window) > 0
     assert len(vn.open_dataset(path, start="2030-01-01T00:00:00Z")) == 0
     with pytest.raises(FileNotFoundError, match="EventStore\\(path="):
         vn.open_dataset(path / "missing")

@@ -29,7 +29,8 @@ made with `record_to=` is a world too (recorded.py says what it holds and lacks)
 
 Choices where VideoDB's docs leave room (each also noted where it is implemented):
 - Where a pipeline's frames go: its own `ws_connection_id`; else its capture session's
-  `ws_connection_id` (so the seed doc's `start_transcript()` without one still streams); else
+  `ws_connection_id` (so `start_transcript()` without one, as in VideoDB's capture events page,
+  https://docs.videodb.io/pages/ingest/capture-sdks/realtime-context, still streams); else
   nowhere. REST reads (`get_transcript`, `get_scenes`, `list_alerts`) fill either way. Calling
   `start_transcript(ws_connection_id=new)` again retargets a running transcript in place.
 - The visual index channel is named per scenario (`visual_channel`): `scene_index` in standup,

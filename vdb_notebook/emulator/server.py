@@ -168,7 +168,8 @@ class Emulator:
 
     def connect(self, **kwargs: Any) -> videodb.client.Connection:
         """The plain SDK Connection to this emulator (starts it if needed); `vn.connect(emulator=emu)`
-        gives the toolkit's Connection, with `conn.emulator` and the seed doc's conveniences."""
+        gives the toolkit's Connection, with `conn.emulator` and the conveniences VideoDB's capture
+        events page uses (`conn.get_rtstream`, `ws.stream()`)."""
         self.start()
         return videodb.connect(api_key=self._api_key, base_url=self.base_url, **kwargs)
 

@@ -191,7 +191,8 @@ class EmulatorState:
             session.rtstream_ids.append(rts.id)
 
     def rtstream_summaries(self, session: Session) -> list[dict[str, Any]]:
-        """data.rtstreams[] of the active webhook, shaped as the seed doc shows."""
+        """data.rtstreams[] of the active webhook, shaped as VideoDB's capture events page
+        (docs.videodb.io/pages/ingest/capture-sdks/realtime-context) shows."""
         return [{"rtstream_id": r.id, "name": r.name, "media_types": list(r.media_types)}
                 for r in (self.rtstreams[i] for i in session.rtstream_ids)]
 

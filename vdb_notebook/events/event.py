@@ -25,7 +25,7 @@ class Event:
         'hi'
     """
 
-    __slots__ = FIELDS[:-2] + ("_key", "raw", "_frame", "shape")
+    __slots__ = FIELDS[:-2] + ("_key", "given_key", "raw", "_frame", "shape")
 
     def __init__(self, *, source: str, channel: str, event: str,
                  capture_session_id: str | None = None, end_user_id: str | None = None,
@@ -55,6 +55,8 @@ class Event:
         self.end = end
         self.status = status
         self._key = None
+        #: the key its source gave it (a webhook's delivery id), else None: see `key`
+        self.given_key: str | None = None
         self.raw = raw
         self._frame = raw
         #: how the store keeps the frame, when the decoder already knows (see events.shapes)
@@ -69,9 +71,10 @@ class Event:
 
     @property
     def key(self) -> str:
-        """A stable hash of the normalised content (same event via WS or webhook -> same key)."""
+        """The event's identity (events/key.py): the key its source gave (a webhook's delivery
+        id), else a stable hash of the normalised content."""
         if self._key is None:
-            self._key = event_key(self)
+            self._key = self.given_key or event_key(self)
         return self._key
 
     def as_dict(self) -> dict[str, Any]:

@@ -1,6 +1,15 @@
-"""An event's content key: a stable hash of its normalised fields, the same for one event
-however it arrived (WebSocket text, dict, webhook) and whether it is hashed alone (`Event.key`)
-or as a column of many (the store's `key` column).
+"""The event key: what makes two records the same event, for the store's `key` column,
+`Event.key`, and the datasets that give each key once however many writers received it.
+
+- A webhook's key is its delivery id (`'id:<webhook-id>'`, or `'sha:<hash of the body>'`
+  without one; the receiver gives it): the same delivery retried to two receivers, or
+  replayed from a journal after a crash, is one event.
+- A WebSocket frame's key is its content key: a stable hash of its normalised fields, the same
+  however it arrived (text or dict), whether hashed alone or as a column of many, so the same
+  session replayed twice into one dataset is read back once.
+- A feed's own records (channel `feed`: `feed.gap`, `feed.closed`, ...) say what happened to
+  one feed at one moment: their key also hashes their arrival time, so two feeds' `feed.closed` are two
+  records, and a record replayed from the feed's journal (which keeps its time) is one.
 
     >>> from vdb_notebook.events import normalise
     >>> frame = {"channel": "transcript", "rtstream_id": "rts-1", "data": {"text": "hi"}}
@@ -40,6 +49,28 @@ def content_keys(columns: dict[str, np.ndarray]) -> pa.LargeStringArray:
     return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(digits))
 
 
+def row_keys(arrays: dict[str, pa.Array], given: tuple[str | None, ...]) -> pa.Array:
+    """The key column of rows (Arrow columns by name, `received_at` included)
+    whose sources gave the keys in `given` (None where they gave none)."""
+    import pyarrow.compute as pc
+    keys = content_keys(arrow_key_columns(arrays))
+    feed = pc.equal(arrays["channel"], "feed")
+    if pc.any(feed).as_py():
+        times = arrays["received_at"].cast(pa.int64()).to_pylist()
+        keys = pa.array([feed_key(k, t) if own else k for k, t, own in zip(
+            keys.to_pylist(), times, feed.to_pylist())], pa.large_string())
+    if any(k is not None for k in given):
+        keys = pc.coalesce(pa.array(given, pa.large_string()), keys)
+    return keys
+
+
+def feed_key(content_key: str, received_at_ms: int | None) -> str:
+    """A feed record's key: its content key and its arrival time (ms)."""
+    import hashlib
+    text = f"{content_key}@{received_at_ms}".encode()
+    return hashlib.blake2b(text, digest_size=8).hexdigest()
+
+
 def key_columns(values: dict[str, list[Any]]) -> dict[str, np.ndarray]:
     """Python values per KEY_FIELDS name (None for missing) -> the arrays content_keys takes."""
     arrays: dict[str, np.ndarray] = {}
@@ -76,4 +107,8 @@ def arrow_key_columns(arrays: dict[str, pa.Array]) -> dict[str, np.ndarray]:
 def event_key(event: Any) -> str:
     """The key of one event (what the store's key column holds for it)."""
     keys = content_keys(key_columns({name: [getattr(event, name)] for name in KEY_FIELDS}))
-    return keys[0].as_py()
+    key = keys[0].as_py()
+    if getattr(event, "channel", None) == "feed":
+        received = getattr(event, "received_at", None)
+        return feed_key(key, None if received is None else int(received))
+    return key

@@ -19,8 +19,10 @@ from .event import Event, Rejection
 class EventSink(Protocol):
     """Takes one raw frame (dict, JSON text or bytes) from `source`; never raises for bad input."""
 
-    def add(self, frame: Any, *, source: str = "ws",
-            received_at_ms: float | None = None) -> Event | Rejection: ...
+    def add(self, frame: Any, *, source: str = "ws", received_at_ms: float | None = None,
+            key: str | None = None) -> Event | Rejection:
+        """`key`: the event's identity when its source has one (a webhook's delivery id)."""
+        ...
 
     def __len__(self) -> int:
         """The events held (the Feed's `wait_for(n=)` and repr read it)."""

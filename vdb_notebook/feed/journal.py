@@ -11,6 +11,12 @@ reconnects) are objects. `received_at` is epoch milliseconds (UTC). The keys are
 `EventStore.to_jsonl`, so `EventStore.from_jsonl(journal)` reads a journal too, and `vn.replay`
 reads both.
 
+After a crash, replaying the journal into the store's dataset puts every journaled frame there
+exactly once: `vn.replay(path, store=vn.EventStore(path=dataset))` adds them all again, and
+readers give each event key once (a frame's content key; a feed record's key includes its
+recorded arrival time, which the journal keeps), so what the dataset writer had already written
+is not read back twice.
+
 Lines are buffered and written in batches (every `batch_size` lines or `flush_after` seconds,
 whichever comes first) and flushed to the OS, so a crashed kernel loses at most the last batch.
 

@@ -9,7 +9,8 @@
       ...
     >>> handle.stop()                                                       # doctest: +SKIP
 
-As the seed doc's `on_active_webhook` does: on each audio rtstream a transcript and an audio
+As `on_active_webhook` does on VideoDB's capture events page
+(https://docs.videodb.io/pages/ingest/capture-sdks/realtime-context): on each audio rtstream a transcript and an audio
 index, on each video rtstream a visual index; alerts are `conn.create_event(prompt, label)`
 plus `create_alert(event_id, callback_url, ws_connection_id)` on those indexes (the SDK has no
 `RTStream.create_alert`). Every pipeline sends to one WebSocket connection id.

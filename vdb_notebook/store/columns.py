@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..events.event import FIELDS, Event
-from ..events.key import arrow_key_columns, content_keys
+from ..events.key import row_keys
 from ..events.shapes import KEPT, rebuild, shape_of
 
 TIME = pa.timestamp("ms", tz="UTC")
@@ -63,6 +63,10 @@ class Columns:
         self.orphans: set[str] = set()  # rtstreams of sealed rows no owner was known for
         self.refill = False  # an orphan rtstream got an owner: fill sealed rows again
         self.generation = 0  # bumped when sealed rows change (a refill): views start over
+        #: rows from this global index on are kept when dropped (a dataset writer has not
+        #: taken them yet): None keeps nothing
+        self.hold: int | None = None
+        self.evicted: list[tuple[int, pa.RecordBatch]] = []  # (global start, dropped rows)
 
     def __len__(self) -> int:
         return self.sealed_total - self.dropped_total + len(self.pending)
@@ -80,7 +84,7 @@ class Columns:
             ev.seq, ev.received_at, ev.source, ev.channel, ev.event, ev.capture_session_id,
             ev.end_user_id, ev.rtstream_id, ev.rtstream_name, ev.text, ev.is_final, ev.label,
             ev.confidence, ev.triggered, ev.timestamp, ev.start, ev.end, ev.status, shape, raw,
-            kind))
+            kind, ev.given_key))
         if len(self.pending) >= SEAL_EVERY:
             self.seal()
 
@@ -98,15 +102,28 @@ class Columns:
     def drop_oldest(self) -> str:
         """Drop the oldest row (O(1) amortised); returns its channel."""
         if not self.batches:
-            return self.pending.popleft()[3]
+            if self.hold is None:
+                return self.pending.popleft()[3]
+            self.seal()  # held rows must be in a batch to be kept
         first = self.batches[0]
         channel = first.column(3)[self.head].as_py()
         self.head += 1
         self.dropped_total += 1
         if self.head == first.num_rows:
             del self.batches[0]
+            self._evict(self.dropped_total - first.num_rows, first)
             self.head = 0
         return channel
+
+    def _evict(self, start: int, batch: pa.RecordBatch) -> None:
+        if self.hold is not None and start + batch.num_rows > self.hold:
+            self.evicted.append((start, batch))
+
+    def release(self, hold: int | None) -> None:
+        """Keep dropped rows from global index `hold` on (None: keep none)."""
+        self.hold = hold
+        self.evicted = [] if hold is None else [
+            (start, batch) for start, batch in self.evicted if start + batch.num_rows > hold]
 
     # --- sealing ------------------------------------------------------------------------
     def seal(self) -> None:
@@ -116,10 +133,11 @@ class Columns:
         if not self.pending:
             return
         rows, self.pending = self.pending, deque()
-        values = dict(zip((*_ROW_FIELDS, "shape", "raw", "raw_kind"), zip(*rows)))
+        values = dict(zip((*_ROW_FIELDS, "shape", "raw", "raw_kind", "key"), zip(*rows)))
+        given = values.pop("key")
         arrays = {name: pa.array(column, SCHEMA.field(name).type)
                   for name, column in values.items()}
-        arrays["key"] = content_keys(arrow_key_columns(arrays))  # from the ids as received
+        arrays["key"] = row_keys(arrays, given)  # from the ids as received
         rts = arrays["rtstream_id"]
         no_session = pc.and_(pc.is_null(arrays["capture_session_id"]), pc.is_valid(rts))
         arrays["session_filled"] = arrays["user_filled"] = pa.array(np.zeros(len(rows), bool))
@@ -150,6 +168,7 @@ class Columns:
         while len(batches) > 1 and batches[-2].num_rows <= 2 * batches[-1].num_rows:
             merged = pa.concat_batches(batches[-2:])
             if len(batches) == 2 and self.head:  # the merged batch starts at the head
+                self._evict(self.dropped_total - self.head, batches[0].slice(0, self.head))
                 merged, self.head = merged.slice(self.head), 0
             batches[-2:] = [merged]
 
@@ -203,6 +222,17 @@ class Columns:
         for batch in self.batches:
             if at + batch.num_rows > first:
                 out.append(batch.slice(max(0, first - at)))
+            at += batch.num_rows
+        return out
+
+    def held_since(self, start: int) -> list[pa.RecordBatch]:
+        """The sealed rows whose global index is >= start, dropped ones still held included."""
+        out = [batch.slice(max(0, start - at)) for at, batch in self.evicted
+               if at + batch.num_rows > start]
+        at = self.dropped_total - self.head
+        for batch in self.batches:
+            if at + batch.num_rows > start:
+                out.append(batch.slice(max(0, start - at)))
             at += batch.num_rows
         return out
 

@@ -1,33 +1,37 @@
 """Events kept as a hive-partitioned Parquet dataset: `date=YYYY-MM-DD/session=<id>/part-*.parquet`.
 
-Each flush writes one file per (date, capture session) it holds, under a temporary name that
-readers skip, then renames it: a reader never meets half a file, and a crash loses at most the
-rows not yet flushed. Rejected frames go to `_rejected/part-*.jsonl` (readers of the Parquet
-files skip folders starting with `_`). Paths go through pyarrow's filesystems, so
-`s3://bucket/events`, `gs://...` or `abfs://...` work as well as a local folder (given
-pyarrow's credentials for that store).
+Many writers (processes, machines) append to one path at once without locks: each writer has an
+id (`DatasetFiles.writer`) that names its files, and its rows carry it (`writer` column) with the
+writer's own `seq`, so (writer, seq) is unique. Every row also has its event `key` (the delivery
+id of a webhook, the content key of a WebSocket frame, see events/key.py): readers give each key
+once, whichever writers wrote it, so a delivery retried to two receivers, or a session replayed
+twice into one path, is read back once. Files are written all or nothing (durable.py); rejected
+frames go to `_rejected/part-*.jsonl`. Paths go through pyarrow's filesystems, so
+`s3://bucket/events`, `gs://...` or `abfs://...` work as well as a local folder.
 
     >>> import tempfile, vdb_notebook as vn
     >>> path = tempfile.mkdtemp()
     >>> with vn.EventStore(path=path) as store:
-    ...     _ = store.add({"channel": "transcript", "capture_session_id": "cap-1",
+    ...     _ = store.add({"channel": "transcript", "capture_session_id": "séance",
     ...                    "data": {"text": "hi", "start": 1710000000101}},
     ...                   received_at_ms=1710000000200)
-    >>> vn.open_dataset(path, capture_session_id="cap-1").transcript()["start"].tolist()
+    >>> vn.open_dataset(path, capture_session_id="séance").transcript()["start"].tolist()
     [Timestamp('2024-03-09 16:00:00.101000+0000', tz='UTC')]
 """
 from __future__ import annotations
 
-import atexit
 import json
 import os
+import secrets
 import time
-import uuid
-import weakref
+import warnings
+from collections import deque
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Iterable
-from urllib.parse import quote
+from typing import Any, Iterable
 
+import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
@@ -35,17 +39,19 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from ..events.event import Rejection
-from .columns import SCHEMA
-from .files import rejection_record, split_file_table
-
-if TYPE_CHECKING:
-    from .store import EventStore
+from ..events.fields import valid_unicode
+from . import durable
+from .columns import SCHEMA, TEXT
+from .files import rejection_record
+from .layout import FORMAT, FORMAT_FILE, REJECTED_DIR, folder_values, session_folder
 
 PARTITIONING = ds.partitioning(pa.schema([("date", pa.string()), ("session", pa.string())]),
                                flavor="hive")
-#: The session folder of rows that belong to no capture session (yet).
-NO_SESSION = "__none__"
-REJECTED_DIR = "_rejected"
+#: What a dataset file holds: the store's columns, then the id of the writer that wrote it.
+FILE_SCHEMA = SCHEMA.append(pa.field("writer", TEXT))
+#: The order rows are read back in: writers by id (ids start with their start time), each
+#: writer's rows by its seq; files written before format 2 (no writer) first.
+READ_ORDER = [("writer", "ascending", "at_start"), ("seq", "ascending", "at_start")]
 
 
 def filesystem(path: str | os.PathLike) -> tuple[pafs.FileSystem, str]:
@@ -56,54 +62,161 @@ def filesystem(path: str | os.PathLike) -> tuple[pafs.FileSystem, str]:
     return pafs.LocalFileSystem(), os.path.abspath(path).replace(os.sep, "/")
 
 
-class DatasetWriter:
-    """Appends tables of store rows (and rejections) to the dataset at `path`."""
+def new_writer_id() -> str:
+    """Hex digits: the start time (so ids sort by when their writer started), then randomness."""
+    return f"{time.time_ns():x}{secrets.token_hex(4)}"
 
-    def __init__(self, path: str | os.PathLike) -> None:
+
+class DatasetFiles:
+    """One writer's files in the dataset at `path`.
+
+    `add` turns rows into pieces (one per date and session, plus one of rejections), each with
+    its final name; `write_queued` writes them in order. A piece that fails stays queued and is
+    written again, under the same name and with the same bytes, by the next call: a retry never
+    rewrites what succeeded, and nothing is left behind by a failed write.
+    """
+
+    def __init__(self, path: str | os.PathLike, writer: str | None = None, *,
+                 sweep_after_s: float = durable.SWEEP_AFTER_S) -> None:
         self.fs, self.root = filesystem(path)
-        self.fs.create_dir(self.root, recursive=True)
+        self.writer = writer or new_writer_id()
+        self._queue: deque[tuple[str, Any]] = deque()
+        self._next = 0
+        if durable.is_local(self.fs):
+            durable.make_dirs(self.root)
+        else:
+            self.fs.create_dir(self.root, recursive=True)
+        check_format(self.fs, self.root, create=True)
+        #: temporary files of killed writers removed when this writer opened
+        self.swept = durable.sweep(self.fs, self.root, self.writer, older_than_s=sweep_after_s)
 
-    def write(self, events: pa.Table, rejected: list[Rejection]) -> None:
-        """One file per (date, session) in `events`, and one JSONL file of `rejected`."""
+    @property
+    def queued(self) -> int:
+        """Pieces not yet written."""
+        return len(self._queue)
+
+    def add(self, events: pa.Table, rejected: list[Rejection]) -> None:
+        """Queue `events` (a table in SCHEMA) and `rejected` as pieces to write."""
         if events.num_rows:
-            date = pc.strftime(events.column("received_at"), format="%Y-%m-%d").cast(pa.string())
-            session = pc.fill_null(events.column("capture_session_id"), NO_SESSION).cast(
-                pa.string())
-            group = pc.binary_join_element_wise(date, session, "\x00")
-            for value in pc.unique(group).to_pylist():
-                day, sid = value.split("\x00", 1)
-                part = events.filter(pc.equal(group, value))
-                self._write(f"date={day}/session={quote(sid, safe='')}", part, "parquet")
+            events = events.append_column("writer", pa.array(
+                np.full(events.num_rows, self.writer, dtype=object), TEXT))
+            for folder, part in _partitions(events):
+                self._queue.append((self._name(folder, "parquet"), _parquet(part)))
         if rejected:
             lines = "".join(json.dumps(rejection_record(r), ensure_ascii=False, default=str)
                             + "\n" for r in rejected)
-            self._write(REJECTED_DIR, lines.encode("utf-8", "surrogatepass"), "jsonl")
+            self._queue.append((self._name(REJECTED_DIR, "jsonl"),
+                                lines.encode("utf-8", "surrogatepass")))
 
-    def _write(self, folder: str, content: pa.Table | bytes, ext: str) -> None:
-        folder = f"{self.root}/{folder}"
-        self.fs.create_dir(folder, recursive=True)
-        name = f"part-{uuid.uuid4().hex}.{ext}"
-        temporary = f"{folder}/.{name}.tmp"  # skipped by readers until renamed
-        with self.fs.open_output_stream(temporary) as out:
-            if isinstance(content, pa.Table):
-                pq.write_table(content, out)
-            else:
-                out.write(content)
-        self.fs.move(temporary, f"{folder}/{name}")
+    def add_file(self, folder: str, rows: pa.Table) -> None:
+        """Queue `rows` (in FILE_SCHEMA, writers as they are) as one file in `folder`."""
+        self._queue.append((self._name(folder, "parquet"), _parquet(rows)))
+
+    def write_queued(self) -> None:
+        """Write every queued piece; raises (keeping what is not written queued) on failure."""
+        if self._queue:
+            durable.put_all(self.fs, [(f"{self.root}/{name}", data) for name, data in self._queue],
+                            written=lambda: self._queue.popleft())
+
+    def _name(self, folder: str, ext: str) -> str:
+        self._next += 1
+        return f"{folder}/part-{self.writer}-{self._next:09d}.{ext}"
+
+
+def _partitions(events: pa.Table) -> Iterable[tuple[str, pa.Table]]:
+    """(folder, rows) for each (date, capture session) in `events`: codes per group, one
+    stable sort of the codes, one take (Arrow, off the GIL), then slices."""
+    dates = events.column("received_at").cast(pa.date32()).cast(pa.string())  # UTC dates
+    sessions = events.column("capture_session_id")
+    group = pc.binary_join_element_wise(
+        dates.cast(pa.large_string()), pc.fill_null(sessions, ""),
+        pc.if_else(pc.is_null(sessions), pa.scalar("n", pa.large_string()),
+                   pa.scalar("s", pa.large_string())), pa.scalar("\x00", pa.large_string()))
+    encoded = pc.dictionary_encode(group).combine_chunks()
+    codes = encoded.indices.to_numpy()
+    counts = np.bincount(codes, minlength=len(encoded.dictionary))
+    if np.count_nonzero(counts) > 1:
+        events = events.take(pa.array(np.argsort(codes, kind="stable")))
+    at = 0
+    for value, count in zip(encoded.dictionary.to_pylist(), counts.tolist()):
+        day, session_and_kind = value.split("\x00", 1)  # a session id may hold \x00 too
+        session, kind = session_and_kind.rsplit("\x00", 1)
+        yield (f"date={day}/{session_folder(session if kind == 's' else None)}",
+               events.slice(at, count))
+        at += count
+
+
+def _parquet(table: pa.Table) -> pa.Buffer:
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink)
+    return sink.getvalue()
+
+
+def check_format(fs: pafs.FileSystem, root: str, *, create: bool = False) -> int:
+    """The dataset's format (1 when it has no marker); with create=True, mark a new one."""
+    marker = f"{root}/{FORMAT_FILE}"
+    if fs.get_file_info(marker).type == pafs.FileType.NotFound:
+        if create and not _has_data(fs, root):
+            durable.put(fs, marker, json.dumps({"format": FORMAT}).encode() + b"\n")
+            return FORMAT
+        return 1
+    with fs.open_input_stream(marker) as stream:
+        version = int(json.loads(stream.read()).get("format", 1))
+    if version > FORMAT:
+        raise ValueError(f"the dataset at {root!r} has format {version}, newer than this "
+                         f"vdb_notebook reads ({FORMAT}); upgrade vdb_notebook to read it")
+    return version
+
+
+def _has_data(fs: pafs.FileSystem, root: str) -> bool:
+    return any(not info.base_name.startswith((".", "_"))
+               for info in fs.get_file_info(pafs.FileSelector(root, allow_not_found=True)))
+
+
+# --- reading -----------------------------------------------------------------------------
+@dataclass
+class Loaded:
+    """What a read found: the events (SCHEMA, each key once, in READ_ORDER), the rejections,
+    and the files it skipped as damaged."""
+
+    events: pa.Table
+    rejected: list[Rejection] = field(default_factory=list)
+    damaged: list[durable.Damaged] = field(default_factory=list)
 
 
 def read(path: str | os.PathLike, capture_session_id: str | Iterable[str] | None = None,
-         start: Any = None, end: Any = None) -> tuple[pa.Table, list[Rejection]]:
-    """The rows of the dataset at `path` (sorted by seq) that pass the filters, which are
-    pushed down: a session or list of sessions selects folders, start/end (inclusive start,
-    exclusive end; datetime, ISO text or epoch ms) select dates, then rows by received_at.
-    Rejections are read when no filter is given."""
+         start: Any = None, end: Any = None) -> Loaded:
+    """The events of the dataset at `path` that pass the filters (pushed down: a session or list
+    of sessions selects folders, start/end, inclusive start and exclusive end as datetime, ISO
+    text or epoch ms, select dates, then rows), each key once. Rejections are read when no
+    filter is given. Damaged files are skipped, named in `damaged` and in a warning."""
     fs, root = read_check(path)
-    scanned = _dataset(fs, root).to_table(filter=_filter(capture_session_id, start, end),
-                                          columns=SCHEMA.names)
-    events, _ = split_file_table(scanned)
+    for attempt in range(3):  # a compaction may remove a file between listing and reading
+        files, damaged = durable.data_files(fs, root)
+        try:
+            table = _dataset(fs, root, files).to_table(
+                filter=_filter(capture_session_id, start, end), columns=FILE_SCHEMA.names)
+            break
+        except FileNotFoundError:
+            if attempt == 2:
+                raise
     filtered = capture_session_id is not None or start is not None or end is not None
-    return events, [] if filtered else _read_rejected(fs, f"{root}/{REJECTED_DIR}")
+    rejected, bad = ([], []) if filtered else _read_rejected(fs, root)
+    loaded = Loaded(deduplicated(table).select(SCHEMA.names), rejected, damaged + bad)
+    for problem in loaded.damaged:
+        warnings.warn(f"skipped a damaged dataset file: {problem}", RuntimeWarning, stacklevel=3)
+    return loaded
+
+
+def deduplicated(table: pa.Table) -> pa.Table:
+    """`table` (with `writer`, `seq`, `key`) in READ_ORDER with each key's first row only."""
+    if table.num_rows:
+        table = table.take(pc.sort_indices(table, sort_keys=READ_ORDER))
+        keys = table.column("key").to_numpy(zero_copy_only=False)
+        repeated = pd.Series(keys).duplicated(keep="first").to_numpy()
+        if repeated.any():
+            table = table.filter(pa.array(~repeated))
+    return table
 
 
 def read_check(path: str | os.PathLike) -> tuple[pafs.FileSystem, str]:
@@ -112,20 +225,30 @@ def read_check(path: str | os.PathLike) -> tuple[pafs.FileSystem, str]:
     if fs.get_file_info(root).type == pafs.FileType.NotFound:
         raise FileNotFoundError(f"no dataset at {os.fspath(path)!r}; create one with "
                                 "vn.EventStore(path=...)")
+    check_format(fs, root)
     return fs, root
 
 
 def scanner(path: str | os.PathLike, capture_session_id: Any = None, start: Any = None,
             end: Any = None) -> ds.Scanner:
-    """A pyarrow scanner over the dataset with the filters pushed down (for DuckDB)."""
+    """A pyarrow scanner over the dataset's readable files with the filters pushed down (every
+    row as written: deduplicate by `key` as `DEDUPLICATED_SQL` does)."""
     fs, root = read_check(path)
-    return _dataset(fs, root).scanner(filter=_filter(capture_session_id, start, end))
+    files, _ = durable.data_files(fs, root)
+    return _dataset(fs, root, files).scanner(filter=_filter(capture_session_id, start, end))
 
 
-def _dataset(fs: pafs.FileSystem, root: str) -> ds.Dataset:
-    schema = pa.unify_schemas([SCHEMA, PARTITIONING.schema])
-    return ds.dataset(root, schema=schema, filesystem=fs, format="parquet",
-                      partitioning=PARTITIONING)
+#: DuckDB SQL giving each event once from a table `events` of dataset rows (what
+#: `vn.open_dataset(path, as_duckdb=True)` returns is this over the dataset).
+DEDUPLICATED_SQL = ("select * exclude (_copy) from (select *, row_number() over (partition by "
+                    "key order by writer nulls first, seq) as _copy from events) "
+                    "where _copy = 1 order by writer nulls first, seq")
+
+
+def _dataset(fs: pafs.FileSystem, root: str, files: list[str]) -> ds.Dataset:
+    schema = pa.unify_schemas([FILE_SCHEMA, PARTITIONING.schema])
+    return ds.dataset(files, schema=schema, filesystem=fs, format="parquet",
+                      partitioning=PARTITIONING, partition_base_dir=root)
 
 
 def _filter(capture_session_id: Any, start: Any, end: Any) -> ds.Expression | None:
@@ -133,7 +256,9 @@ def _filter(capture_session_id: Any, start: Any, end: Any) -> ds.Expression | No
     if capture_session_id is not None:
         ids = [capture_session_id] if isinstance(capture_session_id, str) \
             else list(capture_session_id)
-        conditions.append(ds.field("session").isin([quote(s, safe="") for s in ids]))
+        ids = [valid_unicode(s) for s in ids]
+        conditions += [ds.field("session").isin([v for s in ids for v in folder_values(s)]),
+                       ds.field("capture_session_id").isin(ids)]
     if start is not None:
         when = _utc(start, "start")
         conditions += [ds.field("date") >= when.strftime("%Y-%m-%d"),
@@ -159,82 +284,19 @@ def _utc(value: Any, name: str) -> datetime:
     raise TypeError(f"{name} must be a datetime, ISO-8601 text or epoch ms, not {value!r}")
 
 
-def _read_rejected(fs: pafs.FileSystem, folder: str) -> list[Rejection]:
-    if fs.get_file_info(folder).type == pafs.FileType.NotFound:
-        return []
+def _read_rejected(fs: pafs.FileSystem, root: str) -> tuple[list[Rejection],
+                                                           list[durable.Damaged]]:
+    files, damaged = durable.data_files(fs, root, ".jsonl", under=REJECTED_DIR)
     rejections = []
-    for info in sorted(fs.get_file_info(pafs.FileSelector(folder)), key=lambda i: i.mtime_ns):
-        if not info.base_name.endswith(".jsonl"):
-            continue
-        with fs.open_input_stream(info.path) as stream:
+    for path in files:
+        with fs.open_input_stream(path) as stream:
             text = stream.read().decode("utf-8", "surrogatepass")
         for line in text.split("\n"):  # not splitlines: a frame may hold U+2028 and such
-            if not line:
-                continue
-            record = json.loads(line)
-            rejections.append(Rejection(record["rejected"], record["frame"], record["source"],
-                                        record["received_at"]))
-    return rejections
-
-
-class DatasetMixin:
-    """EventStore's dataset at `path`: appending by flush_rows / flush_seconds, flush, close.
-
-    The rows not yet written are those sealed or pending past `_written_upto` (a global row
-    index, see `Columns.since`); rejections wait in `_rejected_unwritten`.
-    """
-
-    def _open_dataset(self, path: str | os.PathLike, flush_rows: int,
-                      flush_seconds: float) -> None:
-        fs, root = filesystem(path)
-        if fs.get_file_info(root).type != pafs.FileType.NotFound:
-            self._load(*read(path))
-        self._writer = DatasetWriter(path)
-        self._flush_rows, self._flush_seconds = flush_rows, flush_seconds
-        self._written_upto = self._cols.sealed_total  # global index: rows before are on disk
-        self._rejected_unwritten: list[Rejection] = []
-        self._flushed_at = time.monotonic()
-        atexit.register(_flush_if_alive, weakref.ref(self))
-
-    def _flush_if_due(self) -> None:
-        """Flush once `flush_rows` rows are unwritten or `flush_seconds` have passed."""
-        cols = self._cols
-        unwritten = cols.sealed_total + len(cols.pending) - self._written_upto
-        if (unwritten >= self._flush_rows
-                or time.monotonic() - self._flushed_at >= self._flush_seconds):
-            self.flush()
-
-    def _unwritten_would_drop(self) -> bool:
-        """Would dropping the oldest row lose one not yet written to the dataset?"""
-        return not self._cols.batches or self._cols.dropped_total >= self._written_upto
-
-    def flush(self) -> None:
-        """Write the events (and rejections) not yet in the dataset at `path` (no-op without)."""
-        if self._writer is None:
-            return
-        with self._lock:
-            self._cols.seal()
-            events = pa.Table.from_batches(self._cols.since(self._written_upto), schema=SCHEMA)
-            rejected, self._rejected_unwritten = self._rejected_unwritten, []
-            self._writer.write(events, rejected)
-            self._written_upto = self._cols.sealed_total
-            self._flushed_at = time.monotonic()
-
-    def close(self) -> None:
-        """Flush what is not yet in the dataset; the store stays readable."""
-        self.flush()
-
-    def __enter__(self) -> "EventStore":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-def _flush_if_alive(ref: "weakref.ref[EventStore]") -> None:
-    store = ref()
-    if store is not None:
-        try:
-            store.flush()
-        except Exception:  # at exit there is nobody left to tell
-            pass
+            try:
+                record = json.loads(line) if line else None
+                if record is not None:
+                    rejections.append(Rejection(record["rejected"], record["frame"],
+                                                record["source"], record["received_at"]))
+            except (ValueError, KeyError, TypeError):
+                damaged.append(durable.Damaged(path, "a line that is not a rejection record"))
+    return rejections, damaged

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -23,9 +23,6 @@ import pyarrow.parquet as pq
 
 from ..events.event import Rejection
 from .columns import SCHEMA, TEXT, arrow_raw, from_arrow_raw
-
-if TYPE_CHECKING:
-    from .store import EventStore
 
 FILE_SCHEMA = SCHEMA.append(pa.field("rejected", TEXT))
 
@@ -75,75 +72,64 @@ def rejection_record(rejection: Rejection) -> dict[str, Any]:
             "frame": rejection.raw, "rejected": rejection.reason}
 
 
-class FilesMixin:
-    """EventStore's files: `to_jsonl`/`from_jsonl` and `to_parquet`/`from_parquet`."""
+def records(seqs: list[int], times: list[int], sources: list[str], frames: list[Any],
+            rejected: Iterable[Rejection]) -> list[dict[str, Any]]:
+    """The JSON records of a store's events (columns of its rows) and rejections."""
+    out = [{"seq": q, "received_at": t, "source": s, "frame": f}
+           for q, t, s, f in zip(seqs, times, sources, frames)]
+    return out + [rejection_record(r) for r in rejected]
 
-    def _records(self) -> list[dict[str, Any]]:
-        with self._lock:
-            seqs, times, sources, frames = self._cols.records()
-            rejected = list(self.rejected)
-        records = [{"seq": q, "received_at": t, "source": s, "frame": f}
-                   for q, t, s, f in zip(seqs, times, sources, frames)]
-        records += [rejection_record(r) for r in rejected]
-        return records
 
-    def to_jsonl(self, path: str | Path) -> Path:
-        """Write every held event and rejection, one JSON object a line; returns the path."""
-        path = Path(path)
-        with path.open("w", encoding="utf-8", errors="surrogatepass") as out:
-            for record in self._records():
-                out.write(json.dumps(record, ensure_ascii=False, separators=(",", ":"),
-                                     default=str))
-                out.write("\n")
-        return path
+def write_jsonl(path: str | Path, lines: Iterable[dict[str, Any]]) -> Path:
+    """Write records one JSON object a line; returns the path."""
+    path = Path(path)
+    with path.open("w", encoding="utf-8", errors="surrogatepass") as out:
+        for record in lines:
+            out.write(json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=str))
+            out.write("\n")
+    return path
 
-    @classmethod
-    def from_jsonl(cls, path: str | Path, *, max_events: int | None = None,
-                   max_rejected: int = 10_000) -> "EventStore":
-        """Read a file written by `to_jsonl` back: same frames, sources and received_at."""
-        store = cls(max_events=max_events, max_rejected=max_rejected)
-        with Path(path).open(encoding="utf-8", errors="surrogatepass") as lines:
-            for number, line in enumerate(lines, 1):
-                if line.strip():
-                    store._restore(line, f"{path}:{number}")
-        return store
 
-    def _restore(self, line: str, where: str) -> None:
-        """One line of a to_jsonl file; a bare frame (or garbage) goes in as a frame."""
-        try:
-            record = json.loads(line)
-        except ValueError:
-            record = None
-        if type(record) is dict and "frame" in record:
-            self._restore_record(record)
-            return
-        result = self._add(line, "replay", None, None)
-        if type(result) is Rejection:
-            result.reason = f"{where}: {result.reason} (expected lines written by to_jsonl)"
+class Line(NamedTuple):
+    """A line of a to_jsonl file, to add again: `reason(old)` gives a rejection's reason."""
 
-    def _restore_record(self, record: dict[str, Any]) -> None:
-        source, seq = record.get("source"), record.get("seq")
-        result = self._add(record["frame"], source if isinstance(source, str) else "replay",
-                           record.get("received_at"),
-                           seq if type(seq) is int and 0 <= seq < 2 ** 62 else None)
-        if type(result) is Rejection and isinstance(record.get("rejected"), str):
-            result.reason = record["rejected"]
+    frame: Any
+    source: str
+    received_at: Any
+    seq: int | None
+    reason: Callable[[str], str] | None
 
-    def to_parquet(self, path: str | Path) -> Path:
-        """Write the held events (the DataFrame's columns, then raw frame and what a lossless
-        read-back needs) and, as rows whose `rejected` column holds the reason, the rejected
-        frames. Any Parquet reader sees the columns of `.df` with their types."""
-        with self._lock:
-            table = file_table(self._cols.table(), self.rejected)
-        path = Path(path)
-        pq.write_table(table, path)
-        return path
 
-    @classmethod
-    def from_parquet(cls, path: str | Path, *, max_events: int | None = None,
-                     max_rejected: int = 10_000) -> "EventStore":
-        """Read a file written by `to_parquet` back: the same rows, frames and rejections."""
-        store = cls(max_events=max_events, max_rejected=max_rejected)
-        store._load(*split_file_table(pq.read_table(path)))
-        return store
+def read_jsonl(path: str | Path) -> Iterator[Line]:
+    """The lines of a file written by `to_jsonl`; a bare frame (or garbage) comes as a frame."""
+    with Path(path).open(encoding="utf-8", errors="surrogatepass") as lines:
+        for number, text in enumerate(lines, 1):
+            if text.strip():
+                yield _line(text, f"{path}:{number}")
 
+
+def _line(text: str, where: str) -> Line:
+    try:
+        record = json.loads(text)
+    except ValueError:
+        record = None
+    if type(record) is not dict or "frame" not in record:
+        return Line(text, "replay", None, None,
+                    lambda reason: f"{where}: {reason} (expected lines written by to_jsonl)")
+    source, seq, kept = record.get("source"), record.get("seq"), record.get("rejected")
+    return Line(record["frame"], source if isinstance(source, str) else "replay",
+                record.get("received_at"),
+                seq if type(seq) is int and 0 <= seq < 2 ** 62 else None,
+                (lambda reason: kept) if isinstance(kept, str) else None)
+
+
+def write_parquet(path: str | Path, events: pa.Table, rejected: Iterable[Rejection]) -> Path:
+    """Write events (a table in SCHEMA) and rejections as one FILE_SCHEMA file."""
+    path = Path(path)
+    pq.write_table(file_table(events, rejected), path)
+    return path
+
+
+def read_parquet(path: str | Path) -> tuple[pa.Table, list[Rejection]]:
+    """A file written by `write_parquet` -> (events, rejections)."""
+    return split_file_table(pq.read_table(path))

@@ -11,7 +11,8 @@ that reads the Parquet files only when queried). Both delegate to dataset.py.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from .._compat import keyword_only, warn
 from . import dataset
@@ -36,19 +37,22 @@ def open_dataset(path: str | os.PathLike[str], *, capture_session_id: Sessions =
         return scan_dataset(path, capture_session_id=capture_session_id,  # type: ignore[return-value]
                             start=start, end=end)
     store = EventStore()
-    store._load(*dataset.read(path, capture_session_id, start, end))
+    store.load(dataset.read(path, capture_session_id, start, end))
     return store
 
 
 def scan_dataset(path: str | os.PathLike[str], *, capture_session_id: Sessions = None,
                  start: Any = None, end: Any = None) -> duckdb.DuckDBPyRelation:
-    """A lazy DuckDB relation over the Parquet files at `path` (columns of `.df` plus `date`
-    and `session`), the same filters pushed down; nothing is read until it is queried. Needs the
-    `[sql]` extra (duckdb)."""
+    """A lazy DuckDB relation over the dataset at `path` (columns of `.df` plus `writer`, `date`
+    and `session`), each event once by its key (dataset.DEDUPLICATED_SQL: the SQL to use over
+    the files from any other engine), the same filters pushed down; nothing is read until it is
+    queried. Needs the `[sql]` extra (duckdb)."""
     from .._optional import require
 
-    duckdb = require("duckdb", "sql")
-    return duckdb.from_arrow(dataset.scanner(path, capture_session_id, start, end))
+    db = require("duckdb", "sql")
+    events = db.from_arrow(dataset.scanner(path, capture_session_id, start, end))
+    relation: duckdb.DuckDBPyRelation = events.query("events", dataset.DEDUPLICATED_SQL)
+    return relation
 
 
 __all__ = ["open_dataset", "scan_dataset"]

@@ -19,30 +19,33 @@ key `string[pyarrow]`; is_final, triggered `bool[pyarrow]`; confidence `double[p
 `int64[pyarrow]`. Frames whose normalised fields rebuild them exactly are not kept twice; all
 others keep their raw text or dict, so `to_jsonl`/`to_parquet` give every frame back.
 `store.sql(query)` runs DuckDB over the same batches; `EventStore(path=...)` also keeps every
-event in a Parquet dataset (see `store.dataset`).
+event in a Parquet dataset, written by a subscriber on its own thread (store/persist.py).
 """
 from __future__ import annotations
 
 import json
 import os
 import threading
-from collections import deque
+from collections import OrderedDict, deque
+from pathlib import Path
 from typing import Any, Callable, Iterable
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import columns, dataset, sql
+from . import columns, dataset, files, sql
 from ..events.fields import stream_ids, valid_unicode
 from ..events.decode import normalise
 from ..events.event import Event, Rejection
-from .dataset import DatasetMixin
-from .files import FilesMixin
+from .durable import Damaged
+from .persist import FLUSH_ROWS, FLUSH_SECONDS, DatasetWriter
 from .views import (VIEW_COLUMNS, View, lifecycle_view, on_channel, sessions_view,
                     transcript_view)
 
 Callback = Callable[[Any], None]
+#: How many keys given by sources (webhook delivery ids) a store remembers to skip repeats.
+MAX_GIVEN_KEYS = 100_000
 
 
 class Rejections(deque):
@@ -60,7 +63,7 @@ class Rejections(deque):
     __hash__ = None  # type: ignore[assignment]
 
 
-class EventStore(FilesMixin, DatasetMixin):
+class EventStore:
     """Normalised events in columnar storage; `max_events` keeps only the newest ones.
 
     `.rejected` keeps the newest `max_rejected` rejections (or `max_events`, if larger);
@@ -76,16 +79,17 @@ class EventStore(FilesMixin, DatasetMixin):
     """
 
     def __init__(self, max_events: int | None = None, *, max_rejected: int = 10_000,
-                 path: str | os.PathLike | None = None, flush_rows: int = 10_000,
-                 flush_seconds: float = 2.0,
+                 path: str | os.PathLike | None = None, flush_rows: int = FLUSH_ROWS,
+                 flush_seconds: float = FLUSH_SECONDS,
                  clock: Callable[[], int] | None = None) -> None:
         """`clock()` gives the epoch ms an add stamps as `received_at` (default: now); tests
         inject a fixed one so two stores fed the same frames hold the same rows.
 
         `path`: a folder (or s3://... URI) where every event is also appended to a Parquet
-        dataset: by the add that makes `flush_rows` unwritten rows, or the first add
-        `flush_seconds` after the last write, and by `flush()`/`close()` (and at interpreter
-        exit). An existing dataset there is read back first."""
+        dataset, the short form of `store.persist_to(path, ...)`: a DatasetWriter thread
+        writes once `flush_rows` events wait or `flush_seconds` after the first waiting one,
+        and on `flush()`/`close()` (and at interpreter exit). An existing dataset there is
+        read back first (each event once; damaged files skipped and listed in `damaged`)."""
         if max_events is not None and (not isinstance(max_events, int) or max_events < 1):
             raise ValueError(f"max_events must be a positive int or None, not {max_events!r}")
         if not isinstance(max_rejected, int) or max_rejected < 1:
@@ -114,18 +118,34 @@ class EventStore(FilesMixin, DatasetMixin):
                        "lifecycle": View(on_channel("capture_session"))}
         self._subscribers: list[Callback] = []
         self._rejection_subscribers: list[Callback] = []
+        self._given_keys: OrderedDict[str, None] = OrderedDict()
+        #: dataset files skipped when reading back (empty, cut short or not Parquet)
+        self.damaged: list[Damaged] = []
         self.path = path
-        self._writer: dataset.DatasetWriter | None = None
+        #: the DatasetWriter persisting this store (None without `path`)
+        self.writer: DatasetWriter | None = None
         if path is not None:
-            self._open_dataset(path, flush_rows, flush_seconds)
+            self.persist_to(path, flush_rows=flush_rows, flush_seconds=flush_seconds)
+
+    def persist_to(self, path: str | os.PathLike, **options: Any) -> DatasetWriter:
+        """Read back the dataset at `path` (if any), then append every new event to it from a
+        DatasetWriter thread (options: flush_rows, flush_seconds, clock, start, writer)."""
+        fs, root = dataset.filesystem(path)
+        if fs.get_file_info(root).type != dataset.pafs.FileType.NotFound:
+            self.load(dataset.read(path))
+        self.path = path
+        self.writer = DatasetWriter(self, path, **options)
+        return self.writer
 
     # --- input --------------------------------------------------------------------------
-    def add(self, frame: Any, *, source: str = "ws",
-            received_at_ms: float | None = None) -> Event | Rejection:
+    def add(self, frame: Any, *, source: str = "ws", received_at_ms: float | None = None,
+            key: str | None = None) -> Event | Rejection:
         """Normalise one frame (dict, or JSON str/bytes) and keep it; never raises.
 
-        `received_at_ms` (epoch ms) defaults to now; a replay passes the recorded time."""
-        return self._add(frame, source, received_at_ms, None)
+        `received_at_ms` (epoch ms) defaults to now; a replay passes the recorded time. `key`
+        is the event's identity when its source has one (a webhook's delivery id): a key the
+        store already holds is not added again (the event comes back with seq -1)."""
+        return self._add(frame, source, received_at_ms, None, key)
 
     def extend(self, frames: Iterable[Any], *, source: str = "ws") -> int:
         """Add many frames; returns how many were stored (the rest are in `.rejected`)."""
@@ -136,7 +156,7 @@ class EventStore(FilesMixin, DatasetMixin):
         return stored
 
     def _add(self, frame: Any, source: str, received_at_ms: float | None,
-             seq: int | None) -> Event | Rejection:
+             seq: int | None, key: str | None = None) -> Event | Rejection:
         if received_at_ms is None and self._clock is not None:
             received_at_ms = self._clock()
         record = normalise(frame, source=source, received_at_ms=received_at_ms)
@@ -145,7 +165,11 @@ class EventStore(FilesMixin, DatasetMixin):
                 self._reject(record)
             self._announce(self._rejection_subscribers, record)
             return record
+        if key is not None:
+            record.given_key = key = valid_unicode(str(key))
         with self._lock:
+            if key is not None and not self._remember_key(key):
+                return record
             record.seq = self._next_seq if seq is None else max(seq, self._next_seq)
             self._next_seq = record.seq + 1
             self._cols.append(record)
@@ -153,23 +177,26 @@ class EventStore(FilesMixin, DatasetMixin):
             if record.event == "capture_session.active":
                 self._own_streams(record.frame, record.capture_session_id, record.end_user_id)
             if self.max_events is not None and len(self._cols) > self.max_events:
-                if self._writer is not None and self._unwritten_would_drop():
-                    self.flush()
                 self._counts[self._cols.drop_oldest()] -= 1
                 self.dropped += 1
             self._df = None
-            if self._writer is not None:
-                self._flush_if_due()
         if self._subscribers:
             self._announce(self._subscribers, record)
         return record
+
+    def _remember_key(self, key: str) -> bool:
+        """False when the store already holds an event with this given key."""
+        if key in self._given_keys:
+            return False
+        self._given_keys[key] = None
+        if len(self._given_keys) > MAX_GIVEN_KEYS:
+            self._given_keys.popitem(last=False)
+        return True
 
     def _reject(self, record: Rejection) -> None:
         if len(self.rejected) == self.max_rejected:
             self.rejected_dropped += 1
         self.rejected.append(record)
-        if self._writer is not None:
-            self._rejected_unwritten.append(record)
 
     def _own_streams(self, frame: Any, session: str | None, user: str | None) -> None:
         """Remember which session (and end user) the rtstreams an active event's frame lists
@@ -328,26 +355,115 @@ class EventStore(FilesMixin, DatasetMixin):
         return sessions_view(lifecycle, raws, {c["values"]: c["counts"] for c in counts})
 
     # --- reading back ------------------------------------------------------------------
-    def _load(self, events: pa.Table, rejected: list[Rejection]) -> None:
-        """Append rows read back from a file or dataset, without normalising them again."""
+    def load(self, loaded: "dataset.Loaded") -> None:
+        """Append rows read back from a file or dataset, without normalising them again; they
+        get this store's next seqs, in the order given."""
+        events = loaded.events
         with self._lock:
+            if events.num_rows:
+                seqs = pa.array(range(self._next_seq, self._next_seq + events.num_rows),
+                                pa.int64())
+                events = events.set_column(events.schema.get_field_index("seq"), "seq", seqs)
+                self._next_seq += events.num_rows
             self._cols.load(events)
             for count in pc.value_counts(events.column("channel")).to_pylist():
                 self._counts[count["values"]] = self._counts.get(count["values"], 0) + \
                     count["counts"]
-            if events.num_rows:
-                self._next_seq = max(self._next_seq, pc.max(events.column("seq")).as_py() + 1)
-            active = events.filter(pc.equal(events.column("event"), "capture_session.active"))
-            for raw, kind, session, user in zip(*(active.column(name).to_pylist() for name in (
-                    "raw", "raw_kind", "capture_session_id", "end_user_id"))):
-                frame = columns.parse_frame(columns.from_arrow_raw(raw, kind))
-                self._own_streams(frame, session, user)
+            self._own_loaded_streams(events)
+            given = events.filter(pc.equal(events.column("source"), "webhook"))
+            for key in given.column("key").to_pylist():
+                self._remember_key(key)
             while self.max_events is not None and len(self._cols) > self.max_events:
                 self._counts[self._cols.drop_oldest()] -= 1
                 self.dropped += 1
-            for record in rejected:
+            for record in loaded.rejected:
                 self._reject(record)
+            self.damaged.extend(loaded.damaged)
             self._df = None
+
+    def _own_loaded_streams(self, events: pa.Table) -> None:
+        active = events.filter(pc.equal(events.column("event"), "capture_session.active"))
+        for raw, kind, session, user in zip(*(active.column(name).to_pylist() for name in (
+                "raw", "raw_kind", "capture_session_id", "end_user_id"))):
+            frame = columns.parse_frame(columns.from_arrow_raw(raw, kind))
+            self._own_streams(frame, session, user)
+
+    # --- for writers hanging off the subscription ----------------------------------------
+    def rows_since(self, start: int) -> tuple[list[pa.RecordBatch], int]:
+        """(the rows added from global row index `start` on, as sealed Arrow batches; the index
+        after the last): rows the ring buffer dropped are included while held."""
+        with self._lock:
+            self._cols.seal()
+            return self._cols.held_since(start), self._cols.sealed_total
+
+    def rows_added(self) -> int:
+        """How many rows were ever added (loaded ones included): the next row's global index."""
+        with self._lock:
+            return self._cols.sealed_total + len(self._cols.pending)
+
+    def hold_rows(self, start: int | None = None) -> int:
+        """Keep rows from global index `start` (default: the next row added) when the ring
+        buffer drops them, until a later call moves `start` on; returns it."""
+        with self._lock:
+            if start is None:
+                self._cols.seal()
+                start = self._cols.sealed_total
+            self._cols.release(start)
+            return start
+
+    def flush(self) -> None:
+        """Write what is not yet in the dataset at `path` (no-op without one)."""
+        if self.writer is not None:
+            self.writer.flush()
+
+    def close(self) -> None:
+        """Stop the dataset writer after writing what is left; the store stays readable."""
+        if self.writer is not None:
+            self.writer.close()
+
+    def __enter__(self) -> "EventStore":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- files ---------------------------------------------------------------------------
+    def _records(self) -> list[dict[str, Any]]:
+        with self._lock:
+            seqs, times, sources, frames = self._cols.records()
+            rejected = list(self.rejected)
+        return files.records(seqs, times, sources, frames, rejected)
+
+    def to_jsonl(self, path: str | Path) -> Path:
+        """Write every held event and rejection, one JSON object a line; returns the path."""
+        return files.write_jsonl(path, self._records())
+
+    @classmethod
+    def from_jsonl(cls, path: str | Path, *, max_events: int | None = None,
+                   max_rejected: int = 10_000) -> "EventStore":
+        """Read a file written by `to_jsonl` back: same frames, sources and received_at."""
+        store = cls(max_events=max_events, max_rejected=max_rejected)
+        for line in files.read_jsonl(path):
+            result = store._add(line.frame, line.source, line.received_at, line.seq)
+            if type(result) is Rejection and line.reason is not None:
+                result.reason = line.reason(result.reason)
+        return store
+
+    def to_parquet(self, path: str | Path) -> Path:
+        """Write the held events (the DataFrame's columns, then raw frame and what a lossless
+        read-back needs) and, as rows whose `rejected` column holds the reason, the rejected
+        frames. Any Parquet reader sees the columns of `.df` with their types."""
+        with self._lock:
+            table, rejected = self._cols.table(), list(self.rejected)
+        return files.write_parquet(path, table, rejected)
+
+    @classmethod
+    def from_parquet(cls, path: str | Path, *, max_events: int | None = None,
+                     max_rejected: int = 10_000) -> "EventStore":
+        """Read a file written by `to_parquet` back: the same rows, frames and rejections."""
+        store = cls(max_events=max_events, max_rejected=max_rejected)
+        store.load(dataset.Loaded(*files.read_parquet(path)))
+        return store
 
 
 def _as_text(raw: Any) -> str:

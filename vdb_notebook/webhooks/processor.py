@@ -13,9 +13,11 @@ A handler registered with `skip_stale=True` is not called for a lifecycle event 
 latest one already received for that session (starting pipelines on a stopped session is wrong);
 the event still goes into the store and counts as processed.
 
-Delivery guarantees: the store gets each accepted event exactly once; handlers get it at least
-once. An event is marked processed (in the journal) as soon as its handlers return, so after a
-crash only the events whose handlers were running at that moment (at most `workers`) run again.
+Delivery guarantees: the store gets each accepted event exactly once (keyed by its delivery id,
+`store.add(..., key=)`); handlers get it at least once. An event is marked processed (in the
+journal) as soon as its handlers return and, when the store writes a dataset, the event is on
+disk; after a crash only the events whose handlers were running (at most `workers`) run again,
+and those not yet on disk go into the dataset again (readers give each delivery id once).
 Each handler gets a `WebhookPayload`: the payload dict with `.delivery_id`, the delivery's
 stable id (the same across the sender's retries and receiver restarts), to make its own effects
 idempotent. Nothing a handler raises (not even SystemExit, KeyboardInterrupt, GeneratorExit or
@@ -202,7 +204,7 @@ class Processor:
 
     def _arrive(self, delivery: Delivery) -> None:
         try:
-            result = self.store.add(delivery.payload, source="webhook")
+            result = self.store.add(delivery.payload, source="webhook", key=delivery.key)
         except Exception as exc:  # the store promises not to raise; keep it if it does
             self._keep_error("store.add", delivery, str(delivery.payload.get("event")), exc)
             result = None

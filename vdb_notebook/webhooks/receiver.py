@@ -217,6 +217,7 @@ class WebhookReceiver:
             pass
 
     def _shut(self) -> None:
+        self._flush_store()
         self.closed = True
         pending = self.stats.pending
         if pending and self._journal is None:
@@ -228,6 +229,16 @@ class WebhookReceiver:
         if self._journal is not None:
             self._journal.close()
         self._http.stop()
+
+    def _flush_store(self) -> None:
+        """Write what the store's dataset lacks, so processed events are marked so before the
+        journal closes (what a failed write leaves unmarked, the next receiver replays)."""
+        writer = getattr(self._processor.store, "writer", None)
+        if writer is not None and self._journal is not None:
+            try:
+                writer.flush()
+            except Exception as exc:
+                log.warning("could not write the store's dataset at close: %s", exc)
 
     async def __aenter__(self) -> WebhookReceiver:
         return self
@@ -308,11 +319,23 @@ class WebhookReceiver:
 
     def _done(self, delivery: Delivery) -> None:
         if self._journal is not None:
-            self._journal.mark_processed(delivery.key)
-            if self._journal.compaction_due and not self._compacting:
-                self._compacting = True  # on the http thread, which owns the dedup window
-                self._http.soon(self._compact)
+            writer = getattr(self._processor.store, "writer", None)
+            if writer is None:
+                self._mark_processed(delivery)
+            else:  # processed once the store's dataset has it: a crash before then replays it
+                writer.when_durable(writer.ticket(), lambda: self._mark_processed(delivery))
         self._progress.notify()
+
+    def _mark_processed(self, delivery: Delivery) -> None:
+        """On the processing thread, or the dataset writer's once the event is on disk."""
+        assert self._journal is not None
+        self._journal.mark_processed(delivery.key)
+        if self._journal.compaction_due and not self._compacting and not self.closed:
+            self._compacting = True  # on the http thread, which owns the dedup window
+            try:
+                self._http.soon(self._compact)
+            except RuntimeError:  # closing: the next receiver compacts
+                self._compacting = False
 
     def _compact(self) -> None:
         try:

@@ -15,9 +15,10 @@ from typing import Any
 
 from aiohttp import web
 
+from ..._optional import MissingExtra, require
 from ..._player import ATTACH_JS, hls_js
 from ...schema.media import MAX_WINDOW_S, parse_timeline
-from ..errors import BadRequest, NotFound
+from ..errors import ApiError, BadRequest, NotFound
 from . import hls
 from .limits import ClientLimits, client_of
 from .plan import Source, WindowPlan, plans
@@ -29,8 +30,24 @@ MPEGURL = "application/vnd.apple.mpegurl"
 limits = ClientLimits()
 
 
+#: What a media route answers when PyAV or Pillow is missing: a client error naming the extra
+#: (424 Failed Dependency), never a 5xx.
+MISSING_EXTRA_STATUS = 424
+
+
+def _need_media() -> None:
+    """ApiError (424, naming the `[media]` extra) unless PyAV and Pillow can be imported."""
+    try:
+        require("av", "media")
+        require("PIL", "media")
+    except MissingExtra as exc:
+        raise ApiError(f"this emulator cannot synthesise media: {exc}",
+                       MISSING_EXTRA_STATUS) from None
+
+
 def source_of(engine: Any, rid: str) -> Source:
-    """What rtstream `rid` plays (404 for an unknown id)."""
+    """What rtstream `rid` plays (404 for an unknown id; 424 without the [media] extra)."""
+    _need_media()
     rts = engine.state.rtstream(rid)
     if "video" in rts.media_types:
         track, media_type = rts.track, "video"

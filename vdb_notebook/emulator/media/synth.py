@@ -24,6 +24,8 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Iterator
 
+from ..._optional import require
+
 if TYPE_CHECKING:  # PyAV, NumPy and Pillow load when a segment is encoded (the [media] extra)
     import av
     import numpy as np
@@ -66,8 +68,10 @@ class Segment:
 
 
 def encode(seg: Segment) -> bytes:
-    """The segment as MPEG-TS bytes (H.264 + AAC), timestamps continuing its stream's."""
-    import av
+    """The segment as MPEG-TS bytes (H.264 + AAC), timestamps continuing its stream's.
+    Raises MissingExtra (an ImportError naming `[media]`) without PyAV or Pillow."""
+    av = require("av", "media")
+    require("PIL", "media")
 
     buf = io.BytesIO()
     # bitexact: no encoder version strings; mpegts_copyts: keep our timestamps as given
