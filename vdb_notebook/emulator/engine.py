@@ -99,11 +99,11 @@ class Engine:
         if session.status != "active":
             raise Conflict(f"capture session {sid} is {session.status!r}; stop_capture needs an 'active' session")
         world = session.world or self.scenario
-        recorded = max(0.001, self.clock.step_after(session.epoch, session.clock_s,
-                                                    self._played(session.live_mark, world.duration_s)))
+        recorded = self._played(session.live_mark, world.duration_s)  # what its pipelines played
         self._close_rtstreams(session, recorded)
         self._announce(session, [
-            self.state.transition(session, "stopping", after_s=recorded),
+            self.state.transition(session, "stopping", after_s=self.clock.step_after(
+                session.epoch, session.clock_s, recorded)),
             self.state.transition(session, "stopped"),
         ])
         self._spawn(self._export(session))
