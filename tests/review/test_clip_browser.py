@@ -50,7 +50,7 @@ def accept_kernel_dialog(page) -> None:
     page.click(".jp-Dialog .jp-mod-accept")
 
 
-@pytest.mark.parametrize("frontend, path", [("jupyterlab", "lab/tree"), ("notebook7", "notebooks")])
+@pytest.mark.parametrize("frontend, path", [("jupyterlab", "lab/workspaces/clip/tree"), ("notebook7", "notebooks")])
 def test_a_clip_plays_inline(frontend, path, jupyter_lab, chromium_page) -> None:
     name = f"clip-{frontend}.ipynb"
     (jupyter_lab.root / name).write_text(json.dumps(notebook()))
@@ -68,8 +68,8 @@ def test_a_clip_plays_inline(frontend, path, jupyter_lab, chromium_page) -> None
         video.evaluate("v => v.play()")  # muted: allowed without a click
         page.wait_for_function("v => v.currentTime > 2 && !v.paused", arg=video, timeout=60_000)
         first = video.evaluate("v => v.currentTime")
-        page.wait_for_timeout(1500)
-        assert video.evaluate("v => v.currentTime") > first          # it keeps playing
+        page.wait_for_function("([v, first]) => v.currentTime > first", arg=[video, first],
+                               timeout=60_000)                        # it keeps playing
         size = video.evaluate("v => [v.videoWidth, v.videoHeight]")
         assert size == [640, 360]
         # a real frame on screen: the slide's text makes the picture far from uniform
@@ -83,6 +83,8 @@ def test_a_clip_plays_inline(frontend, path, jupyter_lab, chromium_page) -> None
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"clip-{frontend}-failure.png"))
         raise
+    finally:
+        jupyter_lab.shutdown_kernels()  # the session's server: end what this notebook started
 
 
 EXPORT_CELLS = [
