@@ -165,3 +165,17 @@ def test_select_from_code_matches_the_controls_and_a_filtered_store_reopens(log,
     dash.select(text="")
     wait_until(shows(dash, "table", "old line 39"))
     dash.close()
+
+
+def test_the_controls_still_work_after_the_feed_has_closed(log, store):
+    store.add(transcript_frame("the card number"))
+    store.add(transcript_frame("the launch plan"))
+    store.add({"channel": "feed", "event": "feed.closed", "data": {}})
+    dash = Dashboard(store, max_rate_hz=20, grid=True)
+    wait_until(lambda: not dash.running)  # the source ended: the renderer drew the end and stopped
+    dash.controls.filter.value = "card"
+    assert "launch" not in dash.panes["transcript"].value
+    assert "the card number" in dash.panes["transcript"].value
+    dash.grid.children[0].sort_by.value = "text"
+    assert "text ▼" in dash.panes["grid"].value
+    dash.close()

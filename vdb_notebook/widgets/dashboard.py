@@ -235,6 +235,7 @@ class Dashboard(widgets.VBox):
                 grid = self.renderer.panes["grid"]
                 grid.view = update(grid.view)  # type: ignore[attr-defined]
                 self.renderer.mark("grid")
+            self._draw_if_ended()
         controls = GridControls(lambda: self.renderer.panes["grid"], change)  # type: ignore[arg-type,return-value]
         return widgets.VBox([controls, self.renderer.widgets["grid"]], layout=widgets.Layout(width="100%"))
 
@@ -259,6 +260,12 @@ class Dashboard(widgets.VBox):
         with self._lock:
             self._swap(fresh)
             self._catch_up(newest)
+        self._draw_if_ended()
+
+    def _draw_if_ended(self) -> None:
+        """Once the renderer has ended (its source closed), a control's change is drawn now."""
+        if not self.renderer.running:
+            self.renderer.flush()
 
     def _swap(self, fresh: list[Pane]) -> None:
         """Put `fresh` panes in place of the ones of the same name (lock held)."""
