@@ -179,3 +179,20 @@ def test_the_controls_still_work_after_the_feed_has_closed(log, store):
     dash.grid.children[0].sort_by.value = "text"
     assert "text ▼" in dash.panes["grid"].value
     dash.close()
+
+
+def test_without_controls_the_same_calls_work_from_code(log, store):
+    dash = Dashboard(store, max_rate_hz=20, controls=False)
+    assert dash.controls is None and len(dash.children) == 5  # counters, 2 rows, timeline, table
+    store.add(transcript_frame("the card number"))
+    store.add(transcript_frame("the launch plan"))
+    wait_until(shows(dash, "transcript", "launch plan"))
+    dash.select(text="card")
+    wait_until(lambda: "launch plan" not in dash.panes["transcript"].value)
+    dash.pause()
+    store.add(transcript_frame("another card"))
+    wait_until(shows(dash, "counters", ">3<"))
+    assert "another card" not in dash.panes["transcript"].value
+    dash.resume()
+    wait_until(shows(dash, "transcript", "another card"))
+    dash.close()
