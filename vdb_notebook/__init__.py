@@ -63,6 +63,7 @@ _PUBLIC = {
     "timeline": "vdb_notebook.analysis",
     "alert_context": "vdb_notebook.analysis",
     "clip": "vdb_notebook.review",
+    "clip_options": "vdb_notebook.review",
     "mock_videodb": "vdb_notebook.offline",
 }
 

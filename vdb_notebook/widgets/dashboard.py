@@ -31,6 +31,7 @@ import ipywidgets as widgets
 
 from .._compat import keyword_only
 from ..analysis.chart import LANE_CHANNELS
+from ..review.pictures import frame_finder
 from ..events import Rejection
 from ..store.store import EventStore
 from . import snapshot
@@ -220,7 +221,8 @@ class Dashboard(widgets.VBox):
 
     def _filtered_panes(self) -> list[Pane]:
         """New, empty panes that follow the selection."""
-        panes: list[Pane] = [TranscriptPane(), IndexPane("visual"), IndexPane("audio"),
+        pictures = frame_finder(self.feed) if self.feed else None
+        panes: list[Pane] = [TranscriptPane(), IndexPane("visual", pictures=pictures), IndexPane("audio"),
                              AlertsPane(), TimelinePane()]
         if self.tail:
             panes.append(GridPane(keep=10_000, page_size=min(self.tail, 25)) if self._grid
