@@ -39,7 +39,7 @@ from .alerts import AlertsPane
 from .clock import SessionClock
 from .controls import Controls
 from .counters import CountersPane
-from .grid import GridControls, GridPane, GridView
+from .livegrid import GridControls, GridPane, GridView
 from .index import IndexPane
 from .renderer import FlushHook, Pane, Renderer
 from .selection import Catalog, Selection
@@ -225,7 +225,8 @@ class Dashboard(widgets.VBox):
         panes: list[Pane] = [TranscriptPane(), IndexPane("visual", pictures=pictures), IndexPane("audio"),
                              AlertsPane(), TimelinePane()]
         if self.tail:
-            panes.append(GridPane(keep=10_000, page_size=min(self.tail, 25)) if self._grid
+            panes.append(GridPane(keep=10_000, page_size=min(self.tail, 25), arrival_order="seq")
+                         if self._grid
                          else TablePane(self.tail))
         for pane in panes:
             pane.clock = self.clock

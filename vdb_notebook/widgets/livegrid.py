@@ -57,8 +57,11 @@ class GridPane(Pane):
 
     name = "grid"
 
-    def __init__(self, columns: Sequence[str] = COLUMNS, *, keep: int = 10_000, page_size: int = 20) -> None:
+    def __init__(self, columns: Sequence[str] = COLUMNS, *, keep: int = 10_000, page_size: int = 20,
+                 arrival_order: str | None = None) -> None:
         super().__init__()
+        #: The column rows arrive sorted by (a store's `seq`): sorting by it is a slice, not a sort
+        self.arrival_order = arrival_order
         self.columns = tuple(columns)
         self.rows: deque[tuple[Any, ...]] = deque(maxlen=keep)
         self.keeps = keep
@@ -103,6 +106,8 @@ class GridPane(Pane):
         return pane("Grid", self._table(shown, view), note=esc(note), scroll=False)
 
     def _arranged(self, rows: list[tuple[Any, ...]], view: GridView) -> list[tuple[Any, ...]]:
+        if not view.query and view.sort_by == self.arrival_order:
+            return rows[::-1] if view.descending else rows
         if view.query:
             wanted = view.query.casefold()
             looked = [i for i, c in enumerate(self.columns) if c in TEXT_FIELDS or c in _ID_COLUMNS] \
@@ -162,7 +167,7 @@ class Grid(widgets.VBox):
         store, frame = _rows_of(source)
         self.store = store
         self.pane = GridPane(columns or (COLUMNS if frame is None else [str(c) for c in frame.columns]),
-                             keep=keep, page_size=page_size)
+                             keep=keep, page_size=page_size, arrival_order=None if frame is not None else "seq")
         self._lock = threading.Lock()
         self.renderer = Renderer([self.pane], self._lock, max_rate_hz)
         self.controls = GridControls(lambda: self.pane, self._change)
