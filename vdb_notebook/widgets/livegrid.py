@@ -144,7 +144,8 @@ class GridControls(widgets.HBox):
                                         style={"description_width": "initial"}, layout=widgets.Layout(width="auto"))
         self.order = widgets.ToggleButtons(options=[("▲ ascending", False), ("▼ descending", True)],
                                            value=view.descending, tooltips=["Smallest first", "Largest first"],
-                                           style={"button_width": "auto"}, description="Order")
+                                           style={"button_width": "auto", "description_width": "initial"},
+                                           description="Order")
         self.previous = widgets.Button(description="Previous page",
                                        tooltip="Newer rows when sorted newest first", layout=widgets.Layout(width="auto"))
         self.next = widgets.Button(description="Next page",
