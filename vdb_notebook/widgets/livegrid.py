@@ -29,9 +29,10 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
+from ..analysis.clock import clock
 from . import snapshot
 from .frames import TIME_COLUMNS, epoch_ms
-from .markup import BORDER, FAINT, MUTED, SURFACE, clip, clock, esc, pane, placeholder
+from .markup import BORDER, FAINT, MUTED, SURFACE, clip, esc, pane, placeholder
 from .renderer import Pane, Renderer
 from .selection import TEXT_FIELDS
 
@@ -77,7 +78,7 @@ class GridPane(Pane):
         rows = frame.tail(self.keeps or len(frame))
         values = [epoch_ms(rows[c]) if c in TIME_COLUMNS and c in rows else _values(rows, c)
                   for c in self.columns]
-        self.rows.extend(zip(*values) if len(rows) else ())
+        self.rows.extend(zip(*values, strict=True) if len(rows) else ())
         self.total += len(frame)
 
     def snapshot(self) -> tuple[list[tuple[Any, ...]], GridView, int]:
@@ -295,7 +296,7 @@ def _values(frame: pd.DataFrame, column: str) -> list[Any]:
     if column not in frame:
         return [None] * len(frame)
     series = frame[column]
-    return series.astype(object).where(series.notna(), None).tolist()
+    return list(series.astype(object).where(series.notna(), None).tolist())
 
 
 def _sorted(rows: list[tuple[Any, ...]], at: int, descending: bool) -> list[tuple[Any, ...]]:
@@ -343,7 +344,7 @@ _TR = f"<tr style='border-bottom:1px solid {BORDER}'>"
 
 
 def _row(columns: Iterable[str], row: tuple[Any, ...]) -> str:
-    return _TR + "".join(_cell(c, v) for c, v in zip(columns, row)) + "</tr>"
+    return _TR + "".join(_cell(c, v) for c, v in zip(columns, row, strict=True)) + "</tr>"
 
 
 def _cell(column: str, value: Any) -> str:
