@@ -178,6 +178,7 @@ class Grid(widgets.VBox):
         self._follow(store, frame)
         super().__init__([self.controls, self.renderer.widgets["grid"]], layout=widgets.Layout(width="100%"))
         self.renderer.start()
+        snapshot.claim_cell(self, kind="grid")  # a re-run closes the grid its last run made
         snapshot.after_each_cell(self._after_cell)
 
     def sort(self, column: str, *, descending: bool = False) -> None:
