@@ -4,8 +4,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import time
+import subprocess
+import sys
 import webbrowser
+from pathlib import Path
 
 import pytest
 import videodb
@@ -17,6 +19,9 @@ import vdb_notebook as vn
 from vdb_notebook.emulator import Emulator
 from vdb_notebook.offline import active_emulator, mock_videodb, redirect
 from vdb_notebook.schema import media
+
+sys.path.insert(0, str(Path(__file__).parent))
+from offline_support import wait_for
 
 SECRET = "sk-a-users-real-key-0123456789"
 
@@ -76,10 +81,9 @@ def test_everything_is_restored_after_the_block_and_after_an_exception(no_key):
     with mock_videodb(speed="max"):
         assert sdk_state() != before
     assert sdk_state() == before
-    with pytest.raises(ZeroDivisionError):
-        with mock_videodb(speed="max", subprocesses=True) as emu:
-            assert os.environ["VDB_OFFLINE_URL"] == emu.base_url
-            1 / 0
+    with pytest.raises(ZeroDivisionError), mock_videodb(speed="max", subprocesses=True) as emu:
+        assert os.environ["VDB_OFFLINE_URL"] == emu.base_url
+        raise ZeroDivisionError("inside the mock")
     assert sdk_state() == before and not emu.running
     assert redirect.active() is None
 
@@ -105,9 +109,8 @@ def test_a_given_emulator_is_used_and_left_running(no_key):
 
 def test_one_mock_object_cannot_be_entered_twice(no_key):
     mock = mock_videodb(speed="max")
-    with mock:
-        with pytest.raises(RuntimeError, match="already active"):
-            mock.start()
+    with mock, pytest.raises(RuntimeError, match="already active"):
+        mock.start()
 
 
 def test_decorator_on_a_function_and_a_coroutine_function(no_key):
@@ -130,9 +133,8 @@ def test_decorator_on_a_function_and_a_coroutine_function(no_key):
 
 def test_a_bad_scenario_says_so_and_patches_nothing(no_key):
     before = sdk_state()
-    with pytest.raises(Exception, match="nope"):
-        with mock_videodb(scenario="nope"):
-            pass
+    with pytest.raises(ValueError, match="unknown scenario .nope.; use one of"), mock_videodb(scenario="nope"):
+        pass
     assert sdk_state() == before
 
 
@@ -161,12 +163,10 @@ def test_capture_client_without_base_url_drives_the_emulator(no_key):
         assert asyncio.run(asyncio.wait_for(record(), 60)) == "active"
 
 
-def exported_video(conn, session_id: str, timeout: float = 20.0):
-    """The session's exported Video, once the export is done (`timeout` only guards a hang)."""
-    deadline = time.monotonic() + timeout
-    while (session := conn.get_capture_session(session_id)).status != "exported":
-        assert time.monotonic() < deadline, f"not exported: {session.status}"
-        time.sleep(0.01)
+def exported_video(conn, session_id: str):
+    """The session's exported Video, once its export is done."""
+    session = wait_for(lambda: (s := conn.get_capture_session(session_id)).status == "exported" and s,
+                       f"session {session_id} exported")
     return conn.get_collection().get_video(session.exported_video_id)
 
 
@@ -193,3 +193,42 @@ def test_online_is_untouched_by_importing_the_package():
     conn = vn.connect(api_key="k", base_url="https://api.example.test")
     assert conn.base_url == "https://api.example.test" and conn.emulator is None
     assert videodb.connect(api_key="k").base_url == VIDEO_DB_API
+
+
+def transcribed(mic, words: str) -> None:
+    """Wait until the mic's transcript holds `words`."""
+    wait_for(lambda: any(words in r["text"] for r in
+                         mic.get_transcript(page_size=100).get("transcription_records", [])), repr(words))
+
+
+@pytest.mark.skip(reason="needs the worlds helper's exported-video API (video.index_spoken_words, "
+                         "video.search, SearchResult.play; issue 20 item 2): enable after merging main")
+def test_search_over_an_exported_video_finds_what_was_said_and_plays_it_offline(no_key, monkeypatch):
+    monkeypatch.setattr(webbrowser, "open", lambda *a, **k: pytest.fail("play() opened a browser"))
+    with mock_videodb(speed="max") as emu:
+        conn = videodb.connect()
+        session = conn.create_capture_session(end_user_id="u")
+        emu.start_capture(session.id)
+        mic = conn.get_capture_session(session.id).get_rtstream("mic")[0]
+        mic.start_transcript()
+        transcribed(mic, "rollback plan")
+        emu.stop_capture(session.id)
+        video = exported_video(conn, session.id)
+        video.index_spoken_words()
+        result = video.search("rollback plan")
+        shots = result.get_shots()
+        assert "rollback plan" in shots[0].text.lower()
+        assert result.play().startswith(emu.base_url + "/media/watch?v=")
+
+
+def test_online_is_untouched_in_a_fresh_process_with_the_plugin_loaded():
+    code = ("import sys, vdb_notebook.offline.pytest_plugin\n"
+            "assert 'videodb' not in sys.modules, 'the plugin imported the SDK'\n"
+            "import vdb_notebook as vn, videodb\n"
+            "conn = vn.connect(api_key='k', base_url='https://api.example.test')\n"
+            "print(conn.base_url, videodb.client.Connection.__init__.__module__, "
+            "videodb.connect(api_key='k').base_url)")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VDB_OFFLINE")}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                          check=False, timeout=60)
+    assert done.stdout.split() == ["https://api.example.test", "videodb.client", VIDEO_DB_API], done.stderr

@@ -10,17 +10,17 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import requests
 import videodb
 
-
 HERE = Path(__file__).resolve().parent
 PROGRAMS = HERE / "programs"
-ROOT = HERE.parents[1]
+sys.path.insert(0, str(HERE))
+from offline_support import clean_env, wait_for
+
 BANNER = re.compile(r"videodb calls go to the emulator at (http://127\.0\.0\.1:\d+)")
 #: The vendored files, byte for byte as published (programs/README.md names the commits).
 VENDORED = {
@@ -36,27 +36,15 @@ EMULATOR_KEY = "test-runner-key"
 
 
 def environment(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("VIDEO_DB_API_KEY", "VDB_OFFLINE_URL", "VDB_OFFLINE_KEY")}
-    env.update(PYTHONPATH=os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]),
-               PATH=os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]),
-               PIP_NO_INDEX="1", PIP_DISABLE_PIP_VERSION_CHECK="1", PYTHONUNBUFFERED="1",
-               VIDEODB_EVENTS_DIR=str(tmp_path), VDB_EMULATOR_KEY=EMULATOR_KEY)
-    return env
+    return clean_env(PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
+                     PIP_NO_INDEX="1", PIP_DISABLE_PIP_VERSION_CHECK="1", PYTHONUNBUFFERED="1",
+                     VIDEODB_EVENTS_DIR=str(tmp_path), VDB_EMULATOR_KEY=EMULATOR_KEY)
 
 
 def offline(args: list[str], tmp_path: Path, **popen: object) -> subprocess.Popen:
     # a session of its own: no controlling terminal, so getpass reads stdin as in CI
     return subprocess.Popen([sys.executable, "-m", "vdb_notebook.offline", *args], cwd=tmp_path,
                             env=environment(tmp_path), text=True, start_new_session=True, **popen)
-
-
-def wait_for(condition, what: str, timeout: float = 60.0):
-    """Poll `condition` until it is truthy; `timeout` only guards against a hang."""
-    deadline = time.monotonic() + timeout
-    while not (value := condition()):
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
-    return value
 
 
 def test_the_vendored_files_are_unchanged():
@@ -114,22 +102,30 @@ def test_skills_ws_listener_records_the_sessions_events_and_shuts_down_on_sigter
 # --- video-db/videodb-cookbook: real_time_streaming/Intrusion_Detection.ipynb (Apache-2.0) ---------------
 #: Cells that fail offline, and why (every other code cell must succeed).
 INTRUSION_FAILS = {
-    17: "generate/text (offline, the emulator serves VideoDB's capture and rtstream API; run "
-        "media-library calls against VideoDB itself)",  # coll.generate_text: generation is not emulated
+    17: "generate/text (offline,",  # coll.generate_text: generation is not emulated; the 404 says
+    # to run it against VideoDB itself (the message itself is tested with the emulator)
     56: "NameError: name 'loitering_alert_id' is not defined",  # the notebook creates alerts only
     58: "NameError: name 'loitering_alert_id' is not defined",  # when given a webhook_url (online too)
 }
 
 
-def test_cookbook_intrusion_detection_runs_offline_with_a_users_key(tmp_path):
-    secret = "sk-cookbook-reader-0042"
+def run_intrusion_notebook(tmp_path: Path, key: str, *runner_options: str) -> tuple[dict, str, str]:
+    """Its cells' outcomes, stdout and stderr; `key` answers its getpass prompt."""
     notebook = PROGRAMS / "cookbook_intrusion_detection" / "Intrusion_Detection.ipynb"
     results = tmp_path / "cells.jsonl"
-    run = offline([str(HERE / "run_cells.py"), str(notebook), str(results)], tmp_path,
+    run = offline([*runner_options, str(HERE / "run_cells.py"), str(notebook), str(results),
+                   str(HERE / "intrusion_after.py")], tmp_path,
                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    out, err = run.communicate(input=secret + "\n", timeout=300)  # the getpass prompt's answer
+    out, err = run.communicate(input=key + "\n", timeout=300)
     assert run.returncode == 0, err
     cells = {r["cell"]: r for r in map(json.loads, results.read_text().splitlines())}
+    return cells, out, err
+
+
+def test_cookbook_intrusion_detection_runs_offline_with_a_users_key(tmp_path):
+    secret = "sk-cookbook-reader-0042"
+    cells, out, err = run_intrusion_notebook(tmp_path, secret, "--speed", "max")
+    assert cells.pop("after")["ok"]  # its scene index described the stream
     failed = {index: r["error"] for index, r in cells.items() if not r["ok"]}
     assert set(failed) == set(INTRUSION_FAILS), failed
     for index, reason in INTRUSION_FAILS.items():
@@ -137,3 +133,11 @@ def test_cookbook_intrusion_detection_runs_offline_with_a_users_key(tmp_path):
     assert "Connected to VideoDB securely!" in out and "status=connected" in out
     assert "Intruder_Detection_Index" in out and "Loitering Event ID: event-" in out
     assert secret not in out + err
+
+
+@pytest.mark.skip(reason="needs the worlds helper's camera world: connect_rtstream('rtsp://...') plays "
+                         "it by default (issue 20 item 3); today it plays the standup's screen track")
+def test_cookbook_intrusion_detection_sees_a_camera_not_a_meeting(tmp_path):
+    _, out, _ = run_intrusion_notebook(tmp_path, "sk-any", "--speed", "max")
+    scenes = json.loads(out.split("SCENES=", 1)[1].splitlines()[0])
+    assert scenes and not any(word in " ".join(scenes) for word in ("Slack", "Jira", "Notes document"))

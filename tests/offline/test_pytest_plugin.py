@@ -3,26 +3,24 @@ for a whole session, nbval kernels included. The inner sessions load the plugin 
 (`-p no:vdb_notebook` first, so an installed entry point does not load it a second time)."""
 from __future__ import annotations
 
-import json
-import os
 import subprocess
 import sys
 import textwrap
-import tomllib
 from pathlib import Path
 
 import nbformat
+import tomllib
 
-ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).parent))
+from offline_support import ROOT, clean_env
+
 PLUGIN = ["-p", "no:vdb_notebook", "-p", "vdb_notebook.offline.pytest_plugin"]
 
 
 def inner_pytest(args: list[str], cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess:
     (cwd / "pytest.ini").write_text("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
-    env = {k: v for k, v in os.environ.items() if k not in ("VIDEO_DB_API_KEY", "VDB_OFFLINE_URL", "VDB_OFFLINE_KEY")}
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
     return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *PLUGIN, *args],
-                          cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+                          cwd=cwd, env=clean_env(), capture_output=True, text=True, check=False, timeout=timeout)
 
 
 def test_the_entry_point_names_the_plugin_module():

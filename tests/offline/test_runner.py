@@ -2,28 +2,25 @@
 from __future__ import annotations
 
 import json
-import os
+import re
+import socket
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+import requests
 
 from vdb_notebook.offline.runner import UsageError, parse
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def offline_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("VIDEO_DB_API_KEY", "VDB_OFFLINE_URL", "VDB_OFFLINE_KEY")}
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
-    return {**env, **extra}
+sys.path.insert(0, str(Path(__file__).parent))
+from offline_support import clean_env, wait_for
 
 
 def run_offline(args: list[str], cwd: Path, timeout: float = 120, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "vdb_notebook.offline", "--speed", "max", *args],
-                          cwd=cwd, env=offline_env(**env), capture_output=True, text=True, timeout=timeout)
+                          cwd=cwd, env=clean_env(**env), capture_output=True, text=True, check=False, timeout=timeout)
 
 
 PARENT = textwrap.dedent('''
@@ -89,3 +86,37 @@ def test_bad_command_lines_say_what_to_fix(tmp_path):
     with pytest.raises(UsageError, match="-m needs a module name"):
         parse(["-m"])
     assert parse(["--seed=3", "app.py", "--seed", "4"]).options == {"--seed": "3"}
+
+
+SERVERS = Path(__file__).resolve().parent / "servers"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_a_server_module_runs_with_dash_m_and_is_driven_through_its_routes(tmp_path):
+    port, key = free_port(), "runner-test-key"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "vdb_notebook.offline", "--speed", "max", "-m", "aiohttp.web",
+         "-H", "127.0.0.1", "-P", str(port), "capture_backend:make_app"],
+        cwd=SERVERS, env=clean_env(VDB_EMULATOR_KEY=key), stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True)
+    backend = f"http://127.0.0.1:{port}"
+    try:
+        emulator = re.search(r"emulator at (\S+) ", server.stderr.readline()).group(1)
+        wait_for(lambda: requests.get(f"{backend}/health", timeout=5).ok, "the backend to serve")
+        created = requests.post(f"{backend}/init-session", timeout=30).json()
+        # the desktop client's part, from outside the program (the emulator's control route)
+        requests.post(f"{emulator}/_emulator/capture/{created['session_id']}/start", json={},
+                      headers={"x-access-token": key}, timeout=30).raise_for_status()
+        seen = wait_for(lambda: (body := requests.get(f"{backend}/transcript", timeout=30,
+                                                  params={"session_id": created["session_id"]}).json())["lines"] and body,
+                    "transcript lines through the backend's own route")
+    finally:
+        server.terminate()
+        server.communicate(timeout=60)
+    assert created["token"] and "capture_session.active" in seen["events"]
+    assert seen["lines"][0].startswith("Morning, both.")

@@ -5,7 +5,12 @@ from __future__ import annotations
 import vdb_notebook as vn
 from vdb_notebook.widgets import Dashboard
 from vdb_notebook.widgets.sessions import CARDS
-from vdb_notebook.widgets.testing import alert_frame, shows, transcript_frame, wait_until
+from vdb_notebook.widgets.testing import (
+    alert_frame,
+    shows,
+    transcript_frame,
+    wait_until,
+)
 
 
 def active(session: str, *streams: str) -> dict:

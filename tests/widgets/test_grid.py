@@ -6,7 +6,12 @@ import pytest
 
 import vdb_notebook as vn
 from vdb_notebook.widgets import Dashboard
-from vdb_notebook.widgets.testing import alert_frame, shows, transcript_frame, wait_until
+from vdb_notebook.widgets.testing import (
+    alert_frame,
+    shows,
+    transcript_frame,
+    wait_until,
+)
 
 
 def texts(grid) -> list[str]:

@@ -17,8 +17,8 @@ import re
 from typing import Any, Callable, NamedTuple
 
 from .media import handlers as media
-from .responses import (capture, control, desktop, indexes, rtstreams, search, understanding, video_index,
-                        video_search, videos, websocket)
+from .responses import (capture, control, desktop, indexes, rtstreams, search, thumbnails, understanding,
+                        video_index, video_search, videos, websocket)
 from .errors import ApiError, NotFound
 
 CONTROL_PREFIX = "_emulator/"
@@ -101,6 +101,8 @@ ROUTES: tuple[Route, ...] = (
     Route("PATCH", "video/{vid}", videos.update_video),
     Route("DELETE", "video/{vid}", videos.delete_video),
     Route("POST", "video/{vid}/stream", videos.generate_stream),
+    Route("GET", "video/{vid}/thumbnail", thumbnails.get_thumbnail),
+    Route("POST", "video/{vid}/thumbnail", thumbnails.generate_thumbnail),
     Route("GET", "video/{vid}/transcription", videos.get_transcript),
     Route("POST", "video/{vid}/transcription", videos.generate_transcript),
     Route("POST", "video/{vid}/index", video_index.index_spoken_words),
@@ -120,6 +122,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "media/rtstream/{rid}/{window}", media.playlist, "open"),
     Route("GET", "media/rtstream/{rid}/{window}/{segment}", media.segment, "open"),
     Route("GET", "media/timeline/{timeline}", media.timeline, "open"),
+    Route("GET", "media/frame/{rid}/{frame}", media.frame, "open"),
     Route("GET", "media/watch", media.player, "open"),
     Route("GET", "media/embed", media.player, "open"),
     Route("GET", "media/hls.light.min.js", media.player_script, "open"),

@@ -17,8 +17,9 @@ import importlib.abc
 import importlib.util
 import os
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 __all__ = ["KEY_ENV", "SITE_DIR", "URL_ENV", "activate_from_env", "child_environment", "install_hook"]
 

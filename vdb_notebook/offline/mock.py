@@ -25,7 +25,8 @@ from __future__ import annotations
 import functools
 import inspect
 import os
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from . import children, redirect
 
@@ -34,7 +35,7 @@ __all__ = ["mock_videodb"]
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class mock_videodb:  # noqa: N801 - named like the function it reads as (moto's mock_aws)
+class mock_videodb:
     """Redirect `videodb.connect()` and `videodb.capture.CaptureClient(...)` to an emulator.
 
     scenario, speed, seed, clock: as `vn.Emulator` (scenario None: the shipped default world;
@@ -45,8 +46,8 @@ class mock_videodb:  # noqa: N801 - named like the function it reads as (moto's 
 
     def __init__(self, scenario: str | None = None, speed: float | str | None = None, seed: int = 0,
                  clock: str = "wall", *, emulator: Any = None, subprocesses: bool = False) -> None:
-        self._options = dict(scenario=scenario, speed=speed, seed=seed, clock=clock,
-                             emulator=emulator, subprocesses=subprocesses)
+        self._options = {"scenario": scenario, "speed": speed, "seed": seed, "clock": clock,
+                         "emulator": emulator, "subprocesses": subprocesses}
         self._given = emulator
         self._emulator: Any = None
         self._token: object | None = None
@@ -93,7 +94,7 @@ class mock_videodb:  # noqa: N801 - named like the function it reads as (moto's 
     def __enter__(self) -> Any:
         return self.start()
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()
 
     # decorator --------------------------------------------------------------------------------------

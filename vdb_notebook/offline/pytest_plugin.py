@@ -16,7 +16,8 @@ Importing this module imports nothing but pytest, so every suite in the environm
 """
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 

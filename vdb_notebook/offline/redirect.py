@@ -10,8 +10,9 @@ boto3 at its endpoint:
   (its argument, else `VIDEO_DB_API`, else the SDK default), so it starts the emulator's stand-in.
 - `play_stream` wherever the SDK bound it (`Video.play()`, `RTStream.play()`, shots, search
   results): it returns the target's player page for the stream and never opens a browser.
-- `VIDEO_DB_API_KEY`, when unset, is set to the target's key, so `videodb.connect()` without a
-  key works (moto sets fake AWS credentials the same way); `placeholder_key()` tells it apart.
+- `VIDEO_DB_API_KEY`, when unset (or holding another emulator's key), is set to the target's key
+  so that `videodb.connect()` without a key works (moto sets fake AWS credentials the same way);
+  each push puts back the value it found when it is popped. `placeholder_key()` tells it apart.
 
     >>> import videodb
     >>> original = videodb.client.Connection.__init__
@@ -29,8 +30,9 @@ import functools
 import importlib
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 __all__ = ["Target", "active", "active_emulator", "bound_for_videodb", "placeholder_key", "pop", "push"]
@@ -53,16 +55,23 @@ class Target:
         return f"Target(base_url={self.base_url!r})"
 
 
+@dataclass
+class _Entry:
+    token: object
+    target: Target
+    key_before: str | None  # VIDEO_DB_API_KEY as this push found it, put back when it is popped
+    set_key: bool  # whether this push set VIDEO_DB_API_KEY (it found none, or another placeholder)
+
+
 _lock = threading.RLock()
-_stack: list[tuple[object, Target]] = []
+_stack: list[_Entry] = []
 _saved: list[tuple[Any, str, Any]] = []  # (owner, attribute, original) of every patch in place
-_saved_key: list[str | None] = []  # VIDEO_DB_API_KEY before the first push ([] when not patched)
 
 
 def active() -> Target | None:
     """The innermost pushed target, or None when nothing is redirected."""
     with _lock:
-        return _stack[-1][1] if _stack else None
+        return _stack[-1].target if _stack else None
 
 
 def active_emulator() -> Any:
@@ -100,27 +109,36 @@ def push(target: Target) -> object:
             _capture_binary().register(target.base_url)
         if not _stack:
             _install()  # after capture_binary wraps CaptureClient, so that undoing ours keeps its wrap
-        _stack.append((token, target))
-        _set_key_env()
+        before = os.environ.get(KEY_ENV)
+        set_key = before is None or before in _placeholders()
+        _stack.append(_Entry(token, target, before, set_key))
+        if set_key:
+            os.environ[KEY_ENV] = target.api_key
     return token
 
 
 def pop(token: object) -> None:
     """Undo one `push` (in any order); the last pop restores everything as it was."""
     with _lock:
-        popped = [target for key, target in _stack if key is token]
-        _stack[:] = [entry for entry in _stack if entry[0] is not token]
-        for target in popped:
-            if target.emulator is None:
-                _capture_binary().unregister(target.base_url)
-        if _stack:
-            _set_key_env()
-        else:
+        index = next((i for i, entry in enumerate(_stack) if entry.token is token), None)
+        if index is None:
+            return
+        entry = _stack.pop(index)
+        if index < len(_stack):  # popped from under another push: that one now restores for both
+            above = _stack[index]
+            above.key_before, above.set_key = entry.key_before, entry.set_key or above.set_key
+        elif entry.set_key:
+            _restore_key(entry.key_before)
+        if entry.target.emulator is None:
+            _capture_binary().unregister(entry.target.base_url)
+        if not _stack:
             _uninstall()
 
 
 def _capture_binary() -> Any:
-    from ..emulator import capture_binary  # registers the stand-in desktop binary for a URL
+    from ..emulator import (
+        capture_binary,  # registers the stand-in desktop binary for a URL
+    )
     return capture_binary
 
 
@@ -129,7 +147,7 @@ def _target_for(base_url: str | None) -> Target | None:
     target = active()
     if target is None:
         return None
-    same = bool(base_url) and base_url.rstrip("/") == target.base_url
+    same = base_url is not None and base_url.rstrip("/") == target.base_url
     return target if same or bound_for_videodb(base_url) else None
 
 
@@ -177,21 +195,22 @@ def _install() -> None:
         module = importlib.import_module(name)
         if hasattr(module, "play_stream"):
             _patch(module, "play_stream", _play_offline)
-    _saved_key[:] = [os.environ.get(KEY_ENV)]
 
 
 def _uninstall() -> None:
     while _saved:
         owner, attribute, original = _saved.pop()
         setattr(owner, attribute, original)
-    if _saved_key:
-        before = _saved_key.pop()
-        if before is None:
-            os.environ.pop(KEY_ENV, None)
-        else:
-            os.environ[KEY_ENV] = before
 
 
-def _set_key_env() -> None:
-    if _saved_key and _saved_key[0] is None:
-        os.environ[KEY_ENV] = _stack[-1][1].api_key
+def _placeholders() -> set[str]:
+    """Keys that stand for "no key of the user's": emulators' keys, ours or a parent process's."""
+    inherited = os.environ.get("VDB_OFFLINE_KEY")
+    return {entry.target.api_key for entry in _stack} | ({inherited} if inherited else set())
+
+
+def _restore_key(value: str | None) -> None:
+    if value is None:
+        os.environ.pop(KEY_ENV, None)
+    else:
+        os.environ[KEY_ENV] = value

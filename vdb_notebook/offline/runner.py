@@ -19,8 +19,9 @@ import os
 import runpy
 import sys
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 from .mock import mock_videodb
 
@@ -47,10 +48,10 @@ class Invocation:
 
     def emulator_options(self) -> dict[str, Any]:
         speed = self.options.get("--speed")
-        return dict(scenario=self.options.get("--scenario"),
-                    speed=None if speed is None else (speed if speed == "max" else float(speed)),
-                    seed=int(self.options.get("--seed", 0)), clock=self.options.get("--clock", "wall"),
-                    port=int(self.options.get("--port", 0)))
+        return {"scenario": self.options.get("--scenario"),
+                "speed": None if speed is None else (speed if speed == "max" else float(speed)),
+                "seed": int(self.options.get("--seed", 0)), "clock": self.options.get("--clock", "wall"),
+                "port": int(self.options.get("--port", 0))}
 
 
 def parse(argv: Sequence[str]) -> Invocation:

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Sequence
+from collections.abc import Sequence
 from urllib.parse import parse_qs, quote, urlsplit
 
 #: The rtstream id and window of a stream URL: this form, or VideoDB's own
@@ -110,13 +110,14 @@ def parse_timeline(name: str) -> list[tuple[str, int, int]]:
     items = name.split(",")
     if len(items) > MAX_TIMELINE_WINDOWS:
         raise ValueError(f"a timeline plays at most {MAX_TIMELINE_WINDOWS} windows, not {len(items)}")
-    found, rtstream_id = [], None
+    found: list[tuple[str, int, int]] = []
+    rtstream_id: str | None = None
     for item in items:
         match = TIMELINE_ITEM.match(item)
-        if match is None or (match["rid"] or rtstream_id) is None:
+        rtstream_id = (match["rid"] or rtstream_id) if match else None
+        if match is None or rtstream_id is None:
             raise ValueError(f"{item[:60]!r} is not a window of a timeline: expected "
                              "[rtstream_id:]{start_us:016d}-{end_us:016d}, the first with its rtstream id")
-        rtstream_id = match["rid"] or rtstream_id
         found.append((rtstream_id, int(match["start"]), int(match["end"])))
     return found
 
@@ -136,6 +137,17 @@ def frame_of_stream_url(url: str, at_s: float | None = None) -> str | None:
         return None
     base = url[:found.start()]
     return frame_url(base, found["rtstream_id"], int(found["start"]) / 1e6 if at_s is None else at_s)
+
+
+def served_offline(url: str) -> bool:
+    """Whether a stream URL is the emulator's (a window or a timeline of its media routes).
+
+    >>> served_offline("http://127.0.0.1:8765/media/timeline/rts-1:0000000010000000-0000000025000000.m3u8")
+    True
+    >>> served_offline("https://rt.stream.videodb.io/manifests/rts-1/1768912500000000-1768912510000000.m3u8")
+    False
+    """
+    return bool(re.search(r"/media/(?:rtstream|timeline)/[^/]+", urlsplit(url or "").path))
 
 
 def player_url(base_url: str, stream: str) -> str:

@@ -19,7 +19,8 @@ per frame, as for the panes, however many sessions arrive.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import ipywidgets as widgets
 
@@ -61,7 +62,7 @@ class Controls(widgets.VBox):
         self._shown: tuple[int, str] = (-1, ALL)  # the catalog version and session the pickers show
         self.title = widgets.HTML(_title(title))
         self.pause = widgets.ToggleButton(
-            value=False, description="Pause", icon="pause",
+            value=False, description="Pause",
             tooltip="Pause the panes (events keep arriving in the store; Resume catches up)",
             layout=widgets.Layout(width="auto"))
         self.filter = widgets.Text(
@@ -118,8 +119,9 @@ class Controls(widgets.VBox):
     # -- the user's changes ------------------------------------------------------------------
     def _paused(self, change: dict[str, Any]) -> None:
         paused = bool(change["new"])
-        self.pause.description, self.pause.icon = ("Resume", "play") if paused else ("Pause", "pause")
-        self._on_pause(paused)
+        self._on_pause(paused)  # first: once the button reads "Resume", the panes are held
+        # No icon: a Font Awesome glyph would become part of the name a screen reader reads
+        self.pause.description = "Resume" if paused else "Pause"
 
     def _selected(self, change: dict[str, Any]) -> None:
         if not self._quiet:

@@ -23,12 +23,15 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from typing import Any, Callable
+from collections.abc import Callable
+from types import EllipsisType
+from typing import Any
 
 import ipywidgets as widgets
 
 from .._compat import keyword_only
 from ..analysis.chart import LANE_CHANNELS
+from ..review.pictures import frame_finder
 from ..events import Rejection
 from ..store.store import EventStore
 from . import snapshot
@@ -36,8 +39,8 @@ from .alerts import AlertsPane
 from .clock import SessionClock
 from .controls import Controls
 from .counters import CountersPane
-from .index import IndexPane
 from .grid import GridControls, GridPane, GridView
+from .index import IndexPane
 from .renderer import FlushHook, Pane, Renderer
 from .selection import Catalog, Selection
 from .sessions import SessionsPane
@@ -188,15 +191,15 @@ class Dashboard(widgets.VBox):
         if self.controls is not None and self.controls.pause.value:
             self.controls.pause.value = False
 
-    def select(self, *, text: str | None = None, session: str | None | type[Ellipsis] = ...,
-               stream: str | None | type[Ellipsis] = ...) -> None:
+    def select(self, *, text: str | None = None, session: str | None | EllipsisType = ...,
+               stream: str | None | EllipsisType = ...) -> None:
         """Show only events containing `text`, of capture session `session`, of rtstream
         `stream` (None: all; left out: unchanged), as the filter and pickers do. Every pane but
         the counters follows; the sessions pane marks the session."""
         now = self.selection
         wanted = Selection(text=now.text if text is None else text.strip(),
-                           session=now.session if session is ... else session,
-                           stream=now.stream if stream is ... else stream)
+                           session=now.session if isinstance(session, EllipsisType) else session,
+                           stream=now.stream if isinstance(stream, EllipsisType) else stream)
         if wanted != now:
             if self.controls is not None:
                 self.controls.show(wanted)
@@ -218,7 +221,8 @@ class Dashboard(widgets.VBox):
 
     def _filtered_panes(self) -> list[Pane]:
         """New, empty panes that follow the selection."""
-        panes: list[Pane] = [TranscriptPane(), IndexPane("visual"), IndexPane("audio"),
+        pictures = frame_finder(self.feed) if self.feed else None
+        panes: list[Pane] = [TranscriptPane(), IndexPane("visual", pictures=pictures), IndexPane("audio"),
                              AlertsPane(), TimelinePane()]
         if self.tail:
             panes.append(GridPane(keep=10_000, page_size=min(self.tail, 25)) if self._grid
@@ -391,6 +395,8 @@ class Dashboard(widgets.VBox):
     def _after_cell(self) -> None:
         """After each cell: draw what is pending on the kernel's thread, so the messages go
         with the cell that caused them (a notebook saved after its last cell is current)."""
+        if not snapshot.after_a_cell():  # a control's message, not a cell (see snapshot.py)
+            return
         self.renderer.flush()
         self._publish()
 

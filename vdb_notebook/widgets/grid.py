@@ -18,11 +18,13 @@ an exported notebook shows it too (docs/grid.md says why no grid library was use
 """
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 import ipywidgets as widgets
 import pandas as pd
@@ -69,7 +71,7 @@ class GridPane(Pane):
 
     def seed(self, frame: pd.DataFrame) -> None:
         """Rows of a DataFrame (a store's `.df`, or any view), the newest `keep` of them."""
-        rows = frame.tail(self.keeps)
+        rows = frame.tail(self.keeps or len(frame))
         values = [epoch_ms(rows[c]) if c in TIME_COLUMNS and c in rows else _values(rows, c)
                   for c in self.columns]
         self.rows.extend(zip(*values) if len(rows) else ())
@@ -138,9 +140,9 @@ class GridControls(widgets.HBox):
         self.order = widgets.ToggleButtons(options=[("▲ ascending", False), ("▼ descending", True)],
                                            value=view.descending, tooltips=["Smallest first", "Largest first"],
                                            style={"button_width": "auto"}, description="Order")
-        self.previous = widgets.Button(description="Previous page", icon="chevron-left",
+        self.previous = widgets.Button(description="Previous page",
                                        tooltip="Newer rows when sorted newest first", layout=widgets.Layout(width="auto"))
-        self.next = widgets.Button(description="Next page", icon="chevron-right",
+        self.next = widgets.Button(description="Next page",
                                    tooltip="Older rows when sorted newest first", layout=widgets.Layout(width="auto"))
         self.filter.observe(lambda c: self._change(lambda v: replace(v, query=c["new"].strip(), page=0)), "value")
         self.sort_by.observe(lambda c: self._change(lambda v: replace(v, sort_by=c["new"], page=0)), "value")
@@ -215,6 +217,8 @@ class Grid(widgets.VBox):
         return bundle
 
     def _after_cell(self) -> None:
+        if not snapshot.after_a_cell():  # a control's message, not a cell (see snapshot.py)
+            return
         self.renderer.flush()
         if self._display_id is not None:
             from IPython.display import update_display
@@ -290,13 +294,17 @@ def _values(frame: pd.DataFrame, column: str) -> list[Any]:
 
 def _sorted(rows: list[tuple[Any, ...]], at: int, descending: bool) -> list[tuple[Any, ...]]:
     """Rows by column `at`; empty cells last either way; mixed types by their text."""
-    present = [r for r in rows if r[at] is not None and r[at] == r[at]]
-    empty = [r for r in rows if r[at] is None or r[at] != r[at]]
+    present = [r for r in rows if not _empty(r[at])]
+    empty = [r for r in rows if _empty(r[at])]
     try:
         present.sort(key=lambda r: r[at], reverse=descending)
     except TypeError:
         present.sort(key=lambda r: str(r[at]), reverse=descending)
     return present + empty
+
+
+def _empty(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def _page(rows: list[tuple[Any, ...]], view: GridView, size: int) -> list[tuple[Any, ...]]:
@@ -333,7 +341,7 @@ def _row(columns: Iterable[str], row: tuple[Any, ...]) -> str:
 
 
 def _cell(column: str, value: Any) -> str:
-    if value is None or (isinstance(value, float) and value != value):
+    if _empty(value):
         return f"<td style='color:{FAINT}'>–</td>"
     if column in TIME_COLUMNS and isinstance(value, (int, float)):
         return f"<td style='white-space:nowrap'>{esc(clock(value, millis=True))}</td>"

@@ -48,7 +48,7 @@ class Selection:
         """True when nothing is filtered out."""
         return not self.text and self.session is None and self.stream is None
 
-    def matches(self, event: Any, catalog: "Catalog") -> bool:
+    def matches(self, event: Any, catalog: Catalog) -> bool:
         """Whether a live event is shown (O(1) but for the text search)."""
         if self.stream is not None and getattr(event, "rtstream_id", None) != self.stream:
             return False
@@ -81,7 +81,7 @@ class Catalog:
     the order first seen; `version` grows with each change (the pickers redraw on it)."""
 
     def __init__(self) -> None:
-        self.sessions: OrderedDict[str, str | None] = OrderedDict()
+        self.sessions: OrderedDict[str, str | None] = OrderedDict()  # id -> end user
         self.streams: OrderedDict[str, tuple[str, str | None]] = OrderedDict()
         self.version = 0
 
@@ -94,9 +94,9 @@ class Catalog:
                 data = frame.get("data") if isinstance(frame, dict) else None
                 for rts in stream_ids(data) if isinstance(data, dict) else ():
                     self._add_stream(rts, None, str(session))
-        rts = getattr(event, "rtstream_id", None)
-        if rts:
-            self._add_stream(str(rts), getattr(event, "rtstream_name", None), session)
+        stream = getattr(event, "rtstream_id", None)
+        if stream:
+            self._add_stream(str(stream), getattr(event, "rtstream_name", None), session)
 
     def seed(self, df: pd.DataFrame) -> None:
         """What a filled store's rows name (its `.df` has each stream row's session filled in)."""
@@ -119,7 +119,7 @@ class Catalog:
     def _add_session(self, session: str, user: Any) -> None:
         if session in self.sessions and (not user or self.sessions[session] == user):
             return
-        self.sessions[session] = str(user) if user else self.sessions.get(session)
+        self.sessions[session] = str(user) if user else self.sessions.get(session, None)
         while len(self.sessions) > MAX_SESSIONS:
             self.sessions.popitem(last=False)
         self.version += 1

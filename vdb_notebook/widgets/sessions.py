@@ -21,7 +21,20 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..schema import LIFECYCLE_ORDER, status_of_event
-from .markup import BORDER, FAINT, MUTED, SUNKEN, SURFACE, chip, clip, esc, pane, placeholder, plural, stamp
+from .markup import (
+    BORDER,
+    FAINT,
+    MUTED,
+    SUNKEN,
+    SURFACE,
+    chip,
+    clip,
+    esc,
+    pane,
+    placeholder,
+    plural,
+    stamp,
+)
 from .renderer import Pane
 
 RANK = LIFECYCLE_ORDER  # created -> ... -> exported, then failed
@@ -110,7 +123,8 @@ def _fleet(sessions: list[Session], selected: str | None, origin: float | None) 
         counts[session.status] = counts.get(session.status, 0) + 1
     summary = " ".join(chip(f"{esc(status)} {n}", STATUS_COLOURS.get(status, MUTED))
                        for status, n in sorted(counts.items(), key=lambda kv: RANK.get(kv[0], 99)))
-    ordered = sorted(reversed(sessions), key=lambda s: s.session_id != selected)
+    newest_first = sessions[::-1]
+    ordered = sorted(newest_first, key=lambda s: s.session_id != selected)  # stable: picked first
     lines = "".join(_line(s, s.session_id == selected, origin) for s in ordered[:MAX_LINES])
     more = len(sessions) - MAX_LINES
     rest = f"<div style='color:{MUTED};font-size:11px'>{more} more (pick one above)</div>" if more > 0 else ""

@@ -3,6 +3,8 @@ and windows of several rtstreams (what a compiled search result plays), answer o
 that PyAV decodes end to end, the windows in order."""
 from __future__ import annotations
 
+import itertools
+
 import av
 import pytest
 import requests
@@ -47,7 +49,7 @@ def test_a_video_timeline_of_two_windows_is_one_playlist_pyav_decodes(media) -> 
     assert "/media/timeline/" in url and text.count("#EXT-X-DISCONTINUITY") == 1
     assert sum(listed(text)) == pytest.approx(30.0)
     assert len(times) == pytest.approx(30 * FPS, abs=2)        # both windows, every frame
-    restart = [n for n, (a, b) in enumerate(zip(times, times[1:])) if b < a]
+    restart = [n for n, (a, b) in enumerate(itertools.pairwise(times)) if b < a]
     assert len(restart) == 1 and restart[0] == pytest.approx(15 * FPS, abs=2)   # 15 s, then the second
 
 

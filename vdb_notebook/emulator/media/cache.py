@@ -28,8 +28,8 @@ import re
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 DEFAULT_MAX_MB = 256
 SUFFIX = ".ts"

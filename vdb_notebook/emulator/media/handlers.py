@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from typing import Any
 
 from aiohttp import web
@@ -27,6 +28,8 @@ from .service import service
 CORS = {"Access-Control-Allow-Origin": "*", "Cache-Control": "public, max-age=3600"}
 HLS_JS_PATH = "/media/hls.light.min.js"
 MPEGURL = "application/vnd.apple.mpegurl"
+FRAME = re.compile(r"^([0-9]{16})\.jpg$")
+WIDTH = 640  # synth.WIDTH, without importing the encoder here
 limits = ClientLimits()
 
 
@@ -105,6 +108,28 @@ async def segment(engine: Any, req: Any) -> web.Response:
     return web.Response(body=data, content_type="video/mp2t", headers=CORS)
 
 
+async def frame(engine: Any, req: Any) -> web.Response:
+    """GET /media/frame/{rid}/{at_us:016d}.jpg[?width=160]: what the rtstream shows at that
+    moment (a thumbnail, a clip's poster), a JPEG 16 to 640 pixels wide (default 640)."""
+    found = FRAME.match(req.params["frame"])
+    if found is None:
+        raise NotFound(f"{req.params['frame'][:60]!r} is not a frame: expected {{at_us:016d}}.jpg "
+                       "(epoch microseconds), as schema.media.frame_url makes it")
+    at_us, width = int(found.group(1)), _width(req.query.get("width"))
+    seg = WindowPlan(source_of(engine, req.params["rid"]), at_us, at_us + 1_000_000).segment(0)
+    async with limits.slot(client_of(req.request)):
+        data = await service().still(seg, width)
+    return web.Response(body=data, content_type="image/jpeg", headers=CORS)
+
+
+def _width(raw: str | None) -> int:
+    if raw is None:
+        return WIDTH
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 4 and 16 <= int(raw) <= WIDTH):
+        raise BadRequest(f"width must be a whole number of pixels from 16 to {WIDTH}, not {raw[:20]!r}")
+    return int(raw)
+
+
 async def player(engine: Any, req: Any) -> web.Response:
     """GET /media/watch?v=<stream url> (and /media/embed?v=, what the SDK's get_embed_code
     makes of it): a page that plays the stream."""
@@ -130,5 +155,14 @@ async def player_script(engine: Any, req: Any) -> web.Response:
     return web.Response(body=hls_js(), content_type="application/javascript", headers=CORS)
 
 
-__all__ = ["playlist", "timeline", "segment", "player", "player_script", "source_of", "plan_of",
-           "HLS_JS_PATH"]
+__all__ = [
+    "HLS_JS_PATH",
+    "frame",
+    "plan_of",
+    "player",
+    "player_script",
+    "playlist",
+    "segment",
+    "source_of",
+    "timeline",
+]

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 from ...schema.media import MAX_WINDOW_S
 
@@ -103,5 +103,14 @@ def playlist(windows: Sequence[tuple[str, list[tuple[float, float]]]]) -> str:
     return "\n".join([*lines, "#EXT-X-ENDLIST", ""])
 
 
-__all__ = ["parse_window", "parse_segment", "check_span", "count", "bounds", "split", "playlist",
-           "WindowError", "SEGMENT_S"]
+__all__ = [
+    "SEGMENT_S",
+    "WindowError",
+    "bounds",
+    "check_span",
+    "count",
+    "parse_segment",
+    "parse_window",
+    "playlist",
+    "split",
+]

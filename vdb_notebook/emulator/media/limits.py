@@ -19,9 +19,10 @@ that it is answered 429 (retry in a second), and other clients and API calls go 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator
+from typing import Any
 
 from ..errors import ApiError
 
@@ -77,4 +78,4 @@ def client_of(request: Any) -> str:
     return f"{request.remote}|{request.headers.get('Origin', '')}"
 
 
-__all__ = ["ClientLimits", "TooManyRequests", "client_of", "PER_CLIENT", "MAX_WAITING"]
+__all__ = ["MAX_WAITING", "PER_CLIENT", "ClientLimits", "TooManyRequests", "client_of"]

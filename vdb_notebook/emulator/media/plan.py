@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from ..moments import SHOWN, SPOKEN, window
 from ..scenario import Scenario
@@ -79,7 +80,7 @@ class WindowPlan:
         return Segment(self.source.title, lo, hi, offset=a, origin_ms=self.source.origin_ms,
                        slides=slides, lines=lines, spoken_slides=self.source.media_type == "audio")
 
-    def playlist(self, build: Callable[["WindowPlan"], str]) -> str:
+    def playlist(self, build: Callable[[WindowPlan], str]) -> str:
         """The playlist `build(self)` makes, made once."""
         if self._playlist is None:
             self._playlist = build(self)
@@ -126,4 +127,4 @@ def _tracks_with(scenario: Scenario, kind: str) -> list[str]:
     return sorted(name for name, kinds in scenario.tracks.items() if kinds.get(kind))
 
 
-__all__ = ["Source", "WindowPlan", "PlanCache", "plans", "window_segments"]
+__all__ = ["PlanCache", "Source", "WindowPlan", "plans", "window_segments"]

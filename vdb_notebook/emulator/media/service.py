@@ -16,11 +16,13 @@ long windows are encoded. A segment the disk refused (full) is served from a sma
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from .cache import MediaCache
 
@@ -45,6 +47,12 @@ class MediaService:
         """The segment's MPEG-TS bytes."""
         from .synth import encode
         return await self.get(seg.key(), lambda: encode(seg))
+
+    async def still(self, seg: Any, width: int) -> bytes:
+        """A JPEG of the segment's first frame, `width` pixels wide."""
+        from .synth import still
+        key = hashlib.sha256(f"still|{seg.key()}|{width}".encode()).hexdigest()[:32]
+        return await self.get(key, lambda: still(seg, seg.start, width))
 
     async def get(self, key: str, make: Callable[[], bytes]) -> bytes:
         """The bytes cached under `key`, made by `make()` in the media workers when missing."""
@@ -105,4 +113,4 @@ def configure(folder: str | Path | None = None, max_bytes: int | None = None,
     return _service
 
 
-__all__ = ["MediaService", "MediaCache", "service", "configure", "WORKERS"]
+__all__ = ["WORKERS", "MediaCache", "MediaService", "configure", "service"]

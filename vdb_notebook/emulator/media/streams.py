@@ -12,7 +12,8 @@ video's timeline, a compiled search result), each checked so the media routes ac
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from ...schema import media
 from ..errors import BadRequest

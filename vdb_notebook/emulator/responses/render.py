@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...schema import CAPTURE_CHANNELS, CHANNEL_LABELS, payloads
+from ...schema import CAPTURE_CHANNELS, CHANNEL_LABELS, media, payloads
 from ..media.streams import stream_urls
 from ..models import Alert, Event, RtStream, SceneIndex, Session, StreamIndex, Understanding, Video, VideoIndex
 from ..state import EmulatorState
@@ -99,10 +99,16 @@ def urls(base: str, rtstream_id: str, start_s: float, end_s: float) -> dict[str,
     return stream_urls(base, [(rtstream_id, start_s, end_s)])
 
 
+def video_thumbnail(base: str, v: Video) -> str:
+    """A video's own thumbnail: its first frame (a JPEG the media routes draw)."""
+    return media.frame_url(base, v.rtstream_id, v.start_s)
+
+
 def video(base: str, v: Video) -> dict[str, Any]:
     """openapi's Video, for the fields an exported recording has."""
     return {"id": v.id, "name": v.name, "collection_id": v.collection_id, "length": v.length,
-            **urls(base, v.rtstream_id, v.start_s, v.end_s), "created_at": payloads.iso(v.end_s * 1000)}
+            **urls(base, v.rtstream_id, v.start_s, v.end_s),
+            "thumbnail_url": video_thumbnail(base, v), "created_at": payloads.iso(v.end_s * 1000)}
 
 
 def video_index(i: VideoIndex) -> dict[str, Any]:
