@@ -28,17 +28,18 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-import vdb_notebook as vn  # noqa: E402
-from vdb_notebook.emulator import Emulator  # noqa: E402
-from vdb_notebook.emulator.fleet import Fleet  # noqa: E402
-from vdb_notebook.schema.media import parse_stream_url  # noqa: E402
+import vdb_notebook as vn
+from vdb_notebook.emulator import Emulator
+from vdb_notebook.emulator.fleet import Fleet
+from vdb_notebook.schema.media import parse_stream_url
 
 RECEIVERS = 4
 MAX_EVENTS = 5_000  # each process keeps at most this many events in memory; the dataset has all
@@ -167,7 +168,7 @@ async def run_fleet(sessions: int, speed: float, path: str, receivers: list[Rece
                                     callback_urls=[r.url for r in receivers])
     set_up = time.perf_counter() - started
     over = emu.scenario_over(feed)
-    await poll(lambda: over(store), timeout=600)
+    await feed.wait_for(until=over, timeout=600)  # as a notebook waits: cheap per poll
     await asyncio.to_thread(fleet.stop)
     await poll(lambda: set(fleet.statuses().values()) == {"exported"} and over(store), timeout=120)
     await asyncio.to_thread(emu.wait_webhooks, timeout=120)

@@ -20,8 +20,9 @@ same seed gives the same users, worlds and (the emulator's seed the same) the sa
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 import videodb
 
@@ -62,7 +63,7 @@ class FleetSession:
 class Fleet:
     """The sessions `start_fleet` started; `stop()` stops their capture (exports follow)."""
 
-    emulator: "Emulator"
+    emulator: Emulator
     seed: int
     sessions: list[FleetSession]
 
@@ -73,7 +74,7 @@ class Fleet:
                 return session
         raise KeyError(f"rtstream {rtstream_id} belongs to no session of this fleet")
 
-    def stop(self) -> "Fleet":
+    def stop(self) -> Fleet:
         """Stop every session still capturing (stopping -> stopped -> exported follow)."""
         status = self.statuses()
         for session in self.sessions:
@@ -114,7 +115,7 @@ def plan(n: int, *, worlds: Sequence[str] = FLEET_WORLDS, seed: int = 0,
             for i, world in enumerate(turns)]
 
 
-def start_fleet(emu: "Emulator", n: int, *, worlds: Sequence[str] = FLEET_WORLDS,
+def start_fleet(emu: Emulator, n: int, *, worlds: Sequence[str] = FLEET_WORLDS,
                 seed: int | None = None, callback_urls: Sequence[str] = (),
                 ws_connection_id: str | None = None, alerts: bool = True,
                 prefix: str = "user-") -> Fleet:
@@ -131,7 +132,7 @@ def start_fleet(emu: "Emulator", n: int, *, worlds: Sequence[str] = FLEET_WORLDS
     return Fleet(emu, seed, sessions)
 
 
-def _start_session(emu: "Emulator", conn: videodb.client.Connection, session: FleetSession,
+def _start_session(emu: Emulator, conn: videodb.client.Connection, session: FleetSession,
                    ws_id: str | None, events: dict[tuple[str, str], str] | None) -> None:
     """Create and start one session, then its pipelines and alerts."""
     created = conn.create_capture_session(end_user_id=session.end_user_id, callback_url=session.callback_url,
@@ -157,4 +158,4 @@ def _start_pipelines(rts: Any, ws_id: str | None) -> Any:
     return rts.index_audio(prompt=AUDIO_PROMPT, ws_connection_id=ws_id, name="fleet audio_index")
 
 
-__all__ = ["Fleet", "FleetSession", "FLEET_WORLDS", "WATCH", "plan", "start_fleet"]
+__all__ = ["FLEET_WORLDS", "WATCH", "Fleet", "FleetSession", "plan", "start_fleet"]

@@ -218,7 +218,7 @@ class Emulator:
             return e.state.rtstream(session_or_rtstream_id).world.name
         return self._call(find)
 
-    def start_fleet(self, n: int, **options: Any) -> "Fleet":
+    def start_fleet(self, n: int, **options: Any) -> Fleet:
         """N end users capturing at once through the SDK, each session in a world of its own
         (mixed by seed) with its streams and alerts; options and what each session gets:
         fleet.py. `fleet.stop()` stops them.
@@ -269,10 +269,13 @@ class Emulator:
 
             await feed.wait_for(until=conn.emulator.scenario_over(feed), timeout=60)
         """
+        def progress(e: Engine) -> tuple[bool, int]:
+            # not the whole state(): it renders every session, and a fleet's is large
+            client = e.hub.clients.get(reader.connection_id)
+            return any(p.running for p in e.pipelines.values()), client.sent if client else 0
+
         def over(_store: Any) -> bool:
-            state = self.state()
-            playing = any(p["running"] for p in state["pipelines"].values())
-            sent = state["connections"].get(reader.connection_id, 0)
+            playing, sent = self._call(progress)
             return not playing and reader.frames_on_connection >= sent
         return over
 
