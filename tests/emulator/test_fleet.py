@@ -2,6 +2,8 @@
 rtstreams, its lifecycle webhooks to its own receiver; the same seed, the same fleet."""
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
 import vdb_notebook as vn
@@ -85,3 +87,10 @@ def test_bad_options_say_what_to_pass_and_start_nothing():
             emu.start_fleet(3, worlds=["standup", "moon_base"])
         assert emu.state()["sessions"] == []
     assert [s.world for s in plan(4, worlds=["cctv"])] == ["cctv"] * 4
+
+
+def test_a_plan_mixes_the_worlds_evenly_and_cycles_the_callback_urls():
+    sessions = plan(10, seed=7, callback_urls=["http://a/", "http://b/", "http://c/"])
+    counts = sorted(Counter(s.world for s in sessions).values())
+    assert counts == [2, 2, 3, 3] and len({s.end_user_id for s in sessions}) == 10
+    assert [s.callback_url[-2] for s in sessions[:4]] == ["a", "b", "c", "a"]
