@@ -13,7 +13,10 @@ dataset path. Read back with `vn.open_dataset`, each session's events must be wh
 each once, none lost.
 
 Lag: for each WebSocket frame, from the moment the emulator hands it to its socket to the
-moment the Feed's store has it (both clocks in this process). Memory (RSS) and open
+moment the Feed's store has it (both clocks in this process); for each webhook, from the
+emulator's first POST to the earliest `received_at` any receiver wrote for its delivery key
+(epoch clocks of two processes on one machine). The target: p99 within 1 s at the scenario's
+own rate (speed 30 is the shipped worlds' default). Memory (RSS) and open
 descriptors of each process are sampled every half second; start, middle and end are shown.
 """
 from __future__ import annotations
