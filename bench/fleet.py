@@ -282,6 +282,18 @@ def report(result: dict[str, Any], path: str, speed: float) -> None:
           f"({session_col.isna().sum()} of them the feed's own records); "
           f"{len(list(Path(path).rglob('*.parquet')))} files from {1 + RECEIVERS} writers")
     print(f"  per session sent = stored: {equal}/{len(sent)} sessions; lost {lost}, extra {extra}")
+    report_compaction(path, back)
+
+
+def report_compaction(path: str, back: Any) -> None:
+    """Merge the small files of timed flushes (and drop duplicates on disk); the same events?"""
+    started = time.perf_counter()
+    done = vn.compact_dataset(path)
+    seconds = time.perf_counter() - started
+    again = vn.open_dataset(path).df
+    same = sorted(again["key"]) == sorted(back["key"])
+    print(f"  vn.compact_dataset: {done.files_before} -> {done.files_after} files, {done.rows_dropped} "
+          f"duplicate rows dropped, {seconds:.1f} s; read back the same {len(again)} events: {same}")
 
 
 def main() -> None:
