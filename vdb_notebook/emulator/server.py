@@ -20,7 +20,7 @@ import logging
 from pathlib import Path
 import secrets
 import time
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import videodb
 
@@ -36,6 +36,9 @@ from .responses import Req, control, render
 from .scenario import Scenario, parse_clock, parse_speed
 from .errors import ApiError, BadRequest
 from .worlds import Worlds
+
+if TYPE_CHECKING:
+    from .fleet import Fleet
 
 log = logging.getLogger(__name__)
 CALL_TIMEOUT_S = 30.0
@@ -215,6 +218,17 @@ class Emulator:
             return e.state.rtstream(session_or_rtstream_id).world.name
         return self._call(find)
 
+    def start_fleet(self, n: int, **options: Any) -> Fleet:
+        """N end users capturing at once through the SDK, each session in a world of its own
+        (mixed by seed) with its streams and alerts; options and what each session gets:
+        fleet.py. `fleet.stop()` stops them.
+
+            >>> emu.start_fleet(8, ws_connection_id=feed.connection_id, callback_urls=[rx.url])  # doctest: +SKIP
+            Fleet of 8 sessions (seed 0): 2 cctv, 2 dev_screen, 2 standup, 2 support_call
+        """
+        from .fleet import start_fleet
+        return start_fleet(self, n, **options)
+
     # control ----------------------------------------------------------------------------------------
     def reset(self, seed: int | None = None) -> None:
         """Forget sessions, pipelines, deliveries and sockets; keep (or change) the seed."""
@@ -255,10 +269,13 @@ class Emulator:
 
             await feed.wait_for(until=conn.emulator.scenario_over(feed), timeout=60)
         """
+        def progress(e: Engine) -> tuple[bool, int]:
+            # not the whole state(): it renders every session, and a fleet's is large
+            client = e.hub.clients.get(reader.connection_id)
+            return any(p.running for p in e.pipelines.values()), client.sent if client else 0
+
         def over(_store: Any) -> bool:
-            state = self.state()
-            playing = any(p["running"] for p in state["pipelines"].values())
-            sent = state["connections"].get(reader.connection_id, 0)
+            playing, sent = self._call(progress)
             return not playing and reader.frames_on_connection >= sent
         return over
 
