@@ -51,6 +51,24 @@ TICKET_TTL_S = 60.0  # a WebSocket URL from connect_websocket() opens within thi
 MAX_DEPTH = 32  # request bodies nest 3 deep; a deeper one could not be echoed back
 
 
+class SessionAnswer(dict):
+    """A capture session as the service renders it (a dict), with a one-line repr, so a cell
+    ending in `emu.start_capture(session.id)` does not print fifty lines.
+
+        >>> SessionAnswer({"session_id": "cap-1", "status": "active", "rtstreams": [1, 2, 3]})
+        CaptureSession cap-1: active, 3 rtstreams (a dict: answer["rtstreams"], ...)
+    """
+
+    def __repr__(self) -> str:
+        streams = self.get("rtstreams") or []
+        return (f"CaptureSession {self.get('session_id') or self.get('id')}: {self.get('status')}, "
+                f"{len(streams)} rtstream{'' if len(streams) == 1 else 's'} "
+                f"(a dict: answer[\"rtstreams\"], ...)")
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(repr(self))
+
+
 class Emulator:
     """A local VideoDB capture service for the real SDK (the contract is in the project README).
 
@@ -177,14 +195,14 @@ class Emulator:
         return videodb.connect(api_key=self._api_key, base_url=self.base_url, **kwargs)
 
     # the desktop capture client's part ------------------------------------------------------------
-    def start_capture(self, session_id: str) -> dict[str, Any]:
+    def start_capture(self, session_id: str) -> "SessionAnswer":
         """created -> starting -> active (webhooks and capture_session frames go out); the session."""
-        return self._call(lambda e: render.session(e.state, e.start_capture(session_id)))
+        return SessionAnswer(self._call(lambda e: render.session(e.state, e.start_capture(session_id))))
 
-    def stop_capture(self, session_id: str) -> dict[str, Any]:
+    def stop_capture(self, session_id: str) -> "SessionAnswer":
         """active -> stopping -> stopped (the session, now stopped); exported follows once its
         export is done (2 scenario seconds: at once at speed="max")."""
-        return self._call(lambda e: render.session(e.state, e.stop_capture(session_id)))
+        return SessionAnswer(self._call(lambda e: render.session(e.state, e.stop_capture(session_id))))
 
     def fail_capture(self, session_id: str, message: str = "capture failed") -> dict[str, Any]:
         """Any live status -> failed with data.error.message = message; the session."""
