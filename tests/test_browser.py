@@ -330,26 +330,20 @@ PANE_TEXT = """([root, title]) => {
 }"""
 
 
-def test_keyboard_reaches_pause_and_filter_and_the_panes_follow(tmp_path, chromium_and_playwright,
-                                                              start_jupyter):
+def test_keyboard_reaches_pause_and_filter_and_the_panes_follow(chromium_and_playwright, jupyter_lab):
     """Tab from the dashboard's title to the Pause button (Space pauses: the transcript stops
     while the counters go on; Space again resumes), Tab on to the grid's Next page (Enter
     turns the page), then back to the filter, type, Enter: the transcript and the grid show
-    only matching lines. The controls are found by their accessible names."""
-    if importlib.util.find_spec("jupyterlab") is None:
-        pytest.skip("jupyterlab is not installed in this environment (pip install jupyterlab)")
-    work = tmp_path / "work"
-    work.mkdir()
+    only matching lines. The controls are found by their accessible names. In the session's
+    JupyterLab (tests/conftest.py), in a workspace of its own."""
     book = notebook()
     book["cells"] = [{"cell_type": "code", "id": f"cell-{n}", "metadata": {}, "execution_count": None,
                       "outputs": [], "source": source} for n, source in enumerate(KEYBOARD_CELLS)]
-    (work / "dashboard.ipynb").write_text(json.dumps(book, indent=1))
+    (jupyter_lab.root / "keyboard.ipynb").write_text(json.dumps(book, indent=1))
     ARTIFACTS.mkdir(exist_ok=True)
-    lab = start_jupyter("jupyterlab", work, tmp_path / "jupyter", ARTIFACTS / "keyboard.log")
     try:
-        lab.wait_ready()
         with browser_page(chromium_and_playwright, ARTIFACTS / "keyboard-failure.png") as page:
-            open_and_run_all(page, lab.url + lab.path)
+            open_and_run_all(page, jupyter_lab.url + "/lab/workspaces/keyboard/tree/keyboard.ipynb")
             output_text_contains(page, "tick 3", 90_000)
             root = page.locator(".jp-OutputArea-output:has-text('Keyboard check')").first
             pause = root.get_by_role("button", name="Pause", exact=True)
@@ -385,7 +379,7 @@ def test_keyboard_reaches_pause_and_filter_and_the_panes_follow(tmp_path, chromi
             assert "card" in grid and "tick" not in grid and "matching" not in grid  # the dashboard's filter
             root.screenshot(path=str(ARTIFACTS / "dashboard-controls.png"))
     finally:
-        lab.stop()
+        jupyter_lab.shutdown_kernels()
 
 
 #: True once the counters' total passes arg.

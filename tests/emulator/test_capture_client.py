@@ -312,11 +312,11 @@ def test_a_parent_killed_with_9_leaves_no_launcher_behind(tmp_path):
     temp = tmp_path / "tmp"
     temp.mkdir()
     child = textwrap.dedent("""
-        import sys, threading
+        import threading
         from videodb.capture import CaptureClient
-        from vdb_notebook.emulator import Emulator
-        emu = Emulator(speed="max").start()
-        print(CaptureClient(client_token="ct-x", base_url=emu.base_url)._binary_path, flush=True)
+        from vdb_notebook.emulator import capture_binary
+        capture_binary.register("http://127.0.0.1:9")  # what Emulator.start() does for its URL
+        print(CaptureClient(client_token="ct-x", base_url="http://127.0.0.1:9")._binary_path, flush=True)
         threading.Event().wait()
     """)
     proc = subprocess.Popen([sys.executable, "-c", child], stdout=subprocess.PIPE, text=True,

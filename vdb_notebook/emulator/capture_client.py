@@ -31,7 +31,8 @@ import signal
 import sys
 import urllib.error
 import urllib.request
-from typing import IO, Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import IO, Any
 
 from ..schema import CAPTURE_CHANNELS, json_depth
 
