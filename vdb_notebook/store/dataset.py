@@ -245,6 +245,15 @@ DEDUPLICATED_SQL = ("select * exclude (_copy) from (select *, row_number() over 
                     "where _copy = 1 order by writer nulls first, seq")
 
 
+def read_dask(path: str | os.PathLike, **options: Any) -> Any:
+    """A Dask DataFrame over the dataset at `path` (local, or s3:// etc. through fsspec), each
+    event once: `dd.read_parquet(path, **options).drop_duplicates(subset="key")`. Needs the
+    `[dask]` extra (and s3fs, gcsfs or adlfs for object storage)."""
+    import dask.dataframe as dd
+    frame = dd.read_parquet(os.fspath(path), **options)
+    return frame.drop_duplicates(subset="key", split_out=frame.npartitions)
+
+
 def _dataset(fs: pafs.FileSystem, root: str, files: list[str]) -> ds.Dataset:
     schema = pa.unify_schemas([FILE_SCHEMA, PARTITIONING.schema])
     return ds.dataset(files, schema=schema, filesystem=fs, format="parquet",
