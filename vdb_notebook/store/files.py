@@ -67,9 +67,13 @@ def split_file_table(table: pa.Table) -> tuple[pa.Table, list[Rejection]]:
 
 
 def rejection_record(rejection: Rejection) -> dict[str, Any]:
-    """A rejection as the JSON record a JSONL file (or a dataset's `_rejected`) holds."""
-    return {"received_at": rejection.received_at_ms, "source": rejection.source,
-            "frame": rejection.raw, "rejected": rejection.reason}
+    """A rejection as the JSON record a JSONL file (or a dataset's `_rejected`) holds; a
+    frame kept only in part says so (`truncated`, and its full `size` in characters)."""
+    record = {"received_at": rejection.received_at_ms, "source": rejection.source,
+              "frame": rejection.raw, "rejected": rejection.reason}
+    if rejection.size is not None:
+        record.update(truncated=True, size=rejection.size)
+    return record
 
 
 def records(seqs: list[int], times: list[int], sources: list[str], frames: list[Any],

@@ -44,6 +44,10 @@ from .views import (VIEW_COLUMNS, View, lifecycle_view, on_channel, sessions_vie
                     transcript_view)
 
 Callback = Callable[[Any], None]
+#: With max_bytes, a batch holds at most 1/BATCHES_PER_BUDGET of it (and at least
+#: MIN_BATCH_BYTES): what the ring buffer holds beyond the budget until a batch is freed.
+BATCHES_PER_BUDGET = 16
+MIN_BATCH_BYTES = 64 * 1024
 #: How many keys given by sources (webhook delivery ids) a store remembers to skip repeats.
 MAX_GIVEN_KEYS = 100_000
 
@@ -78,7 +82,8 @@ class EventStore:
     EventStore(0 events; 2 rejected (1 older dropped), 0 dropped)
     """
 
-    def __init__(self, max_events: int | None = None, *, max_rejected: int = 10_000,
+    def __init__(self, max_events: int | None = None, *, max_bytes: int | None = None,
+                 max_rejected: int = 10_000,
                  path: str | os.PathLike | None = None, flush_rows: int = FLUSH_ROWS,
                  flush_seconds: float = FLUSH_SECONDS,
                  clock: Callable[[], int] | None = None) -> None:
@@ -92,6 +97,8 @@ class EventStore:
         read back first (each event once; damaged files skipped and listed in `damaged`)."""
         if max_events is not None and (not isinstance(max_events, int) or max_events < 1):
             raise ValueError(f"max_events must be a positive int or None, not {max_events!r}")
+        if max_bytes is not None and (not isinstance(max_bytes, int) or max_bytes < 1):
+            raise ValueError(f"max_bytes must be a positive int or None, not {max_bytes!r}")
         if not isinstance(max_rejected, int) or max_rejected < 1:
             raise ValueError(f"max_rejected must be a positive int, not {max_rejected!r}")
         if not (isinstance(flush_rows, int) and flush_rows >= 1 and flush_seconds >= 0):
@@ -105,7 +112,10 @@ class EventStore:
         #: rejections evicted from `.rejected` to keep it within max_rejected
         self.rejected_dropped = 0
         self.callback_errors: list[tuple[Callback, BaseException]] = []
-        self._cols = columns.Columns()
+        #: the newest events are kept within about this many bytes (None: no byte budget)
+        self.max_bytes = max_bytes
+        self._cols = columns.Columns(None if max_bytes is None else
+                                     max(MIN_BATCH_BYTES, max_bytes // BATCHES_PER_BUDGET))
         self._counts: dict[str, int] = {}
         self._next_seq = 0
         self._lock = threading.RLock()
@@ -176,13 +186,21 @@ class EventStore:
             self._counts[record.channel] = self._counts.get(record.channel, 0) + 1
             if record.event == "capture_session.active":
                 self._own_streams(record.frame, record.capture_session_id, record.end_user_id)
-            if self.max_events is not None and len(self._cols) > self.max_events:
-                self._counts[self._cols.drop_oldest()] -= 1
-                self.dropped += 1
+            self._drop_over_budget()
             self._df = None
         if self._subscribers:
             self._announce(self._subscribers, record)
         return record
+
+    def _drop_over_budget(self) -> None:
+        """Drop the oldest events while over max_events, or over max_bytes (the newest event
+        stays, however large)."""
+        cols = self._cols
+        while ((self.max_events is not None and len(cols) > self.max_events)
+               or (self.max_bytes is not None and cols.bytes > self.max_bytes
+                   and len(cols) > 1)):
+            self._counts[cols.drop_oldest()] -= 1
+            self.dropped += 1
 
     def _remember_key(self, key: str) -> bool:
         """False when the store already holds an event with this given key."""
@@ -373,9 +391,7 @@ class EventStore:
             given = events.filter(pc.equal(events.column("source"), "webhook"))
             for key in given.column("key").to_pylist():
                 self._remember_key(key)
-            while self.max_events is not None and len(self._cols) > self.max_events:
-                self._counts[self._cols.drop_oldest()] -= 1
-                self.dropped += 1
+            self._drop_over_budget()
             for record in loaded.rejected:
                 self._reject(record)
             self.damaged.extend(loaded.damaged)
