@@ -306,6 +306,15 @@ class EventStore:
         with self._lock:
             return self._cols.table().select(columns.COLUMNS)
 
+    def arrow_table(self, name: str = "events") -> pa.Table:
+        """The held events ("events": the DataFrame's columns) or a view's rows ("transcript",
+        "alerts", "scenes", "audio", "lifecycle": every column plus `stream`) as Arrow, no copy.
+
+        >>> EventStore().arrow_table("alerts").num_rows
+        0
+        """
+        return self._arrow() if name == "events" else self._view_table(name)
+
     def transcript(self, final_only: bool = True, *, full: bool = False) -> pd.DataFrame:
         """Transcript rows: start, end, stream, text (full=True: every column of `.df`).
         final_only=False adds, per rtstream, the latest interim not yet superseded by a
