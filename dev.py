@@ -6,7 +6,9 @@
     python3 dev.py bench   # every script in bench/, each printing ratios against its baseline
 
 Each command creates (or reuses) ./.venv and installs what it needs, pinned by
-constraints.txt. Extra arguments after `test` go to pytest.
+constraints.txt: `lab` the package with its `[lab]` extra (`[all]`: media, sql, dask; plus
+JupyterLab), `test` and `bench` with `[test]` (`[lab]` plus pytest, build, twine, mypy, ruff...).
+Extra arguments after `test` go to pytest.
 """
 from __future__ import annotations
 

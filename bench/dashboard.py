@@ -1,16 +1,19 @@
-"""Dashboard under load: 10,000 events/s for 10 s into a store with a dashboard attached.
+"""Dashboard under load: 10,000 events/s for 10 s into a store with a dashboard attached, its
+controls and its grid pane on, lifecycle events of 100 concurrent sessions in the mix, and the
+controls steered during the run (a session picked, a filter typed, a pause and a resume).
 
 Widgets talk to a counting comm instead of a browser (as ipywidgets' own tests swap in a dummy
 comm), so we see exactly what a browser would receive. Prints comm messages per pane per second,
 bytes per second, events lost, and the latency from an event's arrival to the pane update that
-shows it (p50/p99/max), next to baselines measured in the same run: the store alone (ingest cost
-per event) and a naive live view that sets an HTML widget on every event.
+shows it (p50/p99/max, over the first half, before any steering), next to baselines measured in
+the same run: the store alone (ingest cost per event) and a naive live view that sets an HTML
+widget on every event. The controls' widgets (pickers, ids, pause) are counted like panes.
 
     .venv/bin/python bench/dashboard.py            # the full run (10 s)
     .venv/bin/python bench/dashboard.py --seconds 2 --rate 5000
 
-Targets: at most max_rate_hz + 1 messages per pane per second; 0 events lost; latency at most
-1/max_rate_hz + 100 ms.
+Targets: at most max_rate_hz + 1 messages per pane (and per control) per second; 0 events lost;
+latency at most 1/max_rate_hz + 100 ms.
 """
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ import argparse
 import bisect
 import html
 import os
+import threading
 import time
 from collections import defaultdict
 from typing import Any
@@ -29,6 +33,7 @@ from vdb_notebook.widgets.dashboard import PANE_OF_CHANNEL
 from vdb_notebook.widgets.testing import CommLog, counting_comms
 
 T0 = 1768912496000
+SESSIONS = 100
 STREAMS = (("rts-1", "mic:default"), ("rts-2", "system_audio:default"))
 WORDS = "let us schedule the meeting for thursday and review the launch checklist".split()
 
@@ -55,9 +60,13 @@ def frames(n: int) -> list[Any]:
             out.append({"channel": "alert", "rtstream_id": "rts-3",
                         "data": {"label": "sensitive_content", "triggered": True,
                                  "confidence": (i % 50) / 50, "start": at, "end": at + 2000}})
-        elif kind == 98:
-            status = ("created", "starting", "active")[i // 100 % 3]
-            out.append(vn.webhooks.build(status, capture_session_id=f"cap-{i // 300 % 5}", timestamp=at))
+        elif kind == 98:  # the fleet: each of SESSIONS sessions goes created -> starting -> active
+            session, step = i // 100 % SESSIONS, i // (100 * SESSIONS) % 3
+            status = ("created", "starting", "active")[step]
+            streams = [{"rtstream_id": rts, "name": name} for rts, name in STREAMS]
+            out.append(vn.webhooks.build(status, capture_session_id=f"cap-{session:03d}", timestamp=at,
+                                         end_user_id=f"agent-{session:03d}",
+                                         rtstreams=streams if status == "active" else None))
         elif i % 1000 == 99:
             out.append("not json {")
         else:
@@ -121,6 +130,24 @@ def naive_baseline(batch: list[Any], rate: float) -> tuple[float, float, float]:
     return len(updates) / took / len(panes), sum(m.size for m in updates) / took, achieved
 
 
+def steer(dash: vn.Dashboard, seconds: float, started: float) -> None:
+    """What a person does during the run, through the controls' traits as a browser sets them:
+    pick a session at half time, type a filter, pause for a while, resume."""
+    for at, action in ((0.5, lambda c: setattr(c.session, "value", "cap-007")),
+                       (0.65, lambda c: setattr(c.filter, "value", "launch")),
+                       (0.75, lambda c: setattr(c.pause, "value", True)),
+                       (0.85, lambda c: setattr(c.pause, "value", False))):
+        time.sleep(max(0.0, at * seconds - (time.monotonic() - started)))
+        action(dash.controls)
+
+
+def controls_of(dash: vn.Dashboard) -> dict[str, Any]:
+    """The control widgets the dashboard itself updates as events arrive."""
+    c = dash.controls
+    return {"session picker": c.session, "stream picker": c.stream, "session id": c.session_id,
+            "stream id": c.stream_id, "pause": c.pause}
+
+
 def max_in_window(times: list[float], window: float = 1.0) -> int:
     best, lo = 0, 0
     for hi, at in enumerate(times):
@@ -150,13 +177,18 @@ def run(seconds: float, rate: float, max_rate_hz: float, tail: int) -> bool:
     log: CommLog
     with counting_comms() as log:
         store = vn.EventStore()
-        dash = vn.Dashboard(store, max_rate_hz=max_rate_hz, tail=tail,
+        dash = vn.Dashboard(store, max_rate_hz=max_rate_hz, tail=tail, grid=True,
                             on_flush=lambda pane, seq, at: flushes[pane].append((at, seq)))
         started = time.monotonic()
+        steering = threading.Thread(target=steer, args=(dash, seconds, started), daemon=True)
+        steering.start()
         achieved = offer(store, batch, rate, arrivals)
-        ingest_done = time.monotonic()
-        deadline = ingest_done + 5
+        steering.join()
+        dash.select(text="", session=None)  # everything again: the grid is rebuilt from the store
+        deadline = time.monotonic() + 5
         while f">{len(store)}<" not in dash.panes["counters"].value and time.monotonic() < deadline:
+            time.sleep(0.01)
+        while dash.renderer.panes["grid"].last_seq < len(store) - 1 and time.monotonic() < deadline:
             time.sleep(0.01)
         elapsed = time.monotonic() - started
         dash.stop()
@@ -165,35 +197,39 @@ def run(seconds: float, rate: float, max_rate_hz: float, tail: int) -> bool:
           f"{n:,} events, max_rate_hz={max_rate_hz:g}, tail={tail}; machine load average "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
-    # messages and bytes per pane
+    # messages and bytes per pane, and per control the dashboard updates itself
     ok = True
-    print(f"{'pane':<11} {'msgs/s':>7} {'max in 1s':>9} {'KB/s':>8}")
+    print(f"{'pane':<16} {'msgs/s':>7} {'max in 1s':>9} {'KB/s':>8}")
     total_bytes = 0
-    for name, widget in dash.panes.items():
+    for name, widget in {**dash.panes, **controls_of(dash)}.items():
         updates = log.of(widget)
         size = sum(m.size for m in updates)
         total_bytes += size
         worst = max_in_window([m.at for m in updates])
         ok &= worst <= max_rate_hz + 1
-        print(f"{name:<11} {len(updates) / elapsed:>7.2f} {worst:>9d} {size / elapsed / 1024:>8.1f}")
-    print(f"all panes: {total_bytes / elapsed / 1024:.1f} KB/s over {elapsed:.1f} s")
+        print(f"{name:<16} {len(updates) / elapsed:>7.2f} {worst:>9d} {size / elapsed / 1024:>8.1f}")
+    print(f"all panes and controls: {total_bytes / elapsed / 1024:.1f} KB/s over {elapsed:.1f} s; "
+          f"pickers list {len(dash.controls.session.options) - 1} sessions, "
+          f"{len(dash.controls.stream.options) - 1} streams")
 
     # events lost: every event counted once and in the DataFrame
     snap = dash.counters.snapshot()
     stored, rejected = len(store), len(store.rejected)
     expected_rejected = sum(1 for f in batch if isinstance(f, str))
     lost = (n - expected_rejected) - snap.total
-    df_ok = len(store.df) == stored and dash.renderer.panes["table"].rows[-1][0] == store.df["seq"].iloc[-1]
+    df_ok = len(store.df) == stored and dash.renderer.panes["grid"].rows[-1][0] == store.df["seq"].iloc[-1]
     counts_ok = snap.counts == store.counts() and snap.rejected == rejected == expected_rejected
     print(f"events lost: {lost} (sent {n:,}, stored {stored:,}, rejected {rejected}, "
           f"dashboard counted {snap.total:,} + {snap.rejected} rejected; "
           f"per-channel counts match store: {counts_ok}; df tail matches: {df_ok})")
     ok &= lost == 0 and counts_ok and df_ok
 
-    # latency: arrival -> first update of the event's pane whose state includes it
+    # latency: arrival -> first update of the event's pane whose state includes it (first half:
+    # after it, the steering filters events out of their panes on purpose)
     latencies = []
     shown = {pane: ([seq for _, seq in done], [at for at, _ in done]) for pane, done in flushes.items()}
-    for seq, channel in zip(store.df["seq"].tolist(), store.df["channel"].astype(str).tolist()):
+    half = store.df.iloc[: n // 2]
+    for seq, channel in zip(half["seq"].tolist(), half["channel"].astype(str).tolist()):
         seqs, times = shown[PANE_OF_CHANNEL.get(channel, "counters")]
         latencies.append(times[bisect.bisect_left(seqs, seq)] - arrivals[seq])
     budget = 1 / max_rate_hz + 0.100
@@ -203,7 +239,8 @@ def run(seconds: float, rate: float, max_rate_hz: float, tail: int) -> bool:
     ok &= max(latencies) <= budget
 
     naive_per_pane, naive_bytes, naive_rate = naive_baseline(batch[: int(rate)], rate)
-    ours_per_pane = sum(len(log.of(w)) for w in dash.panes.values()) / elapsed / len(dash.panes)
+    watched = {**dash.panes, **controls_of(dash)}
+    ours_per_pane = sum(len(log.of(w)) for w in watched.values()) / elapsed / len(watched)
     print(f"baseline, naive per-event view for 1 s: {naive_per_pane:,.0f} msgs/s per pane, "
           f"{naive_bytes / 1024:,.0f} KB/s (achieved {naive_rate:,.0f} events/s); "
           f"ratio naive/dashboard messages per pane: {naive_per_pane / ours_per_pane:,.0f}x")

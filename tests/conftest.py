@@ -15,12 +15,67 @@ import pytest
 
 from vdb_notebook.emulator import Emulator
 
+# --- the `slow` marker: what a developer may skip locally with -m "not slow" (CI runs all) ------
+#: Tests that take seconds by nature (a browser, a kernel, subprocesses killed mid-burst, many
+#: generated examples), by file and name (every parameter of a name). Browser tests are slow too.
+SLOW = {
+    "test_binder.py": {"test_binder_requirements_resolve"},
+    "test_notebooks.py": {"test_the_readme_snippet_run_top_to_bottom_shows_events"},
+    "test_aio.py": {"test_a_flood_of_idle_sockets_is_reaped_and_logged_once"},
+    "emulator/test_fuzz.py": {"test_json_objects_with_the_fields_routes_read", "test_random_bytes",
+                              "test_json_of_any_depth"},
+    "emulator/test_clock.py": {"test_cli_serves_the_wall_clock", "test_clock_option_reaches_connect_and_the_cli"},
+    "emulator/responses/test_control.py": {"test_cli_prints_base_url_and_key_and_serves",
+                                           "test_cli_rejects_an_unknown_scenario"},
+    "emulator/test_server.py": {"test_no_input_makes_any_api_route_answer_5xx"},
+    "store/test_store.py": {"test_no_input_makes_add_raise_and_everything_is_accounted_for",
+                            "test_frames_rejected_for_their_size_are_not_kept_whole",
+                            "test_views_and_round_trip_work_on_whatever_was_accepted"},
+    "store/test_dataset.py": {"test_dask_on_a_distributed_cluster_reads_the_same_dataset"},
+    "webhooks/test_receiver_crash.py": {"test_kill_9_mid_burst_loses_nothing_and_repeats_at_most_workers_per_crash"},
+    "webhooks/test_processor.py": {"test_a_stuck_sync_handler_does_not_keep_the_process_alive_after_close",
+                                   "test_close_honours_its_timeout_when_an_async_handler_blocks_its_loop"},
+    "widgets/test_markup.py": {"test_panes_hold_a_bounded_amount_of_text"},
+    "widgets/test_dashboard.py": {"test_dashboard_on_a_real_feed_shows_the_standup_and_ends_when_it_closes"},
+    "pipelines/test_adopt.py": {"test_a_second_process_adopts_rebinds_and_starts_nothing_twice"},
+}
+TESTS = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        path = item.path.resolve()
+        relative = path.relative_to(TESTS).as_posix() if path.is_relative_to(TESTS) else ""
+        if item.get_closest_marker("browser") or item.originalname in SLOW.get(relative, ()):
+            item.add_marker(pytest.mark.slow)
+
 
 @pytest.fixture
-def emu():
-    """The standup scenario, as fast as the socket goes, seed 0."""
+def own_emulator():
+    """A new emulator for one test: the standup scenario at speed "max", seed 0. For tests of
+    what remembers a service by its URL (the pipelines registry), which a reset cannot reach."""
     with Emulator(scenario="standup", speed="max", seed=0) as emulator:
         yield emulator
+
+
+@pytest.fixture(scope="session")
+def shared_emulator():
+    """One emulator for the whole session (the `emu` fixture resets it for each test)."""
+    with Emulator(scenario="standup", speed="max", seed=0) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def emu(shared_emulator):
+    """The standup scenario, as fast as the socket goes, seed 0: the session's shared emulator,
+    reset before each test to what a new one would be (no sessions, pipelines, sockets,
+    deliveries or faults; speed "max"; the same ids from seed 0), and started again if a test
+    stopped it. A test that needs another kind of emulator makes its own (`with Emulator(...)`)."""
+    emulator = shared_emulator.start()
+    emulator.set_faults(replace=True)
+    emulator.set_speed("max")
+    emulator.reset(seed=0)
+    yield emulator
 
 
 @pytest.fixture
@@ -96,6 +151,7 @@ class Lab:
              "--ServerApp.password=", f"--port={self.port}", "--ServerApp.ip=127.0.0.1",
              f"--ServerApp.root_dir={root}", "--ServerApp.port_retries=0",
              "--ServerApp.allow_root=True",  # CI and containers run as root
+             "--ServerApp.disable_check_xsrf=True",  # shutdown_kernels() calls the REST API
              f"--{app}.user_settings_dir={home / 'lab-settings'}",
              f"--{app}.workspaces_dir={home / 'lab-workspaces'}"],
             cwd=root, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -112,6 +168,15 @@ class Lab:
             except OSError:
                 time.sleep(0.3)
         raise TimeoutError(f"jupyter lab did not answer within {timeout:.0f} s; see {self._log.name}")
+
+    def shutdown_kernels(self) -> None:
+        """Shut down every kernel the server runs (a test sharing the session's server ends
+        what its notebook started)."""
+        with urllib.request.urlopen(f"{self.url}/api/kernels", timeout=30) as answer:
+            kernels = json.load(answer)
+        for kernel in kernels:
+            request = urllib.request.Request(f"{self.url}/api/kernels/{kernel['id']}", method="DELETE")
+            urllib.request.urlopen(request, timeout=30).close()
 
     def stop(self) -> None:
         """End the server's process group (SIGTERM lets it shut its kernels down), then any

@@ -21,7 +21,7 @@ CHILD = textwrap.dedent("""
     if server == "receiver":
         url = WebhookReceiver.start_sync(idle_timeout=0.5).url
     else:
-        emu = Emulator(speed="max", idle_timeout=0.5).start()
+        emu = Emulator(speed="max", idle_timeout=0.5, api_key="key-of-this-test").start()
         url = emu.base_url + "/_emulator/state"
     print(url, flush=True)
     threading.Event().wait()
@@ -40,7 +40,7 @@ def test_a_flood_of_idle_sockets_is_reaped_and_logged_once(tmp_path, server):
         flood = [socket.create_connection((host, int(port)), timeout=10) for _ in range(150)]
         request = urllib.request.Request(url, json.dumps({"event": "x"}).encode(),
                                          {"Content-Type": "application/json",
-                                          "x-access-token": "emu-local-key"},
+                                          "x-access-token": "key-of-this-test"},
                                          method="POST" if server == "receiver" else "GET")
         # answered once the idle sockets are closed (bounded by the timeout, not measured)
         with urllib.request.urlopen(request, timeout=60) as answer:

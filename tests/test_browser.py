@@ -21,6 +21,7 @@ import importlib.util
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -45,25 +46,29 @@ CELLS = [
     "pipelines = vn.start_pipelines(conn, session, feed, alerts={\n"
     "    \"sensitive_content\": \"Someone reads out or shows payment card details\"})",
     "dash = vn.Dashboard(feed, max_rate_hz=4, tail=20)\ndash",
-    # A busy kernel: a synchronous cell sleeps while another thread (as the webhook receiver's
-    # does) adds events; the renderer thread must keep this pane moving meanwhile.
-    "import threading, time\n"
+    # A busy kernel: a synchronous cell blocks while another thread (as the webhook receiver's
+    # does) adds events; the renderer thread must keep this pane moving meanwhile. The cell
+    # blocks until the test, having seen the pane move, writes the release file.
+    "import pathlib, threading, time\n"
     "busy = vn.EventStore()\n"
     "display(vn.Dashboard(busy, max_rate_hz=4, tail=3))\n"
     "def produce():\n"
     "    for i in range(40):\n"
     "        busy.add({'channel': 'transcript', 'rtstream_name': 'mic:default',\n"
     "                  'data': {'text': f'busy line {i}', 'is_final': True, 'start': 1768912496000 + i}})\n"
-    "        time.sleep(0.1)\n"
+    "        time.sleep(0.05)\n"
     "threading.Thread(target=produce).start()\n"
-    "time.sleep(8)",
+    "while not pathlib.Path(RELEASE_FILE).exists():\n"
+    "    time.sleep(0.05)",
     "print('renderer threads:', sum(t.name == 'vdb-dashboard-renderer' for t in threading.enumerate()))",
 ]
 #: The cell that makes the feed's dashboard, and the one that counts renderer threads.
 DASHBOARD_CELL, COUNT_CELL = 3, len(CELLS) - 1
+#: What the busy cell waits for, in the notebook's folder (the kernel's working directory).
+RELEASE_FILE = "release-the-busy-cell"
 
 
-def notebook() -> dict:
+def notebook(release: str = RELEASE_FILE) -> dict:
     return {
         "nbformat": 4, "nbformat_minor": 5,
         "metadata": {
@@ -71,7 +76,8 @@ def notebook() -> dict:
             "language_info": {"name": "python"},
         },
         "cells": [{"cell_type": "code", "id": f"cell-{n}", "metadata": {}, "execution_count": None,
-                   "outputs": [], "source": source} for n, source in enumerate(CELLS)],
+                   "outputs": [], "source": source.replace("RELEASE_FILE", repr(release))}
+                  for n, source in enumerate(CELLS)],
     }
 
 
@@ -121,20 +127,32 @@ def browser_page(sync_playwright, failure_picture: Path, *, javascript: bool = T
             browser.close()
 
 
-@pytest.mark.parametrize("frontend", ["jupyterlab", "notebook7"])
-def test_dashboard_in_a_browser_shows_the_standup(frontend, tmp_path, chromium_and_playwright, start_jupyter):
-    package = {"jupyterlab": "jupyterlab", "notebook7": "notebook"}[frontend]
-    if importlib.util.find_spec(package) is None:
-        pytest.skip(f"{package} is not installed in this environment (pip install {package})")
+def test_dashboard_in_a_browser_shows_the_standup_in_jupyterlab(jupyter_lab, chromium_and_playwright):
+    """In the session's JupyterLab (tests/conftest.py)."""
+    (jupyter_lab.root / "dashboard.ipynb").write_text(json.dumps(notebook(), indent=1))
+    ARTIFACTS.mkdir(exist_ok=True)
+    try:
+        with browser_page(chromium_and_playwright, ARTIFACTS / "jupyterlab-failure.png") as page:
+            # a workspace of its own: no other test's notebook open behind this one
+            run_notebook_and_check(page, f"{jupyter_lab.url}/lab/workspaces/dashboard/tree/dashboard.ipynb", "jupyterlab",
+                                   jupyter_lab.root / RELEASE_FILE)
+    finally:
+        jupyter_lab.shutdown_kernels()
+
+
+def test_dashboard_in_a_browser_shows_the_standup_in_notebook7(tmp_path, chromium_and_playwright, start_jupyter):
+    """`jupyter notebook` (Notebook 7), a server of its own."""
+    if importlib.util.find_spec("notebook") is None:
+        pytest.skip("notebook is not installed in this environment (pip install notebook)")
     work = tmp_path / "work"
     work.mkdir()
     (work / "dashboard.ipynb").write_text(json.dumps(notebook(), indent=1))
     ARTIFACTS.mkdir(exist_ok=True)
-    lab = start_jupyter(frontend, work, tmp_path / "jupyter", ARTIFACTS / f"{frontend}.log")
+    lab = start_jupyter("notebook7", work, tmp_path / "jupyter", ARTIFACTS / "notebook7.log")
     try:
         lab.wait_ready()
-        with browser_page(chromium_and_playwright, ARTIFACTS / f"{frontend}-failure.png") as page:
-            run_notebook_and_check(page, lab.url + lab.path, frontend)
+        with browser_page(chromium_and_playwright, ARTIFACTS / "notebook7-failure.png") as page:
+            run_notebook_and_check(page, lab.url + lab.path, "notebook7", work / RELEASE_FILE)
     finally:
         lab.stop()
 
@@ -150,20 +168,19 @@ def open_and_run_all(page, url: str) -> None:
     accept_kernel_dialog(page)
 
 
-def run_notebook_and_check(page, url: str, frontend: str) -> None:
+def run_notebook_and_check(page, url: str, frontend: str, release: Path) -> None:
     open_and_run_all(page, url)
     output_text_contains(page, f"kernel prefix: {sys.prefix}\n", 60_000)  # this very environment
-    output_text_contains(page, "busy line 25", 90_000)
-    busy_prompt = page.locator(".jp-Notebook .jp-Cell").last.locator(".jp-InputArea-prompt")
-    assert "*" in busy_prompt.inner_text()  # updated while the kernel was still in time.sleep
-    output_text_contains(page, "busy line 39", 30_000)
+    output_text_contains(page, "busy line 39", 90_000)
+    busy_prompt = page.locator(".jp-Notebook .jp-Cell").nth(COUNT_CELL - 1).locator(".jp-InputArea-prompt")
+    assert "*" in busy_prompt.inner_text()  # drawn while the kernel was still busy in that cell
+    release.touch()
     output_text_contains(page, "Transcript", 90_000)  # the dashboard's view was rendered
     output_text_contains(page, TRANSCRIPT_TEXT, 90_000)
     output_text_contains(page, ALERT_TEXT, 90_000)
     output_text_contains(page, "sensitive_content", 10_000)
     dashboard = page.locator(".jp-OutputArea-output:has-text('DataFrame tail')").first
     dashboard.scroll_into_view_if_needed()
-    page.wait_for_timeout(1200)  # let the next coalesced frame land before the picture
     picture = "dashboard.png" if frontend == "jupyterlab" else f"dashboard-{frontend}.png"
     dashboard.screenshot(path=str(ARTIFACTS / picture))
     page.screenshot(path=str(ARTIFACTS / f"{frontend}.png"))
@@ -178,10 +195,13 @@ def run_notebook_and_check(page, url: str, frontend: str) -> None:
 
 def run_cell(page, index: int) -> None:
     """Run cell `index` again, as Ctrl+Enter does, and wait until the kernel is idle."""
-    cell = page.locator(".jp-Notebook .jp-Cell").nth(index)
-    cell.locator(".jp-InputArea-prompt").click()
+    prompt = page.locator(".jp-Notebook .jp-Cell").nth(index).locator(".jp-InputArea-prompt")
+    before = prompt.inner_text()
+    prompt.click()
     page.keyboard.press("Control+Enter")
-    page.wait_for_timeout(300)
+    # done: a new execution count, no longer [*]
+    page.wait_for_function("([e, before]) => e.textContent !== before && !e.textContent.includes('*')",
+                           arg=[prompt.element_handle(), before], timeout=60_000)
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
 
 
@@ -199,19 +219,27 @@ def switch_to_dark_theme_and_check(page) -> None:
     page.hover(".lm-Menu-itemLabel:text-is('Theme')")
     page.click(".lm-Menu-itemLabel:text-is('JupyterLab Dark')")
     page.wait_for_function("document.body.dataset.jpThemeLight === 'false'", timeout=30_000)
-    page.wait_for_timeout(1500)
     dashboard = page.locator(".jp-OutputArea-output:has-text('DataFrame tail')").first
     dashboard.scroll_into_view_if_needed()
-    dashboard.screenshot(path=str(ARTIFACTS / "dashboard-dark.png"))
-    colours = dashboard.evaluate("""root => {
-        const pane = [...root.querySelectorAll('div')].find(d => d.textContent.startsWith('Transcript'));
-        const title = [...root.querySelectorAll('span')].find(s => s.textContent.startsWith('VideoDB events'));
-        const style = e => getComputedStyle(e);
-        return {background: style(pane).backgroundColor, text: style(pane).color,
-                title: style(title).color};
-    }""")
+    deadline = time.monotonic() + 30  # the theme's styles apply a moment after its flag
+    while _luminance((colours := dashboard.evaluate(PANE_COLOURS))["background"]) >= 0.3 \
+            and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
     assert _luminance(colours["background"]) < 0.3, colours  # a dark card, not a white one
     assert _luminance(colours["text"]) > 0.6 and _luminance(colours["title"]) > 0.6, colours
+    dashboard.screenshot(path=str(ARTIFACTS / "dashboard-dark.png"))
+    page.click(".lm-MenuBar-itemLabel:text-is('Settings')")  # back to light for later tests
+    page.hover(".lm-Menu-itemLabel:text-is('Theme')")
+    page.click(".lm-Menu-itemLabel:text-is('JupyterLab Light')")
+    page.wait_for_function("document.body.dataset.jpThemeLight === 'true'", timeout=30_000)
+
+
+PANE_COLOURS = """root => {
+    const pane = [...root.querySelectorAll('div')].find(d => d.textContent.startsWith('Transcript'));
+    const title = [...root.querySelectorAll('span')].find(s => s.textContent.startsWith('VideoDB events'));
+    const style = e => getComputedStyle(e);
+    return {background: style(pane).backgroundColor, text: style(pane).color, title: style(title).color};
+}"""
 
 
 def _luminance(css_colour: str) -> float:
@@ -220,14 +248,12 @@ def _luminance(css_colour: str) -> float:
     return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255
 
 
-def test_quickstart_notebook_runs_in_jupyterlab(tmp_path, chromium_and_playwright, start_jupyter):
+def test_quickstart_notebook_runs_in_jupyterlab(tmp_path, chromium_and_playwright, jupyter_lab):
     """The README's main job: 01_quickstart.ipynb, outputs cleared, run with "Run All Cells" in
-    JupyterLab. It must finish (the last cell shows the closed feed) with no error output, and
-    its dashboard must end on the exported session and the scenario's alert."""
-    if importlib.util.find_spec("jupyterlab") is None:
-        pytest.skip("jupyterlab is not installed in this environment (pip install jupyterlab)")
-    work = tmp_path / "work"
-    work.mkdir()
+    JupyterLab (the session's, tests/conftest.py). It must finish (the last cell shows the closed
+    feed) with no error output, and its dashboard must end on the exported session and the
+    scenario's alert."""
+    work = jupyter_lab.root
     quickstart = json.loads((ROOT / "notebooks" / "01_quickstart.ipynb").read_text())
     for cell in quickstart["cells"]:
         if cell["cell_type"] == "code":
@@ -235,34 +261,33 @@ def test_quickstart_notebook_runs_in_jupyterlab(tmp_path, chromium_and_playwrigh
     quickstart["metadata"].pop("widgets", None)
     (work / "01_quickstart.ipynb").write_text(json.dumps(quickstart, indent=1))
     ARTIFACTS.mkdir(exist_ok=True)
-    lab = start_jupyter("jupyterlab", work, tmp_path / "jupyter", ARTIFACTS / "quickstart.log")
-    try:
-        lab.wait_ready()
-        with browser_page(chromium_and_playwright, ARTIFACTS / "quickstart-failure.png") as page:
-            open_and_run_all(page, lab.url + "/lab/tree/01_quickstart.ipynb")
-            output_text_contains(page, "state='closed'", 120_000)  # the last cell ran
-            dashboard = page.locator(".jp-OutputArea-output:has-text('DataFrame tail')").first
-            output_text_contains(page, "VideoDB events · closed", 30_000)  # not "live"
-            text = dashboard.inner_text()
-            assert "exported" in text and ALERT_TEXT in text and TRANSCRIPT_TEXT in text
-            # No NEW badge outlives its age, whether or not another frame came
-            page.wait_for_function(NO_VISIBLE_NEW_BADGE, timeout=(NEW_FOR_S + 10) * 1000)
-            errors = page.locator("[data-mime-type='application/vnd.jupyter.stderr']")
-            assert errors.count() == 0, errors.all_inner_texts()
-            page.screenshot(path=str(ARTIFACTS / "quickstart.png"), full_page=True)
-            page.keyboard.press("Control+s")  # saved as JupyterLab saves it (no widget state)
-            page.wait_for_function("!document.title.startsWith('●')", timeout=30_000)
-            page.wait_for_timeout(1000)
-        html = export_html(work / "01_quickstart.ipynb", tmp_path)
-        with browser_page(chromium_and_playwright, ARTIFACTS / "export-failure.png",
-                          javascript=False) as page:
-            page.goto(html.as_uri())
-            body = page.inner_text("body")
-            assert "static snapshot (closed" in body  # the dashboard's last state, no script
-            assert "exported" in body and ALERT_TEXT in body and TRANSCRIPT_TEXT in body
-            page.screenshot(path=str(ARTIFACTS / "quickstart-export.png"), full_page=True)
-    finally:
-        lab.stop()
+    with browser_page(chromium_and_playwright, ARTIFACTS / "quickstart-failure.png") as page:
+        open_and_run_all(page, jupyter_lab.url + "/lab/workspaces/quickstart/tree/01_quickstart.ipynb")
+        output_text_contains(page, "state='closed'", 120_000)  # the last cell ran
+        dashboard = page.locator(".jp-OutputArea-output:has-text('DataFrame tail')").first
+        output_text_contains(page, "VideoDB events · closed", 30_000)  # not "live"
+        text = dashboard.inner_text()
+        assert "exported" in text and ALERT_TEXT in text and TRANSCRIPT_TEXT in text
+        # No NEW badge outlives its age, whether or not another frame came
+        page.wait_for_function(NO_VISIBLE_NEW_BADGE, timeout=(NEW_FOR_S + 10) * 1000)
+        errors = page.locator("[data-mime-type='application/vnd.jupyter.stderr']")
+        assert errors.count() == 0, errors.all_inner_texts()
+        page.screenshot(path=str(ARTIFACTS / "quickstart.png"), full_page=True)
+        page.keyboard.press("Control+s")  # saved as JupyterLab saves it (no widget state)
+        page.wait_for_function("!document.title.startsWith('●')", timeout=30_000)
+        saved = work / "01_quickstart.ipynb"
+        deadline = time.monotonic() + 30  # on disk once the server has written it
+        while "state='closed'" not in saved.read_text() and time.monotonic() < deadline:
+            time.sleep(0.05)
+    html = export_html(work / "01_quickstart.ipynb", tmp_path)
+    with browser_page(chromium_and_playwright, ARTIFACTS / "export-failure.png",
+                      javascript=False) as page:
+        page.goto(html.as_uri())
+        body = page.inner_text("body")
+        assert "static snapshot (closed" in body  # the dashboard's last state, no script
+        assert "exported" in body and ALERT_TEXT in body and TRANSCRIPT_TEXT in body
+        page.screenshot(path=str(ARTIFACTS / "quickstart-export.png"), full_page=True)
+    jupyter_lab.shutdown_kernels()
 
 
 NEW_FOR_S = 10
@@ -277,3 +302,105 @@ def export_html(path: Path, folder: Path) -> Path:
     subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "html",
                     "--output-dir", str(folder), str(path)], check=True, capture_output=True)
     return folder / (path.stem + ".html")
+
+
+#: A store fed by a thread: "tick N" lines, and a "card N" line every fifth, ten a second.
+KEYBOARD_CELLS = [
+    "import threading, time\n"
+    "import vdb_notebook as vn\n"
+    "store = vn.EventStore()\n"
+    "stop = threading.Event()\n"
+    "def produce():\n"
+    "    n = 0\n"
+    "    while not stop.is_set() and n < 3000:\n"
+    "        text = f'card {n}' if n % 5 == 0 else f'tick {n}'\n"
+    "        store.add({'channel': 'transcript', 'rtstream_name': 'mic:default',\n"
+    "                   'data': {'text': text, 'is_final': True, 'start': 1768912496000 + n * 100}})\n"
+    "        n += 1\n"
+    "        time.sleep(0.1)\n"
+    "threading.Thread(target=produce, daemon=True).start()",
+    "dash = vn.Dashboard(store, max_rate_hz=4, tail=10, title='Keyboard check')\ndash",
+]
+
+#: The text of the dashboard's pane titled `title` (arg: [dashboard root, title]).
+PANE_TEXT = """([root, title]) => {
+    const pane = [...root.querySelectorAll('div')].find(d => d.textContent.startsWith(title)
+        && d.style.borderRadius);
+    return pane ? pane.textContent : '';
+}"""
+
+
+def test_keyboard_reaches_pause_and_filter_and_the_panes_follow(tmp_path, chromium_and_playwright,
+                                                              start_jupyter):
+    """Tab from the dashboard's title to the Pause button (Space pauses: the transcript stops
+    while the counters go on; Space again resumes), then Tab to the filter, type, Enter: the
+    transcript shows only matching lines. The controls are found by their accessible names."""
+    if importlib.util.find_spec("jupyterlab") is None:
+        pytest.skip("jupyterlab is not installed in this environment (pip install jupyterlab)")
+    work = tmp_path / "work"
+    work.mkdir()
+    book = notebook()
+    book["cells"] = [{"cell_type": "code", "id": f"cell-{n}", "metadata": {}, "execution_count": None,
+                      "outputs": [], "source": source} for n, source in enumerate(KEYBOARD_CELLS)]
+    (work / "dashboard.ipynb").write_text(json.dumps(book, indent=1))
+    ARTIFACTS.mkdir(exist_ok=True)
+    lab = start_jupyter("jupyterlab", work, tmp_path / "jupyter", ARTIFACTS / "keyboard.log")
+    try:
+        lab.wait_ready()
+        with browser_page(chromium_and_playwright, ARTIFACTS / "keyboard-failure.png") as page:
+            open_and_run_all(page, lab.url + lab.path)
+            output_text_contains(page, "tick 3", 90_000)
+            root = page.locator(".jp-OutputArea-output:has-text('Keyboard check')").first
+            pause = root.get_by_role("button", name="Pause", exact=True)
+            the_filter = root.get_by_label("Filter", exact=True)
+            assert pause.count() == 1 and the_filter.count() == 1  # labelled for a screen reader
+            root.locator("[role=heading]").click()  # where sequential focus starts
+            tab_to(page, root.get_by_role("button", name="Pause", exact=True))
+            page.keyboard.press("Space")
+            root.get_by_role("button", name="Resume", exact=True).wait_for(timeout=10_000)
+            frozen = pane_text(root, "Transcript")
+            total = counter(root)
+            page.wait_for_function(COUNTER_ABOVE, arg=total + 10, timeout=30_000)  # counters go on
+            assert pane_text(root, "Transcript") == frozen  # the transcript does not
+            page.keyboard.press("Space")
+            pause.wait_for(timeout=10_000)
+            newest = counter(root) - 1
+            said = f"card {newest}" if newest % 5 == 0 else f"tick {newest}"
+            page.wait_for_function(f"() => ({PANE_TEXT})([document.body, 'Transcript']).includes('{said}')",
+                                   timeout=30_000)  # caught up
+            tab_to(page, the_filter)
+            page.keyboard.type("card")
+            page.keyboard.press("Enter")
+            page.wait_for_function(
+                "() => { const t = [...document.querySelectorAll('.jp-OutputArea-output div')]"
+                ".find(d => d.textContent.startsWith('Transcript') && d.style.borderRadius);"
+                " return t && !t.textContent.includes('tick') && t.textContent.includes('card'); }",
+                timeout=30_000)
+            root.screenshot(path=str(ARTIFACTS / "dashboard-controls.png"))
+    finally:
+        lab.stop()
+
+
+#: True once the counters' total passes arg.
+COUNTER_ABOVE = """min => {
+    const cell = [...document.querySelectorAll('.jp-OutputArea-output span')]
+        .find(s => s.firstChild && s.firstChild.textContent === 'total');
+    return cell && Number(cell.querySelector('b').textContent) > min;
+}"""
+
+
+def counter(root) -> int:
+    return int(root.locator("span:has(> span:text-is('total')) > b").first.inner_text())
+
+
+def pane_text(root, title: str) -> str:
+    return root.evaluate(f"root => ({PANE_TEXT})([root, {json.dumps(title)}])")
+
+
+def tab_to(page, target, most: int = 15) -> None:
+    """Press Tab until `target` (a locator by role or label) has the focus."""
+    for _ in range(most):
+        page.keyboard.press("Tab")
+        if target.evaluate("e => e === document.activeElement"):
+            return
+    raise AssertionError(f"Tab never reached {target}")

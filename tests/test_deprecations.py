@@ -47,9 +47,9 @@ def test_vn_clips_is_vn_clip_of_a_dataframe(strict) -> None:
 
 
 def test_clip_margins_by_position_warn_and_still_apply(strict) -> None:
-    with pytest.warns(DeprecationWarning, match=r"passing before to clip\(\) by position"):
-        with pytest.raises(ValueError, match="pass conn=conn"):  # got past the arguments
-            vn.clip(("rts-1", T, T + 1), 5)
+    with pytest.warns(DeprecationWarning, match=r"passing before to clip\(\) by position"), \
+            pytest.raises(ValueError, match="pass conn=conn"):  # got past the arguments
+        vn.clip(("rts-1", T, T + 1), 5)
 
 
 def test_open_dataset_as_duckdb_is_scan_dataset(strict, tmp_path) -> None:

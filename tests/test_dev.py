@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import importlib.util
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -24,9 +24,29 @@ def dev(tmp_path, monkeypatch):
     return module
 
 
+def resolved(extras: dict[str, list[str]], name: str) -> set[str]:
+    """The requirements of extra `name`, with its `vdb_notebook[...]` references expanded."""
+    out: set[str] = set()
+    for req in extras[name]:
+        if req.startswith("vdb_notebook["):
+            for inner in req[len("vdb_notebook["):-1].split(","):
+                out |= resolved(extras, inner.strip())
+        else:
+            out.add(req)
+    return out
+
+
 def test_the_test_extra_includes_everything_lab_needs():
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
-    assert set(extras["lab"]) <= set(extras["test"])
+    assert resolved(extras, "lab") <= resolved(extras, "test")
+    assert resolved(extras, "media") | resolved(extras, "sql") | resolved(extras, "dask") \
+        <= resolved(extras, "lab")
+
+
+def test_the_core_install_has_no_heavy_part():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    names = {dep.split(">")[0].split("=")[0].split("[")[0].lower() for dep in project["dependencies"]}
+    assert not names & {"av", "pillow", "duckdb", "dask", "nest-asyncio", "requests"}
 
 
 def test_lab_after_test_installs_nothing(dev):

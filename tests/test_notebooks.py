@@ -8,17 +8,17 @@ through with an unexplained NBVAL_IGNORE_OUTPUT, and that no credential was save
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 import vdb_notebook as vn
-from vdb_notebook.emulator import EMULATOR_KEY
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 PATHS = sorted(NOTEBOOKS.glob("[0-9]*.ipynb"))
 EXPECTED = ["01_quickstart.ipynb", "02_webhooks.ipynb", "03_analysis.ipynb",
-            "04_going_live.ipynb", "05_many_sessions.ipynb"]
+            "04_going_live.ipynb", "05_many_sessions.ipynb", "06_your_code_offline.ipynb"]
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 #: nbval's cell markers that weaken or skip the comparison of a cell.
 MARKERS = ("NBVAL_IGNORE_OUTPUT", "NBVAL_SKIP", "NBVAL_RAISES_EXCEPTION")
@@ -92,7 +92,7 @@ def test_every_nbval_marker_says_why(path):
 def test_no_credential_in_saved_outputs(path):
     """The emulator's key travels exactly as a real key does; a repr leaking one shows here."""
     text = output_text(load(path))
-    assert EMULATOR_KEY not in text
+    assert not re.search(r"emu-[A-Za-z0-9_-]{24}", text)  # an emulator's key (server.new_api_key)
     assert "x-access-token" not in text.lower()
 
 
@@ -126,10 +126,14 @@ def test_the_readme_snippet_run_top_to_bottom_shows_events():
         "          'sessions': feed.store.sessions()}\n"
         "print({name: len(table) for name, table in tables.items()})\n"
         "assert all(len(table) for table in tables.values()), 'an empty table'\n"
+        "webhooks = feed.store.lifecycle(full=True).query('source == \"webhook\"')\n"
+        "print('webhooks', len(webhooks), 'pipelines', list(pipes) == [session.id])\n"
         "await rx.close(); await feed.close()")]
     NotebookClient(nb, timeout=120, kernel_name="python3").execute()
     printed = "".join(out.get("text", "") for out in nb.cells[1].outputs)
     assert "'transcript':" in printed and "'alerts':" in printed
+    fired = re.search(r"webhooks (\d+) pipelines (\w+)", printed)
+    assert fired and int(fired.group(1)) > 0 and fired.group(2) == "True", printed  # callback_url
 
 
 def _dashboard_outputs(nb: dict) -> list[dict]:

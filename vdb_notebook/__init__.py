@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from .emulator import Emulator as Emulator
     from .feed import Feed as Feed
     from .feed import FeedState as FeedState
+    from .offline import mock_videodb as mock_videodb
     from .pipelines import start_pipelines as start_pipelines
     from .playback import replay as replay
     from .playback import replay_async as replay_async
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from .store import scan_dataset as scan_dataset
     from .webhooks import WebhookReceiver as WebhookReceiver
     from .widgets import Dashboard as Dashboard
+    from .widgets import grid as grid
 
 __version__ = "0.1.0"
 
@@ -53,6 +55,7 @@ _PUBLIC = {
     "FeedState": "vdb_notebook.feed",
     "start_pipelines": "vdb_notebook.pipelines",
     "Dashboard": "vdb_notebook.widgets",
+    "grid": "vdb_notebook.widgets",
     "WebhookReceiver": "vdb_notebook.webhooks",
     "replay": "vdb_notebook.playback",  # not vdb_notebook.replay: importing a submodule named
     # like a public function rebinds the package attribute to the module (see connect)
@@ -60,6 +63,8 @@ _PUBLIC = {
     "timeline": "vdb_notebook.analysis",
     "alert_context": "vdb_notebook.analysis",
     "clip": "vdb_notebook.review",
+    "clip_options": "vdb_notebook.review",
+    "mock_videodb": "vdb_notebook.offline",
 }
 
 #: Names kept one release after a rename: old name -> (module, its attribute, the new name).

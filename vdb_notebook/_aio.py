@@ -109,6 +109,20 @@ class LoopThread:
             self._thread.join(timeout)
 
 
+async def answer_and_close(request: Any, response: Any) -> Any:
+    """Send `response` (an aiohttp response to `request`) with `Connection: close`, then close
+    the connection at once. For a client whose body stopped arriving (408): aiohttp would
+    otherwise keep reading that body for its `lingering_time` before closing.
+
+        return await answer_and_close(request, web.json_response({...}, status=408))
+    """
+    response.force_close()
+    await response.prepare(request)
+    await response.write_eof()
+    request.protocol.force_close()  # the transport flushes what was written, then closes
+    return response
+
+
 _lock = threading.Lock()
 _background: LoopThread | None = None
 

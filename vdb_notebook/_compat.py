@@ -14,7 +14,8 @@ from __future__ import annotations
 import functools
 import inspect
 import warnings
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -69,7 +70,7 @@ def keyword_only(*names: str) -> Callable[[F], F]:
                 raise TypeError(f"{func.__qualname__}() got multiple values for {twice[0]!r}")
             warn(f"passing {', '.join(given)} to {func.__qualname__}() by position",
                  f"keywords ({', '.join(f'{n}=...' for n in given)})", stacklevel=4)
-            kwargs.update(zip(given, extra))
+            kwargs.update(zip(given, extra, strict=True))
             return args[:positional]
 
         if inspect.iscoroutinefunction(func):

@@ -14,10 +14,9 @@ from __future__ import annotations
 import math
 import re
 from datetime import timedelta
-from typing import Union
 
 #: What `before=` / `after=` accept.
-Duration = Union[int, float, str, timedelta]
+Duration = int | float | str | timedelta
 
 _UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
 _PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ms|h|m|s)")

@@ -7,7 +7,8 @@
     True
     >>> ws = conn.connect_websocket()        # has .stream() as well as the SDK's .receive()
 
-Doc compatibility (the seed doc's snippets run as written): `conn.get_rtstream(id)` and
+Doc compatibility (the snippets of VideoDB's capture events page run as written,
+https://docs.videodb.io/pages/ingest/capture-sdks/realtime-context): `conn.get_rtstream(id)` and
 `ws.stream()` exist here although the SDK lacks them.
 """
 from __future__ import annotations
@@ -28,7 +29,8 @@ __all__ = ["Connection", "WebSocketConnection", "connect", "default_emulator"]
 
 
 class WebSocketConnection(_websocket.WebSocketConnection):
-    """The SDK's WebSocket client plus `stream()`, the name the seed doc uses for `receive()`."""
+    """The SDK's WebSocket client plus `stream()`, the name VideoDB's capture events page uses
+    for `receive()`."""
 
     def stream(self) -> AsyncGenerator[dict, None]:
         """Alias of `receive()`: `async for ev in ws.stream(): ...`."""
@@ -116,6 +118,19 @@ def _stop_defaults() -> None:
         _defaults.clear()
 
 
+def _environment_key() -> str | None:
+    """VIDEO_DB_API_KEY, unless it is the stand-in key an offline redirect put there."""
+    from .offline.redirect import placeholder_key
+    key = os.environ.get("VIDEO_DB_API_KEY")
+    return None if key is not None and key == placeholder_key() else key
+
+
+def _mocked_emulator() -> Any:
+    """The in-process Emulator of an active `vn.mock_videodb`, else None."""
+    from .offline.redirect import active_emulator
+    return active_emulator()
+
+
 def connect(api_key: str | None = None, *, offline: bool | None = None, scenario: str = "standup",
             speed: float | str | None = None, seed: int = 0, clock: str = "scenario",
             emulator: Any = None, **kwargs: Any) -> Connection:
@@ -129,7 +144,9 @@ def connect(api_key: str | None = None, *, offline: bool | None = None, scenario
         >>> conn.emulator.scenario.name, conn.emulator.clock
         ('standup', 'scenario')
     """
-    key = api_key or os.environ.get("VIDEO_DB_API_KEY")
+    key = api_key or _environment_key()
+    if emulator is None and offline is not False and "base_url" not in kwargs:
+        emulator = _mocked_emulator()  # inside vn.mock_videodb: its emulator, key or no key
     if offline is not True and emulator is None:
         if key:
             return Connection(api_key=key, **kwargs)

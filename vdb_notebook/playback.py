@@ -28,6 +28,7 @@ import sys
 import time
 from typing import Any, Iterable, Iterator
 
+from ._progress import WaitProgress
 from .events.fields import MAX_MS, MIN_MS
 from ._compat import keyword_only
 from .feed.journal import Record, as_record, count_lines, read_records
@@ -46,8 +47,8 @@ def replay(path_or_frames: str | os.PathLike | Iterable[Any], store: EventStore 
 
     `source`: the source recorded for each event ("replay"); None keeps the recorded one
     ("ws", "feed"), which makes the replayed store equal to the live one. `progress`: None
-    shows a bar in a notebook (tqdm.notebook) or on a terminal; False never (use it in
-    notebooks checked by nbval); True always.
+    shows a bar in a notebook (once the replay lasts a second; removed at the end, so nbval
+    compares the same) or on a terminal (tqdm); False never; True always.
     """
     player = _Player(path_or_frames, store, speed, progress, source)
     with player:
@@ -142,10 +143,11 @@ def _progress_bar(progress: bool | None, total: int | None) -> Any:
     in_notebook = _in_notebook()
     if progress is None and not in_notebook and not sys.stderr.isatty():
         return None
-    if in_notebook:
-        from tqdm.notebook import tqdm
-    else:
-        from tqdm import tqdm
+    if in_notebook:  # a bar shown after a second, leaving nothing nbval compares
+        bar = WaitProgress("Replaying", total=total)
+        bar.start()
+        return bar
+    from tqdm import tqdm
     return tqdm(total=total, desc="replay", unit="frame")
 
 

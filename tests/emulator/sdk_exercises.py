@@ -9,11 +9,15 @@ import re
 import sys
 from pathlib import Path
 from typing import Any, Callable
+from urllib.parse import urlsplit
 
 import pytest
+from videodb import IndexType, SearchType
 from videodb.exceptions import InvalidRequestError
 from videodb.rtstream import RTStreamSearchResult
+from videodb.search import SearchResponse, SearchResult
 
+from vdb_notebook.emulator.scenario import Scenario
 from vdb_notebook.schema import media, payloads
 
 sys.path.insert(0, str(Path(__file__).parent))  # imported by test_coverage.py, or alone by --doctest-modules
@@ -172,7 +176,7 @@ def _(w: World) -> None:
 def _(w: World) -> None:
     rts = w.connected_stream("cam-export", stopped=True)
     result = rts.export(name="Door camera")
-    assert (result.name, result.duration) == ("Door camera", w.emu.scenario.duration_s)
+    assert (result.name, result.duration) == ("Door camera", Scenario.load("cctv").duration_s)  # a camera world
     assert window(result.stream_url)[0] == rts.id and result.player_url.startswith(f"{w.emu.base_url}/media/watch?v=")
     assert rts.export().video_id == result.video_id  # idempotent
     assert plays(result.player_url, result.get_embed_code())
@@ -353,10 +357,9 @@ def _(w: World) -> None:
 @exercise("Video.generate_transcript", "Video.get_transcript", "Video.get_transcript_text")
 def _(w: World) -> None:
     video = w.coll.get_video(w.exported.exported_video_id)
-    with pytest.raises(InvalidRequestError, match="call video.generate_transcript"):
-        video.get_transcript()
+    words = video.get_transcript()  # generated on first read, as VideoDB's docs say
     assert video.generate_transcript()["success"] is True
-    words = video.get_transcript()
+    assert video.get_transcript(force=True) == words
     assert words[0] == {"start": 2.0, "end": 2.3, "text": "Morning,"}  # video-time seconds, no speaker
     sentences = video.get_transcript(segmenter="sentence")
     assert sentences[0]["text"].startswith("Morning, both.") and len(sentences) < len(words)
@@ -371,3 +374,102 @@ def _(w: World) -> None:
     video.delete()
     with pytest.raises(InvalidRequestError, match="not found"):
         w.coll.get_video(video.id)
+
+
+# --- the exported video: indexes, search, shots, compile, thumbnails; collections -----------------
+def exported_video(w: World) -> Any:
+    return w.coll.get_video(w.exported.exported_video_id)
+
+
+@exercise("Video.index_spoken_words", "Video.search", "Video.legacy_search", "SearchResponse.get_shots",
+          "SearchResponse.get_shot_results")
+def _(w: World) -> None:
+    video = exported_video(w)
+    with pytest.raises(InvalidRequestError, match="has no index to search; call video.index_spoken_words"):
+        video.search("card numbers")
+    video.index_spoken_words()
+    with pytest.raises(InvalidRequestError, match="Spoken word index for video already exists"):
+        video.index_spoken_words()
+    video.index_spoken_words(force=True)
+    response = video.search("don't read card numbers out")  # Search V2
+    assert isinstance(response, SearchResponse) and response.response_type == "shots"
+    first = response.get_shots()[0]
+    assert (first.start, first.video_id, first.video_length) == (102.5, video.id, video.length)  # Maya's line
+    assert first.text.startswith("Sofia, stop there") and 0 < first.search_score < 1
+    assert isinstance(response.get_shot_results(), SearchResult)
+    legacy = video.search("card numbers", search_type=SearchType.semantic, index_type=IndexType.spoken_word)
+    assert isinstance(legacy, SearchResult) and len(legacy.get_shots()) <= 5  # result_threshold's default
+    keyword = video.legacy_search("4111", search_type=SearchType.keyword, index_type=IndexType.spoken_word)
+    assert [s.start for s in keyword.get_shots()] == [95.0]  # Sofia reads the card out
+    with pytest.raises(InvalidRequestError, match="No results found"):
+        video.search("lunch")
+
+
+@exercise("Video.index_scenes", "Video.index_visuals", "Video.index_audio", "Video.list_scene_index",
+          "Video.get_scene_index", "Video.delete_scene_index")
+def _(w: World) -> None:
+    video = exported_video(w)
+    scene_index_id = video.index_scenes(prompt="Describe the screen")
+    with pytest.raises(InvalidRequestError, match=f"Scene index with id {scene_index_id} already exists") as err:
+        video.index_scenes(prompt="Describe the screen")
+    assert re.search(r"id\s+([a-f0-9]+)", str(err.value)).group(1) == scene_index_id  # as public code reads it
+    records = video.get_scene_index(scene_index_id)
+    assert records[0] == {"start": 0.0, "end": 20.0, "description": records[0]["description"]}
+    assert "Video call window" in records[0]["description"] and records[-1]["end"] <= video.length
+    visual = video.index_visuals(prompt="What is on screen?", batch_config={"type": "time", "value": 10})
+    audio = video.index_audio(prompt="Summarise", batch_config={"type": "time", "value": 60}, name="summary")
+    said = video.get_scene_index(audio)  # both audio streams' audio index, in time order
+    assert [r["start"] for r in said[:4]] == [0.0, 0.0, 60.0, 60.0] and "card number" in said[3]["description"]
+    assert {i["scene_index_id"]: (i["name"], i["status"]) for i in video.list_scene_index()} == {
+        scene_index_id: ("Scene Index 2026-01-20 12:34", "done"),
+        visual: ("Scene Index 2026-01-20 12:34", "done"), audio: ("summary", "done")}
+    found = video.search("Jira board", search_type=SearchType.semantic, index_type=IndexType.scene,
+                         scene_index_id=scene_index_id)
+    assert found.get_shots()[0].start == 56.0 and found.get_shots()[0].scene_index_id == scene_index_id
+    video.delete_scene_index(audio)
+    assert audio not in [i["scene_index_id"] for i in video.list_scene_index()]
+
+
+@exercise("SearchResult.get_shots", "SearchResult.compile", "SearchResult.play", "SearchResult.get_embed_code",
+          "SearchResponse.compile", "SearchResponse.play", "SearchResponse.get_embed_code",
+          "Shot.generate_stream", "Shot.play", "Shot.get_embed_code")
+def _(w: World) -> None:
+    video = exported_video(w)
+    video.index_spoken_words(force=True)
+    start = window(video.stream_url)[1]
+    result = video.search("card numbers", search_type=SearchType.semantic, index_type=IndexType.spoken_word,
+                          result_threshold=3)
+    shots = result.get_shots()
+    screen = w.exported.get_rtstream("screen")[0].id
+    timeline = urlsplit(result.compile()).path.rsplit("/", 1)[1].removesuffix(".m3u8")
+    assert len(shots) == 3 and media.parse_timeline(timeline) == [  # one playlist of the shots, in order
+        (screen, round((start + s.start) * 1e6), round((start + s.end) * 1e6)) for s in shots]
+    assert result.play().src.endswith(f"?url={result.stream_url}") and plays(result.player_url, result.get_embed_code())
+    response = video.search("card numbers", top_k=1)
+    assert window(response.compile())[1] == start + response.get_shots()[0].start
+    assert response.play().src.endswith(f"?url={response.get_shot_results().stream_url}")
+    assert plays(response.get_shot_results().player_url, response.get_embed_code())
+    fresh = video.search("card numbers", top_k=1).get_shots()[0]
+    assert window(fresh.generate_stream()) == (screen, start + fresh.start, start + fresh.end)
+    assert fresh.play().src.endswith(f"?url={fresh.stream_url}") and plays(fresh.player_url, fresh.get_embed_code())
+
+
+@exercise("Connection.create_collection", "Connection.update_collection", "Collection.delete",
+          "Collection.make_public", "Collection.make_private")
+def _(w: World) -> None:
+    made = w.conn.create_collection(name="Support calls", description="Agent desktops")
+    assert made.id.startswith("c-") and (made.name, made.description, made.is_public) == (
+        "Support calls", "Agent desktops", False)
+    session = w.conn.create_capture_session(end_user_id="agent-7", collection_id=made.id)
+    assert session.collection_id == made.id
+    renamed = w.conn.update_collection(made.id, name="Support", description="Calls")
+    assert (renamed.name, renamed.description) == ("Support", "Calls")
+    made.make_public()
+    assert w.conn.get_collection(made.id).is_public is True
+    made.make_private()
+    assert w.conn.get_collection(made.id).is_public is False
+    made.delete()
+    with pytest.raises(InvalidRequestError, match=f"collection '{made.id}' not found"):
+        w.conn.get_collection(made.id)
+    with pytest.raises(InvalidRequestError, match="the default collection cannot be deleted"):
+        w.conn.get_collection("default").delete()  # also makes "default" the connection's collection again

@@ -21,7 +21,8 @@ from vdb_notebook.emulator import Emulator
 #: Ids in paths -> the name the coverage document shows instead.
 ID_KINDS = [(re.compile(rf"(?<=/){prefix}-[0-9a-f]{{12}}"), name) for prefix, name in (
     ("cap", "{session_id}"), ("rts", "{rtstream_id}"), ("rti", "{scene_index_id}"),
-    ("idx", "{index_id}"), ("und", "{understanding_id}"), ("alert", "{alert_id}"), ("m", "{video_id}"))]
+    ("idx", "{index_id}"), ("und", "{understanding_id}"), ("alert", "{alert_id}"), ("m", "{video_id}"),
+    ("c", "{collection_id}"))] + [(re.compile(r"(?<=/)[0-9a-f]{16}$"), "{video_scene_index_id}")]
 
 
 def wait_for(fetch: Callable[[], Any], until: Callable[[Any], bool] = bool, timeout: float = 20.0) -> Any:

@@ -6,8 +6,11 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import json
+import os
+import signal
 import subprocess
 import sys
+import textwrap
 import time
 
 import pytest
@@ -265,3 +268,63 @@ def test_channel_pause_and_resume_are_accepted_only_while_recording(emu, backend
         await client.shutdown()
 
     run(scenario())
+
+
+def _standin(lines: list[bytes]) -> tuple[subprocess.CompletedProcess, list[dict]]:
+    done = subprocess.run([sys.executable, "-m", "vdb_notebook.emulator.capture_client"], timeout=120,
+                          input=b"\n".join(lines) + b"\n", capture_output=True)
+    return done, [json.loads(line.split(b"|", 1)[1]) for line in done.stdout.splitlines()]
+
+
+def test_the_standin_survives_a_100000_deep_line_and_answers_the_next():
+    deep = b"videodb_recorder|" + b"[" * 100_000 + b"]" * 100_000
+    deep_dict = b'videodb_recorder|{"commandId": "c0", "params": ' + b'{"a": ' * 40 + b"1" + b"}" * 41
+    done, out = _standin([deep, deep_dict, b'videodb_recorder|{"command": "ping", "commandId": "c1"}'])
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert b"RecursionError" not in done.stderr
+    assert [(m["type"], m.get("commandId")) for m in out] == [("event", None), ("event", None), ("response", "c1")]
+    assert all("nested more than 32 levels deep" in m["payload"]["message"] for m in out[:2])
+
+
+def test_the_standin_drops_an_overlong_line_without_holding_it():
+    from vdb_notebook.emulator.capture_client import MAX_LINE_BYTES
+    huge = b"videodb_recorder|" + b" " * (3 * MAX_LINE_BYTES) + b'{"command": "ping", "commandId": "c0"}'
+    done, out = _standin([huge, b'videodb_recorder|{"command": "ping", "commandId": "c1"}'])
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert [(m["type"], m.get("commandId")) for m in out] == [("event", None), ("response", "c1")]
+    assert f"longer than {MAX_LINE_BYTES:,} bytes" in out[0]["payload"]["message"]
+
+
+def test_the_standin_does_not_import_the_emulator_server():
+    """One stand-in runs per desktop client: it loads the standard library and schema only."""
+    probe = ("import sys, vdb_notebook.emulator.capture_client as c; "
+             "print(' '.join(sorted(sys.modules)))")
+    loaded = set(subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                                timeout=60, check=True).stdout.split())
+    assert "vdb_notebook.emulator.capture_client" in loaded  # the probe did import it
+    heavy = {"aiohttp", "videodb", "pandas", "pyarrow", "numpy", "vdb_notebook.emulator.server",
+             "vdb_notebook.emulator.engine"}
+    assert loaded & heavy == set()
+
+
+def test_a_parent_killed_with_9_leaves_no_launcher_behind(tmp_path):
+    """The launcher the SDK execs is a file of the package, not a temporary one."""
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    child = textwrap.dedent("""
+        import sys, threading
+        from videodb.capture import CaptureClient
+        from vdb_notebook.emulator import Emulator
+        emu = Emulator(speed="max").start()
+        print(CaptureClient(client_token="ct-x", base_url=emu.base_url)._binary_path, flush=True)
+        threading.Event().wait()
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", child], stdout=subprocess.PIPE, text=True,
+                            env={**os.environ, "TMPDIR": str(temp)})
+    try:
+        launcher = proc.stdout.readline().strip()
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(30)
+    assert launcher == str(capture_binary.launcher_path())
+    assert not launcher.startswith(str(temp)) and list(temp.iterdir()) == []

@@ -133,8 +133,9 @@ def test_cli_serves_the_wall_clock():
     proc = subprocess.Popen([sys.executable, "-m", "vdb_notebook.emulator", "--port", "0", "--speed", "max",
                              "--clock", "wall"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        base_url = [proc.stdout.readline() for _ in range(2)][1].split("=", 1)[1].strip()
-        conn = videodb.connect(api_key="emu-local-key", base_url=base_url)
+        lines = [proc.stdout.readline() for _ in range(3)]
+        base_url = lines[1].split("=", 1)[1].strip()
+        conn = videodb.connect(api_key=lines[2].split("=", 1)[1].split()[0], base_url=base_url)
         before = time.time()
         session = conn.create_capture_session(end_user_id="user_abc")
         answer = conn.get(path=f"collection/default/capture/session/{session.id}")

@@ -57,11 +57,15 @@ def test_a_cross_site_origin_and_a_text_plain_post_are_refused(emu):
 
 @pytest.mark.parametrize("callback", ["file:///etc/passwd", "gopher://127.0.0.1:70/",
                                       "ftp://example.com/x", "not a url", "http:///nohost",
-                                      "SELF/_emulator/reset", "SELF_LOCALHOST/_emulator/reset"])
+                                      "SELF/_emulator/reset", "SELF_LOCALHOST/_emulator/reset",
+                                      # other spellings of 127.0.0.1 a client connects to alike
+                                      "http://[::ffff:127.0.0.1]:PORT/_emulator/reset",
+                                      "http://[::ffff:7f00:1]:PORT/", "http://127.1:PORT/",
+                                      "http://2130706433:PORT/", "http://localhost.:PORT/"])
 def test_a_callback_url_must_be_http_and_not_the_emulator(emu, callback):
     port = emu.port
     callback = (callback.replace("SELF_LOCALHOST", f"http://localhost:{port}")
-                .replace("SELF", emu.base_url))
+                .replace("SELF", emu.base_url).replace("PORT", str(port)))
     conn = emu.connect()
     with pytest.raises(Exception) as raised:
         conn.create_capture_session(end_user_id="u", callback_url=callback)
@@ -77,15 +81,42 @@ def test_the_websocket_url_does_not_come_from_the_host_header(emu):
     assert answer.json()["data"]["websocket_url"].startswith(f"ws://127.0.0.1:{emu.port}/ws?")
 
 
-async def test_a_websocket_ticket_expires(emu):
+@pytest.fixture
+def expiring():
+    """An emulator whose expiry clock the test moves: `(emu, now)`, `now[0]` in seconds."""
+    now = [1000.0]
+    with Emulator(speed="max", ticket_ttl=60, expiry_clock=lambda: now[0]) as emulator:
+        yield emulator, now
+
+
+async def test_a_websocket_ticket_expires(expiring):
+    emu, now = expiring
     url = (await asyncio.to_thread(emu.connect().connect_websocket)).url
     async with websockets.connect(url) as ws:  # fresh: it opens
         assert "connection_id" in await ws.recv()
-    await asyncio.sleep(1.0)  # past ticket_ttl=0.5
+    now[0] += 60  # at ticket_ttl: still usable
+    async with websockets.connect(url) as ws:
+        assert "connection_id" in await ws.recv()
+    now[0] += 0.001  # past it
     with pytest.raises(websockets.InvalidStatus) as refused:
         async with websockets.connect(url):
             pass
     assert refused.value.response.status_code == 401
+
+
+def test_a_client_token_is_refused_once_it_expires(expiring):
+    emu, now = expiring
+    conn = emu.connect()
+    session = conn.create_capture_session(end_user_id="u")
+    token = conn.generate_client_token(expires_in=1)
+    start = {"session_id": session.id, "channels": [{"channel_id": "mic:default", "type": "audio"}]}
+    now[0] += 1.001  # one second and a bit later: expired
+    expired = requests.post(f"{emu.base_url}/capture/session/start", json=start, timeout=10,
+                            headers={"x-access-token": token})
+    assert expired.status_code == 401 and "x-access-token" in expired.json()["message"]
+    fresh = requests.post(f"{emu.base_url}/capture/session/start", json=start, timeout=10,
+                          headers={"x-access-token": conn.generate_client_token(expires_in=1)})
+    assert fresh.json()["data"] == {"session_id": session.id, "status": "starting"}
 
 
 @pytest.mark.parametrize("name", ["../../../../etc/passwd", "standup/../../burst",
@@ -106,6 +137,8 @@ def test_idle_and_slow_connections_are_closed(emu):
         while chunk := slow.recv(4096):
             answer += chunk
         assert answer.startswith(b"HTTP/1.1 408")
+        # said and done: closed at once rather than reading on for aiohttp's lingering_time
+        assert b"\r\nConnection: close\r\n" in answer.split(b"\r\n\r\n")[0] + b"\r\n"
     assert requests.get(f"{emu.base_url}/_emulator/state", headers=key(emu), timeout=10).ok
 
 
@@ -124,3 +157,19 @@ def test_a_notebook_page_may_play_media_but_not_call_the_api(emu):
     for path in ("rtstream", "_emulator/state"):
         refused = requests.get(f"{emu.base_url}/{path}", headers={**jupyter, **key(emu)}, timeout=30)
         assert refused.status_code == 403
+
+
+def test_each_emulator_has_its_own_key_and_no_public_one(emu):
+    import vdb_notebook.emulator as package
+
+    with pytest.raises(AttributeError, match="emu.api_key"):
+        package.EMULATOR_KEY
+    with Emulator(speed="max") as other:
+        assert other.api_key != emu.api_key and other.api_key.startswith("emu-")
+        for wrong in (emu.api_key, "emu-local-key"):  # another emulator's, the old constant
+            refused = requests.get(f"{other.base_url}/_emulator/state", timeout=10,
+                                   headers={"x-access-token": wrong})
+            assert refused.status_code == 401
+        assert requests.get(f"{other.base_url}/_emulator/state", headers=key(other), timeout=10).ok
+    with Emulator(speed="max", api_key="chosen") as chosen:
+        assert chosen.connect().get_collection().id == "default"

@@ -10,6 +10,9 @@ import pytest
 import videodb
 from videodb.exceptions import InvalidRequestError
 
+from vdb_notebook.emulator.engine import Engine
+from vdb_notebook.emulator.faults import Faults
+from vdb_notebook.emulator.scenario import Clock, Scenario
 from vdb_notebook.schema import EPOCH, media
 
 
@@ -80,8 +83,7 @@ def test_exported_video_plays_windows_and_says_what_was_said(emu, conn):
     video_id = emu.state()["sessions"][0]["exported_video_id"]
     video = conn.get_collection().get_video(video_id)
     assert video.length == emu.scenario.duration_s and video.name == f"Capture {session.id}"
-    with pytest.raises(InvalidRequestError, match=r"timeline must be one \(start, end\) pair"):
-        video.generate_stream(timeline=[(0, 5), (10, 15)])
+    assert "/media/timeline/" in video.generate_stream(timeline=[(0, 5), (10, 15)])  # windows in order
     with pytest.raises(InvalidRequestError, match="must lie within the video"):
         video.generate_stream(timeline=[(280, 300)])
     video.generate_transcript()
@@ -112,3 +114,27 @@ async def test_nothing_fails_a_pipeline_silently(emu, conn):
     frames = {key.split(":")[0]: p["frames"] for key, p in pipelines.items()}
     assert frames["understanding"] == len(emu.scenario.tracks["display"]["visual_index"])
     assert len(und.get_records(start=0, end=2e9)["records"]) == frames["understanding"]
+
+
+async def test_an_export_holds_what_was_captured_in_scenario_time():
+    """A capture stopped 3 scenario seconds after it started exports 3 s (at speed 2: 1.5 wall
+    seconds), its window ending there; a connected rtstream records until it stops."""
+    wall = [1000.0]
+    engine = Engine(Scenario.load("standup"), speed=2, seed=0, faults=Faults())
+    engine.clock = Clock(2.0, monotonic=lambda: wall[0])
+    try:
+        session = engine.create_session("default", {"end_user_id": "u"})
+        engine.start_capture(session.id)
+        wall[0] += 1.5
+        engine.stop_capture(session.id)
+        video = engine.state.export_session(session)
+        screen = engine.state.screen_of(session)
+        assert video.length == 3.0 and (video.start_s, video.end_s) == screen.window
+        assert screen.window[1] < EPOCH.timestamp() + 10  # never past what was captured
+        camera = engine.state.connect_rtstream({"url": "rtsp://h/cam", "store": True},
+                                               origin_s=screen.origin_s, live_mark=engine.clock.position())
+        wall[0] += 5.0
+        engine.set_rtstream_status(camera, "stopped")
+        assert engine.state.library.export_rtstream(camera, None)["duration"] == 10.0
+    finally:
+        await engine.shutdown()

@@ -85,7 +85,7 @@ def test_burst_gives_a_hundred_thousand_frames_from_one_pipeline():
 
 
 def test_load_errors_say_what_to_do(tmp_path):
-    with pytest.raises(ValueError, match=r"use one of \['burst', 'standup'"):
+    with pytest.raises(ValueError, match=r"use one of \['burst', 'cctv', 'dev_screen', 'standup', 'support_call'\]"):
         Scenario.load("nope")
     bad = tmp_path / "bad.json"
     bad.write_text('{"name": "bad"}')
@@ -108,7 +108,7 @@ async def test_pacer_follows_the_clock_and_wakes_on_a_speed_change():
     clock = Clock(0.001)  # one scenario second = 1000 wall seconds
     pacer = Pacer(clock)
     waiting = asyncio.ensure_future(pacer.until(5.0))
-    await asyncio.sleep(0.05)
+    await asyncio.sleep(0)  # one turn of the loop: the pacer is now asleep on the clock
     assert not waiting.done()
     clock.set(math.inf)
     await asyncio.wait_for(waiting, 5)  # released by the change, not by the clock running out

@@ -293,7 +293,10 @@ async def test_a_busy_kernel_loses_nothing(emu, active_session):
     session, streams = active_session(conn, emu, feed.connection_id)
     for rts in streams.values():
         rts.start_transcript(ws_connection_id=feed.connection_id)
-    time.sleep(1.0)  # a cell computing synchronously: the loop (and the feed) cannot run
+    deadline = time.monotonic() + 60  # a cell computing synchronously until the emulator has
+    while not idle(emu):               # sent everything: the loop cannot run meanwhile
+        assert time.monotonic() < deadline, "the scenario did not play out"
+        time.sleep(0.01)
     await all_sent(emu, feed)
     assert feed.frames == len(feed.store) == sent_to(emu, feed.connection_id) > 50
     assert feed.gaps == []

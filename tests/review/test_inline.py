@@ -108,7 +108,38 @@ def test_rows_of_a_store_become_clips_in_one_call(offline) -> None:
                          "start": [t0, t0], "end": [t0 + pd.Timedelta("7s")] * 2})
     clips = vn.clip(rows, before="1s", conn=conn)
     assert isinstance(clips, Clips) and len(clips) == 2 and all(c.stream_url for c in clips)
-    assert clips._repr_html_().count('class="vdb-hls"') == 1
+    page = clips._repr_html_()
+    assert page.count("<video data-vdb-src=") == 2 and 'class="vdb-hls"' not in page  # offline: no copy
+    assert page.count('poster="data:image/jpeg;base64,') == 2                          # the first frames
+
+
+def test_an_embedded_clip_carries_its_video_as_mp4(offline) -> None:
+    import base64
+    import io
+
+    import av
+
+    conn, streams = offline
+    window = (streams["screen"], 1768912594, 1768912602)
+    clip = vn.clip(window, conn=conn, embed=True)
+    again = vn.clip(window, conn=conn, embed=True)
+    assert clip.video.startswith("data:video/mp4;base64,") and again.video == clip.video   # nbval-stable
+    with av.open(io.BytesIO(base64.b64decode(clip.video.split(",", 1)[1]))) as mp4:
+        times = [frame.time for frame in mp4.decode(video=0)]
+    assert len(times) == 80 and times[0] < 0.1 and times[-1] == pytest.approx(7.9, abs=0.1)
+    page = clip._repr_html_()
+    assert f'<video src="{clip.video}"' in page and "<script" not in page and "embedded" in repr(clip)
+
+
+def test_the_notebook_wide_setting_embeds_and_a_clip_over_the_limit_stays_streamed(offline, monkeypatch) -> None:
+    conn, streams = offline
+    monkeypatch.setattr(vn.clip_options, "embed", True)
+    assert vn.clip((streams["screen"], 1768912594, 1768912598), conn=conn).video
+    assert vn.clip((streams["screen"], 1768912594, 1768912598), conn=conn, embed=False).video is None
+    monkeypatch.setattr(vn.clip_options, "embed_max_bytes", 10_000)
+    big = vn.clip((streams["screen"], 1768912594, 1768912610), conn=conn)
+    assert big.video is None and big.stream_url and "not embedded: the clip passes 10 KiB as MP4" in big.note
+    assert "vn.clip_options.embed_max_bytes" in repr(big)
 
 
 def test_a_missing_rtstream_shows_why_there_is_no_stream(offline) -> None:

@@ -9,7 +9,8 @@ from collections import Counter
 import vdb_notebook as vn
 
 
-async def test_emulator_webhooks_start_pipelines_once_and_end_exported(emu):
+async def test_emulator_webhooks_start_pipelines_once_and_end_exported(own_emulator):
+    emu = own_emulator  # start_pipelines remembers what it started per service URL
     conn = vn.connect(emulator=emu)
     feed = await vn.Feed.open(conn)
     handles, events, threads = [], Counter(), set()

@@ -43,6 +43,8 @@ async def test_a_body_that_stops_arriving_gets_408_and_is_counted():
                      b"Content-Length: 100\r\n\r\n{\"event\":")
         answer = await _closed_by_server(reader)
         assert answer.startswith(b"HTTP/1.1 408") and b"slow_body" in answer
+        # said and done: the receiver closes rather than reading on for aiohttp's lingering_time
+        assert b"\r\nConnection: close\r\n" in answer.split(b"\r\n\r\n")[0] + b"\r\n"
         writer.close()
         assert rx.stats.rejected == {"slow_body": 1} and rx.stats.received == 1
     finally:

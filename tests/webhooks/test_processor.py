@@ -29,7 +29,8 @@ def _raises_async(exc_type):
     return handler
 
 
-KILLERS = [SystemExit, KeyboardInterrupt, asyncio.CancelledError]
+# GeneratorExit is a handler's error like any other (only this worker's own cancellation is not)
+KILLERS = [SystemExit, KeyboardInterrupt, asyncio.CancelledError, GeneratorExit]
 
 
 @pytest.mark.parametrize("make", [_raises, _raises_async], ids=["sync", "async"])

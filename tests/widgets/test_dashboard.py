@@ -11,6 +11,7 @@ import pytest
 
 import vdb_notebook as vn
 from vdb_notebook.widgets import Dashboard
+from vdb_notebook.widgets.controls import Controls, CopyableId
 from vdb_notebook.widgets.testing import T0, alert_frame, shows, transcript_frame, wait_until
 
 
@@ -30,7 +31,8 @@ def test_no_output_widgets_only_html_and_boxes(log, store):
     dash = Dashboard(store)
     kinds = {type(w) for w in widget_tree(dash)}
     assert widgets.Output not in kinds
-    assert kinds <= {Dashboard, widgets.HBox, widgets.HTML}
+    controls = {Controls, CopyableId, widgets.ToggleButton, widgets.Text, widgets.Dropdown, widgets.VBox}
+    assert kinds <= {Dashboard, widgets.HBox, widgets.HTML} | controls
     assert set(dash.panes) == {"counters", "transcript", "visual", "audio", "alerts",
                                "sessions", "timeline", "table"}
     dash.close()

@@ -41,7 +41,8 @@ def test_trailing_flush_shows_the_last_event_after_a_quiet_period(log, store):
     store.add(transcript_frame("first"))
     store.add(transcript_frame("second"))
     wait_until(shows(dash, "transcript", "second"))
-    time.sleep(0.6)  # past one period: the next event is drawn without waiting for another
+    # past one period (the renderer's own clock): the next event is drawn without waiting for another
+    wait_until(lambda: time.monotonic() >= dash.renderer.frame_at + dash.renderer.period)
     store.add(transcript_frame("third", final=False))
     wait_until(shows(dash, "transcript", "third"))
     dash.close()

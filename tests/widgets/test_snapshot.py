@@ -29,11 +29,22 @@ RENDERERS = "sum(t.name == 'vdb-dashboard-renderer' for t in threading.enumerate
 def kernel():
     """A real IPython kernel, sent requests as JupyterLab sends them (with the cell's id)."""
     manager, client = start_new_kernel(kernel_name="python3")
-    run = lambda code, cell_id: _execute(client, code, cell_id)  # noqa: E731
+    run = Kernel(client)
     run("import threading, vdb_notebook as vn; store = vn.EventStore()", "setup")
     yield run
     client.stop_channels()
     manager.shutdown_kernel(now=True)
+
+
+class Kernel:
+    """`kernel(code, cell_id)` runs a cell and returns its text/plain result; `.client` talks
+    to the kernel directly (e.g. a widget's comm message, as a browser sends it)."""
+
+    def __init__(self, client) -> None:
+        self.client = client
+
+    def __call__(self, code: str, cell_id: str) -> str:
+        return _execute(self.client, code, cell_id)
 
 
 def _execute(client, code: str, cell_id: str) -> str:
@@ -63,3 +74,43 @@ def test_rerunning_a_dashboard_cell_leaves_one_renderer_thread(kernel):
     assert kernel(RENDERERS, "count") == "2"
     kernel("dash.close(); other.close()", "cleanup")
     assert kernel(RENDERERS, "count") == "0"
+
+
+def test_a_control_message_does_not_redraw_the_output_it_sits_in(kernel):
+    """The comm package fires post_execute after each widget message; republishing the
+    dashboard's output then would redraw its views and take the keyboard focus away."""
+    kernel("said = vn.EventStore()\nsaid.add({'channel': 'transcript', 'data': {'text': 'hello'}})\n"
+           "dash = vn.Dashboard(said)\ndash", "the-controls-cell")
+    comm_id = kernel("dash.controls.filter.comm.comm_id", "ids").strip("'")
+    client = kernel.client
+    msg = client.session.msg("comm_msg", {"comm_id": comm_id, "data": {  # typed, then Enter
+        "method": "update", "state": {"value": "nothing says this"}, "buffer_paths": []}})
+    client.shell_channel.send(msg)
+    sent = []
+    while True:
+        reply = client.get_iopub_msg(timeout=30)
+        if reply["parent_header"].get("msg_id") != msg["header"]["msg_id"]:
+            continue
+        sent.append(reply["msg_type"])
+        if reply["msg_type"] == "status" and reply["content"]["execution_state"] == "idle":
+            break
+    assert kernel("dash.selection.text", "check") == "'nothing says this'"  # it did what it says
+    assert "update_display_data" not in sent and "display_data" not in sent
+    assert "update_display_data" in _execute_types(client, "said.add({'channel': 'alert'})")
+    kernel("dash.close()", "cleanup")
+
+
+def _execute_types(client, code: str) -> list[str]:
+    """Run `code` as a cell; the types of the iopub messages it caused."""
+    msg = client.session.msg("execute_request", {
+        "code": code, "silent": False, "store_history": True, "user_expressions": {},
+        "allow_stdin": False, "stop_on_error": True}, metadata={"cellId": "a-cell"})
+    client.shell_channel.send(msg)
+    types = []
+    while True:
+        reply = client.get_iopub_msg(timeout=30)
+        if reply["parent_header"].get("msg_id") != msg["header"]["msg_id"]:
+            continue
+        types.append(reply["msg_type"])
+        if reply["msg_type"] == "status" and reply["content"]["execution_state"] == "idle":
+            return types

@@ -5,8 +5,10 @@ both play HLS with it. `hls.light.min.js` is hls.js 1.7.4 (Apache-2.0, see hls.j
 from the npm registry, its source-map comment removed. The light build plays plain HLS
 (what VideoDB and the emulator serve) without subtitles, alternate audio or DRM.
 
-`ATTACH_JS` defines `vdbAttach(video, url, hlsSource)`: Safari plays HLS natively; elsewhere
-hls.js is evaluated once per page (from the given source text) and attached to the video.
+`ATTACH_JS` defines `vdbAttach(video, url, hlsSource, onFatal)`: Safari plays HLS natively;
+elsewhere hls.js is evaluated once per page (from the source text `hlsSource()` resolves to)
+and attached to the video; `onFatal(reason)` (optional) hears of an error playback cannot
+recover from (the stream's server is gone, the script could not be had).
 
     >>> len(hls_js()) > 100_000, HLS_JS_VERSION
     (True, '1.7.4')
@@ -21,22 +23,26 @@ from importlib import resources
 HLS_JS_VERSION = "1.7.4"
 
 ATTACH_JS = """
-async function vdbAttach(video, url, hlsSource) {
+async function vdbAttach(video, url, hlsSource, onFatal) {
+  const fatal = onFatal || ((reason) => { video.title = "playback error: " + reason; });
   if (!/\\.m3u8(\\?|$)/.test(url) || video.canPlayType("application/vnd.apple.mpegurl")) {
+    video.addEventListener("error", () => fatal("the stream could not be loaded"));
     video.src = url;  // a file the browser plays itself, or HLS in Safari
     return;
   }
   if (!window.__vdbHls) {
+    let source;
+    try { source = await hlsSource(); } catch (e) { fatal("the player script could not be loaded"); return; }
     // UMD without AMD or globals: the bundle returns its Hls class through module.exports
     const module = {exports: {}};
-    new Function("module", "exports", "define", await hlsSource())(module, module.exports, undefined);
-    window.__vdbHls = module.exports;
+    new Function("module", "exports", "define", source)(module, module.exports, undefined);
+    window.__vdbHls = window.__vdbHls || module.exports;
   }
   const Hls = window.__vdbHls;
   if (!Hls.isSupported()) { video.src = url; return; }
   const hls = new Hls({enableWorker: false});
   hls.on(Hls.Events.ERROR, (_, data) => {
-    if (data.fatal) { video.title = "playback error: " + data.details; }
+    if (data.fatal) { fatal(data.details); }
   });
   hls.loadSource(url);
   hls.attachMedia(video);

@@ -12,13 +12,25 @@ engine.py (what changes cause: webhooks, frames, pipelines), responses/ (parse a
 the state or engine, render the answer), urls.py (the one route table: API, WebSocket and
 /_emulator/ control routes), server.py (thread, loop, dispatch, `Emulator`); hub.py (open
 WebSockets), sender.py (webhooks), faults.py, scenario.py + scenarios/*.json (the timeline and
-its clock). The desktop half: capture_client.py (a stand-in for the capture binary the SDK's
+its clock), worlds.py (which world plays where), recorded.py (a recording as a world),
+recordings.py (exported videos and their indexes), footage.py (what a video holds). The desktop half: capture_client.py (a stand-in for the capture binary the SDK's
 `videodb.capture.CaptureClient` starts), capture_binary.py (starts it only for an emulator's
 base_url), responses/desktop.py (the endpoints it calls with the client token).
 
+Worlds (worlds.py): every capture session and every rtstream plays a world of its own, so one
+emulator serves a standup, a support call and a camera at once. A capture session plays the
+world set with `emu.set_world(w, session_id=...)` (while 'created'), else its
+`metadata["emulator_world"]`, else its end user's (`emu.set_world(w, end_user_id=...)`: a fleet),
+else `Emulator(scenario=...)`; `coll.connect_rtstream(url)` plays the camera world 'cctv' (the
+live track its name or URL names: entrance, parking_lot) unless `Emulator(stream_scenario=...)`
+says otherwise. Shipped worlds: standup, support_call, dev_screen, cctv, burst; a recording
+made with `record_to=` is a world too (recorded.py says what it holds and lacks).
+`emu.world_of(id)` names what plays where. Worlds load once and are shared; ids follow the seed.
+
 Choices where VideoDB's docs leave room (each also noted where it is implemented):
 - Where a pipeline's frames go: its own `ws_connection_id`; else its capture session's
-  `ws_connection_id` (so the seed doc's `start_transcript()` without one still streams); else
+  `ws_connection_id` (so `start_transcript()` without one, as in VideoDB's capture events page,
+  https://docs.videodb.io/pages/ingest/capture-sdks/realtime-context, still streams); else
   nowhere. REST reads (`get_transcript`, `get_scenes`, `list_alerts`) fill either way. Calling
   `start_transcript(ws_connection_id=new)` again retargets a running transcript in place.
 - The visual index channel is named per scenario (`visual_channel`): `scene_index` in standup,
@@ -44,17 +56,44 @@ Choices where VideoDB's docs leave room (each also noted where it is implemented
   one record per window, and sends them as the scenario's visual channel frames; an index of
   it (`rtstream.index`) holds those records for search and alerts.
 - Search ranks (relevance.py, BM25) what an rtstream's indexes and transcript produced so far.
-- Exported videos answer get/update/delete, generate_stream (one window) and the transcript of
-  the session's audio streams; the rest of the media library is not emulated
-  (docs/emulator_coverage.md in the repository lists every SDK method and why).
+- An exported video holds what was captured: the scenario time between start_capture and
+  stop_capture (all of its world at speed "max"); on the wall clock, until the stop. It answers
+  get/update/delete, generate_stream, its transcript (generated on first read, as VideoDB's docs
+  say), index_spoken_words, scene indexes, Search V2 and legacy search (BM25, relevance.py),
+  compile of shots into one stream; collections can be created, updated and deleted. Uploads, generation, dubbing and editing
+  answer 404 "run this against VideoDB itself" (docs/emulator_coverage.md lists every method).
 - The WebSocket URL carries a ticket (`wst-...`), never the API key; `reset` voids tickets.
 - A pipeline stopped and started again resumes where it stopped; a new one starts at time 0.
 """
 from __future__ import annotations
 
-from .faults import Faults
-from .scenario import Scenario, available
-from .server import EMULATOR_KEY, Emulator
-from .errors import ApiError
+import importlib
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["ApiError", "EMULATOR_KEY", "Emulator", "Faults", "Scenario", "available"]
+if TYPE_CHECKING:
+    from .errors import ApiError
+    from .faults import Faults
+    from .scenario import Scenario, available
+    from .server import Emulator
+
+__all__ = ["ApiError", "Emulator", "Faults", "Scenario", "available"]
+#: Where each public name lives. Imported on first use: the capture stand-in
+#: (`python -m vdb_notebook.emulator.capture_client`, one process per desktop client) runs
+#: inside this package and must not load the server, aiohttp and the SDK.
+_HOMES = {"ApiError": ".errors", "Emulator": ".server", "Faults": ".faults",
+          "Scenario": ".scenario", "available": ".scenario"}
+
+
+def __getattr__(name: str) -> Any:
+    if name == "EMULATOR_KEY":
+        raise AttributeError("EMULATOR_KEY is gone: each Emulator generates its own key; read it "
+                             "as emu.api_key, or choose one with Emulator(api_key=...)")
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_HOMES[name], __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

@@ -5,7 +5,11 @@ The SDK finds its binary in `CaptureClient.__init__` through
 execs it without arguments. `register(base_url)` (called by `Emulator.start()` for its own
 URL; call it yourself for an emulator in another process) wraps both, in this process only:
 a CaptureClient whose base_url (its argument, else VIDEO_DB_API, as the SDK resolves it) is a
-registered emulator's gets a launcher of `python -m vdb_notebook.emulator.capture_client`.
+registered emulator's gets the launcher shipped beside this module (`videodb-capture-bin`, a
+shell script running `python -m vdb_notebook.emulator.capture_client`). It is a file of the
+package, not a temporary one, so a process killed with -9 leaves nothing behind; it runs the
+interpreter of the process that registered an emulator, which `register` puts in the
+environment the SDK's subprocess inherits (`VDB_NOTEBOOK_PYTHON`).
 Every other CaptureClient resolves exactly as the SDK does: the real binary if installed,
 else the SDK's own "Capture runtime not found". Nothing is installed into site-packages and
 no `videodb_capture_bin` module is faked, so going online never meets the stand-in.
@@ -17,14 +21,10 @@ no `videodb_capture_bin` module is faked, so going online never meets the stand-
 """
 from __future__ import annotations
 
-import atexit
 import contextvars
 import functools
 import os
-import shlex
-import shutil
 import sys
-import tempfile
 import threading
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,9 @@ from urllib.parse import urlsplit
 _LOOPBACK = {"localhost": "127.0.0.1", "::1": "127.0.0.1"}
 _lock = threading.Lock()
 _emulator_urls: set[tuple[str, str, int | None]] = set()
-_launcher: Path | None = None
+#: The launcher the SDK execs for an emulator (package data, executable).
+LAUNCHER = Path(__file__).resolve().with_name("videodb-capture-bin")
+PYTHON_VARIABLE = "VDB_NOTEBOOK_PYTHON"
 _installed = False
 #: Set while a CaptureClient for an emulator is being constructed (read by the path resolver).
 _wants_standin: contextvars.ContextVar[bool] = contextvars.ContextVar("vdb_capture_standin", default=False)
@@ -48,6 +50,7 @@ def _key(url: str) -> tuple[str, str, int | None]:
 def register(base_url: str) -> None:
     """Let a CaptureClient for `base_url` (an emulator's) start the stand-in binary."""
     _install()
+    os.environ[PYTHON_VARIABLE] = sys.executable  # the launcher's interpreter: this one
     with _lock:
         _emulator_urls.add(_key(base_url))
 
@@ -65,24 +68,11 @@ def is_emulator_url(base_url: str) -> bool:
 
 
 def launcher_path() -> Path:
-    """An executable that runs the stand-in with this interpreter and this copy of the package."""
-    global _launcher
-    with _lock:
-        if _launcher is None or not _launcher.exists():
-            folder = Path(tempfile.mkdtemp(prefix="vdb-capture-bin-"))
-            atexit.register(shutil.rmtree, folder, True)
-            package_root = Path(__file__).resolve().parents[2]
-            script = folder / "videodb-capture-bin"
-            script.write_text(
-                "#!/bin/sh\n"
-                "# vdb_notebook's stand-in for videodb-capture-bin: drives the local emulator.\n"
-                f"PYTHONPATH={shlex.quote(str(package_root))}${{PYTHONPATH:+:$PYTHONPATH}}\n"
-                "export PYTHONPATH\n"
-                f"exec {shlex.quote(sys.executable)} -m vdb_notebook.emulator.capture_client\n",
-                encoding="utf-8")
-            script.chmod(0o700)
-            _launcher = script
-        return _launcher
+    """The executable that runs the stand-in with this copy of the package."""
+    if not os.access(LAUNCHER, os.X_OK):
+        raise RuntimeError(f"{LAUNCHER} is missing or not executable; reinstall vdb_notebook "
+                           f"(or chmod +x it)")
+    return LAUNCHER
 
 
 def _install() -> None:

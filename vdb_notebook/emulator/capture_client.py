@@ -15,7 +15,9 @@ uploadToken, channels} -> {sessionId}; stopRecording {sessionId} -> {sessionId};
 pauseTracks / resumeTracks {tracks} -> {tracks}; shutdown -> {} and exit. Events
 (`{"type": "event", "event", "payload"}`, names as videodb-node's CaptureClientEvents):
 recording:started / recording:stopped {sessionId}, recording:error {error, code}, and
-error {type, message} for a line that is not a command.
+error {type, message} for a line that is not a command (not JSON, nested deeper than
+`MAX_DEPTH`, or longer than `MAX_LINE_BYTES`: such a line is read in pieces and dropped, never
+held whole). It imports only the standard library and `schema`, never the emulator's server.
 
     >>> standin = CaptureBinary(write=print)
     >>> standin.handle_line('videodb_recorder|{"command": "ping", "commandId": "c1", "params": {}}')
@@ -29,11 +31,15 @@ import signal
 import sys
 import urllib.error
 import urllib.request
-from typing import Any, Callable
+from typing import IO, Any, Callable, Iterator
 
-from ..schema import CAPTURE_CHANNELS
+from ..schema import CAPTURE_CHANNELS, json_depth
 
 PREFIX = "videodb_recorder|"
+#: The longest input line taken (the SDK's commands are under 1 KB); longer ones are dropped.
+MAX_LINE_BYTES = 1 << 20
+#: The deepest nesting taken (the SDK's commands nest 4 deep).
+MAX_DEPTH = 32
 HTTP_TIMEOUT_S = 30.0
 #: The emulator is local: never route its calls through an HTTP(S)_PROXY from the environment.
 _DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -72,8 +78,13 @@ class CaptureBinary:
             return self.running
         try:
             message = json.loads(line[len(PREFIX):])
+        except RecursionError:
+            message = None  # deeper than the decoder goes: refused as too deep below
         except ValueError as exc:
             self._protocol_error(f"ignored a line that is not JSON after the prefix ({exc})")
+            return self.running
+        if message is None or json_depth(message) > MAX_DEPTH:
+            self._protocol_error(f"ignored a message nested more than {MAX_DEPTH} levels deep")
             return self.running
         if not isinstance(message, dict) or not isinstance(message.get("commandId"), str):
             self._protocol_error("ignored a message without a string commandId: send "
@@ -92,6 +103,11 @@ class CaptureBinary:
             return self.running
         self._send({"type": "response", "commandId": command_id, "status": "success", "result": result})
         return self.running
+
+    def line_too_long(self) -> None:
+        """Report an input line dropped for being longer than MAX_LINE_BYTES."""
+        self._protocol_error(f"ignored a line longer than {MAX_LINE_BYTES:,} bytes; commands "
+                             "are single JSON lines of a few hundred bytes")
 
     def _send(self, message: dict[str, Any]) -> None:
         self._write(PREFIX + json.dumps(message))
@@ -235,6 +251,23 @@ COMMANDS: dict[str, Callable[[CaptureBinary, dict[str, Any]], dict[str, Any]]] =
 }
 
 
+def read_lines(stream: IO[bytes], limit: int = MAX_LINE_BYTES) -> Iterator[str | None]:
+    """The lines of `stream`, decoded; None for a line longer than `limit` bytes, which is read
+    in `limit`-sized pieces and dropped, so memory stays bounded whatever a line's length.
+
+        >>> import io
+        >>> list(read_lines(io.BytesIO(b"ok\\n" + b"x" * 10 + b"\\nok\\n"), limit=4))
+        ['ok\\n', None, 'ok\\n']
+    """
+    while line := stream.readline(limit + 1):
+        if len(line) > limit and not line.endswith(b"\n"):
+            while (rest := stream.readline(limit)) and not rest.endswith(b"\n"):
+                pass
+            yield None
+        else:
+            yield line.decode("utf-8", errors="replace")
+
+
 def main() -> int:
     """Serve commands from stdin until `shutdown`, end of input or SIGTERM (the SDK's
     `shutdown()` sends the command, then terminates the process at once)."""
@@ -248,8 +281,10 @@ def main() -> int:
     signal.signal(signal.SIGTERM, terminate)
     binary = CaptureBinary(write)
     try:
-        for line in sys.stdin:
-            if not binary.handle_line(line):
+        for line in read_lines(sys.stdin.buffer):
+            if line is None:
+                binary.line_too_long()
+            elif not binary.handle_line(line):
                 break
     finally:
         if binary.running:  # the SDK went away without shutdown

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Sequence
 
@@ -20,6 +21,7 @@ from .scenario import Clock, Pacer, Scenario, Step, parse_speed
 from .sender import WebhookSender
 from .models import Alert, RtStream, SceneIndex, Session, StreamIndex, Understanding
 from .state import STEP_S, Conflict, EmulatorState
+from .worlds import Worlds
 
 log = logging.getLogger(__name__)
 #: Scenario seconds an export takes after the session stopped (scaled by the speed, as all time).
@@ -50,14 +52,17 @@ class Pipeline:
 
 
 class Engine:
-    """Sessions, pipelines and their side effects."""
+    """Sessions, pipelines and their side effects. `worlds` says which world plays where
+    (worlds.py); `scenario` is the default world."""
 
-    def __init__(self, scenario: Scenario, *, speed: float | str | None, seed: int, faults: Faults,
-                 clock: str = "scenario") -> None:
-        self.scenario = scenario
-        self.clock = Clock(parse_speed(speed, scenario.default_speed), clock)
+    def __init__(self, worlds: Worlds | Scenario, *, speed: float | str | None, seed: int, faults: Faults,
+                 clock: str = "scenario", now: Callable[[], float] = time.monotonic) -> None:
+        worlds = worlds if isinstance(worlds, Worlds) else Worlds(worlds)
+        self.scenario = worlds.default
+        self.now = now  # the monotonic clock tickets and client tokens expire on
+        self.clock = Clock(parse_speed(speed, self.scenario.default_speed), clock)
         self.faults = Faults.from_dict(faults)  # a copy: one-shot faults disarm only here
-        self.state = EmulatorState(seed, duration_s=scenario.duration_s)
+        self.state = EmulatorState(seed, worlds, now=now)
         self.hub = Hub(lambda: self.faults)
         self.sender = WebhookSender(lambda: self.faults)
         self.pipelines: dict[str, Pipeline] = {}
@@ -82,6 +87,7 @@ class Engine:
         if session.status != "created":
             raise Conflict(f"capture session {sid} is {session.status!r}; start_capture needs a 'created' session")
         session.epoch = self.clock.epoch_for(session.clock_s + STEP_S)
+        session.live_mark = self.clock.position()  # what it records is counted from here
         self._announce(session, [self.state.transition(session, "starting"),
                                  self.state.transition(session, "active")])
         return session
@@ -92,10 +98,12 @@ class Engine:
         session = self.state.find_session(sid)
         if session.status != "active":
             raise Conflict(f"capture session {sid} is {session.status!r}; stop_capture needs an 'active' session")
-        self._close_rtstreams(session)
+        world = session.world or self.scenario
+        recorded = max(0.001, self.clock.step_after(session.epoch, session.clock_s,
+                                                    self._played(session.live_mark, world.duration_s)))
+        self._close_rtstreams(session, recorded)
         self._announce(session, [
-            self.state.transition(session, "stopping", after_s=self.clock.step_after(
-                session.epoch, session.clock_s, self.scenario.duration_s)),
+            self.state.transition(session, "stopping", after_s=recorded),
             self.state.transition(session, "stopped"),
         ])
         self._spawn(self._export(session))
@@ -106,14 +114,15 @@ class Engine:
         if session.status != "stopped":  # failed meanwhile
             return
         screen = self.state.screen_of(session)
-        stream = media.stream_url(self.base_url, screen.id, *self.state.window_of(screen))
+        stream = media.stream_url(self.base_url, screen.id, *screen.window)
         urls = (stream, media.player_url(self.base_url, stream))
         self._announce(session, [self.state.transition(session, "exported", urls=urls)],
                        also_to=session.export_ws)
 
     def fail_capture(self, sid: str, message: str = "capture failed") -> Session:
         session = self.state.find_session(sid)
-        self._close_rtstreams(session)
+        world = session.world or self.scenario
+        self._close_rtstreams(session, self._played(session.live_mark, world.duration_s))
         self._announce(session, [self.state.transition(session, "failed", error=message)])
         return session
 
@@ -124,9 +133,25 @@ class Engine:
                            "stopped (the desktop client stops it; offline: emu.stop_capture(session_id))")
         self.state.watch_export(session, ws_connection_id)
 
-    def _close_rtstreams(self, session: Session) -> None:
+    def _close_rtstreams(self, session: Session, recorded_s: float) -> None:
         for rid in session.rtstream_ids:
-            self.set_rtstream_status(self.state.rtstreams[rid], "stopped")
+            rts = self.state.rtstreams[rid]
+            rts.recorded_s = recorded_s if rts.recorded_s is None else rts.recorded_s
+            self.set_rtstream_status(rts, "stopped")
+
+    def _played(self, mark: Any, longest_s: float) -> float:
+        """Scenario seconds played since `mark` (a Clock.position), at most `longest_s` and at
+        least a millisecond: how long something started at `mark` has recorded. At speed 'max'
+        everything has played at once, so it is `longest_s`."""
+        if mark is None:
+            return longest_s
+        return round(max(0.001, min(longest_s, self.clock.elapsed_since(mark))), 3)
+
+    def set_world(self, sid: str, world: Any) -> Session:
+        """Play `world` in the session `sid` (while it is 'created')."""
+        session = self.state.find_session(sid)
+        self.state.set_world(session, world)
+        return session
 
     def _announce(self, session: Session, lifecycle: list[dict[str, Any]], also_to: str | None = None) -> None:
         """Post the webhooks and send the capture_session frames, after those sent before."""
@@ -224,7 +249,7 @@ class Engine:
                 body = payloads.alert(
                     label=data["label"], confidence=data["confidence"], rtstream_id=rts.id,
                     start=data["start"], end=data["end"], explanation=data["text"],
-                    event_id=alert.event_id, stream_start=self.state.window_of(rts)[0] * 1000,
+                    event_id=alert.event_id, stream_start=rts.window[0] * 1000,
                     media_base_url=self.base_url, seed=self.state.seed)
                 self.sender.send(alert.callback_url, [body], key=f"alert:{alert.id}")
             return True
@@ -234,15 +259,18 @@ class Engine:
                      if a.rtstream_id == alert.rtstream_id and a.label == alert.label
                      and self.state.events[a.event_id].prompt == prompt]
         tracks = sorted({rts.track, rts.track_for("transcript")})  # an A/V stream: its screen and its audio
-        cues = [c for t in tracks for c in matching.alert_cues(self.scenario, t, prompt, alert.label)]
+        cues = [c for t in tracks for c in matching.alert_cues(rts.world, t, prompt, alert.label)]
         self._start(f"alert:{alert.id}", rts, "alert", cues=cues, same_kind=same_kind,
                     extra={"alert_id": alert.id, "event_id": alert.event_id},
                     target=lambda: self.state.target_ws(rts, alert.ws_connection_id), on_step=fire)
 
     def set_rtstream_status(self, rts: RtStream, status: str) -> None:
-        """rtstream.start() / stop(); stopping also stops its transcript, indexes and understandings."""
+        """rtstream.start() / stop(); stopping also stops its transcript, indexes and
+        understandings, and a connected rtstream's recording ends there."""
         self.state.set_rtstream_status(rts, status)
         if status == "stopped":
+            if rts.session_id is None and rts.recorded_s is None:
+                rts.recorded_s = self._played(rts.live_mark, rts.world.duration_s)
             self.stop_transcript(rts)
             for index in self.state.indexes_of(rts):
                 self.stop_index(index)
@@ -289,7 +317,7 @@ class Engine:
         pipeline = self.pipelines.get(key)
         if pipeline is None:
             def steps() -> Iterator[Step]:
-                return self.scenario.steps(rts.track_for(kind), kind, rtstream_id=rts.id, rtstream_name=rts.name,
+                return rts.world.steps(rts.track_for(kind), kind, rtstream_id=rts.id, rtstream_name=rts.name,
                                            extra=extra, cues=cues, origin_ms=round(rts.origin_s * 1000))
             pipeline = self.pipelines[key] = Pipeline(key, steps, target, on_step)
             earlier = [self.pipelines[k] for k in same_kind if k != key and k in self.pipelines]
@@ -346,8 +374,8 @@ class Engine:
     async def reset(self, seed: int | None = None) -> None:
         """Forget everything (sessions, pipelines, deliveries, sockets); optionally a new seed."""
         await self.shutdown()
-        self.state = EmulatorState(self.state.seed if seed is None else seed,
-                                   duration_s=self.scenario.duration_s)
+        self.state.worlds.forget_assignments()
+        self.state = EmulatorState(self.state.seed if seed is None else seed, self.state.worlds, now=self.now)
         self._frame_chains.clear()
         self.sender = WebhookSender(lambda: self.faults)
         self.hub = Hub(lambda: self.faults)

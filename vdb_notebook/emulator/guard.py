@@ -19,6 +19,7 @@ requests, DNS rebinding), and a session's callback_url must not turn it against 
 from __future__ import annotations
 
 import ipaddress
+import socket
 from urllib.parse import urlsplit
 
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0", "::"})
@@ -34,7 +35,24 @@ def _split_host(value: str) -> tuple[str, int | None]:
         return "", None
 
 
+def _canonical_host(host: str) -> str:
+    """The address a host name stands for without DNS, as a connecting client reads it:
+    '::ffff:127.0.0.1' (an IPv4-mapped IPv6 address), '127.1' and '2130706433' (inet_aton's
+    short and decimal forms) all mean '127.0.0.1'; 'localhost.' means 'localhost'."""
+    host = host.rstrip(".") if host not in ("", ".") else host
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        try:
+            return socket.inet_ntoa(socket.inet_aton(host))
+        except OSError:
+            return host
+    mapped = getattr(address, "ipv4_mapped", None)
+    return str(mapped if mapped is not None else address)
+
+
 def _is_loopback(host: str) -> bool:
+    host = _canonical_host(host)
     if host in LOOPBACK_NAMES:
         return True
     try:
@@ -79,8 +97,8 @@ def callback_problem(url: object, bound_host: str, port: int) -> str | None:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return (f"callback_url must be an http:// or https:// URL with a host, "
                 f"not {url[:80]!r}")
-    host = parts.hostname.lower()
+    host = _canonical_host(parts.hostname.lower())
     url_port = url_port or (443 if parts.scheme == "https" else 80)
-    if url_port == port and (_is_loopback(host) or host == bound_host.lower()):
+    if url_port == port and (_is_loopback(host) or host == _canonical_host(bound_host.lower())):
         return f"callback_url must not point at the emulator itself ({parts.netloc})"
     return None

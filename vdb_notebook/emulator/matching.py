@@ -62,7 +62,13 @@ def matches(scenario: Scenario, track: str, prompt: str) -> list[Match]:
 
 
 def alert_cues(scenario: Scenario, track: str, prompt: str, label: str) -> list[dict[str, Any]]:
-    """The matches as alert cues for `Scenario.steps(track, "alert", cues=...)`."""
+    """The alert cues for `Scenario.steps(track, "alert", cues=...)`: in a recording (recorded.py)
+    that holds alerts labelled `label` on this track, those, as they fired; else the matches."""
+    recorded = [n for n in scenario.alerts if n.get("recorded") and n.get("track") == track
+                and str(n.get("label", "")).lower() == label.lower()]
+    if recorded:
+        return [{"t": n["t"], "dur": n["dur"], "text": n["text"], "label": label,
+                 "confidence": n["confidence"]} for n in recorded]
     return [{"t": m.start, "dur": m.end - m.start, "text": m.explanation, "label": label,
              "confidence": m.confidence} for m in matches(scenario, track, prompt)]
 

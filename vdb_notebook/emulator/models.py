@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from ..schema import EPOCH, payloads
-from .scenario import ORIGIN_MS
+from .scenario import ORIGIN_MS, Scenario
 
 
 class Ids:
@@ -25,8 +25,14 @@ class Ids:
         self._rngs: dict[str, random.Random] = {}
 
     def new(self, prefix: str) -> str:
-        rng = self._rngs.setdefault(prefix, random.Random(f"emulator:{self.seed}:{prefix}"))
-        return payloads.make_id(prefix, rng)
+        return payloads.make_id(prefix, self._rng(prefix))
+
+    def hex(self, kind: str) -> str:
+        """A bare 16-hex id, as VideoDB gives video scene indexes ('f4db35c5ce45a709')."""
+        return f"{self._rng(kind).getrandbits(64):016x}"
+
+    def _rng(self, prefix: str) -> random.Random:
+        return self._rngs.setdefault(prefix, random.Random(f"emulator:{self.seed}:{prefix}"))
 
 
 @dataclass
@@ -45,6 +51,8 @@ class Session:
     error: dict[str, Any] | None = None
     clock_s: float = 0.0  # timeline seconds after `epoch` of the latest lifecycle event
     epoch: datetime = EPOCH  # time zero of the session's timeline (the engine's Clock sets it)
+    world: Scenario | None = None  # what it plays (worlds.py); set when it is created
+    live_mark: Any = None  # the clock's position when it went active (Clock.position)
 
 
 @dataclass
@@ -55,7 +63,8 @@ class RtStream:
     channel_id: str | None                 # "mic" | "system_audio" | "screen" for capture streams
     name: str
     media_types: list[str]
-    track: str                             # the scenario track that plays on it
+    track: str                             # the track of its world that plays on it
+    world: Scenario                        # what it plays: its session's world, or the stream world
     audio_track: str | None = None         # a connected audio+video stream's audio
     url: str | None = None
     store: bool = True
@@ -66,6 +75,15 @@ class RtStream:
     transcript: list[dict[str, Any]] = field(default_factory=list)  # {start, end, text}, seconds
     exported: dict[str, Any] | None = None  # rtstream.export()'s answer, once exported
     origin_s: float = ORIGIN_MS / 1000      # epoch seconds of its scenario time 0 (when it went live)
+    live_mark: Any = None                   # the clock's position when it went live (Clock.position)
+    recorded_s: float | None = None         # how long it recorded, once stopped (else its world's length)
+
+    @property
+    def window(self) -> tuple[float, float]:
+        """What it recorded, epoch seconds: from going live, for as long as it ran (its world's
+        length while it still runs)."""
+        length = self.world.duration_s if self.recorded_s is None else self.recorded_s
+        return self.origin_s, self.origin_s + length
 
     def track_for(self, kind: str) -> str:
         """The scenario track a pipeline of `kind` plays on this stream."""
@@ -157,7 +175,21 @@ class Video:
     end_s: float
     audio_rtstream_ids: list[str]
     transcribed: bool = False
+    spoken_indexed: bool = False  # video.index_spoken_words() was called
+    scene_indexes: dict[str, "VideoIndex"] = field(default_factory=dict)
 
     @property
     def length(self) -> float:
         return round(self.end_s - self.start_s, 3)
+
+
+@dataclass
+class VideoIndex:
+    """A scene index of an exported video (index_scenes / index_visuals / index_audio)."""
+
+    id: str
+    name: str
+    extraction_type: str
+    prompt: str | None
+    records: list[dict[str, Any]]  # {start, end, description}, seconds into the video
+    status: str = "done"

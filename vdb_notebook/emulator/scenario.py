@@ -19,11 +19,14 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import re
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterator, NamedTuple
+from typing import Any, Callable, Iterator, NamedTuple
 
 from ..schema import EPOCH
+from . import recorded
 
 SCENARIO_DIR = Path(__file__).with_name("scenarios")
 #: Scenario time 0 is the moment a session turns active: EPOCH + 4 s, as in payloads.lifecycle().
@@ -34,8 +37,13 @@ CLOCKS = ("scenario", "wall")
 
 
 def available() -> list[str]:
-    """Names of the scenarios shipped with the package, e.g. ['burst', 'standup']."""
+    """Names of the scenarios shipped with the package, e.g. ['burst', 'cctv', 'standup', ...]."""
     return sorted(p.stem for p in SCENARIO_DIR.glob("*.json"))
+
+
+def is_shipped(name_or_path: object) -> bool:
+    """True for the name of a shipped scenario ('standup'), False for a path or anything else."""
+    return isinstance(name_or_path, str) and name_or_path in available()
 
 
 class Step(NamedTuple):
@@ -73,19 +81,43 @@ class Scenario:
         self.repeat: int = int(doc.get("repeat", 1))
         self.tracks: dict[str, dict[str, list[dict[str, Any]]]] = doc.get("tracks", {})
         self.alerts: list[dict[str, Any]] = doc.get("alerts", [])
+        #: the video tracks a connected rtstream (coll.connect_rtstream) can play, e.g. cameras
+        self.live_tracks: list[str] = list(doc.get("live_tracks") or ["display"])
+        #: a recording made with record_to= (recorded.py) rather than a written scenario
+        self.recorded: bool = bool(doc.get("recorded", False))
+
+    def __repr__(self) -> str:
+        return f"Scenario({self.name!r})"
+
+    def capture_track(self, track: str) -> str:
+        """The track a capture channel's stream plays: its own (mic, system_audio, display);
+        a world without a screen track shows its first live track on the screen."""
+        if track == "display" and track not in self.tracks:
+            return self.live_tracks[0]
+        return track
+
+    def live_track(self, name: str, url: str, connected_before: int) -> str:
+        """The track a connected rtstream named `name` at `url` plays: the live track its name or
+        URL mentions ("parking_lot" for rtsp://cam/parking-lot), else the live tracks in turn."""
+        said = re.sub(r"[^a-z0-9]+", "_", f"{name} {url}".lower())
+        named = [t for t in self.live_tracks if t.lower() in said]
+        return named[0] if named else self.live_tracks[connected_before % len(self.live_tracks)]
 
     @classmethod
     def load(cls, name_or_path: str | Path) -> "Scenario":
-        """A shipped scenario by name ('standup', 'burst') or a JSON file by path."""
+        """A shipped scenario by name ('standup', 'cctv', ...), a scenario JSON file by path, or
+        a recording (JSONL) that `vn.Feed.open(conn, record_to=...)` made (recorded.py)."""
         path = Path(name_or_path)
         if not path.suffix:  # a name: only a shipped one, so a name cannot leave SCENARIO_DIR
             known = str(name_or_path) in available()
             path = SCENARIO_DIR / f"{name_or_path}.json" if known else Path("/nonexistent")
-        if not path.exists() or path.suffix != ".json":
+        if not path.exists() or path.suffix not in (".json", ".jsonl"):
             raise ValueError(
-                f"unknown scenario {str(name_or_path)!r}; use one of {available()} "
-                "or the path of a scenario JSON file"
+                f"unknown scenario {str(name_or_path)!r}; use one of {available()}, the path of a "
+                "scenario JSON file, or a recording (.jsonl) made with vn.Feed.open(conn, record_to=...)"
             )
+        if path.suffix == ".jsonl":
+            return cls(recorded.scenario_doc(path), source=str(path))
         try:
             doc = json.loads(path.read_text(encoding="utf-8"))
         except ValueError as exc:
@@ -173,10 +205,31 @@ class Clock:
         True
     """
 
-    def __init__(self, speed: float, mode: str = "scenario") -> None:
+    def __init__(self, speed: float, mode: str = "scenario",
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
         self.speed = speed
         self.mode = parse_clock(mode)
         self._changed = asyncio.Event()
+        self._monotonic = monotonic
+        self._since = monotonic()  # when the current speed was set
+        self._played = 0.0  # scenario seconds played at finite speeds before `_since`
+        self._max_runs = int(math.isinf(speed))  # how many times the speed became 'max'
+
+    def position(self) -> tuple[int, float, bool]:
+        """A mark of how far scenario time has run: for `elapsed_since`."""
+        return self._max_runs, self._played_now(), math.isinf(self.speed)
+
+    def elapsed_since(self, mark: tuple[int, float, bool]) -> float:
+        """Scenario seconds run since `position()` gave `mark`; inf if any of it ran at 'max'."""
+        runs, played, at_max = mark
+        if at_max or self._max_runs > runs:
+            return math.inf
+        return self._played_now() - played
+
+    def _played_now(self) -> float:
+        if math.isinf(self.speed):
+            return self._played
+        return self._played + (self._monotonic() - self._since) * self.speed
 
     def epoch_for(self, offset_s: float) -> datetime:
         """Time zero of a session timeline whose point `offset_s` is now (EPOCH on the scenario clock)."""
@@ -197,6 +250,9 @@ class Clock:
         return max(0.0, (datetime.now(timezone.utc) - epoch).total_seconds() - at_s)
 
     def set(self, speed: float) -> None:
+        self._played = self._played_now()
+        self._since = self._monotonic()
+        self._max_runs += math.isinf(speed) and not math.isinf(self.speed)
         self.speed = speed
         self._changed.set()
         self._changed = asyncio.Event()

@@ -17,13 +17,16 @@ import atexit
 import inspect
 import json
 import logging
+from pathlib import Path
+import secrets
+import time
 from typing import Any, Callable
 
 import videodb
 
 from aiohttp import web
 
-from .._aio import LoopThread
+from .._aio import LoopThread, answer_and_close
 from .._compat import keyword_only
 from ..schema import json_depth
 from . import capture_binary, guard, matching, urls
@@ -32,13 +35,15 @@ from .faults import Faults
 from .responses import Req, control, render
 from .scenario import Scenario, parse_clock, parse_speed
 from .errors import ApiError, BadRequest
+from .worlds import Worlds
 
 log = logging.getLogger(__name__)
-#: The key the emulator accepts. Not a secret: it only opens a local emulator.
-EMULATOR_KEY = "emu-local-key"
 CALL_TIMEOUT_S = 30.0
 IDLE_TIMEOUT_S = 15.0  # a connection without a (complete) request for this long is closed
 READ_TIMEOUT_S = 30.0  # a request body still arriving after this long is answered 408
+#: After an answer sent before its request body was read whole (413), how long aiohttp keeps
+#: reading and discarding that body so the client sees the answer (aiohttp's default: 10 s).
+LINGERING_TIME_S = 1.0
 TICKET_TTL_S = 60.0  # a WebSocket URL from connect_websocket() opens within this long
 MAX_DEPTH = 32  # request bodies nest 3 deep; a deeper one could not be echoed back
 
@@ -46,26 +51,36 @@ MAX_DEPTH = 32  # request bodies nest 3 deep; a deeper one could not be echoed b
 class Emulator:
     """A local VideoDB capture service for the real SDK (the contract is in the project README).
 
-    scenario: a shipped scenario name ('standup', 'burst') or a scenario JSON path.
+    scenario: the default world: a shipped name ('standup', 'support_call', 'dev_screen',
+        'cctv', 'burst'), a scenario JSON path, or a recording (.jsonl) made with
+        `vn.Feed.open(conn, record_to=...)` (recorded.py says what it holds and what it lacks).
+    stream_scenario: what `coll.connect_rtstream(url)` plays: 'cctv' (a camera) unless named,
+        or `scenario` itself when that is a file of your own. A capture session plays its own
+        world: `set_world(...)`, its metadata, its end user's, else `scenario` (worlds.py).
     speed: None for the scenario's default, a time multiplier, or 'max'.
     seed: same seed, same ids, texts and timestamps.
+    api_key: the key its API and control plane accept; by default one generated for this
+        emulator (`emu.api_key`), so no other process or web page can guess it.
     faults: dict of Faults fields, e.g. {"drop_ws_after": 10, "fail_webhooks": 2}.
     clock: "scenario" (default: times fixed from schema.EPOCH, reproducible) or "wall" (each
         session's times start when its capture starts, so now-relative queries work).
     Limits (docs/LIMITS.md): idle_timeout (s, 15), read_timeout (s, 30), ticket_ttl (s, 60:
-    how long a WebSocket URL stays usable). The HTTP control plane under /_emulator/ needs
+    how long a WebSocket URL stays usable). expiry_clock: the monotonic clock (seconds) that
+    WebSocket URLs and client tokens (`expires_in`) expire on; tests pass their own. The HTTP control plane under /_emulator/ needs
     `x-access-token: <api_key>` like the API (the methods here call in-process and need none);
     see guard.py for the Host, Origin and callback_url checks.
     """
 
     @keyword_only("speed", "seed", "host", "port", "faults", "api_key", "clock")
-    def __init__(self, scenario: str | Scenario = "standup", *, speed: float | str | None = None,
+    def __init__(self, scenario: str | Path | Scenario = "standup", *, speed: float | str | None = None,
                  seed: int = 0, host: str = "127.0.0.1", port: int = 0,
-                 faults: dict[str, Any] | Faults | None = None, api_key: str = EMULATOR_KEY,
-                 clock: str = "scenario",
+                 faults: dict[str, Any] | Faults | None = None, api_key: str | None = None,
+                 clock: str = "scenario", stream_scenario: str | Path | Scenario | None = None,
                  idle_timeout: float = IDLE_TIMEOUT_S, read_timeout: float = READ_TIMEOUT_S,
-                 ticket_ttl: float = TICKET_TTL_S) -> None:
-        self.scenario = scenario if isinstance(scenario, Scenario) else Scenario.load(scenario)
+                 ticket_ttl: float = TICKET_TTL_S,
+                 expiry_clock: Callable[[], float] = time.monotonic) -> None:
+        self.worlds = Worlds(scenario, stream_scenario)
+        self.scenario = self.worlds.default
         parse_speed(speed, self.scenario.default_speed)  # fail early on a bad speed
         self.clock = parse_clock(clock)  # fail early on a bad clock
         self._speed = speed
@@ -73,8 +88,9 @@ class Emulator:
         self.host = host
         self._port = port
         self._initial_faults = Faults.from_dict(faults)
-        self._api_key = api_key
+        self._api_key = api_key or new_api_key()
         self.idle_timeout, self.read_timeout, self.ticket_ttl = idle_timeout, read_timeout, ticket_ttl
+        self._expiry_clock = expiry_clock
         self._engine: Engine | None = None
         self._thread: LoopThread | None = None
         self._runner: web.AppRunner | None = None
@@ -152,7 +168,8 @@ class Emulator:
 
     def connect(self, **kwargs: Any) -> videodb.client.Connection:
         """The plain SDK Connection to this emulator (starts it if needed); `vn.connect(emulator=emu)`
-        gives the toolkit's Connection, with `conn.emulator` and the seed doc's conveniences."""
+        gives the toolkit's Connection, with `conn.emulator` and the conveniences VideoDB's capture
+        events page uses (`conn.get_rtstream`, `ws.stream()`)."""
         self.start()
         return videodb.connect(api_key=self._api_key, base_url=self.base_url, **kwargs)
 
@@ -169,6 +186,34 @@ class Emulator:
     def fail_capture(self, session_id: str, message: str = "capture failed") -> dict[str, Any]:
         """Any live status -> failed with data.error.message = message; the session."""
         return self._call(lambda e: render.session(e.state, e.fail_capture(session_id, message)))
+
+    # worlds ---------------------------------------------------------------------------------------
+    def set_world(self, scenario: str | Path | Scenario, *, session_id: str | None = None,
+                  end_user_id: str | None = None) -> Scenario:
+        """Play `scenario` in one capture session (while it is 'created'), or in every session
+        an end user creates from now on (a fleet: one world per user). The loaded world.
+
+            >>> emu.set_world("support_call", end_user_id="agent-7").name  # doctest: +SKIP
+            'support_call'
+            >>> emu.set_world("dev_screen", session_id=session.id).name     # doctest: +SKIP
+            'dev_screen'
+
+        A session's world can also come from its metadata: `conn.create_capture_session(...,
+        metadata={"emulator_world": "cctv"})` (a shipped world, or one loaded here already).
+        """
+        if session_id is not None:
+            return self._call(lambda e: e.set_world(session_id, scenario).world)
+        if self.running:
+            return self._call(lambda e: e.state.worlds.set(scenario, end_user_id=end_user_id))
+        return self.worlds.set(scenario, end_user_id=end_user_id)
+
+    def world_of(self, session_or_rtstream_id: str) -> str:
+        """The name of the world a capture session or rtstream plays."""
+        def find(e: Engine) -> str:
+            if session_or_rtstream_id in e.state.sessions:
+                return (e.state.sessions[session_or_rtstream_id].world or e.scenario).name
+            return e.state.rtstream(session_or_rtstream_id).world.name
+        return self._call(find)
 
     # control ----------------------------------------------------------------------------------------
     def reset(self, seed: int | None = None) -> None:
@@ -234,7 +279,7 @@ class Emulator:
             track, origin_ms = rts.track, rts.origin_s * 1000  # scenario time 0 on its timeline
             return [{"start": round(origin_ms + m.start * 1000), "end": round(origin_ms + m.end * 1000),
                      "confidence": m.confidence, "explanation": m.explanation}
-                    for m in matching.matches(e.scenario, track, prompt)]
+                    for m in matching.matches(rts.world, track, prompt)]
         return self._call(find)
 
     # plumbing ---------------------------------------------------------------------------------------
@@ -257,14 +302,14 @@ class Emulator:
         return self._thread
 
     async def _serve(self) -> None:
-        engine = Engine(self.scenario, speed=self._speed, seed=self._seed, faults=self._initial_faults,
-                        clock=self.clock)
+        engine = Engine(self.worlds, speed=self._speed, seed=self._seed, faults=self._initial_faults,
+                        clock=self.clock, now=self._expiry_clock)
         engine.ticket_ttl = self.ticket_ttl
         app = web.Application(middlewares=[make_guard(self)])
         app.router.add_route("*", "/{path:.*}", make_dispatcher(engine, self))
         # keepalive_timeout also closes a connection that never completes a request's headers
         runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0,
-                               keepalive_timeout=self.idle_timeout)
+                               keepalive_timeout=self.idle_timeout, lingering_time=LINGERING_TIME_S)
         await runner.setup()
         try:
             await web.TCPSite(runner, self.host, self._port).start()
@@ -284,6 +329,16 @@ class Emulator:
         self._engine = self._runner = None
 
 
+def new_api_key() -> str:
+    """A fresh emulator key: 'emu-' and 24 random URL-safe characters.
+
+        >>> key = new_api_key()
+        >>> key.startswith("emu-"), len(key), key == new_api_key()
+        (True, 28, False)
+    """
+    return "emu-" + secrets.token_urlsafe(18)
+
+
 # requests -> the route table -> a handler -> the SDK's envelope ------------------------------------
 def answer(data: Any, status: int = 200) -> web.Response:
     return web.json_response({"success": True, "data": data}, status=status)
@@ -293,7 +348,10 @@ def failure(message: str, status: int) -> web.Response:
     return web.json_response({"success": False, "message": message}, status=status)
 
 
-async def read_body(request: web.Request, read_timeout: float = READ_TIMEOUT_S) -> dict[str, Any]:
+async def read_body(request: web.Request, read_timeout: float = READ_TIMEOUT_S,
+                    array_key: str | None = None) -> dict[str, Any]:
+    """The JSON object a request carries ({} for none); a JSON array only where `array_key` is
+    given (POST compile: the SDK sends its shots as a bare array), as {array_key: [...]}."""
     if request.method not in ("POST", "PATCH", "PUT"):
         return {}
     try:
@@ -312,6 +370,8 @@ async def read_body(request: web.Request, read_timeout: float = READ_TIMEOUT_S) 
         raise BadRequest(f"request body is not JSON ({exc}); send one JSON object") from None
     if json_depth(body) > MAX_DEPTH:
         raise BadRequest(f"request body nests more than {MAX_DEPTH} levels deep; flatten it")
+    if isinstance(body, list) and array_key is not None:
+        return {array_key: body}
     if not isinstance(body, dict):
         raise BadRequest(f"request body must be a JSON object, not {type(body).__name__}")
     return body
@@ -362,13 +422,13 @@ def make_dispatcher(engine: Engine, emu: "Emulator") -> Callable[..., Any]:
         access = route.access if route else ("control" if path.startswith(urls.CONTROL_PREFIX) else "api")
         token = request.headers.get("x-access-token")
         if access in ("api", "client") and token != emu.api_key and not (
-                access == "client" and token in engine.state.client_tokens):
+                access == "client" and engine.state.client_token_valid(token)):
             return failure("invalid or missing x-access-token: connect with the emulator's key "
                            "(emu.api_key, or emu.connect())", 401)
         try:
             if route is None:
                 raise unmatched
-            body = await read_body(request, emu.read_timeout)
+            body = await read_body(request, emu.read_timeout, "items" if route.path == "compile" else None)
             # our own address, never the Host header: answers must not point elsewhere
             base = f"http://{emu.host}:{emu.port}"
             req = Req(request.method, params, request.query, body, base, request)
@@ -376,6 +436,8 @@ def make_dispatcher(engine: Engine, emu: "Emulator") -> Callable[..., Any]:
             if inspect.isawaitable(result):
                 result = await result
         except ApiError as exc:
+            if exc.status == 408:  # the body stopped arriving: nothing more to wait for
+                return await answer_and_close(request, failure(exc.message, exc.status))
             return failure(exc.message, exc.status)
         return result if isinstance(result, web.StreamResponse) else answer(result)
     return dispatch

@@ -13,15 +13,19 @@ which engine.py sends, carry epoch ms).
 """
 from __future__ import annotations
 
+import math
 import time
 
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any, Callable, TypeVar
 
 from ..schema import CAPTURE_CHANNELS, payloads
 from .errors import ApiError, BadRequest, Conflict, NotFound
-from .recordings import RecordingState
-from .models import Alert, Event, Ids, RtStream, SceneIndex, Session, StreamIndex, Understanding
+from .folders import Collections
+from .recordings import Library
+from .models import Alert, Event, Ids, RtStream, SceneIndex, Session, StreamIndex, Understanding, Video
+from .scenario import Scenario
+from .worlds import Worlds, WorldLike
 
 __all__ = ["ApiError", "BadRequest", "Conflict", "EmulatorState", "NotFound"]
 
@@ -41,20 +45,21 @@ def string_field(body: dict[str, Any], key: str) -> str | None:
     return value or None
 
 
-class EmulatorState(RecordingState):
+class EmulatorState:
     """Everything the emulated service knows. Touched only from the emulator's event loop.
 
-    `duration_s`: how long a capture session stays active (its recording's length).
+    `worlds`: which world each session and connected rtstream plays (worlds.py).
+    `now`: the monotonic clock (seconds) that WebSocket tickets and client tokens expire on.
     """
 
-    def __init__(self, seed: int = 0, duration_s: float = 300.0) -> None:
-        super().__init__()
+    def __init__(self, seed: int = 0, worlds: Worlds | None = None,
+                 now: Callable[[], float] = time.monotonic) -> None:
         self.seed = seed
+        self.now = now
         self.ids = Ids(seed)
-        self.duration_s = duration_s
-        self.collections = {"default": {"id": "default", "name": "Default Collection",
-                                        "description": "The emulator's only collection",
-                                        "is_public": False}}
+        self.worlds = worlds if worlds is not None else Worlds()
+        self.library = Library(self.ids)  # exported videos and their indexes
+        self.collections = Collections(self.ids)
         self.sessions: dict[str, Session] = {}
         self.rtstreams: dict[str, RtStream] = {}
         self.indexes: dict[str, SceneIndex] = {}
@@ -63,32 +68,37 @@ class EmulatorState(RecordingState):
         self.events: dict[str, Event] = {}
         self.alerts: dict[str, Alert] = {}
         self.ws_tickets: dict[str, float] = {}  # token of each WebSocket URL -> when it expires (monotonic)
-        self.client_tokens: set[str] = set()  # they open the desktop binary's endpoints (responses/desktop.py)
+        self.client_tokens: dict[str, float] = {}  # token -> when it expires (monotonic); they open the desktop binary's endpoints (responses/desktop.py)
 
     # collections and sessions -------------------------------------------------------------
     def collection(self, cid: str) -> dict[str, Any]:
-        if cid not in self.collections:
-            raise NotFound(f"collection {cid!r} not found; the emulator has one collection, 'default'")
-        return self.collections[cid]
+        return self.collections.get(cid)
 
     def issue_ws_ticket(self, cid: str, ttl_s: float) -> str:
         """A token for one WebSocket URL (never the API key), usable for `ttl_s` seconds; reset
         voids them all. Expired tickets are forgotten here, so they cannot pile up."""
         self.collection(cid)
-        now = time.monotonic()
-        for old in [t for t, expires in self.ws_tickets.items() if expires < now]:
-            del self.ws_tickets[old]
+        _forget_expired(self.ws_tickets, self.now())
         ticket = self.ids.new("wst")
-        self.ws_tickets[ticket] = now + ttl_s
+        self.ws_tickets[ticket] = self.now() + ttl_s
         return ticket
+
+    def ws_ticket_valid(self, ticket: object) -> bool:
+        """True while a ticket from `issue_ws_ticket` may still open a WebSocket."""
+        return self.ws_tickets.get(str(ticket), -math.inf) >= self.now()
 
     def issue_client_token(self, expires_in: Any) -> str:
         """conn.generate_client_token(expires_in): a token for the desktop capture client."""
         if not isinstance(expires_in, int) or isinstance(expires_in, bool) or expires_in <= 0:
             raise BadRequest(f"expires_in must be a positive number of seconds, not {expires_in!r}")
+        _forget_expired(self.client_tokens, self.now())
         token = self.ids.new("ct")
-        self.client_tokens.add(token)
+        self.client_tokens[token] = self.now() + expires_in
         return token
+
+    def client_token_valid(self, token: object) -> bool:
+        """True while a token from `issue_client_token` has not expired."""
+        return self.client_tokens.get(str(token), -math.inf) >= self.now()
 
     def create_session(self, cid: str, body: dict[str, Any]) -> Session:
         self.collection(cid)
@@ -101,8 +111,17 @@ class EmulatorState(RecordingState):
             raise BadRequest("metadata must be a JSON object (a dict)")
         session = Session(id=self.ids.new("cap"), collection_id=cid, end_user_id=user,
                           callback_url=callback_url, ws_connection_id=ws_connection_id, metadata=metadata)
+        session.world = self.worlds.for_session(session.id, user, metadata)
         self.sessions[session.id] = session
         return session
+
+    def set_world(self, session: Session, world: WorldLike) -> Scenario:
+        """Play `world` in `session` (before its capture starts: its rtstreams open on it)."""
+        if session.status != "created":
+            raise Conflict(f"capture session {session.id} is {session.status!r}; choose its world "
+                           "while it is 'created', before its capture starts")
+        session.world = self.worlds.set(world, session_id=session.id)
+        return session.world
 
     def session(self, cid: str, sid: str) -> Session:
         self.collection(cid)
@@ -162,21 +181,33 @@ class EmulatorState(RecordingState):
             session.export_ws = ws_connection_id
 
     def _open_rtstreams(self, session: Session, origin_s: float) -> None:
+        world = session.world or self.worlds.default
         for category, name, media, track in CAPTURE_CHANNELS:
-            rts = RtStream(id=self.ids.new("rts"), session_id=session.id, track=track, origin_s=origin_s,
+            rts = RtStream(id=self.ids.new("rts"), session_id=session.id, track=world.capture_track(track),
+                           world=world, origin_s=origin_s, live_mark=session.live_mark,
                            collection_id=session.collection_id, channel_id=category,
                            name=name, media_types=[media])
             self.rtstreams[rts.id] = rts
             session.rtstream_ids.append(rts.id)
 
     def rtstream_summaries(self, session: Session) -> list[dict[str, Any]]:
-        """data.rtstreams[] of the active webhook, shaped as the seed doc shows."""
+        """data.rtstreams[] of the active webhook, shaped as VideoDB's capture events page
+        (docs.videodb.io/pages/ingest/capture-sdks/realtime-context) shows."""
         return [{"rtstream_id": r.id, "name": r.name, "media_types": list(r.media_types)}
                 for r in (self.rtstreams[i] for i in session.rtstream_ids)]
 
     def screen_of(self, session: Session) -> RtStream:
         """The session's primary video rtstream (display:1)."""
         return next(self.rtstreams[r] for r in session.rtstream_ids if "video" in self.rtstreams[r].media_types)
+
+    def export_session(self, session: Session) -> Video:
+        """The video of a stopped session: its screen over what it recorded, with the sound of
+        its audio streams (made once)."""
+        if session.exported_video_id in self.library.videos:
+            return self.library.videos[session.exported_video_id]
+        streams = [self.rtstreams[r] for r in session.rtstream_ids]
+        audio = [r for r in streams if "audio" in r.media_types]
+        return self.library.export(f"Capture {session.id}", self.screen_of(session), audio)
 
     # rtstreams -----------------------------------------------------------------------------
     def rtstream(self, rid: str) -> RtStream:
@@ -185,9 +216,9 @@ class EmulatorState(RecordingState):
                            "is active, or after coll.connect_rtstream()")
         return self.rtstreams[rid]
 
-    def connect_rtstream(self, body: dict[str, Any], origin_s: float) -> RtStream:
-        """coll.connect_rtstream(url, name, media_types, ...): a live source that plays the
-        scenario's screen (video) and system audio (audio) tracks from `origin_s` (epoch s) on."""
+    def connect_rtstream(self, body: dict[str, Any], origin_s: float, live_mark: Any = None) -> RtStream:
+        """coll.connect_rtstream(url, name, media_types, ...): a live source that plays a live
+        track of the stream world (worlds.py; a camera by default) from `origin_s` (epoch s) on."""
         cid = body.get("collection_id") or "default"
         self.collection(cid)
         url, name = string_field(body, "url"), string_field(body, "name")
@@ -199,13 +230,15 @@ class EmulatorState(RecordingState):
         sample_rate = body.get("sample_rate", 30)
         if not isinstance(sample_rate, int) or isinstance(sample_rate, bool) or sample_rate <= 0:
             raise BadRequest(f"sample_rate must be a positive whole number, not {sample_rate!r}")
-        video = "video" in media
+        world = self.worlds.streams
+        before = sum(1 for r in self.rtstreams.values() if r.session_id is None and r.world is world)
+        track = world.live_track(name or url, url, before) if "video" in media else "system_audio"
+        speaks = bool(world.tracks.get(track, {}).get("transcript"))  # a recorded camera with sound
         rts = RtStream(id=self.ids.new("rts"), session_id=None, collection_id=cid, channel_id=None,
-                       name=name or url, media_types=list(media),
-                       track="display" if video else "system_audio",
-                       audio_track="system_audio" if video and "audio" in media else None,
+                       name=name or url, media_types=list(media), track=track, world=world,
+                       audio_track=(track if speaks else "system_audio") if "video" in media and "audio" in media else None,
                        url=url, store=bool(body.get("store", False)), sample_rate=sample_rate,
-                       origin_s=origin_s)
+                       origin_s=origin_s, live_mark=live_mark)
         self.rtstreams[rts.id] = rts
         return rts
 
@@ -393,6 +426,13 @@ def _owned(table: dict[str, _Job], key: str, rts: RtStream, what: str, hint: str
 def _all_on(table: dict[str, _Job], rts: RtStream) -> list[_Job]:
     """Everything in `table` that belongs to `rts`, oldest first."""
     return [job for job in table.values() if job.rtstream_id == rts.id]
+
+
+def _forget_expired(expiries: dict[str, float], now: float) -> None:
+    """Drop every entry of `expiries` (key -> when it expires) that has expired by `now`, so
+    expired tickets and tokens cannot pile up."""
+    for key in [k for k, expires in expiries.items() if expires < now]:
+        del expiries[key]
 
 
 def _record(frame_data: dict[str, Any], **fields: Any) -> dict[str, Any]:

@@ -17,11 +17,23 @@ import re
 from typing import Any, Callable, NamedTuple
 
 from .media import handlers as media
-from .responses import capture, control, desktop, indexes, rtstreams, search, understanding, videos, websocket
+from .responses import (capture, control, desktop, indexes, rtstreams, search, thumbnails, understanding,
+                        video_index, video_search, videos, websocket)
 from .errors import ApiError, NotFound
 
 CONTROL_PREFIX = "_emulator/"
 MEDIA_PREFIX = "media/"
+
+
+#: what every call that is not emulated answers (404), wherever it is routed
+OUT_OF_SCOPE = ("offline, the emulator serves VideoDB's capture and rtstream API and the exported "
+                "video's stream, transcript, indexes and search; run this against VideoDB itself "
+                "(uploads, generation, dubbing, editing and the rest of the media library)")
+
+
+def not_emulated(engine: Any, req: Any) -> Any:
+    """A call the SDK makes on a path the emulator serves with another method: 404, never 405."""
+    raise NotFound(f"{req.method} /{req.request.match_info['path'].strip('/')} is not emulated: {OUT_OF_SCOPE}")
 
 
 class Route(NamedTuple):
@@ -34,7 +46,10 @@ class Route(NamedTuple):
 ROUTES: tuple[Route, ...] = (
     # collections, capture sessions, WebSocket URL, client tokens
     Route("GET", "collection", capture.list_collections),
+    Route("POST", "collection", capture.create_collection),
     Route("GET", "collection/{cid}", capture.get_collection),
+    Route("PATCH", "collection/{cid}", capture.update_collection),
+    Route("DELETE", "collection/{cid}", capture.delete_collection),
     Route("GET", "collection/{cid}/websocket", capture.get_websocket_url),
     Route("POST", "collection/{cid}/capture/session", capture.create_capture_session),
     Route("GET", "collection/{cid}/capture/session", capture.list_capture_sessions),
@@ -86,14 +101,28 @@ ROUTES: tuple[Route, ...] = (
     Route("PATCH", "video/{vid}", videos.update_video),
     Route("DELETE", "video/{vid}", videos.delete_video),
     Route("POST", "video/{vid}/stream", videos.generate_stream),
+    Route("GET", "video/{vid}/thumbnail", thumbnails.get_thumbnail),
+    Route("POST", "video/{vid}/thumbnail", thumbnails.generate_thumbnail),
     Route("GET", "video/{vid}/transcription", videos.get_transcript),
     Route("POST", "video/{vid}/transcription", videos.generate_transcript),
+    Route("POST", "video/{vid}/index", video_index.index_spoken_words),
+    Route("POST", "video/{vid}/index/scene", video_index.index_scenes),
+    Route("GET", "video/{vid}/index/scene", video_index.list_scene_index),
+    Route("GET", "video/{vid}/index/scene/{sid}", video_index.get_scene_index),
+    Route("DELETE", "video/{vid}/index/scene/{sid}", video_index.delete_scene_index),
+    Route("POST", "video/{vid}/search", video_search.legacy_search),
+    Route("POST", "video/{vid}/search/v2", video_search.search),
+    Route("POST", "compile", video_search.compile_shots),
+    # calls the SDK makes on the paths above that stay out (get_scenes, index status): 404, not 405
+    Route("GET", "video/{vid}/index", not_emulated),
     # the WebSocket (its URL carries a ticket from collection/{cid}/websocket)
     Route("GET", "ws", websocket.connect, "open"),
     # media (MEDIA_PREFIX): HLS windows of an rtstream and a player page; browsers on any origin
     # fetch them without a key, as they fetch VideoDB's stream URLs
     Route("GET", "media/rtstream/{rid}/{window}", media.playlist, "open"),
     Route("GET", "media/rtstream/{rid}/{window}/{segment}", media.segment, "open"),
+    Route("GET", "media/timeline/{timeline}", media.timeline, "open"),
+    Route("GET", "media/frame/{rid}/{frame}", media.frame, "open"),
     Route("GET", "media/watch", media.player, "open"),
     Route("GET", "media/embed", media.player, "open"),
     Route("GET", "media/hls.light.min.js", media.player_script, "open"),
@@ -107,6 +136,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "_emulator/state", control.state, "control"),
     Route("GET", "_emulator/deliveries", control.deliveries, "control"),
     Route("POST", "_emulator/capture/{sid}/{verb}", control.capture, "control"),
+    Route("POST", "_emulator/world", control.set_world, "control"),
 )
 
 def _compile(path: str) -> re.Pattern[str]:
@@ -130,5 +160,4 @@ def match(method: str, path: str) -> tuple[Route, dict[str, str]]:
             allowed.append(route.method)
     if allowed:
         raise ApiError(f"{method} is not allowed on /{path}; use {' or '.join(sorted(set(allowed)))}", status=405)
-    raise NotFound(f"no such endpoint: {method} /{path} (offline, the emulator serves VideoDB's capture "
-                   "and rtstream API; run media-library calls against VideoDB itself)")
+    raise NotFound(f"no such endpoint: {method} /{path} ({OUT_OF_SCOPE})")

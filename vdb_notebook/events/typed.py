@@ -4,8 +4,9 @@ Most frames a feed receives are media frames (transcript, visual/scene index, au
 alerts in their plain shape. msgspec decodes such JSON text straight into a struct, checking
 every type and range on the way; `decode` then builds the `Event` without a dict in between.
 Anything else (other keys, nulls, ISO times, out-of-range values, other channels) fails here
-and goes to the hand-written readers of `decode.py`, which accept every shape of
-VIDEODB_FACTS.md and say exactly what is wrong. A frame decoded here is one the store can
+and goes to the hand-written readers of `decode.py`, which accept every shape VideoDB documents
+(its capture events page, https://docs.videodb.io/pages/ingest/capture-sdks/realtime-context,
+and its alerts and webhooks pages) and say exactly what is wrong. A frame decoded here is one the store can
 rebuild from its columns (`shapes.Shape`), so it is not kept twice.
 
     >>> ev = decode('{"channel": "transcript", "rtstream_id": "rts-1", '

@@ -34,6 +34,7 @@ import websockets
 
 from .. import _aio
 from .._backoff import Backoff
+from .._progress import waiting
 from .reconnect import Callbacks, Gap, disconnected_frame, gap_frame, reconnected_frame, redial
 from ..events import Rejection
 from .journal import RECORD_BATCH, FrameJournal, flush_when_quiet
@@ -265,7 +266,8 @@ class Feed:
         are given). Raises TimeoutError after `timeout` seconds, RuntimeError if the feed
         closed or gave up first."""
         _check_wanted("wait_for", n, until)
-        await _aio.run_on(self._loop, self._wait_for(n, until, timeout))
+        with self._progress(n, until):
+            await _aio.run_on(self._loop, self._wait_for(n, until, timeout))
 
     async def _wait_for(self, n: int | None, until: Callable[[Any], bool] | None,
                         timeout: float | None) -> None:
@@ -335,7 +337,13 @@ class Feed:
                       timeout: float | None = None) -> None:
         """`wait_for()` for code that cannot await (not from the feed's own loop thread)."""
         _check_wanted("wait_for_sync", n, until)
-        _aio.run(self._wait_for(n, until, timeout), self._loop)
+        with self._progress(n, until):
+            _aio.run(self._wait_for(n, until, timeout), self._loop)
+
+    def _progress(self, n: int | None, until: Callable | None) -> Any:
+        """A bar in a notebook while a wait lasts over a second (_progress.py)."""
+        what = f"Waiting for {n} events" if n is not None else "Waiting for until()"
+        return waiting(what, count=lambda: len(self.store), total=n)
 
     # --- display -------------------------------------------------------------------------
 

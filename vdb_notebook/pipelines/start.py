@@ -9,13 +9,18 @@
       ...
     >>> handle.stop()                                                       # doctest: +SKIP
 
-As the seed doc's `on_active_webhook` does: on each audio rtstream a transcript and an audio
+As `on_active_webhook` does on VideoDB's capture events page
+(https://docs.videodb.io/pages/ingest/capture-sdks/realtime-context): on each audio rtstream a transcript and an audio
 index, on each video rtstream a visual index; alerts are `conn.create_event(prompt, label)`
 plus `create_alert(event_id, callback_url, ws_connection_id)` on those indexes (the SDK has no
 `RTStream.create_alert`). Every pipeline sends to one WebSocket connection id.
 
-Idempotent: a process-wide registry keyed by (base_url, session, rtstream, pipeline) remembers
-what runs, so a re-run cell starts nothing twice and its handle shows the running pipelines.
+Idempotent across processes and restarts: before starting a pipeline it adopts what already
+runs on the service, read from the service's own list calls (adopt.py: scene indexes by the
+name and prompt given them here, alerts by label), and re-binds it to the caller's connection
+(a dead kernel's connection gets nothing). One set of pipelines runs per session, sending to
+the latest caller's connection. A process-wide registry keyed by (base_url, session, rtstream,
+pipeline) spares a re-run cell the list calls; its handle shows the running pipelines.
 
 After a feed reconnects, its connection id is new and the service still sends to the old one.
 `handle.reattach(feed)` re-points everything (a handle made with a Feed does it by itself):
@@ -33,6 +38,7 @@ from typing import Any
 
 from videodb.rtstream import RTStream, RTStreamSceneIndex
 
+from . import adopt
 from .streams import session_streams
 
 DEFAULT_AUDIO_PROMPT = ("Summarise what is being said: topics, decisions, action items and "
@@ -263,12 +269,10 @@ def _ensure(base_url: str, conn: Any, rts: RTStream, stream: Any, session_id: st
             if p.kind == "transcript":
                 rts.start_transcript(ws_connection_id=ws_id)
             elif p.kind.endswith("_index"):
-                p.index = _start_index(rts, name, prompt, ws_id)
+                p.index = _adopt_or_start_index(rts, name, prompt, ws_id)
+                p.ws_connection_id = adopt.bound_to(p.index)  # reattach re-binds another one
             else:
-                p.index = index.index
-                p.event_id = _event_id(base_url, conn, label, prompt)
-                p.alert_id = p.index.create_alert(p.event_id, callback_url=callback_url,
-                                                  ws_connection_id=ws_id)
+                _adopt_or_create_alert(base_url, conn, p, index, label, prompt, callback_url, ws_id)
                 if not _fires_offline(conn, stream.id, prompt):
                     p.status = NO_MATCH_OFFLINE
         except Exception as exc:
@@ -278,9 +282,40 @@ def _ensure(base_url: str, conn: Any, rts: RTStream, stream: Any, session_id: st
         return p
 
 
+def _adopt_or_start_index(rts: RTStream, name: str, prompt: str | None,
+                          ws_id: str) -> RTStreamSceneIndex:
+    """The running index of this pipeline (adopted), or one started now for `ws_id`."""
+    found = adopt.running_indexes(rts, name, prompt, ws_id)
+    if not found:
+        started = _start_index(rts, name, prompt, ws_id)
+        # another process may have started the same one meanwhile: all keep the same one
+        found = [i for i in adopt.running_indexes(rts, name, prompt, ws_id)
+                 if adopt.bound_to(i) == ws_id] or [started]
+    return adopt.keep_one_index(found)
+
+
+def _adopt_or_create_alert(base_url: str, conn: Any, p: Pipeline, index: Pipeline, label: str,
+                           prompt: str, callback_url: str, ws_id: str) -> None:
+    """Fill `p` from the enabled alert of this label on the index (adopted, sending where the
+    index sends), or from one created now for `ws_id`."""
+    p.index = index.index
+    found = adopt.enabled_alerts(p.index, label, prompt)
+    if found:
+        p.ws_connection_id = index.ws_connection_id
+    else:
+        p.event_id = _event_id(base_url, conn, label, prompt)
+        created = p.index.create_alert(p.event_id, callback_url=callback_url, ws_connection_id=ws_id)
+        found = adopt.enabled_alerts(p.index, label, prompt) or [
+            {"alert_id": created, "event_id": p.event_id}]
+    alert = adopt.keep_one_alert(p.index, found)
+    p.alert_id, p.event_id = alert["alert_id"], alert.get("event_id") or p.event_id
+    if p.event_id:
+        _events.setdefault((base_url, label, prompt), p.event_id)
+
+
 def _start_index(rts: RTStream, name: str, prompt: str | None, ws_id: str) -> RTStreamSceneIndex:
     start = rts.index_audio if name == "audio_index" else rts.index_visuals
-    index = start(prompt=prompt, ws_connection_id=ws_id, name=f"vdb_notebook {name}")
+    index = start(prompt=prompt, ws_connection_id=ws_id, name=adopt.index_name(name, ws_id))
     if index is None or not index.rtstream_index_id:
         raise RuntimeError(f"the service returned no index id for {name}")
     return index

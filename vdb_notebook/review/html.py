@@ -1,5 +1,12 @@
-"""The HTML of clips: a video element per clip with what was said and shown beside it, and one
-copy of the bundled player (hls.js, gzipped) per output, so nothing is fetched from the network.
+"""The HTML of clips: a video per clip with what was said and shown beside it.
+
+- An embedded clip (`vn.clip(..., embed=True)`) is an MP4 in a data: URI: it plays anywhere,
+  an exported HTML file with no server included.
+- A streamed clip plays its HLS with the bundled hls.js. Offline the script comes from the
+  emulator that serves the stream (`/media/hls.light.min.js`), so outputs carry no copy; an
+  online stream's page gets one copy (gzipped) with the first such output of the kernel, and
+  every later output on the page uses it. When the stream's server is gone (a reopened or
+  exported notebook whose kernel ran the emulator), the output says so instead of a black box.
 
 The page script finds its videos through `document.currentScript` (no element ids, so the same
 clips always render the same HTML, as nbval compares it).
@@ -7,45 +14,99 @@ clips always render the same HTML, as nbval compares it).
 from __future__ import annotations
 
 import html
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlsplit
 
 import pandas as pd
 
 from .._player import ATTACH_JS, GUNZIP_JS, hls_js_gzip_base64
+from ..schema.media import served_offline
 
 VIDEO_STYLE = "width:480px;max-width:60%;background:#000;border-radius:4px"
+BOX_STYLE = f"{VIDEO_STYLE};color:#ccc;padding:12px;box-sizing:border-box;font-size:12px;line-height:1.4"
+
+PAGE_JS = """(function () {
+const root = document.currentScript.parentElement;
+const shipped = () => document.querySelector("script.vdb-hls");
+const script = (url) => async () => {
+  if (shipped()) return vdbGunzip(shipped().textContent);
+  const answer = await fetch(new URL("/media/hls.light.min.js", url));  // the emulator serves it
+  if (!answer.ok) throw new Error(answer.status);
+  return answer.text();
+};
+root.querySelectorAll("video[data-vdb-src]").forEach(video => {
+  const gone = video.parentElement.querySelector(".vdb-gone");
+  const show = () => { video.style.display = "none"; gone.style.display = "block"; };
+  vdbAttach(video, video.dataset.vdbSrc, script(video.dataset.vdbSrc), show).catch(show);
+});
+})();"""
 
 
-def render(clips: Sequence[Any]) -> str:
-    """All clips in one block, sharing one copy of the player."""
+class PlayerShipping:
+    """Whether this kernel already sent the page its copy of hls.js (for online streams)."""
+
+    def __init__(self) -> None:
+        self.sent = False
+
+    def take(self) -> bool:
+        """True the first time (this output carries the copy), False after."""
+        first, self.sent = not self.sent, True
+        return first
+
+
+PLAYER = PlayerShipping()
+
+
+def render(clips: Sequence[Any], ship_player: bool | None = None) -> str:
+    """All clips in one block. `ship_player`: include the copy of hls.js (default: if a clip
+    streams from an online server and no earlier output of this kernel carried it)."""
     body = "".join(_clip(c) for c in clips)
-    if not any(c.stream_url for c in clips):
+    streamed = [c.stream_url for c in clips if c.stream_url and not getattr(c, "video", None)]
+    if not streamed:
         return f'<div class="vdb-clips">{body}</div>'
-    return (f'<div class="vdb-clips">{body}'
-            f'<script type="application/octet-stream" class="vdb-hls">{hls_js_gzip_base64()}</script>'
-            f"<script>(function () {{{ATTACH_JS}{GUNZIP_JS}"
-            "const root = document.currentScript.parentElement;"
-            "const payload = root.querySelector('script.vdb-hls').textContent;"
-            "let source = null;"
-            "const hlsSource = () => (source = source || vdbGunzip(payload));"
-            "root.querySelectorAll('video[data-vdb-src]').forEach("
-            "v => vdbAttach(v, v.dataset.vdbSrc, hlsSource));"
-            "})();</script></div>")
+    online = any(not served_offline(url) for url in streamed)
+    if ship_player is None:
+        ship_player = online and PLAYER.take()
+    payload = (f'<script type="application/octet-stream" class="vdb-hls">{hls_js_gzip_base64()}</script>'
+               if ship_player else "")
+    return f'<div class="vdb-clips">{body}{payload}<script>{ATTACH_JS}{GUNZIP_JS}{PAGE_JS}</script></div>'
 
 
 def _clip(clip: Any) -> str:
-    if clip.stream_url:
-        player = (f'<video data-vdb-src="{html.escape(clip.stream_url)}" controls muted playsinline '
-                  f'preload="metadata" style="{VIDEO_STYLE}"></video>')
-    else:
-        player = (f'<div style="{VIDEO_STYLE};color:#ccc;padding:12px;box-sizing:border-box">'
-                  f"no stream: {html.escape(clip.error or 'unknown')}</div>")
-    title = f"<b>{html.escape(clip.window.title)}</b> &middot; " if clip.window.title else ""
-    side = (f'<div style="flex:1;min-width:200px;font-size:12px;line-height:1.4">'
-            f"<div>{title}{html.escape(clip.window.label)}</div>"
-            f"{_lines('Said', clip.said)}{_lines('Shown', clip.shown)}</div>")
     layout = "display:flex;gap:12px;align-items:flex-start;margin:8px 0"
-    return f'<div class="vdb-clip" style="{layout}">{player}{side}</div>'
+    return f'<div class="vdb-clip" style="{layout}">{_player(clip)}{_side(clip)}</div>'
+
+
+def _player(clip: Any) -> str:
+    poster = f' poster="{html.escape(clip.poster)}"' if getattr(clip, "poster", None) else ""
+    if getattr(clip, "video", None):
+        return (f'<video src="{html.escape(clip.video)}"{poster} controls muted playsinline '
+                f'preload="auto" style="{VIDEO_STYLE}"></video>')
+    if not clip.stream_url:
+        return f'<div style="{BOX_STYLE}">no stream: {html.escape(clip.error or "unknown")}</div>'
+    return (f'<div style="{VIDEO_STYLE};background:none">'
+            f'<video data-vdb-src="{html.escape(clip.stream_url)}"{poster} controls muted playsinline '
+            f'preload="metadata" style="width:100%;background:#000;border-radius:4px"></video>'
+            f'<div class="vdb-gone" style="{BOX_STYLE};display:none;width:100%;max-width:none">'
+            f"{html.escape(gone_message(clip.stream_url))}</div></div>")
+
+
+def gone_message(stream_url: str) -> str:
+    """What a streamed clip says when its server does not answer."""
+    host = urlsplit(stream_url).netloc or stream_url
+    where = ("the emulator that served it ran in the kernel that made this clip and has stopped"
+             if served_offline(stream_url) else "the stream link may have expired")
+    return (f"This clip's video is gone: {host} does not answer ({where}). Re-run the cell to "
+            "play it again, or make it with vn.clip(..., embed=True) to keep the video in the notebook.")
+
+
+def _side(clip: Any) -> str:
+    title = f"<b>{html.escape(clip.window.title)}</b> &middot; " if clip.window.title else ""
+    note = f'<div style="color:#888">{html.escape(clip.note)}</div>' if getattr(clip, "note", None) else ""
+    return (f'<div style="flex:1;min-width:200px;font-size:12px;line-height:1.4">'
+            f"<div>{title}{html.escape(clip.window.label)}</div>{note}"
+            f"{_lines('Said', clip.said)}{_lines('Shown', clip.shown)}</div>")
 
 
 def _lines(heading: str, rows: pd.DataFrame) -> str:
@@ -56,4 +117,4 @@ def _lines(heading: str, rows: pd.DataFrame) -> str:
     return f'<div><b>{heading}</b><ul style="margin:2px 0 6px 0;padding-left:18px">{items}</ul></div>'
 
 
-__all__ = ["render"]
+__all__ = ["PLAYER", "PlayerShipping", "gone_message", "render"]

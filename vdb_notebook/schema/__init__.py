@@ -17,8 +17,9 @@ from typing import Any, NamedTuple
 #: Channels an event can come under, in display order; "feed" is the toolkit's own records
 #: (gaps, reconnects, the feed closing), never sent by VideoDB.
 CHANNELS = ("transcript", "visual_index", "audio_index", "alert", "capture_session", "feed")
-#: Every channel name seen in the wild -> its canonical name (the seed doc's table says
-#: scene_index for index_visuals(); its example frame says visual_index).
+#: Every channel name seen in the wild -> its canonical name (VideoDB's capture events page,
+#: https://docs.videodb.io/pages/ingest/capture-sdks/realtime-context, names scene_index in its
+#: channel table for index_visuals() and visual_index in its example frame).
 CHANNEL_ALIASES = {name: name for name in CHANNELS} | {"scene_index": "visual_index"}
 
 #: Lifecycle statuses in the order a session moves through them; failed can follow any of the

@@ -11,7 +11,8 @@ that reads the Parquet files only when queried). Both delegate to dataset.py.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from .._compat import keyword_only, warn
 from . import dataset
@@ -48,9 +49,10 @@ def scan_dataset(path: str | os.PathLike[str], *, capture_session_id: Sessions =
     queried. Needs the `[sql]` extra (duckdb)."""
     from .._optional import require
 
-    duckdb = require("duckdb", "sql")
-    events = duckdb.from_arrow(dataset.scanner(path, capture_session_id, start, end))
-    return events.query("events", dataset.DEDUPLICATED_SQL)
+    db = require("duckdb", "sql")
+    events = db.from_arrow(dataset.scanner(path, capture_session_id, start, end))
+    relation: duckdb.DuckDBPyRelation = events.query("events", dataset.DEDUPLICATED_SQL)
+    return relation
 
 
 __all__ = ["open_dataset", "scan_dataset"]

@@ -14,8 +14,9 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-import duckdb
 import pandas as pd
+
+from .._optional import require
 
 if TYPE_CHECKING:
     from .store import EventStore
@@ -33,7 +34,7 @@ def run(store: "EventStore", query: str) -> pd.DataFrame:
     if not isinstance(query, str) or not query.strip():
         raise ValueError(f"sql takes a query string, e.g. 'select * from events', not {query!r}")
     mentioned = set(re.findall(r"[A-Za-z_]+", query.lower()))
-    con = duckdb.connect()
+    con = require("duckdb", "sql").connect()  # DuckDB comes with the [sql] extra
     try:
         con.execute("SET TimeZone = 'UTC'")
         con.register("events", store.arrow_table("events"))

@@ -20,8 +20,10 @@ disk; after a crash only the events whose handlers were running (at most `worker
 and those not yet on disk go into the dataset again (readers give each delivery id once).
 Each handler gets a `WebhookPayload`: the payload dict with `.delivery_id`, the delivery's
 stable id (the same across the sender's retries and receiver restarts), to make its own effects
-idempotent. Nothing a handler raises (not even SystemExit, KeyboardInterrupt or CancelledError)
-stops a worker; it is kept in `rx.errors`. Handler threads are daemons: a handler that never
+idempotent. Nothing a handler raises (not even SystemExit, KeyboardInterrupt, GeneratorExit or
+CancelledError) stops a worker; it is kept in `rx.errors` and counted once in
+`stats.handler_errors`: a handler's GeneratorExit or CancelledError is its own error, not a
+cancellation (only the receiver closing cancels a worker, and that counts nothing). Handler threads are daemons: a handler that never
 returns does not keep the process from exiting.
 
     >>> p = WebhookPayload({"event": "alert"}, delivery_id="id:msg_1")
@@ -101,11 +103,13 @@ class HandlerThreads:
         while (job := self._jobs.get()) is not None:
             loop, result, fn, arg = job
             try:
-                outcome, value = "set_result", fn(arg)
+                value = fn(arg)
             except BaseException as exc:  # reported to the awaiting worker, never lost here
-                outcome, value = "set_exception", exc
+                # as a value: a GeneratorExit set on a future and awaited escapes the except
+                # clause that caught it and is raised again in the awaiting coroutine's caller
+                value = Raised(exc)
             try:
-                loop.call_soon_threadsafe(_settle, result, outcome, value)
+                loop.call_soon_threadsafe(_settle, result, value)
             except RuntimeError:  # the processing loop has closed: nobody is waiting
                 pass
 
@@ -114,9 +118,15 @@ class HandlerThreads:
             self._jobs.put(None)
 
 
-def _settle(result: asyncio.Future[Any], outcome: str, value: Any) -> None:
+class Raised(NamedTuple):
+    """What a synchronous handler raised, handed back to the processing loop as a result."""
+
+    error: BaseException
+
+
+def _settle(result: asyncio.Future[Any], value: Any) -> None:
     if not result.done():
-        getattr(result, outcome)(value)
+        result.set_result(value)
 
 
 class Arrival(NamedTuple):
@@ -253,7 +263,9 @@ class Processor:
                 await handler(payload)
             else:
                 result = await self._pool.run(handler, payload)
-                if inspect.isawaitable(result):
+                if isinstance(result, Raised):
+                    self._keep_error(_name_of(handler), delivery, name, result.error)
+                elif inspect.isawaitable(result):
                     await result
         except BaseException as exc:  # SystemExit from a handler must not end processing
             if _cancelled(exc):

@@ -29,6 +29,7 @@ from aiohttp import web
 from .. import _aio
 from .._compat import keyword_only, warn
 from .._aio import LoopThread
+from .._progress import waiting
 from .progress import Progress
 from .dedup import DEDUP_AGE_S, DEDUP_KEYS, SeenKeys
 from .intake import MAX_BODY, MAX_DEPTH, READ_TIMEOUT_S, Delivery, Refusal, read_delivery
@@ -44,6 +45,9 @@ STORE_MAX_EVENTS = 10_000  # the default store keeps the newest 10,000 events
 STORE_MAX_BYTES = 64 * 2**20  # ... within about 64 MiB of event data (docs/LIMITS.md)
 WORKERS = 8  # events whose handlers run at once
 IDLE_TIMEOUT_S = 15.0  # a connection with no request (or a request's headers) for this long is closed
+#: After an answer sent before its body was read whole (413), how long aiohttp keeps reading and
+#: discarding that body so the sender sees the answer (aiohttp's default: 10 s).
+LINGERING_TIME_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -175,7 +179,8 @@ class WebhookReceiver:
         app.router.add_route("*", "/{tail:.*}", self._answer)
         # keepalive_timeout also closes a connection that never completes a request's headers
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False,
-                                     shutdown_timeout=5.0, keepalive_timeout=self.idle_timeout)
+                                     shutdown_timeout=5.0, keepalive_timeout=self.idle_timeout,
+                                     lingering_time=LINGERING_TIME_S)
         await self._runner.setup()
         await web.TCPSite(self._runner, self.host, self.port).start()
         self.port = self._runner.addresses[0][1]
@@ -261,6 +266,8 @@ class WebhookReceiver:
             outcome = Refusal(400, "unreadable", f"the delivery could not be read ({exc!r:.200})")
         if not isinstance(outcome, Delivery):
             self._rejected[outcome.reason] += 1
+            if outcome.status == 408:  # the body stopped arriving: nothing more to wait for
+                return await _aio.answer_and_close(request, outcome.response())
             return outcome.response()
         if outcome.key in self._seen:
             return await self._duplicate(outcome)
@@ -403,15 +410,23 @@ class WebhookReceiver:
         processed), or (neither given) nothing accepted so far is pending; TimeoutError after
         `timeout` seconds says how far processing got. (`n=` is the deprecated name of
         `processed=`: on a Feed, `n` counts the events in the store.)"""
-        await self._progress.wait(self._ready(processed, until, n, "wait_for"), timeout,
-                                  self._waiting)
+        ready = self._ready(processed, until, n, "wait_for")
+        with self._bar(processed if processed is not None else n):
+            await self._progress.wait(ready, timeout, self._waiting)
 
     def wait_for_sync(self, processed: int | None = None,
                       until: Callable[[Any], bool] | None = None, timeout: float | None = None,
                       *, n: int | None = None) -> None:
         """`wait_for` (the same signature) for code that cannot await (blocks this thread)."""
-        self._progress.wait_sync(self._ready(processed, until, n, "wait_for_sync"), timeout,
-                                 self._waiting)
+        ready = self._ready(processed, until, n, "wait_for_sync")
+        with self._bar(processed if processed is not None else n):
+            self._progress.wait_sync(ready, timeout, self._waiting)
+
+    def _bar(self, processed: int | None) -> Any:
+        """A bar in a notebook while a wait lasts over a second (_progress.py)."""
+        what = (f"Waiting for {processed} webhooks" if processed is not None
+                else "Waiting for webhooks")
+        return waiting(what, count=lambda: self._processor.processed, total=processed)
 
     def __repr__(self) -> str:
         s = self.stats

@@ -9,5 +9,6 @@
 from __future__ import annotations
 
 from .dashboard import Dashboard
+from .grid import Grid, grid
 
-__all__ = ["Dashboard"]
+__all__ = ["Dashboard", "Grid", "grid"]

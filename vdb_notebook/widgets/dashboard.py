@@ -23,20 +23,26 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from typing import Any, Callable
+from collections.abc import Callable
+from types import EllipsisType
+from typing import Any
 
 import ipywidgets as widgets
 
 from .._compat import keyword_only
 from ..analysis.chart import LANE_CHANNELS
+from ..review.pictures import frame_finder
 from ..events import Rejection
 from ..store.store import EventStore
 from . import snapshot
 from .alerts import AlertsPane
 from .clock import SessionClock
+from .controls import Controls
 from .counters import CountersPane
+from .grid import GridControls, GridPane, GridView
 from .index import IndexPane
 from .renderer import FlushHook, Pane, Renderer
+from .selection import Catalog, Selection
 from .sessions import SessionsPane
 from .table import TablePane
 from .timeline import TimelinePane
@@ -48,6 +54,11 @@ PANE_OF_CHANNEL = {"transcript": "transcript", "visual_index": "visual", "audio_
 CHANNEL_PANES = ("transcript", "visual", "audio", "alerts", "sessions")
 CHANNELS_OF_PANE = {pane: [c for c, p in PANE_OF_CHANNEL.items() if p == pane] for pane in CHANNEL_PANES}
 CHANNELS_OF_PANE["timeline"] = list(LANE_CHANNELS)
+#: Panes that show every event whatever the controls select (the sessions pane marks the
+#: picked session instead); the others follow the filter and the pickers.
+UNFILTERED = frozenset({"counters", "sessions"})
+#: Panes that take events of every channel.
+EVERY_CHANNEL = ("counters", "table", "grid")
 
 
 class Dashboard(widgets.VBox):
@@ -57,7 +68,11 @@ class Dashboard(widgets.VBox):
     `store_or_feed` is an `EventStore` or a `Feed` (its `.store` is shown, and the dashboard
     ends when the feed's `feed.closed` record reaches the store). Each pane is updated at most
     `max_rate_hz` times a second whatever the event rate, and always ends up showing the
-    latest state. `tail=0` hides the table. `on_flush(pane, last_seq, time.monotonic())`, if
+    latest state. `tail=0` hides the table; `grid=True` shows a sortable, filterable grid
+    (`vn.grid`) of the last `tail` rows instead. `title` heads the controls (`controls=False`
+    hides them): pause/resume, a text filter, session and stream pickers that every pane but
+    the counters follows, and the ids to copy (`pause()`, `resume()` and `select(...)` do the
+    same from code). `on_flush(pane, last_seq, time.monotonic())`, if
     given, is called after each pane update (for measurements of update latency);
     `wall_clock()` (Unix seconds, default `time.time`) is the time alerts are aged by (tests
     pass one they control). Times in the panes are mm:ss since the session went active.
@@ -67,7 +82,8 @@ class Dashboard(widgets.VBox):
     @keyword_only("max_rate_hz", "tail")
     def __init__(self, store_or_feed: Any, *, max_rate_hz: float = 4, tail: int = 50,
                  on_flush: FlushHook | None = None,
-                 wall_clock: Callable[[], float] = time.time) -> None:
+                 wall_clock: Callable[[], float] = time.time,
+                 title: str = "VideoDB capture", controls: bool = True, grid: bool = False) -> None:
         store, feed = _source(store_or_feed)
         _check_settings(max_rate_hz, tail)
         self.store: EventStore = store
@@ -83,15 +99,17 @@ class Dashboard(widgets.VBox):
         self._shown: str | None = None  # the snapshot last sent with the display (None: not shown)
         self._display_lock = threading.Lock()
         self.clock = SessionClock()
+        self.selection, self.catalog = Selection(), Catalog()
+        self._grid = grid
         self.counters = CountersPane(source=_describe(feed), dropped=lambda: store.dropped)
-        panes: list[Pane] = [self.counters, TranscriptPane(), IndexPane("visual"),
-                             IndexPane("audio"), AlertsPane(), SessionsPane(), TimelinePane()]
-        if tail:
-            panes.append(TablePane(tail))
-        for pane in panes:
+        panes: list[Pane] = [self.counters, SessionsPane(), *self._filtered_panes()]
+        for pane in panes[:2]:
             pane.clock = self.clock
+        self.controls = self._controls(title) if controls else None
         self.renderer = Renderer(panes, self._lock, max_rate_hz, on_flush=on_flush,
-                                 on_exit=self._on_renderer_exit, wall_clock=wall_clock)
+                                 on_exit=self._on_renderer_exit, wall_clock=wall_clock,
+                                 after_frame=self._refresh_controls if controls else None)
+        self.grid = self._grid_box() if grid and tail else None
         super().__init__(children=self._layout(), layout=widgets.Layout(width="100%"))
         self._unsubscribe = [store.subscribe(self._on_event),
                              store.subscribe(self._on_rejection, rejected=True)]
@@ -114,6 +132,7 @@ class Dashboard(widgets.VBox):
 
     def stop(self) -> None:
         """Stop following the store; the panes keep showing the final state."""
+        self.renderer.release()  # a paused dashboard ends showing everything too
         self._unfollow("stopped")
         self.renderer.stop()  # also when the feed's close got there first: wait for its last frame
         self._publish()
@@ -154,6 +173,123 @@ class Dashboard(widgets.VBox):
             self._shown = self.snapshot_html()
             display(self._bundle(self._shown), raw=True, display_id=self._display_id)
 
+    # -- controls: pause, filter, pickers (controls.py draws them; this does what they ask) --
+    @property
+    def paused(self) -> bool:
+        """True while the panes are paused (the counters and the store keep going)."""
+        return bool(self.renderer.held)
+
+    def pause(self) -> None:
+        """Freeze the panes but the counters; events keep arriving in the store."""
+        self.renderer.hold(name for name in self.renderer.panes if name != "counters")
+        if self.controls is not None and not self.controls.pause.value:
+            self.controls.pause.value = True
+
+    def resume(self) -> None:
+        """Draw the panes again, caught up with every event that arrived while paused."""
+        self.renderer.release()
+        if self.controls is not None and self.controls.pause.value:
+            self.controls.pause.value = False
+
+    def select(self, *, text: str | None = None, session: str | None | EllipsisType = ...,
+               stream: str | None | EllipsisType = ...) -> None:
+        """Show only events containing `text`, of capture session `session`, of rtstream
+        `stream` (None: all; left out: unchanged), as the filter and pickers do. Every pane but
+        the counters follows; the sessions pane marks the session."""
+        now = self.selection
+        wanted = Selection(text=now.text if text is None else text.strip(),
+                           session=now.session if isinstance(session, EllipsisType) else session,
+                           stream=now.stream if isinstance(stream, EllipsisType) else stream)
+        if wanted != now:
+            if self.controls is not None:
+                self.controls.show(wanted)
+            self._refilter(wanted)
+
+    def _on_pause(self, paused: bool) -> None:
+        if paused != self.paused:
+            self.pause() if paused else self.resume()
+
+    def _controls(self, title: str) -> Controls:
+        connection = getattr(self.feed, "connection_id", None)
+        return Controls(title, on_pause=self._on_pause, on_select=self._refilter,
+                        connection_id=str(connection) if connection else None)
+
+    def _refresh_controls(self) -> None:
+        """After each frame (renderer thread): the pickers learn new sessions and streams."""
+        if self.controls is not None:
+            self.controls.refresh(self.catalog)
+
+    def _filtered_panes(self) -> list[Pane]:
+        """New, empty panes that follow the selection."""
+        pictures = frame_finder(self.feed) if self.feed else None
+        panes: list[Pane] = [TranscriptPane(), IndexPane("visual", pictures=pictures), IndexPane("audio"),
+                             AlertsPane(), TimelinePane()]
+        if self.tail:
+            panes.append(GridPane(keep=10_000, page_size=min(self.tail, 25)) if self._grid
+                         else TablePane(self.tail))
+        for pane in panes:
+            pane.clock = self.clock
+        return panes
+
+    def _grid_box(self) -> widgets.VBox:
+        def change(update: Callable[[GridView], GridView]) -> None:
+            with self._lock:
+                grid = self.renderer.panes["grid"]
+                grid.view = update(grid.view)  # type: ignore[attr-defined]
+                self.renderer.mark("grid")
+        controls = GridControls(lambda: self.renderer.panes["grid"], change)  # type: ignore[arg-type,return-value]
+        return widgets.VBox([controls, self.renderer.widgets["grid"]], layout=widgets.Layout(width="100%"))
+
+    def _refilter(self, selection: Selection) -> None:
+        """Rebuild the panes that follow the selection from the store, then go on live.
+
+        As at the start (_seed): events that arrive meanwhile wait in _early, and each is
+        recorded once, into the panes that did not see it in the store's rows."""
+        fresh = self._filtered_panes()
+        with self._lock:
+            self.selection = selection
+            self._seeding = True
+            sessions = self.renderer.panes["sessions"]
+            sessions.selected = selection.session  # type: ignore[attr-defined]
+        df = self.store.df
+        newest = int(df["seq"].iloc[-1]) if len(df) else -1
+        shown = df if selection.everything else df[selection.mask(df)]
+        channels = shown["channel"].astype(object)
+        for pane in fresh:
+            pane.seed(shown if pane.name in EVERY_CHANNEL else shown[channels.isin(CHANNELS_OF_PANE[pane.name])])
+            pane.last_seq = newest
+        with self._lock:
+            self._swap(fresh)
+            self._catch_up(newest)
+
+    def _swap(self, fresh: list[Pane]) -> None:
+        """Put `fresh` panes in place of the ones of the same name (lock held)."""
+        for pane in fresh:
+            if isinstance(pane, GridPane):
+                pane.view = self.renderer.panes["grid"].view  # type: ignore[attr-defined]
+            self.renderer.panes[pane.name] = pane
+        self._routes = {}
+        for name in self.renderer.panes:
+            self.renderer.mark(name)
+
+    def _catch_up(self, newest: int) -> None:
+        """Record what arrived during a refilter (lock held): newer events everywhere, the
+        others only where the store's rows did not take them (the unfiltered panes)."""
+        early, self._early, self._seeding = self._early, [], False
+        for item in early:
+            if isinstance(item, Rejection):
+                self.counters.reject(item)
+            elif item.seq > newest:
+                self._record(item)
+            else:
+                self.catalog.record(item)
+                for name, pane in self._route(item.channel):
+                    if name in UNFILTERED:
+                        pane.record(item)
+            if getattr(item, "event", None) == "feed.closed":  # as _on_event: the end
+                self._stopped = True
+                self.renderer.finish()
+
     # -- subscriber (any thread; O(1)) -------------------------------------------------------
     def _on_event(self, event: Any) -> None:
         with self._lock:
@@ -185,7 +321,11 @@ class Dashboard(widgets.VBox):
         if self.clock.see(event):  # every time shown moves
             for name in self.renderer.panes:
                 mark(name)
+        self.catalog.record(event)
+        shown = self.selection.everything or self.selection.matches(event, self.catalog)
         for name, pane in routes:
+            if not shown and name not in UNFILTERED:
+                continue
             pane.record(event)
             pane.last_seq = seq
             mark(name)
@@ -194,7 +334,7 @@ class Dashboard(widgets.VBox):
         """The panes an event of `channel` goes to: its own, the timeline, the counters and the
         table."""
         names = (PANE_OF_CHANNEL.get(channel), "timeline" if channel in LANE_CHANNELS else None,
-                 "counters", "table")
+                 *EVERY_CHANNEL)
         panes = self.renderer.panes
         return tuple((name, panes[name]) for name in names if name in panes)
 
@@ -210,8 +350,9 @@ class Dashboard(widgets.VBox):
         channels = df["channel"].astype(object)
         with self._lock:
             self.clock.seed(df)
+            self.catalog.seed(df)
             for name, pane in self.renderer.panes.items():
-                if name in ("counters", "table"):
+                if name in EVERY_CHANNEL:
                     pane.seed(df)
                 else:
                     pane.seed(df[channels.isin(CHANNELS_OF_PANE[name])])
@@ -254,6 +395,8 @@ class Dashboard(widgets.VBox):
     def _after_cell(self) -> None:
         """After each cell: draw what is pending on the kernel's thread, so the messages go
         with the cell that caused them (a notebook saved after its last cell is current)."""
+        if not snapshot.after_a_cell():  # a control's message, not a cell (see snapshot.py)
+            return
         self.renderer.flush()
         self._publish()
 
@@ -283,9 +426,11 @@ class Dashboard(widgets.VBox):
             widgets.HBox([w["visual"], w["audio"], w["sessions"]], layout=row),
             w["timeline"],
         ]
-        if "table" in w:
+        if self.grid is not None:
+            rows.append(self.grid)
+        elif "table" in w:
             rows.append(w["table"])
-        return rows
+        return ([self.controls] if self.controls is not None else []) + rows
 
 
 def _source(store_or_feed: Any) -> tuple[EventStore, Any]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import deque
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any, Callable, NamedTuple
 
 from .markup import BORDER, MUTED, chip, clip, colour_for, esc, pane, placeholder, plural, stamp
 from .renderer import Pane
@@ -26,18 +26,22 @@ class Entry(NamedTuple):
     text: str
     start: float | None
     end: float | None
+    picture: str | None = None  # a thumbnail of the frame described (see review.pictures)
 
 
 class IndexPane(Pane):
-    """`kind` is 'visual' (visual_index / scene_index events) or 'audio' (audio_index)."""
+    """`kind` is 'visual' (visual_index / scene_index events) or 'audio' (audio_index);
+    `pictures(event)` gives the URL of a thumbnail of the frame an event describes, or None."""
 
-    def __init__(self, kind: str, max_entries: int = 40) -> None:
+    def __init__(self, kind: str, max_entries: int = 40,
+                 pictures: Callable[[Any], str | None] | None = None) -> None:
         if kind not in TITLES:
             raise ValueError(f"kind must be 'visual' or 'audio', not {kind!r}")
         super().__init__()
         self.name = kind
         self.entries: deque[Entry] = deque(maxlen=max_entries)
         self.keeps = max_entries
+        self.pictures = pictures
 
     def record(self, event: Any) -> None:
         self.entries.append(Entry(
@@ -45,6 +49,7 @@ class IndexPane(Pane):
             clip(getattr(event, "text", None)),
             getattr(event, "start", None) or getattr(event, "timestamp", None),
             getattr(event, "end", None),
+            self.pictures(event) if self.pictures else None,
         ))
         self.total += 1
 
@@ -75,5 +80,13 @@ def _row(entry: Entry, origin: float | None) -> str:
         f"{chip(esc(entry.stream), colour, solid=False)}"
         f"<span style='color:{MUTED};font-size:10.5px;font-variant-numeric:tabular-nums'>"
         f"{esc(_span(entry, origin))}</span></div>"
-        f"<div style='word-break:break-word;margin-top:1px'>{esc(entry.text)}</div></div>"
+        f"<div style='word-break:break-word;margin-top:1px'>{_picture(entry, origin)}{esc(entry.text)}</div></div>"
     )
+
+
+def _picture(entry: Entry, origin: float | None) -> str:
+    if not entry.picture:
+        return ""
+    return (f"<img src='{esc(entry.picture)}' alt='frame at {esc(stamp(entry.start, origin))}' "
+            f"width='96' height='54' loading='lazy' "
+            f"style='float:right;margin:0 0 2px 6px;border-radius:3px;background:{BORDER}'>")

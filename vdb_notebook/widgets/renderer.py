@@ -108,11 +108,14 @@ class Renderer:
         *,
         on_flush: FlushHook | None = None,
         on_exit: Callable[[], None] | None = None,
+        after_frame: Callable[[], None] | None = None,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self.panes = {pane.name: pane for pane in panes}
         self.period = 1.0 / max_rate_hz
         self.on_flush = on_flush
+        self.after_frame = after_frame  # e.g. the controls' options, sent at the panes' pace
+        self.held: frozenset[str] = frozenset()  # paused panes: kept dirty, not drawn
         self.wall_clock = wall_clock
         self.frame_at = float("-inf")
         self.errors: list[str] = []  # render errors, newest last (bounded)
@@ -140,6 +143,18 @@ class Renderer:
         self._dirty.add(name)
         if not self._wake.is_set():  # a plain read, where set() would take a lock per event
             self._wake.set()
+
+    def hold(self, names: Iterable[str]) -> None:
+        """Stop drawing panes `names` (pause): their state keeps changing, their widgets do not."""
+        with self._lock:
+            self.held = frozenset(names)
+
+    def release(self) -> None:
+        """Draw the held panes again, starting with whatever changed while they were held."""
+        with self._lock:
+            self.held = frozenset()
+            if self._dirty:
+                self._wake.set()
 
     # -- lifecycle ---------------------------------------------------------------------------
     @property
@@ -209,10 +224,12 @@ class Renderer:
             # Frames are paced from snapshot to snapshot, so the time spent drawing one frame
             # does not delay the next (an event waits at most a period plus its pane's draw).
             self.frame_at = now
-            due = [name for name, at in self._refresh_at.items() if at <= now]
             with self._lock:
-                names = [name for name in self.panes if name in self._dirty or name in due]
-                self._dirty = set()
+                held = self.held
+                due = [name for name, at in self._refresh_at.items() if at <= now and name not in held]
+                names = [name for name in self.panes
+                         if (name in self._dirty or name in due) and name not in held]
+                self._dirty &= held
                 self._wake.clear()
                 snaps = [(name, self.panes[name].snapshot(), self.panes[name].last_seq) for name in names]
             for name in due:
@@ -220,7 +237,15 @@ class Renderer:
             changed = 0
             for name, snap, last_seq in snaps:
                 changed += self._draw(name, snap, last_seq, now_ms)
+            if self.after_frame is not None:
+                self._after_frame()
             return changed
+
+    def _after_frame(self) -> None:
+        try:
+            self.after_frame()  # type: ignore[misc]
+        except Exception as exc:  # keep it in .errors, as a pane's render error
+            self._note_error(f"after_frame: {exc!r}")
 
     def _draw(self, name: str, snap: Any, last_seq: int, now_ms: float) -> int:
         pane, widget = self.panes[name], self.widgets[name]

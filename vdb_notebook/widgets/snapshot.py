@@ -20,7 +20,7 @@ from .markup import FONT, MUTED, esc
 MARK_START, MARK_END = "<!-- vdb-snapshot -->", "<!-- /vdb-snapshot -->"
 #: The rows of the snapshot: pane names side by side, as the live layout has them.
 ROWS = (("counters",), ("transcript", "alerts"), ("visual", "audio", "sessions"), ("timeline",),
-        ("table",))
+        ("table",), ("grid",))
 FLEX = {"transcript": 2}
 
 _by_cell: dict[str, weakref.ref] = {}
@@ -64,6 +64,20 @@ def after_each_cell(callback: Callable[[], None], *, remove: bool = False) -> No
             pass
     else:
         shell.events.register("post_execute", callback)
+
+
+def after_a_cell() -> bool:
+    """True when the message the kernel is handling runs a cell. The `comm` package fires
+    post_execute after each widget message too (a click on a control): republishing the
+    output then would redraw every widget view in it and take the keyboard focus away."""
+    kernel = getattr(_shell(), "kernel", None)
+    if kernel is None:
+        return True
+    try:
+        parent = kernel.get_parent("shell")
+    except Exception:  # an older or unusual kernel: behave as before
+        return True
+    return (parent or {}).get("header", {}).get("msg_type") != "comm_msg"
 
 
 def _shell() -> Any:

@@ -145,6 +145,25 @@ def test_under_the_wall_clock_a_window_shows_what_happened_then(media) -> None:
         assert abs(origin_s - time.time()) < 600                 # anchored now, not in January 2026
         url = stream_url(emu.base_url, rid, origin_s + 95, origin_s + 99)
         window = url.rsplit("/", 1)[1].removesuffix(".m3u8")
-        (segment,) = emu._call(lambda e: handlers._segments(e, rid, window))
+        plan = emu._call(lambda e: handlers.plan_of(e, rid, window))
+        assert plan.count == 1
+        segment = plan.segment(0)
         assert "Support ticket ESC-1193" in segment.slides[0][2] and segment.start == pytest.approx(95)
         assert requests.get(url, timeout=10).status_code == 200
+
+
+def test_on_a_full_disk_segments_that_encoded_fine_are_still_served(tmp_path) -> None:
+    import errno
+
+    from vdb_notebook.emulator.media.cache import MediaCache
+
+    def full_disk(path, data) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+    media = configure(cache=MediaCache(tmp_path / "full", max_bytes=10**8, write=full_disk))
+    try:
+        with Emulator(speed="max", seed=0) as emu:
+            _, segments = fetch_window(emu.base_url, started(emu)["display:1"], 90.0, 102.0)
+    finally:
+        configure()
+    assert len(segments) == 3 and all(s[:1] == b"G" for s in segments)
+    assert media.cache.failed_writes == 3 and not list((tmp_path / "full").iterdir())

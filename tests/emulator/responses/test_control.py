@@ -139,7 +139,7 @@ def test_cli_prints_base_url_and_key_and_serves(tmp_path):
         lines = [proc.stdout.readline() for _ in range(4)]
         base_url = lines[1].split("=", 1)[1].strip()
         key = lines[2].split("=", 1)[1].split()[0]
-        assert base_url.startswith("http://127.0.0.1:") and key == "emu-local-key"
+        assert base_url.startswith("http://127.0.0.1:") and key.startswith("emu-") and len(key) == 28
         conn = videodb.connect(api_key=key, base_url=base_url)
         assert conn.get_collection().id == "default"
     finally:
@@ -152,3 +152,18 @@ def test_cli_rejects_an_unknown_scenario():
     result = subprocess.run([sys.executable, "-m", "vdb_notebook.emulator", "--scenario", "nope"],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "unknown scenario 'nope'" in result.stderr
+
+
+def test_worlds_are_chosen_over_http_too(emu):
+    conn = videodb.connect(api_key=emu.api_key, base_url=emu.base_url)
+    assert control(emu, "post", "world", world="support_call", end_user_id="agent-7")[1]["data"] == {
+        "world": "support_call", "end_user_id": "agent-7"}
+    session = conn.create_capture_session(end_user_id="agent-7")
+    other = conn.create_capture_session(end_user_id="bob")
+    assert control(emu, "post", "world", world="dev_screen", session_id=other.id)[0] == 200
+    assert {k: v for k, v in control(emu, "get", "state")[1]["data"]["worlds"].items()} == {
+        session.id: "support_call", other.id: "dev_screen"}
+    status, body = control(emu, "post", "world", world="nope", end_user_id="x")
+    assert status == 400 and "unknown scenario 'nope'" in body["message"]
+    status, body = control(emu, "post", "world", world="cctv")
+    assert status == 400 and "session_id" in body["message"]

@@ -2,6 +2,8 @@
 
 The screen rtstream shows the screen's descriptions with captions of everyone's speech (as an
 exported recording has them); an audio rtstream shows the line being said on its own track.
+A `WindowPlan` works out one segment when asked (`plan.segment(n)`): its cost does not grow
+with the window, and `plans` keeps recent plans (and their playlists) for the next request.
 
     >>> from vdb_notebook.emulator.scenario import Scenario, ORIGIN_MS
     >>> sc = Scenario.load("standup")
@@ -14,42 +16,115 @@ exported recording has them); an audio rtstream shows the line being said on its
 """
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
 from ..moments import SHOWN, SPOKEN, window
 from ..scenario import Scenario
-from .hls import split
+from .hls import bounds, count
 from .synth import Segment
+
+
+@dataclass(frozen=True, eq=False)
+class Source:
+    """What an rtstream plays: its scenario tracks, title, and scenario time 0 (epoch ms).
+
+    `audio_track`: the sound of a video stream that carries its own (coll.connect_rtstream);
+    a capture's screen has none, so its clips caption everyone, as its exported video does.
+    """
+
+    scenario: Scenario
+    title: str
+    track: str
+    media_type: str
+    origin_ms: int
+    audio_track: str | None = None
+
+    def key(self) -> tuple[Any, ...]:
+        return (id(self.scenario), self.title, self.track, self.media_type, self.origin_ms, self.audio_track)
+
+    def spoken(self) -> list[str]:
+        if self.media_type == "audio":
+            return [self.track]
+        return [self.audio_track] if self.audio_track else _tracks_with(self.scenario, SPOKEN)
+
+    def shown(self) -> list[str]:
+        return [] if self.media_type == "audio" else _tracks_with(self.scenario, SHOWN)
+
+
+class WindowPlan:
+    """The segments of the window [start_us, end_us) (epoch µs) of a `Source`."""
+
+    def __init__(self, source: Source, start_us: int, end_us: int) -> None:
+        self.source = source
+        self.start = (start_us / 1000 - source.origin_ms) / 1000  # scenario seconds
+        self.duration = (end_us - start_us) / 1e6
+        self.count = count(self.duration)
+        self._spoken, self._shown = source.spoken(), source.shown()
+        self._playlist: str | None = None
+
+    def bounds(self) -> list[tuple[float, float]]:
+        return [bounds(self.duration, n) for n in range(self.count)]
+
+    def segment(self, n: int) -> Segment:
+        """Segment `n` (0 <= n < count): what it shows and says."""
+        a, b = bounds(self.duration, n)
+        lo, hi, scenario = self.start + a, self.start + b, self.source.scenario
+        slides = tuple((m.start, m.end, m.text) for t in self._shown for m in window(scenario, t, SHOWN, lo, hi))
+        # who spoke: the scenario's speaker if it names one, else the stream it came in on
+        lines = tuple(sorted((m.start, m.end, m.text, m.speaker or m.track) for t in self._spoken
+                             for m in window(scenario, t, SPOKEN, lo, hi)))
+        return Segment(self.source.title, lo, hi, offset=a, origin_ms=self.source.origin_ms,
+                       slides=slides, lines=lines, spoken_slides=self.source.media_type == "audio")
+
+    def playlist(self, build: Callable[[WindowPlan], str]) -> str:
+        """The playlist `build(self)` makes, made once."""
+        if self._playlist is None:
+            self._playlist = build(self)
+        return self._playlist
+
+
+class PlanCache:
+    """The most recent plans by (source, window); thread-safe. The plan keeps its scenario
+    alive, so an id() in the key cannot be reused while it is cached."""
+
+    def __init__(self, size: int = 16) -> None:
+        self.size = size
+        self._plans: OrderedDict[tuple[Any, ...], WindowPlan] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, source: Source, start_us: int, end_us: int) -> WindowPlan:
+        key = (*source.key(), start_us, end_us)
+        with self._lock:
+            plan = self._plans.get(key)
+            if plan is not None and plan.source.scenario is source.scenario:
+                self._plans.move_to_end(key)
+                return plan
+        plan = WindowPlan(source, start_us, end_us)
+        with self._lock:
+            self._plans[key] = plan
+            while len(self._plans) > self.size:
+                self._plans.popitem(last=False)
+        return plan
+
+
+plans = PlanCache()
 
 
 def window_segments(scenario: Scenario, title: str, track: str, media_type: str,
                     start_ms: float, end_ms: float, origin_ms: int,
                     audio_track: str | None = None) -> list[Segment]:
-    """The segments of the window [start_ms, end_ms) (epoch ms) of an rtstream on `track`.
-
-    `origin_ms`: the epoch ms of scenario time 0 (the moment the session went active).
-    `audio_track`: the sound of a video stream that carries its own (coll.connect_rtstream);
-    a capture's screen has none, so its clips caption everyone, as its exported video does.
-    """
-    start = (start_ms - origin_ms) / 1000
-    duration = (end_ms - start_ms) / 1000
-    if media_type == "audio":
-        spoken = [track]
-    else:
-        spoken = [audio_track] if audio_track else _tracks_with(scenario, SPOKEN)
-    shown = [] if media_type == "audio" else _tracks_with(scenario, SHOWN)
-    found = []
-    for a, b in split(duration):
-        lo, hi = start + a, start + b
-        slides = tuple((m.start, m.end, m.text) for t in shown for m in window(scenario, t, SHOWN, lo, hi))
-        # who spoke: the scenario's speaker if it names one, else the stream it came in on
-        lines = tuple(sorted((m.start, m.end, m.text, m.speaker or m.track) for t in spoken
-                             for m in window(scenario, t, SPOKEN, lo, hi)))
-        found.append(Segment(title, lo, hi, offset=a, origin_ms=origin_ms, slides=slides,
-                             lines=lines, spoken_slides=media_type == "audio"))
-    return found
+    """Every segment of the window [start_ms, end_ms) (epoch ms) of an rtstream on `track`."""
+    source = Source(scenario, title, track, media_type, origin_ms, audio_track)
+    plan = WindowPlan(source, round(start_ms * 1000), round(end_ms * 1000))
+    return [plan.segment(n) for n in range(plan.count)]
 
 
 def _tracks_with(scenario: Scenario, kind: str) -> list[str]:
     return sorted(name for name, kinds in scenario.tracks.items() if kinds.get(kind))
 
 
-__all__ = ["window_segments"]
+__all__ = ["PlanCache", "Source", "WindowPlan", "plans", "window_segments"]

@@ -1,7 +1,9 @@
-"""Segments on demand: from the cache when encoded before, else encoded in a worker thread.
+"""Segments on demand: from the cache when encoded before, else encoded in the media workers.
 
 One process-wide service (every emulator shares the disk cache); `configure()` changes where it
-caches and how much. Two requests for the same segment encode it once.
+caches and how much. Two requests for the same segment encode it once. Encoding runs in a small
+pool of its own (`WORKERS` threads), never on an event loop, so the API keeps answering while
+long windows are encoded. A segment the disk refused (full) is served from a small memory store.
 
     >>> import asyncio, tempfile
     >>> from vdb_notebook.emulator.media.synth import Segment
@@ -14,42 +16,79 @@ caches and how much. Two requests for the same segment encode it once.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from .cache import MediaCache
-from .synth import Segment, encode
+
+#: encoding threads per process: PyAV encodes with the GIL released, two keep a core free
+WORKERS = 2
+#: bytes kept in memory for segments the disk refused
+MEMORY_BYTES = 32 * 1024 * 1024
 
 
 class MediaService:
-    """Encoded segments by content, cached on disk (LRU, bounded)."""
+    """Encoded media by content key, cached on disk (LRU, bounded)."""
 
-    def __init__(self, cache: MediaCache | None = None) -> None:
+    def __init__(self, cache: MediaCache | None = None, workers: int = WORKERS) -> None:
         self.cache = cache if cache is not None else MediaCache()
-        self.encoded = 0  # segments encoded (not served from the cache) by this service
+        self.encoded = 0  # items encoded (not served from the cache) by this service
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
+        self._memory: OrderedDict[str, bytes] = OrderedDict()
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="vdb-media")
 
-    async def segment(self, seg: Segment) -> bytes:
-        """The segment's MPEG-TS bytes; encoding runs off the event loop."""
-        key = seg.key()
-        cached = self.cache.get(key)
+    async def segment(self, seg: Any) -> bytes:
+        """The segment's MPEG-TS bytes."""
+        from .synth import encode
+        return await self.get(seg.key(), lambda: encode(seg))
+
+    async def still(self, seg: Any, width: int) -> bytes:
+        """A JPEG of the segment's first frame, `width` pixels wide."""
+        from .synth import still
+        key = hashlib.sha256(f"still|{seg.key()}|{width}".encode()).hexdigest()[:32]
+        return await self.get(key, lambda: still(seg, seg.start, width))
+
+    async def get(self, key: str, make: Callable[[], bytes]) -> bytes:
+        """The bytes cached under `key`, made by `make()` in the media workers when missing."""
+        cached = self._remembered(key)
         if cached is not None:
             return cached
-        return await asyncio.to_thread(self._encode_once, key, seg)
+        return await asyncio.get_running_loop().run_in_executor(self._pool, self._make_once, key, make)
 
-    def _encode_once(self, key: str, seg: Segment) -> bytes:
+    def _make_once(self, key: str, make: Callable[[], bytes]) -> bytes:
         with self._guard:
             lock = self._locks.setdefault(key, threading.Lock())
         with lock:
-            data = self.cache.get(key)  # another request may have encoded it meanwhile
+            data = self._remembered(key)  # another request may have made it meanwhile
             if data is None:
-                data = encode(seg)
-                self.cache.put(key, data)
+                data = make()
                 self.encoded += 1
+                if not self.cache.put(key, data):
+                    self._remember(key, data)
         with self._guard:
             self._locks.pop(key, None)
         return data
+
+    def _remembered(self, key: str) -> bytes | None:
+        with self._guard:
+            data = self._memory.get(key)
+        return data if data is not None else self.cache.get(key)
+
+    def close(self) -> None:
+        """Let the workers go once what they are doing is done."""
+        self._pool.shutdown(wait=False)
+
+    def _remember(self, key: str, data: bytes) -> None:
+        with self._guard:
+            self._memory[key] = data
+            while sum(map(len, self._memory.values())) > MEMORY_BYTES and len(self._memory) > 1:
+                self._memory.popitem(last=False)
 
 
 _service: MediaService | None = None
@@ -63,11 +102,15 @@ def service() -> MediaService:
     return _service
 
 
-def configure(folder: str | Path | None = None, max_bytes: int | None = None) -> MediaService:
-    """Cache synthesised media in `folder` (default: the user's cache), at most `max_bytes`."""
+def configure(folder: str | Path | None = None, max_bytes: int | None = None,
+              cache: MediaCache | None = None) -> MediaService:
+    """Cache synthesised media in `folder` (default: the user's cache), at most `max_bytes`
+    (or in the given `cache`)."""
     global _service
-    _service = MediaService(MediaCache(folder, max_bytes))
+    if _service is not None:
+        _service.close()
+    _service = MediaService(cache if cache is not None else MediaCache(folder, max_bytes))
     return _service
 
 
-__all__ = ["MediaService", "MediaCache", "service", "configure"]
+__all__ = ["WORKERS", "MediaCache", "MediaService", "configure", "service"]

@@ -18,14 +18,19 @@ import hashlib
 import io
 import textwrap
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from fractions import Fraction
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
-import av
-import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from ..._optional import require
+
+if TYPE_CHECKING:  # PyAV, NumPy and Pillow load when a segment is encoded (the [media] extra)
+    import av
+    import numpy as np
+    from PIL import Image, ImageFont
 
 #: bump when the picture or sound changes, so cached segments of the old look are not served
 RENDER_VERSION = 1
@@ -64,7 +69,11 @@ class Segment:
 
 
 def encode(seg: Segment) -> bytes:
-    """The segment as MPEG-TS bytes (H.264 + AAC), timestamps continuing its stream's."""
+    """The segment as MPEG-TS bytes (H.264 + AAC), timestamps continuing its stream's.
+    Raises MissingExtra (an ImportError naming `[media]`) without PyAV or Pillow."""
+    av = require("av", "media")
+    require("PIL", "media")
+
     buf = io.BytesIO()
     # bitexact: no encoder version strings; mpegts_copyts: keep our timestamps as given
     with av.open(buf, "w", format="mpegts", options={"mpegts_copyts": "1", "fflags": "+bitexact"}) as out:
@@ -73,33 +82,53 @@ def encode(seg: Segment) -> bytes:
         video.width, video.height, video.pix_fmt = WIDTH, HEIGHT, "yuv420p"
         audio = out.add_stream("aac", rate=SAMPLE_RATE, layout="mono")
         audio.bit_rate = 64000
-        for frame in _video_frames(seg):
-            out.mux(video.encode(frame))
+        for picture in _video_frames(seg):
+            out.mux(video.encode(picture))
         out.mux(video.encode())
-        for frame in _audio_frames(seg):
-            out.mux(audio.encode(frame))
+        for sound in _audio_frames(seg):
+            out.mux(audio.encode(sound))
         out.mux(audio.encode())
     return buf.getvalue()
 
 
 # --- the picture --------------------------------------------------------------------------------
-def _video_frames(seg: Segment):
+def _video_frames(seg: Segment) -> Iterator[av.VideoFrame]:
+    import av
+    import numpy as np
+
     count = max(1, round(seg.duration * FPS))
     first = round((PTS_START_S + seg.offset) * FPS)
-    drawn: dict[tuple[str, str, int], av.VideoFrame] = {}
+    drawn: dict[tuple[str, str, int], Any] = {}
     for i in range(count):
         t = seg.start + i / FPS
-        shown = _current(seg.slides, t)
-        said = _current_line(seg.lines, t)
-        if seg.spoken_slides:
-            shown = said or "(silence)"
-        key = (shown, said if not seg.spoken_slides else "", int(t))
+        key = (*_shown_said(seg, t), int(t))
         if key not in drawn:
             image = _slide(seg.title, _clock(seg.origin_ms, t), t, *key[:2])
             drawn[key] = av.VideoFrame.from_ndarray(np.asarray(image), format="rgb24")
         frame = drawn[key]
         frame.pts, frame.time_base = first + i, Fraction(1, FPS)
         yield frame
+
+
+def still(seg: Segment, t: float, width: int = WIDTH) -> bytes:
+    """The picture the segment shows at scenario time `t`, as a JPEG `width` pixels wide (the
+    same frame its video has then; the same bytes every time)."""
+    from PIL import Image
+
+    image = _slide(seg.title, _clock(seg.origin_ms, t), t, *_shown_said(seg, t))
+    if width != WIDTH:
+        image = image.resize((width, max(1, round(HEIGHT * width / WIDTH))), Image.Resampling.LANCZOS)
+    buf = io.BytesIO()
+    image.save(buf, "JPEG", quality=85)
+    return buf.getvalue()
+
+
+def _shown_said(seg: Segment, t: float) -> tuple[str, str]:
+    """(what is shown, the caption) at `t`: an audio rtstream shows the line being said."""
+    said = _current_line(seg.lines, t)
+    if seg.spoken_slides:
+        return said or "(silence)", ""
+    return _current(seg.slides, t), said
 
 
 def _current(spans: tuple[tuple[float, float, str], ...], t: float) -> str:
@@ -120,10 +149,14 @@ def _clock(origin_ms: int, t: float) -> str:
 
 @lru_cache(maxsize=4)
 def _font(size: int) -> ImageFont.FreeTypeFont:
+    from PIL import ImageFont
+
     return ImageFont.load_default(size=size)  # Pillow's bundled font: the same glyphs everywhere
 
 
 def _slide(title: str, clock: str, t: float, shown: str, said: str) -> Image.Image:
+    from PIL import Image, ImageDraw
+
     image = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
     draw = ImageDraw.Draw(image)
     minutes, seconds = divmod(int(t), 60)
@@ -141,7 +174,9 @@ def _slide(title: str, clock: str, t: float, shown: str, said: str) -> Image.Ima
 
 
 # --- the sound ----------------------------------------------------------------------------------
-def _audio_frames(seg: Segment, chunk: int = 1024):
+def _audio_frames(seg: Segment, chunk: int = 1024) -> Iterator[av.AudioFrame]:
+    import av
+
     samples = _waveform(seg)
     first = round((PTS_START_S + seg.offset) * SAMPLE_RATE)
     for at in range(0, len(samples), chunk):
@@ -152,6 +187,8 @@ def _audio_frames(seg: Segment, chunk: int = 1024):
 
 def _waveform(seg: Segment) -> np.ndarray:
     """A tone per word of each line, spread over the line's span; silence between lines."""
+    import numpy as np
+
     n = max(1, round(seg.duration * SAMPLE_RATE))
     t = seg.start + np.arange(n) / SAMPLE_RATE
     wave = np.zeros(n, dtype=np.float64)
@@ -166,4 +203,4 @@ def _waveform(seg: Segment) -> np.ndarray:
     return np.clip(wave, -1, 1).astype(np.float32)
 
 
-__all__ = ["Segment", "encode", "RENDER_VERSION", "WIDTH", "HEIGHT", "FPS", "SAMPLE_RATE", "PTS_START_S"]
+__all__ = ["FPS", "HEIGHT", "PTS_START_S", "RENDER_VERSION", "SAMPLE_RATE", "WIDTH", "Segment", "encode", "still"]

@@ -13,6 +13,8 @@ capture binary calls), control.py (/_emulator/), websocket.py; render.py holds h
 """
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass
 from typing import Any, Callable, TypeVar
 from urllib.parse import urlsplit
@@ -73,9 +75,11 @@ def seconds_param(req: Req, name: str) -> float | None:
     if raw is None:
         return None
     try:
-        value = float(raw)
+        value = float(raw) if raw.isascii() else math.nan  # float() takes '١٢٣' too
     except ValueError:
-        raise BadRequest(f"{name} must be a timestamp in epoch seconds, not {raw!r}") from None
+        value = math.nan
+    if not math.isfinite(value):
+        raise BadRequest(f"{name} must be a finite timestamp in epoch seconds, not {raw[:40]!r}")
     return value / 1000 if value >= 1e11 else value
 
 

@@ -9,11 +9,24 @@ from . import Req, check_callback_url, render
 
 
 def list_collections(engine: Engine, req: Req) -> Any:
-    return {"collections": list(engine.state.collections.values()), "default_collection": "default"}
+    return {"collections": list(engine.state.collections.by_id.values()), "default_collection": "default"}
 
 
 def get_collection(engine: Engine, req: Req) -> Any:
     return engine.state.collection(req.params["cid"])
+
+
+def create_collection(engine: Engine, req: Req) -> Any:
+    return engine.state.collections.create(req.body)
+
+
+def update_collection(engine: Engine, req: Req) -> Any:
+    return engine.state.collections.update(req.params["cid"], req.body)
+
+
+def delete_collection(engine: Engine, req: Req) -> Any:
+    engine.state.collections.delete(req.params["cid"])
+    return {}
 
 
 def get_websocket_url(engine: Engine, req: Req) -> Any:
@@ -46,7 +59,7 @@ def export_capture_session(engine: Engine, req: Req) -> Any:
     engine.request_export(session, req.body.get("connection_id"))
     answer = {"session_id": session.id, "video_channel_id": channel, "export_status": session.export_status}
     if session.export_status == "exported":
-        video = engine.state.video(session.exported_video_id)
+        video = engine.state.library.video(session.exported_video_id)
         answer.update(video_id=video.id, **render.urls(req.base, video.rtstream_id, video.start_s, video.end_s))
     return answer
 

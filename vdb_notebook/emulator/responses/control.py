@@ -8,6 +8,7 @@ in `x-access-token` and JSON bodies (guard.py); `Emulator` methods call them in-
     GET /_emulator/state       sessions, pipelines, connections, counters
     GET /_emulator/deliveries  every webhook attempt
     POST /_emulator/capture/{sid}/start | stop | fail {"message": "..."}
+    POST /_emulator/world {"world": "cctv", "session_id": "cap-..."}   or "end_user_id": "..."
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ def snapshot(engine: Engine) -> dict[str, Any]:
     """Sessions, pipelines, open connections and counters (also `Emulator.state()`)."""
     return {
         "scenario": engine.scenario.name,
+        "worlds": {s.id: (s.world or engine.scenario).name for s in engine.state.sessions.values()},
         "seed": engine.state.seed,
         "speed": engine.speed,
         "faults": engine.faults.as_dict(),
@@ -97,3 +99,17 @@ def capture(engine: Engine, req: Req) -> Any:
     else:
         raise ApiError(f"unknown capture action {verb!r}; use start, stop or fail", status=404)
     return render.session(engine.state, session)
+
+
+def set_world(engine: Engine, req: Req) -> Any:
+    """What `Emulator.set_world` does, for a process that drives the emulator over HTTP."""
+    world, sid, user = req.body.get("world"), req.body.get("session_id"), req.body.get("end_user_id")
+    if not isinstance(world, str) or not world or (sid is None) == (user is None):
+        raise BadRequest('send {"world": "<name or path>", "session_id": "..."} or '
+                         '{"world": ..., "end_user_id": "..."}')
+    try:
+        if sid is not None:
+            return {"world": engine.set_world(str(sid), world).world.name, "session_id": sid}
+        return {"world": engine.state.worlds.set(world, end_user_id=str(user)).name, "end_user_id": user}
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from None

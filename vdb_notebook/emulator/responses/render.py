@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from ...schema import CAPTURE_CHANNELS, CHANNEL_LABELS, media, payloads
-from ..models import Alert, Event, RtStream, SceneIndex, Session, StreamIndex, Understanding, Video
+from ..media.streams import stream_urls
+from ..models import Alert, Event, RtStream, SceneIndex, Session, StreamIndex, Understanding, Video, VideoIndex
 from ..state import EmulatorState
 
 PRIMARY_VIDEO_CHANNEL = next(c.name for c in CAPTURE_CHANNELS if c.media_type == "video")
@@ -94,15 +95,25 @@ def alert(state: EmulatorState, a: Alert) -> dict[str, Any]:
 
 
 def urls(base: str, rtstream_id: str, start_s: float, end_s: float) -> dict[str, str]:
-    """stream_url and player_url of a window of an rtstream."""
-    stream = media.stream_url(base, rtstream_id, start_s, end_s)
-    return {"stream_url": stream, "player_url": media.player_url(base, stream)}
+    """stream_url and player_url of a window of an rtstream (400 if it cannot be served)."""
+    return stream_urls(base, [(rtstream_id, start_s, end_s)])
+
+
+def video_thumbnail(base: str, v: Video) -> str:
+    """A video's own thumbnail: its first frame (a JPEG the media routes draw)."""
+    return media.frame_url(base, v.rtstream_id, v.start_s)
 
 
 def video(base: str, v: Video) -> dict[str, Any]:
     """openapi's Video, for the fields an exported recording has."""
     return {"id": v.id, "name": v.name, "collection_id": v.collection_id, "length": v.length,
-            **urls(base, v.rtstream_id, v.start_s, v.end_s), "created_at": payloads.iso(v.end_s * 1000)}
+            **urls(base, v.rtstream_id, v.start_s, v.end_s),
+            "thumbnail_url": video_thumbnail(base, v), "created_at": payloads.iso(v.end_s * 1000)}
+
+
+def video_index(i: VideoIndex) -> dict[str, Any]:
+    """An entry of video.list_scene_index(), as VideoDB's cookbook prints it."""
+    return {"name": i.name, "scene_index_id": i.id, "status": i.status}
 
 
 def page(items: list[dict[str, Any]], page_no: int, page_size: int) -> tuple[list[dict[str, Any]], bool]:

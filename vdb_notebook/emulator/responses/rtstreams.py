@@ -9,7 +9,8 @@ from . import Req, action, int_param, overlapping, query_value, render, seconds_
 
 
 def connect_rtstream(engine: Engine, req: Req) -> Any:
-    rts = engine.state.connect_rtstream(req.body, origin_s=engine.clock.live_origin_s())
+    rts = engine.state.connect_rtstream(req.body, origin_s=engine.clock.live_origin_s(),
+                                        live_mark=engine.clock.position())
     if "audio" in rts.media_types and req.body.get("enable_transcript", True):
         engine.start_transcript(rts, req.body.get("ws_connection_id"))
     return render.rtstream(rts)
@@ -60,8 +61,8 @@ def export_rtstream(engine: Engine, req: Req) -> Any:
     if name is not None and not isinstance(name, str):
         raise BadRequest(f"name must be a string, not {type(name).__name__}")
     rts = engine.state.rtstream(req.params["rid"])
-    exported = engine.state.export_rtstream(rts, name)
-    video = engine.state.videos.get(exported["video_id"])
+    exported = engine.state.library.export_rtstream(rts, name)
+    video = engine.state.library.videos.get(exported["video_id"])
     if video is None:  # an audio asset: no stream to play
         return {**exported, "stream_url": None, "player_url": None}
     return {**exported, **render.urls(req.base, rts.id, video.start_s, video.end_s)}

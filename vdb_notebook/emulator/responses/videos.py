@@ -1,70 +1,68 @@
 """Exported videos and what a user calls on one next: get, rename, delete, stream (whole or a
-timeline), and its transcript (generate, then get by word, sentence or time window).
+timeline), and its transcript (get by word, sentence or time window; generate).
 
 A video is a window of its capture session's screen rtstream; its transcript is what the
-session's audio rtstreams said in that window (the scenario's lines), in video-time seconds.
+session's audio rtstreams said in that window (footage.py), in video-time seconds. As VideoDB's
+docs say of get_transcript, it "generates the transcript automatically if not already created".
+Indexes, search and compile are in video_index.py and video_search.py.
 """
 from __future__ import annotations
 
 from typing import Any, Iterator
 
+from .. import footage
 from ..engine import Engine
 from ..errors import BadRequest
+from ..media.streams import stream_urls, timeline_windows
 from ..models import Video
 from . import Req, int_param, overlapping, query_value, render
 
 SEGMENTERS = ("word", "sentence", "time")
 
 
-def _video(engine: Engine, req: Req) -> Video:
-    return engine.state.video(req.params["vid"], query_value(req, "collection_id"))
+def find_video(engine: Engine, req: Req) -> Video:
+    return engine.state.library.video(req.params["vid"], query_value(req, "collection_id"))
 
 
 def list_videos(engine: Engine, req: Req) -> Any:
     cid = query_value(req, "collection_id") or "default"
     engine.state.collection(cid)
-    return {"videos": [render.video(req.base, v) for v in engine.state.videos.values() if v.collection_id == cid]}
+    return {"videos": [render.video(req.base, v) for v in engine.state.library.videos.values()
+                       if v.collection_id == cid]}
 
 
 def get_video(engine: Engine, req: Req) -> Any:
-    return render.video(req.base, _video(engine, req))
+    return render.video(req.base, find_video(engine, req))
 
 
 def update_video(engine: Engine, req: Req) -> Any:
-    video = _video(engine, req)
-    engine.state.rename_video(video, req.body.get("name"))
+    video = find_video(engine, req)
+    engine.state.library.rename(video, req.body.get("name"))
     return render.video(req.base, video)
 
 
 def delete_video(engine: Engine, req: Req) -> Any:
-    engine.state.delete_video(_video(engine, req))
+    engine.state.library.delete(find_video(engine, req))
     return {}
 
 
 def generate_stream(engine: Engine, req: Req) -> Any:
-    """video.generate_stream(timeline=[(start, end)]): one window, in video-time seconds."""
-    video = _video(engine, req)
-    timeline = req.body.get("timeline") or [[0, video.length]]
-    if (not isinstance(timeline, list) or len(timeline) != 1 or not isinstance(timeline[0], list)
-            or len(timeline[0]) != 2 or not all(isinstance(t, (int, float)) for t in timeline[0])):
-        raise BadRequest(f"timeline must be one (start, end) pair in seconds of the video, e.g. [(10, 25)], "
-                         f"not {timeline!r} (offline, a stream plays one window)")
-    start, end = timeline[0]
-    if not 0 <= start < end <= video.length:
-        raise BadRequest(f"timeline ({start}, {end}) must lie within the video: 0 <= start < end <= {video.length}")
-    return render.urls(req.base, video.rtstream_id, video.start_s + start, video.start_s + end)
+    """video.generate_stream(timeline=[(start, end), ...]): the windows in order (video seconds)
+    as one playlist; the whole video without a timeline."""
+    video = find_video(engine, req)
+    pairs = timeline_windows(req.body.get("timeline") or [[0, video.length]], video.length)
+    return stream_urls(req.base, [(video.rtstream_id, video.start_s + a, video.start_s + b) for a, b in pairs])
 
 
 def generate_transcript(engine: Engine, req: Req) -> Any:
-    video = _video(engine, req)
-    engine.state.mark_transcribed(video)
+    video = find_video(engine, req)
+    video.transcribed = True
     return _transcript(engine, video, None, None, "word", 1)
 
 
 def get_transcript(engine: Engine, req: Req) -> Any:
-    video = _video(engine, req)
-    if not video.transcribed:
-        raise BadRequest(f"video {video.id} has no transcript yet; call video.generate_transcript() first")
+    video = find_video(engine, req)
+    video.transcribed = True  # generated on first read, as VideoDB's docs say
     segmenter = query_value(req, "segmenter") or "word"
     if segmenter not in SEGMENTERS:
         raise BadRequest(f"segmenter must be one of {list(SEGMENTERS)}, not {segmenter!r}")
@@ -91,18 +89,8 @@ def _transcript(engine: Engine, video: Video, start: float | None, end: float | 
 
 
 def _sentences(engine: Engine, video: Video) -> list[dict[str, Any]]:
-    """The scenario's lines on the video's audio streams, in video time, in order."""
-    scenario, lines = engine.scenario, []
-    for rid in video.audio_rtstream_ids:
-        cues = scenario.tracks.get(engine.state.rtstreams[rid].track_for("transcript"), {}).get("transcript", [])
-        for n in range(scenario.repeat):
-            shift = n * scenario.period_s
-            if shift >= video.length:
-                break
-            lines += [{"start": round(c["t"] + shift, 3), "end": round(c["t"] + c["dur"] + shift, 3),
-                       "text": c["text"].replace("{n}", str(n))}
-                      for c in cues if c["t"] + shift < video.length]
-    return sorted(lines, key=lambda line: line["start"])
+    """The lines said on the video's audio streams, in video time, in order."""
+    return footage.lines(video, [engine.state.rtstreams[r] for r in video.audio_rtstream_ids])
 
 
 def _words(sentence: dict[str, Any]) -> Iterator[dict[str, Any]]:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 from aiohttp import WSMsgType, web
 
@@ -12,8 +11,7 @@ from . import Req
 
 
 async def connect(engine: Engine, req: Req) -> web.StreamResponse:
-    expires = engine.state.ws_tickets.get(str(req.query.get("token")))
-    if expires is None or expires < time.monotonic():
+    if not engine.state.ws_ticket_valid(req.query.get("token")):
         raise ApiError("invalid, expired or missing token in the WebSocket URL: get a fresh URL "
                        "from conn.connect_websocket()", status=401)
     ws = web.WebSocketResponse(autoclose=False, compress=False)  # small JSON frames on loopback

@@ -1,0 +1,10 @@
+"""start_pipelines remembers what it started per service URL (and event ids per URL): each test
+gets an emulator of its own, since resetting a shared one cannot reach that memory."""
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture
+def emu(own_emulator):
+    return own_emulator
