@@ -43,6 +43,7 @@ def arrow_peak(store: EventStore, frames) -> int:
     return max(peak, pa.total_allocated_bytes()) - before
 
 
+@pytest.mark.slow
 def test_the_receivers_default_store_stays_within_its_documented_worst_case():
     store = EventStore(max_events=STORE_MAX_EVENTS, max_bytes=STORE_MAX_BYTES)
     peak = arrow_peak(store, (alert(i, 60_000) for i in range(1500)))

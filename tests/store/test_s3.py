@@ -18,6 +18,7 @@ from vdb_notebook.schema import payloads
 from vdb_notebook.store import EventStore
 
 pytest.importorskip("moto.server")
+pytestmark = pytest.mark.slow  # a server process, and Dask
 T = 1_710_000_000_101
 AWS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
        "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1"}
