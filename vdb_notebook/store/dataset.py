@@ -98,8 +98,8 @@ class DatasetFiles:
     def add(self, events: pa.Table, rejected: list[Rejection]) -> None:
         """Queue `events` (a table in SCHEMA) and `rejected` as pieces to write."""
         if events.num_rows:
-            events = events.append_column("writer", pa.array(
-                np.full(events.num_rows, self.writer, dtype=object), TEXT))
+            events = events.append_column("writer", pa.repeat(
+                pa.scalar(self.writer, TEXT), events.num_rows))
             for folder, part in _partitions(events):
                 self._queue.append((self._name(folder, "parquet"), _parquet(part)))
         if rejected:

@@ -140,6 +140,9 @@ class EventStore:
     def persist_to(self, path: str | os.PathLike, **options: Any) -> DatasetWriter:
         """Read back the dataset at `path` (if any), then append every new event to it from a
         DatasetWriter thread (options: flush_rows, flush_seconds, clock, start, writer)."""
+        if self.writer is not None:
+            raise ValueError(f"this store already writes to {self.path!r}; one dataset per "
+                             "store (open another EventStore for another path)")
         fs, root = dataset.filesystem(path)
         if fs.get_file_info(root).type != dataset.pafs.FileType.NotFound:
             self.load(dataset.read(path))
