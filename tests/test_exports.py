@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 PUBLIC = [
     "Dashboard", "Emulator", "EventStore", "Feed", "FeedState", "WebhookReceiver", "__version__",
-    "alert_context", "clip", "compact_dataset", "connect", "grid", "mock_videodb", "open_dataset", "replay",
+    "alert_context", "clip", "clip_options", "compact_dataset", "connect", "grid", "mock_videodb", "open_dataset", "replay",
     "replay_async", "scan_dataset", "start_pipelines", "timeline", "webhooks",
 ]
 

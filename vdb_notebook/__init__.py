@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from .playback import replay as replay
     from .playback import replay_async as replay_async
     from .review import clip as clip
+    from .review import clip_options as clip_options
     from .review import clips as clips
     from .store import EventStore as EventStore
     from .store import open_dataset as open_dataset

@@ -454,6 +454,17 @@ def _(w: World) -> None:
     assert fresh.play().src.endswith(f"?url={fresh.stream_url}") and plays(fresh.player_url, fresh.get_embed_code())
 
 
+@exercise("Video.generate_thumbnail")
+def _(w: World) -> None:
+    video = exported_video(w)
+    screen, start = window(video.stream_url)[:2]
+    assert video.thumbnail_url == media.frame_url(w.emu.base_url, screen, start)  # its first frame
+    video.thumbnail_url = None
+    assert video.generate_thumbnail() == media.frame_url(w.emu.base_url, screen, start)
+    image = video.generate_thumbnail(time=95.5)
+    assert image.url == media.frame_url(w.emu.base_url, screen, start + 95.5) and image.collection_id == "default"
+
+
 @exercise("Connection.create_collection", "Connection.update_collection", "Collection.delete",
           "Collection.make_public", "Collection.make_private")
 def _(w: World) -> None:

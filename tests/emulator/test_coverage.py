@@ -77,7 +77,6 @@ NOT_EMULATED = {
     **{f"Video.{m}": LEGACY for m in ("get_scenes", "extract_scenes", "get_scene_collection",
                                       "list_scene_collection", "delete_scene_collection", "get_thumbnails")},
     "Video.get_meeting": MEETINGS,
-    "Video.generate_thumbnail": "stills of the exported video come with the media side's frames (emulator/media); until they land, run it against VideoDB",
     "Video.remove_storage": UPLOAD,
     "Video.download": "asks VideoDB to render the stream to a file (a download job); offline the "
                       "stream_url plays as it is",
@@ -274,7 +273,7 @@ def render_document(outcomes: dict[str, Outcome]) -> str:
         "",
         f"videodb {version('videodb')}: **{len(working)} of {len(in_scope)}** methods of the capture and "
         f"rtstream API and of the exported video (index, transcript, search, shots, compile, "
-        f"collections) work offline, each called here through the SDK; "
+        f"thumbnails, collections) work offline, each called here through the SDK; "
         f"{sum(m in COVERED_ELSEWHERE for m in ALL_METHODS)} more (`CaptureClient`, the desktop capture "
         f"binary's IPC) are covered by tests/emulator/test_capture_client.py. The other "
         f"{sum(m in NOT_EMULATED for m in ALL_METHODS)} of the {len(ALL_METHODS)} public methods of these "

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import time
 
+import vdb_notebook as vn
 from vdb_notebook.widgets import Dashboard
 from vdb_notebook.widgets.alerts import NEW_FOR_S
 from vdb_notebook.widgets.testing import alert_frame, shows, wait_until
@@ -24,8 +25,9 @@ def test_alert_badge_confidence_bar_and_new_highlight_expires(log, store, monkey
     dash.close()
 
 
-def test_a_new_badge_hides_itself_when_its_time_is_up_without_another_frame(log, store):
+def test_a_new_badge_hides_itself_when_its_time_is_up_without_another_frame(log):
     now = [time.time()]
+    store = vn.EventStore(clock=lambda: int(now[0] * 1000))  # arrives at the dashboard's now
     dash = Dashboard(store, max_rate_hz=20, wall_clock=lambda: now[0])
     store.add(alert_frame(text="fresh"))
     wait_until(shows(dash, "alerts", ">NEW<"))

@@ -56,8 +56,8 @@ Choices where VideoDB's docs leave room (each also noted where it is implemented
   one record per window, and sends them as the scenario's visual channel frames; an index of
   it (`rtstream.index`) holds those records for search and alerts.
 - Search ranks (relevance.py, BM25) what an rtstream's indexes and transcript produced so far.
-- An exported video holds what was captured: the scenario time between start_capture and
-  stop_capture (all of its world at speed "max"); on the wall clock, until the stop. It answers
+- An exported video holds what was captured: the scenario time played between start_capture and
+  stop_capture, at most its world's length (all of it at speed "max"), on either clock. It answers
   get/update/delete, generate_stream, its transcript (generated on first read, as VideoDB's docs
   say), index_spoken_words, scene indexes, Search V2 and legacy search (BM25, relevance.py),
   compile of shots into one stream; collections can be created, updated and deleted. Uploads, generation, dubbing and editing

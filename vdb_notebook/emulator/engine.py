@@ -99,11 +99,11 @@ class Engine:
         if session.status != "active":
             raise Conflict(f"capture session {sid} is {session.status!r}; stop_capture needs an 'active' session")
         world = session.world or self.scenario
-        recorded = max(0.001, self.clock.step_after(session.epoch, session.clock_s,
-                                                    self._played(session.live_mark, world.duration_s)))
+        recorded = self._played(session.live_mark, world.duration_s)  # what its pipelines played
         self._close_rtstreams(session, recorded)
         self._announce(session, [
-            self.state.transition(session, "stopping", after_s=recorded),
+            self.state.transition(session, "stopping", after_s=self.clock.step_after(
+                session.epoch, session.clock_s, recorded)),
             self.state.transition(session, "stopped"),
         ])
         self._spawn(self._export(session))
@@ -147,11 +147,9 @@ class Engine:
             return longest_s
         return round(max(0.001, min(longest_s, self.clock.elapsed_since(mark))), 3)
 
-    def set_world(self, sid: str, world: Any) -> Session:
-        """Play `world` in the session `sid` (while it is 'created')."""
-        session = self.state.find_session(sid)
-        self.state.set_world(session, world)
-        return session
+    def set_world(self, sid: str, world: Any) -> Scenario:
+        """Play `world` in the session `sid` (while it is 'created'); the world."""
+        return self.state.set_world(self.state.find_session(sid), world)
 
     def _announce(self, session: Session, lifecycle: list[dict[str, Any]], also_to: str | None = None) -> None:
         """Post the webhooks and send the capture_session frames, after those sent before."""

@@ -47,10 +47,11 @@ class Collections:
         name = _text(body, "name")
         if not name:
             raise BadRequest("name is required: conn.create_collection(name='Support calls', description='...')")
-        collection = {"id": self.ids.new("c"), "name": name, "description": _text(body, "description") or "",
+        collection: dict[str, Any] = {"id": self.ids.new("c"), "name": name, "description": _text(body, "description") or "",
                       "is_public": False}
-        self.by_id[collection["id"]] = collection
-        return self.update(collection["id"], {"is_public": body.get("is_public", False)})
+        cid = str(collection["id"])
+        self.by_id[cid] = collection
+        return self.update(cid, {"is_public": body.get("is_public", False)})
 
     def update(self, cid: str, body: dict[str, Any]) -> dict[str, Any]:
         """conn.update_collection(id, name, description), coll.make_public() / make_private()."""

@@ -104,4 +104,4 @@ class Library:
         del video.scene_indexes[self.scene_index(video, index_id).id]
 
 
-__all__ = ["Library", "VIDEO_EXTRACTION_TYPES"]
+__all__ = ["VIDEO_EXTRACTION_TYPES", "Library"]

@@ -202,7 +202,7 @@ class Emulator:
         metadata={"emulator_world": "cctv"})` (a shipped world, or one loaded here already).
         """
         if session_id is not None:
-            return self._call(lambda e: e.set_world(session_id, scenario).world)
+            return self._call(lambda e: e.set_world(session_id, scenario))
         if self.running:
             return self._call(lambda e: e.state.worlds.set(scenario, end_user_id=end_user_id))
         return self.worlds.set(scenario, end_user_id=end_user_id)

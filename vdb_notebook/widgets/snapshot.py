@@ -40,16 +40,18 @@ def page(panes: dict[str, str], status: str, total: int) -> str:
     return f"{MARK_START}<div class='vdb-dashboard-snapshot'>{caption}{''.join(rows)}</div>{MARK_END}"
 
 
-def claim_cell(dashboard: Any) -> None:
-    """Close the dashboard an earlier run of the current cell made; remember this one."""
+def claim_cell(dashboard: Any, kind: str = "dashboard") -> None:
+    """Close the dashboard (or other `kind` of live output, e.g. "grid") an earlier run of the
+    current cell made; remember this one."""
     cell = _current_cell()
     if cell is None:
         return
-    previous = _by_cell.get(cell)
+    key = cell if kind == "dashboard" else f"{kind}:{cell}"
+    previous = _by_cell.get(key)
     earlier = previous() if previous is not None else None
     if earlier is not None and earlier is not dashboard:
         earlier.close()
-    _by_cell[cell] = weakref.ref(dashboard)
+    _by_cell[key] = weakref.ref(dashboard)
 
 
 def after_each_cell(callback: Callable[[], None], *, remove: bool = False) -> None:

@@ -109,7 +109,7 @@ def set_world(engine: Engine, req: Req) -> Any:
                          '{"world": ..., "end_user_id": "..."}')
     try:
         if sid is not None:
-            return {"world": engine.set_world(str(sid), world).world.name, "session_id": sid}
+            return {"world": engine.set_world(str(sid), world).name, "session_id": sid}
         return {"world": engine.state.worlds.set(world, end_user_id=str(user)).name, "end_user_id": user}
     except ValueError as exc:
         raise BadRequest(str(exc)) from None

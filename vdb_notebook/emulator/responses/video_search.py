@@ -20,9 +20,9 @@ from typing import Any
 from .. import footage
 from ..engine import Engine
 from ..errors import BadRequest
+from ..media.streams import stream_urls
 from ..models import Video
 from ..relevance import rank, tokens
-from ..media.streams import stream_urls
 from . import Req, number_field
 from .videos import find_video
 
@@ -48,7 +48,7 @@ def _scenes(video: Video, scene_index_id: str | None) -> list[dict[str, Any]]:
             for i in indexes for r in i.records]
 
 
-def _answer(video: Video, docs: list[dict[str, Any]], query: str, *, keyword: bool = False,
+def _answer(video: Video, docs: list[dict[str, Any]], query: Any, *, keyword: bool = False,
             limit: int, threshold: float = 0.0, dynamic: float | None = None) -> list[dict[str, Any]]:
     """The ranked docs as the one result of `video`; VideoDB's error when none qualifies."""
     if not isinstance(query, str) or not query.strip():
@@ -95,11 +95,11 @@ def legacy_search(engine: Engine, req: Req) -> Any:
 def search(engine: Engine, req: Req) -> Any:
     """POST video/{id}/search/v2: every index the video has, best first, top_k of them."""
     video = find_video(engine, req)
-    docs = (_spoken(engine, video) if video.spoken_indexed else []) + (
-        _scenes(video, None) if video.scene_indexes else [])
-    if not docs:
+    if not video.spoken_indexed and not video.scene_indexes:
         raise BadRequest(f"video {video.id} has no index to search; call video.index_spoken_words() "
                          "or video.index_scenes() first")
+    docs = (_spoken(engine, video) if video.spoken_indexed else []) + (
+        _scenes(video, None) if video.scene_indexes else [])
     results = _answer(video, docs, req.body.get("query"), limit=_count(req.body, "top_k", DEFAULT_TOP_K),
                       threshold=number_field(req.body, "score_threshold") or 0.0)
     return {"response_type": "shots", "results": results}
