@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import tempfile
 
-from hypothesis import given, settings, strategies as st
-
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import vdb_notebook as vn
 from vdb_notebook.store import EventStore

@@ -26,9 +26,10 @@ import secrets
 import time
 import warnings
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -54,11 +55,12 @@ FILE_SCHEMA = SCHEMA.append(pa.field("writer", TEXT))
 READ_ORDER = [("writer", "ascending", "at_start"), ("seq", "ascending", "at_start")]
 
 
-def filesystem(path: str | os.PathLike) -> tuple[pafs.FileSystem, str]:
+def filesystem(path: str | os.PathLike[str]) -> tuple[pafs.FileSystem, str]:
     """(pyarrow filesystem, path inside it) for a local path or a URI such as s3://bucket/x."""
     path = os.fspath(path)
     if "://" in path:
-        return pafs.FileSystem.from_uri(path)
+        fs, inside = pafs.FileSystem.from_uri(path)
+        return fs, str(inside)
     return pafs.LocalFileSystem(), os.path.abspath(path).replace(os.sep, "/")
 
 
@@ -76,7 +78,7 @@ class DatasetFiles:
     rewrites what succeeded, and nothing is left behind by a failed write.
     """
 
-    def __init__(self, path: str | os.PathLike, writer: str | None = None, *,
+    def __init__(self, path: str | os.PathLike[str], writer: str | None = None, *,
                  sweep_after_s: float = durable.SWEEP_AFTER_S) -> None:
         self.fs, self.root = filesystem(path)
         self.writer = writer or new_writer_id()
@@ -138,7 +140,7 @@ def _partitions(events: pa.Table) -> Iterable[tuple[str, pa.Table]]:
     if np.count_nonzero(counts) > 1:
         events = events.take(pa.array(np.argsort(codes, kind="stable")))
     at = 0
-    for value, count in zip(encoded.dictionary.to_pylist(), counts.tolist()):
+    for value, count in zip(encoded.dictionary.to_pylist(), counts.tolist(), strict=True):
         day, session_and_kind = value.split("\x00", 1)  # a session id may hold \x00 too
         session, kind = session_and_kind.rsplit("\x00", 1)
         yield (f"date={day}/{session_folder(session if kind == 's' else None)}",
@@ -190,7 +192,7 @@ class Loaded:
     damaged: list[durable.Damaged] = field(default_factory=list)
 
 
-def read(path: str | os.PathLike, capture_session_id: str | Iterable[str] | None = None,
+def read(path: str | os.PathLike[str], capture_session_id: str | Iterable[str] | None = None,
          start: Any = None, end: Any = None) -> Loaded:
     """The events of the dataset at `path` that pass the filters (pushed down: a session or list
     of sessions selects folders, start/end, inclusive start and exclusive end as datetime, ISO
@@ -225,7 +227,7 @@ def deduplicated(table: pa.Table) -> pa.Table:
     return table
 
 
-def read_check(path: str | os.PathLike) -> tuple[pafs.FileSystem, str]:
+def read_check(path: str | os.PathLike[str]) -> tuple[pafs.FileSystem, str]:
     """The filesystem and root of an existing dataset (FileNotFoundError saying what to do)."""
     fs, root = filesystem(path)
     if fs.get_file_info(root).type == pafs.FileType.NotFound:
@@ -235,7 +237,7 @@ def read_check(path: str | os.PathLike) -> tuple[pafs.FileSystem, str]:
     return fs, root
 
 
-def scanner(path: str | os.PathLike, capture_session_id: Any = None, start: Any = None,
+def scanner(path: str | os.PathLike[str], capture_session_id: Any = None, start: Any = None,
             end: Any = None) -> ds.Scanner:
     """A pyarrow scanner over the dataset's readable files with the filters pushed down (every
     row as written: deduplicate by `key` as `DEDUPLICATED_SQL` does)."""
@@ -251,7 +253,7 @@ DEDUPLICATED_SQL = ("select * exclude (_copy) from (select *, row_number() over 
                     "where _copy = 1 order by writer nulls first, seq")
 
 
-def read_dask(path: str | os.PathLike, **options: Any) -> Any:
+def read_dask(path: str | os.PathLike[str], **options: Any) -> Any:
     """A Dask DataFrame over the dataset at `path` (local, or s3:// etc. through fsspec), each
     event once: `dd.read_parquet(path, **options).drop_duplicates(subset="key")`. Needs the
     `[dask]` extra (and s3fs, gcsfs or adlfs for object storage)."""

@@ -27,7 +27,7 @@ _LIFECYCLE = ("select * from _capture_session qualify row_number() over "
               "(partition by capture_session_id, event order by seq) = 1")
 
 
-def run(store: "EventStore", query: str) -> pd.DataFrame:
+def run(store: EventStore, query: str) -> pd.DataFrame:
     """The result of `query` over tables events, transcript, alerts, scenes, audio, lifecycle
     and sessions (each with every column of `.df`; the view tables add `stream`), read through
     the store's public `arrow_table(name)` and `sessions()`."""

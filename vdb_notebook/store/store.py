@@ -27,21 +27,22 @@ import json
 import os
 import threading
 from collections import OrderedDict, deque
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.fs as pafs
 
-from . import columns, dataset, files, sql
-from ..events.fields import stream_ids, valid_unicode
 from ..events.decode import normalise
 from ..events.event import Event, Rejection
+from ..events.fields import stream_ids, valid_unicode
+from . import columns, dataset, files, sql
 from .durable import Damaged
 from .persist import FLUSH_ROWS, FLUSH_SECONDS, DatasetWriter
-from .views import (VIEW_COLUMNS, View, lifecycle_view, on_channel, sessions_view,
-                    transcript_view)
+from .views import VIEW_COLUMNS, View, lifecycle_view, on_channel, sessions_view, transcript_view
 
 Callback = Callable[[Any], None]
 #: With max_bytes, a batch holds at most 1/BATCHES_PER_BUDGET of it (and at least
@@ -84,7 +85,7 @@ class EventStore:
 
     def __init__(self, max_events: int | None = None, *, max_bytes: int | None = None,
                  max_rejected: int = 10_000,
-                 path: str | os.PathLike | None = None, flush_rows: int = FLUSH_ROWS,
+                 path: str | os.PathLike[str] | None = None, flush_rows: int = FLUSH_ROWS,
                  flush_seconds: float = FLUSH_SECONDS,
                  clock: Callable[[], int] | None = None) -> None:
         """`clock()` gives the epoch ms an add stamps as `received_at` (default: now); tests
@@ -137,14 +138,14 @@ class EventStore:
         if path is not None:
             self.persist_to(path, flush_rows=flush_rows, flush_seconds=flush_seconds)
 
-    def persist_to(self, path: str | os.PathLike, **options: Any) -> DatasetWriter:
+    def persist_to(self, path: str | os.PathLike[str], **options: Any) -> DatasetWriter:
         """Read back the dataset at `path` (if any), then append every new event to it from a
         DatasetWriter thread (options: flush_rows, flush_seconds, clock, start, writer)."""
         if self.writer is not None:
             raise ValueError(f"this store already writes to {self.path!r}; one dataset per "
                              "store (open another EventStore for another path)")
         fs, root = dataset.filesystem(path)
-        if fs.get_file_info(root).type != dataset.pafs.FileType.NotFound:
+        if fs.get_file_info(root).type != pafs.FileType.NotFound:
             self.load(dataset.read(path))
         self.path = path
         self.writer = DatasetWriter(self, path, **options)
@@ -379,13 +380,14 @@ class EventStore:
             table = self._cols.table()
             lifecycle = lifecycle_view(self._view("lifecycle", True))
             rows = self._view_table("lifecycle")
-        raws = dict(zip(rows.column("seq").to_pylist(), rows.column("raw").to_pylist()))
+        raws = dict(zip(rows.column("seq").to_pylist(), rows.column("raw").to_pylist(),
+                        strict=True))
         streams = table.filter(pc.not_equal(table.column("channel"), "capture_session"))
         counts = pc.value_counts(streams.column("capture_session_id")).to_pylist()
         return sessions_view(lifecycle, raws, {c["values"]: c["counts"] for c in counts})
 
     # --- reading back ------------------------------------------------------------------
-    def load(self, loaded: "dataset.Loaded") -> None:
+    def load(self, loaded: dataset.Loaded) -> None:
         """Append rows read back from a file or dataset, without normalising them again; they
         get this store's next seqs, in the order given."""
         events = loaded.events
@@ -412,7 +414,7 @@ class EventStore:
     def _own_loaded_streams(self, events: pa.Table) -> None:
         active = events.filter(pc.equal(events.column("event"), "capture_session.active"))
         for raw, kind, session, user in zip(*(active.column(name).to_pylist() for name in (
-                "raw", "raw_kind", "capture_session_id", "end_user_id"))):
+                "raw", "raw_kind", "capture_session_id", "end_user_id")), strict=True):
             frame = columns.parse_frame(columns.from_arrow_raw(raw, kind))
             self._own_streams(frame, session, user)
 
@@ -449,7 +451,7 @@ class EventStore:
         if self.writer is not None:
             self.writer.close()
 
-    def __enter__(self) -> "EventStore":
+    def __enter__(self) -> EventStore:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -468,7 +470,7 @@ class EventStore:
 
     @classmethod
     def from_jsonl(cls, path: str | Path, *, max_events: int | None = None,
-                   max_rejected: int = 10_000) -> "EventStore":
+                   max_rejected: int = 10_000) -> EventStore:
         """Read a file written by `to_jsonl` back: same frames, sources and received_at."""
         store = cls(max_events=max_events, max_rejected=max_rejected)
         for line in files.read_jsonl(path):
@@ -487,7 +489,7 @@ class EventStore:
 
     @classmethod
     def from_parquet(cls, path: str | Path, *, max_events: int | None = None,
-                     max_rejected: int = 10_000) -> "EventStore":
+                     max_rejected: int = 10_000) -> EventStore:
         """Read a file written by `to_parquet` back: the same rows, frames and rejections."""
         store = cls(max_events=max_events, max_rejected=max_rejected)
         store.load(dataset.Loaded(*files.read_parquet(path)))
