@@ -92,6 +92,9 @@ class Pane:
         """Seconds until the pane must be redrawn even without new events (None: never)."""
         return None
 
+    #: True when the pane's timed redraws are only a heartbeat (the renderer may end anyway).
+    beats = False
+
 
 class Renderer:
     """Draws panes into `HTML` widgets at most `max_rate_hz` times per second each.
@@ -202,7 +205,7 @@ class Renderer:
             if delay > 0 and self._stopping.wait(delay):
                 break
             self.flush()
-            if self._finishing.is_set() and not self._dirty and not self._refresh_at:
+            if self._finishing.is_set() and not self._dirty and self._only_heartbeats():
                 break
         self._final_flush()
         if self._on_exit is not None:
@@ -210,6 +213,10 @@ class Renderer:
                 self._on_exit()
             except Exception as exc:  # e.g. no kernel to display to: keep it, never raise
                 self._note_error(f"on_exit: {exc!r}")
+
+    def _only_heartbeats(self) -> bool:
+        """No timed redraw is pending but heartbeats (which a finished source needs no more)."""
+        return all(self.panes[name].beats for name in list(self._refresh_at))
 
     def _idle_timeout(self) -> float | None:
         """How long to sleep with nothing dirty: until the next timed redraw."""
