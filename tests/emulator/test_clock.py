@@ -89,10 +89,10 @@ def test_wall_clock_anchors_the_session_where_its_capture_started(both):
     _, wall = both
     started = wall["capture_started_ms"]
     times = lifecycle(wall)
-    # starting is the moment start_capture ran (give or take the loopback round trip), active 2 s on
-    assert started - 1000 <= times["starting"] <= time.time() * 1000
-    assert times["active"] == times["starting"] + 2000
-    assert times["active"] <= times["stopping"] <= time.time() * 1000 + 2000
+    # starting is the moment start_capture ran (give or take the loopback round trip); so is
+    # active: a timeline stamped ahead of the wall clock would put its recording in the future
+    assert started - 1000 <= times["starting"] <= times["active"] <= time.time() * 1000
+    assert times["active"] <= times["stopping"] <= time.time() * 1000
     first_final = next(d for d in transcript(wall) if d["is_final"])
     assert first_final["start"] == times["active"] + 2000  # cue t=2 s after active, as on the fixed clock
     # now-relative REST reads find the records; they carry the frames' times, in epoch seconds

@@ -81,15 +81,18 @@ class Engine:
     def start_capture(self, sid: str) -> Session:
         """created -> starting -> active: the rtstreams open; nothing flows until a pipeline starts.
 
-        The session's timeline is anchored here (a no-op on the scenario clock): `starting` now.
+        The session's timeline is anchored here (a no-op on the scenario clock): `starting` now,
+        and on the wall clock `active` now too, so what it records never lies in the future.
         """
         session = self.state.find_session(sid)
         if session.status != "created":
             raise Conflict(f"capture session {sid} is {session.status!r}; start_capture needs a 'created' session")
         session.epoch = self.clock.epoch_for(session.clock_s + STEP_S)
         session.live_mark = self.clock.position()  # what it records is counted from here
-        self._announce(session, [self.state.transition(session, "starting"),
-                                 self.state.transition(session, "active")])
+        starting = self.state.transition(session, "starting")
+        active = self.state.transition(session, "active", after_s=self.clock.step_after(
+            session.epoch, session.clock_s, STEP_S))
+        self._announce(session, [starting, active])
         return session
 
     def stop_capture(self, sid: str) -> Session:
@@ -99,7 +102,7 @@ class Engine:
         if session.status != "active":
             raise Conflict(f"capture session {sid} is {session.status!r}; stop_capture needs an 'active' session")
         world = session.world or self.scenario
-        recorded = self._played(session.live_mark, world.duration_s)  # what its pipelines played
+        recorded = self.clock.played_since(session.live_mark, world.duration_s)  # what its pipelines played
         self._close_rtstreams(session, recorded)
         self._announce(session, [
             self.state.transition(session, "stopping", after_s=self.clock.step_after(
@@ -122,7 +125,7 @@ class Engine:
     def fail_capture(self, sid: str, message: str = "capture failed") -> Session:
         session = self.state.find_session(sid)
         world = session.world or self.scenario
-        self._close_rtstreams(session, self._played(session.live_mark, world.duration_s))
+        self._close_rtstreams(session, self.clock.played_since(session.live_mark, world.duration_s))
         self._announce(session, [self.state.transition(session, "failed", error=message)])
         return session
 
@@ -138,14 +141,6 @@ class Engine:
             rts = self.state.rtstreams[rid]
             rts.recorded_s = recorded_s if rts.recorded_s is None else rts.recorded_s
             self.set_rtstream_status(rts, "stopped")
-
-    def _played(self, mark: Any, longest_s: float) -> float:
-        """Scenario seconds played since `mark` (a Clock.position), at most `longest_s` and at
-        least a millisecond: how long something started at `mark` has recorded. At speed 'max'
-        everything has played at once, so it is `longest_s`."""
-        if mark is None:
-            return longest_s
-        return round(max(0.001, min(longest_s, self.clock.elapsed_since(mark))), 3)
 
     def set_world(self, sid: str, world: Any) -> Scenario:
         """Play `world` in the session `sid` (while it is 'created'); the world."""
@@ -268,7 +263,7 @@ class Engine:
         self.state.set_rtstream_status(rts, status)
         if status == "stopped":
             if rts.session_id is None and rts.recorded_s is None:
-                rts.recorded_s = self._played(rts.live_mark, rts.world.duration_s)
+                rts.recorded_s = self.clock.played_since(rts.live_mark, rts.world.duration_s)
             self.stop_transcript(rts)
             for index in self.state.indexes_of(rts):
                 self.stop_index(index)
