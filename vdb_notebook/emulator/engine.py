@@ -202,7 +202,7 @@ class Engine:
     def stop_index(self, index: SceneIndex | StreamIndex) -> None:
         self.state.set_running(index, False)
         self._pause(f"index:{index.id}")
-        for alert in self.state.alerts_of(index):
+        for alert in self.state.alerting.alerts_of(index):
             self._pause(f"alert:{alert.id}")
 
     def start_understanding(self, und: Understanding) -> None:
@@ -228,7 +228,7 @@ class Engine:
         self._start_alerts(index)
 
     def _start_alerts(self, index: SceneIndex | StreamIndex) -> None:
-        for alert in self.state.alerts_of(index):
+        for alert in self.state.alerting.alerts_of(index):
             self.start_alert(alert)
 
     def start_alert(self, alert: Alert) -> None:
@@ -236,7 +236,7 @@ class Engine:
 
         def fire(frame: dict[str, Any]) -> bool:
             data = frame["data"]
-            if not self.state.record_alert(alert, data):
+            if not self.state.alerting.record(alert, data):
                 return False
             if alert.callback_url:
                 body = payloads.alert(
@@ -247,10 +247,10 @@ class Engine:
                 self.sender.send(alert.callback_url, [body], key=f"alert:{alert.id}")
             return True
 
-        prompt = self.state.events[alert.event_id].prompt
-        same_kind = [f"alert:{a.id}" for a in self.state.alerts.values()
+        prompt = self.state.alerting.prompt_of(alert)
+        same_kind = [f"alert:{a.id}" for a in self.state.alerting.alerts.values()
                      if a.rtstream_id == alert.rtstream_id and a.label == alert.label
-                     and self.state.events[a.event_id].prompt == prompt]
+                     and self.state.alerting.prompt_of(a) == prompt]
         tracks = sorted({rts.track, rts.track_for("transcript")})  # an A/V stream: its screen and its audio
         cues = [c for t in tracks for c in matching.alert_cues(rts.world, t, prompt, alert.label)]
         self._start(f"alert:{alert.id}", rts, "alert", cues=cues, same_kind=same_kind,
@@ -291,7 +291,7 @@ class Engine:
         return index
 
     def create_alert(self, index: SceneIndex | StreamIndex, body: dict[str, Any]) -> Alert:
-        alert = self.state.create_alert(index, body)
+        alert = self.state.alerting.create_alert(index, body)
         if index.status == "running":
             self.start_alert(alert)
         return alert

@@ -13,19 +13,20 @@ which engine.py sends, carry epoch ms).
 """
 from __future__ import annotations
 
-import math
 import time
-
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from ..schema import CAPTURE_CHANNELS, payloads
-from .errors import ApiError, BadRequest, Conflict, NotFound
+from .alerting import Alerting
+from .errors import ApiError, BadRequest, Conflict, NotFound, string_field
 from .folders import Collections
+from .models import Ids, RtStream, SceneIndex, Session, StreamIndex, Understanding, Video
+from .passes import Passes
 from .recordings import Library
-from .models import Alert, Event, Ids, RtStream, SceneIndex, Session, StreamIndex, Understanding, Video
 from .scenario import Scenario
-from .worlds import Worlds, WorldLike
+from .worlds import WorldLike, Worlds
 
 __all__ = ["ApiError", "BadRequest", "Conflict", "EmulatorState", "NotFound"]
 
@@ -37,19 +38,13 @@ NEXT_STATUS = {"created": {"starting", "failed"}, "starting": {"active", "failed
 EXTRACTION_TYPES = ("time", "transcript", "shot")
 
 
-def string_field(body: dict[str, Any], key: str) -> str | None:
-    """body[key] if it is a non-empty string, None if absent or empty; a BadRequest otherwise."""
-    value = body.get(key)
-    if value is not None and not isinstance(value, str):
-        raise BadRequest(f"{key} must be a string, not {type(value).__name__}")
-    return value or None
-
-
 class EmulatorState:
     """Everything the emulated service knows. Touched only from the emulator's event loop.
 
     `worlds`: which world each session and connected rtstream plays (worlds.py).
     `now`: the monotonic clock (seconds) that WebSocket tickets and client tokens expire on.
+    Self-contained pieces it owns: `library` (exported videos), `collections`, `alerting`
+    (events and alerts), `passes` (WebSocket tickets and client tokens).
     """
 
     def __init__(self, seed: int = 0, worlds: Worlds | None = None,
@@ -65,40 +60,12 @@ class EmulatorState:
         self.indexes: dict[str, SceneIndex] = {}
         self.understandings: dict[str, Understanding] = {}
         self.stream_indexes: dict[str, StreamIndex] = {}
-        self.events: dict[str, Event] = {}
-        self.alerts: dict[str, Alert] = {}
-        self.ws_tickets: dict[str, float] = {}  # token of each WebSocket URL -> when it expires (monotonic)
-        self.client_tokens: dict[str, float] = {}  # token -> when it expires (monotonic); they open the desktop binary's endpoints (responses/desktop.py)
+        self.alerting = Alerting(self.ids)  # events and alerts
+        self.passes = Passes(self.ids, now)  # WebSocket tickets and client tokens (responses/desktop.py)
 
     # collections and sessions -------------------------------------------------------------
     def collection(self, cid: str) -> dict[str, Any]:
         return self.collections.get(cid)
-
-    def issue_ws_ticket(self, cid: str, ttl_s: float) -> str:
-        """A token for one WebSocket URL (never the API key), usable for `ttl_s` seconds; reset
-        voids them all. Expired tickets are forgotten here, so they cannot pile up."""
-        self.collection(cid)
-        _forget_expired(self.ws_tickets, self.now())
-        ticket = self.ids.new("wst")
-        self.ws_tickets[ticket] = self.now() + ttl_s
-        return ticket
-
-    def ws_ticket_valid(self, ticket: object) -> bool:
-        """True while a ticket from `issue_ws_ticket` may still open a WebSocket."""
-        return self.ws_tickets.get(str(ticket), -math.inf) >= self.now()
-
-    def issue_client_token(self, expires_in: Any) -> str:
-        """conn.generate_client_token(expires_in): a token for the desktop capture client."""
-        if not isinstance(expires_in, int) or isinstance(expires_in, bool) or expires_in <= 0:
-            raise BadRequest(f"expires_in must be a positive number of seconds, not {expires_in!r}")
-        _forget_expired(self.client_tokens, self.now())
-        token = self.ids.new("ct")
-        self.client_tokens[token] = self.now() + expires_in
-        return token
-
-    def client_token_valid(self, token: object) -> bool:
-        """True while a token from `issue_client_token` has not expired."""
-        return self.client_tokens.get(str(token), -math.inf) >= self.now()
 
     def create_session(self, cid: str, body: dict[str, Any]) -> Session:
         self.collection(cid)
@@ -366,51 +333,6 @@ class EmulatorState:
     def stream_indexes_of(self, rts: RtStream) -> list[StreamIndex]:
         return _all_on(self.stream_indexes, rts)
 
-    # events and alerts ------------------------------------------------------------------------
-    def create_event(self, body: dict[str, Any]) -> Event:
-        prompt, label = body.get("event_prompt"), body.get("label")
-        if not isinstance(prompt, str) or not prompt.strip():
-            raise BadRequest("event_prompt is required: describe what to detect, e.g. "
-                             "'Someone reads out a card number or password'")
-        if not isinstance(label, str) or not label.strip():
-            raise BadRequest("label is required: a short name for the event, e.g. 'sensitive_content'")
-        event = Event(id=self.ids.new("event"), prompt=prompt, label=label)
-        self.events[event.id] = event
-        return event
-
-    def create_alert(self, index: SceneIndex | StreamIndex, body: dict[str, Any]) -> Alert:
-        event_id = body.get("event_id")
-        if not isinstance(event_id, str) or event_id not in self.events:
-            raise BadRequest(f"event_id {event_id!r} is unknown; create it first with "
-                             "conn.create_event(event_prompt, label)")
-        if "callback_url" not in body or not isinstance(body["callback_url"], str):
-            raise BadRequest("callback_url is required (a URL string, or '' for no webhook)")
-        alert = Alert(id=self.ids.new("alert"), index_id=index.id, rtstream_id=index.rtstream_id,
-                      event_id=event_id, label=self.events[event_id].label,
-                      callback_url=body["callback_url"],
-                      ws_connection_id=string_field(body, "ws_connection_id"))
-        self.alerts[alert.id] = alert
-        return alert
-
-    def alert(self, index: SceneIndex | StreamIndex, aid: str) -> Alert:
-        alert = self.alerts.get(aid)
-        if alert is None or alert.index_id != index.id:
-            raise NotFound(f"alert {aid!r} not found on index {index.id}")
-        return alert
-
-    def alerts_of(self, index: SceneIndex | StreamIndex) -> list[Alert]:
-        return [a for a in self.alerts.values() if a.index_id == index.id]
-
-    def set_alert_enabled(self, alert: Alert, enabled: bool) -> None:
-        alert.status = "enabled" if enabled else "disabled"
-
-    def record_alert(self, alert: Alert, data: dict[str, Any]) -> bool:
-        """Note that `alert` fired with frame `data`; False if it is disabled (nothing recorded)."""
-        if alert.status != "enabled":
-            return False
-        alert.fired.append(dict(data))
-        return True
-
 
 _Job = TypeVar("_Job", SceneIndex, Understanding, StreamIndex)
 
@@ -426,13 +348,6 @@ def _owned(table: dict[str, _Job], key: str, rts: RtStream, what: str, hint: str
 def _all_on(table: dict[str, _Job], rts: RtStream) -> list[_Job]:
     """Everything in `table` that belongs to `rts`, oldest first."""
     return [job for job in table.values() if job.rtstream_id == rts.id]
-
-
-def _forget_expired(expiries: dict[str, float], now: float) -> None:
-    """Drop every entry of `expiries` (key -> when it expires) that has expired by `now`, so
-    expired tickets and tokens cannot pile up."""
-    for key in [k for k, expires in expiries.items() if expires < now]:
-        del expiries[key]
 
 
 def _record(frame_data: dict[str, Any], **fields: Any) -> dict[str, Any]:

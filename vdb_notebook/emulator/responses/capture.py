@@ -30,7 +30,8 @@ def delete_collection(engine: Engine, req: Req) -> Any:
 
 
 def get_websocket_url(engine: Engine, req: Req) -> Any:
-    ticket = engine.state.issue_ws_ticket(req.params["cid"], engine.ticket_ttl)
+    engine.state.collection(req.params["cid"])
+    ticket = engine.state.passes.issue_ws_ticket(engine.ticket_ttl)
     ws_base = req.base.replace("http://", "ws://", 1)
     return {"websocket_url": f"{ws_base}/ws?token={ticket}"}
 
@@ -67,5 +68,5 @@ def export_capture_session(engine: Engine, req: Req) -> Any:
 def generate_client_token(engine: Engine, req: Req) -> Any:
     expires_in = req.body.get("expires_in", 86400)
     issued = engine.clock.epoch_for(0.0).timestamp()  # EPOCH, or now on the wall clock
-    return {"token": engine.state.issue_client_token(expires_in), "expires_at": issued + expires_in,
+    return {"token": engine.state.passes.issue_client_token(expires_in), "expires_at": issued + expires_in,
             "expires_in": expires_in}

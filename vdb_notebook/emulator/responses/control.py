@@ -34,7 +34,7 @@ def snapshot(engine: Engine) -> dict[str, Any]:
                     for i in engine.state.indexes.values()},
         "alerts": {a.id: {"index_id": a.index_id, "label": a.label, "status": a.status,
                           "ws_connection_id": a.ws_connection_id, "fired": len(a.fired)}
-                   for a in engine.state.alerts.values()},
+                   for a in engine.state.alerting.alerts.values()},
         "connections": {cid: c.sent for cid, c in engine.hub.clients.items()},  # open ones
         "frames_by_connection": engine.hub.sent_by_connection(),
         "frames_sent": engine.hub.frames_sent,

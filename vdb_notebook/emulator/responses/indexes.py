@@ -37,11 +37,11 @@ def set_index_status(engine: Engine, req: Req) -> Any:
 
 # events -------------------------------------------------------------------------------------------
 def create_event(engine: Engine, req: Req) -> Any:
-    return {"event_id": engine.state.create_event(req.body).id}
+    return {"event_id": engine.state.alerting.create_event(req.body).id}
 
 
 def list_events(engine: Engine, req: Req) -> Any:
-    return {"events": [render.event(e) for e in engine.state.events.values()]}
+    return {"events": [render.event(e) for e in engine.state.alerting.events.values()]}
 
 
 # alerts, on either kind of index ------------------------------------------------------------------
@@ -59,10 +59,10 @@ def create_alert(engine: Engine, req: Req) -> Any:
 
 
 def list_alerts(engine: Engine, req: Req) -> Any:
-    return {"alerts": [render.alert(engine.state, a) for a in engine.state.alerts_of(_alerted(engine, req))]}
+    return {"alerts": [render.alert(engine.state, a) for a in engine.state.alerting.alerts_of(_alerted(engine, req))]}
 
 
 def set_alert_status(engine: Engine, req: Req) -> Any:
-    alert = engine.state.alert(_alerted(engine, req), req.params["aid"])
-    engine.state.set_alert_enabled(alert, action(req, ("enable", "disable")) == "enable")
+    alert = engine.state.alerting.alert(_alerted(engine, req), req.params["aid"])
+    engine.state.alerting.set_enabled(alert, action(req, ("enable", "disable")) == "enable")
     return render.alert(engine.state, alert)

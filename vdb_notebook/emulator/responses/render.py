@@ -90,7 +90,7 @@ def event(e: Event) -> dict[str, Any]:
 
 def alert(state: EmulatorState, a: Alert) -> dict[str, Any]:
     """An entry of list_alerts(), as openapi.yaml and the cookbook's output show it."""
-    return {"alert_id": a.id, "event_id": a.event_id, "prompt": state.events[a.event_id].prompt,
+    return {"alert_id": a.id, "event_id": a.event_id, "prompt": state.alerting.prompt_of(a),
             "label": a.label, "callback_url": a.callback_url, "status": a.status}
 
 
