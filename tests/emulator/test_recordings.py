@@ -19,7 +19,7 @@ from vdb_notebook.offline import mock_videodb
 from vdb_notebook.schema import EPOCH, media
 
 sys.path.insert(0, str(Path(__file__).parent))
-from sdk_world import wait_for  # noqa: E402
+from sdk_world import wait_for
 
 
 @pytest.fixture
@@ -61,7 +61,7 @@ def test_export_asks_for_a_stopped_session_and_a_video_channel(emu, conn):
         conn.get_capture_session(session.id).export()
     emu.start_capture(session.id)
     emu.stop_capture(session.id)
-    with pytest.raises(InvalidRequestError, match="'mic:default' is not a video channel.*use 'display:1'"):
+    with pytest.raises(InvalidRequestError, match=r"'mic:default' is not a video channel.*use 'display:1'"):
         conn.get_capture_session(session.id).export(video_channel_id="mic:default")
 
 
@@ -78,7 +78,7 @@ def test_rtstream_export_needs_a_stopped_stored_stream(conn):
     radio.stop()
     audio = radio.export()
     assert audio.video_id.startswith("a-") and (audio.stream_url, audio.player_url) == (None, None)
-    with pytest.raises(InvalidRequestError, match="video 'a-.*' not found"):
+    with pytest.raises(InvalidRequestError, match=r"video 'a-.*' not found"):
         coll.get_video(audio.video_id)
 
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
-from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from aiohttp import web
+from aiohttp.typedefs import Handler, Middleware
 
 from .._aio import answer_and_close
 from ..schema import json_depth
@@ -25,7 +25,6 @@ from .responses import Req
 
 READ_TIMEOUT_S = 30.0  # a request body still arriving after this long is answered 408
 MAX_DEPTH = 32  # request bodies nest 3 deep; a deeper one could not be echoed back
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 class Served(Protocol):
@@ -56,9 +55,8 @@ async def read_body(request: web.Request, read_timeout: float = READ_TIMEOUT_S,
     if request.method not in ("POST", "PATCH", "PUT"):
         return {}
     try:
-        async with asyncio.timeout(read_timeout):
-            raw = await request.read()
-    except TimeoutError:
+        raw = await asyncio.wait_for(request.read(), read_timeout)
+    except asyncio.TimeoutError:
         raise ApiError(f"the request body took more than {read_timeout:g} s to arrive; "
                        "send it at once", status=408) from None
     if not raw.strip():
@@ -78,10 +76,10 @@ async def read_body(request: web.Request, read_timeout: float = READ_TIMEOUT_S,
     return body
 
 
-def make_guard(emu: Served) -> Callable[..., Any]:
+def make_guard(emu: Served) -> Middleware:
     """An aiohttp middleware applying guard.py's checks before any route runs."""
     @web.middleware
-    async def guard_request(request: web.Request, handler: Callable[..., Any]) -> web.StreamResponse:
+    async def guard_request(request: web.Request, handler: Handler) -> web.StreamResponse:
         port = emu.port
         if not guard.host_allowed(request.headers.get("Host"), emu.host, port):
             return failure(f"Host {request.headers.get('Host', '')[:80]!r} is not this emulator; "
@@ -138,7 +136,9 @@ def make_dispatcher(engine: Engine, emu: Served) -> Handler:
                 result = await result
         except ApiError as exc:
             if exc.status == 408:  # the body stopped arriving: nothing more to wait for
-                return await answer_and_close(request, failure(exc.message, exc.status))
+                closing = failure(exc.message, exc.status)
+                await answer_and_close(request, closing)
+                return closing
             return failure(exc.message, exc.status)
         return result if isinstance(result, web.StreamResponse) else answer(result)
     return dispatch

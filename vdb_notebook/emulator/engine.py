@@ -10,16 +10,17 @@ import asyncio
 import logging
 import math
 import time
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
 
 from ..schema import media, payloads
 from . import matching
 from .faults import Faults
 from .hub import Hub
+from .models import Alert, RtStream, SceneIndex, Session, StreamIndex, Understanding
 from .scenario import Clock, Pacer, Scenario, Step, parse_speed
 from .sender import WebhookSender
-from .models import Alert, RtStream, SceneIndex, Session, StreamIndex, Understanding
 from .state import STEP_S, Conflict, EmulatorState
 from .worlds import Worlds
 
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 EXPORT_S = STEP_S
 
 
-def _report_failure(task: asyncio.Task) -> None:
+def _report_failure(task: asyncio.Task[None]) -> None:
     """A pipeline or announcer that crashed is a bug: say so in the log, never silently."""
     if not task.cancelled() and task.exception() is not None:
         log.error("emulator task %s failed", task.get_name(), exc_info=task.exception())
@@ -44,7 +45,7 @@ class Pipeline:
     on_step: Callable[[dict[str, Any]], bool]  # records the frame; False: do not send it
     cursor: int = 0  # steps already emitted; a restart resumes here
     last_at: float = 0.0
-    task: asyncio.Task | None = field(default=None, repr=False)
+    task: asyncio.Task[None] | None = field(default=None, repr=False)
 
     @property
     def running(self) -> bool:
@@ -67,8 +68,8 @@ class Engine:
         self.sender = WebhookSender(lambda: self.faults)
         self.pipelines: dict[str, Pipeline] = {}
         self.base_url = "http://127.0.0.1"  # the server sets its own once it listens
-        self._tasks: set[asyncio.Task] = set()  # pipelines, exports and frame announcers
-        self._frame_chains: dict[str, asyncio.Task] = {}  # per session: frames go out in order
+        self._tasks: set[asyncio.Task[None]] = set()  # pipelines, exports and frame announcers
+        self._frame_chains: dict[str, asyncio.Task[None]] = {}  # per session: frames go out in order
         self.ticket_ttl = 60.0  # seconds a WebSocket URL stays usable (Emulator(ticket_ttl=))
 
     # the desktop client's part ------------------------------------------------------------
@@ -156,14 +157,14 @@ class Engine:
             self._frame_chains[session.id] = self._spawn(self._send_in_order(targets, frames, previous))
 
     async def _send_in_order(self, targets: list[str], frames: list[dict[str, Any]],
-                             previous: asyncio.Task | None) -> None:
+                             previous: asyncio.Task[None] | None) -> None:
         if previous is not None:
             await asyncio.gather(previous, return_exceptions=True)
         for frame in frames:
             for conn_id in targets:
                 await self.hub.send(conn_id, frame)
 
-    def _spawn(self, coro: Any) -> asyncio.Task:
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         """A task kept referenced until done (so a cancelled one is never collected mid-way)."""
         task = asyncio.create_task(coro)
         self._tasks.add(task)
@@ -269,8 +270,8 @@ class Engine:
                 self.stop_index(index)
             for und in self.state.understandings_of(rts):
                 self.stop_understanding(und)
-            for index in self.state.stream_indexes_of(rts):
-                self.stop_index(index)
+            for stream_index in self.state.stream_indexes_of(rts):
+                self.stop_index(stream_index)
 
     def create_index(self, rts: RtStream, body: dict[str, Any]) -> SceneIndex:
         self.state.require_connected(rts, "index_audio/index_visuals")

@@ -176,7 +176,7 @@ class Video:
     audio_rtstream_ids: list[str]
     transcribed: bool = False
     spoken_indexed: bool = False  # video.index_spoken_words() was called
-    scene_indexes: dict[str, "VideoIndex"] = field(default_factory=dict)
+    scene_indexes: dict[str, VideoIndex] = field(default_factory=dict)
 
     @property
     def length(self) -> float:

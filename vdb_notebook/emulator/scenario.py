@@ -21,9 +21,10 @@ import json
 import math
 import re
 import time
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterator, NamedTuple
+from typing import Any, NamedTuple
 
 from ..schema import EPOCH
 from . import recorded
@@ -104,7 +105,7 @@ class Scenario:
         return named[0] if named else self.live_tracks[connected_before % len(self.live_tracks)]
 
     @classmethod
-    def load(cls, name_or_path: str | Path) -> "Scenario":
+    def load(cls, name_or_path: str | Path) -> Scenario:
         """A shipped scenario by name ('standup', 'cctv', ...), a scenario JSON file by path, or
         a recording (JSONL) that `vn.Feed.open(conn, record_to=...)` made (recorded.py)."""
         path = Path(name_or_path)
@@ -156,7 +157,7 @@ class Scenario:
 
         Worked out once per pipeline so that expanding thousands of repeats stays cheap.
         """
-        parts = []
+        parts: list[tuple[Any, ...]] = []
         for cue in self._base(track, kind, cues):
             start = origin_ms + round(cue["t"] * 1000)
             end = origin_ms + round((cue["t"] + cue["dur"]) * 1000)

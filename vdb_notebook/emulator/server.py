@@ -18,8 +18,9 @@ import inspect
 import logging
 import secrets
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, TypeVar, overload
 
 import videodb
 from aiohttp import web
@@ -35,6 +36,7 @@ from .scenario import Scenario, parse_clock, parse_speed
 from .worlds import Worlds
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 CALL_TIMEOUT_S = 30.0
 IDLE_TIMEOUT_S = 15.0  # a connection without a (complete) request for this long is closed
 #: After an answer sent before its request body was read whole (413), how long aiohttp keeps
@@ -91,7 +93,7 @@ class Emulator:
         self._runner: web.AppRunner | None = None
 
     # lifecycle ----------------------------------------------------------------------------------
-    def start(self) -> "Emulator":
+    def start(self) -> Emulator:
         """Start serving (idempotent). Returns self."""
         if self.running:
             return self
@@ -120,7 +122,7 @@ class Emulator:
             thread.stop(CALL_TIMEOUT_S)  # also cancels whatever tasks are left
             self._thread = None
 
-    def __enter__(self) -> "Emulator":
+    def __enter__(self) -> Emulator:
         return self.start()
 
     def __exit__(self, *exc: Any) -> None:
@@ -278,6 +280,11 @@ class Emulator:
         return self._call(find)
 
     # plumbing ---------------------------------------------------------------------------------------
+    @overload
+    def _call(self, fn: Callable[[Engine], Awaitable[T]], timeout: float = ...) -> T: ...
+    @overload
+    def _call(self, fn: Callable[[Engine], T], timeout: float = ...) -> T: ...
+
     def _call(self, fn: Callable[[Engine], Any], timeout: float = CALL_TIMEOUT_S) -> Any:
         """`fn(engine)` run on the emulator's loop (awaited if it returns an awaitable)."""
         thread = self._caller_may_block()

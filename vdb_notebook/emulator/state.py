@@ -311,7 +311,7 @@ class EmulatorState:
     def create_stream_index(self, rts: RtStream, body: dict[str, Any]) -> StreamIndex:
         source = body.get("source")
         uid = source.get("understanding_id") if isinstance(source, dict) else None
-        if uid is None:
+        if not isinstance(source, dict) or uid is None:
             raise BadRequest('source must be an understanding output, e.g. understanding.outputs["scene"]')
         und = self.understanding(rts, uid)
         if not und.store:

@@ -14,12 +14,25 @@ segments, the player) is fetched by browsers, as VideoDB's stream URLs are.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
-from .media import handlers as media
-from .responses import (capture, control, desktop, indexes, rtstreams, search, thumbnails, understanding,
-                        video_index, video_search, videos, websocket)
 from .errors import ApiError, NotFound
+from .media import handlers as media
+from .responses import (
+    capture,
+    control,
+    desktop,
+    indexes,
+    rtstreams,
+    search,
+    thumbnails,
+    understanding,
+    video_index,
+    video_search,
+    videos,
+    websocket,
+)
 
 CONTROL_PREFIX = "_emulator/"
 MEDIA_PREFIX = "media/"

@@ -14,9 +14,9 @@ capture binary calls), control.py (/_emulator/), websocket.py; render.py holds h
 from __future__ import annotations
 
 import math
-
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -93,7 +93,7 @@ def number_field(body: dict[str, Any], name: str, default: float | None = None) 
 
 def action(req: Req, allowed: tuple[str, ...]) -> str:
     value = req.body.get("action")
-    if value not in allowed:
+    if not isinstance(value, str) or value not in allowed:
         raise BadRequest(f"action must be one of {list(allowed)}, not {value!r}")
     return value
 

@@ -60,7 +60,7 @@ def export_capture_session(engine: Engine, req: Req) -> Any:
     engine.request_export(session, req.body.get("connection_id"))
     answer = {"session_id": session.id, "video_channel_id": channel, "export_status": session.export_status}
     if session.export_status == "exported":
-        video = engine.state.library.video(session.exported_video_id)
+        video = engine.state.export_session(session)  # the one made when it was exported
         answer.update(video_id=video.id, **render.urls(req.base, video.rtstream_id, video.start_s, video.end_s))
     return answer
 

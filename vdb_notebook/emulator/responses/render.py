@@ -7,7 +7,17 @@ from typing import Any
 
 from ...schema import CAPTURE_CHANNELS, CHANNEL_LABELS, media, payloads
 from ..media.streams import stream_urls
-from ..models import Alert, Event, RtStream, SceneIndex, Session, StreamIndex, Understanding, Video, VideoIndex
+from ..models import (
+    Alert,
+    Event,
+    RtStream,
+    SceneIndex,
+    Session,
+    StreamIndex,
+    Understanding,
+    Video,
+    VideoIndex,
+)
 from ..state import EmulatorState
 
 PRIMARY_VIDEO_CHANNEL = next(c.name for c in CAPTURE_CHANNELS if c.media_type == "video")

@@ -7,7 +7,8 @@ reads there. A transcript segment is a shot without a scene_index_id.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from ..engine import Engine
 from ..errors import BadRequest, NotFound
@@ -30,10 +31,10 @@ def _shots(state: EmulatorState, rts: RtStream, index_id: str | None) -> Iterabl
         for record in index.records:
             yield {"start": record["start"], "end": record["end"], "text": record["description"],
                    "scene_index_id": index.id}
-    for index in stream:
-        for record in index.records:
+    for stream_index in stream:
+        for record in stream_index.records:
             yield {"start": record["start"], "end": record["end"], "text": record["data"]["description"],
-                   "scene_index_id": index.id}
+                   "scene_index_id": stream_index.id}
     if index_id is None:
         for segment in rts.transcript:
             yield {"start": segment["start"], "end": segment["end"], "text": segment["text"]}

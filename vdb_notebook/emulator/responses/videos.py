@@ -8,7 +8,8 @@ Indexes, search and compile are in video_index.py and video_search.py.
 """
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from .. import footage
 from ..engine import Engine
@@ -66,14 +67,17 @@ def get_transcript(engine: Engine, req: Req) -> Any:
     segmenter = query_value(req, "segmenter") or "word"
     if segmenter not in SEGMENTERS:
         raise BadRequest(f"segmenter must be one of {list(SEGMENTERS)}, not {segmenter!r}")
-    bounds = []
-    for name in ("start", "end"):
-        raw = query_value(req, name)
-        try:
-            bounds.append(None if raw is None else float(raw))
-        except ValueError:
-            raise BadRequest(f"{name} must be seconds into the video, not {raw!r}") from None
-    return _transcript(engine, video, *bounds, segmenter, int_param(req, "length", 1))
+    start, end = _seconds(req, "start"), _seconds(req, "end")
+    return _transcript(engine, video, start, end, segmenter, int_param(req, "length", 1))
+
+
+def _seconds(req: Req, name: str) -> float | None:
+    """Query parameter `name` as seconds into the video (None when absent)."""
+    raw = query_value(req, name)
+    try:
+        return None if raw is None else float(raw)
+    except ValueError:
+        raise BadRequest(f"{name} must be seconds into the video, not {raw!r}") from None
 
 
 def _transcript(engine: Engine, video: Video, start: float | None, end: float | None,
