@@ -22,7 +22,7 @@ from .models import Alert, RtStream, SceneIndex, Session, StreamIndex, Understan
 from .scenario import Clock, Pacer, Scenario, Step, parse_speed
 from .sender import WebhookSender
 from .state import STEP_S, Conflict, EmulatorState
-from .worlds import Worlds
+from .worlds import WorldLike, Worlds
 
 log = logging.getLogger(__name__)
 #: Scenario seconds an export takes after the session stopped (scaled by the speed, as all time).
@@ -143,7 +143,7 @@ class Engine:
             rts.recorded_s = recorded_s if rts.recorded_s is None else rts.recorded_s
             self.set_rtstream_status(rts, "stopped")
 
-    def set_world(self, sid: str, world: Any) -> Scenario:
+    def set_world(self, sid: str, world: WorldLike) -> Scenario:
         """Play `world` in the session `sid` (while it is 'created'); the world."""
         return self.state.set_world(self.state.find_session(sid), world)
 

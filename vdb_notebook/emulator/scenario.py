@@ -35,6 +35,9 @@ ACTIVE_OFFSET_MS = 4000
 ORIGIN_MS = int(EPOCH.timestamp() * 1000) + ACTIVE_OFFSET_MS
 #: Where a session's timeline sits in real time: at EPOCH, or at the moment its capture starts.
 CLOCKS = ("scenario", "wall")
+#: How far scenario time had run at some moment (`Clock.position()`): (times the speed became
+#: 'max', scenario seconds played at finite speeds, whether the speed was 'max' then).
+ClockMark = tuple[int, float, bool]
 
 
 def available() -> list[str]:
@@ -220,18 +223,18 @@ class Clock:
         self._played = 0.0  # scenario seconds played at finite speeds before `_since`
         self._max_runs = int(math.isinf(speed))  # how many times the speed became 'max'
 
-    def position(self) -> tuple[int, float, bool]:
+    def position(self) -> ClockMark:
         """A mark of how far scenario time has run: for `elapsed_since`."""
         return self._max_runs, self._played_now(), math.isinf(self.speed)
 
-    def elapsed_since(self, mark: tuple[int, float, bool]) -> float:
+    def elapsed_since(self, mark: ClockMark) -> float:
         """Scenario seconds run since `position()` gave `mark`; inf if any of it ran at 'max'."""
         runs, played, at_max = mark
         if at_max or self._max_runs > runs:
             return math.inf
         return self._played_now() - played
 
-    def played_since(self, mark: tuple[int, float, bool] | None, longest_s: float) -> float:
+    def played_since(self, mark: ClockMark | None, longest_s: float) -> float:
         """Scenario seconds played since `mark` (a `position()`), at most `longest_s`, whole ms
         rounded down (so a window ending there is never past what played), at least 1 ms: how
         long something that went live at `mark` has recorded. At 'max' everything played at

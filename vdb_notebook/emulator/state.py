@@ -22,10 +22,22 @@ from ..schema import CAPTURE_CHANNELS, payloads
 from .alerting import Alerting
 from .errors import ApiError, BadRequest, Conflict, NotFound, string_field
 from .folders import Collections
-from .models import Ids, RtStream, SceneIndex, Session, StreamIndex, Understanding, Video
+from .models import (
+    Ids,
+    RtStream,
+    SceneIndex,
+    SceneRecord,
+    Session,
+    StreamIndex,
+    Timed,
+    TranscriptRecord,
+    Understanding,
+    UnderstandingRecord,
+    Video,
+)
 from .passes import Passes
 from .recordings import Library
-from .scenario import Scenario
+from .scenario import ClockMark, Scenario
 from .worlds import WorldLike, Worlds
 
 __all__ = ["ApiError", "BadRequest", "Conflict", "EmulatorState", "NotFound"]
@@ -183,7 +195,8 @@ class EmulatorState:
                            "is active, or after coll.connect_rtstream()")
         return self.rtstreams[rid]
 
-    def connect_rtstream(self, body: dict[str, Any], origin_s: float, live_mark: Any = None) -> RtStream:
+    def connect_rtstream(self, body: dict[str, Any], origin_s: float,
+                         live_mark: ClockMark | None = None) -> RtStream:
         """coll.connect_rtstream(url, name, media_types, ...): a live source that plays a live
         track of the stream world (worlds.py; a camera by default) from `origin_s` (epoch s) on."""
         cid = body.get("collection_id") or "default"
@@ -233,7 +246,7 @@ class EmulatorState:
     def record_transcript(self, rts: RtStream, data: dict[str, Any]) -> None:
         """Keep a final transcript frame's segment (epoch ms) for get_transcript() (epoch s)."""
         if data["is_final"]:
-            rts.transcript.append(_record(data, text=data["text"]))
+            rts.transcript.append(TranscriptRecord(**_window(data), text=data["text"]))
 
     def target_ws(self, rts: RtStream, requested: str | None) -> str | None:
         """Where a pipeline's frames go: its own ws_connection_id, else its session's (or nowhere)."""
@@ -272,7 +285,7 @@ class EmulatorState:
         job.status = "running" if running else "stopped"
 
     def record_scene(self, index: SceneIndex, data: dict[str, Any]) -> None:
-        index.records.append(_record(data, description=data["text"]))
+        index.records.append(SceneRecord(**_window(data), description=data["text"]))
 
     # understandings and their indexes (rtstream.understand / rtstream.index) -----------------
     def create_understanding(self, rts: RtStream, body: dict[str, Any]) -> Understanding:
@@ -301,12 +314,13 @@ class EmulatorState:
 
     def record_understanding(self, und: Understanding, data: dict[str, Any]) -> None:
         """A window's VLM output: kept if `store`, and materialised into the running indexes."""
-        record = _record(data, understanding_id=und.id, data={"description": data["text"]})
+        record = UnderstandingRecord(**_window(data), understanding_id=und.id,
+                                     data={"description": data["text"]})
         if und.store:
             und.records.append(record)
         for index in self.stream_indexes.values():
             if index.understanding_id == und.id and index.status == "running":
-                index.records.append(dict(record))
+                index.records.append(record.copy())
 
     def create_stream_index(self, rts: RtStream, body: dict[str, Any]) -> StreamIndex:
         source = body.get("source")
@@ -323,7 +337,7 @@ class EmulatorState:
         index = StreamIndex(id=self.ids.new("idx"), rtstream_id=rts.id, understanding_id=und.id,
                             output=str(source.get("output") or und.output),
                             name=string_field(body, "name"), use_for=use_for,
-                            records=[dict(r) for r in und.records])
+                            records=[r.copy() for r in und.records])
         self.stream_indexes[index.id] = index
         return index
 
@@ -350,6 +364,6 @@ def _all_on(table: dict[str, _Job], rts: RtStream) -> list[_Job]:
     return [job for job in table.values() if job.rtstream_id == rts.id]
 
 
-def _record(frame_data: dict[str, Any], **fields: Any) -> dict[str, Any]:
-    """A REST record of a frame's window: start and end in epoch seconds, then `fields`."""
-    return {"start": frame_data["start"] / 1000, "end": frame_data["end"] / 1000, **fields}
+def _window(frame_data: dict[str, Any]) -> Timed:
+    """A REST record's window from a frame's: start and end in epoch seconds (frames carry ms)."""
+    return Timed(start=frame_data["start"] / 1000, end=frame_data["end"] / 1000)
