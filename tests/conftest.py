@@ -46,7 +46,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         path = item.path.resolve()
         relative = path.relative_to(TESTS).as_posix() if path.is_relative_to(TESTS) else ""
-        if item.get_closest_marker("browser") or item.originalname in SLOW.get(relative, ()):
+        name = getattr(item, "originalname", item.name)  # doctest and nbval items have none
+        if item.get_closest_marker("browser") or name in SLOW.get(relative, ()):
             item.add_marker(pytest.mark.slow)
 
 

@@ -13,7 +13,8 @@ the state or engine, render the answer), urls.py (the one route table: API, WebS
 /_emulator/ control routes), server.py (thread, loop, dispatch, `Emulator`); hub.py (open
 WebSockets), sender.py (webhooks), faults.py, scenario.py + scenarios/*.json (the timeline and
 its clock), worlds.py (which world plays where), recorded.py (a recording as a world),
-recordings.py (exported videos and their indexes), footage.py (what a video holds). The desktop half: capture_client.py (a stand-in for the capture binary the SDK's
+recordings.py (exported videos and their indexes), footage.py (what a video holds), fleet.py
+(`emu.start_fleet`: N end users' sessions at once, each in its own world, through the SDK). The desktop half: capture_client.py (a stand-in for the capture binary the SDK's
 `videodb.capture.CaptureClient` starts), capture_binary.py (starts it only for an emulator's
 base_url), responses/desktop.py (the endpoints it calls with the client token).
 

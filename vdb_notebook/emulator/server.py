@@ -20,7 +20,7 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import videodb
 from aiohttp import web
@@ -35,6 +35,9 @@ from .responses import control, render
 from .scenario import Scenario, parse_clock, parse_speed
 from .worlds import Worlds
 
+if TYPE_CHECKING:
+    from .fleet import Fleet
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 CALL_TIMEOUT_S = 30.0
@@ -43,6 +46,24 @@ IDLE_TIMEOUT_S = 15.0  # a connection without a (complete) request for this long
 #: reading and discarding that body so the client sees the answer (aiohttp's default: 10 s).
 LINGERING_TIME_S = 1.0
 TICKET_TTL_S = 60.0  # a WebSocket URL from connect_websocket() opens within this long
+
+
+class SessionAnswer(dict[str, Any]):
+    """A capture session as the service renders it (a dict), with a one-line repr, so a cell
+    ending in `emu.start_capture(session.id)` does not print fifty lines.
+
+        >>> SessionAnswer({"session_id": "cap-1", "status": "active", "rtstreams": [1, 2, 3]})
+        CaptureSession cap-1: active, 3 rtstreams (a dict: answer["rtstreams"], ...)
+    """
+
+    def __repr__(self) -> str:
+        streams = self.get("rtstreams") or []
+        return (f"CaptureSession {self.get('session_id') or self.get('id')}: {self.get('status')}, "
+                f"{len(streams)} rtstream{'' if len(streams) == 1 else 's'} "
+                f"(a dict: answer[\"rtstreams\"], ...)")
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(repr(self))
 
 
 class Emulator:
@@ -171,14 +192,14 @@ class Emulator:
         return videodb.connect(api_key=self._api_key, base_url=self.base_url, **kwargs)
 
     # the desktop capture client's part ------------------------------------------------------------
-    def start_capture(self, session_id: str) -> dict[str, Any]:
+    def start_capture(self, session_id: str) -> SessionAnswer:
         """created -> starting -> active (webhooks and capture_session frames go out); the session."""
-        return self._call(lambda e: render.session(e.state, e.start_capture(session_id)))
+        return SessionAnswer(self._call(lambda e: render.session(e.state, e.start_capture(session_id))))
 
-    def stop_capture(self, session_id: str) -> dict[str, Any]:
+    def stop_capture(self, session_id: str) -> SessionAnswer:
         """active -> stopping -> stopped (the session, now stopped); exported follows once its
         export is done (2 scenario seconds: at once at speed="max")."""
-        return self._call(lambda e: render.session(e.state, e.stop_capture(session_id)))
+        return SessionAnswer(self._call(lambda e: render.session(e.state, e.stop_capture(session_id))))
 
     def fail_capture(self, session_id: str, message: str = "capture failed") -> dict[str, Any]:
         """Any live status -> failed with data.error.message = message; the session."""
@@ -211,6 +232,17 @@ class Emulator:
                 return (e.state.sessions[session_or_rtstream_id].world or e.scenario).name
             return e.state.rtstream(session_or_rtstream_id).world.name
         return self._call(find)
+
+    def start_fleet(self, n: int, **options: Any) -> Fleet:
+        """N end users capturing at once through the SDK, each session in a world of its own
+        (mixed by seed) with its streams and alerts; options and what each session gets:
+        fleet.py. `fleet.stop()` stops them.
+
+            >>> emu.start_fleet(8, ws_connection_id=feed.connection_id, callback_urls=[rx.url])  # doctest: +SKIP
+            Fleet of 8 sessions (seed 0): 2 cctv, 2 dev_screen, 2 standup, 2 support_call
+        """
+        from .fleet import start_fleet
+        return start_fleet(self, n, **options)
 
     # control ----------------------------------------------------------------------------------------
     def reset(self, seed: int | None = None) -> None:
@@ -252,10 +284,13 @@ class Emulator:
 
             await feed.wait_for(until=conn.emulator.scenario_over(feed), timeout=60)
         """
+        def progress(e: Engine) -> tuple[bool, int]:
+            # not the whole state(): it renders every session, and a fleet's is large
+            client = e.hub.clients.get(reader.connection_id)
+            return any(p.running for p in e.pipelines.values()), client.sent if client else 0
+
         def over(_store: Any) -> bool:
-            state = self.state()
-            playing = any(p["running"] for p in state["pipelines"].values())
-            sent = state["connections"].get(reader.connection_id, 0)
+            playing, sent = self._call(progress)
             return not playing and reader.frames_on_connection >= sent
         return over
 

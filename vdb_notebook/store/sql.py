@@ -21,6 +21,8 @@ from .._optional import require
 if TYPE_CHECKING:
     from .store import EventStore
 
+#: Every table a query can name.
+TABLES = ("events", "transcript", "alerts", "scenes", "audio", "lifecycle", "sessions")
 #: Tables filled by the store's view of the same name.
 VIEW_TABLES = ("transcript", "alerts", "scenes", "audio")
 _LIFECYCLE = ("select * from _capture_session qualify row_number() over "
@@ -33,7 +35,8 @@ def run(store: "EventStore", query: str) -> pd.DataFrame:
     if not isinstance(query, str) or not query.strip():
         raise ValueError(f"sql takes a query string, e.g. 'select * from events', not {query!r}")
     mentioned = set(re.findall(r"[A-Za-z_]+", query.lower()))
-    con = require("duckdb", "sql").connect()  # DuckDB comes with the [sql] extra
+    duckdb = require("duckdb", "sql")  # DuckDB comes with the [sql] extra
+    con = duckdb.connect()
     try:
         con.execute("SET TimeZone = 'UTC'")
         con.register("events", store._arrow())
@@ -46,5 +49,10 @@ def run(store: "EventStore", query: str) -> pd.DataFrame:
         if "sessions" in mentioned:
             con.register("sessions", store.sessions())
         return con.execute(query).df()
+    except duckdb.CatalogException as exc:
+        first = str(exc).splitlines()[0]  # DuckDB's "Did you mean" names its system tables
+        raise ValueError(f"{first}\nThe store's tables are: {', '.join(TABLES)} (e.g. "
+                         "'select * from transcript'; each has every column of store.df, the "
+                         "views add `stream`)") from None
     finally:
         con.close()

@@ -40,10 +40,13 @@ from ..events.decode import normalise
 from ..events.event import Event, Rejection
 from .durable import Damaged
 from .persist import FLUSH_ROWS, FLUSH_SECONDS, DatasetWriter
+from .present import origins_of, present
 from .views import (VIEW_COLUMNS, View, lifecycle_view, on_channel, sessions_view,
                     transcript_view)
 
 Callback = Callable[[Any], None]
+#: Every column of `.df`, plus a view's `stream`.
+_VIEW_ALL = (*columns.COLUMNS, "stream")
 #: How many keys given by sources (webhook delivery ids) a store remembers to skip repeats.
 MAX_GIVEN_KEYS = 100_000
 
@@ -276,7 +279,7 @@ class EventStore:
 
     def _view(self, name: str, full: bool) -> pd.DataFrame:
         with self._lock:
-            return self._views[name].frame(self._cols, columns.COLUMNS if full
+            return self._views[name].frame(self._cols, _VIEW_ALL if full
                                            else VIEW_COLUMNS[name])
 
     def _view_table(self, name: str) -> pa.Table:
@@ -288,28 +291,54 @@ class EventStore:
         with self._lock:
             return self._cols.table().select(columns.COLUMNS)
 
-    def transcript(self, final_only: bool = True, *, full: bool = False) -> pd.DataFrame:
-        """Transcript rows: start, end, stream, text (full=True: every column of `.df`).
-        final_only=False adds, per rtstream, the latest interim not yet superseded by a
-        final (one that arrived after it on the same rtstream)."""
+    def transcript(self, final_only: bool = True, *, full: bool = False, stream: Any = None,
+                   session: Any = None, since: Any = None, until: Any = None) -> pd.DataFrame:
+        """Transcript rows, by start: at, start, end, stream, text (full=True: every column of
+        `.df` too). final_only=False adds, per rtstream, the latest interim not yet
+        superseded by a final (one that arrived after it on the same rtstream). Filters and
+        columns as in `alerts()`."""
         if final_only:
-            return self._view("transcript", full)
+            rows = self._view("transcript", True)
+        else:
+            with self._lock:
+                rows = self._views["transcript_all"].frame(self._cols, _VIEW_ALL)
+            rows = transcript_view(rows, final_only=False)
+        return self._present(rows, "transcript", full, stream=stream, session=session,
+                             since=since, until=until)
+
+    def scenes(self, *, full: bool = False, stream: Any = None, session: Any = None,
+               since: Any = None, until: Any = None) -> pd.DataFrame:
+        """Visual index events (visual_index or scene_index), by start: at, start, end,
+        stream, text. Filters and columns as in `alerts()`."""
+        return self._present(self._view("scenes", True), "scenes", full, stream=stream,
+                             session=session, since=since, until=until)
+
+    def audio(self, *, full: bool = False, stream: Any = None, session: Any = None,
+              since: Any = None, until: Any = None) -> pd.DataFrame:
+        """Audio index events, by start: at, start, end, stream, text. Filters and columns as
+        in `alerts()`."""
+        return self._present(self._view("audio", True), "audio", full, stream=stream,
+                             session=session, since=since, until=until)
+
+    def alerts(self, *, full: bool = False, label: Any = None, stream: Any = None,
+               session: Any = None, since: Any = None, until: Any = None) -> pd.DataFrame:
+        """Alerts, by start: at, start, end, stream, label, confidence, text.
+
+        `at` is the time since the row's session went active; times show at one precision
+        (ms); the index is each row's `seq` in this store, and `df.attrs["clock"]` says which
+        clock made the times (see store.present). Filters: `label=`, `stream=` (name or id),
+        `session=` (id or CaptureSession), each a value or a list; `since=` / `until=`, a
+        time since the session went active ('90s') or a UTC Timestamp. `full=True` keeps
+        every column of `.df`.
+        """
+        return self._present(self._view("alerts", True), "alerts", full, label=label,
+                             stream=stream, session=session, since=since, until=until)
+
+    def _present(self, rows: pd.DataFrame, name: str, full: bool, **filters: Any) -> pd.DataFrame:
         with self._lock:
-            rows = self._views["transcript_all"].frame(self._cols, (*columns.COLUMNS, "stream"))
-        shown = transcript_view(rows, final_only=False)
-        return shown[list(columns.COLUMNS if full else VIEW_COLUMNS["transcript"])]
-
-    def scenes(self, *, full: bool = False) -> pd.DataFrame:
-        """Visual index events (visual_index or scene_index): start, end, stream, text."""
-        return self._view("scenes", full)
-
-    def audio(self, *, full: bool = False) -> pd.DataFrame:
-        """Audio index events: start, end, stream, text."""
-        return self._view("audio", full)
-
-    def alerts(self, *, full: bool = False) -> pd.DataFrame:
-        """Alerts: start, end, stream, label, confidence, text."""
-        return self._view("alerts", full)
+            origins = origins_of(self._view("lifecycle", True))
+        shown = _VIEW_ALL if full else VIEW_COLUMNS[name]
+        return present(self, rows, shown, origins=origins, **filters)
 
     def lifecycle(self, *, full: bool = False) -> pd.DataFrame:
         """Capture-session events, each (session, event) once however often it arrived:
