@@ -42,7 +42,7 @@ Choices where VideoDB's docs leave room (each also noted where it is implemented
 - Time (clock="scenario", the default): lifecycle webhooks are stamped created = EPOCH,
   starting +2 s, active +4 s (scenario time 0), stopping = active + the scenario's duration,
   stopped +2 s, exported +2 s, whatever the wall clock says. clock="wall": created when the
-  session is created, starting when its capture starts, active 2 s later, stopping when it is
+  session is created, starting and active when its capture starts, stopping when it is
   stopped (a connected rtstream's time 0 is when it connects); frames, records and windows
   shift with it, ids and texts do not. start_capture / stop_capture (and the capture binary's
   start / stop) make their transitions at once; the export then takes 2 scenario seconds

@@ -92,7 +92,8 @@ class CaptureBinary:
                                  '{"command": ..., "commandId": ..., "params": {...}}')
             return self.running
         command_id, command = message["commandId"], message.get("command")
-        params = message.get("params") if isinstance(message.get("params"), dict) else {}
+        raw_params = message.get("params")
+        params: dict[str, Any] = raw_params if isinstance(raw_params, dict) else {}
         handler = COMMANDS.get(command) if isinstance(command, str) else None
         try:
             if handler is None:
