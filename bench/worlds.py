@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from vdb_notebook.emulator import Emulator  # noqa: E402
+from vdb_notebook.emulator import Emulator
 
 WORLDS = ["standup", "support_call", "dev_screen", "cctv"]
 

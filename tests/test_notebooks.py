@@ -18,7 +18,8 @@ import vdb_notebook as vn
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 PATHS = sorted(NOTEBOOKS.glob("[0-9]*.ipynb"))
 EXPECTED = ["01_quickstart.ipynb", "02_webhooks.ipynb", "03_analysis.ipynb",
-            "04_going_live.ipynb", "05_many_sessions.ipynb", "06_your_code_offline.ipynb"]
+            "04_going_live.ipynb", "05_many_sessions.ipynb", "06_your_code_offline.ipynb",
+            "07_fleet.ipynb"]
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 #: nbval's cell markers that weaken or skip the comparison of a cell.
 MARKERS = ("NBVAL_IGNORE_OUTPUT", "NBVAL_SKIP", "NBVAL_RAISES_EXCEPTION")
@@ -126,8 +127,7 @@ def test_the_readme_snippet_run_top_to_bottom_shows_events():
         "          'sessions': feed.store.sessions()}\n"
         "print({name: len(table) for name, table in tables.items()})\n"
         "assert all(len(table) for table in tables.values()), 'an empty table'\n"
-        "webhooks = feed.store.df.query('source == \"webhook\"')  # the view keeps the first of ws and webhook\n"
-        "print('webhooks', len(webhooks), 'pipelines', list(pipes) == [session.id])\n"
+        "print('webhooks', rx.stats.processed, 'pipelines', list(pipes) == [session.id])\n"
         "await rx.close(); await feed.close()")]
     NotebookClient(nb, timeout=120, kernel_name="python3").execute()
     printed = "".join(out.get("text", "") for out in nb.cells[1].outputs)

@@ -106,7 +106,7 @@ def waiting(what: str, *, count: Callable[[], int] | None = None, total: int | N
 def in_notebook() -> bool:
     """True inside a Jupyter kernel (where a widget can be shown)."""
     ipython = sys.modules.get("IPython")
-    shell = ipython.get_ipython() if ipython is not None else None  # type: ignore[attr-defined]
+    shell = ipython.get_ipython() if ipython is not None else None
     return getattr(shell, "kernel", None) is not None
 
 

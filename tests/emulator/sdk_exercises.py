@@ -7,8 +7,9 @@ from __future__ import annotations
 import asyncio
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -21,7 +22,7 @@ from vdb_notebook.emulator.scenario import Scenario
 from vdb_notebook.schema import media, payloads
 
 sys.path.insert(0, str(Path(__file__).parent))  # imported by test_coverage.py, or alone by --doctest-modules
-from sdk_world import World  # noqa: E402
+from sdk_world import World
 
 WS_CALL = "WebSocket /ws?token={ticket}"
 
@@ -385,7 +386,7 @@ def exported_video(w: World) -> Any:
           "SearchResponse.get_shot_results")
 def _(w: World) -> None:
     video = exported_video(w)
-    with pytest.raises(InvalidRequestError, match="has no index to search; call video.index_spoken_words"):
+    with pytest.raises(InvalidRequestError, match=r"has no index to search; call video\.index_spoken_words"):
         video.search("card numbers")
     video.index_spoken_words()
     with pytest.raises(InvalidRequestError, match="Spoken word index for video already exists"):
@@ -452,6 +453,17 @@ def _(w: World) -> None:
     fresh = video.search("card numbers", top_k=1).get_shots()[0]
     assert window(fresh.generate_stream()) == (screen, start + fresh.start, start + fresh.end)
     assert fresh.play().src.endswith(f"?url={fresh.stream_url}") and plays(fresh.player_url, fresh.get_embed_code())
+
+
+@exercise("Video.generate_thumbnail")
+def _(w: World) -> None:
+    video = exported_video(w)
+    screen, start = window(video.stream_url)[:2]
+    assert video.thumbnail_url == media.frame_url(w.emu.base_url, screen, start)  # its first frame
+    video.thumbnail_url = None
+    assert video.generate_thumbnail() == media.frame_url(w.emu.base_url, screen, start)
+    image = video.generate_thumbnail(time=95.5)
+    assert image.url == media.frame_url(w.emu.base_url, screen, start + 95.5) and image.collection_id == "default"
 
 
 @exercise("Connection.create_collection", "Connection.update_collection", "Collection.delete",

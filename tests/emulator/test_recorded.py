@@ -16,7 +16,7 @@ from vdb_notebook.emulator.recorded import from_frames
 from vdb_notebook.emulator.scenario import Scenario
 
 sys.path.insert(0, str(Path(__file__).parent))
-from sdk_world import wait_for  # noqa: E402
+from sdk_world import wait_for
 
 RECORDING = Path(__file__).parents[2] / "notebooks" / "data" / "standup.jsonl"  # made against the emulator
 
@@ -40,7 +40,7 @@ def idle(emu):
 def test_the_recording_plays_its_own_lines_scenes_and_timing(played, active_session):
     emu, conn = played
     assert emu.scenario.recorded and emu.worlds.streams is emu.scenario  # your own file plays everywhere
-    session, streams = active_session(conn, emu)
+    _, streams = active_session(conn, emu)
     mic, screen = streams["mic:default"], streams["display:1"]
     mic.start_transcript()
     index = screen.index_visuals(prompt="Describe the screen")
@@ -56,7 +56,7 @@ def test_the_recording_plays_its_own_lines_scenes_and_timing(played, active_sess
 async def test_a_recorded_label_fires_as_recorded_and_an_unseen_prompt_is_matched(played, active_session):
     emu, conn = played
     ws = await conn.connect_websocket().connect()
-    session, streams = active_session(conn, emu)
+    _, streams = active_session(conn, emu)
     others = streams["system_audio:default"]
     index = others.index_audio(prompt="Summarise", ws_connection_id=ws.connection_id)
     seen = index.create_alert(conn.create_event(event_prompt="Anything sensitive", label="sensitive_content"),
@@ -121,7 +121,7 @@ def test_frames_shaped_as_videodbs_docs_show_them(tmp_path):
 def test_what_a_recording_cannot_be_says_so(tmp_path):
     empty = tmp_path / "empty.jsonl"
     empty.write_text('{"received_at": 1, "source": "feed", "frame": {"channel": "feed"}}\n')
-    with pytest.raises(ValueError, match="holds no frames; record one with vn.Feed.open"):
+    with pytest.raises(ValueError, match=r"holds no frames; record one with vn\.Feed\.open"):
         Scenario.load(empty)
     with pytest.raises(ValueError, match=r"or a recording \(\.jsonl\)"):
         Emulator(scenario=str(tmp_path / "missing.jsonl"))

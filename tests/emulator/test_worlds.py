@@ -13,7 +13,7 @@ from vdb_notebook.emulator import Emulator, matching
 from vdb_notebook.emulator.scenario import Scenario
 
 sys.path.insert(0, str(Path(__file__).parent))
-from sdk_world import wait_for  # noqa: E402
+from sdk_world import wait_for
 
 #: a public surveillance monitor's event prompts (RTStreamMonitor's SCENARIO_EVENTS)
 BURGLARY = ("Detect breaking and entering or forced entry.", "burglary_detected")

@@ -201,11 +201,9 @@ def transcribed(mic, words: str) -> None:
                          mic.get_transcript(page_size=100).get("transcription_records", [])), repr(words))
 
 
-@pytest.mark.skip(reason="needs the worlds helper's exported-video API (video.index_spoken_words, "
-                         "video.search, SearchResult.play; issue 20 item 2): enable after merging main")
 def test_search_over_an_exported_video_finds_what_was_said_and_plays_it_offline(no_key, monkeypatch):
     monkeypatch.setattr(webbrowser, "open", lambda *a, **k: pytest.fail("play() opened a browser"))
-    with mock_videodb(speed="max") as emu:
+    with mock_videodb(speed="max") as emu:  # the wall clock: the export holds the scenario time played
         conn = videodb.connect()
         session = conn.create_capture_session(end_user_id="u")
         emu.start_capture(session.id)

@@ -149,7 +149,11 @@ def test_a_missing_rtstream_shows_why_there_is_no_stream(offline) -> None:
     assert "transcript unavailable" in repr(clip)
 
 
-def test_without_a_connection_the_error_says_what_to_pass() -> None:
+def test_without_a_connection_the_error_says_what_to_pass(monkeypatch) -> None:
+    import weakref
+
+    # other tests' connections may still be referenced: this test is about none being open
+    monkeypatch.setattr("vdb_notebook.connection._live", weakref.WeakSet())
     with pytest.raises(ValueError, match="pass conn=conn"):
         vn.clip(("rts-1", 1768912595, 1768912600))
 

@@ -35,9 +35,10 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from ..schema import CAPTURE_CHANNELS
 
@@ -65,7 +66,7 @@ def from_frames(frames: Iterable[dict[str, Any]], name: str, source: str = "<fra
     alerts: list[dict[str, Any]] = []
     visual_channel, end_ms = None, origin
     for frame, kind, track, (start, end) in _played(frames):
-        data = frame.get("data") if isinstance(frame.get("data"), dict) else {}
+        data = _data(frame)
         end_ms = max(end_ms, end)
         cue = {"t": max(0.0, (start - origin) / 1000), "dur": max(0.0, (end - start) / 1000),
                "text": str(data.get("text") or data.get("label") or data.get("event_label")
@@ -92,7 +93,7 @@ def _played(frames: list[dict[str, Any]]) -> Iterator[tuple[dict[str, Any], str,
     for frame in frames:
         kind, rid = _kind(frame), str(frame.get("rtstream_id") or "")
         stream = frame.get("rtstream_name") or names.get(rid) or rid or "display:1"
-        data = frame.get("data") if isinstance(frame.get("data"), dict) else {}
+        data = _data(frame)
         window = _window(frame, data)
         if kind is not None and window is not None and first_id.setdefault(stream, rid) == rid:
             yield frame, kind, CAPTURE_TRACKS.get(stream, stream), window
@@ -106,7 +107,7 @@ def _frames(path: Path) -> Iterator[dict[str, Any]]:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         raise ValueError(f"cannot read recording {path}: {exc}") from None
-    for number, line in enumerate(lines, 1):
+    for line in lines:
         if not line.strip():
             continue
         try:
@@ -120,6 +121,11 @@ def _frames(path: Path) -> Iterator[dict[str, Any]]:
             yield frame
 
 
+def _data(frame: dict[str, Any]) -> dict[str, Any]:
+    data = frame.get("data")
+    return data if isinstance(data, dict) else {}
+
+
 def _kind(frame: dict[str, Any]) -> str | None:
     channel = frame.get("channel") or frame.get("type")
     if channel == "alert" or (channel is None and "event_label" in frame):
@@ -131,7 +137,7 @@ def _stream_names(frames: list[dict[str, Any]]) -> dict[str, str]:
     """rtstream id -> name, from the frames that name it and the active event's rtstreams."""
     names: dict[str, str] = {}
     for frame in frames:
-        data = frame.get("data") if isinstance(frame.get("data"), dict) else {}
+        data = _data(frame)
         for rts in data.get("rtstreams") or []:
             if isinstance(rts, dict) and rts.get("rtstream_id") and rts.get("name"):
                 names.setdefault(str(rts["rtstream_id"]), str(rts["name"]))
@@ -171,7 +177,7 @@ def _origin_ms(frames: list[dict[str, Any]]) -> float:
             active = _epoch_ms(frame.get("timestamp"))
             if active is not None:
                 return active
-    starts = [w[0] for f in frames if _kind(f) and (w := _window(f, f.get("data") or {}))]
+    starts = [w[0] for f in frames if _kind(f) and (w := _window(f, _data(f)))]
     return min(starts, default=0.0)
 
 
@@ -195,4 +201,4 @@ def _live_tracks(tracks: dict[str, Any]) -> list[str]:
     return cameras or ["display"]
 
 
-__all__ = ["scenario_doc", "from_frames"]
+__all__ = ["from_frames", "scenario_doc"]

@@ -100,4 +100,4 @@ class Worlds:
                 "end_users": {k: v.name for k, v in self._by_user.items()}}
 
 
-__all__ = ["Worlds", "METADATA_KEY", "CAMERA_WORLD"]
+__all__ = ["CAMERA_WORLD", "METADATA_KEY", "Worlds"]

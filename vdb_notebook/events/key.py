@@ -58,7 +58,7 @@ def row_keys(arrays: dict[str, pa.Array], given: tuple[str | None, ...]) -> pa.A
     if pc.any(feed).as_py():
         times = arrays["received_at"].cast(pa.int64()).to_pylist()
         keys = pa.array([feed_key(k, t) if own else k for k, t, own in zip(
-            keys.to_pylist(), times, feed.to_pylist())], pa.large_string())
+            keys.to_pylist(), times, feed.to_pylist(), strict=True)], pa.large_string())
     if any(k is not None for k in given):
         keys = pc.coalesce(pa.array(given, pa.large_string()), keys)
     return keys

@@ -117,9 +117,8 @@ class mock_videodb:
     def _new_emulator(self) -> Any:
         from ..emulator import Emulator
         options = self._options
-        scenario = options["scenario"] if options["scenario"] is not None else "standup"
-        return Emulator(scenario=scenario, speed=options["speed"], seed=options["seed"],
-                        clock=options["clock"])
+        world = {} if options["scenario"] is None else {"scenario": options["scenario"]}
+        return Emulator(**world, speed=options["speed"], seed=options["seed"], clock=options["clock"])
 
     def _stop_emulator(self, emulator: Any) -> None:
         if emulator is not None and emulator is not self._given:

@@ -87,9 +87,9 @@ def _emulator(invocation: Invocation) -> Any:
     options = invocation.emulator_options()
     # A fixed key from the environment (as `python -m vdb_notebook.emulator` takes it) lets a
     # process outside the redirect, such as a test driving the capture, reach this emulator.
-    return Emulator(scenario=options["scenario"] or "standup", speed=options["speed"],
-                    seed=options["seed"], clock=options["clock"], port=options["port"],
-                    api_key=os.environ.get("VDB_EMULATOR_KEY") or None)
+    world = {} if options["scenario"] is None else {"scenario": options["scenario"]}
+    return Emulator(**world, speed=options["speed"], seed=options["seed"], clock=options["clock"],
+                    port=options["port"], api_key=os.environ.get("VDB_EMULATOR_KEY") or None)
 
 
 def _run_program(invocation: Invocation) -> None:

@@ -276,7 +276,8 @@ def _ensure(base_url: str, conn: Any, rts: RTStream, stream: Any, session_id: st
             elif p.kind.endswith("_index"):
                 p.index = _adopt_or_start_index(rts, name, prompt, ws_id)
                 p.ws_connection_id = adopt.bound_to(p.index)  # reattach re-binds another one
-            else:
+            else:  # start_pipelines passes an alert its index, label and prompt
+                assert index is not None and index.index is not None and label and prompt
                 _adopt_or_create_alert(base_url, conn, p, index, label, prompt, callback_url, ws_id)
                 if not _fires_offline(conn, stream.id, prompt):
                     p.status = NO_MATCH_OFFLINE
@@ -303,16 +304,17 @@ def _adopt_or_create_alert(base_url: str, conn: Any, p: Pipeline, index: Pipelin
                            prompt: str, callback_url: str, ws_id: str) -> None:
     """Fill `p` from the enabled alert of this label on the index (adopted, sending where the
     index sends), or from one created now for `ws_id`."""
-    p.index = index.index
-    found = adopt.enabled_alerts(p.index, label, prompt)
+    scene = p.index = index.index
+    assert scene is not None
+    found = adopt.enabled_alerts(scene, label, prompt)
     if found:
         p.ws_connection_id = index.ws_connection_id
     else:
         p.event_id = _event_id(base_url, conn, label, prompt)
-        created = p.index.create_alert(p.event_id, callback_url=callback_url, ws_connection_id=ws_id)
-        found = adopt.enabled_alerts(p.index, label, prompt) or [
+        created = scene.create_alert(p.event_id, callback_url=callback_url, ws_connection_id=ws_id)
+        found = adopt.enabled_alerts(scene, label, prompt) or [
             {"alert_id": created, "event_id": p.event_id}]
-    alert = adopt.keep_one_alert(p.index, found)
+    alert = adopt.keep_one_alert(scene, found)
     p.alert_id, p.event_id = alert["alert_id"], alert.get("event_id") or p.event_id
     if p.event_id:
         _events.setdefault((base_url, label, prompt), p.event_id)

@@ -29,9 +29,10 @@ _LIFECYCLE = ("select * from _capture_session qualify row_number() over "
               "(partition by capture_session_id, event order by seq) = 1")
 
 
-def run(store: "EventStore", query: str) -> pd.DataFrame:
+def run(store: EventStore, query: str) -> pd.DataFrame:
     """The result of `query` over tables events, transcript, alerts, scenes, audio, lifecycle
-    and sessions (each with every column of `.df`; the view tables add `stream`)."""
+    and sessions (each with every column of `.df`; the view tables add `stream`), read through
+    the store's public `arrow_table(name)` and `sessions()`."""
     if not isinstance(query, str) or not query.strip():
         raise ValueError(f"sql takes a query string, e.g. 'select * from events', not {query!r}")
     mentioned = set(re.findall(r"[A-Za-z_]+", query.lower()))
@@ -39,12 +40,12 @@ def run(store: "EventStore", query: str) -> pd.DataFrame:
     con = duckdb.connect()
     try:
         con.execute("SET TimeZone = 'UTC'")
-        con.register("events", store._arrow())
+        con.register("events", store.arrow_table("events"))
         for table in VIEW_TABLES:
             if table in mentioned:
-                con.register(table, store._view_table(table))
+                con.register(table, store.arrow_table(table))
         if "lifecycle" in mentioned:
-            con.register("_capture_session", store._view_table("lifecycle"))
+            con.register("_capture_session", store.arrow_table("lifecycle"))
             con.execute(f"create view lifecycle as {_LIFECYCLE}")
         if "sessions" in mentioned:
             con.register("sessions", store.sessions())

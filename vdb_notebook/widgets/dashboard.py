@@ -39,7 +39,7 @@ from .alerts import AlertsPane
 from .clock import SessionClock
 from .controls import Controls
 from .counters import CountersPane
-from .grid import GridControls, GridPane, GridView
+from .livegrid import GridControls, GridPane, GridView
 from .index import IndexPane
 from .renderer import FlushHook, Pane, Renderer
 from .selection import Catalog, Selection
@@ -238,7 +238,8 @@ class Dashboard(widgets.VBox):
         panes: list[Pane] = [TranscriptPane(), IndexPane("visual", pictures=pictures), IndexPane("audio"),
                              AlertsPane(), TimelinePane()]
         if self.tail:
-            panes.append(GridPane(keep=10_000, page_size=min(self.tail, 25)) if self._grid
+            panes.append(GridPane(keep=10_000, page_size=min(self.tail, 25), arrival_order="seq")
+                         if self._grid
                          else TablePane(self.tail))
         for pane in panes:
             pane.clock = self.clock
@@ -250,6 +251,7 @@ class Dashboard(widgets.VBox):
                 grid = self.renderer.panes["grid"]
                 grid.view = update(grid.view)  # type: ignore[attr-defined]
                 self.renderer.mark("grid")
+            self._draw_if_ended()
         controls = GridControls(lambda: self.renderer.panes["grid"], change)  # type: ignore[arg-type,return-value]
         return widgets.VBox([controls, self.renderer.widgets["grid"]], layout=widgets.Layout(width="100%"))
 
@@ -274,6 +276,12 @@ class Dashboard(widgets.VBox):
         with self._lock:
             self._swap(fresh)
             self._catch_up(newest)
+        self._draw_if_ended()
+
+    def _draw_if_ended(self) -> None:
+        """Once the renderer has ended (its source closed), a control's change is drawn now."""
+        if not self.renderer.running:
+            self.renderer.flush()
 
     def _swap(self, fresh: list[Pane]) -> None:
         """Put `fresh` panes in place of the ones of the same name (lock held)."""

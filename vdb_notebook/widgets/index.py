@@ -85,8 +85,9 @@ def _row(entry: Entry, origin: float | None) -> str:
 
 
 def _picture(entry: Entry, origin: float | None) -> str:
+    """The thumbnail, hidden if it cannot be loaded (a snapshot whose emulator has stopped)."""
     if not entry.picture:
         return ""
     return (f"<img src='{esc(entry.picture)}' alt='frame at {esc(stamp(entry.start, origin))}' "
-            f"width='96' height='54' loading='lazy' "
+            f"width='96' height='54' loading='lazy' onerror=\"this.style.display='none'\" "
             f"style='float:right;margin:0 0 2px 6px;border-radius:3px;background:{BORDER}'>")

@@ -19,6 +19,8 @@ The latest state always shows: an event that arrives while a flush is being prep
 the wake-up, so a trailing flush follows the last event at most one period later; `stop()`
 flushes once more. `finish()` (the source has ended) lets the thread run until the panes have
 nothing left to draw, timed redraws included (an alert's NEW badge running out), then end.
+`hold(names)` pauses panes (they stay dirty and are drawn, caught up, at `release()`);
+`after_frame()` runs after each frame, so controls that follow the panes send at their pace.
 
     >>> from types import SimpleNamespace as Ev
     >>> from vdb_notebook.widgets.counters import CountersPane

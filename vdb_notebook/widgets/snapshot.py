@@ -24,7 +24,7 @@ ROWS = (("counters",), ("transcript", "alerts"), ("visual", "audio", "sessions")
         ("table",), ("grid",))
 FLEX = {"transcript": 2}
 
-_by_cell = CellRuns()
+_by_cell: dict[str, CellRuns] = {}  # per kind of live output
 
 
 def page(panes: dict[str, str], status: str, total: int) -> str:
@@ -64,9 +64,10 @@ def separate_outputs() -> bool:
     return current_run() is None
 
 
-def claim_cell(dashboard: Any) -> None:
-    """Close the dashboards an earlier run of the current cell made; remember this one."""
-    for earlier in _by_cell.claim(dashboard):
+def claim_cell(made: Any, kind: str = "dashboard") -> None:
+    """Close the dashboards (or other `kind` of live output, e.g. "grid") an earlier run of the
+    current cell made; remember this one."""
+    for earlier in _by_cell.setdefault(kind, CellRuns()).claim(made):
         earlier.close()
 
 

@@ -34,7 +34,7 @@ def test_bad_windows_say_what_to_fix(name: str, message: str) -> None:
 
 def test_playlist_lists_every_segment_with_its_duration() -> None:
     assert split(8.5) == [(0.0, 4.0), (4.0, 8.5)]   # a tail under a second joins the last segment
-    text = playlist([("w/", split(9.5))])
+    text = playlist([("w/", 9.5)])
     assert text.startswith("#EXTM3U\n") and text.rstrip().endswith("#EXT-X-ENDLIST")
     assert [line for line in text.splitlines() if line.startswith("#EXTINF")] == [
         "#EXTINF:4.000,", "#EXTINF:4.000,", "#EXTINF:1.500,"]
@@ -57,7 +57,7 @@ def test_one_segment_is_worked_out_alone_as_the_whole_split_has_it(duration: flo
 
 
 def test_a_timeline_playlist_plays_windows_in_order_with_discontinuities() -> None:
-    text = playlist([("a/", split(8.0)), ("../b/", split(2.5))])
+    text = playlist([("a/", 8.0), ("../b/", 2.5)])
     lines = text.splitlines()
     assert [line for line in lines if not line.startswith("#")] == ["a/0.ts", "a/1.ts", "../b/0.ts"]
     assert lines.index("#EXT-X-DISCONTINUITY") == lines.index("../b/0.ts") - 2

@@ -182,3 +182,35 @@ def test_a_cancelled_waiter_gives_its_place_back() -> None:
         await asyncio.gather(holder, late)
         return len(limits._clients)
     assert asyncio.run(scenario()) == 0
+
+
+def test_over_http_a_client_past_its_limit_is_answered_429_while_another_is_served(emu, monkeypatch) -> None:
+    import threading
+
+    from vdb_notebook.emulator.media import synth
+
+    real, release, started = synth.encode, threading.Event(), threading.Event()
+
+    def slow_encode(seg):
+        started.set()
+        release.wait(60)
+        return real(seg)
+    monkeypatch.setattr(synth, "encode", slow_encode)
+    monkeypatch.setattr(handlers, "limits", ClientLimits(per_client=1, max_waiting=0))
+    window = stream_url(emu.base_url, emu.rids["display:1"], T0 + 500, T0 + 520).removesuffix(".m3u8")
+    page_a = {"Origin": "http://page-a.example"}
+    first: list[requests.Response] = []
+    holder = threading.Thread(target=lambda: first.append(requests.get(f"{window}/0.ts", headers=page_a, timeout=60)))
+    holder.start()
+    try:
+        assert started.wait(30)                                      # page a is being encoded
+        refused = requests.get(f"{window}/1.ts", headers=page_a, timeout=30)
+        api_call = api(emu, f"rtstream/{emu.rids['display:1']}")      # the API goes on meanwhile
+    finally:
+        release.set()
+        holder.join(60)
+    assert refused.status_code == 429 and "retry" in refused.json()["message"]
+    assert api_call.status_code == 200
+    assert first[0].status_code == 200
+    other = requests.get(f"{window}/2.ts", headers={"Origin": "http://page-b.example"}, timeout=60)
+    assert other.status_code == 200

@@ -11,7 +11,7 @@ beside it. A segment's bounds are arithmetic (`bounds`), so serving one costs th
     [(0.0, 4.0), (4.0, 8.0), (8.0, 12.0), (12.0, 16.0), (16.0, 20.5)]
     >>> count(20.5), bounds(20.5, 4)
     (5, (16.0, 20.5))
-    >>> print(playlist([("1768912500000000-1768912508000000/", split(8.0))]))
+    >>> print(playlist([("1768912500000000-1768912508000000/", 8.0)]))
     #EXTM3U
     #EXT-X-VERSION:3
     #EXT-X-PLAYLIST-TYPE:VOD
@@ -89,18 +89,29 @@ def split(duration_s: float, segment_s: float = SEGMENT_S) -> list[tuple[float, 
     return [bounds(duration_s, n, segment_s) for n in range(count(duration_s, segment_s))]
 
 
-def playlist(windows: Sequence[tuple[str, list[tuple[float, float]]]]) -> str:
-    """The VOD media playlist of windows played in order, each (URI prefix of its segments,
-    their bounds); a discontinuity between windows (each restarts its timestamps)."""
-    target = math.ceil(max(end - start for _, segments in windows for start, end in segments))
-    lines = ["#EXTM3U", "#EXT-X-VERSION:3", "#EXT-X-PLAYLIST-TYPE:VOD",
-             f"#EXT-X-TARGETDURATION:{target}", "#EXT-X-MEDIA-SEQUENCE:0"]
-    for w, (prefix, segments) in enumerate(windows):
+def playlist(windows: Sequence[tuple[str, float]]) -> str:
+    """The VOD media playlist of windows played in order, each (URI prefix of its segments, its
+    duration in seconds); a discontinuity between windows (each restarts its timestamps)."""
+    target = math.ceil(max(_longest(duration) for _, duration in windows))
+    parts = ["#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-PLAYLIST-TYPE:VOD\n"
+             f"#EXT-X-TARGETDURATION:{target}\n#EXT-X-MEDIA-SEQUENCE:0\n"]
+    for w, (prefix, duration) in enumerate(windows):
         if w:
-            lines.append("#EXT-X-DISCONTINUITY")
-        for n, (start, end) in enumerate(segments):
-            lines += [f"#EXTINF:{end - start:.3f},", f"{prefix}{n}.ts"]
-    return "\n".join([*lines, "#EXT-X-ENDLIST", ""])
+            parts.append("#EXT-X-DISCONTINUITY\n")
+        parts.append(_entries(prefix, duration))
+    return "".join([*parts, "#EXT-X-ENDLIST\n"])
+
+
+def _entries(prefix: str, duration: float) -> str:
+    """A window's #EXTINF lines: every segment but the last is SEGMENT_S long."""
+    last = count(duration) - 1
+    whole = f"#EXTINF:{SEGMENT_S:.3f},\n{prefix}"
+    start, end = bounds(duration, last)
+    return "".join(f"{whole}{n}.ts\n" for n in range(last)) + f"#EXTINF:{end - start:.3f},\n{prefix}{last}.ts\n"
+
+
+def _longest(duration: float) -> float:
+    return max(end - start for start, end in (bounds(duration, 0), bounds(duration, count(duration) - 1)))
 
 
 __all__ = [

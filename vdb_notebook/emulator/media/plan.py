@@ -66,9 +66,6 @@ class WindowPlan:
         self._spoken, self._shown = source.spoken(), source.shown()
         self._playlist: str | None = None
 
-    def bounds(self) -> list[tuple[float, float]]:
-        return [bounds(self.duration, n) for n in range(self.count)]
-
     def segment(self, n: int) -> Segment:
         """Segment `n` (0 <= n < count): what it shows and says."""
         a, b = bounds(self.duration, n)
