@@ -31,7 +31,8 @@ from __future__ import annotations
 import itertools
 import threading
 import weakref
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -50,7 +51,7 @@ AT_DTYPE = "timedelta64[s]"
 
 _lock = threading.Lock()
 _tokens = itertools.count(1)
-_stores: "weakref.WeakValueDictionary[str, Any]" = weakref.WeakValueDictionary()
+_stores: weakref.WeakValueDictionary[str, Any] = weakref.WeakValueDictionary()
 
 
 def token_of(store: Any) -> str:
@@ -150,7 +151,7 @@ def origins_of(lifecycle: pa.Table) -> dict[str, Any]:
     when = pc.coalesce(active.column("timestamp"), active.column("received_at"))
     found: dict[str, Any] = {}
     for session, at in zip(active.column("capture_session_id").to_pylist(),
-                           pc.cast(when, pa.int64()).to_pylist()):
+                           pc.cast(when, pa.int64()).to_pylist(), strict=True):
         if isinstance(session, str) and at is not None:
             found[session] = min(at, found.get(session, at))
     found = {s: pd.Timestamp(ms, unit="ms", tz="UTC") for s, ms in found.items()}

@@ -233,7 +233,9 @@ class EventStore:
 
     # --- live consumers -----------------------------------------------------------------
     def subscribe(self, callback: Callback, *, rejected: bool = False) -> Callable[[], None]:
-        """Call `callback(event)` after each add (on the adding thread); returns unsubscribe.
+        """Call `callback(event)` after each add (on the adding thread: for a `vn.Feed`'s
+        store the toolkit's loop thread "vdb_notebook-loop", for a webhook receiver its own
+        thread); returns unsubscribe.
 
         With rejected=True the callback gets each Rejection instead. Exceptions raised by a
         callback are kept in `store.callback_errors`, never raised into `add`.
