@@ -52,7 +52,10 @@ class Source:
         return [self.audio_track] if self.audio_track else _tracks_with(self.scenario, SPOKEN)
 
     def shown(self) -> list[str]:
-        return [] if self.media_type == "audio" else _tracks_with(self.scenario, SHOWN)
+        """The video track's own visual cues: a camera never draws another camera's."""
+        if self.media_type == "audio" or not self.scenario.tracks.get(self.track, {}).get(SHOWN):
+            return []
+        return [self.track]
 
 
 class WindowPlan:
