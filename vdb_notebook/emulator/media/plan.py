@@ -20,7 +20,6 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from ..moments import SHOWN, SPOKEN, window
 from ..scenario import Scenario
@@ -43,7 +42,7 @@ class Source:
     origin_ms: int
     audio_track: str | None = None
 
-    def key(self) -> tuple[Any, ...]:
+    def key(self) -> tuple[object, ...]:
         return (id(self.scenario), self.title, self.track, self.media_type, self.origin_ms, self.audio_track)
 
     def spoken(self) -> list[str]:
@@ -93,7 +92,7 @@ class PlanCache:
 
     def __init__(self, size: int = 16) -> None:
         self.size = size
-        self._plans: OrderedDict[tuple[Any, ...], WindowPlan] = OrderedDict()
+        self._plans: OrderedDict[tuple[object, ...], WindowPlan] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, source: Source, start_us: int, end_us: int) -> WindowPlan:
