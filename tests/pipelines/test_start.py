@@ -250,3 +250,12 @@ async def test_a_closed_feed_is_refused_and_nothing_starts(emu, active_session):
     with pytest.raises(ValueError, match="the feed is closed: no event could ever reach it"):
         vn.start_pipelines(conn, session, feed)
     assert not emu.state()["pipelines"]
+
+
+def test_a_prompt_of_true_runs_the_default_prompt(emu, active_session) -> None:
+    conn = vn.connect(emulator=emu)
+    session = active_session(conn, emu)[0]
+    vn.start_pipelines(conn, session, "ws-given", audio_prompt=True, visual_prompt=True)
+    by_name = {r.name: r for r in session.rtstreams}
+    (audio,), (visual,) = indexes(conn, by_name["mic:default"].id), indexes(conn, by_name["display:1"].id)
+    assert (audio["prompt"], visual["prompt"]) == (DEFAULT_AUDIO_PROMPT, DEFAULT_VISUAL_PROMPT)
