@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from vdb_notebook.emulator.media.plan import window_segments
+from vdb_notebook.emulator.media.synth import Segment
 from vdb_notebook.emulator.scenario import ORIGIN_MS, Scenario
 
 STANDUP = Scenario.load("standup")
 
 
-def segments(track: str, media: str, start: float, end: float, audio_track: str | None = None):
+def segments(track: str, media: str, start: float, end: float, audio_track: str | None = None) -> list[Segment]:
     return window_segments(STANDUP, "name", track, media, ORIGIN_MS + start * 1000, ORIGIN_MS + end * 1000,
                            ORIGIN_MS, audio_track)
 
