@@ -33,7 +33,7 @@ import asyncio
 import html
 import threading
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeGuard
 
@@ -105,7 +105,7 @@ def start_pipelines(conn: Connection, session_or_payload: SessionSource,
                     feed_or_ws_connection_id: ConnectionTarget, *,
                     transcript: bool = True, audio_prompt: str | bool | None = None,
                     visual_prompt: str | bool | None = None,
-                    alerts: dict[str, str | dict[str, str]] | None = None,
+                    alerts: Mapping[str, str | Mapping[str, str]] | None = None,
                     callback_url: str = "", collection_id: str = "default",
                     auto_reattach: bool = True) -> Pipelines:
     """Start transcript / audio index on audio rtstreams, visual index on video rtstreams,
@@ -434,11 +434,11 @@ def _check_open(conn: Connection, ws_id: str, given: ConnectionTarget) -> None:
                      "(vn.start_pipelines(conn, session, feed)) or its feed.connection_id")
 
 
-def _alert_specs(alerts: dict[str, Any] | None) -> dict[str, tuple[str, str]]:
+def _alert_specs(alerts: Mapping[str, object] | None) -> dict[str, tuple[str, str]]:
     specs: dict[str, tuple[str, str]] = {}
     for label, spec in (alerts or {}).items():
         prompt, target = (spec, "all") if isinstance(spec, str) else (
-            (spec.get("prompt"), spec.get("on", "all")) if isinstance(spec, dict) else (None, None))
+            (spec.get("prompt"), spec.get("on", "all")) if isinstance(spec, Mapping) else (None, None))
         if not isinstance(label, str) or not label or not isinstance(prompt, str) or not prompt:
             raise ValueError(f"alerts maps a label to an event prompt, e.g. "
                              f"{{'decision': 'A decision is made'}}; got {label!r}: {spec!r}")
