@@ -23,7 +23,7 @@ import warnings
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from aiohttp import web
 
@@ -40,6 +40,8 @@ from .signing import Verifier
 
 if TYPE_CHECKING:
     from ..events.sink import EventSink
+
+H = TypeVar("H", bound=Handler)  # a handler, given back as it is by the `@rx.on(event)` decorator
 
 log = logging.getLogger("vdb_notebook.webhooks")
 
@@ -362,8 +364,15 @@ class WebhookReceiver:
         """Where to point a session's callback_url (`http://127.0.0.1:PORT/webhooks`)."""
         return f"http://{self.host}:{self.port}{self.path}"
 
+    @overload
+    def on(self, event: str, handler: None = None, *,
+           skip_stale: bool = False) -> Callable[[H], H]: ...
+
+    @overload
+    def on(self, event: str, handler: Handler, *, skip_stale: bool = False) -> None: ...
+
     def on(self, event: str, handler: Handler | None = None, *,
-           skip_stale: bool = False) -> Callable[[Handler], Handler] | None:
+           skip_stale: bool = False) -> Callable[[H], H] | None:
         """Call `handler(payload)` once for each new `event` ('capture_session.active',
         'active', 'alert', or '*'); sync handlers run on a worker thread, async ones on the
         worker loop. `skip_stale=True`: not for a lifecycle event that arrived after a later
@@ -374,7 +383,10 @@ class WebhookReceiver:
             >>> rx.on("capture_session.active", on_active_webhook, skip_stale=True)  # doctest: +SKIP
         """
         if handler is None:
-            return lambda fn: self._processor.on(event, fn, skip_stale=skip_stale)
+            def register(fn: H) -> H:
+                self._processor.on(event, fn, skip_stale=skip_stale)
+                return fn
+            return register
         self._processor.on(event, handler, skip_stale=skip_stale)
         return None
 
