@@ -116,3 +116,16 @@ def test_compaction_beside_an_appending_writer_keeps_every_event_once(tmp_path):
     assert (back["text"] == "line 7").sum() == 1
     assert len(back) == 40 + 300
     assert reports[-1].files_after == 2  # one file per session folder
+
+
+def test_dask_over_the_files_gives_each_event_once(tmp_path):
+    path = tmp_path / "d"
+    for _ in range(2):  # the same session written twice by two writers
+        with EventStore(path=path) as store:
+            for i in range(5):
+                store.add({"channel": "transcript", "capture_session_id": "cap-1",
+                           "data": {"text": f"line {i}"}}, received_at_ms=T + i)
+    from vdb_notebook.store.dataset import read_dask
+    assert len(read_dask(path)) == 5
+    import dask.dataframe as dd
+    assert len(dd.read_parquet(str(path))) == 10  # the raw files hold both copies
