@@ -31,7 +31,7 @@ from pathlib import Path
 import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from vdb_notebook.webhooks.receiver import STORE_MAX_EVENTS  # noqa: E402
+from vdb_notebook.webhooks.receiver import STORE_MAX_EVENTS
 
 
 def serve(queue: mp.Queue, stop: mp.Event, folder: str, max_events: int) -> None:  # the child
