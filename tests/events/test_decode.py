@@ -6,10 +6,10 @@ from datetime import datetime, timezone
 
 import pytest
 
-from vdb_notebook.events.fields import stream_ids
 from vdb_notebook.events import Event, Rejection, normalise
-from vdb_notebook.store import EventStore
+from vdb_notebook.events.fields import stream_ids
 from vdb_notebook.schema import payloads
+from vdb_notebook.store import EventStore
 
 T = 1_710_000_000_101
 
