@@ -10,12 +10,20 @@ The emulator sends exactly what these build, so offline notebooks see the shapes
 from __future__ import annotations
 
 import random
-from urllib.parse import quote
 from datetime import datetime, timedelta, timezone
 from typing import Any
+from urllib.parse import quote
 
-from . import CAPTURE_CHANNELS, EPOCH, LIFECYCLE_EVENTS, LIFECYCLE_STATUSES, lifecycle_event, status_of_event
-from .media import player_url as make_player_url, stream_url as make_stream_url
+from . import (
+    CAPTURE_CHANNELS,
+    EPOCH,
+    LIFECYCLE_EVENTS,
+    LIFECYCLE_STATUSES,
+    lifecycle_event,
+    status_of_event,
+)
+from .media import player_url as make_player_url
+from .media import stream_url as make_stream_url
 
 #: Where VideoDB's own rtstream clips live (the cookbook's saved alert URLs have this form).
 VIDEODB_STREAMS = "https://rt.stream.videodb.io"
