@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import urllib.request
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -28,6 +28,10 @@ from .embed import TooLarge, mp4_data_uri, options
 from .html import render
 from .pictures import poster
 from .window import Window, window_of
+
+if TYPE_CHECKING:
+    from ..connection import SdkConnection
+    from ..store import EventStore
 
 
 @dataclass
@@ -58,7 +62,7 @@ class Clip:
         return render([self])
 
 
-class Clips(list):
+class Clips(list[Clip]):
     """Clips shown together (one copy of the player for all)."""
 
     def __repr__(self) -> str:
@@ -69,8 +73,9 @@ class Clips(list):
 
 
 @keyword_only("before", "after")
-def clip(target: Any, *, before: Duration = 0, after: Duration = 0, conn: Any = None,
-         store: Any = None, embed: bool | None = None) -> Clip | Clips:
+def clip(target: Any, *, before: Duration = 0, after: Duration = 0,
+         conn: SdkConnection | None = None, store: EventStore | None = None,
+         embed: bool | None = None) -> Clip | Clips:
     """A clip of `target`: an alert or transcript row, a DataFrame of such rows (one clip per
     row, shown together as `Clips`), a search shot, or (rtstream, start, end).
 
@@ -87,8 +92,9 @@ def clip(target: Any, *, before: Duration = 0, after: Duration = 0, conn: Any = 
     return _clip(target, *margins, conn, store, events=None, embed=embed)
 
 
-def _clips(rows: pd.DataFrame, before: Duration = 0, after: Duration = 0, *, conn: Any = None,
-           store: Any = None, embed: bool | None = None) -> Clips:
+def _clips(rows: pd.DataFrame, before: Duration = 0, after: Duration = 0, *,
+           conn: SdkConnection | None = None, store: EventStore | None = None,
+           embed: bool | None = None) -> Clips:
     if not isinstance(rows, pd.DataFrame):
         raise TypeError("vn.clips takes a DataFrame of moments (e.g. store.alerts()), "
                         f"not {type(rows).__name__}")
@@ -101,7 +107,8 @@ def _clips(rows: pd.DataFrame, before: Duration = 0, after: Duration = 0, *, con
 clips = renamed(_clips, "vn.clips", "vn.clip")
 
 
-def _clip(target: Any, before: float, after: float, conn: Any, store: Any,
+def _clip(target: Any, before: float, after: float, conn: SdkConnection | None,
+          store: EventStore | None,
           events: pd.DataFrame | None, embed: bool | None = None) -> Clip:
     if isinstance(target, pd.Series) and "rtstream_id" not in target.index:
         target = _identified(target, store, events)
@@ -135,7 +142,8 @@ def _fetch(url: str) -> bytes:
         return bytes(answer.read())
 
 
-def _identified(row: pd.Series, store: Any, events: pd.DataFrame | None) -> pd.Series:
+def _identified(row: pd.Series[Any], store: EventStore | None,
+                events: pd.DataFrame | None) -> pd.Series[Any]:
     """A store view's row (start, end, stream, ...) with the rtstream_id and capture session of
     the event it shows, looked up in the store it came from."""
     if store is None:
@@ -149,11 +157,12 @@ def _identified(row: pd.Series, store: Any, events: pd.DataFrame | None) -> pd.S
         raise ValueError(f"no event of the given store is on {name!r} from {row['start']} to "
                          f"{row['end']}; pass the store this row came from")
     found = same.iloc[0]
-    return pd.concat([row, pd.Series({"rtstream_id": found["rtstream_id"], "rtstream_name": name,
+    identified: pd.Series[Any] = pd.concat([row, pd.Series({"rtstream_id": found["rtstream_id"], "rtstream_name": name,
                                       "capture_session_id": found["capture_session_id"]})])
+    return identified
 
 
-def _stream(conn: Any, window: Window) -> tuple[str | None, str | None, str | None]:
+def _stream(conn: SdkConnection, window: Window) -> tuple[str | None, str | None, str | None]:
     """(stream_url, player_url, error) of the window, from the service."""
     from videodb.rtstream import RTStream
 

@@ -15,12 +15,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from .._duration import Duration, seconds
 from ..analysis.clock import clock
+
+if TYPE_CHECKING:
+    from ..connection import SdkConnection
 
 
 @dataclass(frozen=True)
@@ -33,7 +36,7 @@ class Window:
     rtstream_name: str | None = None
     capture_session_id: str | None = None
     title: str | None = None          # e.g. the alert's label, the shot's text
-    connection: Any = None            # the SDK connection a search shot came with
+    connection: SdkConnection | None = None  # the SDK connection a search shot came with
     stream_url: str | None = None     # a URL the target already carries
 
     @property
@@ -75,7 +78,7 @@ def epoch_seconds(value: Any) -> float:
         if stamp.tzinfo is None:
             raise ValueError(f"{value!r} has no timezone; pass an aware time (UTC), "
                              "e.g. pd.Timestamp(..., tz='UTC')")
-        return stamp.timestamp()
+        return float(stamp.timestamp())
     if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
         return value / 1000 if value > 1e11 else float(value)  # ms, as frames carry them
     raise TypeError(f"a time is epoch seconds or ms, a datetime or a pandas Timestamp; not {value!r}")
@@ -114,4 +117,4 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-__all__ = ["Window", "window_of", "epoch_seconds"]
+__all__ = ["Window", "epoch_seconds", "window_of"]
