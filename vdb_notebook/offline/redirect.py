@@ -32,8 +32,11 @@ import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from ..emulator import Emulator
 
 __all__ = ["Target", "active", "active_emulator", "bound_for_videodb", "placeholder_key", "pop", "push"]
 
@@ -49,7 +52,7 @@ class Target:
 
     base_url: str
     api_key: str
-    emulator: Any = None
+    emulator: Emulator | None = None
 
     def __repr__(self) -> str:  # the key opens a local emulator only; still, keep reprs key-free
         return f"Target(base_url={self.base_url!r})"
@@ -74,7 +77,7 @@ def active() -> Target | None:
         return _stack[-1].target if _stack else None
 
 
-def active_emulator() -> Any:
+def active_emulator() -> Emulator | None:
     """The in-process Emulator of the innermost target, or None (no redirect, or a remote one)."""
     target = active()
     return target.emulator if target is not None else None
