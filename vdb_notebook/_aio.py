@@ -24,7 +24,8 @@ import asyncio
 import logging
 import threading
 import time
-from typing import Any, Callable, Coroutine, TypeVar
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 log = logging.getLogger("vdb_notebook")

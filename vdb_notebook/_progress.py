@@ -52,7 +52,8 @@ class WaitProgress:
     def start(self) -> None:
         """Put the (hidden) bar in the cell's output, then tick on a thread until `close()`."""
         from IPython.display import display
-        display(self.bundle(), raw=True)  # on the cell's thread: the output goes to this cell
+        # On the cell's thread: the output goes to this cell.
+        display(self.bundle(), raw=True)  # type: ignore[no-untyped-call]  # IPython's is unannotated
         self._thread = threading.Thread(target=self._run, name="vdb-wait-progress", daemon=True)
         self._thread.start()
 
@@ -106,7 +107,7 @@ def waiting(what: str, *, count: Callable[[], int] | None = None, total: int | N
 def in_notebook() -> bool:
     """True inside a Jupyter kernel (where a widget can be shown)."""
     ipython = sys.modules.get("IPython")
-    shell = ipython.get_ipython() if ipython is not None else None  # type: ignore[attr-defined]
+    shell = ipython.get_ipython() if ipython is not None else None
     return getattr(shell, "kernel", None) is not None
 
 
