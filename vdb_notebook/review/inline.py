@@ -27,7 +27,7 @@ from . import context
 from .embed import TooLarge, mp4_data_uri, options
 from .html import render
 from .pictures import poster
-from .window import Window, window_of
+from .window import Moment, Window, window_of
 
 if TYPE_CHECKING:
     from ..connection import SdkConnection
@@ -73,7 +73,7 @@ class Clips(list[Clip]):
 
 
 @keyword_only("before", "after")
-def clip(target: Any, *, before: Duration = 0, after: Duration = 0,
+def clip(target: Moment | pd.DataFrame, *, before: Duration = 0, after: Duration = 0,
          conn: SdkConnection | None = None, store: EventStore | None = None,
          embed: bool | None = None) -> Clip | Clips:
     """A clip of `target`: an alert or transcript row, a DataFrame of such rows (one clip per
@@ -107,7 +107,7 @@ def _clips(rows: pd.DataFrame, before: Duration = 0, after: Duration = 0, *,
 clips = renamed(_clips, "vn.clips", "vn.clip")
 
 
-def _clip(target: Any, before: float, after: float, conn: SdkConnection | None,
+def _clip(target: Moment, before: float, after: float, conn: SdkConnection | None,
           store: EventStore | None,
           events: pd.DataFrame | None, embed: bool | None = None) -> Clip:
     if isinstance(target, pd.Series) and "rtstream_id" not in target.index:
