@@ -23,7 +23,6 @@ from ..schema.media import frame_of_stream_url, frame_url
 
 if TYPE_CHECKING:
     from ..connection import SdkConnection
-    from ..events import Event
     from ..feed import Feed
 
 THUMB_WIDTH = 160
@@ -31,23 +30,24 @@ POSTER_WIDTH = 320
 GIVEN = ("thumbnail_url", "frame_url", "image_url")
 
 
-def frame_finder(source: Feed | SdkConnection) -> Callable[[Event], str | None]:
+def frame_finder(source: Feed | SdkConnection) -> Callable[[object], str | None]:
     """`find(event)`: the URL of a picture of the frame `event` describes, or None. `source` is
     a Feed or a connection (offline: its emulator draws the frame; online: only a picture the
     event itself carries)."""
     conn = getattr(source, "_conn", source)
     base = getattr(getattr(conn, "emulator", None), "base_url", None)
 
-    def find(event: Event) -> str | None:
-        given = given_picture(event.frame)
-        if given or base is None or not event.rtstream_id:
+    def find(event: object) -> str | None:  # an Event, or a store row as the panes seed them
+        given = given_picture(getattr(event, "frame", None))
+        rtstream_id = getattr(event, "rtstream_id", None)
+        if given or base is None or not rtstream_id:
             return given
-        start, end = event.start, event.end
+        start, end = getattr(event, "start", None), getattr(event, "end", None)
         if not _number(start):
             return None
         lo = float(start)
         hi = float(end) if _number(end) and float(end) >= lo else lo
-        return f"{frame_url(base, event.rtstream_id, (lo + hi) / 2000)}?width={THUMB_WIDTH}"
+        return f"{frame_url(base, rtstream_id, (lo + hi) / 2000)}?width={THUMB_WIDTH}"
     return find
 
 
