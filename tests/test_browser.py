@@ -319,7 +319,7 @@ KEYBOARD_CELLS = [
     "        n += 1\n"
     "        time.sleep(0.1)\n"
     "threading.Thread(target=produce, daemon=True).start()",
-    "dash = vn.Dashboard(store, max_rate_hz=4, tail=10, title='Keyboard check')\ndash",
+    "dash = vn.Dashboard(store, max_rate_hz=4, tail=10, title='Keyboard check', grid=True)\ndash",
 ]
 
 #: The text of the dashboard's pane titled `title` (arg: [dashboard root, title]).
@@ -330,25 +330,20 @@ PANE_TEXT = """([root, title]) => {
 }"""
 
 
-def test_keyboard_reaches_pause_and_filter_and_the_panes_follow(tmp_path, chromium_and_playwright,
-                                                              start_jupyter):
+def test_keyboard_reaches_pause_and_filter_and_the_panes_follow(chromium_and_playwright, jupyter_lab):
     """Tab from the dashboard's title to the Pause button (Space pauses: the transcript stops
-    while the counters go on; Space again resumes), then Tab to the filter, type, Enter: the
-    transcript shows only matching lines. The controls are found by their accessible names."""
-    if importlib.util.find_spec("jupyterlab") is None:
-        pytest.skip("jupyterlab is not installed in this environment (pip install jupyterlab)")
-    work = tmp_path / "work"
-    work.mkdir()
+    while the counters go on; Space again resumes), Tab on to the grid's Next page (Enter
+    turns the page), then back to the filter, type, Enter: the transcript and the grid show
+    only matching lines. The controls are found by their accessible names. In the session's
+    JupyterLab (tests/conftest.py), in a workspace of its own."""
     book = notebook()
     book["cells"] = [{"cell_type": "code", "id": f"cell-{n}", "metadata": {}, "execution_count": None,
                       "outputs": [], "source": source} for n, source in enumerate(KEYBOARD_CELLS)]
-    (work / "dashboard.ipynb").write_text(json.dumps(book, indent=1))
+    (jupyter_lab.root / "keyboard.ipynb").write_text(json.dumps(book, indent=1))
     ARTIFACTS.mkdir(exist_ok=True)
-    lab = start_jupyter("jupyterlab", work, tmp_path / "jupyter", ARTIFACTS / "keyboard.log")
     try:
-        lab.wait_ready()
         with browser_page(chromium_and_playwright, ARTIFACTS / "keyboard-failure.png") as page:
-            open_and_run_all(page, lab.url + lab.path)
+            open_and_run_all(page, jupyter_lab.url + "/lab/workspaces/keyboard/tree/keyboard.ipynb")
             output_text_contains(page, "tick 3", 90_000)
             root = page.locator(".jp-OutputArea-output:has-text('Keyboard check')").first
             pause = root.get_by_role("button", name="Pause", exact=True)
@@ -368,7 +363,11 @@ def test_keyboard_reaches_pause_and_filter_and_the_panes_follow(tmp_path, chromi
             said = f"card {newest}" if newest % 5 == 0 else f"tick {newest}"
             page.wait_for_function(f"() => ({PANE_TEXT})([document.body, 'Transcript']).includes('{said}')",
                                    timeout=30_000)  # caught up
-            tab_to(page, the_filter)
+            tab_to(page, root.get_by_role("button", name="Next page", exact=True))
+            page.keyboard.press("Enter")
+            page.wait_for_function(f"() => ({PANE_TEXT})([document.body, 'Grid']).includes('page 2/')",
+                                   timeout=30_000)
+            tab_to(page, the_filter, key="Shift+Tab")
             page.keyboard.type("card")
             page.keyboard.press("Enter")
             page.wait_for_function(
@@ -376,9 +375,11 @@ def test_keyboard_reaches_pause_and_filter_and_the_panes_follow(tmp_path, chromi
                 ".find(d => d.textContent.startsWith('Transcript') && d.style.borderRadius);"
                 " return t && !t.textContent.includes('tick') && t.textContent.includes('card'); }",
                 timeout=30_000)
+            grid = pane_text(root, "Grid")
+            assert "card" in grid and "tick" not in grid and "matching" not in grid  # the dashboard's filter
             root.screenshot(path=str(ARTIFACTS / "dashboard-controls.png"))
     finally:
-        lab.stop()
+        jupyter_lab.shutdown_kernels()
 
 
 #: True once the counters' total passes arg.
@@ -397,10 +398,10 @@ def pane_text(root, title: str) -> str:
     return root.evaluate(f"root => ({PANE_TEXT})([root, {json.dumps(title)}])")
 
 
-def tab_to(page, target, most: int = 15) -> None:
-    """Press Tab until `target` (a locator by role or label) has the focus."""
+def tab_to(page, target, most: int = 20, key: str = "Tab") -> None:
+    """Press Tab (or `key`) until `target` (a locator by role or label) has the focus."""
     for _ in range(most):
-        page.keyboard.press("Tab")
+        page.keyboard.press(key)
         if target.evaluate("e => e === document.activeElement"):
             return
     raise AssertionError(f"Tab never reached {target}")

@@ -211,3 +211,19 @@ def test_sync_sdk_calls_from_many_threads_do_not_deadlock():
         for t in threads:
             t.join(30)
         assert errors == [] and len(conn.list_capture_sessions(status="active")) == 20
+
+
+def test_an_unreachable_service_names_its_host_and_the_next_step():
+    import socket
+
+    from videodb.exceptions import InvalidRequestError
+
+    from vdb_notebook.connection import Connection
+    with socket.socket() as sock:  # a port nobody listens on: as with no network
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    conn = Connection(api_key="bogus", base_url=f"http://127.0.0.1:{port}")
+    with pytest.raises(InvalidRequestError, match=rf"cannot reach VideoDB at 127.0.0.1:{port} .*"
+                                                  r"vn.connect\(offline=True\)") as caught:
+        conn.get_collection()
+    assert "bogus" not in str(caught.value)

@@ -18,7 +18,8 @@ import vdb_notebook as vn
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 PATHS = sorted(NOTEBOOKS.glob("[0-9]*.ipynb"))
 EXPECTED = ["01_quickstart.ipynb", "02_webhooks.ipynb", "03_analysis.ipynb",
-            "04_going_live.ipynb", "05_many_sessions.ipynb", "06_your_code_offline.ipynb"]
+            "04_going_live.ipynb", "05_many_sessions.ipynb", "06_your_code_offline.ipynb",
+            "07_fleet.ipynb"]
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 #: nbval's cell markers that weaken or skip the comparison of a cell.
 MARKERS = ("NBVAL_IGNORE_OUTPUT", "NBVAL_SKIP", "NBVAL_RAISES_EXCEPTION")

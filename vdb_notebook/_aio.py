@@ -122,8 +122,11 @@ async def answer_and_close(request: web.BaseRequest, response: Response) -> Resp
         return await answer_and_close(request, web.json_response({...}, status=408))
     """
     response.force_close()
-    await response.prepare(request)
-    await response.write_eof()
+    try:
+        await response.prepare(request)
+        await response.write_eof()
+    except ConnectionError:  # the client is gone already: nothing left to tell it
+        pass
     request.protocol.force_close()  # the transport flushes what was written, then closes
     return response
 

@@ -17,8 +17,10 @@ import asyncio
 import atexit
 import os
 import threading
+import weakref
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import urlsplit
 
 from videodb import client as _client
 from videodb import websocket_client as _websocket
@@ -94,6 +96,14 @@ async def _discard(connection: ClientConnection) -> None:
         return
 
 
+_live: weakref.WeakSet[Connection] = weakref.WeakSet()
+
+
+def live_connections() -> list[Connection]:
+    """The toolkit's Connections still referenced somewhere (vn.clip picks the only one)."""
+    return list(_live)
+
+
 class Connection(_client.Connection):  # type: ignore[misc]  # videodb is untyped
     """The SDK's Connection plus `emulator`, `get_rtstream(id)` and a `stream()`-capable WebSocket."""
 
@@ -102,6 +112,7 @@ class Connection(_client.Connection):  # type: ignore[misc]  # videodb is untype
                  **kwargs: Any) -> None:
         super().__init__(api_key=api_key, session_token=session_token, base_url=base_url, **kwargs)
         self.emulator = emulator
+        _live.add(self)
 
     def get_rtstream(self, id: str) -> RTStream:
         """The rtstream `id` (the SDK has this only on Collection)."""
@@ -112,6 +123,21 @@ class Connection(_client.Connection):  # type: ignore[misc]  # videodb is untype
         """As the SDK's, returning a WebSocketConnection that also has `stream()`."""
         response = self.get(path=f"{ApiPath.collection}/{collection_id}/{ApiPath.websocket}")
         return WebSocketConnection(url=response.get("websocket_url"))
+
+    def _handle_request_error(self, e: Exception) -> None:
+        """The SDK's errors, except that an unreachable service names its host and what to do
+        (the SDK says only "Invalid request: Connection error")."""
+        import requests
+        from videodb.exceptions import InvalidRequestError
+
+        if isinstance(e, requests.exceptions.ConnectionError) and \
+                not isinstance(e, requests.exceptions.Timeout):
+            host = urlsplit(self.base_url or "").netloc or self.base_url
+            raise InvalidRequestError(
+                f"cannot reach VideoDB at {host} ({type(e).__name__}): check this machine's "
+                f"network and proxy settings (is {self.base_url} reachable?), or work offline "
+                "with vn.connect(offline=True)", getattr(e, "response", None)) from None
+        super()._handle_request_error(e)
 
     def __repr__(self) -> str:
         # Never the key; offline, not the port either (notebook outputs must be reproducible).

@@ -7,8 +7,9 @@ from __future__ import annotations
 import asyncio
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -21,7 +22,7 @@ from vdb_notebook.emulator.scenario import Scenario
 from vdb_notebook.schema import media, payloads
 
 sys.path.insert(0, str(Path(__file__).parent))  # imported by test_coverage.py, or alone by --doctest-modules
-from sdk_world import World  # noqa: E402
+from sdk_world import World
 
 WS_CALL = "WebSocket /ws?token={ticket}"
 
@@ -385,7 +386,7 @@ def exported_video(w: World) -> Any:
           "SearchResponse.get_shot_results")
 def _(w: World) -> None:
     video = exported_video(w)
-    with pytest.raises(InvalidRequestError, match="has no index to search; call video.index_spoken_words"):
+    with pytest.raises(InvalidRequestError, match=r"has no index to search; call video\.index_spoken_words"):
         video.search("card numbers")
     video.index_spoken_words()
     with pytest.raises(InvalidRequestError, match="Spoken word index for video already exists"):

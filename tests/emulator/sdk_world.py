@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 import videodb
@@ -77,7 +78,7 @@ class World:
 def build(emu: Emulator) -> World:
     conn = videodb.connect(api_key=emu.api_key, base_url=emu.base_url)
     world = World(emu, conn)
-    coll = world.things["coll"] = conn.get_collection()
+    world.things["coll"] = conn.get_collection()
     ws = conn.connect_websocket()
     session = conn.create_capture_session(end_user_id="user_abc", metadata={"team": "orbit"})
     emu.start_capture(session.id)

@@ -123,7 +123,7 @@ def test_lifecycle_frames_reach_the_sessions_websocket(emu):
 
 
 def test_base_url_from_VIDEO_DB_API_as_the_quickstart_leaves_it(emu, backend, monkeypatch):
-    conn, session, token = backend
+    _conn, _session, token = backend
     monkeypatch.setenv("VIDEO_DB_API", emu.base_url)
     client = CaptureClient(client_token=token)  # exactly as client.py writes it
     assert client._binary_path == str(capture_binary.launcher_path())
@@ -137,13 +137,13 @@ def test_base_url_from_VIDEO_DB_API_as_the_quickstart_leaves_it(emu, backend, mo
 
 
 def test_bad_command_is_answered_with_an_error_and_the_binary_keeps_serving(emu, backend):
-    conn, session, token = backend
+    _conn, session, token = backend
 
     async def scenario():
         client = CaptureClient(client_token=token, base_url=emu.base_url)
         await client.list_channels()
         pid = client._proc.pid
-        with pytest.raises(RuntimeError, match="unknown command 'teleport'.*startRecording"):
+        with pytest.raises(RuntimeError, match=r"unknown command 'teleport'.*startRecording"):
             await client._send_command("teleport", {"to": "mars"})
         with pytest.raises(RuntimeError, match="not recording: startRecording first"):
             await client._send_command("stopRecording", {"sessionId": session.id})
@@ -163,11 +163,11 @@ def test_refused_start_brings_the_services_message_and_a_recording_error_event(e
     async def scenario():
         client = CaptureClient(client_token=token, base_url=emu.base_url)
         channels = (await client.list_channels()).all()
-        with pytest.raises(RuntimeError, match="404.*capture session 'cap-nope' not found"):
+        with pytest.raises(RuntimeError, match=r"404.*capture session 'cap-nope' not found"):
             await client.start_session(capture_session_id="cap-nope", channels=channels)
         errors = drain_events(client)
         stranger = CaptureClient(client_token="ct-never-issued", base_url=emu.base_url)
-        with pytest.raises(RuntimeError, match="401.*x-access-token"):
+        with pytest.raises(RuntimeError, match=r"401.*x-access-token"):
             await stranger.start_session(capture_session_id=session.id, channels=channels)
         await client.shutdown()
         await stranger.shutdown()
@@ -252,7 +252,7 @@ def test_the_module_speaks_the_protocol_on_its_own_pipes():
 def test_channel_pause_and_resume_are_accepted_only_while_recording(emu, backend):
     """Channel.pause()/resume() send pauseTracks/resumeTracks {tracks: [mic|system_audio|screen]}.
     The stand-in keeps which tracks are paused; the emulated streams play on (there is no media)."""
-    conn, session, token = backend
+    _conn, session, token = backend
 
     async def scenario():
         client = CaptureClient(client_token=token, base_url=emu.base_url)
@@ -312,11 +312,11 @@ def test_a_parent_killed_with_9_leaves_no_launcher_behind(tmp_path):
     temp = tmp_path / "tmp"
     temp.mkdir()
     child = textwrap.dedent("""
-        import sys, threading
+        import threading
         from videodb.capture import CaptureClient
-        from vdb_notebook.emulator import Emulator
-        emu = Emulator(speed="max").start()
-        print(CaptureClient(client_token="ct-x", base_url=emu.base_url)._binary_path, flush=True)
+        from vdb_notebook.emulator import capture_binary
+        capture_binary.register("http://127.0.0.1:9")  # what Emulator.start() does for its URL
+        print(CaptureClient(client_token="ct-x", base_url="http://127.0.0.1:9")._binary_path, flush=True)
         threading.Event().wait()
     """)
     proc = subprocess.Popen([sys.executable, "-c", child], stdout=subprocess.PIPE, text=True,

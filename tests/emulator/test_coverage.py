@@ -16,18 +16,26 @@ import inspect
 import os
 import sys
 import webbrowser
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from videodb.capture import CaptureClient
 from videodb.capture_session import CaptureSession
 from videodb.client import Connection
 from videodb.collection import Collection
-from videodb.rtstream import (RTStream, RTStreamExportResult, RTStreamIndex, RTStreamSceneIndex,
-                              RTStreamSearchResult, RTStreamShot, RTStreamUnderstanding)
+from videodb.rtstream import (
+    RTStream,
+    RTStreamExportResult,
+    RTStreamIndex,
+    RTStreamSceneIndex,
+    RTStreamSearchResult,
+    RTStreamShot,
+    RTStreamUnderstanding,
+)
 from videodb.search import SearchResponse, SearchResult
 from videodb.shot import Shot
 from videodb.video import Video
@@ -36,8 +44,8 @@ from videodb.websocket_client import WebSocketConnection
 from vdb_notebook.emulator import Emulator
 
 sys.path.insert(0, str(Path(__file__).parent))
-from sdk_exercises import EXERCISES  # noqa: E402
-from sdk_world import build  # noqa: E402
+from sdk_exercises import EXERCISES
+from sdk_world import build
 
 DOC = Path(__file__).parents[2] / "docs" / "emulator_coverage.md"
 CLASSES = (Connection, Collection, CaptureSession, RTStream, RTStreamSceneIndex, RTStreamShot,
@@ -195,7 +203,7 @@ def outcomes() -> dict[str, Outcome]:
         world = build(emu)
         tracer = Tracer(monkeypatch)
         world.on_call = tracer.http
-        for name, fn in EXERCISES.items():
+        for fn in EXERCISES.values():
             if fn in errors:
                 continue
             try:

@@ -7,7 +7,8 @@ import os
 
 import pytest
 import requests
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from vdb_notebook.emulator import Emulator
 

@@ -162,8 +162,8 @@ def test_a_notebook_page_may_play_media_but_not_call_the_api(emu):
 def test_each_emulator_has_its_own_key_and_no_public_one(emu):
     import vdb_notebook.emulator as package
 
-    with pytest.raises(AttributeError, match="emu.api_key"):
-        package.EMULATOR_KEY
+    with pytest.raises(AttributeError, match=r"emu\.api_key"):
+        _ = package.EMULATOR_KEY
     with Emulator(speed="max") as other:
         assert other.api_key != emu.api_key and other.api_key.startswith("emu-")
         for wrong in (emu.api_key, "emu-local-key"):  # another emulator's, the old constant

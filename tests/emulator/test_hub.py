@@ -5,7 +5,6 @@ right connection, nothing without a pipeline, determinism by seed, speed, and th
 """
 from __future__ import annotations
 
-import vdb_notebook as vn
 import asyncio
 import contextlib
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from typing import Any
 import pytest
 import websockets
 
+import vdb_notebook as vn
 from vdb_notebook.emulator import Emulator
 from vdb_notebook.emulator.matching import matches
 from vdb_notebook.emulator.scenario import ORIGIN_MS, Scenario
@@ -267,11 +267,11 @@ async def test_same_seed_gives_identical_frames_and_another_seed_other_ids():
     first_id, first = await record_run(seed=7)
     second_id, second = await record_run(seed=7)
     other_id, other = await record_run(seed=8)
-    key = lambda f: (f.get("rtstream_id") or "", f.get("data", {}).get("start", 0), str(f))  # noqa: E731
+    key = lambda f: (f.get("rtstream_id") or "", f.get("data", {}).get("start", 0), str(f))
     assert first_id == second_id and sorted(first, key=key) == sorted(second, key=key)
     assert other_id != first_id
     assert {f.get("capture_session_id") for f in other} != {f.get("capture_session_id") for f in first}
-    texts = lambda frames: sorted(f["data"].get("text", "") for f in frames if "rtstream_id" in f)  # noqa: E731
+    texts = lambda frames: sorted(f["data"].get("text", "") for f in frames if "rtstream_id" in f)
     assert texts(other) == texts(first)  # same scenario, same words; only the ids differ
 
 

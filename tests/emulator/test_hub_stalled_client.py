@@ -9,7 +9,6 @@ import socket
 import urllib.request
 from urllib.parse import urlsplit
 
-
 from vdb_notebook.emulator import Emulator
 
 
@@ -41,8 +40,8 @@ def jam(emu: Emulator) -> str:
         rts.start_transcript(ws_connection_id=cid)
 
     async def flood(engine):
-        for _ in range(50):  # 10 MB: the sends block on a full buffer
-            asyncio.ensure_future(engine.hub.send(cid, big))
+        # 10 MB: the sends block on a full buffer; the tasks are kept for the test's life
+        emu.flood_tasks = [asyncio.ensure_future(engine.hub.send(cid, big)) for _ in range(50)]
     emu._call(flood)
     return cid
 
@@ -50,7 +49,7 @@ def jam(emu: Emulator) -> str:
 def test_reset_and_stop_work_while_a_client_has_stopped_reading():
     emu = Emulator(scenario="burst", speed="max").start()
     try:
-        cid = jam(emu)
+        jam(emu)
         emu.reset()
         assert emu.state()["connections"] == {} and emu.state()["sessions"] == []
         jam(emu)

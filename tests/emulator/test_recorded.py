@@ -121,7 +121,7 @@ def test_frames_shaped_as_videodbs_docs_show_them(tmp_path):
 def test_what_a_recording_cannot_be_says_so(tmp_path):
     empty = tmp_path / "empty.jsonl"
     empty.write_text('{"received_at": 1, "source": "feed", "frame": {"channel": "feed"}}\n')
-    with pytest.raises(ValueError, match="holds no frames; record one with vn.Feed.open"):
+    with pytest.raises(ValueError, match=r"holds no frames; record one with vn\.Feed\.open"):
         Scenario.load(empty)
     with pytest.raises(ValueError, match=r"or a recording \(\.jsonl\)"):
         Emulator(scenario=str(tmp_path / "missing.jsonl"))

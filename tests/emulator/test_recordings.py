@@ -5,6 +5,8 @@ stopped, and an exported video plays windows of its screen and has a transcript.
 from __future__ import annotations
 
 import asyncio
+import sys
+from pathlib import Path
 
 import pytest
 import videodb
@@ -13,7 +15,11 @@ from videodb.exceptions import InvalidRequestError
 from vdb_notebook.emulator.engine import Engine
 from vdb_notebook.emulator.faults import Faults
 from vdb_notebook.emulator.scenario import Clock, Scenario
+from vdb_notebook.offline import mock_videodb
 from vdb_notebook.schema import EPOCH, media
+
+sys.path.insert(0, str(Path(__file__).parent))
+from sdk_world import wait_for
 
 
 @pytest.fixture
@@ -55,7 +61,7 @@ def test_export_asks_for_a_stopped_session_and_a_video_channel(emu, conn):
         conn.get_capture_session(session.id).export()
     emu.start_capture(session.id)
     emu.stop_capture(session.id)
-    with pytest.raises(InvalidRequestError, match="'mic:default' is not a video channel.*use 'display:1'"):
+    with pytest.raises(InvalidRequestError, match=r"'mic:default' is not a video channel.*use 'display:1'"):
         conn.get_capture_session(session.id).export(video_channel_id="mic:default")
 
 
@@ -72,7 +78,7 @@ def test_rtstream_export_needs_a_stopped_stored_stream(conn):
     radio.stop()
     audio = radio.export()
     assert audio.video_id.startswith("a-") and (audio.stream_url, audio.player_url) == (None, None)
-    with pytest.raises(InvalidRequestError, match="video 'a-.*' not found"):
+    with pytest.raises(InvalidRequestError, match=r"video 'a-.*' not found"):
         coll.get_video(audio.video_id)
 
 
@@ -138,3 +144,54 @@ async def test_an_export_holds_what_was_captured_in_scenario_time():
         assert engine.state.library.export_rtstream(camera, None)["duration"] == 10.0
     finally:
         await engine.shutdown()
+
+
+class FakeTime:
+    """One injected time for both of the Clock's sources: monotonic and wall (epoch seconds)."""
+
+    def __init__(self, now: float = 1_800_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.mark.parametrize("speed, wall_s, length", [(1.0, 0.5, 0.5), (60.0, 1.0, 60.0), (60.0, 10.0, 285.0)])
+async def test_on_the_wall_clock_an_export_lasts_the_scenario_time_played(speed, wall_s, length):
+    """Wall seconds x speed, at most the world's length (standup: 285 s); the window starts when
+    the capture started (active is stamped then, not 2 s later) and, at speed 1, ends now."""
+    now = FakeTime()
+    engine = Engine(Scenario.load("standup"), speed=speed, seed=0, faults=Faults(), clock="wall")
+    engine.clock = Clock(speed, "wall", monotonic=now, wall=now)
+    try:
+        session = engine.create_session("default", {"end_user_id": "u"})
+        started = now.now
+        engine.start_capture(session.id)
+        now.now += wall_s
+        engine.stop_capture(session.id)
+        video = engine.state.export_session(session)
+        assert (video.start_s, video.length) == (started, length)
+        if speed == 1.0:
+            assert video.end_s == now.now  # stopped within 2 s: still nothing in the future
+    finally:
+        await engine.shutdown()
+
+
+@pytest.mark.parametrize("speed", ["max", 60])
+def test_search_over_an_export_on_the_wall_clock_finds_what_was_said(speed):
+    """The real SDK under vn.mock_videodb's default (wall) clock at a speed above 1: the export
+    holds the scenario time that played, so the words the transcript heard are searchable."""
+    with mock_videodb(speed=speed) as emu:
+        conn = videodb.connect()
+        session = conn.create_capture_session(end_user_id="u")
+        emu.start_capture(session.id)
+        mic = conn.get_capture_session(session.id).get_rtstream("mic")[0]
+        mic.start_transcript()
+        wait_for(lambda: any("rollback plan" in r["text"] for r in
+                             mic.get_transcript(page_size=100)["transcription_records"]), timeout=60)
+        emu.stop_capture(session.id)
+        done = wait_for(lambda: conn.get_capture_session(session.id),
+                        lambda s: s.status == "exported", timeout=60)
+        video = conn.get_collection().get_video(done.exported_video_id)
+        video.index_spoken_words()
+        assert "rollback plan" in video.search("rollback plan").get_shots()[0].text.lower()

@@ -6,12 +6,12 @@ real HTTP from its own thread.
 """
 from __future__ import annotations
 
-import vdb_notebook as vn
 import asyncio
 from datetime import timedelta
 
 from aiohttp import web
 
+import vdb_notebook as vn
 from vdb_notebook.emulator.matching import matches
 from vdb_notebook.schema import media, payloads
 
@@ -36,7 +36,7 @@ class Receiver:
         self.accepted.append(body)
         return web.json_response({"ok": True})
 
-    async def __aenter__(self) -> "Receiver":
+    async def __aenter__(self) -> Receiver:
         app = web.Application()
         app.router.add_post("/hook", self.handle)
         self._runner = web.AppRunner(app, access_log=None)

@@ -17,7 +17,7 @@ from vdb_notebook.emulator.state import Conflict
 from vdb_notebook.schema import payloads
 
 sys.path.insert(0, str(Path(__file__).parent))
-from sdk_world import wait_for  # noqa: E402
+from sdk_world import wait_for
 
 
 @pytest.fixture

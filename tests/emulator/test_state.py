@@ -18,7 +18,7 @@ def test_state_ids_follow_the_seed_and_transitions_are_checked():
     assert ids(1) == ids(1) and ids(1) != ids(2)
     state = EmulatorState(0)
     session = state.create_session("default", {"end_user_id": "u"})
-    with pytest.raises(Conflict, match="cannot become 'stopped'.*allowed next: \\['failed', 'starting'\\]"):
+    with pytest.raises(Conflict, match=r"cannot become 'stopped'.*allowed next: \['failed', 'starting'\]"):
         state.transition(session, "stopped")
     payload = state.transition(session, "starting")
     assert payload == payloads.build("starting", capture_session_id=session.id, end_user_id="u",
@@ -50,7 +50,7 @@ def test_understanding_asks_for_one_vlm_analyzer_on_a_video_stream():
     with pytest.raises(BadRequest, match="runs a vision model"):
         state.create_understanding(mic, vlm)
     und = state.create_understanding(screen, vlm)
-    with pytest.raises(BadRequest, match="understanding.outputs"):
+    with pytest.raises(BadRequest, match=r"understanding\.outputs"):
         state.create_stream_index(screen, {"source": "scene"})
     index = state.create_stream_index(screen, {"source": {"understanding_id": und.id, "output": "scene"}})
     state.record_understanding(und, {"text": "Jira board", "start": 1_768_912_500_000, "end": 1_768_912_510_000})

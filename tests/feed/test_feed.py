@@ -314,6 +314,11 @@ async def test_wait_for_says_what_it_waited_for(emu):
 async def _wait_for_errors(feed):
     with pytest.raises(ValueError, match="n= .* or until="):
         await feed.wait_for()
+    with pytest.raises(TypeError, match=r"takes a function of the store .* not 5; to wait for "
+                                        r"5 events pass n=5"):
+        await feed.wait_for(until=5)
+    with pytest.raises(TypeError, match=r"n=\.\.\.\) takes a number of events"):
+        feed.wait_for_sync(n="10")
     with pytest.raises(TimeoutError, match=r"waited 0.2 s; wanted 1000 events; the store holds 0"):
         await feed.wait_for(n=1000, timeout=0.2)
     with pytest.raises(TimeoutError, match="until"):
@@ -462,3 +467,28 @@ async def test_a_frame_over_the_size_limit_is_reported_as_too_big_not_as_a_drop(
         assert "dropped" not in gap.reason
     finally:
         await feed.close()
+
+
+def _poll_blocking(condition, timeout=30.0):
+    """Poll `condition()` while blocking this thread (a cell computing synchronously)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+async def test_the_feed_keeps_reading_while_the_awaiting_thread_blocks(emu, active_session):
+    conn = vn.connect(emulator=emu)
+    feed = await Feed.open(conn)
+    threads = []
+    feed.store.subscribe(lambda event: threads.append(threading.current_thread().name))
+    session, streams = active_session(conn, emu, feed.connection_id)
+    streams["mic:default"].start_transcript(ws_connection_id=feed.connection_id)
+    # this thread's loop (the kernel's, in a notebook) never runs during the poll
+    assert _poll_blocking(lambda: len(feed.store.transcript()) >= 5), feed
+    assert set(threads) == {"vdb_notebook-loop"}  # subscribers run on the toolkit's loop thread
+    assert await all_sent(emu, feed) == len(feed.store)  # awaiting wait_for works as before
+    await feed.close()
+    assert feed.state == "closed" and feed.connection_id not in emu.state()["connections"]

@@ -203,9 +203,7 @@ def transcribed(mic, words: str) -> None:
 
 def test_search_over_an_exported_video_finds_what_was_said_and_plays_it_offline(no_key, monkeypatch):
     monkeypatch.setattr(webbrowser, "open", lambda *a, **k: pytest.fail("play() opened a browser"))
-    # the scenario clock: on the wall clock an exported video lasts the wall seconds captured,
-    # so at speed "max" it would hold (nearly) nothing of what the transcript heard
-    with mock_videodb(speed="max", clock="scenario") as emu:
+    with mock_videodb(speed="max") as emu:  # the wall clock: the export holds the scenario time played
         conn = videodb.connect()
         session = conn.create_capture_session(end_user_id="u")
         emu.start_capture(session.id)

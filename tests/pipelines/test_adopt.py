@@ -65,7 +65,7 @@ async def test_a_second_process_adopts_rebinds_and_starts_nothing_twice(active_s
     # speed 1: the scenario is still playing when the second process takes over
     with Emulator(speed=1) as emu:
         conn = vn.connect(emulator=emu)
-        session, streams = active_session(conn, emu)
+        session, _ = active_session(conn, emu)
         first = subprocess.Popen([sys.executable, "-c", FIRST_KERNEL, emu.api_key, emu.base_url, session.id],
                                  stdout=subprocess.PIPE, text=True)
         try:
@@ -103,7 +103,7 @@ def test_duplicates_left_by_an_older_release_are_stopped_on_adoption(active_sess
     """Indexes started twice for one pipeline (by a release without adoption): one is kept."""
     with Emulator(speed="max") as emu:
         conn = emu.connect()
-        session, streams = active_session(vn.connect(emulator=emu), emu)
+        session, _ = active_session(vn.connect(emulator=emu), emu)
         mic = conn.get_capture_session(session.id).get_rtstream("mic")[0]
         for _ in range(2):
             mic.index_audio(prompt="Summarise", ws_connection_id="ws-old", name="vdb_notebook audio_index")

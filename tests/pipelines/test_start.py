@@ -163,6 +163,9 @@ def test_repr_is_deterministic_and_html_is_a_table(active_session):
     assert first.startswith("Pipelines for cap-") and first.endswith("on ws ws-1: 8 running (1 alert with no match offline)")
     assert header.split() == ["rtstream", "pipeline", "detail", "status"] and len(rows) == 8
     assert "<table>" in html and html.count("<tr>") == 9 and "alert:decision" in html
+    ids = [p.rtstream_id for p in handle.pipelines]  # never wrapped mid-string, read from the left
+    assert all(f"<td style='text-align:left;white-space:nowrap'>{i}</td>" in html for i in ids)
+    assert "<th style='text-align:left'>rtstream_id</th>" in html
 
 
 def test_bad_input_says_what_to_pass(emu, active_session):
@@ -183,6 +186,9 @@ def test_bad_input_says_what_to_pass(emu, active_session):
         start_pipelines(conn, session, "ws-1", alerts={"d": {"prompt": "p", "on": "screen"}})
     with pytest.raises(Exception, match="not found"):
         start_pipelines(conn, "cap-nope", "ws-1")
+    with pytest.raises(ValueError, match="'feed' is not the id of an open WebSocket connection"):
+        start_pipelines(conn, session.id, "feed")  # the variable's name in quotes
+    assert not any(p["running"] for p in emu.state()["pipelines"].values())
     assert pipelines.registered(conn) == []  # nothing half-started
 
 

@@ -149,7 +149,11 @@ def test_a_missing_rtstream_shows_why_there_is_no_stream(offline) -> None:
     assert "transcript unavailable" in repr(clip)
 
 
-def test_without_a_connection_the_error_says_what_to_pass() -> None:
+def test_without_a_connection_the_error_says_what_to_pass(monkeypatch) -> None:
+    import weakref
+
+    # other tests' connections may still be referenced: this test is about none being open
+    monkeypatch.setattr("vdb_notebook.connection._live", weakref.WeakSet())
     with pytest.raises(ValueError, match="pass conn=conn"):
         vn.clip(("rts-1", 1768912595, 1768912600))
 
@@ -157,15 +161,36 @@ def test_without_a_connection_the_error_says_what_to_pass() -> None:
 def test_a_row_of_a_store_view_finds_its_rtstream_in_the_store(offline) -> None:
     conn, streams = offline
     store = vn.EventStore()
-    store.add({"channel": "alert", "rtstream_id": streams["system_audio"].id,
-               "rtstream_name": "system_audio:default",
-               "data": {"label": "pii", "triggered": True, "confidence": 0.8, "text": "card read out",
-                        "start": 1768912595000, "end": 1768912602000}})
+    alert = {"channel": "alert", "rtstream_id": streams["system_audio"].id,
+             "rtstream_name": "system_audio:default",
+             "data": {"label": "pii", "triggered": True, "confidence": 0.8, "text": "card read out",
+                      "start": 1768912595000, "end": 1768912602000}}
+    store.add(alert)
     row = store.alerts().iloc[0]                      # reader columns: start, end, stream, ...
     assert "rtstream_id" not in row.index
-    clip = vn.clip(row, conn=conn, store=store)
+    clip = vn.clip(row, conn=conn)                    # the row knows its store
     assert clip.window.rtstream_id == streams["system_audio"].id and clip.stream_url
-    with pytest.raises(ValueError, match="pass store=store"):
-        vn.clip(row, conn=conn)
+    assert clip.said.empty and len(vn.clip(store.alerts(), conn=conn)) == 1
+    bare = pd.Series(row.to_dict(), name=row.name)    # rebuilt by hand: no attrs, but its seq
+    assert vn.clip(bare, conn=conn).window.rtstream_id == streams["system_audio"].id
+    twin = vn.EventStore()
+    twin.add(alert)
+    _ = twin.alerts()                                  # a second live store with that event
+    with pytest.raises(ValueError, match=r"2 stores hold an event #0 .* pass store="):
+        vn.clip(bare, conn=conn)
+    assert vn.alert_context(row).empty                 # the row alone finds its store
     with pytest.raises(ValueError, match="no event of the given store"):
-        vn.clip(row, conn=conn, store=vn.EventStore())
+        vn.clip(bare, conn=conn, store=vn.EventStore())
+
+
+def test_a_row_finds_the_connection_feeding_its_store_and_ambiguity_is_named(offline) -> None:
+    from vdb_notebook.review.targets import conn_for
+    first, second = offline[0], vn.connect(emulator=offline[0].emulator)
+    store = vn.EventStore()
+    with pytest.raises(ValueError, match=r"connections are open .*; pass conn="):
+        conn_for(None, None, store)
+    feed = vn.Feed.open_sync(second, store)
+    try:
+        assert conn_for(None, None, store) is second and conn_for(first, None, store) is first
+    finally:
+        feed.close_sync()

@@ -67,7 +67,7 @@ def test_views_follow_the_ring_buffer(every):
     tail_seqs = set(unbounded.df["seq"].tolist()[-40:])
     for view in ("transcript", "alerts"):
         full = getattr(unbounded, view)(full=True)
-        expected = full[full["seq"].isin(tail_seqs)].reset_index(drop=True)
+        expected = full[full["seq"].isin(tail_seqs)]
         pd.testing.assert_frame_equal(getattr(bounded, view)(full=True), expected)
     pd.testing.assert_frame_equal(bounded.df, unbounded.df.tail(40).reset_index(drop=True))
 
@@ -78,17 +78,19 @@ def test_views_show_the_reader_columns_and_full_gives_every_column():
     store.add({"channel": "alert", "rtstream_id": "rts-9", "data": {"label": "pii",
                                                                    "confidence": 0.5}})
     store.add({"event": "capture_session.active", "capture_session_id": "cap-1"})
-    assert list(store.transcript().columns) == ["start", "end", "stream", "text"]
-    assert list(store.transcript(final_only=False).columns) == ["start", "end", "stream", "text"]
-    assert list(store.alerts().columns) == ["start", "end", "stream", "label", "confidence", "text"]
+    assert list(store.transcript().columns) == ["at", "start", "end", "stream", "text"]
+    assert list(store.transcript(final_only=False).columns) == [
+        "at", "start", "end", "stream", "text"]
+    assert list(store.alerts().columns) == [
+        "at", "start", "end", "stream", "label", "confidence", "text"]
     assert list(store.scenes().columns) == list(store.audio().columns) == [
-        "start", "end", "stream", "text"]
+        "at", "start", "end", "stream", "text"]
     assert list(store.lifecycle().columns) == [
         "timestamp", "capture_session_id", "end_user_id", "event", "status", "text"]
     assert store.transcript()["stream"].tolist() == ["mic:default"]
     assert store.alerts()["stream"].tolist() == ["rts-9"]  # no name: the id
-    assert list(store.alerts(full=True).columns) == list(store.df.columns)
-    assert list(store.lifecycle(full=True).columns) == list(store.df.columns)
+    assert list(store.alerts(full=True).columns) == ["at", *store.df.columns, "stream"]
+    assert list(store.lifecycle(full=True).columns) == [*store.df.columns, "stream"]
 
 
 def test_batches_are_arrow_with_the_documented_types():

@@ -9,6 +9,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 import vdb_notebook as vn
 from vdb_notebook.events import normalise
 from vdb_notebook.feed.journal import read_records
@@ -38,6 +40,7 @@ CHILD = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_after_kill_9_a_replay_of_the_journal_gives_each_frame_once(tmp_path):
     journal, dataset = tmp_path / "frames.jsonl", tmp_path / "events"
     env = {**os.environ, "PYTHONPATH": str(Path(vn.__file__).parent.parent),

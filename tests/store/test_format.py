@@ -36,3 +36,15 @@ def test_a_v0_dataset_opens_and_filters(tmp_path):
     assert len(vn.open_dataset(path)) == sum("rejected" not in r for r in expected_records())
     assert vn.open_dataset(path, capture_session_id="cap-1").sessions()[
         "capture_session_id"].tolist() == ["cap-1"]
+
+
+def test_a_v0_datasets_odd_ids_filter_exactly_and_new_rows_join_them(tmp_path):
+    path = v0_copy(tmp_path)
+    for sid in ("séance", "team/a", "a b"):
+        store = vn.open_dataset(path, capture_session_id=sid)
+        assert store.transcript()["text"].tolist() == [f"hello from {sid}"]
+    with EventStore(path=path) as store:  # a format-2 writer appends to the old dataset
+        store.add({"channel": "transcript", "capture_session_id": "séance",
+                   "data": {"text": "again"}}, received_at_ms=1_710_000_009_000)
+    texts = vn.open_dataset(path, capture_session_id="séance").transcript()["text"].tolist()
+    assert texts == ["hello from séance", "again"]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import tempfile
 
-from hypothesis import given, settings, strategies as st
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import vdb_notebook as vn
 from vdb_notebook.store import EventStore
@@ -39,6 +41,7 @@ def test_odd_ids_are_stored_read_back_and_filtered_exactly():
     check([*ODD, None, *ODD])
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None)
 @given(st.lists(st.one_of(st.none(), st.sampled_from(ODD), st.text(max_size=80)),
                 min_size=1, max_size=6))

@@ -69,3 +69,11 @@ def test_an_empty_store_has_every_table_and_bad_queries_say_so():
         store.sql("")
     with pytest.raises(Exception, match="nonexistent"):
         store.sql("select * from nonexistent")
+
+
+def test_an_unknown_table_is_answered_with_the_stores_tables():
+    from vdb_notebook.store import EventStore
+    store = EventStore()
+    with pytest.raises(ValueError, match=r"transcripts does not exist!\nThe store.s tables are: events, transcript, "
+                                         r"alerts, scenes, audio, lifecycle, sessions"):
+        store.sql("select * from transcripts")

@@ -8,6 +8,8 @@ import sys
 import threading
 from pathlib import Path
 
+import pytest
+
 import vdb_notebook as vn
 from vdb_notebook.schema import payloads
 from vdb_notebook.store import EventStore
@@ -29,6 +31,7 @@ store.close()
 """
 
 
+@pytest.mark.slow
 def test_four_processes_read_back_exactly_n_times_m_plus_k(tmp_path):
     n, m, k = 4, 600, 25
     env = {**os.environ, "PYTHONPATH": str(Path(vn.__file__).parent.parent)}
@@ -55,7 +58,7 @@ def lifecycle(sid: str, video: str) -> list[dict]:
 def test_two_writers_never_mix_sessions(tmp_path):
     path = tmp_path / "d"
     first, second = EventStore(path=path), EventStore(path=path)
-    for a, b in zip(lifecycle("cap-a", "m-a"), lifecycle("cap-b", "m-b")):
+    for a, b in zip(lifecycle("cap-a", "m-a"), lifecycle("cap-b", "m-b"), strict=True):
         first.add(a, source="webhook")
         second.add(b, source="webhook")
     first.close()
@@ -82,9 +85,10 @@ def test_each_feeds_records_are_its_own_a_replayed_one_is_the_same(tmp_path):
     assert (back["text"] == "same frame").sum() == 1
 
 
+@pytest.mark.slow
 def test_compaction_beside_an_appending_writer_keeps_every_event_once(tmp_path):
     path = tmp_path / "d"
-    for copy in range(3):  # three writers wrote the same 40 events, in small files
+    for _ in range(3):  # three writers wrote the same 40 events, in small files
         with EventStore(path=path, flush_rows=5) as store:
             for i in range(40):
                 store.add({"channel": "transcript", "capture_session_id": f"cap-{i % 2}",
@@ -112,3 +116,16 @@ def test_compaction_beside_an_appending_writer_keeps_every_event_once(tmp_path):
     assert (back["text"] == "line 7").sum() == 1
     assert len(back) == 40 + 300
     assert reports[-1].files_after == 2  # one file per session folder
+
+
+def test_dask_over_the_files_gives_each_event_once(tmp_path):
+    path = tmp_path / "d"
+    for _ in range(2):  # the same session written twice by two writers
+        with EventStore(path=path) as store:
+            for i in range(5):
+                store.add({"channel": "transcript", "capture_session_id": "cap-1",
+                           "data": {"text": f"line {i}"}}, received_at_ms=T + i)
+    from vdb_notebook.store.dataset import read_dask
+    assert len(read_dask(path)) == 5
+    import dask.dataframe as dd
+    assert len(dd.read_parquet(str(path))) == 10  # the raw files hold both copies

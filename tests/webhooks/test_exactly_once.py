@@ -67,6 +67,7 @@ async def burst(url: str, todo: list[int], acked: set[str], proc=None, kill_afte
         await asyncio.gather(*(lane() for _ in range(8)))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("pause", [0.0, 1.0], ids=["no-handler", "1s-handler"])
 async def test_kill_9_three_times_mid_burst_then_each_acknowledged_delivery_once(tmp_path, pause):
     journal, dataset = tmp_path / "hooks.jsonl", tmp_path / "events"

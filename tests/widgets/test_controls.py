@@ -165,3 +165,34 @@ def test_select_from_code_matches_the_controls_and_a_filtered_store_reopens(log,
     dash.select(text="")
     wait_until(shows(dash, "table", "old line 39"))
     dash.close()
+
+
+def test_the_controls_still_work_after_the_feed_has_closed(log, store):
+    store.add(transcript_frame("the card number"))
+    store.add(transcript_frame("the launch plan"))
+    store.add({"channel": "feed", "event": "feed.closed", "data": {}})
+    dash = Dashboard(store, max_rate_hz=20, grid=True)
+    wait_until(lambda: not dash.running)  # the source ended: the renderer drew the end and stopped
+    dash.controls.filter.value = "card"
+    assert "launch" not in dash.panes["transcript"].value
+    assert "the card number" in dash.panes["transcript"].value
+    dash.grid.children[0].sort_by.value = "text"
+    assert "text ▼" in dash.panes["grid"].value
+    dash.close()
+
+
+def test_without_controls_the_same_calls_work_from_code(log, store):
+    dash = Dashboard(store, max_rate_hz=20, controls=False)
+    assert dash.controls is None and len(dash.children) == 5  # counters, 2 rows, timeline, table
+    store.add(transcript_frame("the card number"))
+    store.add(transcript_frame("the launch plan"))
+    wait_until(shows(dash, "transcript", "launch plan"))
+    dash.select(text="card")
+    wait_until(lambda: "launch plan" not in dash.panes["transcript"].value)
+    dash.pause()
+    store.add(transcript_frame("another card"))
+    wait_until(shows(dash, "counters", ">3<"))
+    assert "another card" not in dash.panes["transcript"].value
+    dash.resume()
+    wait_until(shows(dash, "transcript", "another card"))
+    dash.close()

@@ -67,3 +67,21 @@ def test_the_clock_is_labelled_and_no_counter_is_ambiguous(log, store):
     assert ">feed<" not in value and "feed 0" not in value
     assert "received (UTC wall clock)" in dash.panes["table"].value
     dash.close()
+
+
+def test_a_live_strip_beats_and_says_when_the_kernel_went_silent():
+    from vdb_notebook.widgets.counters import HEARTBEAT_S, STALE_S, CountersPane
+    pane = CountersPane(source="store")
+    live = pane.render(pane.snapshot(), 1768912496000.0)
+    assert pane.next_refresh(pane.snapshot(), 1768912496000.0) == HEARTBEAT_S < STALE_S
+    # "live" is hidden, and the silent-kernel text shown, STALE_S s after this drawing unless a
+    # later heartbeat replaced it; each heartbeat's text differs, so the browser gets it
+    assert f"animation:vdb-beat-off 0s linear {STALE_S:g}s forwards'>" in live
+    assert "no update from the kernel since 12:34:56 UTC" in live
+    assert pane.render(pane.snapshot(), 1768912501000.0) != live
+    pane.set_status("closed")
+    closed = pane.render(pane.snapshot(), 1768912496000.0)
+    assert "VideoDB events · closed" in closed and "animation" not in closed
+    assert pane.next_refresh(pane.snapshot(), 1768912496000.0) is None
+    pane.set_status("live")  # a static copy (now = inf) cannot beat
+    assert "animation" not in pane.render(pane.snapshot(), float("inf"))

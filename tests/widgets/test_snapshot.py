@@ -114,3 +114,12 @@ def _execute_types(client, code: str) -> list[str]:
         types.append(reply["msg_type"])
         if reply["msg_type"] == "status" and reply["content"]["execution_state"] == "idle":
             return types
+
+
+def test_rerunning_a_cell_with_a_dashboard_and_a_grid_closes_both_earlier_ones(kernel):
+    for _ in range(3):
+        kernel("d = vn.Dashboard(store)\ng = vn.grid(store)\ndisplay(d, g)", "dashboard-and-grid")
+    assert kernel(RENDERERS, "count") == "2"  # one each, not three each
+    assert kernel("d.running and g.renderer.running", "alive") == "True"
+    kernel("d.close(); g.close()", "cleanup")
+    assert kernel(RENDERERS, "count") == "0"

@@ -18,3 +18,17 @@ def test_the_tail_is_the_store_tail_with_the_wall_clock_labelled(log, store):
     shown = "line 11 " + "x" * (CELL_TEXT - len("line 11 ") - 1) + "…"
     assert shown in value  # clipped in the cell, whole in its tooltip
     dash.close()
+
+
+def test_the_header_sits_above_the_scrolled_rows_so_none_passes_under_it():
+    from types import SimpleNamespace as Ev
+    from vdb_notebook.widgets.table import TablePane
+    pane = TablePane(tail=5)
+    for n in range(5):
+        pane.record(Ev(seq=n, received_at=0, channel="transcript", event="transcript",
+                       rtstream_name="mic", text=f"line {n}", is_final=True, label=None,
+                       confidence=None, status=None))
+    html = pane.render(pane.snapshot(), 0)
+    header, scrolled = html.split("overflow-y:auto", 1)
+    assert "<thead>" in header and "<thead>" not in scrolled and "line 0" in scrolled
+    assert "position:sticky" not in html and html.count("table-layout:fixed") == 2

@@ -32,16 +32,17 @@ COLUMNS = ["at", "from_alert", "channel", "stream", "text", "start", "end"]
 
 
 @keyword_only("before", "after")
-def alert_context(store: Any, alert: Any, *, before: Duration = "10s",
+def alert_context(store: Any, alert: Any = None, *, before: Duration = "10s",
                   after: Duration = "5s") -> pd.DataFrame:
     """The final transcript lines, audio summaries and screen descriptions that overlap the
     alert's span widened by `before` and `after` (seconds, a string such as "10s" or "1m30s",
     or a timedelta), in time order.
 
     `alert` is a row of `store.alerts()` (a Series or an `itertuples()` row) or an alert's
-    `seq`. Columns: `at` (mm:ss since the session went active), `from_alert` (mm:ss from the
+    `seq`; `vn.alert_context(row)` alone finds the row's store (see review.targets). Columns: `at` (mm:ss since the session went active), `from_alert` (mm:ss from the
     alert's start), `channel`, `stream`, `text`, `start`, `end`.
     """
+    store, alert = _store_and_alert(store, alert)
     df = store.df
     start, end = _span(df, alert)
     before, after = _duration(before, "before"), _duration(after, "after")
@@ -62,6 +63,18 @@ def alert_context(store: Any, alert: Any, *, before: Duration = "10s",
         "start": near["start"].to_numpy(),
         "end": near["end"].to_numpy(),
     }, columns=COLUMNS)
+
+
+def _store_and_alert(store: Any, alert: Any) -> tuple[Any, Any]:
+    """(store, alert) from alert_context(store, alert) or alert_context(row)."""
+    if alert is not None:
+        return store, alert
+    from ..review.targets import store_for
+    found = store_for(store) if isinstance(store, pd.Series) else None
+    if found is None:
+        raise ValueError("pass an alert: vn.alert_context(store.alerts().iloc[0]) (a view's row "
+                         "knows its store) or vn.alert_context(store, alert)")
+    return found, store
 
 
 def _span(df: pd.DataFrame, alert: Any) -> tuple[pd.Timestamp, pd.Timestamp]:

@@ -13,7 +13,8 @@ the state or engine, render the answer), urls.py (the one route table: API, WebS
 /_emulator/ control routes), server.py (thread, loop, dispatch, `Emulator`); hub.py (open
 WebSockets), sender.py (webhooks), faults.py, scenario.py + scenarios/*.json (the timeline and
 its clock), worlds.py (which world plays where), recorded.py (a recording as a world),
-recordings.py (exported videos and their indexes), footage.py (what a video holds). The desktop half: capture_client.py (a stand-in for the capture binary the SDK's
+recordings.py (exported videos and their indexes), footage.py (what a video holds), fleet.py
+(`emu.start_fleet`: N end users' sessions at once, each in its own world, through the SDK). The desktop half: capture_client.py (a stand-in for the capture binary the SDK's
 `videodb.capture.CaptureClient` starts), capture_binary.py (starts it only for an emulator's
 base_url), responses/desktop.py (the endpoints it calls with the client token).
 
@@ -41,7 +42,7 @@ Choices where VideoDB's docs leave room (each also noted where it is implemented
 - Time (clock="scenario", the default): lifecycle webhooks are stamped created = EPOCH,
   starting +2 s, active +4 s (scenario time 0), stopping = active + the scenario's duration,
   stopped +2 s, exported +2 s, whatever the wall clock says. clock="wall": created when the
-  session is created, starting when its capture starts, active 2 s later, stopping when it is
+  session is created, starting and active when its capture starts, stopping when it is
   stopped (a connected rtstream's time 0 is when it connects); frames, records and windows
   shift with it, ids and texts do not. start_capture / stop_capture (and the capture binary's
   start / stop) make their transitions at once; the export then takes 2 scenario seconds

@@ -31,7 +31,8 @@ import signal
 import sys
 import urllib.error
 import urllib.request
-from typing import IO, Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import IO, Any
 
 from ..schema import CAPTURE_CHANNELS, json_depth
 
@@ -91,7 +92,8 @@ class CaptureBinary:
                                  '{"command": ..., "commandId": ..., "params": {...}}')
             return self.running
         command_id, command = message["commandId"], message.get("command")
-        params = message.get("params") if isinstance(message.get("params"), dict) else {}
+        raw_params = message.get("params")
+        params: dict[str, Any] = raw_params if isinstance(raw_params, dict) else {}
         handler = COMMANDS.get(command) if isinstance(command, str) else None
         try:
             if handler is None:

@@ -10,25 +10,26 @@ import asyncio
 import logging
 import math
 import time
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
 
 from ..schema import media, payloads
 from . import matching
 from .faults import Faults
 from .hub import Hub
+from .models import Alert, RtStream, SceneIndex, Session, StreamIndex, Understanding
 from .scenario import Clock, Pacer, Scenario, Step, parse_speed
 from .sender import WebhookSender
-from .models import Alert, RtStream, SceneIndex, Session, StreamIndex, Understanding
 from .state import STEP_S, Conflict, EmulatorState
-from .worlds import Worlds
+from .worlds import WorldLike, Worlds
 
 log = logging.getLogger(__name__)
 #: Scenario seconds an export takes after the session stopped (scaled by the speed, as all time).
 EXPORT_S = STEP_S
 
 
-def _report_failure(task: asyncio.Task) -> None:
+def _report_failure(task: asyncio.Task[None]) -> None:
     """A pipeline or announcer that crashed is a bug: say so in the log, never silently."""
     if not task.cancelled() and task.exception() is not None:
         log.error("emulator task %s failed", task.get_name(), exc_info=task.exception())
@@ -44,7 +45,7 @@ class Pipeline:
     on_step: Callable[[dict[str, Any]], bool]  # records the frame; False: do not send it
     cursor: int = 0  # steps already emitted; a restart resumes here
     last_at: float = 0.0
-    task: asyncio.Task | None = field(default=None, repr=False)
+    task: asyncio.Task[None] | None = field(default=None, repr=False)
 
     @property
     def running(self) -> bool:
@@ -67,8 +68,8 @@ class Engine:
         self.sender = WebhookSender(lambda: self.faults)
         self.pipelines: dict[str, Pipeline] = {}
         self.base_url = "http://127.0.0.1"  # the server sets its own once it listens
-        self._tasks: set[asyncio.Task] = set()  # pipelines, exports and frame announcers
-        self._frame_chains: dict[str, asyncio.Task] = {}  # per session: frames go out in order
+        self._tasks: set[asyncio.Task[None]] = set()  # pipelines, exports and frame announcers
+        self._frame_chains: dict[str, asyncio.Task[None]] = {}  # per session: frames go out in order
         self.ticket_ttl = 60.0  # seconds a WebSocket URL stays usable (Emulator(ticket_ttl=))
 
     # the desktop client's part ------------------------------------------------------------
@@ -81,15 +82,18 @@ class Engine:
     def start_capture(self, sid: str) -> Session:
         """created -> starting -> active: the rtstreams open; nothing flows until a pipeline starts.
 
-        The session's timeline is anchored here (a no-op on the scenario clock): `starting` now.
+        The session's timeline is anchored here (a no-op on the scenario clock): `starting` now,
+        and on the wall clock `active` now too, so what it records never lies in the future.
         """
         session = self.state.find_session(sid)
         if session.status != "created":
             raise Conflict(f"capture session {sid} is {session.status!r}; start_capture needs a 'created' session")
         session.epoch = self.clock.epoch_for(session.clock_s + STEP_S)
         session.live_mark = self.clock.position()  # what it records is counted from here
-        self._announce(session, [self.state.transition(session, "starting"),
-                                 self.state.transition(session, "active")])
+        starting = self.state.transition(session, "starting")
+        active = self.state.transition(session, "active", after_s=self.clock.step_after(
+            session.epoch, session.clock_s, STEP_S))
+        self._announce(session, [starting, active])
         return session
 
     def stop_capture(self, sid: str) -> Session:
@@ -99,7 +103,7 @@ class Engine:
         if session.status != "active":
             raise Conflict(f"capture session {sid} is {session.status!r}; stop_capture needs an 'active' session")
         world = session.world or self.scenario
-        recorded = self._played(session.live_mark, world.duration_s)  # what its pipelines played
+        recorded = self.clock.played_since(session.live_mark, world.duration_s)  # what its pipelines played
         self._close_rtstreams(session, recorded)
         self._announce(session, [
             self.state.transition(session, "stopping", after_s=self.clock.step_after(
@@ -122,7 +126,7 @@ class Engine:
     def fail_capture(self, sid: str, message: str = "capture failed") -> Session:
         session = self.state.find_session(sid)
         world = session.world or self.scenario
-        self._close_rtstreams(session, self._played(session.live_mark, world.duration_s))
+        self._close_rtstreams(session, self.clock.played_since(session.live_mark, world.duration_s))
         self._announce(session, [self.state.transition(session, "failed", error=message)])
         return session
 
@@ -139,15 +143,7 @@ class Engine:
             rts.recorded_s = recorded_s if rts.recorded_s is None else rts.recorded_s
             self.set_rtstream_status(rts, "stopped")
 
-    def _played(self, mark: Any, longest_s: float) -> float:
-        """Scenario seconds played since `mark` (a Clock.position), at most `longest_s` and at
-        least a millisecond: how long something started at `mark` has recorded. At speed 'max'
-        everything has played at once, so it is `longest_s`."""
-        if mark is None:
-            return longest_s
-        return round(max(0.001, min(longest_s, self.clock.elapsed_since(mark))), 3)
-
-    def set_world(self, sid: str, world: Any) -> Scenario:
+    def set_world(self, sid: str, world: WorldLike) -> Scenario:
         """Play `world` in the session `sid` (while it is 'created'); the world."""
         return self.state.set_world(self.state.find_session(sid), world)
 
@@ -161,14 +157,14 @@ class Engine:
             self._frame_chains[session.id] = self._spawn(self._send_in_order(targets, frames, previous))
 
     async def _send_in_order(self, targets: list[str], frames: list[dict[str, Any]],
-                             previous: asyncio.Task | None) -> None:
+                             previous: asyncio.Task[None] | None) -> None:
         if previous is not None:
             await asyncio.gather(previous, return_exceptions=True)
         for frame in frames:
             for conn_id in targets:
                 await self.hub.send(conn_id, frame)
 
-    def _spawn(self, coro: Any) -> asyncio.Task:
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         """A task kept referenced until done (so a cancelled one is never collected mid-way)."""
         task = asyncio.create_task(coro)
         self._tasks.add(task)
@@ -207,7 +203,7 @@ class Engine:
     def stop_index(self, index: SceneIndex | StreamIndex) -> None:
         self.state.set_running(index, False)
         self._pause(f"index:{index.id}")
-        for alert in self.state.alerts_of(index):
+        for alert in self.state.alerting.alerts_of(index):
             self._pause(f"alert:{alert.id}")
 
     def start_understanding(self, und: Understanding) -> None:
@@ -233,7 +229,7 @@ class Engine:
         self._start_alerts(index)
 
     def _start_alerts(self, index: SceneIndex | StreamIndex) -> None:
-        for alert in self.state.alerts_of(index):
+        for alert in self.state.alerting.alerts_of(index):
             self.start_alert(alert)
 
     def start_alert(self, alert: Alert) -> None:
@@ -241,7 +237,7 @@ class Engine:
 
         def fire(frame: dict[str, Any]) -> bool:
             data = frame["data"]
-            if not self.state.record_alert(alert, data):
+            if not self.state.alerting.record(alert, data):
                 return False
             if alert.callback_url:
                 body = payloads.alert(
@@ -252,10 +248,10 @@ class Engine:
                 self.sender.send(alert.callback_url, [body], key=f"alert:{alert.id}")
             return True
 
-        prompt = self.state.events[alert.event_id].prompt
-        same_kind = [f"alert:{a.id}" for a in self.state.alerts.values()
+        prompt = self.state.alerting.prompt_of(alert)
+        same_kind = [f"alert:{a.id}" for a in self.state.alerting.alerts.values()
                      if a.rtstream_id == alert.rtstream_id and a.label == alert.label
-                     and self.state.events[a.event_id].prompt == prompt]
+                     and self.state.alerting.prompt_of(a) == prompt]
         tracks = sorted({rts.track, rts.track_for("transcript")})  # an A/V stream: its screen and its audio
         cues = [c for t in tracks for c in matching.alert_cues(rts.world, t, prompt, alert.label)]
         self._start(f"alert:{alert.id}", rts, "alert", cues=cues, same_kind=same_kind,
@@ -268,14 +264,14 @@ class Engine:
         self.state.set_rtstream_status(rts, status)
         if status == "stopped":
             if rts.session_id is None and rts.recorded_s is None:
-                rts.recorded_s = self._played(rts.live_mark, rts.world.duration_s)
+                rts.recorded_s = self.clock.played_since(rts.live_mark, rts.world.duration_s)
             self.stop_transcript(rts)
             for index in self.state.indexes_of(rts):
                 self.stop_index(index)
             for und in self.state.understandings_of(rts):
                 self.stop_understanding(und)
-            for index in self.state.stream_indexes_of(rts):
-                self.stop_index(index)
+            for stream_index in self.state.stream_indexes_of(rts):
+                self.stop_index(stream_index)
 
     def create_index(self, rts: RtStream, body: dict[str, Any]) -> SceneIndex:
         self.state.require_connected(rts, "index_audio/index_visuals")
@@ -296,7 +292,7 @@ class Engine:
         return index
 
     def create_alert(self, index: SceneIndex | StreamIndex, body: dict[str, Any]) -> Alert:
-        alert = self.state.create_alert(index, body)
+        alert = self.state.alerting.create_alert(index, body)
         if index.status == "running":
             self.start_alert(alert)
         return alert

@@ -5,6 +5,8 @@
 """
 from __future__ import annotations
 
+from typing import Any
+
 
 class ApiError(Exception):
     """An error answer: HTTP `status` and a `message` that says what to fix."""
@@ -28,3 +30,15 @@ class BadRequest(ApiError):
 
 class Conflict(ApiError):
     status = 409
+
+
+def string_field(body: dict[str, Any], key: str) -> str | None:
+    """body[key] if it is a non-empty string, None if absent or empty; a BadRequest otherwise.
+
+        >>> string_field({"name": "cam"}, "name"), string_field({"name": ""}, "name")
+        ('cam', None)
+    """
+    value = body.get(key)
+    if value is not None and not isinstance(value, str):
+        raise BadRequest(f"{key} must be a string, not {type(value).__name__}")
+    return value or None

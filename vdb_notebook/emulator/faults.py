@@ -34,12 +34,12 @@ class Faults:
     garbage_ws_after: int | None = None
 
     @classmethod
-    def from_dict(cls, values: "dict[str, Any] | Faults | None") -> "Faults":
+    def from_dict(cls, values: dict[str, Any] | Faults | None) -> Faults:
         if isinstance(values, Faults):
             return cls(**asdict(values))
         return cls().updated(values or {})
 
-    def updated(self, values: dict[str, Any]) -> "Faults":
+    def updated(self, values: dict[str, Any]) -> Faults:
         """A copy with `values` applied; unknown names or bad values raise ValueError."""
         known = {f.name for f in fields(self)}
         unknown = sorted(set(values) - known)

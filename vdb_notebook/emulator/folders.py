@@ -15,18 +15,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import BadRequest, NotFound
+from .errors import BadRequest, NotFound, string_field
 from .models import Ids
 
 DEFAULT = {"id": "default", "name": "Default Collection",
            "description": "The emulator's default collection", "is_public": False}
 
-
-def _text(body: dict[str, Any], key: str) -> str | None:
-    value = body.get(key)
-    if value is not None and not isinstance(value, str):
-        raise BadRequest(f"{key} must be a string, not {type(value).__name__}")
-    return value or None
 
 
 class Collections:
@@ -44,10 +38,10 @@ class Collections:
 
     def create(self, body: dict[str, Any]) -> dict[str, Any]:
         """conn.create_collection(name, description, is_public)."""
-        name = _text(body, "name")
+        name = string_field(body, "name")
         if not name:
             raise BadRequest("name is required: conn.create_collection(name='Support calls', description='...')")
-        collection: dict[str, Any] = {"id": self.ids.new("c"), "name": name, "description": _text(body, "description") or "",
+        collection: dict[str, Any] = {"id": self.ids.new("c"), "name": name, "description": string_field(body, "description") or "",
                       "is_public": False}
         cid = str(collection["id"])
         self.by_id[cid] = collection
@@ -60,7 +54,7 @@ class Collections:
         if not isinstance(public, bool):
             raise BadRequest(f"is_public must be true or false, not {public!r}")
         for key in ("name", "description"):
-            value = _text(body, key)
+            value = string_field(body, key)
             if value is not None:
                 collection[key] = value
         collection["is_public"] = public

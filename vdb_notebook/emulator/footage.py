@@ -11,10 +11,8 @@ worlds its rtstreams play, in seconds into the video (as VideoDB's video calls a
 """
 from __future__ import annotations
 
-from typing import Any
-
 from . import moments
-from .models import RtStream, Video
+from .models import RtStream, SceneRecord, TranscriptRecord, Video
 
 
 def _played(video: Video, rts: RtStream, track: str, kind: str) -> list[tuple[float, float, str]]:
@@ -26,20 +24,20 @@ def _played(video: Video, rts: RtStream, track: str, kind: str) -> list[tuple[fl
             for m in found]
 
 
-def lines(video: Video, audio: list[RtStream]) -> list[dict[str, Any]]:
+def lines(video: Video, audio: list[RtStream]) -> list[TranscriptRecord]:
     """What was said on the video's audio streams: {start, end, text} per line, in order."""
     said = [line for rts in audio for line in _played(video, rts, rts.track_for("transcript"), moments.SPOKEN)]
-    return [{"start": s, "end": e, "text": t} for s, e, t in sorted(said)]
+    return [TranscriptRecord(start=s, end=e, text=t) for s, e, t in sorted(said)]
 
 
-def scenes(video: Video, screen: RtStream, audio: list[RtStream], kind: str) -> list[dict[str, Any]]:
+def scenes(video: Video, screen: RtStream, audio: list[RtStream], kind: str) -> list[SceneRecord]:
     """Scene index records {start, end, description}: what the screen showed (`kind`
     "visual_index") or what the audio streams' audio index says ("audio_index")."""
     if kind == moments.SHOWN:
         found = _played(video, screen, screen.track, kind)
     else:
         found = sorted(x for rts in audio for x in _played(video, rts, rts.track_for(kind), kind))
-    return [{"start": s, "end": e, "description": t} for s, e, t in found]
+    return [SceneRecord(start=s, end=e, description=t) for s, e, t in found]
 
 
 __all__ = ["lines", "scenes"]

@@ -8,7 +8,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from typing import Any, Callable
+import sys
+from collections.abc import Callable
+from typing import Any
 
 from aiohttp import web
 
@@ -21,7 +23,7 @@ _encode = json.JSONEncoder(separators=(",", ":")).encode
 class Client:
     """One open WebSocket."""
 
-    __slots__ = ("id", "ws", "request", "sent")
+    __slots__ = ("id", "request", "sent", "ws")
 
     def __init__(self, conn_id: str, ws: web.WebSocketResponse, request: web.Request) -> None:
         self.id = conn_id
@@ -124,11 +126,21 @@ async def _close_or_cut(client: Client, code: int, message: bytes, grace_s: floa
         try:
             await asyncio.wait_for(client.ws.close(code=code, message=message), grace_s)
         except asyncio.CancelledError:
-            task = asyncio.current_task()
-            if task is not None and task.cancelling():
+            if _being_cancelled():
                 raise
         except (asyncio.TimeoutError, ConnectionError, RuntimeError):
             pass
     transport = client.request.transport
     if transport is not None and (not client.ws.closed or transport.get_write_buffer_size() > 0):
         transport.abort()
+
+
+def _being_cancelled() -> bool:
+    """Whether the running task itself is being cancelled (Python 3.11's Task.cancelling());
+    on 3.10, which cannot tell, it is assumed to be, so a cancellation is never swallowed."""
+    task = asyncio.current_task()
+    if task is None:
+        return False
+    if sys.version_info >= (3, 11):
+        return task.cancelling() > 0
+    return True

@@ -46,7 +46,7 @@ def matches(scenario: Scenario, track: str, prompt: str) -> list[Match]:
         return []
     notes = [[n for n in scenario.alerts if n.get("track") == track
               and n["t"] < m.end and n["t"] + n["dur"] > m.start] for m in moments]
-    index = Index([_searchable(m, ns) for m, ns in zip(moments, notes)])
+    index = Index([_searchable(m, ns) for m, ns in zip(moments, notes, strict=True)])
     ranked = index.rank(prompt)
     if not ranked:
         return []
@@ -79,4 +79,4 @@ def _searchable(moment: Moment, notes: list[dict[str, Any]]) -> str:
     return " ".join(words)
 
 
-__all__ = ["Match", "matches", "alert_cues", "RELATIVE_SCORE", "MIN_COVERAGE"]
+__all__ = ["MIN_COVERAGE", "RELATIVE_SCORE", "Match", "alert_cues", "matches"]

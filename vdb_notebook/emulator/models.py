@@ -7,10 +7,44 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from ..schema import EPOCH, payloads
-from .scenario import ORIGIN_MS, Scenario
+from .scenario import ORIGIN_MS, ClockMark, Scenario
+
+
+class Timed(TypedDict):
+    """A REST record's window: epoch seconds on an rtstream, seconds into an exported video."""
+
+    start: float
+    end: float
+
+
+class TranscriptRecord(Timed):
+    """A final transcript segment (rtstream.get_transcript(), a video's spoken lines)."""
+
+    text: str
+
+
+class SceneRecord(Timed):
+    """A scene index record (rtstream scene indexes, an exported video's scene indexes)."""
+
+    description: str
+
+
+class UnderstandingRecord(Timed):
+    """A window's VLM output (understanding.get_records(), an index of it)."""
+
+    understanding_id: str
+    data: dict[str, str]  # {"description": ...}
+
+
+class ExportedRecording(TypedDict):
+    """rtstream.export()'s answer (duration None on a repeat call, as VideoDB answers)."""
+
+    video_id: str
+    name: str
+    duration: float | None
 
 
 class Ids:
@@ -52,7 +86,7 @@ class Session:
     clock_s: float = 0.0  # timeline seconds after `epoch` of the latest lifecycle event
     epoch: datetime = EPOCH  # time zero of the session's timeline (the engine's Clock sets it)
     world: Scenario | None = None  # what it plays (worlds.py); set when it is created
-    live_mark: Any = None  # the clock's position when it went active (Clock.position)
+    live_mark: ClockMark | None = None  # the clock's position when it went active (Clock.position)
 
 
 @dataclass
@@ -72,10 +106,10 @@ class RtStream:
     status: str = "connected"
     transcript_running: bool = False
     transcript_ws: str | None = None
-    transcript: list[dict[str, Any]] = field(default_factory=list)  # {start, end, text}, seconds
-    exported: dict[str, Any] | None = None  # rtstream.export()'s answer, once exported
+    transcript: list[TranscriptRecord] = field(default_factory=list)  # epoch seconds
+    exported: ExportedRecording | None = None  # rtstream.export()'s answer, once exported
     origin_s: float = ORIGIN_MS / 1000      # epoch seconds of its scenario time 0 (when it went live)
-    live_mark: Any = None                   # the clock's position when it went live (Clock.position)
+    live_mark: ClockMark | None = None      # the clock's position when it went live (Clock.position)
     recorded_s: float | None = None         # how long it recorded, once stopped (else its world's length)
 
     @property
@@ -104,7 +138,7 @@ class SceneIndex:
     name: str | None
     ws_connection_id: str | None
     status: str = "running"
-    records: list[dict[str, Any]] = field(default_factory=list)  # {start, end, description}
+    records: list[SceneRecord] = field(default_factory=list)
 
     @property
     def kind(self) -> str:
@@ -122,7 +156,7 @@ class Understanding:
     store: bool
     ws_connection_id: str | None
     status: str = "running"
-    records: list[dict[str, Any]] = field(default_factory=list)
+    records: list[UnderstandingRecord] = field(default_factory=list)
 
     @property
     def output(self) -> str:
@@ -140,7 +174,7 @@ class StreamIndex:
     name: str | None
     use_for: list[str]
     status: str = "running"
-    records: list[dict[str, Any]] = field(default_factory=list)
+    records: list[UnderstandingRecord] = field(default_factory=list)
 
 
 @dataclass
@@ -176,7 +210,7 @@ class Video:
     audio_rtstream_ids: list[str]
     transcribed: bool = False
     spoken_indexed: bool = False  # video.index_spoken_words() was called
-    scene_indexes: dict[str, "VideoIndex"] = field(default_factory=dict)
+    scene_indexes: dict[str, VideoIndex] = field(default_factory=dict)
 
     @property
     def length(self) -> float:
@@ -191,5 +225,5 @@ class VideoIndex:
     name: str
     extraction_type: str
     prompt: str | None
-    records: list[dict[str, Any]]  # {start, end, description}, seconds into the video
+    records: list[SceneRecord]  # seconds into the video
     status: str = "done"

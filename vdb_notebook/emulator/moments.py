@@ -14,7 +14,8 @@ a repeated scenario (`repeat`, `period_s`) repeats its moments, `{n}` numbering 
 from __future__ import annotations
 
 import math
-from typing import Iterator, NamedTuple
+from collections.abc import Iterator
+from typing import NamedTuple
 
 from .scenario import Scenario
 
@@ -71,4 +72,4 @@ def _repeats(scenario: Scenario, start: float, end: float) -> Iterator[int]:
     return iter(range(first, last + 1))
 
 
-__all__ = ["Moment", "base", "window", "at", "SPOKEN", "SHOWN"]
+__all__ = ["SHOWN", "SPOKEN", "Moment", "at", "base", "window"]

@@ -107,7 +107,7 @@ def _frames(path: Path) -> Iterator[dict[str, Any]]:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         raise ValueError(f"cannot read recording {path}: {exc}") from None
-    for number, line in enumerate(lines, 1):
+    for line in lines:
         if not line.strip():
             continue
         try:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import BadRequest, Conflict, NotFound
-from .models import Ids, RtStream, Video, VideoIndex
+from .models import ExportedRecording, Ids, RtStream, SceneRecord, Video, VideoIndex
 
 #: what index_scenes / index_visuals / index_audio may ask for (videodb's SceneExtractionType)
 VIDEO_EXTRACTION_TYPES = ("shot", "time", "transcript")
@@ -37,7 +37,7 @@ class Library:
         self.videos[video.id] = video
         return video
 
-    def export_rtstream(self, rts: RtStream, name: str | None) -> dict[str, Any]:
+    def export_rtstream(self, rts: RtStream, name: str | None) -> ExportedRecording:
         """rtstream.export(): the stored recording of a stopped rtstream, once (idempotent)."""
         if rts.status != "stopped":
             raise Conflict(f"rtstream {rts.id} is {rts.status!r}; stop it first (rtstream.stop()), "
@@ -53,8 +53,8 @@ class Library:
         else:
             asset_id = self.ids.new("a")  # an audio asset: no stream or player URL
         start, end = rts.window
-        rts.exported = {"video_id": asset_id, "name": title, "duration": round(end - start, 3)}
-        return dict(rts.exported)
+        rts.exported = ExportedRecording(video_id=asset_id, name=title, duration=round(end - start, 3))
+        return rts.exported.copy()
 
     def video(self, vid: str, collection_id: str | None = None) -> Video:
         video = self.videos.get(vid)
@@ -79,7 +79,7 @@ class Library:
         video.spoken_indexed = video.transcribed = True
 
     def add_scene_index(self, video: Video, body: dict[str, Any], name: str,
-                        records: list[dict[str, Any]]) -> VideoIndex:
+                        records: list[SceneRecord]) -> VideoIndex:
         """A scene index of `records` ({start, end, description}, video seconds); the same
         extraction and prompt twice is VideoDB's 'already exists' error, naming the index."""
         kind = body.get("extraction_type") or "shot"

@@ -15,8 +15,8 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Sequence
 from functools import lru_cache
-from typing import Sequence
 
 import bm25s
 import numpy as np
@@ -36,7 +36,8 @@ def tokens(text: str) -> list[str]:
     ['sofia', 'read', 'out', 'custom', 'card', 'number', 'config', 'flag', 'yaml', '2.4.1']
     """
     words = [w.replace("'s", "").replace("'", "") for w in _WORD.findall(text.lower())]
-    return _stemmer.stemWords([w for w in words if w and w not in _STOP])
+    stems: list[str] = _stemmer.stemWords([w for w in words if w and w not in _STOP])  # untyped PyStemmer
+    return stems
 
 
 class Index:
@@ -113,4 +114,4 @@ def coverage(query: str, text: str) -> float:
     return Index([text]).coverage(query, 0)
 
 
-__all__ = ["rank", "coverage", "tokens", "Index"]
+__all__ = ["Index", "coverage", "rank", "tokens"]

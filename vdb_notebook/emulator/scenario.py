@@ -21,9 +21,10 @@ import json
 import math
 import re
 import time
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterator, NamedTuple
+from typing import Any, NamedTuple
 
 from ..schema import EPOCH
 from . import recorded
@@ -34,6 +35,9 @@ ACTIVE_OFFSET_MS = 4000
 ORIGIN_MS = int(EPOCH.timestamp() * 1000) + ACTIVE_OFFSET_MS
 #: Where a session's timeline sits in real time: at EPOCH, or at the moment its capture starts.
 CLOCKS = ("scenario", "wall")
+#: How far scenario time had run at some moment (`Clock.position()`): (times the speed became
+#: 'max', scenario seconds played at finite speeds, whether the speed was 'max' then).
+ClockMark = tuple[int, float, bool]
 
 
 def available() -> list[str]:
@@ -104,7 +108,7 @@ class Scenario:
         return named[0] if named else self.live_tracks[connected_before % len(self.live_tracks)]
 
     @classmethod
-    def load(cls, name_or_path: str | Path) -> "Scenario":
+    def load(cls, name_or_path: str | Path) -> Scenario:
         """A shipped scenario by name ('standup', 'cctv', ...), a scenario JSON file by path, or
         a recording (JSONL) that `vn.Feed.open(conn, record_to=...)` made (recorded.py)."""
         path = Path(name_or_path)
@@ -156,7 +160,7 @@ class Scenario:
 
         Worked out once per pipeline so that expanding thousands of repeats stays cheap.
         """
-        parts = []
+        parts: list[tuple[Any, ...]] = []
         for cue in self._base(track, kind, cues):
             start = origin_ms + round(cue["t"] * 1000)
             end = origin_ms + round((cue["t"] + cue["dur"]) * 1000)
@@ -193,10 +197,12 @@ class Clock:
 
     mode "scenario" (the default): every session's timeline starts at the fixed EPOCH, so
     notebooks print the same times on every run. mode "wall": a session's timeline is anchored
-    at the moment its capture starts (its `starting` step is now, `active` 2 s later, cue t
-    at active + t scenario seconds), so now-relative queries such as
-    `rtstream.get_transcript(start=time.time() - 3600)` find its records. At a speed above 1
-    the frames' times run ahead of the wall clock, as the scenario itself does.
+    at the moment its capture starts (its `starting` and `active` steps are both now, cue t at
+    active + t scenario seconds), so now-relative queries such as
+    `rtstream.get_transcript(start=time.time() - 3600)` find its records, and at speed 1 and
+    below nothing it records lies in the future. At a speed above 1 the frames' times run ahead
+    of the wall clock, as the scenario itself does. `monotonic` paces speeds; `wall` (epoch
+    seconds) anchors timelines: both injectable.
 
         >>> Clock(1.0).epoch_for(2.0) == EPOCH
         True
@@ -206,25 +212,44 @@ class Clock:
     """
 
     def __init__(self, speed: float, mode: str = "scenario",
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+                 monotonic: Callable[[], float] = time.monotonic,
+                 wall: Callable[[], float] = time.time) -> None:
         self.speed = speed
         self.mode = parse_clock(mode)
         self._changed = asyncio.Event()
         self._monotonic = monotonic
+        self._wall = wall
         self._since = monotonic()  # when the current speed was set
         self._played = 0.0  # scenario seconds played at finite speeds before `_since`
         self._max_runs = int(math.isinf(speed))  # how many times the speed became 'max'
 
-    def position(self) -> tuple[int, float, bool]:
+    def position(self) -> ClockMark:
         """A mark of how far scenario time has run: for `elapsed_since`."""
         return self._max_runs, self._played_now(), math.isinf(self.speed)
 
-    def elapsed_since(self, mark: tuple[int, float, bool]) -> float:
+    def elapsed_since(self, mark: ClockMark) -> float:
         """Scenario seconds run since `position()` gave `mark`; inf if any of it ran at 'max'."""
         runs, played, at_max = mark
         if at_max or self._max_runs > runs:
             return math.inf
         return self._played_now() - played
+
+    def played_since(self, mark: ClockMark | None, longest_s: float) -> float:
+        """Scenario seconds played since `mark` (a `position()`), at most `longest_s`, whole ms
+        rounded down (so a window ending there is never past what played), at least 1 ms: how
+        long something that went live at `mark` has recorded. At 'max' everything played at
+        once: `longest_s`; no mark (never went live) is also `longest_s`.
+
+            >>> ticks = [0.0]
+            >>> clock = Clock(60.0, "wall", monotonic=lambda: ticks[0])
+            >>> mark = clock.position(); ticks[0] = 0.5
+            >>> clock.played_since(mark, 300.0), clock.played_since(mark, 20.0)
+            (30.0, 20.0)
+        """
+        if mark is None:
+            return longest_s
+        played = min(longest_s, self.elapsed_since(mark))
+        return max(0.001, math.floor(played * 1000 + 1e-6) / 1000)
 
     def _played_now(self) -> float:
         if math.isinf(self.speed):
@@ -235,7 +260,7 @@ class Clock:
         """Time zero of a session timeline whose point `offset_s` is now (EPOCH on the scenario clock)."""
         if self.mode == "scenario":
             return EPOCH
-        now = datetime.now(timezone.utc) - timedelta(seconds=offset_s)
+        now = self._now() - timedelta(seconds=offset_s)
         return now.replace(microsecond=now.microsecond // 1000 * 1000)  # whole ms, as frames carry
 
     def live_origin_s(self) -> float:
@@ -244,10 +269,13 @@ class Clock:
 
     def step_after(self, epoch: datetime, at_s: float, scenario_s: float) -> float:
         """Seconds from timeline point `at_s` to a lifecycle step made now: `scenario_s` on the
-        scenario clock; on the wall clock, up to now (never backwards)."""
+        scenario clock; on the wall clock, up to now in whole ms (never backwards)."""
         if self.mode == "scenario":
             return scenario_s
-        return max(0.0, (datetime.now(timezone.utc) - epoch).total_seconds() - at_s)
+        return max(0.0, math.floor(((self._now() - epoch).total_seconds() - at_s) * 1000) / 1000)
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self._wall(), timezone.utc)
 
     def set(self, speed: float) -> None:
         self._played = self._played_now()

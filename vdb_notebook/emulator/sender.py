@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import aiohttp
 
@@ -27,8 +28,8 @@ class WebhookSender:
         self._faults = faults
         self.deliveries: list[dict[str, Any]] = []
         self._client: aiohttp.ClientSession | None = None
-        self._chains: dict[str, asyncio.Task] = {}
-        self._tasks: set[asyncio.Task] = set()
+        self._chains: dict[str, asyncio.Task[None]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
         self._attempts = 0
 
     def send(self, url: str | None, payloads: list[dict[str, Any]], key: str) -> None:
@@ -56,7 +57,7 @@ class WebhookSender:
             await self._client.close()
             self._client = None
 
-    async def _run(self, url: str, payloads: list[dict[str, Any]], previous: asyncio.Task | None) -> None:
+    async def _run(self, url: str, payloads: list[dict[str, Any]], previous: asyncio.Task[None] | None) -> None:
         if previous is not None:
             await asyncio.gather(previous, return_exceptions=True)
         for payload in payloads:

@@ -15,37 +15,55 @@ from __future__ import annotations
 import asyncio
 import atexit
 import inspect
-import json
 import logging
-from pathlib import Path
 import secrets
 import time
-from typing import Any, Callable
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import videodb
-
 from aiohttp import web
 
-from .._aio import LoopThread, answer_and_close
+from .._aio import LoopThread
 from .._compat import keyword_only
-from ..schema import json_depth
-from . import capture_binary, guard, matching, urls
+from . import capture_binary, matching
+from .dispatch import READ_TIMEOUT_S, make_dispatcher, make_guard
 from .engine import Engine
 from .faults import Faults
-from .responses import Req, control, render
+from .responses import control, render
 from .scenario import Scenario, parse_clock, parse_speed
-from .errors import ApiError, BadRequest
 from .worlds import Worlds
 
+if TYPE_CHECKING:
+    from .fleet import Fleet
+
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 CALL_TIMEOUT_S = 30.0
 IDLE_TIMEOUT_S = 15.0  # a connection without a (complete) request for this long is closed
-READ_TIMEOUT_S = 30.0  # a request body still arriving after this long is answered 408
 #: After an answer sent before its request body was read whole (413), how long aiohttp keeps
 #: reading and discarding that body so the client sees the answer (aiohttp's default: 10 s).
 LINGERING_TIME_S = 1.0
 TICKET_TTL_S = 60.0  # a WebSocket URL from connect_websocket() opens within this long
-MAX_DEPTH = 32  # request bodies nest 3 deep; a deeper one could not be echoed back
+
+
+class SessionAnswer(dict[str, Any]):
+    """A capture session as the service renders it (a dict), with a one-line repr, so a cell
+    ending in `emu.start_capture(session.id)` does not print fifty lines.
+
+        >>> SessionAnswer({"session_id": "cap-1", "status": "active", "rtstreams": [1, 2, 3]})
+        CaptureSession cap-1: active, 3 rtstreams (a dict: answer["rtstreams"], ...)
+    """
+
+    def __repr__(self) -> str:
+        streams = self.get("rtstreams") or []
+        return (f"CaptureSession {self.get('session_id') or self.get('id')}: {self.get('status')}, "
+                f"{len(streams)} rtstream{'' if len(streams) == 1 else 's'} "
+                f"(a dict: answer[\"rtstreams\"], ...)")
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(repr(self))
 
 
 class Emulator:
@@ -96,7 +114,7 @@ class Emulator:
         self._runner: web.AppRunner | None = None
 
     # lifecycle ----------------------------------------------------------------------------------
-    def start(self) -> "Emulator":
+    def start(self) -> Emulator:
         """Start serving (idempotent). Returns self."""
         if self.running:
             return self
@@ -125,7 +143,7 @@ class Emulator:
             thread.stop(CALL_TIMEOUT_S)  # also cancels whatever tasks are left
             self._thread = None
 
-    def __enter__(self) -> "Emulator":
+    def __enter__(self) -> Emulator:
         return self.start()
 
     def __exit__(self, *exc: Any) -> None:
@@ -174,14 +192,14 @@ class Emulator:
         return videodb.connect(api_key=self._api_key, base_url=self.base_url, **kwargs)
 
     # the desktop capture client's part ------------------------------------------------------------
-    def start_capture(self, session_id: str) -> dict[str, Any]:
+    def start_capture(self, session_id: str) -> SessionAnswer:
         """created -> starting -> active (webhooks and capture_session frames go out); the session."""
-        return self._call(lambda e: render.session(e.state, e.start_capture(session_id)))
+        return SessionAnswer(self._call(lambda e: render.session(e.state, e.start_capture(session_id))))
 
-    def stop_capture(self, session_id: str) -> dict[str, Any]:
+    def stop_capture(self, session_id: str) -> SessionAnswer:
         """active -> stopping -> stopped (the session, now stopped); exported follows once its
         export is done (2 scenario seconds: at once at speed="max")."""
-        return self._call(lambda e: render.session(e.state, e.stop_capture(session_id)))
+        return SessionAnswer(self._call(lambda e: render.session(e.state, e.stop_capture(session_id))))
 
     def fail_capture(self, session_id: str, message: str = "capture failed") -> dict[str, Any]:
         """Any live status -> failed with data.error.message = message; the session."""
@@ -214,6 +232,17 @@ class Emulator:
                 return (e.state.sessions[session_or_rtstream_id].world or e.scenario).name
             return e.state.rtstream(session_or_rtstream_id).world.name
         return self._call(find)
+
+    def start_fleet(self, n: int, **options: Any) -> Fleet:
+        """N end users capturing at once through the SDK, each session in a world of its own
+        (mixed by seed) with its streams and alerts; options and what each session gets:
+        fleet.py. `fleet.stop()` stops them.
+
+            >>> emu.start_fleet(8, ws_connection_id=feed.connection_id, callback_urls=[rx.url])  # doctest: +SKIP
+            Fleet of 8 sessions (seed 0): 2 cctv, 2 dev_screen, 2 standup, 2 support_call
+        """
+        from .fleet import start_fleet
+        return start_fleet(self, n, **options)
 
     # control ----------------------------------------------------------------------------------------
     def reset(self, seed: int | None = None) -> None:
@@ -255,10 +284,13 @@ class Emulator:
 
             await feed.wait_for(until=conn.emulator.scenario_over(feed), timeout=60)
         """
+        def progress(e: Engine) -> tuple[bool, int]:
+            # not the whole state(): it renders every session, and a fleet's is large
+            client = e.hub.clients.get(reader.connection_id)
+            return any(p.running for p in e.pipelines.values()), client.sent if client else 0
+
         def over(_store: Any) -> bool:
-            state = self.state()
-            playing = any(p["running"] for p in state["pipelines"].values())
-            sent = state["connections"].get(reader.connection_id, 0)
+            playing, sent = self._call(progress)
             return not playing and reader.frames_on_connection >= sent
         return over
 
@@ -283,6 +315,11 @@ class Emulator:
         return self._call(find)
 
     # plumbing ---------------------------------------------------------------------------------------
+    @overload
+    def _call(self, fn: Callable[[Engine], Awaitable[T]], timeout: float = ...) -> T: ...
+    @overload
+    def _call(self, fn: Callable[[Engine], T], timeout: float = ...) -> T: ...
+
     def _call(self, fn: Callable[[Engine], Any], timeout: float = CALL_TIMEOUT_S) -> Any:
         """`fn(engine)` run on the emulator's loop (awaited if it returns an awaitable)."""
         thread = self._caller_may_block()
@@ -337,107 +374,3 @@ def new_api_key() -> str:
         (True, 28, False)
     """
     return "emu-" + secrets.token_urlsafe(18)
-
-
-# requests -> the route table -> a handler -> the SDK's envelope ------------------------------------
-def answer(data: Any, status: int = 200) -> web.Response:
-    return web.json_response({"success": True, "data": data}, status=status)
-
-
-def failure(message: str, status: int) -> web.Response:
-    return web.json_response({"success": False, "message": message}, status=status)
-
-
-async def read_body(request: web.Request, read_timeout: float = READ_TIMEOUT_S,
-                    array_key: str | None = None) -> dict[str, Any]:
-    """The JSON object a request carries ({} for none); a JSON array only where `array_key` is
-    given (POST compile: the SDK sends its shots as a bare array), as {array_key: [...]}."""
-    if request.method not in ("POST", "PATCH", "PUT"):
-        return {}
-    try:
-        async with asyncio.timeout(read_timeout):
-            raw = await request.read()
-    except TimeoutError:
-        raise ApiError(f"the request body took more than {read_timeout:g} s to arrive; "
-                       "send it at once", status=408) from None
-    if not raw.strip():
-        return {}
-    try:
-        body = json.loads(raw)
-    except RecursionError:
-        raise BadRequest(f"request body nests more than {MAX_DEPTH} levels deep") from None
-    except ValueError as exc:
-        raise BadRequest(f"request body is not JSON ({exc}); send one JSON object") from None
-    if json_depth(body) > MAX_DEPTH:
-        raise BadRequest(f"request body nests more than {MAX_DEPTH} levels deep; flatten it")
-    if isinstance(body, list) and array_key is not None:
-        return {array_key: body}
-    if not isinstance(body, dict):
-        raise BadRequest(f"request body must be a JSON object, not {type(body).__name__}")
-    return body
-
-
-def make_guard(emu: "Emulator") -> Callable[..., Any]:
-    """An aiohttp middleware applying guard.py's checks before any route runs."""
-    @web.middleware
-    async def guard_request(request: web.Request, handler: Callable[..., Any]) -> web.StreamResponse:
-        port = emu.port
-        if not guard.host_allowed(request.headers.get("Host"), emu.host, port):
-            return failure(f"Host {request.headers.get('Host', '')[:80]!r} is not this emulator; "
-                           f"call it as {emu.host}:{port}", 421)
-        if not guard.origin_allowed(request.headers.get("Origin"), emu.host, port) \
-                and not _public_media(request):
-            return failure(f"Origin {request.headers['Origin'][:80]!r} may not call the emulator: "
-                           "a web page cannot drive it", 403)
-        if request.path.lstrip("/").startswith(urls.CONTROL_PREFIX):
-            if request.headers.get("x-access-token") != emu.api_key:
-                return failure("the /_emulator/ control routes need the emulator's key in "
-                               "x-access-token (emu.api_key)", 401)
-            if request.method == "POST" and request.can_read_body \
-                    and request.content_type != "application/json":
-                return failure(f"send control requests as application/json, not "
-                               f"{request.content_type}", 415)
-        return await handler(request)
-    return guard_request
-
-
-def _public_media(request: web.Request) -> bool:
-    """Media GETs are for any page's player (notebook outputs live on Jupyter's origin), as
-    VideoDB's stream URLs are; they read generated video and change nothing."""
-    return request.method in ("GET", "HEAD") and request.path.lstrip("/").startswith(urls.MEDIA_PREFIX)
-
-
-def make_dispatcher(engine: Engine, emu: "Emulator") -> Callable[..., Any]:
-    """One aiohttp handler for every path: match urls.ROUTES, check access, call, envelope.
-
-    Every answer is `{"success": true, "data": ...}` or `{"success": false, "message": ...}` with
-    401 (bad `x-access-token`), 400 (bad body or parameters), 404 (unknown id or path), 405 or 409.
-    """
-    async def dispatch(request: web.Request) -> web.StreamResponse:
-        path = request.match_info["path"].strip("/")
-        try:
-            route, params = urls.match(request.method, path)
-        except ApiError as exc:
-            route, params, unmatched = None, {}, exc
-        access = route.access if route else ("control" if path.startswith(urls.CONTROL_PREFIX) else "api")
-        token = request.headers.get("x-access-token")
-        if access in ("api", "client") and token != emu.api_key and not (
-                access == "client" and engine.state.client_token_valid(token)):
-            return failure("invalid or missing x-access-token: connect with the emulator's key "
-                           "(emu.api_key, or emu.connect())", 401)
-        try:
-            if route is None:
-                raise unmatched
-            body = await read_body(request, emu.read_timeout, "items" if route.path == "compile" else None)
-            # our own address, never the Host header: answers must not point elsewhere
-            base = f"http://{emu.host}:{emu.port}"
-            req = Req(request.method, params, request.query, body, base, request)
-            result = route.handler(engine, req)
-            if inspect.isawaitable(result):
-                result = await result
-        except ApiError as exc:
-            if exc.status == 408:  # the body stopped arriving: nothing more to wait for
-                return await answer_and_close(request, failure(exc.message, exc.status))
-            return failure(exc.message, exc.status)
-        return result if isinstance(result, web.StreamResponse) else answer(result)
-    return dispatch

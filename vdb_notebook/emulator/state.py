@@ -13,19 +13,32 @@ which engine.py sends, carry epoch ms).
 """
 from __future__ import annotations
 
-import math
 import time
-
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from ..schema import CAPTURE_CHANNELS, payloads
-from .errors import ApiError, BadRequest, Conflict, NotFound
+from .alerting import Alerting
+from .errors import ApiError, BadRequest, Conflict, NotFound, string_field
 from .folders import Collections
+from .models import (
+    Ids,
+    RtStream,
+    SceneIndex,
+    SceneRecord,
+    Session,
+    StreamIndex,
+    Timed,
+    TranscriptRecord,
+    Understanding,
+    UnderstandingRecord,
+    Video,
+)
+from .passes import Passes
 from .recordings import Library
-from .models import Alert, Event, Ids, RtStream, SceneIndex, Session, StreamIndex, Understanding, Video
-from .scenario import Scenario
-from .worlds import Worlds, WorldLike
+from .scenario import ClockMark, Scenario
+from .worlds import WorldLike, Worlds
 
 __all__ = ["ApiError", "BadRequest", "Conflict", "EmulatorState", "NotFound"]
 
@@ -37,19 +50,13 @@ NEXT_STATUS = {"created": {"starting", "failed"}, "starting": {"active", "failed
 EXTRACTION_TYPES = ("time", "transcript", "shot")
 
 
-def string_field(body: dict[str, Any], key: str) -> str | None:
-    """body[key] if it is a non-empty string, None if absent or empty; a BadRequest otherwise."""
-    value = body.get(key)
-    if value is not None and not isinstance(value, str):
-        raise BadRequest(f"{key} must be a string, not {type(value).__name__}")
-    return value or None
-
-
 class EmulatorState:
     """Everything the emulated service knows. Touched only from the emulator's event loop.
 
     `worlds`: which world each session and connected rtstream plays (worlds.py).
     `now`: the monotonic clock (seconds) that WebSocket tickets and client tokens expire on.
+    Self-contained pieces it owns: `library` (exported videos), `collections`, `alerting`
+    (events and alerts), `passes` (WebSocket tickets and client tokens).
     """
 
     def __init__(self, seed: int = 0, worlds: Worlds | None = None,
@@ -65,40 +72,12 @@ class EmulatorState:
         self.indexes: dict[str, SceneIndex] = {}
         self.understandings: dict[str, Understanding] = {}
         self.stream_indexes: dict[str, StreamIndex] = {}
-        self.events: dict[str, Event] = {}
-        self.alerts: dict[str, Alert] = {}
-        self.ws_tickets: dict[str, float] = {}  # token of each WebSocket URL -> when it expires (monotonic)
-        self.client_tokens: dict[str, float] = {}  # token -> when it expires (monotonic); they open the desktop binary's endpoints (responses/desktop.py)
+        self.alerting = Alerting(self.ids)  # events and alerts
+        self.passes = Passes(self.ids, now)  # WebSocket tickets and client tokens (responses/desktop.py)
 
     # collections and sessions -------------------------------------------------------------
     def collection(self, cid: str) -> dict[str, Any]:
         return self.collections.get(cid)
-
-    def issue_ws_ticket(self, cid: str, ttl_s: float) -> str:
-        """A token for one WebSocket URL (never the API key), usable for `ttl_s` seconds; reset
-        voids them all. Expired tickets are forgotten here, so they cannot pile up."""
-        self.collection(cid)
-        _forget_expired(self.ws_tickets, self.now())
-        ticket = self.ids.new("wst")
-        self.ws_tickets[ticket] = self.now() + ttl_s
-        return ticket
-
-    def ws_ticket_valid(self, ticket: object) -> bool:
-        """True while a ticket from `issue_ws_ticket` may still open a WebSocket."""
-        return self.ws_tickets.get(str(ticket), -math.inf) >= self.now()
-
-    def issue_client_token(self, expires_in: Any) -> str:
-        """conn.generate_client_token(expires_in): a token for the desktop capture client."""
-        if not isinstance(expires_in, int) or isinstance(expires_in, bool) or expires_in <= 0:
-            raise BadRequest(f"expires_in must be a positive number of seconds, not {expires_in!r}")
-        _forget_expired(self.client_tokens, self.now())
-        token = self.ids.new("ct")
-        self.client_tokens[token] = self.now() + expires_in
-        return token
-
-    def client_token_valid(self, token: object) -> bool:
-        """True while a token from `issue_client_token` has not expired."""
-        return self.client_tokens.get(str(token), -math.inf) >= self.now()
 
     def create_session(self, cid: str, body: dict[str, Any]) -> Session:
         self.collection(cid)
@@ -216,7 +195,8 @@ class EmulatorState:
                            "is active, or after coll.connect_rtstream()")
         return self.rtstreams[rid]
 
-    def connect_rtstream(self, body: dict[str, Any], origin_s: float, live_mark: Any = None) -> RtStream:
+    def connect_rtstream(self, body: dict[str, Any], origin_s: float,
+                         live_mark: ClockMark | None = None) -> RtStream:
         """coll.connect_rtstream(url, name, media_types, ...): a live source that plays a live
         track of the stream world (worlds.py; a camera by default) from `origin_s` (epoch s) on."""
         cid = body.get("collection_id") or "default"
@@ -266,7 +246,7 @@ class EmulatorState:
     def record_transcript(self, rts: RtStream, data: dict[str, Any]) -> None:
         """Keep a final transcript frame's segment (epoch ms) for get_transcript() (epoch s)."""
         if data["is_final"]:
-            rts.transcript.append(_record(data, text=data["text"]))
+            rts.transcript.append(TranscriptRecord(**_window(data), text=data["text"]))
 
     def target_ws(self, rts: RtStream, requested: str | None) -> str | None:
         """Where a pipeline's frames go: its own ws_connection_id, else its session's (or nowhere)."""
@@ -305,7 +285,7 @@ class EmulatorState:
         job.status = "running" if running else "stopped"
 
     def record_scene(self, index: SceneIndex, data: dict[str, Any]) -> None:
-        index.records.append(_record(data, description=data["text"]))
+        index.records.append(SceneRecord(**_window(data), description=data["text"]))
 
     # understandings and their indexes (rtstream.understand / rtstream.index) -----------------
     def create_understanding(self, rts: RtStream, body: dict[str, Any]) -> Understanding:
@@ -334,17 +314,18 @@ class EmulatorState:
 
     def record_understanding(self, und: Understanding, data: dict[str, Any]) -> None:
         """A window's VLM output: kept if `store`, and materialised into the running indexes."""
-        record = _record(data, understanding_id=und.id, data={"description": data["text"]})
+        record = UnderstandingRecord(**_window(data), understanding_id=und.id,
+                                     data={"description": data["text"]})
         if und.store:
             und.records.append(record)
         for index in self.stream_indexes.values():
             if index.understanding_id == und.id and index.status == "running":
-                index.records.append(dict(record))
+                index.records.append(record.copy())
 
     def create_stream_index(self, rts: RtStream, body: dict[str, Any]) -> StreamIndex:
         source = body.get("source")
         uid = source.get("understanding_id") if isinstance(source, dict) else None
-        if uid is None:
+        if not isinstance(source, dict) or uid is None:
             raise BadRequest('source must be an understanding output, e.g. understanding.outputs["scene"]')
         und = self.understanding(rts, uid)
         if not und.store:
@@ -356,7 +337,7 @@ class EmulatorState:
         index = StreamIndex(id=self.ids.new("idx"), rtstream_id=rts.id, understanding_id=und.id,
                             output=str(source.get("output") or und.output),
                             name=string_field(body, "name"), use_for=use_for,
-                            records=[dict(r) for r in und.records])
+                            records=[r.copy() for r in und.records])
         self.stream_indexes[index.id] = index
         return index
 
@@ -365,51 +346,6 @@ class EmulatorState:
 
     def stream_indexes_of(self, rts: RtStream) -> list[StreamIndex]:
         return _all_on(self.stream_indexes, rts)
-
-    # events and alerts ------------------------------------------------------------------------
-    def create_event(self, body: dict[str, Any]) -> Event:
-        prompt, label = body.get("event_prompt"), body.get("label")
-        if not isinstance(prompt, str) or not prompt.strip():
-            raise BadRequest("event_prompt is required: describe what to detect, e.g. "
-                             "'Someone reads out a card number or password'")
-        if not isinstance(label, str) or not label.strip():
-            raise BadRequest("label is required: a short name for the event, e.g. 'sensitive_content'")
-        event = Event(id=self.ids.new("event"), prompt=prompt, label=label)
-        self.events[event.id] = event
-        return event
-
-    def create_alert(self, index: SceneIndex | StreamIndex, body: dict[str, Any]) -> Alert:
-        event_id = body.get("event_id")
-        if not isinstance(event_id, str) or event_id not in self.events:
-            raise BadRequest(f"event_id {event_id!r} is unknown; create it first with "
-                             "conn.create_event(event_prompt, label)")
-        if "callback_url" not in body or not isinstance(body["callback_url"], str):
-            raise BadRequest("callback_url is required (a URL string, or '' for no webhook)")
-        alert = Alert(id=self.ids.new("alert"), index_id=index.id, rtstream_id=index.rtstream_id,
-                      event_id=event_id, label=self.events[event_id].label,
-                      callback_url=body["callback_url"],
-                      ws_connection_id=string_field(body, "ws_connection_id"))
-        self.alerts[alert.id] = alert
-        return alert
-
-    def alert(self, index: SceneIndex | StreamIndex, aid: str) -> Alert:
-        alert = self.alerts.get(aid)
-        if alert is None or alert.index_id != index.id:
-            raise NotFound(f"alert {aid!r} not found on index {index.id}")
-        return alert
-
-    def alerts_of(self, index: SceneIndex | StreamIndex) -> list[Alert]:
-        return [a for a in self.alerts.values() if a.index_id == index.id]
-
-    def set_alert_enabled(self, alert: Alert, enabled: bool) -> None:
-        alert.status = "enabled" if enabled else "disabled"
-
-    def record_alert(self, alert: Alert, data: dict[str, Any]) -> bool:
-        """Note that `alert` fired with frame `data`; False if it is disabled (nothing recorded)."""
-        if alert.status != "enabled":
-            return False
-        alert.fired.append(dict(data))
-        return True
 
 
 _Job = TypeVar("_Job", SceneIndex, Understanding, StreamIndex)
@@ -428,13 +364,6 @@ def _all_on(table: dict[str, _Job], rts: RtStream) -> list[_Job]:
     return [job for job in table.values() if job.rtstream_id == rts.id]
 
 
-def _forget_expired(expiries: dict[str, float], now: float) -> None:
-    """Drop every entry of `expiries` (key -> when it expires) that has expired by `now`, so
-    expired tickets and tokens cannot pile up."""
-    for key in [k for k, expires in expiries.items() if expires < now]:
-        del expiries[key]
-
-
-def _record(frame_data: dict[str, Any], **fields: Any) -> dict[str, Any]:
-    """A REST record of a frame's window: start and end in epoch seconds, then `fields`."""
-    return {"start": frame_data["start"] / 1000, "end": frame_data["end"] / 1000, **fields}
+def _window(frame_data: dict[str, Any]) -> Timed:
+    """A REST record's window from a frame's: start and end in epoch seconds (frames carry ms)."""
+    return Timed(start=frame_data["start"] / 1000, end=frame_data["end"] / 1000)

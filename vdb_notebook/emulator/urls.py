@@ -14,12 +14,28 @@ segments, the player) is fetched by browsers, as VideoDB's stream URLs are.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, NamedTuple
+from collections.abc import Awaitable, Callable
+from typing import NamedTuple
 
-from .media import handlers as media
-from .responses import (capture, control, desktop, indexes, rtstreams, search, thumbnails, understanding,
-                        video_index, video_search, videos, websocket)
+from .engine import Engine
 from .errors import ApiError, NotFound
+from .media import handlers as media
+from .responses import (
+    Answer,
+    Req,
+    capture,
+    control,
+    desktop,
+    indexes,
+    rtstreams,
+    search,
+    thumbnails,
+    understanding,
+    video_index,
+    video_search,
+    videos,
+    websocket,
+)
 
 CONTROL_PREFIX = "_emulator/"
 MEDIA_PREFIX = "media/"
@@ -31,7 +47,7 @@ OUT_OF_SCOPE = ("offline, the emulator serves VideoDB's capture and rtstream API
                 "(uploads, generation, dubbing, editing and the rest of the media library)")
 
 
-def not_emulated(engine: Any, req: Any) -> Any:
+def not_emulated(engine: Engine, req: Req) -> Answer:
     """A call the SDK makes on a path the emulator serves with another method: 404, never 405."""
     raise NotFound(f"{req.method} /{req.request.match_info['path'].strip('/')} is not emulated: {OUT_OF_SCOPE}")
 
@@ -39,7 +55,7 @@ def not_emulated(engine: Any, req: Any) -> Any:
 class Route(NamedTuple):
     method: str
     path: str                      # "{name}" matches one path segment
-    handler: Callable[..., Any]    # handler(engine, req), see responses/__init__.py
+    handler: Callable[[Engine, Req], Answer | Awaitable[Answer]]  # see responses/__init__.py
     access: str = "api"            # "api" | "client" | "control" | "open"
 
 

@@ -49,6 +49,9 @@ _decode_json = msgspec.json.Decoder().decode
 MAX_FRAME_CHARS = 1_000_000
 #: How much of a frame rejected for its size a Rejection keeps (the rest is counted, not held).
 KEPT_PREFIX_CHARS = 1_000
+#: A rejected frame up to this long (as text) is kept whole; a longer one keeps its prefix,
+#: so `.rejected` holds at most about max_rejected x this many characters (docs/LIMITS.md).
+KEPT_WHOLE_CHARS = 4_096
 
 
 # --- one small function per channel -------------------------------------------------------
@@ -315,10 +318,15 @@ def _arrival_ms(received_at_ms: float | None) -> int:
 
 def _rejection(reason: str, frame: Any, source: str, received_at_ms: int,
                too_large: bool = False) -> Rejection:
-    """A Rejection keeping the frame, or for one rejected for its size a bounded prefix."""
-    if not too_large:
-        return Rejection(reason, _keepable(frame), source, received_at_ms)
-    text = frame if isinstance(frame, str) else _as_text(_keepable(frame))
+    """A Rejection keeping the frame, or for one rejected for its size, or longer than
+    KEPT_WHOLE_CHARS as text, a bounded prefix (`size` its full length: `truncated`)."""
+    kept = _keepable(frame)
+    try:
+        text = kept if isinstance(kept, str) else _as_text(kept)
+    except Exception:  # nested too deep even for repr
+        text = f"<a {type(kept).__name__} nested too deep to show>"
+    if not too_large and len(text) <= KEPT_WHOLE_CHARS:
+        return Rejection(reason, kept, source, received_at_ms)
     return Rejection(f"{reason} (kept its first {KEPT_PREFIX_CHARS:,} characters)",
                      text[:KEPT_PREFIX_CHARS], source, received_at_ms, size=len(text))
 

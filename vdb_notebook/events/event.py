@@ -109,6 +109,11 @@ class Rejection:
         self.received_at_ms = received_at_ms
         self.size = size
 
+    @property
+    def truncated(self) -> bool:
+        """True when `raw` is only the frame's first characters (`size` gives its length)."""
+        return self.size is not None
+
     def __repr__(self) -> str:
         raw = repr(self.raw)
         return f"Rejection({self.reason!r}, raw={raw[:80] + '...' if len(raw) > 80 else raw})"

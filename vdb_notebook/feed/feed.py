@@ -20,6 +20,17 @@ records the hole: a `feed.gap` event with its start, end and reason, and a `feed
 event naming the old and new connection ids (see feed.reconnect). Pipelines started with the
 old id keep sending to it; `on_reconnect` callbacks (e.g. `Pipelines.reattach`) point them at
 the new one.
+
+Where it runs: the feed reads on the toolkit's own loop thread (`_aio.background_loop()`), not
+on the loop that awaited `Feed.open`, so the store and the Dashboard keep up while a notebook
+cell computes synchronously (`time.sleep(3)`, a long pandas step). `await feed.wait_for(...)`
+and `await feed.close()` work from any loop. Store subscribers (`store.subscribe`) and
+`on_reconnect` callbacks are therefore called on that loop thread, named "vdb_notebook-loop":
+keep them short, and hand anything slow or thread-bound to your own thread or loop.
+
+Re-running a notebook cell that opened a feed closes the feed(s) its previous run opened (their
+WebSocket would otherwise stay open with nothing left to reach it); feeds opened by one run of
+a cell (a fleet, in a loop) all stay open.
 """
 from __future__ import annotations
 
@@ -28,11 +39,12 @@ import logging
 import os
 import re
 import time
+import weakref
 from typing import Any, Callable
 
 import websockets
 
-from .. import _aio
+from .. import _aio, _cell
 from .._backoff import Backoff
 from .._progress import waiting
 from .reconnect import Callbacks, Gap, disconnected_frame, gap_frame, reconnected_frame, redial
@@ -49,6 +61,15 @@ CLOSE_TIMEOUT_S = 2.0  # for the close handshake
 _QUERY = re.compile(r"(wss?://[^\s?'\"]*)\?[^\s'\"]*")
 
 __all__ = ["Feed", "FeedState", "Gap"]
+
+#: The feeds each notebook cell's latest run opened (a re-run closes the earlier run's).
+_opened_by_cell = _cell.CellRuns()
+_feeds: "weakref.WeakSet[Feed]" = weakref.WeakSet()
+
+
+def open_feeds() -> list["Feed"]:
+    """The feeds opened and not yet closed (vn.clip finds a row's connection through them)."""
+    return [f for f in list(_feeds) if f.state not in (FeedState.CLOSED, FeedState.FAILED)]
 
 
 class Feed:
@@ -98,7 +119,8 @@ class Feed:
                    backoff: Backoff | None = None, open_timeout: float = OPEN_TIMEOUT_S,
                    close_timeout: float = CLOSE_TIMEOUT_S,
                    record_batch: int = RECORD_BATCH) -> "Feed":
-        """Connect and start consuming on the running loop (in a notebook: the kernel's).
+        """Connect and start consuming on the toolkit's loop thread (see the module's doc):
+        the feed keeps reading while the calling thread blocks.
 
         `store`: where events go (a new EventStore by default). `record_to`: a JSONL journal
         of every raw frame (appended to; see feed.journal), written `record_batch` lines at a
@@ -108,21 +130,29 @@ class Feed:
         """
         feed = cls(conn, store, collection_id=collection_id, backoff=backoff,
                    open_timeout=open_timeout, close_timeout=close_timeout)
-        await feed._start(record_to, record_batch)
+        loop = _aio.background_loop()
+        if not _aio.on_loop_thread(loop):  # open_sync claims the cell on the caller's thread
+            for earlier in _opened_by_cell.claim(feed):  # the kernel's thread knows the cell
+                await earlier.close()
+        await _aio.run_on(loop, feed._start(record_to, record_batch))
         return feed
 
     @classmethod
     def open_sync(cls, conn: Any, store: EventSink | None = None,
                   record_to: str | os.PathLike | None = None, **options: Any) -> "Feed":
-        """`Feed.open` (same options) for code that cannot await; the feed runs on a private
-        loop thread.
+        """`Feed.open` (same options) for code that cannot await; the feed runs on the same
+        private loop thread as an awaited one.
 
         That works the same with or without a loop running in this thread (a notebook cell):
         the store is fed from the private thread (EventStore.add is thread-safe), and no
         nest_asyncio re-entry of the kernel's loop is needed. Use `close_sync()` /
         `wait_for_sync()`, or `await feed.close()` from any loop.
         """
-        return _aio.run(cls.open(conn, store, record_to, **options))
+        run = _cell.current_run()  # here: the kernel's thread knows the cell, the loop's may not
+        feed = _aio.run(cls.open(conn, store, record_to, **options))
+        for earlier in _opened_by_cell.claim(feed, run):
+            earlier.close_sync()
+        return feed
 
     async def _start(self, record_to: str | os.PathLike | None, record_batch: int) -> None:
         self._loop = asyncio.get_running_loop()
@@ -139,6 +169,7 @@ class Feed:
                 "connection from vn.connect() (API key, base_url) and that the service or "
                 "emulator is running") from None
         self._attach(ws)
+        _feeds.add(self)
         self._task = self._loop.create_task(self._run(), name=f"vdb_notebook feed {self.connection_id}")
         if self.recording is not None:
             self._flusher = self._loop.create_task(flush_when_quiet(self.recording))
@@ -373,6 +404,14 @@ def _check_wanted(method: str, n: int | None, until: Callable | None) -> None:
     if n is None and until is None:
         raise ValueError(f"{method} needs n= (a number of events in the store) or until= "
                          "(a function of the store returning True when done)")
+    if until is not None and not callable(until):
+        hint = (f"; to wait for {until} events pass n={until}" if isinstance(until, int)
+                and not isinstance(until, bool) else "")
+        raise TypeError(f"{method}(until=...) takes a function of the store returning True when "
+                        f"done, e.g. until=lambda store: len(store.alerts()) >= 1, not "
+                        f"{until!r}{hint}")
+    if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 0):
+        raise TypeError(f"{method}(n=...) takes a number of events (an int >= 0), not {n!r}")
 
 
 def _as_text(raw: Any) -> Any:

@@ -41,7 +41,8 @@ from typing import Any, Iterator
 from .._compat import renamed
 
 #: Keys a journal line (or an EventStore.to_jsonl line) may have; "frame" is required.
-_RECORD_KEYS = frozenset(("seq", "received_at", "source", "frame", "rejected"))
+_RECORD_KEYS = frozenset(("seq", "received_at", "source", "frame", "rejected", "truncated",
+                          "size"))
 _encode = json.JSONEncoder(ensure_ascii=False).encode
 _SOURCES = {name: _encode(name) for name in ("ws", "feed", "replay")}
 RECORD_BATCH = 512  # lines written at a time (docs/LIMITS.md)

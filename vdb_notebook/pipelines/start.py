@@ -109,6 +109,7 @@ def start_pipelines(conn: Any, session_or_payload: Any, feed_or_ws_connection_id
     ws_id = _connection_id(feed_or_ws_connection_id)
     session_id, streams = session_streams(conn, session_or_payload, collection_id)
     wanted = _alert_specs(alerts)
+    _check_open(conn, ws_id, feed_or_ws_connection_id)
     base_url = _base_url(conn)
     handle = Pipelines(conn, session_id, ws_id, callback_url=callback_url)
     failures: list[str] = []
@@ -243,12 +244,16 @@ class Pipelines:
         return "\n".join([self._summary(), *lines])
 
     def _repr_html_(self) -> str:
-        head = "".join(f"<th>{h}</th>" for h in ("rtstream", "rtstream_id", "pipeline", "detail",
-                                                  "index / alert", "status"))
+        # text reads left to right; ids never wrap mid-string (the detail column wraps)
+        left, nowrap = "text-align:left", "text-align:left;white-space:nowrap"
+        head = "".join(f"<th style='{left}'>{h}</th>" for h in (
+            "rtstream", "rtstream_id", "pipeline", "detail", "index / alert", "status"))
         body = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(str(c or ''))}</td>" for c in (
-                p.rtstream_name, p.rtstream_id, p.name, _clip(p.detail, 60),
-                p.alert_id or p.index_id, p.status)) + "</tr>" for p in self.pipelines)
+            "<tr>" + "".join(f"<td style='{left if n == 3 else nowrap}'>"
+                             f"{html.escape(str(c or ''))}</td>" for n, c in enumerate((
+                                 p.rtstream_name, p.rtstream_id, p.name, _clip(p.detail, 60),
+                                 p.alert_id or p.index_id, p.status))) + "</tr>"
+            for p in self.pipelines)
         return (f"<div><b>{html.escape(self._summary())}</b><table><thead><tr>{head}</tr>"
                 f"</thead><tbody>{body}</tbody></table></div>")
 
@@ -271,7 +276,8 @@ def _ensure(base_url: str, conn: Any, rts: RTStream, stream: Any, session_id: st
             elif p.kind.endswith("_index"):
                 p.index = _adopt_or_start_index(rts, name, prompt, ws_id)
                 p.ws_connection_id = adopt.bound_to(p.index)  # reattach re-binds another one
-            else:
+            else:  # start_pipelines passes an alert its index, label and prompt
+                assert index is not None and index.index is not None and label and prompt
                 _adopt_or_create_alert(base_url, conn, p, index, label, prompt, callback_url, ws_id)
                 if not _fires_offline(conn, stream.id, prompt):
                     p.status = NO_MATCH_OFFLINE
@@ -298,16 +304,17 @@ def _adopt_or_create_alert(base_url: str, conn: Any, p: Pipeline, index: Pipelin
                            prompt: str, callback_url: str, ws_id: str) -> None:
     """Fill `p` from the enabled alert of this label on the index (adopted, sending where the
     index sends), or from one created now for `ws_id`."""
-    p.index = index.index
-    found = adopt.enabled_alerts(p.index, label, prompt)
+    scene = p.index = index.index
+    assert scene is not None
+    found = adopt.enabled_alerts(scene, label, prompt)
     if found:
         p.ws_connection_id = index.ws_connection_id
     else:
         p.event_id = _event_id(base_url, conn, label, prompt)
-        created = p.index.create_alert(p.event_id, callback_url=callback_url, ws_connection_id=ws_id)
-        found = adopt.enabled_alerts(p.index, label, prompt) or [
+        created = scene.create_alert(p.event_id, callback_url=callback_url, ws_connection_id=ws_id)
+        found = adopt.enabled_alerts(scene, label, prompt) or [
             {"alert_id": created, "event_id": p.event_id}]
-    alert = adopt.keep_one_alert(p.index, found)
+    alert = adopt.keep_one_alert(scene, found)
     p.alert_id, p.event_id = alert["alert_id"], alert.get("event_id") or p.event_id
     if p.event_id:
         _events.setdefault((base_url, label, prompt), p.event_id)
@@ -374,6 +381,22 @@ def _connection_id(feed_or_id: Any) -> str:
         raise TypeError("pass a vn.Feed (or an SDK WebSocketConnection) or its connection_id "
                         f"string as the third argument, not {feed_or_id!r}")
     return ws_id
+
+
+def _check_open(conn: Any, ws_id: str, given: Any) -> None:
+    """A plain word given as the connection id (such as "feed", a variable's name in quotes)
+    is refused unless an open Feed or (offline) the emulator knows it as an open connection:
+    pipelines started with it would send to nobody."""
+    if not isinstance(given, str) or not ws_id.replace("_", "").isalpha():
+        return
+    from ..feed.feed import open_feeds
+    emulator = getattr(conn, "emulator", None)
+    if any(f.connection_id == ws_id for f in open_feeds()) or (
+            emulator is not None and ws_id in emulator.state()["connections"]):
+        return
+    raise ValueError(f"{ws_id!r} is not the id of an open WebSocket connection, so no event "
+                     "would reach you and no pipeline was started; pass the Feed itself "
+                     "(vn.start_pipelines(conn, session, feed)) or its feed.connection_id")
 
 
 def _alert_specs(alerts: dict[str, Any] | None) -> dict[str, tuple[str, str]]:

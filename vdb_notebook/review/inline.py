@@ -8,8 +8,9 @@ hls.js, without network access to anything but the stream. `embed=True` (or
 (up to `vn.clip_options.embed_max_bytes`, 4 MiB), so it plays with no server, in an exported
 HTML file too. An offline clip shows its first frame as a poster.
 
-    clip = vn.clip(store.alerts().iloc[0], before="5s", after=5, conn=conn, store=store)
-    clips = vn.clip(store.alerts(), conn=conn, store=store)    # one clip per row
+    clip = vn.clip(store.alerts().iloc[0], before="5s", after=5)   # the row knows its store
+    clips = vn.clip(store.alerts())                                # one clip per row
+    clip = vn.clip(row, conn=conn, store=store)     # when several connections or stores are open
 
 The text repr lists the window and its lines (no URL: it carries a port offline).
 """
@@ -17,13 +18,13 @@ from __future__ import annotations
 
 import urllib.request
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from .._compat import keyword_only, renamed
 from .._duration import Duration, seconds
-from . import context
+from . import context, targets
 from .embed import TooLarge, mp4_data_uri, options
 from .html import render
 from .pictures import poster
@@ -81,15 +82,16 @@ def clip(target: Moment | pd.DataFrame, *, before: Duration = 0, after: Duration
 
     before / after: margin around the moment: seconds, a string such as "10s" or "1m30s", or a
     timedelta. conn: the SDK connection that serves the stream (a search shot or an RTStream
-    brings its own). store: an EventStore to read what was said and shown (else the rtstream's
-    transcript comes from the service). embed: keep the video in the output as an MP4 (default
-    `vn.clip_options.embed`).
+    brings its own; a view's row finds the one feeding its store, or the only one open).
+    store: an EventStore to read what was said and shown (a view's row knows its own; else
+    the rtstream's transcript comes from the service; see review.targets). embed: keep the
+    video in the output as an MP4 (default `vn.clip_options.embed`).
     """
     margins = seconds(before, "before"), seconds(after, "after")
     if isinstance(target, pd.DataFrame):
-        events = store.df if store is not None and "rtstream_id" not in target.columns else None
-        return Clips(_clip(row, *margins, conn, store, events, embed) for _, row in target.iterrows())
-    return _clip(target, *margins, conn, store, events=None, embed=embed)
+        store = targets.store_for(target, store)
+        return Clips(_clip(row, *margins, conn, store, embed) for _, row in target.iterrows())
+    return _clip(target, *margins, conn, targets.store_for(target, store), embed=embed)
 
 
 def _clips(rows: pd.DataFrame, before: Duration = 0, after: Duration = 0, *,
@@ -109,14 +111,11 @@ clips = renamed(_clips, "vn.clips", "vn.clip")
 
 def _clip(target: Moment, before: float, after: float, conn: SdkConnection | None,
           store: EventStore | None,
-          events: pd.DataFrame | None, embed: bool | None = None) -> Clip:
-    if isinstance(target, pd.Series) and "rtstream_id" not in target.index:
-        target = _identified(target, store, events)
+          embed: bool | None = None) -> Clip:
+    if isinstance(target, pd.Series):
+        target = targets.identified(target, store)
     window = window_of(target, before, after)
-    connection = conn if conn is not None else window.connection
-    if connection is None:
-        raise ValueError("vn.clip needs the connection that serves the stream: pass conn=conn "
-                         "(what vn.connect() returned)")
+    connection = targets.conn_for(conn, window.connection, store)
     stream_url, player_url, error = _stream(connection, window)
     said, shown = (context.from_store(store, window) if store is not None
                    else context.from_service(connection, window))
@@ -140,26 +139,6 @@ def _embed(made: Clip) -> None:
 def _fetch(url: str) -> bytes:
     with urllib.request.urlopen(url, timeout=30) as answer:
         return bytes(answer.read())
-
-
-def _identified(row: pd.Series[Any], store: EventStore | None,
-                events: pd.DataFrame | None) -> pd.Series[Any]:
-    """A store view's row (start, end, stream, ...) with the rtstream_id and capture session of
-    the event it shows, looked up in the store it came from."""
-    if store is None:
-        raise ValueError("this row has no rtstream_id: pass store=store (the store the row came "
-                         "from), or a row of store.alerts(full=True)")
-    events = store.df if events is None else events
-    name = row.get("stream", row.get("rtstream_name"))
-    same = events[(events["rtstream_name"].astype("object") == name)
-                  & (events["start"] == row["start"]) & (events["end"] == row["end"])]
-    if same.empty:
-        raise ValueError(f"no event of the given store is on {name!r} from {row['start']} to "
-                         f"{row['end']}; pass the store this row came from")
-    found = same.iloc[0]
-    identified: pd.Series[Any] = pd.concat([row, pd.Series({"rtstream_id": found["rtstream_id"], "rtstream_name": name,
-                                      "capture_session_id": found["capture_session_id"]})])
-    return identified
 
 
 def _stream(conn: SdkConnection, window: Window) -> tuple[str | None, str | None, str | None]:

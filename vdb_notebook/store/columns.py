@@ -53,7 +53,14 @@ MAX_STREAM_OWNERS = 100_000
 class Columns:
     """Sealed Arrow batches (rows [head:] of them live) plus the newest rows as tuples."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_batch_bytes: int | None = None) -> None:
+        #: with a byte budget: batches stop merging past this size, pending rows are sealed at
+        #: it, and `bytes` estimates the live rows' size (the ring buffer frees a batch only
+        #: once all its rows are dropped, so small batches keep what is held near the budget)
+        self.max_batch_bytes = max_batch_bytes
+        self.bytes = 0
+        self._pending_bytes = 0
+        self._row_bytes: deque[int] = deque()
         self.batches: list[pa.RecordBatch] = []
         self.head = 0  # rows of batches[0] logically dropped
         self.pending: deque[tuple] = deque()  # newest rows, one tuple each, until seal()
@@ -80,11 +87,18 @@ class Columns:
             except Exception:  # e.g. a caller's dict holding objects whose == misbehaves
                 shape = KEPT
         raw, kind = (None, RAW_TEXT) if shape != KEPT else arrow_raw(ev.raw)
-        self.pending.append((
-            ev.seq, ev.received_at, ev.source, ev.channel, ev.event, ev.capture_session_id,
-            ev.end_user_id, ev.rtstream_id, ev.rtstream_name, ev.text, ev.is_final, ev.label,
-            ev.confidence, ev.triggered, ev.timestamp, ev.start, ev.end, ev.status, shape, raw,
-            kind, ev.given_key))
+        row = (ev.seq, ev.received_at, ev.source, ev.channel, ev.event, ev.capture_session_id,
+               ev.end_user_id, ev.rtstream_id, ev.rtstream_name, ev.text, ev.is_final, ev.label,
+               ev.confidence, ev.triggered, ev.timestamp, ev.start, ev.end, ev.status, shape,
+               raw, kind, ev.given_key)
+        self.pending.append(row)
+        if self.max_batch_bytes is not None:
+            size = row_bytes(row)
+            self._row_bytes.append(size)
+            self.bytes += size
+            self._pending_bytes += size
+            if self._pending_bytes >= self.max_batch_bytes:
+                self.seal()
         if len(self.pending) >= SEAL_EVERY:
             self.seal()
 
@@ -101,6 +115,8 @@ class Columns:
 
     def drop_oldest(self) -> str:
         """Drop the oldest row (O(1) amortised); returns its channel."""
+        if self._row_bytes:
+            self.bytes -= self._row_bytes.popleft()
         if not self.batches:
             if self.hold is None:
                 return self.pending.popleft()[3]
@@ -132,6 +148,7 @@ class Columns:
             self._refill()
         if not self.pending:
             return
+        self._pending_bytes = 0
         rows, self.pending = self.pending, deque()
         values = dict(zip((*_ROW_FIELDS, "shape", "raw", "raw_kind", "key"), zip(*rows)))
         given = values.pop("key")
@@ -154,18 +171,30 @@ class Columns:
     def load(self, table: pa.Table) -> None:
         """Append rows read back from a file or dataset (already in SCHEMA, sorted by seq)."""
         self.seal()
-        for batch in table.select(SCHEMA.names).cast(SCHEMA).to_batches():
+        for batch in table.select(SCHEMA.names).cast(SCHEMA).to_batches(
+                max_chunksize=self._rows_per_batch(table)):
             if batch.num_rows:
                 self._push(batch)
+                if self.max_batch_bytes is not None:
+                    size = batch.nbytes // batch.num_rows + 1
+                    self._row_bytes.extend([size] * batch.num_rows)
+                    self.bytes += size * batch.num_rows
         orphans = pc.unique(table.column("rtstream_id").filter(
             pc.is_null(table.column("capture_session_id")))).to_pylist()
         self._orphan([rts for rts in orphans if rts is not None])
+
+    def _rows_per_batch(self, table: pa.Table) -> int | None:
+        if self.max_batch_bytes is None or not table.num_rows:
+            return None
+        return max(1, self.max_batch_bytes * table.num_rows // max(1, table.nbytes))
 
     def _push(self, batch: pa.RecordBatch) -> None:
         self.batches.append(batch)
         self.sealed_total += batch.num_rows
         batches = self.batches
-        while len(batches) > 1 and batches[-2].num_rows <= 2 * batches[-1].num_rows:
+        limit = self.max_batch_bytes
+        while (len(batches) > 1 and batches[-2].num_rows <= 2 * batches[-1].num_rows
+               and (limit is None or batches[-2].nbytes + batches[-1].nbytes <= limit)):
             merged = pa.concat_batches(batches[-2:])
             if len(batches) == 2 and self.head:  # the merged batch starts at the head
                 self._evict(self.dropped_total - self.head, batches[0].slice(0, self.head))
@@ -258,6 +287,16 @@ class Columns:
         return (table.column("seq").to_pylist(),
                 table.column("received_at").cast(pa.int64()).to_pylist(),
                 table.column("source").to_pylist(), frames_of(table))
+
+
+#: What a row costs besides its text: fixed-width columns, offsets, validity (measured: about
+#: 100 bytes a row in Arrow for the DataFrame's columns).
+ROW_OVERHEAD_BYTES = 128
+
+
+def row_bytes(row: tuple) -> int:
+    """About how many bytes a pending row takes once sealed (its text, UTF-8, plus overhead)."""
+    return ROW_OVERHEAD_BYTES + sum(len(v) for v in row if type(v) is str)
 
 
 def frames_of(table: pa.Table) -> list[Any]:

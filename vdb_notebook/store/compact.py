@@ -26,6 +26,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import pyarrow.dataset as ds
+import pyarrow.fs as pafs
 
 from . import durable
 from .dataset import FILE_SCHEMA, DatasetFiles, deduplicated, read_check
@@ -41,7 +42,7 @@ class Compaction:
     damaged: list[durable.Damaged] = field(default_factory=list)
 
 
-def compact_dataset(path: str | os.PathLike, *, min_files: int = 2) -> Compaction:
+def compact_dataset(path: str | os.PathLike[str], *, min_files: int = 2) -> Compaction:
     """Merge every folder of the dataset at `path` holding at least `min_files` files into one
     file with each key once. Damaged files are left where they are and reported."""
     fs, root = read_check(path)
@@ -58,7 +59,8 @@ def compact_dataset(path: str | os.PathLike, *, min_files: int = 2) -> Compactio
     return report
 
 
-def _merge(writer: DatasetFiles, fs, root: str, folder: str, paths: list[str]) -> int:
+def _merge(writer: DatasetFiles, fs: pafs.FileSystem, root: str, folder: str,
+           paths: list[str]) -> int:
     """Write `paths` as one file in `folder`, then remove them; returns the rows dropped."""
     table = ds.dataset(paths, schema=FILE_SCHEMA, filesystem=fs, format="parquet").to_table()
     kept = deduplicated(table)
@@ -66,4 +68,4 @@ def _merge(writer: DatasetFiles, fs, root: str, folder: str, paths: list[str]) -
     writer.write_queued()  # the merged file is durable before any source file goes
     for path in paths:
         fs.delete_file(path)
-    return table.num_rows - kept.num_rows
+    return int(table.num_rows - kept.num_rows)

@@ -16,9 +16,10 @@ from __future__ import annotations
 import os
 import re
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
@@ -62,7 +63,8 @@ def put_all(fs: pafs.FileSystem, files: list[tuple[str, Any]],
             put(fs, path, data)
             written()
         return
-    temporaries, parents = [], set()
+    temporaries: list[str] = []
+    parents: set[str] = set()
     for path, _ in files:
         folder, name = path.rsplit("/", 1)
         make_dirs(folder, parents)
@@ -75,7 +77,7 @@ def put_all(fs: pafs.FileSystem, files: list[tuple[str, Any]],
         for temporary in temporaries:
             _remove(temporary)
         raise
-    for (path, _), temporary in zip(files, temporaries):
+    for (path, _), temporary in zip(files, temporaries, strict=True):
         os.replace(temporary, path)
         written()
     with ThreadPoolExecutor(8, thread_name_prefix="vdb-fsync") as pool:

@@ -13,8 +13,9 @@ there are rejected frames, kept so that nothing received is lost.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -62,21 +63,26 @@ def split_file_table(table: pa.Table) -> tuple[pa.Table, list[Rejection]]:
     received = rows.column("received_at").cast(pa.int64()).to_pylist()
     rejections = [Rejection(reason, from_arrow_raw(raw, kind), source, at)
                   for at, source, raw, kind, reason in zip(
-                      received, *(rows.column(n).to_pylist() for n in rows.column_names[1:]))]
+                      received, *(rows.column(n).to_pylist() for n in rows.column_names[1:]),
+                      strict=True)]
     return events, rejections
 
 
 def rejection_record(rejection: Rejection) -> dict[str, Any]:
-    """A rejection as the JSON record a JSONL file (or a dataset's `_rejected`) holds."""
-    return {"received_at": rejection.received_at_ms, "source": rejection.source,
-            "frame": rejection.raw, "rejected": rejection.reason}
+    """A rejection as the JSON record a JSONL file (or a dataset's `_rejected`) holds; a
+    frame kept only in part says so (`truncated`, and its full `size` in characters)."""
+    record = {"received_at": rejection.received_at_ms, "source": rejection.source,
+              "frame": rejection.raw, "rejected": rejection.reason}
+    if rejection.size is not None:
+        record.update(truncated=True, size=rejection.size)
+    return record
 
 
 def records(seqs: list[int], times: list[int], sources: list[str], frames: list[Any],
             rejected: Iterable[Rejection]) -> list[dict[str, Any]]:
     """The JSON records of a store's events (columns of its rows) and rejections."""
     out = [{"seq": q, "received_at": t, "source": s, "frame": f}
-           for q, t, s, f in zip(seqs, times, sources, frames)]
+           for q, t, s, f in zip(seqs, times, sources, frames, strict=True)]
     return out + [rejection_record(r) for r in rejected]
 
 

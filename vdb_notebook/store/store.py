@@ -27,23 +27,32 @@ import json
 import os
 import threading
 from collections import OrderedDict, deque
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.fs as pafs
 
-from . import columns, dataset, files, sql
-from ..events.fields import stream_ids, valid_unicode
 from ..events.decode import normalise
 from ..events.event import Event, Rejection
+from ..events.fields import stream_ids, valid_unicode
+from . import columns, dataset, files, sql
 from .durable import Damaged
 from .persist import FLUSH_ROWS, FLUSH_SECONDS, DatasetWriter
+from .present import origins_of, present
 from .views import (VIEW_COLUMNS, View, lifecycle_view, on_channel, sessions_view,
                     transcript_view)
 
 Callback = Callable[[Any], None]
+#: Every column of `.df`, plus a view's `stream`.
+_VIEW_ALL = (*columns.COLUMNS, "stream")
+#: With max_bytes, a batch holds at most 1/BATCHES_PER_BUDGET of it (and at least
+#: MIN_BATCH_BYTES): what the ring buffer holds beyond the budget until a batch is freed.
+BATCHES_PER_BUDGET = 16
+MIN_BATCH_BYTES = 64 * 1024
 #: How many keys given by sources (webhook delivery ids) a store remembers to skip repeats.
 MAX_GIVEN_KEYS = 100_000
 
@@ -78,8 +87,9 @@ class EventStore:
     EventStore(0 events; 2 rejected (1 older dropped), 0 dropped)
     """
 
-    def __init__(self, max_events: int | None = None, *, max_rejected: int = 10_000,
-                 path: str | os.PathLike | None = None, flush_rows: int = FLUSH_ROWS,
+    def __init__(self, max_events: int | None = None, *, max_bytes: int | None = None,
+                 max_rejected: int = 10_000,
+                 path: str | os.PathLike[str] | None = None, flush_rows: int = FLUSH_ROWS,
                  flush_seconds: float = FLUSH_SECONDS,
                  clock: Callable[[], int] | None = None) -> None:
         """`clock()` gives the epoch ms an add stamps as `received_at` (default: now); tests
@@ -92,6 +102,8 @@ class EventStore:
         read back first (each event once; damaged files skipped and listed in `damaged`)."""
         if max_events is not None and (not isinstance(max_events, int) or max_events < 1):
             raise ValueError(f"max_events must be a positive int or None, not {max_events!r}")
+        if max_bytes is not None and (not isinstance(max_bytes, int) or max_bytes < 1):
+            raise ValueError(f"max_bytes must be a positive int or None, not {max_bytes!r}")
         if not isinstance(max_rejected, int) or max_rejected < 1:
             raise ValueError(f"max_rejected must be a positive int, not {max_rejected!r}")
         if not (isinstance(flush_rows, int) and flush_rows >= 1 and flush_seconds >= 0):
@@ -105,7 +117,10 @@ class EventStore:
         #: rejections evicted from `.rejected` to keep it within max_rejected
         self.rejected_dropped = 0
         self.callback_errors: list[tuple[Callback, BaseException]] = []
-        self._cols = columns.Columns()
+        #: the newest events are kept within about this many bytes (None: no byte budget)
+        self.max_bytes = max_bytes
+        self._cols = columns.Columns(None if max_bytes is None else
+                                     max(MIN_BATCH_BYTES, max_bytes // BATCHES_PER_BUDGET))
         self._counts: dict[str, int] = {}
         self._next_seq = 0
         self._lock = threading.RLock()
@@ -127,11 +142,14 @@ class EventStore:
         if path is not None:
             self.persist_to(path, flush_rows=flush_rows, flush_seconds=flush_seconds)
 
-    def persist_to(self, path: str | os.PathLike, **options: Any) -> DatasetWriter:
+    def persist_to(self, path: str | os.PathLike[str], **options: Any) -> DatasetWriter:
         """Read back the dataset at `path` (if any), then append every new event to it from a
         DatasetWriter thread (options: flush_rows, flush_seconds, clock, start, writer)."""
+        if self.writer is not None:
+            raise ValueError(f"this store already writes to {self.path!r}; one dataset per "
+                             "store (open another EventStore for another path)")
         fs, root = dataset.filesystem(path)
-        if fs.get_file_info(root).type != dataset.pafs.FileType.NotFound:
+        if fs.get_file_info(root).type != pafs.FileType.NotFound:
             self.load(dataset.read(path))
         self.path = path
         self.writer = DatasetWriter(self, path, **options)
@@ -176,13 +194,21 @@ class EventStore:
             self._counts[record.channel] = self._counts.get(record.channel, 0) + 1
             if record.event == "capture_session.active":
                 self._own_streams(record.frame, record.capture_session_id, record.end_user_id)
-            if self.max_events is not None and len(self._cols) > self.max_events:
-                self._counts[self._cols.drop_oldest()] -= 1
-                self.dropped += 1
+            self._drop_over_budget()
             self._df = None
         if self._subscribers:
             self._announce(self._subscribers, record)
         return record
+
+    def _drop_over_budget(self) -> None:
+        """Drop the oldest events while over max_events, or over max_bytes (the newest event
+        stays, however large)."""
+        cols = self._cols
+        while ((self.max_events is not None and len(cols) > self.max_events)
+               or (self.max_bytes is not None and cols.bytes > self.max_bytes
+                   and len(cols) > 1)):
+            self._counts[cols.drop_oldest()] -= 1
+            self.dropped += 1
 
     def _remember_key(self, key: str) -> bool:
         """False when the store already holds an event with this given key."""
@@ -276,7 +302,7 @@ class EventStore:
 
     def _view(self, name: str, full: bool) -> pd.DataFrame:
         with self._lock:
-            return self._views[name].frame(self._cols, columns.COLUMNS if full
+            return self._views[name].frame(self._cols, _VIEW_ALL if full
                                            else VIEW_COLUMNS[name])
 
     def _view_table(self, name: str) -> pa.Table:
@@ -288,28 +314,63 @@ class EventStore:
         with self._lock:
             return self._cols.table().select(columns.COLUMNS)
 
-    def transcript(self, final_only: bool = True, *, full: bool = False) -> pd.DataFrame:
-        """Transcript rows: start, end, stream, text (full=True: every column of `.df`).
-        final_only=False adds, per rtstream, the latest interim not yet superseded by a
-        final (one that arrived after it on the same rtstream)."""
+    def arrow_table(self, name: str = "events") -> pa.Table:
+        """The held events ("events": the DataFrame's columns) or a view's rows ("transcript",
+        "alerts", "scenes", "audio", "lifecycle": every column plus `stream`) as Arrow, no copy.
+
+        >>> EventStore().arrow_table("alerts").num_rows
+        0
+        """
+        return self._arrow() if name == "events" else self._view_table(name)
+
+    def transcript(self, final_only: bool = True, *, full: bool = False, stream: Any = None,
+                   session: Any = None, since: Any = None, until: Any = None) -> pd.DataFrame:
+        """Transcript rows, by start: at, start, end, stream, text (full=True: every column of
+        `.df` too). final_only=False adds, per rtstream, the latest interim not yet
+        superseded by a final (one that arrived after it on the same rtstream). Filters and
+        columns as in `alerts()`."""
         if final_only:
-            return self._view("transcript", full)
+            rows = self._view("transcript", True)
+        else:
+            with self._lock:
+                rows = self._views["transcript_all"].frame(self._cols, _VIEW_ALL)
+            rows = transcript_view(rows, final_only=False)
+        return self._present(rows, "transcript", full, stream=stream, session=session,
+                             since=since, until=until)
+
+    def scenes(self, *, full: bool = False, stream: Any = None, session: Any = None,
+               since: Any = None, until: Any = None) -> pd.DataFrame:
+        """Visual index events (visual_index or scene_index), by start: at, start, end,
+        stream, text. Filters and columns as in `alerts()`."""
+        return self._present(self._view("scenes", True), "scenes", full, stream=stream,
+                             session=session, since=since, until=until)
+
+    def audio(self, *, full: bool = False, stream: Any = None, session: Any = None,
+              since: Any = None, until: Any = None) -> pd.DataFrame:
+        """Audio index events, by start: at, start, end, stream, text. Filters and columns as
+        in `alerts()`."""
+        return self._present(self._view("audio", True), "audio", full, stream=stream,
+                             session=session, since=since, until=until)
+
+    def alerts(self, *, full: bool = False, label: Any = None, stream: Any = None,
+               session: Any = None, since: Any = None, until: Any = None) -> pd.DataFrame:
+        """Alerts, by start: at, start, end, stream, label, confidence, text.
+
+        `at` is the time since the row's session went active; times show at one precision
+        (ms); the index is each row's `seq` in this store, and `df.attrs["clock"]` says which
+        clock made the times (see store.present). Filters: `label=`, `stream=` (name or id),
+        `session=` (id or CaptureSession), each a value or a list; `since=` / `until=`, a
+        time since the session went active ('90s') or a UTC Timestamp. `full=True` keeps
+        every column of `.df`.
+        """
+        return self._present(self._view("alerts", True), "alerts", full, label=label,
+                             stream=stream, session=session, since=since, until=until)
+
+    def _present(self, rows: pd.DataFrame, name: str, full: bool, **filters: Any) -> pd.DataFrame:
         with self._lock:
-            rows = self._views["transcript_all"].frame(self._cols, (*columns.COLUMNS, "stream"))
-        shown = transcript_view(rows, final_only=False)
-        return shown[list(columns.COLUMNS if full else VIEW_COLUMNS["transcript"])]
-
-    def scenes(self, *, full: bool = False) -> pd.DataFrame:
-        """Visual index events (visual_index or scene_index): start, end, stream, text."""
-        return self._view("scenes", full)
-
-    def audio(self, *, full: bool = False) -> pd.DataFrame:
-        """Audio index events: start, end, stream, text."""
-        return self._view("audio", full)
-
-    def alerts(self, *, full: bool = False) -> pd.DataFrame:
-        """Alerts: start, end, stream, label, confidence, text."""
-        return self._view("alerts", full)
+            origins = origins_of(self._view("lifecycle", True))
+        shown = _VIEW_ALL if full else VIEW_COLUMNS[name]
+        return present(self, rows, shown, origins=origins, **filters)
 
     def lifecycle(self, *, full: bool = False) -> pd.DataFrame:
         """Capture-session events, each (session, event) once however often it arrived:
@@ -349,13 +410,14 @@ class EventStore:
             table = self._cols.table()
             lifecycle = lifecycle_view(self._view("lifecycle", True))
             rows = self._view_table("lifecycle")
-        raws = dict(zip(rows.column("seq").to_pylist(), rows.column("raw").to_pylist()))
+        raws = dict(zip(rows.column("seq").to_pylist(), rows.column("raw").to_pylist(),
+                        strict=True))
         streams = table.filter(pc.not_equal(table.column("channel"), "capture_session"))
         counts = pc.value_counts(streams.column("capture_session_id")).to_pylist()
         return sessions_view(lifecycle, raws, {c["values"]: c["counts"] for c in counts})
 
     # --- reading back ------------------------------------------------------------------
-    def load(self, loaded: "dataset.Loaded") -> None:
+    def load(self, loaded: dataset.Loaded) -> None:
         """Append rows read back from a file or dataset, without normalising them again; they
         get this store's next seqs, in the order given."""
         events = loaded.events
@@ -373,9 +435,7 @@ class EventStore:
             given = events.filter(pc.equal(events.column("source"), "webhook"))
             for key in given.column("key").to_pylist():
                 self._remember_key(key)
-            while self.max_events is not None and len(self._cols) > self.max_events:
-                self._counts[self._cols.drop_oldest()] -= 1
-                self.dropped += 1
+            self._drop_over_budget()
             for record in loaded.rejected:
                 self._reject(record)
             self.damaged.extend(loaded.damaged)
@@ -384,7 +444,7 @@ class EventStore:
     def _own_loaded_streams(self, events: pa.Table) -> None:
         active = events.filter(pc.equal(events.column("event"), "capture_session.active"))
         for raw, kind, session, user in zip(*(active.column(name).to_pylist() for name in (
-                "raw", "raw_kind", "capture_session_id", "end_user_id"))):
+                "raw", "raw_kind", "capture_session_id", "end_user_id")), strict=True):
             frame = columns.parse_frame(columns.from_arrow_raw(raw, kind))
             self._own_streams(frame, session, user)
 
@@ -421,7 +481,7 @@ class EventStore:
         if self.writer is not None:
             self.writer.close()
 
-    def __enter__(self) -> "EventStore":
+    def __enter__(self) -> EventStore:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -440,7 +500,7 @@ class EventStore:
 
     @classmethod
     def from_jsonl(cls, path: str | Path, *, max_events: int | None = None,
-                   max_rejected: int = 10_000) -> "EventStore":
+                   max_rejected: int = 10_000) -> EventStore:
         """Read a file written by `to_jsonl` back: same frames, sources and received_at."""
         store = cls(max_events=max_events, max_rejected=max_rejected)
         for line in files.read_jsonl(path):
@@ -459,7 +519,7 @@ class EventStore:
 
     @classmethod
     def from_parquet(cls, path: str | Path, *, max_events: int | None = None,
-                     max_rejected: int = 10_000) -> "EventStore":
+                     max_rejected: int = 10_000) -> EventStore:
         """Read a file written by `to_parquet` back: the same rows, frames and rejections."""
         store = cls(max_events=max_events, max_rejected=max_rejected)
         store.load(dataset.Loaded(*files.read_parquet(path)))

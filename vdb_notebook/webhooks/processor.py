@@ -158,6 +158,7 @@ class Processor:
     def __init__(self, store: Any, *, workers: int, on_done: Callable[[Delivery], None],
                  on_stored: Callable[[], None] = lambda: None) -> None:
         self.store = store
+        self._store_takes_key = _takes_key(store)
         self.workers = workers
         self.handlers: dict[str, list[tuple[Handler, bool]]] = {}
         self.errors: deque[HandlerError] = deque(maxlen=MAX_KEPT_ERRORS)
@@ -204,7 +205,8 @@ class Processor:
 
     def _arrive(self, delivery: Delivery) -> None:
         try:
-            result = self.store.add(delivery.payload, source="webhook", key=delivery.key)
+            keyed = {"key": delivery.key} if self._store_takes_key else {}
+            result = self.store.add(delivery.payload, source="webhook", **keyed)
         except Exception as exc:  # the store promises not to raise; keep it if it does
             self._keep_error("store.add", delivery, str(delivery.payload.get("event")), exc)
             result = None
@@ -284,6 +286,16 @@ class Processor:
         self._pool.close()
         # not waiting long: an async handler that blocks its loop would hold close() up
         self._thread.stop(timeout=0.5)
+
+
+def _takes_key(store: Any) -> bool:
+    """Does `store.add` take `key=` (EventStore does; a sink written before it may not)?"""
+    try:
+        parameters = inspect.signature(store.add).parameters
+    except (TypeError, ValueError):
+        return False
+    return "key" in parameters or any(p.kind is inspect.Parameter.VAR_KEYWORD
+                                      for p in parameters.values())
 
 
 def _cancelled(exc: BaseException) -> bool:

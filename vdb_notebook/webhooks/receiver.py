@@ -42,6 +42,7 @@ log = logging.getLogger("vdb_notebook.webhooks")
 Handlers = Mapping[str, Handler | list[Handler]]
 
 STORE_MAX_EVENTS = 10_000  # the default store keeps the newest 10,000 events
+STORE_MAX_BYTES = 64 * 2**20  # ... within about 64 MiB of event data (docs/LIMITS.md)
 WORKERS = 8  # events whose handlers run at once
 IDLE_TIMEOUT_S = 15.0  # a connection with no request (or a request's headers) for this long is closed
 #: After an answer sent before its body was read whole (413), how long aiohttp keeps reading and
@@ -89,7 +90,8 @@ class WebhookReceiver:
     delivery or journal recovery), `path=` (the URL path shown in `url`; any path is accepted);
     limits: `max_body=` (bytes), `max_depth=`, `idle_timeout=` (s), `read_timeout=` (s),
     `dedup_keys=`, `dedup_age_s=`, `compact_after=` (processed events; None: never). Without
-    `store=`, a new `EventStore(max_events=STORE_MAX_EVENTS)`. docs/LIMITS.md gives each
+    `store=`, a new `EventStore(max_events=STORE_MAX_EVENTS, max_bytes=STORE_MAX_BYTES)`.
+    docs/LIMITS.md gives each
     default and the constant that holds it.
 
     `secret=None` accepts unsigned deliveries; any other value must be a usable secret
@@ -122,7 +124,7 @@ class WebhookReceiver:
                              "unsigned deliveries")
         if store is None:
             from ..store.store import EventStore
-            store = EventStore(max_events=STORE_MAX_EVENTS)
+            store = EventStore(max_events=STORE_MAX_EVENTS, max_bytes=STORE_MAX_BYTES)
         self.store = store
         self.host, self.port, self.path = host, port, "/" + path.lstrip("/")
         self.max_body, self.max_depth = max_body, max_depth

@@ -9,6 +9,6 @@
 from __future__ import annotations
 
 from .dashboard import Dashboard
-from .grid import Grid, grid
+from .livegrid import Grid, grid
 
 __all__ = ["Dashboard", "Grid", "grid"]

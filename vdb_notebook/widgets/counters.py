@@ -7,6 +7,12 @@ a `feed.gap` with no new connection that it lost its connection for
 good ("disconnected"), a `feed.reconnected` that it is back ("live"); events replayed from a
 recording make it "replayed". `Dashboard.stop()` shows "stopped".
 
+Only the browser can tell that the kernel behind a dashboard is gone (a restart, a crash, a
+notebook reopened later): while the source is live the renderer redraws this strip every
+`HEARTBEAT_S` seconds, and a CSS animation delayed by `STALE_S` swaps "live" for "no update
+from the kernel since hh:mm:ss UTC" unless a newer heartbeat replaced the strip first (as the
+NEW badges expire). A kernel that stops sending, whatever the reason, is no longer called live.
+
     >>> from types import SimpleNamespace as Ev
     >>> pane = CountersPane(source="store")
     >>> pane.record(Ev(channel="transcript", event="transcript", start=None, end=None, text=None))
@@ -32,6 +38,12 @@ LABELS = {"transcript": "transcript", "visual_index": "visual", "audio_index": "
           "alert": "alerts", "capture_session": "lifecycle"}
 STATUS_COLOURS = {"live": "#16a34a", "replayed": "#2563eb", "reconnecting": "#d97706",
                   "disconnected": "#d97706"}
+#: States in which events may still arrive: the strip beats while in them.
+BEATING = ("live", "reconnecting")
+#: Seconds between heartbeats, and without one before the strip says the kernel is silent.
+HEARTBEAT_S, STALE_S = 5.0, 16.0
+_STALE_CSS = ("<style>@keyframes vdb-beat-off{to{font-size:0;visibility:hidden}}"
+              "@keyframes vdb-stale-on{to{font-size:inherit;visibility:visible}}</style>")
 
 
 @dataclass
@@ -53,6 +65,7 @@ class Counts:
 
 class CountersPane(Pane):
     name = "counters"
+    beats = True
 
     def __init__(self, source: str = "", dropped: Callable[[], int] | None = None) -> None:
         super().__init__()
@@ -111,8 +124,11 @@ class CountersPane(Pane):
                        origin_ms=None if clock_ is None else clock_.origin_ms,
                        basis="" if clock_ is None else clock_.basis)
 
+    def next_refresh(self, snap: Counts, now_ms: float) -> float | None:
+        """While live, a heartbeat every HEARTBEAT_S seconds (see the module's doc)."""
+        return HEARTBEAT_S if snap.status in BEATING and now_ms < float("inf") else None
+
     def render(self, snap: Counts, now_ms: float) -> str:
-        dot = STATUS_COLOURS.get(snap.status, "#94a3b8")
         cells = [_cell(LABELS[c], snap.counts.get(c, 0), INK) for c in CHANNELS if c in LABELS]
         cells += [_cell(c, n, INK) for c, n in snap.counts.items()
                   if c not in CHANNELS and c != "feed"]
@@ -129,11 +145,30 @@ class CountersPane(Pane):
             f"<div style='{FONT};display:flex;flex-wrap:wrap;gap:6px 14px;align-items:center;"
             f"border:1px solid {BORDER};border-radius:6px;padding:5px 8px;background:{SUNKEN};"
             f"color:{INK}'>"
-            f"<span style='display:inline-flex;align-items:center;gap:5px;font-weight:600'>"
-            f"<span style='width:8px;height:8px;border-radius:50%;background:{dot};display:inline-block'></span>"
-            f"VideoDB events · {esc(snap.status)}</span>"
+            f"{_status(snap.status, now_ms)}"
             f"{_cell('total', snap.total, INK)}{''.join(cells)}{source}{_times(snap)}</div>"
         )
+
+
+def _status(status: str, now_ms: float) -> str:
+    """The status word with its dot; while beating, with the silent-kernel text that a CSS
+    animation shows (and the word hides) STALE_S seconds after this drawing."""
+    word = _word(status, STATUS_COLOURS.get(status, "#94a3b8"))
+    if status not in BEATING or not now_ms < float("inf"):
+        return word
+    after = f"0s linear {STALE_S:g}s forwards"
+    silent = _word(f"no update from the kernel since {clock(now_ms)} UTC: it may have stopped "
+                   "(restarted or closed); re-run the cells to follow the events again",
+                   "#94a3b8")
+    return (f"{_STALE_CSS}<span style='animation:vdb-beat-off {after}'>{word}</span>"
+            f"<span role='status' style='font-size:0;visibility:hidden;"
+            f"animation:vdb-stale-on {after}'>{silent}</span>")
+
+
+def _word(text: str, dot: str) -> str:
+    return (f"<span style='display:inline-flex;align-items:center;gap:5px;font-weight:600'>"
+            f"<span style='width:8px;height:8px;border-radius:50%;background:{dot};"
+            f"display:inline-block'></span>VideoDB events · {esc(text)}</span>")
 
 
 def _status_after(status: str, event: Any) -> str:

@@ -30,6 +30,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from .._compat import keyword_only
+from .._cell import current_run
 from ..analysis.chart import LANE_CHANNELS
 from ..review.pictures import frame_finder
 from ..events import Rejection
@@ -39,7 +40,7 @@ from .alerts import AlertsPane
 from .clock import SessionClock
 from .controls import Controls
 from .counters import CountersPane
-from .grid import GridControls, GridPane, GridView
+from .livegrid import GridControls, GridPane, GridView
 from .index import IndexPane
 from .renderer import FlushHook, Pane, Renderer
 from .selection import Catalog, Selection
@@ -69,7 +70,7 @@ class Dashboard(widgets.VBox):
     ends when the feed's `feed.closed` record reaches the store). Each pane is updated at most
     `max_rate_hz` times a second whatever the event rate, and always ends up showing the
     latest state. `tail=0` hides the table; `grid=True` shows a sortable, filterable grid
-    (`vn.grid`) of the last `tail` rows instead. `title` heads the controls (`controls=False`
+    (`vn.grid`) of the last `tail` rows instead. `title` heads the controls (default: the feed's connection or the store's name, so two dashboards differ; `controls=False`
     hides them): pause/resume, a text filter, session and stream pickers that every pane but
     the counters follows, and the ids to copy (`pause()`, `resume()` and `select(...)` do the
     same from code). `on_flush(pane, last_seq, time.monotonic())`, if
@@ -83,7 +84,7 @@ class Dashboard(widgets.VBox):
     def __init__(self, store_or_feed: Any, *, max_rate_hz: float = 4, tail: int = 50,
                  on_flush: FlushHook | None = None,
                  wall_clock: Callable[[], float] = time.time,
-                 title: str = "VideoDB capture", controls: bool = True, grid: bool = False) -> None:
+                 title: str | None = None, controls: bool = True, grid: bool = False) -> None:
         store, feed = _source(store_or_feed)
         _check_settings(max_rate_hz, tail)
         self.store: EventStore = store
@@ -97,6 +98,7 @@ class Dashboard(widgets.VBox):
         self._routes: dict[str, tuple[tuple[str, Pane], ...]] = {}
         self._display_id = uuid.uuid4().hex
         self._shown: str | None = None  # the snapshot last sent with the display (None: not shown)
+        self._separate = False  # the snapshot has an output of its own (see _ipython_display_)
         self._display_lock = threading.Lock()
         self.clock = SessionClock()
         self.selection, self.catalog = Selection(), Catalog()
@@ -105,7 +107,8 @@ class Dashboard(widgets.VBox):
         panes: list[Pane] = [self.counters, SessionsPane(), *self._filtered_panes()]
         for pane in panes[:2]:
             pane.clock = self.clock
-        self.controls = self._controls(title) if controls else None
+        self.title = title or _default_title(store, feed)
+        self.controls = self._controls(self.title) if controls else None
         self.renderer = Renderer(panes, self._lock, max_rate_hz, on_flush=on_flush,
                                  on_exit=self._on_renderer_exit, wall_clock=wall_clock,
                                  after_frame=self._refresh_controls if controls else None)
@@ -156,7 +159,8 @@ class Dashboard(widgets.VBox):
         static copy cannot age them)."""
         with self._lock:
             snaps = {name: pane.snapshot() for name, pane in self.renderer.panes.items()}
-        html = {name: self.renderer.panes[name].render(snap, float("inf"))
+        panes = self.renderer.panes  # a pane may draw differently for a static copy
+        html = {name: getattr(panes[name], "render_static", panes[name].render)(snap, float("inf"))
                 for name, snap in snaps.items()}
         return snapshot.page(html, self.counters.state.status, self.counters.state.total)
 
@@ -166,12 +170,22 @@ class Dashboard(widgets.VBox):
                 f"max_rate_hz={self.max_rate_hz:g}, tail={self.tail})")
 
     def _ipython_display_(self, **kwargs: Any) -> None:
-        """Show the live widget with a static snapshot beside it in the same output (viewers
-        without widgets show the snapshot); the output is updated under its display id."""
+        """Show the live widget with a static snapshot (viewers without widgets show the
+        snapshot), updated under its display id.
+
+        In JupyterLab and Notebook 7 (which send cell ids) both go in one output. A notebook
+        executed by nbclient (nbconvert --execute, papermill, notebooks/build.py) saves the
+        widget state, and an export then shows that output as the widget view alone, nothing
+        without JavaScript: there the snapshot gets an output of its own, which hides itself
+        when the widget before it renders (snapshot.own_output)."""
         from IPython.display import display
         with self._display_lock:
             self._shown = self.snapshot_html()
+            self._separate = current_run() is None
             display(self._bundle(self._shown), raw=True, display_id=self._display_id)
+            if self._separate:
+                display({"text/html": snapshot.own_output(self._shown)}, raw=True,
+                        display_id=self._display_id + "-snapshot")
 
     # -- controls: pause, filter, pickers (controls.py draws them; this does what they ask) --
     @property
@@ -225,7 +239,8 @@ class Dashboard(widgets.VBox):
         panes: list[Pane] = [TranscriptPane(), IndexPane("visual", pictures=pictures), IndexPane("audio"),
                              AlertsPane(), TimelinePane()]
         if self.tail:
-            panes.append(GridPane(keep=10_000, page_size=min(self.tail, 25)) if self._grid
+            panes.append(GridPane(keep=10_000, page_size=min(self.tail, 25), arrival_order="seq")
+                         if self._grid
                          else TablePane(self.tail))
         for pane in panes:
             pane.clock = self.clock
@@ -237,6 +252,7 @@ class Dashboard(widgets.VBox):
                 grid = self.renderer.panes["grid"]
                 grid.view = update(grid.view)  # type: ignore[attr-defined]
                 self.renderer.mark("grid")
+            self._draw_if_ended()
         controls = GridControls(lambda: self.renderer.panes["grid"], change)  # type: ignore[arg-type,return-value]
         return widgets.VBox([controls, self.renderer.widgets["grid"]], layout=widgets.Layout(width="100%"))
 
@@ -261,6 +277,12 @@ class Dashboard(widgets.VBox):
         with self._lock:
             self._swap(fresh)
             self._catch_up(newest)
+        self._draw_if_ended()
+
+    def _draw_if_ended(self) -> None:
+        """Once the renderer has ended (its source closed), a control's change is drawn now."""
+        if not self.renderer.running:
+            self.renderer.flush()
 
     def _swap(self, fresh: list[Pane]) -> None:
         """Put `fresh` panes in place of the ones of the same name (lock held)."""
@@ -410,11 +432,15 @@ class Dashboard(widgets.VBox):
                 return
             from IPython.display import update_display
             update_display(self._bundle(html), raw=True, display_id=self._display_id)
+            if self._separate:
+                update_display({"text/html": snapshot.own_output(html)}, raw=True,
+                               display_id=self._display_id + "-snapshot")
             self._shown = html
 
     def _bundle(self, html: str) -> dict[str, Any]:
         bundle = dict(super()._repr_mimebundle_() or {})
-        bundle["text/html"] = html
+        if not self._separate:
+            bundle["text/html"] = html
         return bundle
 
     def _layout(self) -> list[widgets.Widget]:
@@ -453,6 +479,14 @@ def _check_settings(max_rate_hz: Any, tail: Any) -> None:
     if isinstance(tail, bool) or not isinstance(tail, int) or not 0 <= tail <= 1000:
         raise ValueError(f"tail must be a whole number of rows from 0 to 1000, not {tail!r}; "
                          f"e.g. tail=50 (0 hides the table)")
+
+
+def _default_title(store: EventStore, feed: Any) -> str:
+    """A title that tells two dashboards apart: the feed's connection, else the store's name
+    (as its views' attrs["store"] give it)."""
+    from ..store.present import token_of
+    connection = getattr(feed, "connection_id", None)
+    return f"VideoDB capture · {connection}" if connection else f"VideoDB events · {token_of(store)}"
 
 
 def _describe(feed: Any) -> str:

@@ -83,12 +83,14 @@ def chip(text: str, colour: str, *, solid: bool = True) -> str:
     )
 
 
-def pane(title: str, body: str, *, note: str = "", scroll: bool = True, height: str = "220px") -> str:
+def pane(title: str, body: str, *, note: str = "", scroll: bool = True, height: str = "220px",
+         above: str = "") -> str:
     """The frame every pane shares: a title line, then the body.
 
     With `scroll`, the body sits in a `column-reverse` box: the browser keeps it scrolled to
     the bottom, so the newest line stays in view each time the pane's HTML is replaced.
-    `title`, `body` and `note` must already be escaped.
+    `above` (e.g. a table's header) sits between the title and the scrolled body, so no
+    scrolled row ever passes under it. `title`, `body` and `note` must already be escaped.
     """
     head = (
         f"<div style='display:flex;justify-content:space-between;align-items:baseline;"
@@ -103,7 +105,7 @@ def pane(title: str, body: str, *, note: str = "", scroll: bool = True, height: 
         )
     return (
         f"<div style='{FONT};border:1px solid {BORDER};border-radius:6px;padding:6px 8px;"
-        f"background:{SURFACE};color:{INK};overflow:hidden'>{head}{body}</div>"
+        f"background:{SURFACE};color:{INK};overflow:hidden'>{head}{above}{body}</div>"
     )
 
 

@@ -19,6 +19,8 @@ The latest state always shows: an event that arrives while a flush is being prep
 the wake-up, so a trailing flush follows the last event at most one period later; `stop()`
 flushes once more. `finish()` (the source has ended) lets the thread run until the panes have
 nothing left to draw, timed redraws included (an alert's NEW badge running out), then end.
+`hold(names)` pauses panes (they stay dirty and are drawn, caught up, at `release()`);
+`after_frame()` runs after each frame, so controls that follow the panes send at their pace.
 
     >>> from types import SimpleNamespace as Ev
     >>> from vdb_notebook.widgets.counters import CountersPane
@@ -89,6 +91,9 @@ class Pane:
     def next_refresh(self, snap: Any, now_ms: float) -> float | None:
         """Seconds until the pane must be redrawn even without new events (None: never)."""
         return None
+
+    #: True when the pane's timed redraws are only a heartbeat (the renderer may end anyway).
+    beats = False
 
 
 class Renderer:
@@ -200,7 +205,7 @@ class Renderer:
             if delay > 0 and self._stopping.wait(delay):
                 break
             self.flush()
-            if self._finishing.is_set() and not self._dirty and not self._refresh_at:
+            if self._finishing.is_set() and not self._dirty and self._only_heartbeats():
                 break
         self._final_flush()
         if self._on_exit is not None:
@@ -208,6 +213,10 @@ class Renderer:
                 self._on_exit()
             except Exception as exc:  # e.g. no kernel to display to: keep it, never raise
                 self._note_error(f"on_exit: {exc!r}")
+
+    def _only_heartbeats(self) -> bool:
+        """No timed redraw is pending but heartbeats (which a finished source needs no more)."""
+        return all(self.panes[name].beats for name in list(self._refresh_at))
 
     def _idle_timeout(self) -> float | None:
         """How long to sleep with nothing dirty: until the next timed redraw."""

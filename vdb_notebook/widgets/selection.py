@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -73,7 +73,7 @@ class Selection:
                 said |= df[field].astype(object).fillna("").astype(str).str.contains(
                     self.text, case=False, regex=False)
             keep &= said
-        return keep
+        return cast(pd.Series, keep)
 
 
 class Catalog:
@@ -139,4 +139,4 @@ class Catalog:
 def _plain(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """`columns` of `df` as Python objects, None where missing (no pd.NA)."""
     part = df[columns].astype(object)
-    return part.where(part.notna(), None)
+    return cast(pd.DataFrame, part.where(part.notna(), None))

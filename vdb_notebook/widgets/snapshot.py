@@ -3,8 +3,9 @@
 - `page(...)`: the panes as plain HTML (no JavaScript), shown by nbconvert HTML, nbviewer and
   GitHub, which cannot run widgets. It sits between `<!-- vdb-snapshot -->` markers so
   `notebooks/sanitize.cfg` can mask it for nbval (its contents depend on timing).
-- `claim_cell(dashboard)`: re-running the cell that made a dashboard closes the previous one
-  (and so ends its renderer thread), as a re-run replaces the cell's output.
+- `claim_cell(dashboard)`: re-running the cell that made a dashboard closes the one(s) its
+  previous run made (and so ends their renderer threads), as a re-run replaces the cell's
+  output; dashboards made by one run (in a loop) all stay.
 - `after_each_cell(callback)`: IPython's `post_execute` hook, when there is a kernel.
 
     >>> "vdb-snapshot" in page({"counters": "<b>c</b>"}, "closed", 3)
@@ -12,9 +13,9 @@
 """
 from __future__ import annotations
 
-import weakref
 from typing import Any, Callable
 
+from .._cell import CellRuns
 from .markup import FONT, MUTED, esc
 
 MARK_START, MARK_END = "<!-- vdb-snapshot -->", "<!-- /vdb-snapshot -->"
@@ -23,7 +24,7 @@ ROWS = (("counters",), ("transcript", "alerts"), ("visual", "audio", "sessions")
         ("table",), ("grid",))
 FLEX = {"transcript": 2}
 
-_by_cell: dict[str, weakref.ref] = {}
+_by_cell: dict[str, CellRuns] = {}  # per kind of live output
 
 
 def page(panes: dict[str, str], status: str, total: int) -> str:
@@ -40,16 +41,23 @@ def page(panes: dict[str, str], status: str, total: int) -> str:
     return f"{MARK_START}<div class='vdb-dashboard-snapshot'>{caption}{''.join(rows)}</div>{MARK_END}"
 
 
-def claim_cell(dashboard: Any) -> None:
-    """Close the dashboard an earlier run of the current cell made; remember this one."""
-    cell = _current_cell()
-    if cell is None:
-        return
-    previous = _by_cell.get(cell)
-    earlier = previous() if previous is not None else None
-    if earlier is not None and earlier is not dashboard:
+#: Hides a snapshot output when the output before it shows the live widget (JupyterLab, Notebook
+#: 7 and nbconvert's lab template put each output in a .jp-OutputArea-child); a sanitizer that
+#: strips <style> (an untrusted notebook) leaves it shown, as it should be there.
+_HIDE_BESIDE_WIDGET = ("<style>.jp-OutputArea-child:has(.widget-box) + .jp-OutputArea-child "
+                       ".vdb-dashboard-snapshot{display:none}</style>")
+
+
+def own_output(html: str) -> str:
+    """`html` (a `page`) for an output of its own after the widget's."""
+    return html.replace(MARK_START, MARK_START + _HIDE_BESIDE_WIDGET, 1)
+
+
+def claim_cell(made: Any, kind: str = "dashboard") -> None:
+    """Close the dashboards (or other `kind` of live output, e.g. "grid") an earlier run of the
+    current cell made; remember this one."""
+    for earlier in _by_cell.setdefault(kind, CellRuns()).claim(made):
         earlier.close()
-    _by_cell[cell] = weakref.ref(dashboard)
 
 
 def after_each_cell(callback: Callable[[], None], *, remove: bool = False) -> None:
@@ -86,17 +94,3 @@ def _shell() -> Any:
     except ImportError:
         return None
     return get_ipython()
-
-
-def _current_cell() -> str | None:
-    """The id of the notebook cell being run (JupyterLab, Notebook 7 and nbclient send it)."""
-    shell = _shell()
-    kernel = getattr(shell, "kernel", None)
-    if kernel is None:
-        return None
-    try:
-        parent = kernel.get_parent("shell")
-    except Exception:  # an older or unusual kernel: no cell ids, nothing to replace
-        return None
-    cell = (parent or {}).get("metadata", {}).get("cellId")
-    return cell if isinstance(cell, str) and cell else None

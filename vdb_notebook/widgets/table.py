@@ -18,7 +18,7 @@ from collections import deque
 from functools import lru_cache
 from typing import Any
 
-from .markup import BORDER, FAINT, MUTED, SURFACE, clip, clock, colour_for, esc, pane, placeholder
+from .markup import BORDER, FAINT, MUTED, clip, clock, colour_for, esc, pane, placeholder
 from .renderer import Pane
 
 COLUMNS = ("seq", "received_at", "channel", "event", "rtstream_name", "text", "is_final",
@@ -53,15 +53,25 @@ class TablePane(Pane):
         head = "".join(f"<th style='{_TH}'{_TIP.get(c, '')}>{esc(HEADERS.get(c, c))}</th>"
                        for c in COLUMNS)
         body = "".join(_row(row) for row in rows)
-        # Cells inherit padding (cellpadding) and alignment (tbody) to keep each update small.
-        table = (f"<table cellpadding='2' style='border-collapse:collapse;width:100%;font-size:11px'>"
-                 f"<thead><tr>{head}</tr></thead><tbody style='vertical-align:top'>{body}</tbody></table>")
+        # The header is a table of its own above the scrolled rows (same fixed column widths):
+        # a sticky header covered part of the row scrolled under it. Cells inherit padding
+        # (cellpadding) and alignment (tbody) to keep each update small.
+        header = f"<table {_TABLE}>{_COLS}<thead><tr>{head}</tr></thead></table>"
+        table = f"<table {_TABLE}>{_COLS}<tbody style='{_TBODY}'>{body}</tbody></table>"
         note = f"last {len(rows)} of {total} rows"
-        return pane("DataFrame tail", table, note=esc(note), height="240px")
+        return pane("DataFrame tail", table, note=esc(note), height="240px", above=header)
 
 
-_TH = (f"text-align:left;padding:2px 6px;border-bottom:1px solid {BORDER};color:{MUTED};"
-       f"font-weight:600;position:sticky;top:0;background:{SURFACE};white-space:nowrap")
+_TH = (f"text-align:left;padding:2px;border-bottom:1px solid {BORDER};color:{MUTED};"
+       f"font-weight:600;white-space:nowrap;overflow:hidden;text-overflow:ellipsis")
+#: Per-column widths (%), shared by the header's table and the rows' table.
+WIDTHS = {"seq": 5, "received_at": 11, "channel": 9, "event": 13, "rtstream_name": 11,
+          "text": 27, "is_final": 6, "label": 8, "confidence": 5, "status": 5}
+_COLS = "<colgroup>" + "".join(f"<col style='width:{WIDTHS[c]}%'>" for c in COLUMNS) + \
+    "</colgroup>"
+_TABLE = ("cellpadding='2' style='border-collapse:collapse;width:100%;font-size:11px;"
+          "table-layout:fixed'")
+_TBODY = "vertical-align:top;text-align:left"
 _TR = f"<tr style='border-bottom:1px solid {BORDER}'>"
 #: The one wall-clock column says so (every other time in the panes is session time).
 HEADERS = {"received_at": "received (UTC wall clock)"}
@@ -78,7 +88,9 @@ def _cell(column: str, value: Any) -> str:
     if column == "confidence" and isinstance(value, (int, float)):
         return f"<td>{value:.2f}</td>"
     if column != "text":
-        return f"<td style='white-space:nowrap'>{esc(clip(value, 40))}</td>"
+        shown = clip(value, 40)
+        return (f"<td style='white-space:nowrap;overflow:hidden;text-overflow:ellipsis' "
+                f"title='{esc(shown)}'>{esc(shown)}</td>")
     text = clip(value)
     shown = clip(text, CELL_TEXT)
     tip = f" title='{esc(text)}'" if shown != text else ""

@@ -17,7 +17,8 @@ from __future__ import annotations
 from collections import deque
 from typing import Any, NamedTuple
 
-from ..analysis.chart import LANE_CHANNELS, Span, draw
+from ..analysis.chart import (IMAGE_GRID, IMAGE_INK, LANE_CHANNELS, Span, as_image, draw,
+                              hover_map)
 from .markup import clip, esc, pane, plural
 from .renderer import Pane
 from .transcript import speaker_of
@@ -64,6 +65,19 @@ class TimelinePane(Pane):
                 "first event" if clock is None else clock.basis)
 
     def render(self, snap: tuple[list[Bar], int, float | None, str], now_ms: float) -> str:
+        spans, note, basis = self._spans(snap)
+        body = f"<div style='overflow-x:auto'>{draw(spans, basis=basis)}</div>"
+        return pane("Timeline", body, note=esc(note), scroll=False)
+
+    def render_static(self, snap: tuple[list[Bar], int, float | None, str], now_ms: float) -> str:
+        """For the static snapshot: an image (a sanitizer keeps it where it strips inline SVG,
+        as in a notebook opened from disk), in colours that read on light and dark alike."""
+        spans, note, basis = self._spans(snap)
+        svg = draw(spans, basis=basis, ink=IMAGE_INK, grid=IMAGE_GRID)
+        image = as_image(svg, f"Timeline: {note}", hover_map(spans))
+        return pane("Timeline", image, note=esc(note), scroll=False)
+
+    def _spans(self, snap: tuple[list[Bar], int, float | None, str]) -> tuple[list[Span], str, str]:
         bars, total, origin, basis = snap
         if origin is None:
             origin = min((b.start for b in bars), default=0.0)
@@ -72,5 +86,4 @@ class TimelinePane(Pane):
         note = plural(total, "span")
         if total > len(bars):
             note += f" (last {len(bars)} shown)"
-        body = f"<div style='overflow-x:auto'>{draw(spans, basis=basis)}</div>"
-        return pane("Timeline", body, note=esc(note), scroll=False)
+        return spans, note, basis

@@ -2,7 +2,6 @@
 several emulators in one process, and the standalone CLI."""
 from __future__ import annotations
 
-import vdb_notebook as vn
 import os
 import signal
 import subprocess
@@ -14,6 +13,7 @@ import pytest
 import requests
 import videodb
 
+import vdb_notebook as vn
 from vdb_notebook.emulator import Emulator, Faults
 from vdb_notebook.emulator.state import NotFound
 
@@ -117,7 +117,7 @@ def test_several_emulators_at_once_and_a_clean_stop():
     assert set(threading.enumerate()) == threads_before
     assert all(not e.running for e in emulators)
     with pytest.raises(RuntimeError, match="not running"):
-        emulators[0].base_url
+        _ = emulators[0].base_url
     with pytest.raises(requests.ConnectionError):
         requests.get(f"http://127.0.0.1:{emulators[0].port}/_emulator/state", timeout=2)
 
@@ -144,7 +144,7 @@ def test_cli_prints_base_url_and_key_and_serves(tmp_path):
         assert conn.get_collection().id == "default"
     finally:
         proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=20)
+        _out, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, err
 
 

@@ -12,7 +12,7 @@ from videodb.exceptions import InvalidRequestError
 from vdb_notebook.emulator import Emulator
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
-from sdk_world import wait_for  # noqa: E402
+from sdk_world import wait_for
 
 
 def test_search_sees_only_what_was_said_so_far():

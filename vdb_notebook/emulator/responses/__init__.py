@@ -14,18 +14,25 @@ capture binary calls), control.py (/_emulator/), websocket.py; render.py holds h
 from __future__ import annotations
 
 import math
-
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from aiohttp import web
 
 from ..errors import BadRequest
 from ..guard import callback_problem
+from ..models import Timed
 from . import render
 
 Job = TypeVar("Job")
+R = TypeVar("R", bound=Timed)  # a record with a window
+
+
+#: What a handler answers: the JSON `data` of the SDK's envelope (None: `"data": null`), or a
+#: raw aiohttp response.
+Answer = dict[str, Any] | None | web.StreamResponse
 
 
 @dataclass
@@ -34,7 +41,7 @@ class Req:
 
     method: str
     params: dict[str, str]   # path parameters, e.g. {"rid": "rts-..."}
-    query: Any               # the query string (a multidict)
+    query: Mapping[str, str]  # the query string (aiohttp's multidict)
     body: dict[str, Any]     # the JSON body ({} for none)
     base: str                # scheme://host:port of this server
     request: web.Request     # for handlers that answer with a raw aiohttp response
@@ -93,7 +100,7 @@ def number_field(body: dict[str, Any], name: str, default: float | None = None) 
 
 def action(req: Req, allowed: tuple[str, ...]) -> str:
     value = req.body.get("action")
-    if value not in allowed:
+    if not isinstance(value, str) or value not in allowed:
         raise BadRequest(f"action must be one of {list(allowed)}, not {value!r}")
     return value
 
@@ -104,7 +111,7 @@ def start_or_stop(req: Req, job: Job, start: Callable[[Job], None], stop: Callab
     return job
 
 
-def overlapping(records: list[dict[str, Any]], start: float | None, end: float | None) -> list[dict[str, Any]]:
+def overlapping(records: Sequence[R], start: float | None, end: float | None) -> list[R]:
     """The records whose start..end overlaps start..end (an open side when None).
 
         >>> overlapping([{"start": 0, "end": 2}, {"start": 5, "end": 6}], 1, None)
@@ -115,7 +122,7 @@ def overlapping(records: list[dict[str, Any]], start: float | None, end: float |
     return [r for r in records if (start is None or r["end"] >= start) and (end is None or r["start"] <= end)]
 
 
-def records_page(records: list[dict[str, Any]], req: Req, key: str) -> dict[str, Any]:
+def records_page(records: Sequence[Timed], req: Req, key: str) -> dict[str, Any]:
     """{key: a page of `records` overlapping the query's start..end (epoch seconds), next_page}."""
     found = overlapping(records, seconds_param(req, "start"), seconds_param(req, "end"))
     items, more = render.page(found, int_param(req, "page", 1), int_param(req, "page_size", 100))

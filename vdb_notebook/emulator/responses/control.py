@@ -16,7 +16,7 @@ from typing import Any
 
 from ..engine import Engine
 from ..errors import ApiError, BadRequest
-from . import Req, render
+from . import Answer, Req, render
 
 
 def snapshot(engine: Engine) -> dict[str, Any]:
@@ -34,7 +34,7 @@ def snapshot(engine: Engine) -> dict[str, Any]:
                     for i in engine.state.indexes.values()},
         "alerts": {a.id: {"index_id": a.index_id, "label": a.label, "status": a.status,
                           "ws_connection_id": a.ws_connection_id, "fired": len(a.fired)}
-                   for a in engine.state.alerts.values()},
+                   for a in engine.state.alerting.alerts.values()},
         "connections": {cid: c.sent for cid, c in engine.hub.clients.items()},  # open ones
         "frames_by_connection": engine.hub.sent_by_connection(),
         "frames_sent": engine.hub.frames_sent,
@@ -42,12 +42,12 @@ def snapshot(engine: Engine) -> dict[str, Any]:
     }
 
 
-async def reset(engine: Engine, req: Req) -> Any:
+async def reset(engine: Engine, req: Req) -> Answer:
     await engine.reset()
     return snapshot(engine)
 
 
-async def seed(engine: Engine, req: Req) -> Any:
+async def seed(engine: Engine, req: Req) -> Answer:
     value = req.body.get("seed")
     if not isinstance(value, int) or isinstance(value, bool):
         raise BadRequest(f"seed must be a whole number, not {value!r}")
@@ -55,11 +55,11 @@ async def seed(engine: Engine, req: Req) -> Any:
     return snapshot(engine)
 
 
-def get_speed(engine: Engine, req: Req) -> Any:
+def get_speed(engine: Engine, req: Req) -> Answer:
     return {"speed": engine.speed}
 
 
-def set_speed(engine: Engine, req: Req) -> Any:
+def set_speed(engine: Engine, req: Req) -> Answer:
     try:
         engine.set_speed(req.body.get("speed"))
     except ValueError as exc:
@@ -67,11 +67,11 @@ def set_speed(engine: Engine, req: Req) -> Any:
     return get_speed(engine, req)
 
 
-def get_faults(engine: Engine, req: Req) -> Any:
+def get_faults(engine: Engine, req: Req) -> Answer:
     return engine.faults.as_dict()
 
 
-def set_faults(engine: Engine, req: Req) -> Any:
+def set_faults(engine: Engine, req: Req) -> Answer:
     try:
         engine.set_faults(req.body, replace=req.query.get("replace") in ("1", "true"))
     except ValueError as exc:
@@ -79,15 +79,15 @@ def set_faults(engine: Engine, req: Req) -> Any:
     return get_faults(engine, req)
 
 
-def state(engine: Engine, req: Req) -> Any:
+def state(engine: Engine, req: Req) -> Answer:
     return snapshot(engine)
 
 
-def deliveries(engine: Engine, req: Req) -> Any:
+def deliveries(engine: Engine, req: Req) -> Answer:
     return {"deliveries": engine.sender.deliveries}
 
 
-def capture(engine: Engine, req: Req) -> Any:
+def capture(engine: Engine, req: Req) -> Answer:
     """The desktop client's part: start, stop or fail a capture session."""
     sid, verb = req.params["sid"], req.params["verb"]
     if verb == "start":
@@ -101,7 +101,7 @@ def capture(engine: Engine, req: Req) -> Any:
     return render.session(engine.state, session)
 
 
-def set_world(engine: Engine, req: Req) -> Any:
+def set_world(engine: Engine, req: Req) -> Answer:
     """What `Emulator.set_world` does, for a process that drives the emulator over HTTP."""
     world, sid, user = req.body.get("world"), req.body.get("session_id"), req.body.get("end_user_id")
     if not isinstance(world, str) or not world or (sid is None) == (user is None):

@@ -16,13 +16,13 @@ from typing import Any
 from ...schema import CAPTURE_CHANNELS
 from ..engine import Engine
 from ..errors import BadRequest
-from . import Req, check_callback_url
+from . import Answer, Req, check_callback_url
 
 CHANNEL_IDS = tuple(c.name for c in CAPTURE_CHANNELS)
 MEDIA_TYPES = ("audio", "video")
 
 
-def start_capture_session(engine: Engine, req: Req) -> Any:
+def start_capture_session(engine: Engine, req: Req) -> Answer:
     sid = req.body.get("session_id")
     if not isinstance(sid, str) or not sid:
         raise BadRequest("session_id is required: the id of a capture session in status 'created'")
@@ -44,7 +44,7 @@ def start_capture_session(engine: Engine, req: Req) -> Any:
     return {"session_id": session.id, "status": "starting"}
 
 
-def stop_capture_session(engine: Engine, req: Req) -> Any:
+def stop_capture_session(engine: Engine, req: Req) -> Answer:
     engine.stop_capture(req.params["sid"])
     return None
 

@@ -3,12 +3,25 @@ SDK repository, the cookbook's saved outputs) plus those the `videodb` SDK reads
 docs/emulator_coverage.md lists where sources disagree and which one is followed."""
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, TypeVar
 
 from ...schema import CAPTURE_CHANNELS, CHANNEL_LABELS, media, payloads
 from ..media.streams import stream_urls
-from ..models import Alert, Event, RtStream, SceneIndex, Session, StreamIndex, Understanding, Video, VideoIndex
+from ..models import (
+    Alert,
+    Event,
+    RtStream,
+    SceneIndex,
+    Session,
+    StreamIndex,
+    Understanding,
+    Video,
+    VideoIndex,
+)
 from ..state import EmulatorState
+
+T = TypeVar("T")
 
 PRIMARY_VIDEO_CHANNEL = next(c.name for c in CAPTURE_CHANNELS if c.media_type == "video")
 
@@ -90,7 +103,7 @@ def event(e: Event) -> dict[str, Any]:
 
 def alert(state: EmulatorState, a: Alert) -> dict[str, Any]:
     """An entry of list_alerts(), as openapi.yaml and the cookbook's output show it."""
-    return {"alert_id": a.id, "event_id": a.event_id, "prompt": state.events[a.event_id].prompt,
+    return {"alert_id": a.id, "event_id": a.event_id, "prompt": state.alerting.prompt_of(a),
             "label": a.label, "callback_url": a.callback_url, "status": a.status}
 
 
@@ -116,6 +129,6 @@ def video_index(i: VideoIndex) -> dict[str, Any]:
     return {"name": i.name, "scene_index_id": i.id, "status": i.status}
 
 
-def page(items: list[dict[str, Any]], page_no: int, page_size: int) -> tuple[list[dict[str, Any]], bool]:
+def page(items: Sequence[T], page_no: int, page_size: int) -> tuple[list[T], bool]:
     start = (page_no - 1) * page_size
-    return items[start:start + page_size], start + page_size < len(items)
+    return list(items[start:start + page_size]), start + page_size < len(items)

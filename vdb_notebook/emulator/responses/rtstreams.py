@@ -1,14 +1,12 @@
 """Rtstreams: connect, get, list, start/stop, transcripts, playable windows and export."""
 from __future__ import annotations
 
-from typing import Any
-
 from ..engine import Engine
 from ..errors import BadRequest
-from . import Req, action, int_param, overlapping, query_value, render, seconds_param
+from . import Answer, Req, action, int_param, overlapping, query_value, render, seconds_param
 
 
-def connect_rtstream(engine: Engine, req: Req) -> Any:
+def connect_rtstream(engine: Engine, req: Req) -> Answer:
     rts = engine.state.connect_rtstream(req.body, origin_s=engine.clock.live_origin_s(),
                                         live_mark=engine.clock.position())
     if "audio" in rts.media_types and req.body.get("enable_transcript", True):
@@ -16,7 +14,7 @@ def connect_rtstream(engine: Engine, req: Req) -> Any:
     return render.rtstream(rts)
 
 
-def list_rtstreams(engine: Engine, req: Req) -> Any:
+def list_rtstreams(engine: Engine, req: Req) -> Answer:
     """Paged as openapi.yaml has it: results, count, next, previous (limit 10 by default)."""
     status, name = query_value(req, "status"), query_value(req, "name")
     found = [r for r in engine.state.rtstreams.values()
@@ -36,17 +34,17 @@ def list_rtstreams(engine: Engine, req: Req) -> Any:
             "previous": link(max(0, offset - limit)) if offset > 0 else None}
 
 
-def get_rtstream(engine: Engine, req: Req) -> Any:
+def get_rtstream(engine: Engine, req: Req) -> Answer:
     return render.rtstream(engine.state.rtstream(req.params["rid"]))
 
 
-def set_rtstream_status(engine: Engine, req: Req) -> Any:
+def set_rtstream_status(engine: Engine, req: Req) -> Answer:
     rts = engine.state.rtstream(req.params["rid"])
     engine.set_rtstream_status(rts, "connected" if action(req, ("start", "stop")) == "start" else "stopped")
     return render.rtstream(rts)
 
 
-def generate_stream(engine: Engine, req: Req) -> Any:
+def generate_stream(engine: Engine, req: Req) -> Answer:
     """rtstream.generate_stream(start, end) and shot.generate_stream(): a playable window."""
     rts = engine.state.rtstream(req.params["rid"])
     start, end = seconds_param(req, "start"), seconds_param(req, "end")
@@ -56,7 +54,7 @@ def generate_stream(engine: Engine, req: Req) -> Any:
     return render.urls(req.base, rts.id, start, end)
 
 
-def export_rtstream(engine: Engine, req: Req) -> Any:
+def export_rtstream(engine: Engine, req: Req) -> Answer:
     name = req.body.get("name")
     if name is not None and not isinstance(name, str):
         raise BadRequest(f"name must be a string, not {type(name).__name__}")
@@ -69,7 +67,7 @@ def export_rtstream(engine: Engine, req: Req) -> Any:
 
 
 # transcripts --------------------------------------------------------------------------------
-def transcription(engine: Engine, req: Req) -> Any:
+def transcription(engine: Engine, req: Req) -> Answer:
     """start_transcript / stop_transcript: {status, engine, updated_at} as openapi.yaml answers."""
     rts = engine.state.rtstream(req.params["rid"])
     if action(req, ("start", "stop")) == "start":
@@ -80,7 +78,7 @@ def transcription(engine: Engine, req: Req) -> Any:
             "engine": req.body.get("engine") or "default", "updated_at": render.live_since(rts)}
 
 
-def get_transcript(engine: Engine, req: Req) -> Any:
+def get_transcript(engine: Engine, req: Req) -> Answer:
     """Final segments so far, epoch seconds; start/end overlap the window, since is strict."""
     rts = engine.state.rtstream(req.params["rid"])
     start, end, since = (seconds_param(req, k) for k in ("start", "end", "since"))

@@ -7,14 +7,15 @@ reads there. A transcript segment is a shot without a scene_index_id.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from ..engine import Engine
 from ..errors import BadRequest, NotFound
 from ..models import RtStream
 from ..relevance import rank
 from ..state import EmulatorState
-from . import Req, number_field
+from . import Answer, Req, number_field
 
 DEFAULT_RESULTS = 10  # openapi.yaml: result_threshold defaults to 10
 
@@ -30,10 +31,10 @@ def _shots(state: EmulatorState, rts: RtStream, index_id: str | None) -> Iterabl
         for record in index.records:
             yield {"start": record["start"], "end": record["end"], "text": record["description"],
                    "scene_index_id": index.id}
-    for index in stream:
-        for record in index.records:
-            yield {"start": record["start"], "end": record["end"], "text": record["data"]["description"],
-                   "scene_index_id": index.id}
+    for stream_index in stream:
+        for output in stream_index.records:
+            yield {"start": output["start"], "end": output["end"], "text": output["data"]["description"],
+                   "scene_index_id": stream_index.id}
     if index_id is None:
         for segment in rts.transcript:
             yield {"start": segment["start"], "end": segment["end"], "text": segment["text"]}
@@ -58,13 +59,13 @@ def _search(req: Req, shots: list[dict[str, Any]]) -> dict[str, Any]:
     return {"results": results}
 
 
-def search_rtstream(engine: Engine, req: Req) -> Any:
+def search_rtstream(engine: Engine, req: Req) -> Answer:
     rts = engine.state.rtstream(req.params["rid"])
     index_id = req.body.get("scene_index_id")
     return _search(req, list(_shots(engine.state, rts, index_id)))
 
 
-def search_collection(engine: Engine, req: Req) -> Any:
+def search_collection(engine: Engine, req: Req) -> Answer:
     engine.state.collection(req.params["cid"])
     shots = [{**shot, "rtstream_id": rts.id, "rtstream_name": rts.name}
              for rts in engine.state.rtstreams.values() if rts.collection_id == req.params["cid"]

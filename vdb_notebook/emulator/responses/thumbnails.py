@@ -5,21 +5,20 @@ draw from the scenario (`/media/frame/...`), as the video itself shows them.
 from __future__ import annotations
 
 import math
-from typing import Any
 
 from ...schema import media
 from ..engine import Engine
 from ..errors import BadRequest
-from . import Req, render
+from . import Answer, Req, render
 from .videos import find_video
 
 
-def get_thumbnail(engine: Engine, req: Req) -> Any:
+def get_thumbnail(engine: Engine, req: Req) -> Answer:
     """GET video/{vid}/thumbnail: {"thumbnail_url"} (openapi.yaml)."""
     return {"thumbnail_url": render.video_thumbnail(req.base, find_video(engine, req))}
 
 
-def generate_thumbnail(engine: Engine, req: Req) -> Any:
+def generate_thumbnail(engine: Engine, req: Req) -> Answer:
     """POST video/{vid}/thumbnail {"time": t}: the frame at t seconds as an Image
     {id, collection_id, name, url}, what the SDK's Image takes."""
     video = find_video(engine, req)

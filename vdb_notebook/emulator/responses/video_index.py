@@ -14,15 +14,15 @@ from typing import Any
 from .. import footage
 from ..engine import Engine
 from ..errors import BadRequest
-from ..models import Video
-from . import Req, number_field, render
+from ..models import SceneRecord, Video
+from . import Answer, Req, number_field, render
 from .videos import find_video
 
 #: how index_scenes names an index it is given no name for ("Scene Index 2024-07-22 10:06")
 DEFAULT_NAME = "Scene Index %Y-%m-%d %H:%M"
 
 
-def index_spoken_words(engine: Engine, req: Req) -> Any:
+def index_spoken_words(engine: Engine, req: Req) -> Answer:
     """POST video/{id}/index {"index_type": "spoken_word", "force": ...}."""
     video = find_video(engine, req)
     kind = req.body.get("index_type") or "spoken_word"
@@ -33,7 +33,7 @@ def index_spoken_words(engine: Engine, req: Req) -> Any:
     return {}
 
 
-def index_scenes(engine: Engine, req: Req) -> Any:
+def index_scenes(engine: Engine, req: Req) -> Answer:
     """POST video/{id}/index/scene: index_scenes / index_visuals (what the screen showed),
     index_audio (extraction_type "transcript": what the audio index says), or the `scenes`
     a user described (custom annotations)."""
@@ -43,7 +43,7 @@ def index_scenes(engine: Engine, req: Req) -> Any:
     return {"scene_index_id": index.id}
 
 
-def _records(engine: Engine, video: Video, body: dict[str, Any]) -> list[dict[str, Any]]:
+def _records(engine: Engine, video: Video, body: dict[str, Any]) -> list[SceneRecord]:
     scenes = body.get("scenes")
     if scenes:
         return [_given_scene(s, video) for s in scenes]
@@ -53,7 +53,7 @@ def _records(engine: Engine, video: Video, body: dict[str, Any]) -> list[dict[st
     return footage.scenes(video, streams[video.rtstream_id], audio, kind)
 
 
-def _given_scene(scene: Any, video: Video) -> dict[str, Any]:
+def _given_scene(scene: Any, video: Video) -> SceneRecord:
     """A scene the caller described (Scene.to_json()): its window and description."""
     if not isinstance(scene, dict):
         raise BadRequest(f"each of scenes must be a Scene (start, end, description), not {scene!r}")
@@ -61,19 +61,19 @@ def _given_scene(scene: Any, video: Video) -> dict[str, Any]:
     if start is None or end is None or not 0 <= start < end <= video.length:
         raise BadRequest(f"a scene's start and end must lie within the video (0 to {video.length} s), "
                          f"start < end; not {start!r} .. {end!r}")
-    return {"start": start, "end": end, "description": str(scene.get("description") or "")}
+    return SceneRecord(start=start, end=end, description=str(scene.get("description") or ""))
 
 
-def list_scene_index(engine: Engine, req: Req) -> Any:
+def list_scene_index(engine: Engine, req: Req) -> Answer:
     return {"scene_indexes": [render.video_index(i) for i in find_video(engine, req).scene_indexes.values()]}
 
 
-def get_scene_index(engine: Engine, req: Req) -> Any:
+def get_scene_index(engine: Engine, req: Req) -> Answer:
     index = engine.state.library.scene_index(find_video(engine, req), req.params["sid"])
     return {"scene_index_records": [dict(r) for r in index.records]}
 
 
-def delete_scene_index(engine: Engine, req: Req) -> Any:
+def delete_scene_index(engine: Engine, req: Req) -> Answer:
     engine.state.library.delete_scene_index(find_video(engine, req), req.params["sid"])
     return {}
 

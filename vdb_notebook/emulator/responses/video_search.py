@@ -15,15 +15,16 @@ to `compile`; the answer is one stream of those windows in order (media.streams.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .. import footage
 from ..engine import Engine
 from ..errors import BadRequest
 from ..media.streams import stream_urls
-from ..models import Video
+from ..models import TranscriptRecord, Video
 from ..relevance import rank, tokens
-from . import Req, number_field
+from . import Answer, Req, number_field
 from .videos import find_video
 
 SEARCH_TYPES = ("semantic", "keyword")
@@ -32,7 +33,7 @@ DEFAULT_RESULTS = 5  # the SDK's SemanticSearchDefaultValues.result_threshold
 DEFAULT_TOP_K = 10
 
 
-def _spoken(engine: Engine, video: Video) -> list[dict[str, Any]]:
+def _spoken(engine: Engine, video: Video) -> list[TranscriptRecord]:
     if not video.spoken_indexed:
         raise BadRequest(f"video {video.id} has no spoken word index; call video.index_spoken_words() first")
     audio = [engine.state.rtstreams[r] for r in video.audio_rtstream_ids]
@@ -48,7 +49,7 @@ def _scenes(video: Video, scene_index_id: str | None) -> list[dict[str, Any]]:
             for i in indexes for r in i.records]
 
 
-def _answer(video: Video, docs: list[dict[str, Any]], query: Any, *, keyword: bool = False,
+def _answer(video: Video, docs: Sequence[Mapping[str, Any]], query: Any, *, keyword: bool = False,
             limit: int, threshold: float = 0.0, dynamic: float | None = None) -> list[dict[str, Any]]:
     """The ranked docs as the one result of `video`; VideoDB's error when none qualifies."""
     if not isinstance(query, str) or not query.strip():
@@ -75,7 +76,7 @@ def _count(body: dict[str, Any], name: str, default: int) -> int:
     return value
 
 
-def legacy_search(engine: Engine, req: Req) -> Any:
+def legacy_search(engine: Engine, req: Req) -> Answer:
     """POST video/{id}/search: one index type, semantic or keyword."""
     video, body = find_video(engine, req), req.body
     search_type, index_type = body.get("search_type") or "semantic", body.get("index_type") or "spoken_word"
@@ -84,7 +85,8 @@ def legacy_search(engine: Engine, req: Req) -> Any:
                          f"{list(INDEX_TYPES)}, not {search_type!r} / {index_type!r}")
     if body.get("filter"):
         raise BadRequest("metadata filters are not emulated offline; search without filter=")
-    docs = _spoken(engine, video) if index_type == "spoken_word" else _scenes(video, body.get("scene_index_id"))
+    docs: Sequence[Mapping[str, Any]] = (_spoken(engine, video) if index_type == "spoken_word"
+                                         else _scenes(video, body.get("scene_index_id")))
     threshold = number_field(body, "score_threshold") or 0.0
     results = _answer(video, docs, body.get("query"), keyword=search_type == "keyword",
                       limit=_count(body, "result_threshold", DEFAULT_RESULTS), threshold=threshold,
@@ -92,20 +94,20 @@ def legacy_search(engine: Engine, req: Req) -> Any:
     return {"results": results}
 
 
-def search(engine: Engine, req: Req) -> Any:
+def search(engine: Engine, req: Req) -> Answer:
     """POST video/{id}/search/v2: every index the video has, best first, top_k of them."""
     video = find_video(engine, req)
     if not video.spoken_indexed and not video.scene_indexes:
         raise BadRequest(f"video {video.id} has no index to search; call video.index_spoken_words() "
                          "or video.index_scenes() first")
-    docs = (_spoken(engine, video) if video.spoken_indexed else []) + (
-        _scenes(video, None) if video.scene_indexes else [])
+    docs = [*(_spoken(engine, video) if video.spoken_indexed else []),
+            *(_scenes(video, None) if video.scene_indexes else [])]
     results = _answer(video, docs, req.body.get("query"), limit=_count(req.body, "top_k", DEFAULT_TOP_K),
                       threshold=number_field(req.body, "score_threshold") or 0.0)
     return {"response_type": "shots", "results": results}
 
 
-def compile_shots(engine: Engine, req: Req) -> Any:
+def compile_shots(engine: Engine, req: Req) -> Answer:
     """POST compile [{video_id, collection_id, shots: [[start, end]]}]: one stream of the shots."""
     items = req.body.get("items")
     if not isinstance(items, list) or not items:

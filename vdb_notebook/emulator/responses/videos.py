@@ -8,14 +8,15 @@ Indexes, search and compile are in video_index.py and video_search.py.
 """
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from .. import footage
 from ..engine import Engine
 from ..errors import BadRequest
 from ..media.streams import stream_urls, timeline_windows
-from ..models import Video
-from . import Req, int_param, overlapping, query_value, render
+from ..models import TranscriptRecord, Video
+from . import Answer, Req, int_param, overlapping, query_value, render
 
 SEGMENTERS = ("word", "sentence", "time")
 
@@ -24,29 +25,29 @@ def find_video(engine: Engine, req: Req) -> Video:
     return engine.state.library.video(req.params["vid"], query_value(req, "collection_id"))
 
 
-def list_videos(engine: Engine, req: Req) -> Any:
+def list_videos(engine: Engine, req: Req) -> Answer:
     cid = query_value(req, "collection_id") or "default"
     engine.state.collection(cid)
     return {"videos": [render.video(req.base, v) for v in engine.state.library.videos.values()
                        if v.collection_id == cid]}
 
 
-def get_video(engine: Engine, req: Req) -> Any:
+def get_video(engine: Engine, req: Req) -> Answer:
     return render.video(req.base, find_video(engine, req))
 
 
-def update_video(engine: Engine, req: Req) -> Any:
+def update_video(engine: Engine, req: Req) -> Answer:
     video = find_video(engine, req)
     engine.state.library.rename(video, req.body.get("name"))
     return render.video(req.base, video)
 
 
-def delete_video(engine: Engine, req: Req) -> Any:
+def delete_video(engine: Engine, req: Req) -> Answer:
     engine.state.library.delete(find_video(engine, req))
     return {}
 
 
-def generate_stream(engine: Engine, req: Req) -> Any:
+def generate_stream(engine: Engine, req: Req) -> Answer:
     """video.generate_stream(timeline=[(start, end), ...]): the windows in order (video seconds)
     as one playlist; the whole video without a timeline."""
     video = find_video(engine, req)
@@ -54,26 +55,29 @@ def generate_stream(engine: Engine, req: Req) -> Any:
     return stream_urls(req.base, [(video.rtstream_id, video.start_s + a, video.start_s + b) for a, b in pairs])
 
 
-def generate_transcript(engine: Engine, req: Req) -> Any:
+def generate_transcript(engine: Engine, req: Req) -> Answer:
     video = find_video(engine, req)
     video.transcribed = True
     return _transcript(engine, video, None, None, "word", 1)
 
 
-def get_transcript(engine: Engine, req: Req) -> Any:
+def get_transcript(engine: Engine, req: Req) -> Answer:
     video = find_video(engine, req)
     video.transcribed = True  # generated on first read, as VideoDB's docs say
     segmenter = query_value(req, "segmenter") or "word"
     if segmenter not in SEGMENTERS:
         raise BadRequest(f"segmenter must be one of {list(SEGMENTERS)}, not {segmenter!r}")
-    bounds = []
-    for name in ("start", "end"):
-        raw = query_value(req, name)
-        try:
-            bounds.append(None if raw is None else float(raw))
-        except ValueError:
-            raise BadRequest(f"{name} must be seconds into the video, not {raw!r}") from None
-    return _transcript(engine, video, *bounds, segmenter, int_param(req, "length", 1))
+    start, end = _seconds(req, "start"), _seconds(req, "end")
+    return _transcript(engine, video, start, end, segmenter, int_param(req, "length", 1))
+
+
+def _seconds(req: Req, name: str) -> float | None:
+    """Query parameter `name` as seconds into the video (None when absent)."""
+    raw = query_value(req, name)
+    try:
+        return None if raw is None else float(raw)
+    except ValueError:
+        raise BadRequest(f"{name} must be seconds into the video, not {raw!r}") from None
 
 
 def _transcript(engine: Engine, video: Video, start: float | None, end: float | None,
@@ -88,23 +92,23 @@ def _transcript(engine: Engine, video: Video, start: float | None, end: float | 
     return {"word_timestamps": segments, "text": " ".join(s["text"] for s in sentences)}
 
 
-def _sentences(engine: Engine, video: Video) -> list[dict[str, Any]]:
+def _sentences(engine: Engine, video: Video) -> list[TranscriptRecord]:
     """The lines said on the video's audio streams, in video time, in order."""
     return footage.lines(video, [engine.state.rtstreams[r] for r in video.audio_rtstream_ids])
 
 
-def _words(sentence: dict[str, Any]) -> Iterator[dict[str, Any]]:
+def _words(sentence: TranscriptRecord) -> Iterator[TranscriptRecord]:
     words = sentence["text"].split()
     step = (sentence["end"] - sentence["start"]) / len(words)
     for i, word in enumerate(words):
-        yield {"start": round(sentence["start"] + i * step, 3),
-               "end": round(sentence["start"] + (i + 1) * step, 3), "text": word}
+        yield TranscriptRecord(start=round(sentence["start"] + i * step, 3),
+                               end=round(sentence["start"] + (i + 1) * step, 3), text=word)
 
 
-def _windows(words: list[dict[str, Any]], length: int) -> list[dict[str, Any]]:
+def _windows(words: list[TranscriptRecord], length: int) -> list[TranscriptRecord]:
     """Words grouped into windows of `length` seconds (int_param made it >= 1)."""
-    windows: dict[int, list[dict[str, Any]]] = {}
+    windows: dict[int, list[TranscriptRecord]] = {}
     for word in words:
         windows.setdefault(int(word["start"] // length), []).append(word)
-    return [{"start": float(k * length), "end": float((k + 1) * length),
-             "text": " ".join(w["text"] for w in group)} for k, group in sorted(windows.items())]
+    return [TranscriptRecord(start=float(k * length), end=float((k + 1) * length),
+                             text=" ".join(w["text"] for w in group)) for k, group in sorted(windows.items())]

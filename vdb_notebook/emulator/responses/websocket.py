@@ -11,7 +11,7 @@ from . import Req
 
 
 async def connect(engine: Engine, req: Req) -> web.StreamResponse:
-    if not engine.state.ws_ticket_valid(req.query.get("token")):
+    if not engine.state.passes.ws_ticket_valid(req.query.get("token")):
         raise ApiError("invalid, expired or missing token in the WebSocket URL: get a fresh URL "
                        "from conn.connect_websocket()", status=401)
     ws = web.WebSocketResponse(autoclose=False, compress=False)  # small JSON frames on loopback

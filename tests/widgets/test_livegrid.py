@@ -1,5 +1,5 @@
 """vn.grid: sort, filter, page and live updates, driven through the controls' traits
-(widgets/grid.py), alone and as a Dashboard pane."""
+(widgets/livegrid.py), alone and as a Dashboard pane."""
 from __future__ import annotations
 
 import pytest

@@ -29,9 +29,10 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
+from ..analysis.clock import clock
 from . import snapshot
 from .frames import TIME_COLUMNS, epoch_ms
-from .markup import BORDER, FAINT, MUTED, SURFACE, clip, clock, esc, pane, placeholder
+from .markup import BORDER, FAINT, MUTED, SURFACE, clip, esc, pane, placeholder
 from .renderer import Pane, Renderer
 from .selection import TEXT_FIELDS
 
@@ -57,8 +58,11 @@ class GridPane(Pane):
 
     name = "grid"
 
-    def __init__(self, columns: Sequence[str] = COLUMNS, *, keep: int = 10_000, page_size: int = 20) -> None:
+    def __init__(self, columns: Sequence[str] = COLUMNS, *, keep: int = 10_000, page_size: int = 20,
+                 arrival_order: str | None = None) -> None:
         super().__init__()
+        #: The column rows arrive sorted by (a store's `seq`): sorting by it is a slice, not a sort
+        self.arrival_order = arrival_order
         self.columns = tuple(columns)
         self.rows: deque[tuple[Any, ...]] = deque(maxlen=keep)
         self.keeps = keep
@@ -74,7 +78,7 @@ class GridPane(Pane):
         rows = frame.tail(self.keeps or len(frame))
         values = [epoch_ms(rows[c]) if c in TIME_COLUMNS and c in rows else _values(rows, c)
                   for c in self.columns]
-        self.rows.extend(zip(*values) if len(rows) else ())
+        self.rows.extend(zip(*values, strict=True) if len(rows) else ())
         self.total += len(frame)
 
     def snapshot(self) -> tuple[list[tuple[Any, ...]], GridView, int]:
@@ -103,6 +107,8 @@ class GridPane(Pane):
         return pane("Grid", self._table(shown, view), note=esc(note), scroll=False)
 
     def _arranged(self, rows: list[tuple[Any, ...]], view: GridView) -> list[tuple[Any, ...]]:
+        if not view.query and view.sort_by == self.arrival_order:
+            return rows[::-1] if view.descending else rows
         if view.query:
             wanted = view.query.casefold()
             looked = [i for i, c in enumerate(self.columns) if c in TEXT_FIELDS or c in _ID_COLUMNS] \
@@ -139,7 +145,8 @@ class GridControls(widgets.HBox):
                                         style={"description_width": "initial"}, layout=widgets.Layout(width="auto"))
         self.order = widgets.ToggleButtons(options=[("▲ ascending", False), ("▼ descending", True)],
                                            value=view.descending, tooltips=["Smallest first", "Largest first"],
-                                           style={"button_width": "auto"}, description="Order")
+                                           style={"button_width": "auto", "description_width": "initial"},
+                                           description="Order")
         self.previous = widgets.Button(description="Previous page",
                                        tooltip="Newer rows when sorted newest first", layout=widgets.Layout(width="auto"))
         self.next = widgets.Button(description="Next page",
@@ -162,7 +169,7 @@ class Grid(widgets.VBox):
         store, frame = _rows_of(source)
         self.store = store
         self.pane = GridPane(columns or (COLUMNS if frame is None else [str(c) for c in frame.columns]),
-                             keep=keep, page_size=page_size)
+                             keep=keep, page_size=page_size, arrival_order=None if frame is not None else "seq")
         self._lock = threading.Lock()
         self.renderer = Renderer([self.pane], self._lock, max_rate_hz)
         self.controls = GridControls(lambda: self.pane, self._change)
@@ -171,6 +178,7 @@ class Grid(widgets.VBox):
         self._follow(store, frame)
         super().__init__([self.controls, self.renderer.widgets["grid"]], layout=widgets.Layout(width="100%"))
         self.renderer.start()
+        snapshot.claim_cell(self, kind="grid")  # a re-run closes the grid its last run made
         snapshot.after_each_cell(self._after_cell)
 
     def sort(self, column: str, *, descending: bool = False) -> None:
@@ -289,7 +297,7 @@ def _values(frame: pd.DataFrame, column: str) -> list[Any]:
     if column not in frame:
         return [None] * len(frame)
     series = frame[column]
-    return series.astype(object).where(series.notna(), None).tolist()
+    return list(series.astype(object).where(series.notna(), None).tolist())
 
 
 def _sorted(rows: list[tuple[Any, ...]], at: int, descending: bool) -> list[tuple[Any, ...]]:
@@ -337,7 +345,7 @@ _TR = f"<tr style='border-bottom:1px solid {BORDER}'>"
 
 
 def _row(columns: Iterable[str], row: tuple[Any, ...]) -> str:
-    return _TR + "".join(_cell(c, v) for c, v in zip(columns, row)) + "</tr>"
+    return _TR + "".join(_cell(c, v) for c, v in zip(columns, row, strict=True)) + "</tr>"
 
 
 def _cell(column: str, value: Any) -> str:

@@ -1,0 +1,199 @@
+"""How a store's view is shown: filtered, sorted by `start`, timed from the session, at one
+precision, each row knowing the store it came from.
+
+- Rows are sorted by `start` (else their `timestamp`), then by arrival.
+- `at`: time since the row's capture session went active (its `capture_session.active`
+  timestamp; rows with no known session count from the first session's), to the second.
+- Times are `datetime64[ms, UTC]`: pandas prints a column of those at one precision
+  (`12:35:02.000` beside `12:35:11.500`), where Arrow timestamps print each value at its own.
+- The index is `seq`, the row's number in its store, and `df.attrs["store"]` names the store,
+  so `vn.clip(row)` and `vn.alert_context(row)` find both (see `store_of`).
+- `df.attrs["clock"]` says which clock made the times (also `CLOCK_NOTE`).
+
+    >>> import vdb_notebook as vn
+    >>> store = vn.EventStore()
+    >>> T0 = 1768912496000
+    >>> _ = store.add({"channel": "capture_session", "event": "capture_session.active",
+    ...                "capture_session_id": "cap-1", "timestamp": T0})
+    >>> for label, at in (("pii", 95_500), ("decision", 30_000)):
+    ...     _ = store.add({"channel": "alert", "rtstream_name": "mic", "capture_session_id": "cap-1",
+    ...                    "data": {"label": label, "start": T0 + at, "end": T0 + at + 2000}})
+    >>> store.alerts()[["at", "start", "label"]]  # doctest: +NORMALIZE_WHITESPACE
+                     at                         start     label
+    seq
+    2   0 days 00:00:30 2026-01-20 12:35:26.000+00:00  decision
+    1   0 days 00:01:36 2026-01-20 12:36:31.500+00:00       pii
+    >>> store.alerts(label="pii").iloc[0].attrs["store"].startswith("store-")
+    True
+"""
+from __future__ import annotations
+
+import itertools
+import threading
+import weakref
+from typing import Any, Iterable
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from .columns import TIME_FIELDS
+
+#: Which clock made a view's times, as `df.attrs["clock"]` and the docs say it.
+CLOCK_NOTE = ("start, end and timestamp come from the service (offline: the scenario's own "
+              "clock, a fixed epoch on 2026-01-20 unless vn.connect(clock='wall')); "
+              "received_at is this machine's wall clock when the event arrived; "
+              "at = start - the session's capture_session.active timestamp")
+TIME_DTYPE = "datetime64[ms, UTC]"
+AT_DTYPE = "timedelta64[s]"
+
+_lock = threading.Lock()
+_tokens = itertools.count(1)
+_stores: "weakref.WeakValueDictionary[str, Any]" = weakref.WeakValueDictionary()
+
+
+def token_of(store: Any) -> str:
+    """The name a view's `attrs["store"]` gives `store` (made on first use)."""
+    with _lock:
+        token = getattr(store, "_view_token", None)
+        if token is None:
+            token = f"store-{next(_tokens)}"
+            store._view_token = token
+        _stores[token] = store
+        return token
+
+
+def live_stores() -> list[Any]:
+    """The stores whose views are alive (named by some view's attrs)."""
+    with _lock:
+        return list(_stores.values())
+
+
+def store_of(rows: Any) -> Any:
+    """The store a view, or a row of one, came from (None when it cannot say)."""
+    attrs = getattr(rows, "attrs", None) or {}
+    with _lock:
+        return _stores.get(attrs.get("store")) if isinstance(attrs.get("store"), str) else None
+
+
+def present(store: Any, rows: pd.DataFrame, shown: Iterable[str], *, origins: dict[str, Any],
+            label: Any = None, stream: Any = None, session: Any = None, since: Any = None,
+            until: Any = None) -> pd.DataFrame:
+    """`rows` (a view's frame, with seq, start, capture_session_id, rtstream_id, stream)
+    filtered, sorted by start, with `at`, shown as the columns `shown` (after `at`)."""
+    rows = _filter(rows, label=label, stream=stream, session=session)
+    at = _since_active(rows, origins)
+    rows = rows.assign(at=at)
+    rows = _between(rows, since, until)
+    when = _when(rows).to_numpy(dtype="int64", na_value=np.iinfo("int64").max)
+    rows = rows.iloc[np.lexsort((rows["seq"].to_numpy(dtype="int64"), when))]
+    columns = ["at", *[c for c in shown if c != "at"]]
+    out = rows[columns].copy()
+    for name in TIME_FIELDS:
+        if name in out.columns:
+            out[name] = _utc_ms(out[name])
+    out.index = pd.Index(rows["seq"].to_numpy(dtype="int64"), name="seq")
+    out.attrs = {"store": token_of(store), "clock": CLOCK_NOTE}
+    return out
+
+
+def origins_of(lifecycle: pd.DataFrame) -> dict[str, Any]:
+    """{capture_session_id: when it went active} from a lifecycle frame; key "" is the first
+    session's (for rows whose session is unknown)."""
+    active = lifecycle[lifecycle["event"].astype(object).eq("capture_session.active")]
+    when = active["timestamp"].fillna(active["received_at"]).astype(TIME_DTYPE)
+    pairs = pd.DataFrame({"session": active["capture_session_id"].astype(object),
+                          "when": when}).dropna()
+    found: dict[str, Any] = pairs.groupby("session")["when"].min().to_dict()
+    if found:
+        found[""] = min(found.values())
+    return found
+
+
+def _when(rows: pd.DataFrame) -> pd.Series:
+    """When each row happened: its start, else its timestamp."""
+    return _utc_ms(rows["start"]).fillna(_utc_ms(rows["timestamp"]))
+
+
+def _utc_ms(column: pd.Series) -> pd.Series:
+    """An Arrow timestamp column as datetime64[ms, UTC] (pandas' own astype goes through
+    Python objects: 100x slower)."""
+    if not isinstance(column.dtype, pd.ArrowDtype):
+        return column.astype(TIME_DTYPE)
+    ms = column.array.__arrow_array__().cast(pa.int64())
+    values = ms.fill_null(np.iinfo("int64").min).to_numpy().view("datetime64[ms]")  # min: NaT
+    return pd.Series(pd.to_datetime(values, utc=True), index=column.index, name=column.name)
+
+
+def _since_active(rows: pd.DataFrame, origins: dict[str, Any]) -> pd.Series:
+    start = _when(rows)
+    if not origins:
+        return pd.Series(pd.NaT, index=rows.index, dtype=AT_DTYPE)
+    sessions = rows["capture_session_id"].astype(object).fillna("")
+    origin = sessions.map(origins).fillna(origins[""]).astype(TIME_DTYPE)
+    return (start - origin).dt.round("s").astype(AT_DTYPE)
+
+
+def _filter(rows: pd.DataFrame, *, label: Any, stream: Any, session: Any) -> pd.DataFrame:
+    keep = np.ones(len(rows), dtype=bool)
+    if label is not None:
+        keep &= rows["label"].astype(object).isin(_names("label", label)).to_numpy()
+    if stream is not None:
+        wanted = _names("stream", stream)
+        keep &= (rows["stream"].astype(object).isin(wanted)
+                 | rows["rtstream_id"].astype(object).isin(wanted)).to_numpy()
+    if session is not None:
+        keep &= rows["capture_session_id"].astype(object).isin(
+            [getattr(s, "id", s) for s in _names("session", session, objects=True)]).to_numpy()
+    return rows[keep] if not keep.all() else rows
+
+
+def _names(what: str, value: Any, objects: bool = False) -> list[Any]:
+    values = [value] if isinstance(value, str) or (objects and hasattr(value, "id")) else value
+    try:
+        values = list(values)
+    except TypeError:
+        values = [None]
+    if not values or not all(isinstance(v, str) or (objects and hasattr(v, "id")) for v in values):
+        example = {"label": "label='sensitive_content'", "stream": "stream='mic:default'",
+                   "session": "session=session.id"}[what]
+        raise TypeError(f"{what}= takes a name or a list of names, not {value!r}; e.g. {example}")
+    return values
+
+
+def _between(rows: pd.DataFrame, since: Any, until: Any) -> pd.DataFrame:
+    """Rows from `since` to `until`: Timestamps (or ISO text with a date) compare with start,
+    durations ('90s', pd.Timedelta) with `at`."""
+    keep = pd.Series(True, index=rows.index)
+    for name, bound in (("since", since), ("until", until)):
+        if bound is None:
+            continue
+        column, value = _bound(name, bound, rows)
+        keep &= (column >= value) if name == "since" else (column <= value)
+    return rows[keep.fillna(False).to_numpy(dtype=bool)]
+
+
+def _bound(name: str, bound: Any, rows: pd.DataFrame) -> tuple[pd.Series, Any]:
+    if isinstance(bound, (pd.Timedelta, np.timedelta64)) or (
+            isinstance(bound, str) and _is_duration(bound)):
+        return rows["at"], pd.Timedelta(bound)
+    if isinstance(bound, (int, float)) and not isinstance(bound, bool):
+        return rows["at"], pd.Timedelta(seconds=bound)
+    try:
+        stamp = pd.Timestamp(bound)
+    except (TypeError, ValueError):
+        stamp = None
+    if stamp is None or stamp is pd.NaT:
+        raise TypeError(f"{name}= takes a time since the session went active ('90s', "
+                        f"pd.Timedelta(minutes=2), seconds as a number) or a UTC time "
+                        f"(pd.Timestamp('2026-01-20 12:36', tz='UTC')), not {bound!r}")
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return _when(rows), stamp
+
+
+def _is_duration(text: str) -> bool:
+    try:
+        pd.Timedelta(text)
+        return True
+    except ValueError:
+        return False
