@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from typing import Any
+from typing import Any, Literal
 
 Run = tuple[str, str]  # (cell id, message id of the execute request)
 
@@ -29,13 +29,13 @@ class CellRuns:
         self._lock = threading.Lock()
         self._made: dict[str, tuple[str, list[Any]]] = {}
 
-    def claim(self, made: Any, run: Run | None | str = "current") -> list[Any]:
+    def claim(self, made: Any, run: Run | Literal["current"] | None = "current") -> list[Any]:
         """Remember `made` as made by `run` (default: the cell executing now); returns what an
         earlier run of the same cell made that is still alive (the caller closes it)."""
-        run = current_run() if run == "current" else run
-        if run is None:
+        known = current_run() if isinstance(run, str) else run
+        if known is None:
             return []
-        cell, message = run
+        cell, message = known
         with self._lock:
             earlier_message, refs = self._made.get(cell, (message, []))
             replaced = [] if earlier_message == message else [_get(r) for r in refs]
