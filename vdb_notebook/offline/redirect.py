@@ -32,6 +32,7 @@ import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -68,7 +69,7 @@ class _Entry:
 
 _lock = threading.RLock()
 _stack: list[_Entry] = []
-_saved: list[tuple[Any, str, Any]] = []  # (owner, attribute, original) of every patch in place
+_saved: list[tuple[object, str, object]] = []  # (owner, attribute, original) of every patch in place
 
 
 def active() -> Target | None:
@@ -138,7 +139,7 @@ def pop(token: object) -> None:
             _uninstall()
 
 
-def _capture_binary() -> Any:
+def _capture_binary() -> ModuleType:
     from ..emulator import (
         capture_binary,  # registers the stand-in desktop binary for a URL
     )
@@ -184,7 +185,7 @@ def _play_offline(url: str) -> str:
     return player_url(target.base_url, url)
 
 
-def _patch(owner: Any, attribute: str, replacement: Any) -> None:
+def _patch(owner: object, attribute: str, replacement: object) -> None:
     _saved.append((owner, attribute, owner.__dict__[attribute] if isinstance(owner, type)
                    else getattr(owner, attribute)))
     setattr(owner, attribute, replacement)
