@@ -227,3 +227,13 @@ def test_an_unreachable_service_names_its_host_and_the_next_step():
                                                   r"vn.connect\(offline=True\)") as caught:
         conn.get_collection()
     assert "bogus" not in str(caught.value)
+from vdb_notebook.connection import live_connections
+
+
+def test_a_connection_whose_emulator_stopped_is_not_in_play() -> None:
+    emu = vn.Emulator(speed="max")
+    emu.start()
+    conn = vn.connect(emulator=emu)
+    assert conn in live_connections()
+    emu.stop()
+    assert conn not in live_connections()

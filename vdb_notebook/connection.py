@@ -100,8 +100,9 @@ _live: weakref.WeakSet[Connection] = weakref.WeakSet()
 
 
 def live_connections() -> list[Connection]:
-    """The toolkit's Connections still referenced somewhere (vn.clip picks the only one)."""
-    return list(_live)
+    """The toolkit's Connections still referenced somewhere and able to answer (vn.clip picks
+    the only one): an offline connection whose emulator has stopped serves nothing."""
+    return [conn for conn in list(_live) if conn.emulator is None or conn.emulator.running]
 
 
 class Connection(_client.Connection):  # type: ignore[misc]  # videodb is untyped
