@@ -13,7 +13,7 @@ from aiohttp import web
 from videodb.exceptions import AuthenticationError
 
 import vdb_notebook as vn
-from vdb_notebook.connection import _stop_defaults, default_emulator
+from vdb_notebook.connection import _stop_defaults, default_emulator, live_connections
 from vdb_notebook.emulator import Emulator
 
 SECRET = "sk-live-do-not-print-me-0123456789"
@@ -227,7 +227,6 @@ def test_an_unreachable_service_names_its_host_and_the_next_step():
                                                   r"vn.connect\(offline=True\)") as caught:
         conn.get_collection()
     assert "bogus" not in str(caught.value)
-from vdb_notebook.connection import live_connections
 
 
 def test_a_connection_whose_emulator_stopped_is_not_in_play() -> None:
