@@ -150,7 +150,12 @@ def start_pipelines(conn: Connection, session_or_payload: SessionSource,
         raise PipelinesStartError("some pipelines did not start (the others run; see .handle): "
                                   + "; ".join(failures), handle)
     if auto_reattach and _is_feed(feed_or_ws_connection_id):
-        handle.follow(feed_or_ws_connection_id)
+        feed = feed_or_ws_connection_id
+        handle.follow(feed)
+        # The feed reads on its own thread: it may have reconnected while the pipelines above
+        # were starting, before follow() could hear of it. (reattach is a no-op when current.)
+        if feed.connection_id != handle.ws_connection_id:
+            handle.reattach(feed)
     return handle
 
 
