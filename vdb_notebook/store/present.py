@@ -31,7 +31,8 @@ from __future__ import annotations
 import itertools
 import threading
 import weakref
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -49,7 +50,7 @@ AT_DTYPE = "timedelta64[s]"
 
 _lock = threading.Lock()
 _tokens = itertools.count(1)
-_stores: "weakref.WeakValueDictionary[str, Any]" = weakref.WeakValueDictionary()
+_stores: weakref.WeakValueDictionary[str, Any] = weakref.WeakValueDictionary()
 
 
 def token_of(store: Any) -> str:

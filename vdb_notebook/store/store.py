@@ -43,8 +43,7 @@ from . import columns, dataset, files, sql
 from .durable import Damaged
 from .persist import FLUSH_ROWS, FLUSH_SECONDS, DatasetWriter
 from .present import origins_of, present
-from .views import (VIEW_COLUMNS, View, lifecycle_view, on_channel, sessions_view,
-                    transcript_view)
+from .views import VIEW_COLUMNS, View, lifecycle_view, on_channel, sessions_view, transcript_view
 
 Callback = Callable[[Any], None]
 #: Every column of `.df`, plus a view's `stream`.
@@ -57,7 +56,7 @@ MIN_BATCH_BYTES = 64 * 1024
 MAX_GIVEN_KEYS = 100_000
 
 
-class Rejections(deque):
+class Rejections(deque[Rejection]):
     """The newest rejections (a bounded deque) that also compares equal to a list of them.
 
     >>> Rejections([], maxlen=2) == []
@@ -69,7 +68,7 @@ class Rejections(deque):
             return len(self) == len(other) and list(self) == other
         return super().__eq__(other)
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None
 
 
 class EventStore:
@@ -178,7 +177,7 @@ class EventStore:
         if received_at_ms is None and self._clock is not None:
             received_at_ms = self._clock()
         record = normalise(frame, source=source, received_at_ms=received_at_ms)
-        if type(record) is Rejection:
+        if isinstance(record, Rejection):
             with self._lock:
                 self._reject(record)
             self._announce(self._rejection_subscribers, record)

@@ -14,7 +14,8 @@ cut from its front by seq. A view's DataFrame shows the columns a reader wants f
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -122,7 +123,7 @@ def transcript_view(rows: pd.DataFrame, final_only: bool) -> pd.DataFrame:
     keep = is_final.copy()
     latest_final: dict[Any, int] = {}
     latest_interim: dict[Any, int] = {}
-    for position, (rts, final) in enumerate(zip(stream, is_final)):
+    for position, (rts, final) in enumerate(zip(stream, is_final, strict=True)):
         (latest_final if final else latest_interim)[rts] = position
     for rts, position in latest_interim.items():
         if position > latest_final.get(rts, -1):
