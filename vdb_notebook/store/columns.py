@@ -54,6 +54,8 @@ MAX_STREAM_OWNERS = 100_000
 #: (capture_session_id, end_user_id) of the session that listed an rtstream (an active event
 #: may lack either).
 Owner = tuple[str | None, str | None]
+#: A missing id in an object array of ids (np.where broadcasts it).
+NO_ID = np.array(None, dtype=object)
 
 
 class Columns:
@@ -193,7 +195,8 @@ class Columns:
     def _rows_per_batch(self, table: pa.Table) -> int | None:
         if self.max_batch_bytes is None or not table.num_rows:
             return None
-        return max(1, self.max_batch_bytes * table.num_rows // max(1, table.nbytes))
+        rows: int = self.max_batch_bytes * table.num_rows // max(1, table.nbytes)
+        return max(1, rows)
 
     def _push(self, batch: pa.RecordBatch) -> None:
         self.batches.append(batch)
@@ -241,8 +244,8 @@ class Columns:
                     for name in ("capture_session_id", "end_user_id", "rtstream_id",
                                  "session_filled", "user_filled")}
             replaced = self._filled(  # the ids as received: filled ones are cleared first
-                np.where(cols["session_filled"], None, cols["capture_session_id"]),
-                np.where(cols["user_filled"], None, cols["end_user_id"]), cols["rtstream_id"])
+                np.where(cols["session_filled"], NO_ID, cols["capture_session_id"]),
+                np.where(cols["user_filled"], NO_ID, cols["end_user_id"]), cols["rtstream_id"])
             self.batches[i] = pa.RecordBatch.from_arrays(
                 [replaced.get(name, batch.column(name)) for name in SCHEMA.names], schema=SCHEMA)
 

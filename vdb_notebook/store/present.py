@@ -32,7 +32,7 @@ import itertools
 import threading
 import weakref
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import pandas as pd
@@ -40,23 +40,26 @@ import pyarrow as pa
 
 from .columns import TIME_FIELDS
 
+if TYPE_CHECKING:  # store.py imports this module
+    from .store import EventStore
+
 #: Which clock made a view's times, as `df.attrs["clock"]` and the docs say it.
 CLOCK_NOTE = ("start, end and timestamp come from the service (offline: the scenario's own "
               "clock, a fixed epoch on 2026-01-20 unless vn.connect(clock='wall')); "
               "received_at is this machine's wall clock when the event arrived; "
               "at = start - the session's capture_session.active timestamp")
-TIME_DTYPE = "datetime64[ms, UTC]"
-AT_DTYPE = "timedelta64[s]"
+TIME_DTYPE: Final = "datetime64[ms, UTC]"
+AT_DTYPE: Final = "timedelta64[s]"
 
 _lock = threading.Lock()
 _tokens = itertools.count(1)
-_stores: weakref.WeakValueDictionary[str, Any] = weakref.WeakValueDictionary()
+_stores: weakref.WeakValueDictionary[str, EventStore] = weakref.WeakValueDictionary()
 
 
-def token_of(store: Any) -> str:
+def token_of(store: EventStore) -> str:
     """The name a view's `attrs["store"]` gives `store` (made on first use)."""
     with _lock:
-        token = getattr(store, "_view_token", None)
+        token = store._view_token
         if token is None:
             token = f"store-{next(_tokens)}"
             store._view_token = token
@@ -64,20 +67,20 @@ def token_of(store: Any) -> str:
         return token
 
 
-def live_stores() -> list[Any]:
+def live_stores() -> list[EventStore]:
     """The stores whose views are alive (named by some view's attrs)."""
     with _lock:
         return list(_stores.values())
 
 
-def store_of(rows: Any) -> Any:
+def store_of(rows: object) -> EventStore | None:
     """The store a view, or a row of one, came from (None when it cannot say)."""
-    attrs = getattr(rows, "attrs", None) or {}
+    token = (getattr(rows, "attrs", None) or {}).get("store")
     with _lock:
-        return _stores.get(attrs.get("store")) if isinstance(attrs.get("store"), str) else None
+        return _stores.get(token) if isinstance(token, str) else None
 
 
-def present(store: Any, rows: pd.DataFrame, shown: Iterable[str], *, origins: dict[str, Any],
+def present(store: EventStore, rows: pd.DataFrame, shown: Iterable[str], *, origins: dict[str, pd.Timestamp],
             label: Any = None, stream: Any = None, session: Any = None, since: Any = None,
             until: Any = None) -> pd.DataFrame:
     """`rows` (a view's frame, with seq, start, capture_session_id, rtstream_id, stream)
@@ -98,14 +101,15 @@ def present(store: Any, rows: pd.DataFrame, shown: Iterable[str], *, origins: di
     return out
 
 
-def origins_of(lifecycle: pd.DataFrame) -> dict[str, Any]:
+def origins_of(lifecycle: pd.DataFrame) -> dict[str, pd.Timestamp]:
     """{capture_session_id: when it went active} from a lifecycle frame; key "" is the first
     session's (for rows whose session is unknown)."""
     active = lifecycle[lifecycle["event"].astype(object).eq("capture_session.active")]
     when = active["timestamp"].fillna(active["received_at"]).astype(TIME_DTYPE)
     pairs = pd.DataFrame({"session": active["capture_session_id"].astype(object),
                           "when": when}).dropna()
-    found: dict[str, Any] = pairs.groupby("session")["when"].min().to_dict()
+    firsts = pairs.groupby("session")["when"].min()
+    found = {str(session): pd.Timestamp(when) for session, when in firsts.items()}
     if found:
         found[""] = min(found.values())
     return found
@@ -126,7 +130,7 @@ def _utc_ms(column: pd.Series) -> pd.Series:
     return pd.Series(pd.to_datetime(values, utc=True), index=column.index, name=column.name)
 
 
-def _since_active(rows: pd.DataFrame, origins: dict[str, Any]) -> pd.Series:
+def _since_active(rows: pd.DataFrame, origins: dict[str, pd.Timestamp]) -> pd.Series:
     start = _when(rows)
     if not origins:
         return pd.Series(pd.NaT, index=rows.index, dtype=AT_DTYPE)
@@ -184,7 +188,7 @@ def _bound(name: str, bound: Any, rows: pd.DataFrame) -> tuple[pd.Series, Any]:
         stamp = pd.Timestamp(bound)
     except (TypeError, ValueError):
         stamp = None
-    if stamp is None or stamp is pd.NaT:
+    if stamp is None or pd.isna(stamp):
         raise TypeError(f"{name}= takes a time since the session went active ('90s', "
                         f"pd.Timedelta(minutes=2), seconds as a number) or a UTC time "
                         f"(pd.Timestamp('2026-01-20 12:36', tz='UTC')), not {bound!r}")

@@ -138,6 +138,8 @@ class EventStore:
         self.path = path
         #: the DatasetWriter persisting this store (None without `path`)
         self.writer: DatasetWriter | None = None
+        #: this store's name in its views' attrs["store"] (store/present.py gives it)
+        self._view_token: str | None = None
         if path is not None:
             self.persist_to(path, flush_rows=flush_rows, flush_seconds=flush_seconds)
 

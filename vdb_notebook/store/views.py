@@ -105,7 +105,7 @@ class View:
             chunks[0] = chunks[0].slice(int(np.searchsorted(seqs, head_seq)))
 
 #: The columns of `sessions()`, in order, with their dtypes (the same when empty).
-SESSION_DTYPES = {
+SESSION_DTYPES: dict[str, str | pd.ArrowDtype] = {
     "capture_session_id": "string[pyarrow]", "status": "string[pyarrow]",
     "end_user_id": "string[pyarrow]", "first_event_at": pd.ArrowDtype(TIME),
     "last_event_at": pd.ArrowDtype(TIME), "n_events": "int64", "n_stream_events": "int64",
@@ -161,7 +161,7 @@ def sessions_view(lifecycle: pd.DataFrame, raws: dict[int, Any],
             "first_event_at": when.min(),
             "last_event_at": when.max(),
             "n_events": len(group),
-            "n_stream_events": stream_events.get(sid, 0),
+            "n_stream_events": stream_events.get(str(sid), 0),
             "n_rtstreams": max((d["n_rtstreams"] for d in details if d["n_rtstreams"] is not None),
                                default=None),
             "exported_video_id": next((d["exported_video_id"] for d in details
