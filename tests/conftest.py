@@ -33,6 +33,8 @@ SLOW = {
                             "test_views_and_round_trip_work_on_whatever_was_accepted"},
     "store/test_dataset.py": {"test_dask_on_a_distributed_cluster_reads_the_same_dataset"},
     "webhooks/test_receiver_crash.py": {"test_kill_9_mid_burst_loses_nothing_and_repeats_at_most_workers_per_crash"},
+    "webhooks/test_exactly_once.py": {"test_kill_9_three_times_mid_burst_then_each_acknowledged_delivery_once"},
+    "emulator/media/test_timeline.py": {"test_a_video_timeline_of_two_windows_is_one_playlist_pyav_decodes"},
     "webhooks/test_processor.py": {"test_a_stuck_sync_handler_does_not_keep_the_process_alive_after_close",
                                    "test_close_honours_its_timeout_when_an_async_handler_blocks_its_loop"},
     "widgets/test_markup.py": {"test_panes_hold_a_bounded_amount_of_text"},
