@@ -29,7 +29,7 @@ import threading
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, TypeVar, cast, overload
 
 import pandas as pd
 import pyarrow as pa
@@ -45,7 +45,10 @@ from .persist import FLUSH_ROWS, FLUSH_SECONDS, DatasetWriter
 from .present import origins_of, present
 from .views import VIEW_COLUMNS, View, lifecycle_view, on_channel, sessions_view, transcript_view
 
-Callback = Callable[[Any], None]
+#: What `subscribe` calls with each stored Event, or with each Rejection (rejected=True).
+EventCallback = Callable[[Event], object]
+RejectionCallback = Callable[[Rejection], object]
+_Record = TypeVar("_Record", Event, Rejection)
 #: Every column of `.df`, plus a view's `stream`.
 _VIEW_ALL = (*columns.COLUMNS, "stream")
 #: With max_bytes, a batch holds at most 1/BATCHES_PER_BUDGET of it (and at least
@@ -115,7 +118,7 @@ class EventStore:
         self.rejected: Rejections = Rejections(maxlen=self.max_rejected)
         #: rejections evicted from `.rejected` to keep it within max_rejected
         self.rejected_dropped = 0
-        self.callback_errors: list[tuple[Callback, BaseException]] = []
+        self.callback_errors: list[tuple[EventCallback | RejectionCallback, BaseException]] = []
         #: the newest events are kept within about this many bytes (None: no byte budget)
         self.max_bytes = max_bytes
         self._cols = columns.Columns(None if max_bytes is None else
@@ -130,8 +133,8 @@ class EventStore:
                        "audio": View(on_channel("audio_index")),
                        "alerts": View(on_channel("alert")),
                        "lifecycle": View(on_channel("capture_session"))}
-        self._subscribers: list[Callback] = []
-        self._rejection_subscribers: list[Callback] = []
+        self._subscribers: list[EventCallback] = []
+        self._rejection_subscribers: list[RejectionCallback] = []
         self._given_keys: OrderedDict[str, None] = OrderedDict()
         #: dataset files skipped when reading back (empty, cut short or not Parquet)
         self.damaged: list[Damaged] = []
@@ -233,13 +236,27 @@ class EventStore:
             self._cols.own(rts, (session, user))
 
     # --- live consumers -----------------------------------------------------------------
-    def subscribe(self, callback: Callback, *, rejected: bool = False) -> Callable[[], None]:
+    @overload
+    def subscribe(self, callback: EventCallback, *,
+                  rejected: Literal[False] = False) -> Callable[[], None]: ...
+
+    @overload
+    def subscribe(self, callback: RejectionCallback, *,
+                  rejected: Literal[True]) -> Callable[[], None]: ...
+
+    def subscribe(self, callback: EventCallback | RejectionCallback, *,
+                  rejected: bool = False) -> Callable[[], None]:
         """Call `callback(event)` after each add (on the adding thread); returns unsubscribe.
 
         With rejected=True the callback gets each Rejection instead. Exceptions raised by a
         callback are kept in `store.callback_errors`, never raised into `add`.
         """
-        targets = self._rejection_subscribers if rejected else self._subscribers
+        if rejected:  # the overloads pair rejected=True with a RejectionCallback
+            return self._listen(self._rejection_subscribers, cast(RejectionCallback, callback))
+        return self._listen(self._subscribers, cast(EventCallback, callback))
+
+    def _listen(self, targets: list[Callable[[_Record], object]],
+                callback: Callable[[_Record], object]) -> Callable[[], None]:
         with self._lock:
             targets.append(callback)
 
@@ -249,7 +266,7 @@ class EventStore:
                     targets.remove(callback)
         return unsubscribe
 
-    def _announce(self, callbacks: list[Callback], record: Any) -> None:
+    def _announce(self, callbacks: list[Callable[[_Record], object]], record: _Record) -> None:
         for callback in tuple(callbacks):
             try:
                 callback(record)
