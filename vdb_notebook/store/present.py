@@ -32,7 +32,8 @@ import itertools
 import threading
 import weakref
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, Final
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, Final, Protocol, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -50,6 +51,23 @@ CLOCK_NOTE = ("start, end and timestamp come from the service (offline: the scen
               "at = start - the session's capture_session.active timestamp")
 TIME_DTYPE: Final = "datetime64[ms, UTC]"
 AT_DTYPE: Final = "timedelta64[s]"
+
+
+
+class HasId(Protocol):
+    """What `session=` takes besides an id: a CaptureSession (anything with an `id`)."""
+
+    @property
+    def id(self) -> str: ...
+
+
+#: `label=` and `stream=` filters: a name (a stream's name or id) or a list of them.
+Names: TypeAlias = str | Iterable[str] | None
+#: The `session=` filter: an id or a CaptureSession, or a list of them.
+SessionFilter: TypeAlias = str | HasId | Iterable[str | HasId] | None
+#: `since=` / `until=`: a time since the session went active ('90s', a Timedelta, seconds) or
+#: a UTC time (a Timestamp or datetime, or ISO text with a date).
+Bound: TypeAlias = str | float | pd.Timedelta | np.timedelta64 | datetime | None
 
 _lock = threading.Lock()
 _tokens = itertools.count(1)
@@ -81,8 +99,8 @@ def store_of(rows: object) -> EventStore | None:
 
 
 def present(store: EventStore, rows: pd.DataFrame, shown: Iterable[str], *, origins: dict[str, pd.Timestamp],
-            label: Any = None, stream: Any = None, session: Any = None, since: Any = None,
-            until: Any = None) -> pd.DataFrame:
+            label: Names = None, stream: Names = None, session: SessionFilter = None,
+            since: Bound = None, until: Bound = None) -> pd.DataFrame:
     """`rows` (a view's frame, with seq, start, capture_session_id, rtstream_id, stream)
     filtered, sorted by start, with `at`, shown as the columns `shown` (after `at`)."""
     rows = _filter(rows, label=label, stream=stream, session=session)
@@ -139,7 +157,8 @@ def _since_active(rows: pd.DataFrame, origins: dict[str, pd.Timestamp]) -> pd.Se
     return (start - origin).dt.round("s").astype(AT_DTYPE)
 
 
-def _filter(rows: pd.DataFrame, *, label: Any, stream: Any, session: Any) -> pd.DataFrame:
+def _filter(rows: pd.DataFrame, *, label: Names, stream: Names,
+            session: SessionFilter) -> pd.DataFrame:
     keep = np.ones(len(rows), dtype=bool)
     if label is not None:
         keep &= rows["label"].astype(object).isin(_names("label", label)).to_numpy()
@@ -166,7 +185,7 @@ def _names(what: str, value: Any, objects: bool = False) -> list[Any]:
     return values
 
 
-def _between(rows: pd.DataFrame, since: Any, until: Any) -> pd.DataFrame:
+def _between(rows: pd.DataFrame, since: Bound, until: Bound) -> pd.DataFrame:
     """Rows from `since` to `until`: Timestamps (or ISO text with a date) compare with start,
     durations ('90s', pd.Timedelta) with `at`."""
     keep = pd.Series(True, index=rows.index)
@@ -178,14 +197,15 @@ def _between(rows: pd.DataFrame, since: Any, until: Any) -> pd.DataFrame:
     return rows[keep.fillna(False).to_numpy(dtype=bool)]
 
 
-def _bound(name: str, bound: Any, rows: pd.DataFrame) -> tuple[pd.Series, Any]:
+def _bound(name: str, bound: Bound,
+           rows: pd.DataFrame) -> tuple[pd.Series, pd.Timedelta | pd.Timestamp]:
     if isinstance(bound, (pd.Timedelta, np.timedelta64)) or (
             isinstance(bound, str) and _is_duration(bound)):
         return rows["at"], pd.Timedelta(bound)
     if isinstance(bound, (int, float)) and not isinstance(bound, bool):
         return rows["at"], pd.Timedelta(seconds=bound)
     try:
-        stamp = pd.Timestamp(bound)
+        stamp = pd.Timestamp(bound) if isinstance(bound, (str, date, np.datetime64)) else None
     except (TypeError, ValueError):
         stamp = None
     if stamp is None or pd.isna(stamp):

@@ -42,7 +42,7 @@ from ..events.fields import stream_ids, valid_unicode
 from . import columns, dataset, files, sql
 from .durable import Damaged
 from .persist import FLUSH_ROWS, FLUSH_SECONDS, DatasetWriter
-from .present import origins_of, present
+from .present import Bound, Names, SessionFilter, origins_of, present
 from .views import VIEW_COLUMNS, View, lifecycle_view, on_channel, sessions_view, transcript_view
 
 #: What `subscribe` calls with each stored Event, or with each Rejection (rejected=True).
@@ -341,8 +341,9 @@ class EventStore:
         """
         return self._arrow() if name == "events" else self._view_table(name)
 
-    def transcript(self, final_only: bool = True, *, full: bool = False, stream: Any = None,
-                   session: Any = None, since: Any = None, until: Any = None) -> pd.DataFrame:
+    def transcript(self, final_only: bool = True, *, full: bool = False, stream: Names = None,
+                   session: SessionFilter = None, since: Bound = None,
+                   until: Bound = None) -> pd.DataFrame:
         """Transcript rows, by start: at, start, end, stream, text (full=True: every column of
         `.df` too). final_only=False adds, per rtstream, the latest interim not yet
         superseded by a final (one that arrived after it on the same rtstream). Filters and
@@ -356,22 +357,23 @@ class EventStore:
         return self._present(rows, "transcript", full, stream=stream, session=session,
                              since=since, until=until)
 
-    def scenes(self, *, full: bool = False, stream: Any = None, session: Any = None,
-               since: Any = None, until: Any = None) -> pd.DataFrame:
+    def scenes(self, *, full: bool = False, stream: Names = None, session: SessionFilter = None,
+               since: Bound = None, until: Bound = None) -> pd.DataFrame:
         """Visual index events (visual_index or scene_index), by start: at, start, end,
         stream, text. Filters and columns as in `alerts()`."""
         return self._present(self._view("scenes", True), "scenes", full, stream=stream,
                              session=session, since=since, until=until)
 
-    def audio(self, *, full: bool = False, stream: Any = None, session: Any = None,
-              since: Any = None, until: Any = None) -> pd.DataFrame:
+    def audio(self, *, full: bool = False, stream: Names = None, session: SessionFilter = None,
+              since: Bound = None, until: Bound = None) -> pd.DataFrame:
         """Audio index events, by start: at, start, end, stream, text. Filters and columns as
         in `alerts()`."""
         return self._present(self._view("audio", True), "audio", full, stream=stream,
                              session=session, since=since, until=until)
 
-    def alerts(self, *, full: bool = False, label: Any = None, stream: Any = None,
-               session: Any = None, since: Any = None, until: Any = None) -> pd.DataFrame:
+    def alerts(self, *, full: bool = False, label: Names = None, stream: Names = None,
+               session: SessionFilter = None, since: Bound = None,
+               until: Bound = None) -> pd.DataFrame:
         """Alerts, by start: at, start, end, stream, label, confidence, text.
 
         `at` is the time since the row's session went active; times show at one precision
