@@ -81,5 +81,5 @@ def test_a_view_read_again_after_adds_is_the_same_as_one_read_fresh():
 
 def present_fresh(store: EventStore) -> pd.DataFrame:
     """The view computed from scratch (no earlier presentation to extend)."""
-    store.__dict__.pop("_shown", None)
+    store._shown.clear()
     return store.alerts()

@@ -6,11 +6,12 @@ import threading
 
 import pandas as pd
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vdb_notebook.events import Event, Rejection
-from vdb_notebook.store import EventStore
 from vdb_notebook.schema import payloads
+from vdb_notebook.store import EventStore
 
 T = 1_710_000_000_000
 
@@ -305,7 +306,7 @@ def test_views_and_round_trip_work_on_whatever_was_accepted(tmp_path_factory, in
     for back in (EventStore.from_parquet(store.to_parquet(folder / "e.parquet")),
                  EventStore(path=folder / "dataset")):
         pd.testing.assert_frame_equal(back.df, store.df)
-        as_json = lambda s: json.dumps(s._records(), default=repr)  # noqa: E731 (NaN == NaN)
+        as_json = lambda s: json.dumps(s._records(), default=repr)  # as JSON: NaN == NaN
         assert as_json(back) == as_json(store)
 
 

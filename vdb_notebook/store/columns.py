@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import json
 from collections import deque
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -45,9 +46,16 @@ SCHEMA = pa.schema([(name, _TYPES.get(name, TEXT)) for name in
 RAW_TEXT, RAW_DICT, RAW_ESCAPED = 0, 1, 2
 STRING = pd.StringDtype("pyarrow")
 _ROW_FIELDS = FIELDS[:FIELDS.index("key")]  # what a pending tuple holds, then shape and raw
+#: One pending row: the values of _ROW_FIELDS, shape, raw, raw_kind, the given key.
+Row = tuple[object, ...]
 SEAL_EVERY = 4096
 #: How many rtstream -> session owners a store remembers (sessions list a few rtstreams each).
 MAX_STREAM_OWNERS = 100_000
+#: (capture_session_id, end_user_id) of the session that listed an rtstream (an active event
+#: may lack either).
+Owner = tuple[str | None, str | None]
+#: A missing id in an object array of ids (np.where broadcasts it).
+NO_ID = np.array(None, dtype=object)
 
 
 class Columns:
@@ -63,10 +71,10 @@ class Columns:
         self._row_bytes: deque[int] = deque()
         self.batches: list[pa.RecordBatch] = []
         self.head = 0  # rows of batches[0] logically dropped
-        self.pending: deque[tuple] = deque()  # newest rows, one tuple each, until seal()
+        self.pending: deque[Row] = deque()  # newest rows, one tuple each, until seal()
         self.sealed_total = 0  # rows ever sealed (a row's global index never changes)
         self.dropped_total = 0  # rows ever dropped from the sealed front
-        self.owners: dict[str, tuple[str, str | None]] = {}
+        self.owners: dict[str, Owner] = {}
         self.orphans: set[str] = set()  # rtstreams of sealed rows no owner was known for
         self.refill = False  # an orphan rtstream got an owner: fill sealed rows again
         self.generation = 0  # bumped when sealed rows change (a refill): views start over
@@ -102,7 +110,7 @@ class Columns:
         if len(self.pending) >= SEAL_EVERY:
             self.seal()
 
-    def own(self, rtstream_id: str, owner: tuple[str, str | None]) -> None:
+    def own(self, rtstream_id: str, owner: Owner) -> None:
         """Rows on `rtstream_id` without a session of their own belong to `owner` (the
         newest MAX_STREAM_OWNERS owners are remembered)."""
         owners = self.owners
@@ -119,10 +127,10 @@ class Columns:
             self.bytes -= self._row_bytes.popleft()
         if not self.batches:
             if self.hold is None:
-                return self.pending.popleft()[3]
+                return str(self.pending.popleft()[3])  # the channel: always a str
             self.seal()  # held rows must be in a batch to be kept
         first = self.batches[0]
-        channel = first.column(3)[self.head].as_py()
+        channel: str = first.column(3)[self.head].as_py()
         self.head += 1
         self.dropped_total += 1
         if self.head == first.num_rows:
@@ -150,7 +158,8 @@ class Columns:
             return
         self._pending_bytes = 0
         rows, self.pending = self.pending, deque()
-        values = dict(zip((*_ROW_FIELDS, "shape", "raw", "raw_kind", "key"), zip(*rows)))
+        values = dict(zip((*_ROW_FIELDS, "shape", "raw", "raw_kind", "key"), zip(*rows, strict=True),
+                          strict=True))
         given = values.pop("key")
         arrays = {name: pa.array(column, SCHEMA.field(name).type)
                   for name, column in values.items()}
@@ -186,7 +195,8 @@ class Columns:
     def _rows_per_batch(self, table: pa.Table) -> int | None:
         if self.max_batch_bytes is None or not table.num_rows:
             return None
-        return max(1, self.max_batch_bytes * table.num_rows // max(1, table.nbytes))
+        rows: int = self.max_batch_bytes * table.num_rows // max(1, table.nbytes)
+        return max(1, rows)
 
     def _push(self, batch: pa.RecordBatch) -> None:
         self.batches.append(batch)
@@ -230,12 +240,12 @@ class Columns:
         self.generation += 1
         self.orphans = set()
         for i, batch in enumerate(self.batches):
-            cols = {name: batch.column(name).to_numpy(zero_copy_only=False)
+            cols: dict[str, np.ndarray] = {name: batch.column(name).to_numpy(zero_copy_only=False)
                     for name in ("capture_session_id", "end_user_id", "rtstream_id",
                                  "session_filled", "user_filled")}
             replaced = self._filled(  # the ids as received: filled ones are cleared first
-                np.where(cols["session_filled"], None, cols["capture_session_id"]),
-                np.where(cols["user_filled"], None, cols["end_user_id"]), cols["rtstream_id"])
+                np.where(cols["session_filled"], NO_ID, cols["capture_session_id"]),
+                np.where(cols["user_filled"], NO_ID, cols["end_user_id"]), cols["rtstream_id"])
             self.batches[i] = pa.RecordBatch.from_arrays(
                 [replaced.get(name, batch.column(name)) for name in SCHEMA.names], schema=SCHEMA)
 
@@ -269,7 +279,8 @@ class Columns:
         """The seq of the oldest live sealed row (None when no sealed row is live)."""
         if not self.batches:
             return None
-        return self.batches[0].column(0)[self.head].as_py()
+        seq: int = self.batches[0].column(0)[self.head].as_py()
+        return seq
 
     def table(self) -> pa.Table:
         """The live rows as one Arrow table (no copy), sealing the pending ones first."""
@@ -294,7 +305,7 @@ class Columns:
 ROW_OVERHEAD_BYTES = 128
 
 
-def row_bytes(row: tuple) -> int:
+def row_bytes(row: Row) -> int:
     """About how many bytes a pending row takes once sealed (its text, UTF-8, plus overhead)."""
     return ROW_OVERHEAD_BYTES + sum(len(v) for v in row if type(v) is str)
 
@@ -322,7 +333,7 @@ def to_frame(batches: list[pa.RecordBatch], names: Iterable[str] = COLUMNS,
              schema: pa.Schema = SCHEMA) -> pd.DataFrame:
     """A DataFrame sharing the batches' Arrow buffers: strings as `string[pyarrow]`, the rest
     as pandas' Arrow dtypes (times `timestamp[ms, tz=UTC][pyarrow]`, exact to the ms)."""
-    data = {}
+    data: dict[str, pd.api.extensions.ExtensionArray] = {}
     for name in names:
         kind = schema.field(name).type
         column = pa.chunked_array([b.column(name) for b in batches], kind)
@@ -363,7 +374,7 @@ def parse_frame(raw: Any) -> Any:
         return None
 
 
-def compact_json(frame: dict) -> str:
+def compact_json(frame: dict[str, object]) -> str:
     """A dict frame as compact JSON text (immune to later mutation by the caller)."""
     text = json.dumps(frame, ensure_ascii=False, separators=(",", ":"), default=str)
     try:
@@ -374,7 +385,7 @@ def compact_json(frame: dict) -> str:
 
 
 def fill_owners(values: dict[str, np.ndarray],
-                owners: dict[str, tuple[str, str | None]]) -> None:
+                owners: dict[str, Owner]) -> None:
     """Give rows with no capture_session_id the session that owns their rtstream (and its
     end_user_id where the row has none), in place; one lookup per distinct rtstream.
 

@@ -53,6 +53,10 @@ FILE_SCHEMA = SCHEMA.append(pa.field("writer", TEXT))
 #: The order rows are read back in: writers by id (ids start with their start time), each
 #: writer's rows by its seq; files written before format 2 (no writer) first.
 READ_ORDER = [("writer", "ascending", "at_start"), ("seq", "ascending", "at_start")]
+#: Which sessions to read: one id, several, or all (None).
+Sessions = str | Iterable[str] | None
+#: A received_at bound: a datetime (or pandas Timestamp), ISO-8601 text or epoch ms.
+TimeBound = datetime | str | float | None
 
 
 def filesystem(path: str | os.PathLike[str]) -> tuple[pafs.FileSystem, str]:
@@ -82,7 +86,7 @@ class DatasetFiles:
                  sweep_after_s: float = durable.SWEEP_AFTER_S) -> None:
         self.fs, self.root = filesystem(path)
         self.writer = writer or new_writer_id()
-        self._queue: deque[tuple[str, Any]] = deque()
+        self._queue: deque[tuple[str, durable.Data]] = deque()
         self._next = 0
         if durable.is_local(self.fs):
             durable.make_dirs(self.root)
@@ -192,8 +196,8 @@ class Loaded:
     damaged: list[durable.Damaged] = field(default_factory=list)
 
 
-def read(path: str | os.PathLike[str], capture_session_id: str | Iterable[str] | None = None,
-         start: Any = None, end: Any = None) -> Loaded:
+def read(path: str | os.PathLike[str], capture_session_id: Sessions = None,
+         start: TimeBound = None, end: TimeBound = None) -> Loaded:
     """The events of the dataset at `path` that pass the filters (pushed down: a session or list
     of sessions selects folders, start/end, inclusive start and exclusive end as datetime, ISO
     text or epoch ms, select dates, then rows), each key once. Rejections are read when no
@@ -237,8 +241,8 @@ def read_check(path: str | os.PathLike[str]) -> tuple[pafs.FileSystem, str]:
     return fs, root
 
 
-def scanner(path: str | os.PathLike[str], capture_session_id: Any = None, start: Any = None,
-            end: Any = None) -> ds.Scanner:
+def scanner(path: str | os.PathLike[str], capture_session_id: Sessions = None,
+            start: TimeBound = None, end: TimeBound = None) -> ds.Scanner:
     """A pyarrow scanner over the dataset's readable files with the filters pushed down (every
     row as written: deduplicate by `key` as `DEDUPLICATED_SQL` does)."""
     fs, root = read_check(path)
@@ -268,7 +272,8 @@ def _dataset(fs: pafs.FileSystem, root: str, files: list[str]) -> ds.Dataset:
                       partitioning=PARTITIONING, partition_base_dir=root)
 
 
-def _filter(capture_session_id: Any, start: Any, end: Any) -> ds.Expression | None:
+def _filter(capture_session_id: Sessions, start: TimeBound,
+            end: TimeBound) -> ds.Expression | None:
     conditions = []
     if capture_session_id is not None:
         ids = [capture_session_id] if isinstance(capture_session_id, str) \
@@ -290,7 +295,7 @@ def _filter(capture_session_id: Any, start: Any, end: Any) -> ds.Expression | No
     return expression
 
 
-def _utc(value: Any, name: str) -> datetime:
+def _utc(value: object, name: str) -> datetime:
     """A datetime, pandas Timestamp, ISO text or epoch ms -> an aware UTC datetime."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return datetime.fromtimestamp(value / 1000, tz=UTC)

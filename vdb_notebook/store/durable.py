@@ -19,8 +19,9 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
+import pyarrow as pa
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
@@ -34,7 +35,11 @@ def is_local(fs: pafs.FileSystem) -> bool:
     return isinstance(fs, pafs.LocalFileSystem)
 
 
-def put(fs: pafs.FileSystem, path: str, data: bytes) -> None:
+#: A file's content: bytes, or an Arrow buffer written without a copy.
+Data: TypeAlias = bytes | pa.Buffer
+
+
+def put(fs: pafs.FileSystem, path: str, data: Data) -> None:
     """Write `data` as the file `path`, all or nothing, durably on a local disk."""
     folder, name = path.rsplit("/", 1)
     if not is_local(fs):
@@ -53,7 +58,7 @@ def put(fs: pafs.FileSystem, path: str, data: bytes) -> None:
     fsync_dir(folder)
 
 
-def put_all(fs: pafs.FileSystem, files: list[tuple[str, Any]],
+def put_all(fs: pafs.FileSystem, files: list[tuple[str, Data]],
             written: Callable[[], Any] = lambda: None) -> None:
     """`put` for many files, with one fsync per folder: every file is written and fsync'd
     under its temporary name first (a failure there removes them all), then each is renamed
@@ -84,7 +89,7 @@ def put_all(fs: pafs.FileSystem, files: list[tuple[str, Any]],
         list(pool.map(fsync_dir, sorted({path.rsplit("/", 1)[0] for path, _ in files})))
 
 
-def _write_synced(path: str, data: Any) -> None:
+def _write_synced(path: str, data: Data) -> None:
     with open(path, "wb") as out:
         out.write(data)
         out.flush()

@@ -11,22 +11,22 @@ that reads the Parquet files only when queried). Both delegate to dataset.py.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .._compat import keyword_only, warn
 from . import dataset
+from .dataset import Sessions, TimeBound
 from .store import EventStore
 
 if TYPE_CHECKING:
     import duckdb
 
-Sessions = str | Iterable[str] | None
 
 
 @keyword_only("capture_session_id", "start", "end")
 def open_dataset(path: str | os.PathLike[str], *, capture_session_id: Sessions = None,
-                 start: Any = None, end: Any = None, as_duckdb: bool = False) -> EventStore:
+                 start: TimeBound = None, end: TimeBound = None,
+                 as_duckdb: bool = False) -> EventStore:
     """The events at `path` (a folder, or an s3://... URI read through pyarrow's filesystems)
     of one or more capture sessions and/or a received_at range [start, end), with the filters
     pushed down to the folders and files, loaded into a read-only-by-convention EventStore (no
@@ -34,6 +34,7 @@ def open_dataset(path: str | os.PathLike[str], *, capture_session_id: Sessions =
     `vn.scan_dataset`."""
     if as_duckdb:
         warn("vn.open_dataset(..., as_duckdb=True)", "vn.scan_dataset(...)")
+        # the deprecated flag's old contract: a DuckDB relation, not the EventStore annotated
         return scan_dataset(path, capture_session_id=capture_session_id,  # type: ignore[return-value]
                             start=start, end=end)
     store = EventStore()
@@ -42,7 +43,7 @@ def open_dataset(path: str | os.PathLike[str], *, capture_session_id: Sessions =
 
 
 def scan_dataset(path: str | os.PathLike[str], *, capture_session_id: Sessions = None,
-                 start: Any = None, end: Any = None) -> duckdb.DuckDBPyRelation:
+                 start: TimeBound = None, end: TimeBound = None) -> duckdb.DuckDBPyRelation:
     """A lazy DuckDB relation over the dataset at `path` (columns of `.df` plus `writer`, `date`
     and `session`), each event once by its key (dataset.DEDUPLICATED_SQL: the SQL to use over
     the files from any other engine), the same filters pushed down; nothing is read until it is

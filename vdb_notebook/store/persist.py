@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from ..events.event import Rejection
+from ..events.event import Event, Rejection
 from .columns import SCHEMA
 from .dataset import DatasetFiles
 
@@ -96,7 +96,7 @@ class DatasetWriter:
         return self.files.writer
 
     # --- on the adding thread: as little as possible -----------------------------------
-    def _on_event(self, event: Any) -> None:
+    def _on_event(self, event: Event) -> None:
         # seq is the event's row index in a store with a dataset (reads number rows in order)
         if event.seq + 1 - self._written_upto >= self.flush_rows:
             self._wake.set()

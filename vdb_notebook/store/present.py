@@ -32,7 +32,8 @@ import itertools
 import threading
 import weakref
 from collections.abc import Iterable
-from typing import Any
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, Final, Protocol, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -41,23 +42,44 @@ import pyarrow.compute as pc
 
 from .columns import TIME_FIELDS
 
+if TYPE_CHECKING:  # store.py imports this module
+    from .store import EventStore
+
 #: Which clock made a view's times, as `df.attrs["clock"]` and the docs say it.
 CLOCK_NOTE = ("start, end and timestamp come from the service (offline: the scenario's own "
               "clock, a fixed epoch on 2026-01-20 unless vn.connect(clock='wall')); "
               "received_at is this machine's wall clock when the event arrived; "
               "at = start - the session's capture_session.active timestamp")
-TIME_DTYPE = "datetime64[ms, UTC]"
-AT_DTYPE = "timedelta64[s]"
+TIME_DTYPE: Final = "datetime64[ms, UTC]"
+AT_DTYPE: Final = "timedelta64[s]"
+
+
+class HasId(Protocol):
+    """What `session=` takes besides an id: a CaptureSession (anything with an `id`)."""
+
+    @property
+    def id(self) -> str: ...
+
+
+#: `label=` and `stream=` filters: a name (a stream's name or id) or a list of them.
+Names: TypeAlias = str | Iterable[str] | None
+#: The `session=` filter: an id or a CaptureSession, or a list of them.
+SessionFilter: TypeAlias = str | HasId | Iterable[str | HasId] | None
+#: `since=` / `until=`: a time since the session went active ('90s', a Timedelta, seconds) or
+#: a UTC time (a Timestamp or datetime, or ISO text with a date).
+Bound: TypeAlias = str | float | pd.Timedelta | np.timedelta64 | datetime | None
+#: {capture_session_id: when it went active}; "" is the first session's.
+Origins: TypeAlias = dict[str, pd.Timestamp]
 
 _lock = threading.Lock()
 _tokens = itertools.count(1)
-_stores: weakref.WeakValueDictionary[str, Any] = weakref.WeakValueDictionary()
+_stores: weakref.WeakValueDictionary[str, EventStore] = weakref.WeakValueDictionary()
 
 
-def token_of(store: Any) -> str:
+def token_of(store: EventStore) -> str:
     """The name a view's `attrs["store"]` gives `store` (made on first use)."""
     with _lock:
-        token = getattr(store, "_view_token", None)
+        token = store._view_token
         if token is None:
             token = f"store-{next(_tokens)}"
             store._view_token = token
@@ -65,22 +87,22 @@ def token_of(store: Any) -> str:
         return token
 
 
-def live_stores() -> list[Any]:
+def live_stores() -> list[EventStore]:
     """The stores whose views are alive (named by some view's attrs)."""
     with _lock:
         return list(_stores.values())
 
 
-def store_of(rows: Any) -> Any:
+def store_of(rows: object) -> EventStore | None:
     """The store a view, or a row of one, came from (None when it cannot say)."""
-    attrs = getattr(rows, "attrs", None) or {}
+    token = (getattr(rows, "attrs", None) or {}).get("store")
     with _lock:
-        return _stores.get(attrs.get("store")) if isinstance(attrs.get("store"), str) else None
+        return _stores.get(token) if isinstance(token, str) else None
 
 
-def present(store: Any, rows: pd.DataFrame, shown: Iterable[str], *, origins: dict[str, Any],
-            label: Any = None, stream: Any = None, session: Any = None, since: Any = None,
-            until: Any = None) -> pd.DataFrame:
+def present(store: EventStore, rows: pd.DataFrame, shown: Iterable[str], *, origins: Origins,
+            label: Names = None, stream: Names = None, session: SessionFilter = None,
+            since: Bound = None, until: Bound = None) -> pd.DataFrame:
     """`rows` (a view's frame, with seq, start, timestamp, capture_session_id, rtstream_id,
     stream) filtered, sorted by start, with `at`, shown as the columns `shown` (after `at`).
     The work is one pass over the rows; already sorted rows (the usual case) are not moved."""
@@ -112,7 +134,7 @@ class Shown:
         self.key: tuple[Any, ...] | None = None
         self.frame: pd.DataFrame | None = None
 
-    def get(self, store: Any, rows: pd.DataFrame, shown: tuple[str, ...], origins: dict[str, Any],
+    def get(self, store: EventStore, rows: pd.DataFrame, shown: tuple[str, ...], origins: Origins,
             key: tuple[Any, ...]) -> pd.DataFrame:
         """The view of `rows` (every row of the view, in seq order); `key` changes when rows
         before the last presented one may have changed (dropped, refilled, other origins)."""
@@ -121,13 +143,13 @@ class Shown:
         if done > len(rows):
             done = 0
         new = present(store, rows.iloc[done:] if done else rows, shown, origins=origins)
-        if done and len(new):
+        if done and frame is not None and len(new):
             if _first_when(new) < _last_when(frame):  # arrived out of order: start over
                 new, done = present(store, rows, shown, origins=origins), 0
             else:
                 new = pd.concat([frame, new])
                 new.attrs = frame.attrs
-        elif done:
+        elif done and frame is not None:
             new = frame
         self.key, self.frame = key, new
         return new.copy(deep=False)
@@ -144,17 +166,17 @@ def _last_when(frame: pd.DataFrame) -> Any:
     return when.iloc[-1] if len(when) else pd.Timestamp.min.tz_localize("UTC")
 
 
-def origins_of(lifecycle: pa.Table) -> dict[str, Any]:
+def origins_of(lifecycle: pa.Table) -> Origins:
     """{capture_session_id: when it went active} from the lifecycle view's Arrow table; key ""
     is the first session's (for rows whose session is unknown)."""
     active = lifecycle.filter(pc.equal(lifecycle.column("event"), "capture_session.active"))
     when = pc.coalesce(active.column("timestamp"), active.column("received_at"))
-    found: dict[str, Any] = {}
+    first_ms: dict[str, int] = {}
     for session, at in zip(active.column("capture_session_id").to_pylist(),
                            pc.cast(when, pa.int64()).to_pylist(), strict=True):
         if isinstance(session, str) and at is not None:
-            found[session] = min(at, found.get(session, at))
-    found = {s: pd.Timestamp(ms, unit="ms", tz="UTC") for s, ms in found.items()}
+            first_ms[session] = min(at, first_ms.get(session, at))
+    found = {s: pd.Timestamp(ms, unit="ms", tz="UTC") for s, ms in first_ms.items()}
     if found:
         found[""] = min(found.values())
     return found
@@ -175,11 +197,11 @@ def _utc_ms(column: pd.Series) -> pd.Series:
     return pd.Series(pd.to_datetime(values, utc=True), index=column.index, name=column.name)
 
 
-def _since_active(when: pd.Series, rows: pd.DataFrame, origins: dict[str, Any]) -> pd.Series:
+def _since_active(when: pd.Series, rows: pd.DataFrame, origins: Origins) -> pd.Series:
     if not origins:
         return pd.Series(pd.NaT, index=rows.index, dtype=AT_DTYPE)
     if len(origins) == 2:  # one session: one origin for every row
-        origin: Any = origins[""]
+        origin: pd.Timestamp | pd.Series = origins[""]
     else:
         codes, names = pd.factorize(rows["capture_session_id"], use_na_sentinel=False)
         starts = [origins.get(n, origins[""]) if isinstance(n, str) else origins[""] for n in names]
@@ -187,7 +209,8 @@ def _since_active(when: pd.Series, rows: pd.DataFrame, origins: dict[str, Any]) 
     return (when - origin).dt.round("s").astype(AT_DTYPE)
 
 
-def _filter(rows: pd.DataFrame, *, label: Any, stream: Any, session: Any) -> pd.DataFrame:
+def _filter(rows: pd.DataFrame, *, label: Names, stream: Names,
+            session: SessionFilter) -> pd.DataFrame:
     keep = np.ones(len(rows), dtype=bool)
     if label is not None:
         keep &= rows["label"].astype(object).isin(_names("label", label)).to_numpy()
@@ -214,7 +237,7 @@ def _names(what: str, value: Any, objects: bool = False) -> list[Any]:
     return values
 
 
-def _between(when: pd.Series, at: pd.Series, since: Any, until: Any) -> np.ndarray | None:
+def _between(when: pd.Series, at: pd.Series, since: Bound, until: Bound) -> np.ndarray | None:
     """Which rows are from `since` to `until` (None: no bound given): Timestamps (or ISO text
     with a date) compare with start, durations ('90s', pd.Timedelta, seconds) with `at`."""
     if since is None and until is None:
@@ -228,17 +251,18 @@ def _between(when: pd.Series, at: pd.Series, since: Any, until: Any) -> np.ndarr
     return keep.fillna(False).to_numpy(dtype=bool)
 
 
-def _bound(name: str, bound: Any, when: pd.Series, at: pd.Series) -> tuple[pd.Series, Any]:
+def _bound(name: str, bound: Bound, when: pd.Series,
+           at: pd.Series) -> tuple[pd.Series, pd.Timedelta | pd.Timestamp]:
     if isinstance(bound, (pd.Timedelta, np.timedelta64)) or (
             isinstance(bound, str) and _is_duration(bound)):
         return at, pd.Timedelta(bound)
     if isinstance(bound, (int, float)) and not isinstance(bound, bool):
         return at, pd.Timedelta(seconds=bound)
     try:
-        stamp = pd.Timestamp(bound)
+        stamp = pd.Timestamp(bound) if isinstance(bound, (str, date, np.datetime64)) else None
     except (TypeError, ValueError):
         stamp = None
-    if stamp is None or stamp is pd.NaT:
+    if stamp is None or pd.isna(stamp):
         raise TypeError(f"{name}= takes a time since the session went active ('90s', "
                         f"pd.Timedelta(minutes=2), seconds as a number) or a UTC time "
                         f"(pd.Timestamp('2026-01-20 12:36', tz='UTC')), not {bound!r}")

@@ -49,7 +49,8 @@ def run(store: EventStore, query: str) -> pd.DataFrame:
             con.execute(f"create view lifecycle as {_LIFECYCLE}")
         if "sessions" in mentioned:
             con.register("sessions", store.sessions())
-        return con.execute(query).df()
+        result: pd.DataFrame = con.execute(query).df()
+        return result
     except duckdb.CatalogException as exc:
         first = str(exc).splitlines()[0]  # DuckDB's "Did you mean" names its system tables
         raise ValueError(f"{first}\nThe store's tables are: {', '.join(TABLES)} (e.g. "

@@ -29,7 +29,7 @@ import threading
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, TypeVar, cast, overload
 
 import pandas as pd
 import pyarrow as pa
@@ -42,11 +42,13 @@ from ..events.fields import stream_ids, valid_unicode
 from . import columns, dataset, files, sql
 from .durable import Damaged
 from .persist import FLUSH_ROWS, FLUSH_SECONDS, DatasetWriter
-from .present import Shown, origins_of, present
-from .views import (VIEW_COLUMNS, View, lifecycle_view, on_channel, sessions_view,
-                    transcript_view)
+from .present import Bound, Names, SessionFilter, Shown, origins_of, present
+from .views import VIEW_COLUMNS, View, lifecycle_view, on_channel, sessions_view, transcript_view
 
-Callback = Callable[[Any], None]
+#: What `subscribe` calls with each stored Event, or with each Rejection (rejected=True).
+EventCallback = Callable[[Event], object]
+RejectionCallback = Callable[[Rejection], object]
+_Record = TypeVar("_Record", Event, Rejection)
 #: Every column of `.df`, plus a view's `stream`.
 _VIEW_ALL = (*columns.COLUMNS, "stream")
 #: With max_bytes, a batch holds at most 1/BATCHES_PER_BUDGET of it (and at least
@@ -57,7 +59,7 @@ MIN_BATCH_BYTES = 64 * 1024
 MAX_GIVEN_KEYS = 100_000
 
 
-class Rejections(deque):
+class Rejections(deque[Rejection]):
     """The newest rejections (a bounded deque) that also compares equal to a list of them.
 
     >>> Rejections([], maxlen=2) == []
@@ -69,7 +71,7 @@ class Rejections(deque):
             return len(self) == len(other) and list(self) == other
         return super().__eq__(other)
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None
 
 
 class EventStore:
@@ -116,7 +118,7 @@ class EventStore:
         self.rejected: Rejections = Rejections(maxlen=self.max_rejected)
         #: rejections evicted from `.rejected` to keep it within max_rejected
         self.rejected_dropped = 0
-        self.callback_errors: list[tuple[Callback, BaseException]] = []
+        self.callback_errors: list[tuple[EventCallback | RejectionCallback, BaseException]] = []
         #: the newest events are kept within about this many bytes (None: no byte budget)
         self.max_bytes = max_bytes
         self._cols = columns.Columns(None if max_bytes is None else
@@ -131,14 +133,18 @@ class EventStore:
                        "audio": View(on_channel("audio_index")),
                        "alerts": View(on_channel("alert")),
                        "lifecycle": View(on_channel("capture_session"))}
-        self._subscribers: list[Callback] = []
-        self._rejection_subscribers: list[Callback] = []
+        self._subscribers: list[EventCallback] = []
+        self._rejection_subscribers: list[RejectionCallback] = []
         self._given_keys: OrderedDict[str, None] = OrderedDict()
         #: dataset files skipped when reading back (empty, cut short or not Parquet)
         self.damaged: list[Damaged] = []
         self.path = path
         #: the DatasetWriter persisting this store (None without `path`)
         self.writer: DatasetWriter | None = None
+        #: this store's name in its views' attrs["store"] (store/present.py gives it)
+        self._view_token: str | None = None
+        #: each view's last unfiltered presentation, by (view, full), extended after adds
+        self._shown: dict[tuple[str, bool], Shown] = {}
         if path is not None:
             self.persist_to(path, flush_rows=flush_rows, flush_seconds=flush_seconds)
 
@@ -178,7 +184,7 @@ class EventStore:
         if received_at_ms is None and self._clock is not None:
             received_at_ms = self._clock()
         record = normalise(frame, source=source, received_at_ms=received_at_ms)
-        if type(record) is Rejection:
+        if isinstance(record, Rejection):
             with self._lock:
                 self._reject(record)
             self._announce(self._rejection_subscribers, record)
@@ -232,7 +238,16 @@ class EventStore:
             self._cols.own(rts, (session, user))
 
     # --- live consumers -----------------------------------------------------------------
-    def subscribe(self, callback: Callback, *, rejected: bool = False) -> Callable[[], None]:
+    @overload
+    def subscribe(self, callback: EventCallback, *,
+                  rejected: Literal[False] = False) -> Callable[[], None]: ...
+
+    @overload
+    def subscribe(self, callback: RejectionCallback, *,
+                  rejected: Literal[True]) -> Callable[[], None]: ...
+
+    def subscribe(self, callback: EventCallback | RejectionCallback, *,
+                  rejected: bool = False) -> Callable[[], None]:
         """Call `callback(event)` after each add (on the adding thread: for a `vn.Feed`'s
         store the toolkit's loop thread "vdb_notebook-loop", for a webhook receiver its own
         thread); returns unsubscribe.
@@ -240,7 +255,12 @@ class EventStore:
         With rejected=True the callback gets each Rejection instead. Exceptions raised by a
         callback are kept in `store.callback_errors`, never raised into `add`.
         """
-        targets = self._rejection_subscribers if rejected else self._subscribers
+        if rejected:  # the overloads pair rejected=True with a RejectionCallback
+            return self._listen(self._rejection_subscribers, cast(RejectionCallback, callback))
+        return self._listen(self._subscribers, cast(EventCallback, callback))
+
+    def _listen(self, targets: list[Callable[[_Record], object]],
+                callback: Callable[[_Record], object]) -> Callable[[], None]:
         with self._lock:
             targets.append(callback)
 
@@ -250,7 +270,7 @@ class EventStore:
                     targets.remove(callback)
         return unsubscribe
 
-    def _announce(self, callbacks: list[Callback], record: Any) -> None:
+    def _announce(self, callbacks: list[Callable[[_Record], object]], record: _Record) -> None:
         for callback in tuple(callbacks):
             try:
                 callback(record)
@@ -325,8 +345,9 @@ class EventStore:
         """
         return self._arrow() if name == "events" else self._view_table(name)
 
-    def transcript(self, final_only: bool = True, *, full: bool = False, stream: Any = None,
-                   session: Any = None, since: Any = None, until: Any = None) -> pd.DataFrame:
+    def transcript(self, final_only: bool = True, *, full: bool = False, stream: Names = None,
+                   session: SessionFilter = None, since: Bound = None,
+                   until: Bound = None) -> pd.DataFrame:
         """Transcript rows, by start: at, start, end, stream, text (full=True: every column of
         `.df` too). final_only=False adds, per rtstream, the latest interim not yet
         superseded by a final (one that arrived after it on the same rtstream). Filters and
@@ -340,22 +361,23 @@ class EventStore:
         return self._present(rows, "transcript", full, stream=stream, session=session,
                              since=since, until=until)
 
-    def scenes(self, *, full: bool = False, stream: Any = None, session: Any = None,
-               since: Any = None, until: Any = None) -> pd.DataFrame:
+    def scenes(self, *, full: bool = False, stream: Names = None, session: SessionFilter = None,
+               since: Bound = None, until: Bound = None) -> pd.DataFrame:
         """Visual index events (visual_index or scene_index), by start: at, start, end,
         stream, text. Filters and columns as in `alerts()`."""
         return self._present(self._view("scenes", True), "scenes", full, stream=stream,
                              session=session, since=since, until=until)
 
-    def audio(self, *, full: bool = False, stream: Any = None, session: Any = None,
-              since: Any = None, until: Any = None) -> pd.DataFrame:
+    def audio(self, *, full: bool = False, stream: Names = None, session: SessionFilter = None,
+              since: Bound = None, until: Bound = None) -> pd.DataFrame:
         """Audio index events, by start: at, start, end, stream, text. Filters and columns as
         in `alerts()`."""
         return self._present(self._view("audio", True), "audio", full, stream=stream,
                              session=session, since=since, until=until)
 
-    def alerts(self, *, full: bool = False, label: Any = None, stream: Any = None,
-               session: Any = None, since: Any = None, until: Any = None) -> pd.DataFrame:
+    def alerts(self, *, full: bool = False, label: Names = None, stream: Names = None,
+               session: SessionFilter = None, since: Bound = None,
+               until: Bound = None) -> pd.DataFrame:
         """Alerts, by start: at, start, end, stream, label, confidence, text.
 
         `at` is the time since the row's session went active; times show at one precision
@@ -376,7 +398,7 @@ class EventStore:
         shown = _VIEW_ALL if full else VIEW_COLUMNS[name]
         if view is None or any(v is not None for v in filters.values()):
             return present(self, rows, shown, origins=origins, **filters)
-        cache = self.__dict__.setdefault("_shown", {}).setdefault((name, full), Shown())
+        cache = self._shown.setdefault((name, full), Shown())
         return cache.get(self, rows, shown, origins, key)
 
     def lifecycle(self, *, full: bool = False) -> pd.DataFrame:

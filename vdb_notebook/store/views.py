@@ -14,7 +14,8 @@ cut from its front by seq. A view's DataFrame shows the columns a reader wants f
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -104,7 +105,7 @@ class View:
             chunks[0] = chunks[0].slice(int(np.searchsorted(seqs, head_seq)))
 
 #: The columns of `sessions()`, in order, with their dtypes (the same when empty).
-SESSION_DTYPES = {
+SESSION_DTYPES: dict[str, str | pd.ArrowDtype] = {
     "capture_session_id": "string[pyarrow]", "status": "string[pyarrow]",
     "end_user_id": "string[pyarrow]", "first_event_at": pd.ArrowDtype(TIME),
     "last_event_at": pd.ArrowDtype(TIME), "n_events": "int64", "n_stream_events": "int64",
@@ -122,7 +123,7 @@ def transcript_view(rows: pd.DataFrame, final_only: bool) -> pd.DataFrame:
     keep = is_final.copy()
     latest_final: dict[Any, int] = {}
     latest_interim: dict[Any, int] = {}
-    for position, (rts, final) in enumerate(zip(stream, is_final)):
+    for position, (rts, final) in enumerate(zip(stream, is_final, strict=True)):
         (latest_final if final else latest_interim)[rts] = position
     for rts, position in latest_interim.items():
         if position > latest_final.get(rts, -1):
@@ -160,7 +161,7 @@ def sessions_view(lifecycle: pd.DataFrame, raws: dict[int, Any],
             "first_event_at": when.min(),
             "last_event_at": when.max(),
             "n_events": len(group),
-            "n_stream_events": stream_events.get(sid, 0),
+            "n_stream_events": stream_events.get(str(sid), 0),
             "n_rtstreams": max((d["n_rtstreams"] for d in details if d["n_rtstreams"] is not None),
                                default=None),
             "exported_video_id": next((d["exported_video_id"] for d in details
