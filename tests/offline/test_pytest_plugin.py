@@ -6,10 +6,10 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import tomllib
 from pathlib import Path
 
 import nbformat
-import tomllib
 
 sys.path.insert(0, str(Path(__file__).parent))
 from offline_support import ROOT, clean_env

@@ -74,4 +74,4 @@ def hls_js_gzip_base64() -> str:
     return base64.b64encode(gzip.compress(hls_js(), compresslevel=9, mtime=0)).decode("ascii")
 
 
-__all__ = ["hls_js", "hls_js_gzip_base64", "ATTACH_JS", "GUNZIP_JS", "HLS_JS_VERSION"]
+__all__ = ["ATTACH_JS", "GUNZIP_JS", "HLS_JS_VERSION", "hls_js", "hls_js_gzip_base64"]
