@@ -4,6 +4,7 @@
     python3 dev.py lab     # JupyterLab on notebooks/01_quickstart.ipynb, offline, no API key
     python3 dev.py test    # the whole test suite: unit tests, nbval notebooks, browser test
     python3 dev.py bench   # every script in bench/, each printing ratios against its baseline
+    python3 dev.py lint    # ruff and mypy (strict), configured in pyproject.toml; CI runs it
 
 Each command creates (or reuses) ./.venv and installs what it needs, pinned by
 constraints.txt: `lab` the package with its `[lab]` extra (`[all]`: media, sql, dask; plus
@@ -108,7 +109,21 @@ def cmd_bench(args: list[str]) -> int:
     return status
 
 
-COMMANDS = {"test": cmd_test, "lab": cmd_lab, "bench": cmd_bench}
+#: What ruff checks: every Python file of the project (tests/offline/programs is excluded in
+#: pyproject.toml: vendored code stays byte for byte).
+LINTED = ("vdb_notebook", "tests", "bench", "tools", "notebooks", "dev.py")
+
+
+def cmd_lint(args: list[str]) -> int:
+    ensure_venv("test")
+    status = 0
+    for cmd in ([str(BIN / "ruff"), "check", *LINTED, *args], [str(BIN / "mypy")]):
+        print("+", " ".join(cmd), flush=True)
+        status |= subprocess.run(cmd, cwd=ROOT).returncode
+    return status
+
+
+COMMANDS = {"test": cmd_test, "lab": cmd_lab, "bench": cmd_bench, "lint": cmd_lint}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
