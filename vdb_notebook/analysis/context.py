@@ -53,7 +53,7 @@ def alert_context(store: Any, alert: Any = None, *, before: Duration = "10s",
     near = near.sort_values(["start", "seq"], kind="stable")
     origin = session_start(df).at
     origin = start if origin is None else origin
-    return pd.DataFrame({
+    context: pd.DataFrame = pd.DataFrame({
         "at": [mmss((t - origin).total_seconds()) for t in near["start"]],
         "from_alert": [mmss((t - start).total_seconds()) for t in near["start"]],
         "channel": near["channel"].astype(str).to_numpy(),
@@ -63,6 +63,7 @@ def alert_context(store: Any, alert: Any = None, *, before: Duration = "10s",
         "start": near["start"].to_numpy(),
         "end": near["end"].to_numpy(),
     }, columns=COLUMNS)
+    return context
 
 
 def _store_and_alert(store: Any, alert: Any) -> tuple[Any, Any]:
@@ -95,4 +96,5 @@ def _span(df: pd.DataFrame, alert: Any) -> tuple[pd.Timestamp, pd.Timestamp]:
 
 
 def _duration(value: Duration, name: str) -> pd.Timedelta:
-    return pd.Timedelta(seconds=seconds(value, name))
+    span: pd.Timedelta = pd.Timedelta(seconds=seconds(value, name))
+    return span

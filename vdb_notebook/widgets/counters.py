@@ -23,12 +23,14 @@ NEW badges expire). A kernel that stops sending, whatever the reason, is no long
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable
+from typing import Any
 
+from ..analysis.clock import clock
 from ..schema import CHANNELS
-from .markup import BORDER, FONT, INK, MUTED, SUNKEN, clip, clock, esc
 from .frames import event_rows
+from .markup import BORDER, FONT, INK, MUTED, SUNKEN, clip, esc
 from .renderer import Pane
 
 #: Distinct channel names counted one by one; any further names are counted as 'other'.

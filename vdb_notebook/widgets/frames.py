@@ -23,7 +23,7 @@ def epoch_ms(series: pd.Series) -> list[int | None]:
     carry them (never through a float: 1710000000101 stays 1710000000101)."""
     ms = series.to_numpy(dtype="datetime64[ms]").astype("int64")
     missing = ms == np.iinfo("int64").min
-    return [None if gone else v for v, gone in zip(ms.tolist(), missing.tolist())]
+    return [None if gone else v for v, gone in zip(ms.tolist(), missing.tolist(), strict=True)]
 
 
 def event_rows(df: pd.DataFrame) -> list[SimpleNamespace]:
@@ -38,4 +38,5 @@ def event_rows(df: pd.DataFrame) -> list[SimpleNamespace]:
         else:
             columns[name] = series.astype(object).where(series.notna(), None).tolist()
     names = list(columns)
-    return [SimpleNamespace(**dict(zip(names, values))) for values in zip(*columns.values())]
+    return [SimpleNamespace(**dict(zip(names, values, strict=True)))
+            for values in zip(*columns.values(), strict=True)]

@@ -10,8 +10,9 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Any, Callable, NamedTuple
+from typing import Any, NamedTuple
 
 from .markup import BORDER, MUTED, chip, clip, colour_for, esc, pane, placeholder, plural, stamp
 from .renderer import Pane

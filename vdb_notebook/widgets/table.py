@@ -18,7 +18,8 @@ from collections import deque
 from functools import lru_cache
 from typing import Any
 
-from .markup import BORDER, FAINT, MUTED, clip, clock, colour_for, esc, pane, placeholder
+from ..analysis.clock import clock
+from .markup import BORDER, FAINT, MUTED, clip, colour_for, esc, pane, placeholder
 from .renderer import Pane
 
 COLUMNS = ("seq", "received_at", "channel", "event", "rtstream_name", "text", "is_final",
@@ -99,4 +100,4 @@ def _cell(column: str, value: Any) -> str:
 
 @lru_cache(maxsize=1024)  # a row is redrawn every frame until it leaves the tail
 def _row(row: tuple[Any, ...]) -> str:
-    return _TR + "".join(_cell(c, v) for c, v in zip(COLUMNS, row)) + "</tr>"
+    return _TR + "".join(_cell(c, v) for c, v in zip(COLUMNS, row, strict=True)) + "</tr>"

@@ -17,9 +17,10 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import comm
 from comm.base_comm import BaseComm
@@ -118,7 +119,7 @@ def counting_comms() -> Iterator[CommLog]:
     def create(*args: Any, **kwargs: Any) -> CountingComm:
         made = CountingComm.__new__(CountingComm)
         made.log = log
-        made.__init__(*args, **kwargs)
+        CountingComm.__init__(made, *args, **kwargs)
         return made
 
     comm.create_comm = create

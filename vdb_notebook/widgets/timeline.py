@@ -17,8 +17,7 @@ from __future__ import annotations
 from collections import deque
 from typing import Any, NamedTuple
 
-from ..analysis.chart import (IMAGE_GRID, IMAGE_INK, LANE_CHANNELS, Span, as_image, draw,
-                              hover_map)
+from ..analysis.chart import IMAGE_GRID, IMAGE_INK, LANE_CHANNELS, Span, as_image, draw, hover_map
 from .markup import clip, esc, pane, plural
 from .renderer import Pane
 from .transcript import speaker_of
