@@ -31,6 +31,8 @@ def test_bad_arguments_say_what_to_pass(standup):
         vn.alert_context(standup, alert, before="soon")
     with pytest.raises(ValueError, match="after is seconds"):
         vn.alert_context(standup, alert, after=[5])
+    with pytest.raises(ValueError, match="pass the store first"):
+        vn.alert_context(alert, alert)  # a row where the store goes
 
 
 def test_windows_take_seconds_strings_and_timedeltas(standup):
