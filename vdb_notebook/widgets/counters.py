@@ -28,8 +28,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..analysis.clock import clock
+from ..events.event import Rejection
 from ..schema import CHANNELS
-from .frames import event_rows
+from .frames import EventRow, event_rows
 from .markup import BORDER, FONT, INK, MUTED, SUNKEN, clip, esc
 from .renderer import Pane
 
@@ -74,7 +75,7 @@ class CountersPane(Pane):
         self.state = Counts(source=source)
         self._dropped = dropped  # the store's count of events evicted by max_events
 
-    def record(self, event: Any) -> None:
+    def record(self, event: EventRow) -> None:
         state = self.state
         channel = str(getattr(event, "channel", None) or "unknown")
         if channel not in state.counts and len(state.counts) >= MAX_CHANNELS:
@@ -112,9 +113,9 @@ class CountersPane(Pane):
             for row in event_rows(frame[frame["channel"].astype(object).eq("feed")].tail(1)):
                 state.status = _status_after(state.status, row)
 
-    def reject(self, rejection: Any) -> None:
+    def reject(self, rejection: Rejection) -> None:
         self.state.rejected += 1
-        self.state.last_rejection = clip(getattr(rejection, "reason", None) or "", 160)
+        self.state.last_rejection = clip(rejection.reason or "", 160)
 
     def set_status(self, status: str) -> None:
         self.state.status = status
@@ -173,7 +174,7 @@ def _word(text: str, dot: str) -> str:
             f"display:inline-block'></span>VideoDB events · {esc(text)}</span>")
 
 
-def _status_after(status: str, event: Any) -> str:
+def _status_after(status: str, event: EventRow) -> str:
     """The source's state once `event` is in the store (a replay stays a replay)."""
     if status == "replayed" or getattr(event, "source", None) == "replay":
         return "replayed"
@@ -189,10 +190,10 @@ def _status_after(status: str, event: Any) -> str:
     return status
 
 
-def _new_connection(gap: Any) -> Any:
+def _new_connection(gap: EventRow) -> bool:
     frame = getattr(gap, "frame", None) or getattr(gap, "raw", None)
     data = frame.get("data") if isinstance(frame, dict) else None
-    return data.get("new_connection_id") if isinstance(data, dict) else None
+    return isinstance(data, dict) and bool(data.get("new_connection_id"))
 
 
 def _times(snap: Counts) -> str:

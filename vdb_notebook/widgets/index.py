@@ -14,6 +14,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+from .frames import EventRow
 from .markup import BORDER, MUTED, chip, clip, colour_for, esc, pane, placeholder, plural, stamp
 from .renderer import Pane
 from .transcript import speaker_of
@@ -44,7 +45,7 @@ class IndexPane(Pane):
         self.keeps = max_entries
         self.pictures = pictures
 
-    def record(self, event: Any) -> None:
+    def record(self, event: EventRow) -> None:
         self.entries.append(Entry(
             speaker_of(event),
             clip(getattr(event, "text", None)),

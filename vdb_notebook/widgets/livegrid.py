@@ -31,7 +31,7 @@ import pandas as pd
 
 from ..analysis.clock import clock
 from . import snapshot
-from .frames import TIME_COLUMNS, epoch_ms
+from .frames import TIME_COLUMNS, EventRow, epoch_ms
 from .markup import BORDER, FAINT, MUTED, SURFACE, clip, esc, pane, placeholder
 from .renderer import Pane, Renderer
 from .selection import TEXT_FIELDS
@@ -74,7 +74,7 @@ class GridPane(Pane):
         self.page_size = page_size
         self.view = GridView(sort_by="seq" if "seq" in self.columns else self.columns[0])
 
-    def record(self, event: Event) -> None:
+    def record(self, event: EventRow) -> None:
         self.rows.append(tuple(getattr(event, column, None) for column in self.columns))
         self.total += 1
 

@@ -43,7 +43,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from .frames import event_rows
+from .frames import EventRow, event_rows
 
 FlushHook = Callable[[str, int, float], None]
 
@@ -67,7 +67,7 @@ class Pane:
         self.last_seq = -1  # seq of the newest event recorded (for latency measurement)
         self.total = 0  # events recorded, shown in the pane's title line
 
-    def record(self, item: Any) -> None:
+    def record(self, item: EventRow) -> None:
         raise NotImplementedError
 
     def seed(self, frame: Any) -> None:

@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Any
 
 from ..analysis.clock import clock
+from .frames import EventRow
 from .markup import BORDER, FAINT, MUTED, clip, colour_for, esc, pane, placeholder
 from .renderer import Pane
 
@@ -33,10 +34,10 @@ class TablePane(Pane):
 
     def __init__(self, tail: int = 50) -> None:
         super().__init__()
-        self.events: deque[Any] = deque(maxlen=tail)  # events are never changed once stored
+        self.events: deque[EventRow] = deque(maxlen=tail)  # events are never changed once stored
         self.keeps = tail
 
-    def record(self, event: Any) -> None:
+    def record(self, event: EventRow) -> None:
         self.events.append(event)  # rows are built at snapshot time, `tail` at a time
         self.total += 1
 

@@ -18,6 +18,7 @@ from collections import deque
 from typing import Any, NamedTuple
 
 from ..analysis.chart import IMAGE_GRID, IMAGE_INK, LANE_CHANNELS, Span, as_image, draw, hover_map
+from .frames import EventRow
 from .markup import clip, esc, pane, plural
 from .renderer import Pane
 from .transcript import speaker_of
@@ -43,7 +44,7 @@ class TimelinePane(Pane):
         self.bars: deque[Bar] = deque(maxlen=max_spans)
         self.keeps = max_spans
 
-    def record(self, event: Any) -> None:
+    def record(self, event: EventRow) -> None:
         if event.channel not in LANE_CHANNELS or getattr(event, "is_final", None) is False:
             return  # interim lines: their final replaces them
         start = getattr(event, "start", None) or getattr(event, "timestamp", None)

@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
-from .frames import event_rows
+from .frames import EventRow, event_rows
 from .markup import MUTED, chip, clip, colour_for, esc, pane, placeholder, plural, stamp
 from .renderer import Pane
 
@@ -41,7 +41,7 @@ class Line(NamedTuple):
     start: float | None
 
 
-def speaker_of(event: Any) -> str:
+def speaker_of(event: EventRow) -> str:
     """The name a stream speaks under: its rtstream name, else its id, else 'unknown'."""
     return str(getattr(event, "rtstream_name", None) or getattr(event, "rtstream_id", None) or "unknown")
 
@@ -56,7 +56,7 @@ class TranscriptPane(Pane):
         self.interim: OrderedDict[str, Line] = OrderedDict()
         self.total_finals = 0
 
-    def record(self, event: Any) -> None:
+    def record(self, event: EventRow) -> None:
         line = Line(
             str(getattr(event, "rtstream_id", None) or speaker_of(event)),
             speaker_of(event),
