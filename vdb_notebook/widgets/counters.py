@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..analysis.clock import clock
 from ..events.event import Rejection
@@ -33,6 +33,9 @@ from ..schema import CHANNELS
 from .frames import EventRow, event_rows
 from .markup import BORDER, FONT, INK, MUTED, SUNKEN, clip, esc
 from .renderer import Pane
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Distinct channel names counted one by one; any further names are counted as 'other'.
 MAX_CHANNELS = 16
@@ -93,7 +96,7 @@ class CountersPane(Pane):
         elif name == "feed.reconnected":
             state.reconnects += 1
 
-    def seed(self, frame: Any) -> None:
+    def seed(self, frame: pd.DataFrame) -> None:
         """Counts of a filled store's rows, vectorised (every row counts, none is replayed)."""
         state = self.state
         counts = frame["channel"].astype(object).value_counts()

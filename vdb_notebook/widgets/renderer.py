@@ -39,11 +39,16 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
 from .frames import EventRow, event_rows
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .clock import SessionClock
 
 FlushHook = Callable[[str, int, float], None]
 
@@ -61,7 +66,7 @@ class Pane:
     #: How many of its newest events the pane can show (None: it needs them all).
     keeps: int | None = None
     #: The dashboard's SessionClock (clock.py): where the mm:ss the pane shows count from.
-    clock: Any = None
+    clock: SessionClock | None = None
 
     def __init__(self) -> None:
         self.last_seq = -1  # seq of the newest event recorded (for latency measurement)
@@ -70,7 +75,7 @@ class Pane:
     def record(self, item: EventRow) -> None:
         raise NotImplementedError
 
-    def seed(self, frame: Any) -> None:
+    def seed(self, frame: pd.DataFrame) -> None:
         """Catch up on the events a store held before the dashboard came: `frame` is this
         pane's rows of `store.df`. Only the rows the pane can show are turned into events."""
         rows = frame if self.keeps is None else frame.tail(self.keeps)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections import OrderedDict, deque
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -74,7 +74,7 @@ class TranscriptPane(Pane):
         while len(self.interim) > MAX_SPEAKERS:
             self.interim.popitem(last=False)
 
-    def seed(self, frame: Any) -> None:
+    def seed(self, frame: pd.DataFrame) -> None:
         """The last finals, plus each stream's newest line when it is an interim."""
         final = frame["is_final"].fillna(True).to_numpy(dtype=bool)
         newest_per_stream = frame.groupby(frame["rtstream_id"].astype(object).fillna(""),
