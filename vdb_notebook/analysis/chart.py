@@ -23,7 +23,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
-from typing import Any, Iterable, NamedTuple
+from collections.abc import Iterable
+from typing import Any, NamedTuple
 
 import pandas as pd
 
@@ -75,7 +76,7 @@ class Timeline:
         self.svg = draw(spans, basis=basis, window=window)
         self.image_svg = draw(spans, basis=basis, window=window, ink=IMAGE_INK, grid=IMAGE_GRID)
 
-    def zoom(self, start: Any = None, end: Any = None) -> "Timeline":
+    def zoom(self, start: Any = None, end: Any = None) -> Timeline:
         """The same bars drawn from `start` to `end` (seconds or '2m30s' since the session went
         active; None: the first or last bar). Pan by moving both."""
         return Timeline(self._bars, self.basis, _window(self._bars, start, end))
@@ -133,7 +134,8 @@ def _events_of(source: Any) -> pd.DataFrame:
         store = store_of(source)
         if store is not None and source.index.name == "seq":
             events = store.df
-            return events[events["seq"].isin(source.index)]
+            viewed: pd.DataFrame = events[events["seq"].isin(source.index)]
+            return viewed
         raise TypeError("vn.timeline takes an EventStore, a Feed or a DataFrame of events "
                         "(store.df, or a view with full=True); this DataFrame has no channel "
                         "column")
@@ -179,8 +181,9 @@ def spans_of(df: pd.DataFrame, origin: pd.Timestamp | None) -> list[Span]:
     channel = rows["channel"].astype(str).tolist()
     labels = rows["label"].astype(object).fillna("alert").tolist()
     texts = rows["text"].astype(object).fillna("").tolist()
-    return [Span(str(s), c, str(l) if c == "alert" else c, b, max(b, f), str(t))
-            for s, c, l, b, f, t in zip(streams.tolist(), channel, labels, begin, finish, texts)]
+    return [Span(str(s), c, str(label) if c == "alert" else c, b, max(b, f), str(t))
+            for s, c, label, b, f, t in zip(streams.tolist(), channel, labels, begin, finish,
+                                            texts, strict=True)]
 
 
 def colours(spans: Iterable[Span]) -> dict[str, str]:
@@ -301,7 +304,8 @@ def _legend(palette: dict[str, str], spans: list[Span], ink: str = INK) -> list[
     alerts = [k for k in palette if k not in CHANNEL_COLOURS and k in kinds]
     more = len(alerts) - LEGEND_LABELS
     alerts = alerts[:LEGEND_LABELS]
-    parts, left = [], LABEL_W
+    parts: list[str] = []
+    left: float = LABEL_W
     for kind, name in [(k, k) for k in channels] + [(k, f"alert: {k[:40]}") for k in alerts]:
         colour = palette[kind]
         parts.append(f"<rect x='{left}' y='6' width='10' height='10' rx='2' fill='{colour}' "
