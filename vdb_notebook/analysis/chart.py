@@ -24,11 +24,16 @@ import base64
 import hashlib
 import html
 from collections.abc import Iterable
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pandas as pd
 
 from .clock import mmss, session_start
+
+if TYPE_CHECKING:
+    from .._duration import Duration
+    from ..feed.feed import Feed
+    from ..store.store import EventStore
 
 #: The channels drawn, in lane order within a stream.
 LANE_CHANNELS = ("transcript", "audio_index", "visual_index", "alert")
@@ -113,7 +118,8 @@ class Timeline:
         TimelineView(self).show()
 
 
-def timeline(source: Any, *, start: Any = None, end: Any = None) -> Timeline:
+def timeline(source: EventStore | Feed | pd.DataFrame, *, start: Duration | None = None,
+             end: Duration | None = None) -> Timeline:
     """The transcript (final lines), audio and visual index and alerts of `source` (an
     EventStore, a Feed, `store.df`, or a view with `full=True`) as bars, one lane per stream
     and channel, in mm:ss since the session went active. `start` / `end` zoom in (seconds or
@@ -125,7 +131,7 @@ def timeline(source: Any, *, start: Any = None, end: Any = None) -> Timeline:
     return Timeline(spans, origin.basis, window)
 
 
-def _events_of(source: Any) -> pd.DataFrame:
+def _events_of(source: object) -> pd.DataFrame:
     """The events DataFrame of a store, a feed (its store), or a DataFrame of events."""
     if isinstance(source, pd.DataFrame):
         if "channel" in source.columns:
@@ -147,7 +153,8 @@ def _events_of(source: Any) -> pd.DataFrame:
                     f"{type(source).__name__}; e.g. vn.timeline(feed) or vn.timeline(store)")
 
 
-def _window(spans: list[Span], start: Any, end: Any) -> tuple[float, float]:
+def _window(spans: list[Span], start: Duration | None,
+            end: Duration | None) -> tuple[float, float]:
     first = min((s.start for s in spans), default=0.0)
     last = max((s.end for s in spans), default=first + 1.0)
     lo = first if start is None else _seconds(start, "start")
@@ -158,7 +165,7 @@ def _window(spans: list[Span], start: Any, end: Any) -> tuple[float, float]:
     return lo, hi
 
 
-def _seconds(value: Any, name: str) -> float:
+def _seconds(value: Duration, name: str) -> float:
     from .._duration import seconds
     if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
         return float(value)  # before the session went active
