@@ -81,7 +81,7 @@ class Timeline:
         self.svg = draw(spans, basis=basis, window=window)
         self.image_svg = draw(spans, basis=basis, window=window, ink=IMAGE_INK, grid=IMAGE_GRID)
 
-    def zoom(self, start: Any = None, end: Any = None) -> Timeline:
+    def zoom(self, start: Duration | None = None, end: Duration | None = None) -> Timeline:
         """The same bars drawn from `start` to `end` (seconds or '2m30s' since the session went
         active; None: the first or last bar). Pan by moving both."""
         return Timeline(self._bars, self.basis, _window(self._bars, start, end))

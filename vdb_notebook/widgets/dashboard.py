@@ -478,7 +478,7 @@ def _source(store_or_feed: EventStore | HasStore) -> tuple[EventStore, HasStore 
         f"or vn.Dashboard(vn.EventStore())")
 
 
-def _check_settings(max_rate_hz: Any, tail: Any) -> None:
+def _check_settings(max_rate_hz: object, tail: object) -> None:
     if isinstance(max_rate_hz, bool) or not isinstance(max_rate_hz, (int, float)) \
             or not 0 < max_rate_hz <= 60:
         raise ValueError(f"max_rate_hz must be a number of updates per second in (0, 60], "

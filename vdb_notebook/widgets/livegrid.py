@@ -291,7 +291,7 @@ def _rows_of(source: object) -> tuple[EventStore | None, pd.DataFrame | None]:
                     f"{type(source).__name__}; e.g. vn.grid(store) or vn.grid(store.alerts())")
 
 
-def _check(page_size: Any, keep: Any, max_rate_hz: Any) -> None:
+def _check(page_size: object, keep: object, max_rate_hz: object) -> None:
     for name, value, low, high in (("page_size", page_size, 1, 500), ("keep", keep, 1, 1_000_000)):
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             raise ValueError(f"{name} must be a whole number from {low} to {high}, not {value!r}")
