@@ -23,10 +23,10 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from vdb_notebook.emulator import Emulator  # noqa: E402
-from vdb_notebook.emulator.media import configure  # noqa: E402
-from vdb_notebook.emulator.scenario import ORIGIN_MS  # noqa: E402
-from vdb_notebook.review.embed import EMBED_MAX_BYTES, remux_mp4  # noqa: E402
+from vdb_notebook.emulator import Emulator
+from vdb_notebook.emulator.media import configure
+from vdb_notebook.emulator.scenario import ORIGIN_MS
+from vdb_notebook.review.embed import EMBED_MAX_BYTES, remux_mp4
 
 
 def stream_url(conn, rtstream_id: str, start_s: int, end_s: int) -> str:

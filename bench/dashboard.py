@@ -35,7 +35,7 @@ from vdb_notebook.widgets.testing import CommLog, counting_comms
 T0 = 1768912496000
 SESSIONS = 100
 STREAMS = (("rts-1", "mic:default"), ("rts-2", "system_audio:default"))
-WORDS = "let us schedule the meeting for thursday and review the launch checklist".split()
+WORDS = ["let", "us", "schedule", "the", "meeting", "for", "thursday", "and", "review", "the", "launch", "checklist"]
 
 
 def frames(n: int) -> list[Any]:
@@ -229,7 +229,7 @@ def run(seconds: float, rate: float, max_rate_hz: float, tail: int) -> bool:
     latencies = []
     shown = {pane: ([seq for _, seq in done], [at for at, _ in done]) for pane, done in flushes.items()}
     unsteered = store.df.iloc[: n * 2 // 5]
-    for seq, channel in zip(unsteered["seq"].tolist(), unsteered["channel"].astype(str).tolist()):
+    for seq, channel in zip(unsteered["seq"].tolist(), unsteered["channel"].astype(str).tolist(), strict=True):
         seqs, times = shown[PANE_OF_CHANNEL.get(channel, "counters")]
         latencies.append(times[bisect.bisect_left(seqs, seq)] - arrivals[seq])
     budget = 1 / max_rate_hz + 0.100

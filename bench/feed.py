@@ -32,8 +32,8 @@ import websockets
 from videodb.rtstream import RTStream
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from vdb_notebook.feed import Feed  # noqa: E402
-from vdb_notebook.feed.journal import count_lines  # noqa: E402
+from vdb_notebook.feed import Feed
+from vdb_notebook.feed.journal import count_lines
 
 TRACK = "system_audio"  # its burst transcript is exactly 100,000 frames
 
@@ -84,7 +84,7 @@ class Timer:
     """Wall-clock frames/s, and frames per second of this process's CPU time (the client's
     own cost: the server runs in another process)."""
 
-    def __enter__(self) -> "Timer":
+    def __enter__(self) -> Timer:
         self.wall, self.cpu = time.perf_counter(), time.process_time()
         return self
 

@@ -19,22 +19,21 @@ import resource
 import subprocess
 import sys
 import time
-from typing import Iterator
+from collections.abc import Iterator
 
 import pandas as pd
 
 from vdb_notebook.store import EventStore
 
 T0 = 1_768_912_496_000  # the scenario epoch, 2026-01-20T12:34:56Z, in ms
-WORDS = ("schedule meeting Thursday budget review slack unread deploy customer latency "
-         "roadmap hiring design launch metrics").split()
+WORDS = ["schedule", "meeting", "Thursday", "budget", "review", "slack", "unread", "deploy", "customer", "latency", "roadmap", "hiring", "design", "launch", "metrics"]
 
 
 def frames(n: int, seed: int = 0) -> Iterator[str]:
     """n mixed frames as JSON text: mostly transcript (interim and final), then visual and
     audio index, alerts in their shapes, and lifecycle frames."""
     rng = random.Random(seed)
-    streams = [("rts-%04x" % i, name) for i, name in
+    streams = [(f"rts-{i:04x}", name) for i, name in
                enumerate(("mic:default", "system_audio:default", "display:1") * 4)]
     for i in range(n):
         t = T0 + i * 250
@@ -67,7 +66,7 @@ def frames(n: int, seed: int = 0) -> Iterator[str]:
                                   for sid, sname in streams[3 * (i % 4):3 * (i % 4) + 3]]
                     } if status == "active" else {}
             frame = {"channel": "capture_session", "event": f"capture_session.{status}",
-                     "capture_session_id": "cap-%03d" % (i % 50), "status": status, "data": data}
+                     "capture_session_id": f"cap-{i % 50:03d}", "status": status, "data": data}
         yield json.dumps(frame)
 
 
@@ -83,7 +82,7 @@ def store_ingest(texts: list[str]) -> EventStore:
     add = store.add
     for text in texts:
         add(text)
-    store.df  # materialise
+    _ = store.df  # materialise
     return store
 
 
@@ -119,8 +118,8 @@ def peak_child(n: int, max_events: int) -> None:
     for i, text in enumerate(frames(n)):
         store.add(text)
         if i % 20_000 == 0:
-            store.df  # the cache is part of what a notebook holds
-    store.df
+            _ = store.df  # the cache is part of what a notebook holds
+    _ = store.df
     assert len(store) == min(n, max_events) and store.dropped == max(0, n - max_events)
     print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, _vm_hwm_kib())
 

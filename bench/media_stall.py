@@ -23,10 +23,10 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from vdb_notebook.emulator import Emulator  # noqa: E402
-from vdb_notebook.emulator.media import configure  # noqa: E402
-from vdb_notebook.emulator.scenario import ORIGIN_MS  # noqa: E402
-from vdb_notebook.schema.media import stream_url  # noqa: E402
+from vdb_notebook.emulator import Emulator
+from vdb_notebook.emulator.media import configure
+from vdb_notebook.emulator.scenario import ORIGIN_MS
+from vdb_notebook.schema.media import stream_url
 
 DAY_S = 24 * 3600
 
@@ -71,7 +71,7 @@ def main() -> None:
         session = conn.create_capture_session(end_user_id="bench")
         emu.start_capture(session.id)
         screen = next(r for r in conn.get_capture_session(session.id).rtstreams if r.name.startswith("display"))
-        call = lambda: conn.get_capture_session(session.id)  # noqa: E731
+        call = lambda: conn.get_capture_session(session.id)
         usual = latencies(call, args.calls)
         stop, counts = threading.Event(), [0] * 6
         pullers = [threading.Thread(target=pull, args=(emu.base_url, screen.id, c, stop, counts), daemon=True)
@@ -84,7 +84,7 @@ def main() -> None:
         for thread in pullers:
             thread.join(timeout=120)
         after = latencies(call, args.calls)
-    (u_med, u_p95), (l_med, l_p95), (a_med, _) = summary(usual + after), summary(loaded), summary(after)
+    (u_med, u_p95), (l_med, l_p95), (_, _) = summary(usual + after), summary(loaded), summary(after)
     print(f"{args.clients} clients on 24-hour windows: {counts[2]} segments served, {counts[4]} answered 4xx "
           f"(the per-client limit), {counts[5]} 5xx")
     print(f"API call, usual      : median {u_med:7.1f} ms, p95 {u_p95:7.1f} ms")

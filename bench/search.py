@@ -17,9 +17,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from vdb_notebook.emulator import relevance  # noqa: E402
-from vdb_notebook.emulator.moments import window  # noqa: E402
-from vdb_notebook.emulator.scenario import Scenario  # noqa: E402
+from vdb_notebook.emulator import relevance
+from vdb_notebook.emulator.moments import window
+from vdb_notebook.emulator.scenario import Scenario
 
 QUERIES = ["merging now", "tests are green", "ship it", "pull request merge button", "build status",
            "terminal running the test suite", "next item", "sounds good", "checking the build"]

@@ -31,7 +31,7 @@ from pathlib import Path
 import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from vdb_notebook.webhooks.receiver import STORE_MAX_EVENTS  # noqa: E402
+from vdb_notebook.webhooks.receiver import STORE_MAX_EVENTS
 
 
 def serve(queue: mp.Queue, stop: mp.Event, folder: str, max_events: int) -> None:  # the child
@@ -98,7 +98,7 @@ async def one(session: aiohttp.ClientSession, request, server: str, answers: Cou
         async with session.request(method, url, data=body or None, headers=headers) as resp:
             await resp.read()
             answers[f"{server} {resp.status // 100}xx"] += 1
-    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, aiohttp.ClientError) as exc:
         answers[f"{server} {type(exc).__name__}"] += 1
     latency[server].append((time.perf_counter() - started) * 1000)
 

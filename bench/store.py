@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
-
 from ingest import floor, frames  # bench/ingest.py: the same mixed frames
+
 from vdb_notebook.store import EventStore
 
 ONE_MORE = json.dumps({"channel": "transcript", "rtstream_id": "rts-0000",
@@ -53,7 +53,7 @@ def alternating(first, second, repeat: int) -> tuple[float, float]:
     """The fastest of `repeat` runs of each, run in turns (a loaded machine slows both alike)."""
     times: tuple[list[float], list[float]] = ([], [])
     for _ in range(repeat):
-        for fn, kept in zip((first, second), times):
+        for fn, kept in zip((first, second), times, strict=True):
             gc.collect()
             start = time.perf_counter()
             fn()
@@ -133,7 +133,7 @@ def main() -> None:
           f" read: store {r_store * 1e3:7.1f} ms, pandas {r_pandas * 1e3:7.1f} ms")
     print(f"ratio   parquet write store / pandas = {w_pandas / w_store:.2f}x   (target >= 0.5x)")
     print(f"ratio   parquet read  store / pandas = {r_pandas / r_store:.2f}x   (target >= 0.5x)")
-    del store, df
+    store = df = None  # free the memory for what follows (a del would leave the lambdas above a free name)
 
     # 4. memory per event
     plain = retained_bytes(lambda: floor(texts))
@@ -159,7 +159,7 @@ def main() -> None:
 def quiet_stream_seconds(path: Path) -> float:
     """Seconds from the last of 10 adds until they are on disk, without close()."""
     store = EventStore(path=path)
-    for i in range(10):
+    for _ in range(10):
         store.add(ONE_MORE)
     start = time.perf_counter()
     while not (path.exists() and len(list(path.rglob("*.parquet")))):

@@ -195,7 +195,7 @@ async def main() -> None:
         base = Figures.of(*await run_baseline(items, args))
         figures[names[0]].append(base)
         print(base.line(names[0], None))
-        for name, journaled in zip(names[1:], (False, True)):
+        for name, journaled in zip(names[1:], (False, True), strict=True):
             with tempfile.TemporaryDirectory() as tmp:
                 summary, cpu_us, result = await run_receiver(
                     items, args, journal=Path(tmp) / "hooks.jsonl" if journaled else None)

@@ -405,3 +405,111 @@ def tab_to(page, target, most: int = 20, key: str = "Tab") -> None:
         if target.evaluate("e => e === document.activeElement"):
             return
     raise AssertionError(f"Tab never reached {target}")
+
+
+# --- a notebook as it travels: executed by nbconvert, opened from disk (untrusted), light/dark --
+RECORDING = ROOT / "notebooks" / "data" / "standup.jsonl"
+STATIC_CELLS = [
+    "import vdb_notebook as vn\n"
+    f"store = vn.replay({str(RECORDING)!r}, progress=False)",
+    "dash = vn.Dashboard(store, max_rate_hz=4, tail=5)\ndash",
+    "vn.timeline(store)",
+    "dash.stop()",
+]
+#: What inline SVG turns into when a sanitizer strips its elements: the lane labels run on.
+RUN_ON = "transcriptaudio_index"
+#: Every image that is a drawing (the snapshot's timeline, vn.timeline's), loaded and shown.
+DRAWINGS = """() => [...document.querySelectorAll("img[src^='data:image/svg+xml']")]
+    .map(i => ({w: i.naturalWidth, shown: i.offsetParent !== null}))"""
+
+
+def _static_notebook() -> dict:
+    nb = notebook()
+    nb["cells"] = [{"cell_type": "code", "id": f"cell-{n}", "metadata": {}, "execution_count": None,
+                    "outputs": [], "source": source} for n, source in enumerate(STATIC_CELLS)]
+    return nb
+
+
+def _executed_export(folder: Path, theme: str) -> Path:
+    """`jupyter nbconvert --execute --to html` (nbclient saves the widget state)."""
+    path = folder / "static.ipynb"
+    path.write_text(json.dumps(_static_notebook(), indent=1))
+    out = folder / f"static-{theme}"
+    subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--execute", "--to", "html",
+                    f"--HTMLExporter.theme={theme}", "--output-dir", str(out), str(path)],
+                   check=True, capture_output=True, timeout=300)
+    return out / "static.html"
+
+
+def _label_contrast(picture: bytes) -> float:
+    """How far the brightest lane-label pixels stand from the background (0 to 1), in the
+    left part of a timeline image where only the labels are drawn."""
+    import io
+
+    from PIL import Image
+    image = Image.open(io.BytesIO(picture)).convert("L")
+    labels = image.crop((0, 30, min(190, image.width), image.height - 30))
+    values = sorted(labels.getdata())
+    background = values[len(values) // 2]  # most of the strip is background
+    return max(abs(v - background) for v in values) / 255
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_an_executed_notebook_exported_to_html_shows_snapshot_and_timeline_without_javascript(
+        theme, tmp_path, chromium_and_playwright):
+    html = _executed_export(tmp_path, theme)
+    ARTIFACTS.mkdir(exist_ok=True)
+    with browser_page(chromium_and_playwright, ARTIFACTS / f"export-{theme}-failure.png",
+                      javascript=False) as page:
+        page.goto(html.as_uri())
+        body = page.inner_text("body")
+        assert "static snapshot (replayed" in body and TRANSCRIPT_TEXT in body
+        assert RUN_ON not in body.replace(" ", "").replace("\n", "")
+        drawings = page.evaluate(DRAWINGS)
+        assert len(drawings) >= 2 and all(d["w"] > 0 and d["shown"] for d in drawings), drawings
+        timeline = page.locator("img[src^='data:image/svg+xml']").last  # vn.timeline's own
+        timeline.scroll_into_view_if_needed()
+        picture = timeline.screenshot(path=str(ARTIFACTS / f"timeline-{theme}.png"))
+        assert _label_contrast(picture) > 0.3  # lane labels read on this theme's background
+        page.screenshot(path=str(ARTIFACTS / f"export-executed-{theme}.png"), full_page=True)
+
+
+def test_the_shipped_quickstart_opened_from_disk_shows_its_snapshot_light_and_dark(
+        tmp_path, chromium_and_playwright, start_jupyter):
+    """01_quickstart.ipynb as a new user opens it: from disk, untrusted (the sanitizer strips
+    inline SVG and <style>), not run. The saved snapshot shows its timeline as an image, not a
+    run-on line of lane labels, in the light and in the dark theme."""
+    if importlib.util.find_spec("jupyterlab") is None:
+        pytest.skip("jupyterlab is not installed in this environment (pip install jupyterlab)")
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "01_quickstart.ipynb").write_bytes((ROOT / "notebooks" / "01_quickstart.ipynb").read_bytes())
+    ARTIFACTS.mkdir(exist_ok=True)
+    lab = start_jupyter("jupyterlab", work, tmp_path / "jupyter", ARTIFACTS / "untrusted.log")
+    try:
+        lab.wait_ready()
+        with browser_page(chromium_and_playwright, ARTIFACTS / "untrusted-failure.png") as page:
+            page.goto(lab.url + "/lab/tree/01_quickstart.ipynb", wait_until="domcontentloaded")
+            accept_kernel_dialog(page)
+            output_text_contains(page, "static snapshot", 90_000)
+            for theme in ("light", "dark"):
+                if theme == "dark":
+                    page.click(".lm-MenuBar-itemLabel:text-is('Settings')")
+                    page.hover(".lm-Menu-itemLabel:text-is('Theme')")
+                    page.click(".lm-Menu-itemLabel:text-is('JupyterLab Dark')")
+                    page.wait_for_function("document.body.dataset.jpThemeLight === 'false'",
+                                           timeout=30_000)
+                snapshot = page.locator(".jp-OutputArea-output:has-text('static snapshot')").first
+                snapshot.scroll_into_view_if_needed()
+                text = snapshot.inner_text().replace(" ", "").replace("\n", "")
+                assert RUN_ON not in text and "DataFrametail" in text
+                drawings = snapshot.evaluate(
+                    "root => [...root.querySelectorAll(\"img[src^='data:image/svg+xml']\")]"
+                    ".map(i => i.naturalWidth)")
+                assert drawings and all(w > 0 for w in drawings), drawings
+                assert snapshot.locator("svg").count() == 0
+                snapshot.screenshot(path=str(ARTIFACTS / f"untrusted-snapshot-{theme}.png"))
+                image = snapshot.locator("img[src^='data:image/svg+xml']").first
+                assert _label_contrast(image.screenshot()) > 0.3
+    finally:
+        lab.stop()

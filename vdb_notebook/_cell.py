@@ -20,6 +20,7 @@ import weakref
 from typing import Any
 
 Run = tuple[str, str]  # (cell id, message id of the execute request)
+CURRENT = object()  # claim(run=CURRENT): the cell executing now
 
 
 class CellRuns:
@@ -29,13 +30,13 @@ class CellRuns:
         self._lock = threading.Lock()
         self._made: dict[str, tuple[str, list[Any]]] = {}
 
-    def claim(self, made: Any, run: Run | None | str = "current") -> list[Any]:
+    def claim(self, made: Any, run: Run | object | None = CURRENT) -> list[Any]:
         """Remember `made` as made by `run` (default: the cell executing now); returns what an
         earlier run of the same cell made that is still alive (the caller closes it)."""
-        run = current_run() if run == "current" else run
-        if run is None:
+        found = current_run() if run is CURRENT else run
+        if not isinstance(found, tuple):
             return []
-        cell, message = run
+        cell, message = str(found[0]), str(found[1])
         with self._lock:
             earlier_message, refs = self._made.get(cell, (message, []))
             replaced = [] if earlier_message == message else [_get(r) for r in refs]

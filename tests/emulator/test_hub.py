@@ -43,7 +43,7 @@ async def quiet_for(ws, seconds=0.3):
     """True if nothing arrives on `ws` for `seconds`."""
     try:
         await asyncio.wait_for(collect(ws, n=1), seconds)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         return True
     return False
 

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
-from vdb_notebook.events.fields import stream_ids
 from vdb_notebook.events import Event, Rejection, normalise
-from vdb_notebook.store import EventStore
+from vdb_notebook.events.fields import stream_ids
 from vdb_notebook.schema import payloads
+from vdb_notebook.store import EventStore
 
 T = 1_710_000_000_101
 
@@ -159,7 +159,7 @@ def test_seed_envelope_iso_timestamp_becomes_epoch_ms():
     ev = ok(SEED_ENVELOPE)
     assert (ev.channel, ev.event, ev.status, ev.capture_session_id, ev.end_user_id) == (
         "capture_session", "capture_session.active", "active", "cap-xxx", "user_abc")
-    assert ev.timestamp == datetime(2026, 1, 20, 12, 34, 56, tzinfo=timezone.utc).timestamp() * 1000
+    assert ev.timestamp == datetime(2026, 1, 20, 12, 34, 56, tzinfo=UTC).timestamp() * 1000
 
 
 def test_seed_active_webhook():

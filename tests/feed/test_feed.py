@@ -62,6 +62,16 @@ async def test_redial_retries_until_a_dial_works_and_keeps_the_last_error():
     assert result.last_error == "TimeoutError: slow"
 
 
+async def test_waiting_on_a_feed_never_opened_times_out_instead_of_failing_inside_asyncio():
+    class NeverDialled:
+        def connect_websocket(self, collection_id: str = "default") -> None:
+            raise AssertionError("a feed that is not opened does not dial")
+
+    feed = Feed(NeverDialled())  # built, never opened: it has no loop of its own yet
+    with pytest.raises(TimeoutError, match="wanted 1 events; the store holds 0"):
+        await feed.wait_for(n=1, timeout=0)
+
+
 async def test_redial_gives_up_or_stops_and_closes_what_it_dialled_after_the_stop():
     async def refused():
         raise OSError("refused token=abc")

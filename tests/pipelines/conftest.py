@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from vdb_notebook.emulator import Emulator
+
 
 @pytest.fixture
-def emu(own_emulator):
+def emu(own_emulator: Emulator) -> Emulator:
     return own_emulator

@@ -6,16 +6,24 @@ import subprocess
 import sys
 import textwrap
 from collections import Counter
+from collections.abc import Callable
 
 import videodb
+from videodb import CaptureSession
+from videodb.rtstream import RTStream
 
 import vdb_notebook as vn
 from vdb_notebook.emulator import Emulator
 from vdb_notebook.feed import Feed
 from vdb_notebook.pipelines import adopt, start_pipelines
+from vdb_notebook.store import EventStore
 
-ALERTS = {"decision": "A decision is made and an owner is named",
+ALERTS: dict[str, str | dict[str, str]] = {"decision": "A decision is made and an owner is named",
           "sensitive_content": {"prompt": "Card numbers are shown", "on": "video"}}
+
+#: the `active_session` fixture (tests/conftest.py):
+#: active_session(conn, emu, ws_connection_id=None) -> (session, its rtstreams by name)
+ActiveSession = Callable[..., tuple[CaptureSession, dict[str, RTStream]]]
 
 #: A kernel that opens its feed, starts the pipelines, says where they send, and is then
 #: killed with -9 (its connection dies with it).
@@ -23,7 +31,7 @@ FIRST_KERNEL = textwrap.dedent("""
     import asyncio, sys, threading, videodb
     from vdb_notebook.feed import Feed
     from vdb_notebook.pipelines import start_pipelines
-    ALERTS = {"decision": "A decision is made and an owner is named",
+    ALERTS: dict[str, str | dict[str, str]] = {"decision": "A decision is made and an owner is named",
               "sensitive_content": {"prompt": "Card numbers are shown", "on": "video"}}
 
     async def main():
@@ -37,13 +45,13 @@ FIRST_KERNEL = textwrap.dedent("""
 """)
 
 
-def running_on_the_service(emu) -> tuple[Counter, Counter, set[str]]:
+def running_on_the_service(emu: Emulator) -> tuple[Counter[tuple[str, str]], Counter[tuple[str, str]], set[str]]:
     """Running indexes per (rtstream, prompt), enabled alerts per (rtstream, label), and the
     connections they send to, as the emulator knows them."""
     state = emu.state()
     conn = emu.connect()
-    indexes = Counter()
-    targets = set()
+    indexes: Counter[tuple[str, str]] = Counter()
+    targets: set[str] = set()
     for index_id, index in state["indexes"].items():
         if index["status"] != "stopped":
             listed = conn.get(f"rtstream/{index['rtstream_id']}/index/{index_id}")
@@ -55,19 +63,20 @@ def running_on_the_service(emu) -> tuple[Counter, Counter, set[str]]:
     return indexes, alerts, targets
 
 
-def test_index_names_carry_the_pipeline_and_connection():
+def test_index_names_carry_the_pipeline_and_connection() -> None:
     assert adopt.started_here(adopt.index_name("visual_index", "ws-9")) == ("visual_index", "ws-9")
     assert adopt.started_here("vdb_notebook audio_index") == ("audio_index", "")  # named before
     assert adopt.started_here(None) is None and adopt.started_here("vdb_notebookish x") is None
 
 
-async def test_a_second_process_adopts_rebinds_and_starts_nothing_twice(active_session):
+async def test_a_second_process_adopts_rebinds_and_starts_nothing_twice(active_session: ActiveSession) -> None:
     # speed 1: the scenario is still playing when the second process takes over
     with Emulator(speed=1) as emu:
         conn = vn.connect(emulator=emu)
         session, _ = active_session(conn, emu)
         first = subprocess.Popen([sys.executable, "-c", FIRST_KERNEL, emu.api_key, emu.base_url, session.id],
                                  stdout=subprocess.PIPE, text=True)
+        assert first.stdout is not None
         try:
             dead_connection, started = first.stdout.readline().split()
         finally:
@@ -93,13 +102,14 @@ async def test_a_second_process_adopts_rebinds_and_starts_nothing_twice(active_s
 
         emu.set_speed("max")  # play the rest: it reaches the new connection
         await feed.wait_for(until=emu.scenario_over(feed), timeout=120)
+        assert isinstance(feed.store, EventStore)
         channels = set(feed.store.df.channel)
         assert {"transcript", "audio_index", "visual_index", "alert"} <= channels, channels
         handle.stop()
         await feed.close()
 
 
-def test_duplicates_left_by_an_older_release_are_stopped_on_adoption(active_session):
+def test_duplicates_left_by_an_older_release_are_stopped_on_adoption(active_session: ActiveSession) -> None:
     """Indexes started twice for one pipeline (by a release without adoption): one is kept."""
     with Emulator(speed="max") as emu:
         conn = emu.connect()

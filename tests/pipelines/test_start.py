@@ -2,21 +2,37 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from typing import Any
 
+import pandas as pd
 import pytest
+from videodb import CaptureSession, Connection
+from videodb.rtstream import RTStream
 
 import vdb_notebook as vn
-from vdb_notebook.pipelines import start as pipelines
 from vdb_notebook._backoff import Backoff
 from vdb_notebook.emulator import Emulator
 from vdb_notebook.feed import Feed
-from vdb_notebook.pipelines.start import DEFAULT_AUDIO_PROMPT, DEFAULT_VISUAL_PROMPT, start_pipelines
+from vdb_notebook.pipelines import start as pipelines
+from vdb_notebook.pipelines.start import (
+    DEFAULT_AUDIO_PROMPT,
+    DEFAULT_VISUAL_PROMPT,
+    Pipelines,
+    PipelinesStartError,
+    start_pipelines,
+)
+from vdb_notebook.store import EventStore
 
-ALERTS = {"decision": "A decision is made and an owner is named",
+ALERTS: dict[str, str | dict[str, str]] = {"decision": "A decision is made and an owner is named",
           "sensitive_content": {"prompt": "Card numbers are shown", "on": "video"}}
 
+#: the `active_session` fixture (tests/conftest.py):
+#: active_session(conn, emu, ws_connection_id=None) -> (session, its rtstreams by name)
+ActiveSession = Callable[..., tuple[CaptureSession, dict[str, RTStream]]]
 
-def indexes(conn, rtstream_id):
+
+def indexes(conn: Connection, rtstream_id: str) -> list[dict[str, Any]]:
     """The rtstream's scene indexes, with where each sends its frames (the emulator's state
     knows that; VideoDB's answers carry no ws_connection_id)."""
     sends_to = conn.emulator.state()["indexes"]
@@ -24,17 +40,17 @@ def indexes(conn, rtstream_id):
             for i in conn.get(f"rtstream/{rtstream_id}/index/scene")["scene_indexes"]]
 
 
-def alerts(conn, rtstream_id, index_id):
+def alerts(conn: Connection, rtstream_id: str, index_id: str) -> list[dict[str, Any]]:
     sends_to = conn.emulator.state()["alerts"]
     return [{**a, "ws_connection_id": sends_to[a["alert_id"]]["ws_connection_id"]}
             for a in conn.get(f"rtstream/{rtstream_id}/index/{index_id}/alert")["alerts"]]
 
 
-def table(handle):
+def table(handle: Pipelines) -> list[tuple[str, str, str]]:
     return [(p.rtstream_name, p.name, p.status) for p in handle.pipelines]
 
 
-def test_starts_each_pipeline_on_the_right_stream_with_the_connection_id(emu, active_session):
+def test_starts_each_pipeline_on_the_right_stream_with_the_connection_id(emu: Emulator, active_session: ActiveSession) -> None:
     conn = vn.connect(emulator=emu)
     session = active_session(conn, emu)[0]
     handle = vn.start_pipelines(conn, session, "ws-given", alerts=ALERTS, callback_url="http://127.0.0.1:9/hook")
@@ -63,7 +79,7 @@ def test_starts_each_pipeline_on_the_right_stream_with_the_connection_id(emu, ac
     handle.stop()
 
 
-def test_an_alert_that_matches_nothing_offline_says_so(emu, active_session):
+def test_an_alert_that_matches_nothing_offline_says_so(emu: Emulator, active_session: ActiveSession) -> None:
     conn = vn.connect(emulator=emu)
     session, streams = active_session(conn, emu)
     handle = vn.start_pipelines(conn, session, "ws-1", transcript=False, alerts={
@@ -78,12 +94,12 @@ def test_an_alert_that_matches_nothing_offline_says_so(emu, active_session):
     handle.stop()
 
 
-def test_calling_twice_starts_nothing_twice(emu, active_session):
+def test_calling_twice_starts_nothing_twice(emu: Emulator, active_session: ActiveSession) -> None:
     conn = vn.connect(emulator=emu)
     session = active_session(conn, emu)[0]
     first = start_pipelines(conn, session.id, "ws-1", alerts={"decision": "A decision"})
     second = start_pipelines(conn, session, "ws-1", alerts={"decision": "A decision"})
-    assert second.pipelines == first.pipelines and all(a is b for a, b in zip(first.pipelines, second.pipelines))
+    assert second.pipelines == first.pipelines and all(a is b for a, b in zip(first.pipelines, second.pipelines, strict=True))
     assert repr(second) == repr(first)
     for rts in session.rtstreams:
         assert len(indexes(conn, rts.id)) == 1
@@ -100,7 +116,7 @@ def test_calling_twice_starts_nothing_twice(emu, active_session):
     third.stop()
 
 
-def test_calling_again_with_another_connection_moves_the_running_pipelines_there(emu, active_session):
+def test_calling_again_with_another_connection_moves_the_running_pipelines_there(emu: Emulator, active_session: ActiveSession) -> None:
     conn = vn.connect(emulator=emu)
     session = active_session(conn, emu)[0]
     first = start_pipelines(conn, session, "ws-1", alerts={"decision": "A decision"})
@@ -115,7 +131,7 @@ def test_calling_again_with_another_connection_moves_the_running_pipelines_there
     moved.stop()
 
 
-def test_stop_stops_everything_and_frees_the_registry(emu, active_session):
+def test_stop_stops_everything_and_frees_the_registry(emu: Emulator, active_session: ActiveSession) -> None:
     conn = vn.connect(emulator=emu)
     session = active_session(conn, emu)[0]
     handle = start_pipelines(conn, session, "ws-1", alerts={"decision": "A decision"})
@@ -134,7 +150,7 @@ def test_stop_stops_everything_and_frees_the_registry(emu, active_session):
     again.stop()
 
 
-def test_accepts_an_active_payload_or_its_store_event(emu, active_session):
+def test_accepts_an_active_payload_or_its_store_event(emu: Emulator, active_session: ActiveSession) -> None:
     from vdb_notebook.schema import payloads
     conn = vn.connect(emulator=emu)
     session = active_session(conn, emu)[0]
@@ -149,7 +165,7 @@ def test_accepts_an_active_payload_or_its_store_event(emu, active_session):
     handle.stop()
 
 
-def test_repr_is_deterministic_and_html_is_a_table(active_session):
+def test_repr_is_deterministic_and_html_is_a_table(active_session: ActiveSession) -> None:
     reprs = []
     for _ in range(2):  # two emulators, same seed: same ids, so nbval sees the same text
         with Emulator(scenario="standup", speed="max", seed=3) as emulator:
@@ -168,20 +184,20 @@ def test_repr_is_deterministic_and_html_is_a_table(active_session):
     assert "<th style='text-align:left'>rtstream_id</th>" in html
 
 
-def test_bad_input_says_what_to_pass(emu, active_session):
+def test_bad_input_says_what_to_pass(emu: Emulator, active_session: ActiveSession) -> None:
     conn = vn.connect(emulator=emu)
     created = conn.create_capture_session(end_user_id="user_abc")
-    with pytest.raises(ValueError, match="no rtstreams yet .*'created'"):
+    with pytest.raises(ValueError, match=r"no rtstreams yet .*'created'"):
         start_pipelines(conn, created, "ws-1")
     session = active_session(conn, emu)[0]
-    with pytest.raises(TypeError, match="pass a vn.Feed .* or its connection_id"):
+    with pytest.raises(TypeError, match=r"pass a vn\.Feed .* or its connection_id"):
         start_pipelines(conn, session, None)
     with pytest.raises(ValueError, match="no capture_session_id"):
         start_pipelines(conn, {"data": {}}, "ws-1")
     with pytest.raises(TypeError, match="CaptureSession, a session id"):
         start_pipelines(conn, 42, "ws-1")
     with pytest.raises(ValueError, match="alerts maps a label to an event prompt"):
-        start_pipelines(conn, session, "ws-1", alerts={"decision": 3})
+        start_pipelines(conn, session, "ws-1", alerts={"decision": 3})  # type: ignore[dict-item]  # the wrong type is the test
     with pytest.raises(ValueError, match="must be one of"):
         start_pipelines(conn, session, "ws-1", alerts={"d": {"prompt": "p", "on": "screen"}})
     with pytest.raises(Exception, match="not found"):
@@ -192,7 +208,7 @@ def test_bad_input_says_what_to_pass(emu, active_session):
     assert pipelines.registered(conn) == []  # nothing half-started
 
 
-async def test_a_handle_made_with_a_feed_follows_its_reconnects(active_session):
+async def test_a_handle_made_with_a_feed_follows_its_reconnects(active_session: ActiveSession) -> None:
     with Emulator(scenario="standup", speed=60, seed=0) as emu:
         conn = vn.connect(emulator=emu)
         feed = await Feed.open(conn, backoff=Backoff(base=0.02, cap=0.1))
@@ -212,20 +228,22 @@ async def test_a_handle_made_with_a_feed_follows_its_reconnects(active_session):
         # transcript and index events keep coming on the new connection, none repeated
         reconnected_at = len(feed.store)
 
-        def after_reconnect(store, *channels):
+        def after_reconnect(store: EventStore, *channels: str) -> pd.DataFrame:
             return store.df[(store.df.seq >= reconnected_at) & store.df.channel.isin(channels)]
         await feed.wait_for(until=lambda s: len(after_reconnect(s, "transcript")) >= 3
                             and len(after_reconnect(s, "visual_index", "audio_index")) >= 2, timeout=20)
-        before = feed.store.df[feed.store.df.seq < reconnected_at]
+        store = feed.store
+        assert isinstance(store, EventStore)
+        before = store.df[store.df.seq < reconnected_at]
         assert before.channel.isin(["visual_index", "audio_index"]).sum() >= 2
-        events = feed.store.df[feed.store.df.channel != "feed"]
+        events = store.df[store.df.channel != "feed"]
         assert not events.key.duplicated().any()
         handle.stop()
         await feed.close()
         assert repr(handle).startswith(f"Pipelines for {session.id} on ws {new}: 0 running")
 
 
-async def _until(condition, timeout=10.0):
+async def _until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while not condition():
@@ -233,16 +251,16 @@ async def _until(condition, timeout=10.0):
         await asyncio.sleep(0.01)
 
 
-def test_a_refused_start_names_the_pipeline_and_keeps_the_rest(emu, active_session):
+def test_a_refused_start_names_the_pipeline_and_keeps_the_rest(emu: Emulator, active_session: ActiveSession) -> None:
     conn = vn.connect(emulator=emu)
     session = active_session(conn, emu)[0]
     emu.stop_capture(session.id)  # the rtstreams are no longer connected
-    with pytest.raises(RuntimeError, match=r"transcript on mic:default \(rts-.*connected rtstream") as err:
+    with pytest.raises(PipelinesStartError, match=r"transcript on mic:default \(rts-.*connected rtstream") as err:
         start_pipelines(conn, session, "ws-1")
     assert err.value.handle.pipelines == [] and pipelines.registered(conn) == []
 
 
-async def test_a_closed_feed_is_refused_and_nothing_starts(emu, active_session):
+async def test_a_closed_feed_is_refused_and_nothing_starts(emu: Emulator, active_session: ActiveSession) -> None:
     conn = vn.connect(emulator=emu)
     feed = await Feed.open(conn)
     session = active_session(conn, emu, feed.connection_id)[0]
@@ -250,3 +268,12 @@ async def test_a_closed_feed_is_refused_and_nothing_starts(emu, active_session):
     with pytest.raises(ValueError, match="the feed is closed: no event could ever reach it"):
         vn.start_pipelines(conn, session, feed)
     assert not emu.state()["pipelines"]
+
+
+def test_a_prompt_of_true_runs_the_default_prompt(emu: Emulator, active_session: ActiveSession) -> None:
+    conn = vn.connect(emulator=emu)
+    session = active_session(conn, emu)[0]
+    vn.start_pipelines(conn, session, "ws-given", audio_prompt=True, visual_prompt=True)
+    by_name = {r.name: r for r in session.rtstreams}
+    (audio,), (visual,) = indexes(conn, by_name["mic:default"].id), indexes(conn, by_name["display:1"].id)
+    assert (audio["prompt"], visual["prompt"]) == (DEFAULT_AUDIO_PROMPT, DEFAULT_VISUAL_PROMPT)

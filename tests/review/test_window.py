@@ -1,7 +1,7 @@
 """Clip targets: rows, shots and tuples become an rtstream window in whole epoch seconds."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import pytest
@@ -30,7 +30,7 @@ def test_a_shot_brings_its_connection_and_text() -> None:
 
 
 @pytest.mark.parametrize("start, end", [(T, T + 10), (T * 1000, (T + 10) * 1000),
-                                        (datetime.fromtimestamp(T, timezone.utc), pd.Timestamp(T + 10, unit="s", tz="UTC"))])
+                                        (datetime.fromtimestamp(T, UTC), pd.Timestamp(T + 10, unit="s", tz="UTC"))])
 def test_a_tuple_takes_seconds_ms_or_aware_times(start, end) -> None:
     w = window_of((RTStream(None, id="rts-4", name="mic:default"), start, end))
     assert (w.rtstream_id, w.rtstream_name, w.start, w.end) == ("rts-4", "mic:default", T, T + 10)

@@ -64,3 +64,22 @@ def test_full_keeps_every_column_and_rows_know_their_store():
     row = store.alerts().iloc[0]
     assert store_of(row) is store and store_of(other.alerts()) is other
     assert store_of(pd.Series({"start": 1})) is None
+
+
+def test_a_view_read_again_after_adds_is_the_same_as_one_read_fresh():
+    store = _store()
+    store.alerts()  # presented once: later reads extend it
+    late = {"channel": "alert", "rtstream_name": "display", "capture_session_id": "cap-1",
+            "data": {"label": "pii", "start": T0 + 200_000, "end": T0 + 201_000}}
+    early = {"channel": "alert", "rtstream_name": "display", "capture_session_id": "cap-1",
+             "data": {"label": "pii", "start": T0 + 1_000, "end": T0 + 2_000}}
+    for frame in (late, early):  # one after the last shown, one before the first
+        store.add(frame)
+        pd.testing.assert_frame_equal(store.alerts(), present_fresh(store))
+    assert store.alerts()["start"].is_monotonic_increasing and len(store.alerts()) == 6
+
+
+def present_fresh(store: EventStore) -> pd.DataFrame:
+    """The view computed from scratch (no earlier presentation to extend)."""
+    store.__dict__.pop("_shown", None)
+    return store.alerts()

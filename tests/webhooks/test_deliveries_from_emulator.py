@@ -4,18 +4,30 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-
+from typing import Any
 
 import vdb_notebook as vn
+from vdb_notebook.emulator import Emulator
+from vdb_notebook.pipelines import Pipelines
+from vdb_notebook.store import EventStore
+from vdb_notebook.webhooks import WebhookReceiver
 
 
-async def test_emulator_webhooks_start_pipelines_once_and_end_exported(own_emulator):
+def stored(rx: WebhookReceiver) -> EventStore:
+    """The receiver's default store (its `store` is typed as the EventSink protocol)."""
+    assert isinstance(rx.store, EventStore)
+    return rx.store
+
+
+async def test_emulator_webhooks_start_pipelines_once_and_end_exported(own_emulator: Emulator) -> None:
     emu = own_emulator  # start_pipelines remembers what it started per service URL
     conn = vn.connect(emulator=emu)
     feed = await vn.Feed.open(conn)
-    handles, events, threads = [], Counter(), set()
+    handles: list[Pipelines] = []
+    events: Counter[str] = Counter()
+    threads: set[str] = set()
 
-    def on_active_webhook(payload):  # the seed doc's handler, through the toolkit
+    def on_active_webhook(payload: dict[str, Any]) -> None:  # the seed doc's handler, through the toolkit
         threads.add(threading.current_thread().name)
         handles.append(vn.start_pipelines(conn, payload, feed))
 
@@ -44,7 +56,7 @@ async def test_emulator_webhooks_start_pipelines_once_and_end_exported(own_emula
         assert all(n == 3 for n in sent.values()), sent  # each sent once + 2 duplicates
         assert events == Counter({name: 1 for name in sent})
         assert rx.stats.duplicates == 2 * len(sent) and rx.stats.handler_errors == 0
-        sessions = rx.store.sessions().set_index("capture_session_id")
+        sessions = stored(rx).sessions().set_index("capture_session_id")
         assert sessions.loc[session.id, "status"] == "exported"
     finally:
         await rx.close()

@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 import textwrap
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -36,17 +37,19 @@ CHILD = textwrap.dedent("""
 """)
 
 
-async def start(journal, dataset, pause):
+async def start(journal: Path, dataset: Path, pause: float) -> tuple[asyncio.subprocess.Process, str]:
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-c", CHILD, str(journal), str(dataset), str(pause),
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
         env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    assert proc.stdout is not None
     url = (await asyncio.wait_for(proc.stdout.readline(), 60)).decode().strip()
     assert url.startswith("http://127.0.0.1:"), url
     return proc, url
 
 
-async def burst(url: str, todo: list[int], acked: set[str], proc=None, kill_after=None) -> None:
+async def burst(url: str, todo: list[int], acked: set[str],
+                proc: asyncio.subprocess.Process | None = None, kill_after: int | None = None) -> None:
     """Send `todo` 8 at a time; with kill_after, kill -9 the receiver after that many acks."""
     target = None if kill_after is None else len(acked) + kill_after
     queue = list(todo)
@@ -59,9 +62,10 @@ async def burst(url: str, todo: list[int], acked: set[str], proc=None, kill_afte
                                             headers={"webhook-id": f"msg-{i}"}) as resp:
                         if 200 <= resp.status < 300:
                             acked.add(f"id:msg-{i}")
-                except (aiohttp.ClientError, asyncio.TimeoutError):
+                except (TimeoutError, aiohttp.ClientError):
                     pass  # killed under us: not acknowledged, sent again later
-                if target is not None and len(acked) >= target and proc.returncode is None:
+                if target is not None and proc is not None and len(acked) >= target \
+                        and proc.returncode is None:
                     proc.send_signal(signal.SIGKILL)
                     return
         await asyncio.gather(*(lane() for _ in range(8)))
@@ -69,7 +73,7 @@ async def burst(url: str, todo: list[int], acked: set[str], proc=None, kill_afte
 
 @pytest.mark.slow
 @pytest.mark.parametrize("pause", [0.0, 1.0], ids=["no-handler", "1s-handler"])
-async def test_kill_9_three_times_mid_burst_then_each_acknowledged_delivery_once(tmp_path, pause):
+async def test_kill_9_three_times_mid_burst_then_each_acknowledged_delivery_once(tmp_path: Path, pause: float) -> None:
     journal, dataset = tmp_path / "hooks.jsonl", tmp_path / "events"
     acked: set[str] = set()
     for _ in range(CRASHES):
@@ -83,6 +87,7 @@ async def test_kill_9_three_times_mid_burst_then_each_acknowledged_delivery_once
     proc, url = await start(journal, dataset, pause)
     for _ in range(5):  # the sender retries what was never acknowledged
         await burst(url, [i for i in range(EVENTS) if f"id:msg-{i}" not in acked], acked)
+    assert proc.stdin is not None
     proc.stdin.close()  # a clean close: processing drains, the store writes what is left
     assert await asyncio.wait_for(proc.wait(), 120) == 0
     assert len(acked) == EVENTS

@@ -5,9 +5,11 @@ from __future__ import annotations
 import http.client
 import json
 import os
+from collections.abc import Iterator
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from vdb_notebook.webhooks import WebhookReceiver, build, new_secret, sign
 
@@ -30,14 +32,17 @@ header_names = st.sampled_from(["webhook-id", "webhook-timestamp", "webhook-sign
 
 
 @pytest.fixture(scope="module", params=["plain", "journal+secret"])
-def rx(request, tmp_path_factory):
-    options = {}
-    if request.param != "plain":
-        options = {"journal": tmp_path_factory.mktemp("fuzz") / "hooks.jsonl",
-                   "secret": new_secret()}
-    receiver = WebhookReceiver.start_sync(workers=2, max_body=64 * 1024,
-                                          handlers={"*": lambda payload: len(payload)}, **options)
-    receiver.test_secret = options.get("secret")
+def secret(request: pytest.FixtureRequest) -> str | None:
+    """The receiver's signing secret: none for a plain one (which has no journal either)."""
+    return None if request.param == "plain" else new_secret()
+
+
+@pytest.fixture(scope="module")
+def rx(secret: str | None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebhookReceiver]:
+    journal = tmp_path_factory.mktemp("fuzz") / "hooks.jsonl" if secret else None
+    receiver = WebhookReceiver.start_sync(workers=2, max_body=64 * 1024, journal=journal,
+                                          secret=secret,
+                                          handlers={"*": lambda payload: len(payload)})
     yield receiver
     receiver.close_sync(timeout=5)
 
@@ -64,13 +69,13 @@ def deep(depth: int, kind: str) -> bytes:
 
 @FUZZ
 @given(body=st.binary(max_size=2048))
-def test_random_bytes(rx, body):
+def test_random_bytes(rx: WebhookReceiver, body: bytes) -> None:
     check_invariants(rx, post(rx, body))
 
 
 @FUZZ
 @given(payload=json_values, event=st.sampled_from(["alert", "capture_session.active", None]))
-def test_json_of_any_content(rx, payload, event):
+def test_json_of_any_content(rx: WebhookReceiver, payload: object, event: str | None) -> None:
     body = {"event": event, "data": payload} if event else payload
     check_invariants(rx, post(rx, json.dumps(body).encode()))
 
@@ -78,14 +83,14 @@ def test_json_of_any_content(rx, payload, event):
 @FUZZ
 @given(depth=st.integers(1, 5000), kind=st.sampled_from(["list", "dict"]),
        with_id=st.booleans())
-def test_json_of_any_depth(rx, depth, kind, with_id):
+def test_json_of_any_depth(rx: WebhookReceiver, depth: int, kind: str, with_id: bool) -> None:
     headers = {"webhook-id": f"deep-{depth}-{kind}".encode()} if with_id else None
     check_invariants(rx, post(rx, deep(depth, kind), headers))
 
 
 @FUZZ
 @given(headers=st.dictionaries(header_names, header_values, max_size=4), payload=json_values)
-def test_odd_headers(rx, headers, payload):
+def test_odd_headers(rx: WebhookReceiver, headers: dict[str, bytes], payload: object) -> None:
     body = json.dumps({"event": "alert", "data": payload}).encode()
     check_invariants(rx, post(rx, body, headers))
 
@@ -93,22 +98,22 @@ def test_odd_headers(rx, headers, payload):
 @FUZZ
 @given(msg_id=st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=200),
        payload=json_values)
-def test_signed_deliveries_with_odd_ids(rx, msg_id, payload):
+def test_signed_deliveries_with_odd_ids(rx: WebhookReceiver, secret: str | None, msg_id: str,
+                                        payload: object) -> None:
     body = json.dumps({"event": "alert", "data": payload}).encode()
-    headers = {}
-    if rx.test_secret:
-        headers = {k: v.encode("utf-8") for k, v in sign(body, rx.test_secret, msg_id).items()}
+    if secret:
+        headers = {k: v.encode("utf-8") for k, v in sign(body, secret, msg_id).items()}
     else:
         headers = {"webhook-id": msg_id.encode("utf-8")}
     check_invariants(rx, post(rx, body, headers))
 
 
-def test_after_the_fuzzing_the_workers_still_process(rx):
+def test_after_the_fuzzing_the_workers_still_process(rx: WebhookReceiver, secret: str | None) -> None:
     """Runs after the fuzz tests of the same receiver: a good delivery is still processed."""
     before = rx.stats.processed
     good = json.dumps(build("active", capture_session_id="after-fuzz")).encode()
-    headers = ({k: v.encode() for k, v in sign(good, rx.test_secret, "after-fuzz").items()}
-               if rx.test_secret else None)
+    headers = ({k: v.encode() for k, v in sign(good, secret, "after-fuzz").items()}
+               if secret else None)
     assert post(rx, good, headers) == 202
     rx.wait_for_sync(processed=before + 1, timeout=30)
     rx.wait_for_sync(timeout=30)  # nothing accepted is stuck

@@ -8,22 +8,25 @@ import subprocess
 import sys
 import textwrap
 import threading
+from collections.abc import Callable
+from typing import Any
 
 import aiohttp
 import pytest
 
 from vdb_notebook.webhooks import WebhookReceiver, build, deliver, lifecycle
+from vdb_notebook.webhooks.processor import Handler
 
 
-def _raises(exc_type):
-    def handler(payload):
+def _raises(exc_type: type[BaseException]) -> Handler:
+    def handler(payload: dict[str, Any]) -> None:
         if payload["capture_session_id"] == "bad":
             raise exc_type("from a handler")
     return handler
 
 
-def _raises_async(exc_type):
-    async def handler(payload):
+def _raises_async(exc_type: type[BaseException]) -> Handler:
+    async def handler(payload: dict[str, Any]) -> None:
         if payload["capture_session_id"] == "bad":
             raise exc_type("from a handler")
     return handler
@@ -35,7 +38,7 @@ KILLERS = [SystemExit, KeyboardInterrupt, asyncio.CancelledError, GeneratorExit]
 
 @pytest.mark.parametrize("make", [_raises, _raises_async], ids=["sync", "async"])
 @pytest.mark.parametrize("exc_type", KILLERS, ids=lambda t: t.__name__)
-async def test_no_handler_exception_stops_processing(make, exc_type):
+async def test_no_handler_exception_stops_processing(make: Callable[[type[BaseException]], Handler], exc_type: type[BaseException]) -> None:
     rx = await WebhookReceiver.start(workers=2, handlers={"*": make(exc_type)})
     try:
         bad = [build(s, capture_session_id="bad") for s in ("created", "starting", "active")]
@@ -48,8 +51,9 @@ async def test_no_handler_exception_stops_processing(make, exc_type):
         await rx.close(timeout=2)
 
 
-async def test_handlers_get_the_stable_delivery_id_and_plain_handlers_still_work():
-    ids, plain = [], []
+async def test_handlers_get_the_stable_delivery_id_and_plain_handlers_still_work() -> None:
+    ids: list[str] = []
+    plain: list[dict[str, Any]] = []
     rx = await WebhookReceiver.start(handlers={"*": [lambda p: ids.append(p.delivery_id),
                                                      plain.append]})
     try:
@@ -79,18 +83,18 @@ SCRIPT = textwrap.dedent("""
 """)
 
 
-def test_a_stuck_sync_handler_does_not_keep_the_process_alive_after_close():
+def test_a_stuck_sync_handler_does_not_keep_the_process_alive_after_close() -> None:
     proc = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True,
                           timeout=60, env={**os.environ, "PYTHONWARNINGS": "ignore"})
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.strip() == "closed"
 
 
-async def test_close_honours_its_timeout_when_an_async_handler_blocks_its_loop():
+async def test_close_honours_its_timeout_when_an_async_handler_blocks_its_loop() -> None:
     release, blocking = threading.Event(), threading.Event()
     closed_first = []
 
-    async def blocks_the_loop(payload):  # the mistake: a blocking call in an async handler
+    async def blocks_the_loop(payload: dict[str, Any]) -> None:  # the mistake: a blocking call in an async handler
         blocking.set()
         release.wait(20)
         closed_first.append(close_returned.is_set())

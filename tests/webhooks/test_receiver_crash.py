@@ -8,6 +8,7 @@ import signal
 import sys
 import textwrap
 from collections import Counter
+from pathlib import Path
 
 import aiohttp
 
@@ -34,26 +35,28 @@ CHILD = textwrap.dedent("""
 """)
 
 
-async def _start(journal, handled):
+async def _start(journal: Path, handled: Path) -> tuple[asyncio.subprocess.Process, str]:
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-c", CHILD, str(journal), str(handled), str(WORKERS),
         stdout=asyncio.subprocess.PIPE, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    assert proc.stdout is not None
     url = (await asyncio.wait_for(proc.stdout.readline(), 60)).decode().strip()
     assert url.startswith("http://127.0.0.1:"), url
     return proc, url
 
 
-async def _send(session, url, i, acked):
+async def _send(session: aiohttp.ClientSession, url: str, i: int, acked: set[str]) -> None:
     try:
         async with session.post(url, json=build("active", capture_session_id=f"cap-{i}"),
                                 headers={"webhook-id": f"msg-{i}"}) as resp:
             if 200 <= resp.status < 300:
                 acked.add(f"id:msg-{i}")
-    except (aiohttp.ClientError, asyncio.TimeoutError):
+    except (TimeoutError, aiohttp.ClientError):
         pass  # the receiver died under us: not acknowledged, the sender sends it again
 
 
-async def _burst(url, todo, acked, kill_after=None, proc=None) -> bool:
+async def _burst(url: str, todo: list[int], acked: set[str], kill_after: int | None = None,
+                 proc: asyncio.subprocess.Process | None = None) -> bool:
     """Send `todo` 8 at a time; with kill_after, kill -9 the receiver once that many more
     deliveries are acknowledged. True if it killed the receiver with deliveries still to send."""
     target = None if kill_after is None else len(acked) + kill_after
@@ -61,11 +64,12 @@ async def _burst(url, todo, acked, kill_after=None, proc=None) -> bool:
     killed = False
     timeout = aiohttp.ClientTimeout(total=30)
     async with aiohttp.ClientSession(timeout=timeout) as session:
-        async def lane():
+        async def lane() -> None:
             nonlocal killed
             while queue:
                 await _send(session, url, queue.pop(0), acked)
-                if target is not None and len(acked) >= target and proc.returncode is None:
+                if target is not None and proc is not None and len(acked) >= target \
+                        and proc.returncode is None:
                     killed = killed or bool(queue)
                     proc.send_signal(signal.SIGKILL)
                     return
@@ -73,7 +77,7 @@ async def _burst(url, todo, acked, kill_after=None, proc=None) -> bool:
     return killed
 
 
-async def test_kill_9_mid_burst_loses_nothing_and_repeats_at_most_workers_per_crash(tmp_path):
+async def test_kill_9_mid_burst_loses_nothing_and_repeats_at_most_workers_per_crash(tmp_path: Path) -> None:
     journal, handled = tmp_path / "hooks.jsonl", tmp_path / "handled.log"
     acked: set[str] = set()
     for crash in range(CRASHES):

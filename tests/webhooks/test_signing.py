@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timezone
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from typing import Any
 
 import aiohttp
 import pytest
@@ -16,20 +18,19 @@ SECRET = new_secret()
 BODY = json.dumps(build("active", capture_session_id="cap-1")).encode()
 
 
-async def post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict]:
-    async with aiohttp.ClientSession() as session:
-        async with session.post(url, data=body, headers=headers) as resp:
-            return resp.status, await resp.json()
+async def post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict[str, Any]]:
+    async with aiohttp.ClientSession() as session, session.post(url, data=body, headers=headers) as resp:
+        return resp.status, await resp.json()
 
 
 @pytest.fixture
-async def rx():
+async def rx() -> AsyncIterator[WebhookReceiver]:
     receiver = await WebhookReceiver.start(secret=SECRET)
     yield receiver
     await receiver.close(timeout=2)
 
 
-async def test_signed_deliveries_are_accepted(rx):
+async def test_signed_deliveries_are_accepted(rx: WebhookReceiver) -> None:
     summary = await deliver(rx.url, lifecycle("cap-1"), duplicates=1, secret=SECRET)
     await rx.wait_for(timeout=5)
     assert (summary.delivered, summary.failed) == (6, 0)
@@ -37,8 +38,8 @@ async def test_signed_deliveries_are_accepted(rx):
     assert SECRET.removeprefix("whsec_") not in repr(rx) + repr(summary)  # never shown
 
 
-async def test_signature_made_by_the_reference_library_is_accepted(rx):
-    now = datetime.now(tz=timezone.utc)
+async def test_signature_made_by_the_reference_library_is_accepted(rx: WebhookReceiver) -> None:
+    now = datetime.now(tz=UTC)
     signature = Webhook(SECRET).sign("msg_ref", now, BODY.decode())
     status, _ = await post(rx.url, BODY, {"webhook-id": "msg_ref",
                                           "webhook-timestamp": str(int(now.timestamp())),
@@ -46,7 +47,7 @@ async def test_signature_made_by_the_reference_library_is_accepted(rx):
     assert status == 202
 
 
-def test_our_signature_verifies_with_the_reference_library():
+def test_our_signature_verifies_with_the_reference_library() -> None:
     headers = sign(BODY, SECRET, "msg_1")
     assert Webhook(SECRET).verify(BODY, headers) == json.loads(BODY)
     assert headers["webhook-signature"].startswith("v1,")
@@ -96,7 +97,7 @@ def _bad_timestamp() -> tuple[bytes, dict[str, str]]:
     (_missing, "unsigned", "webhook-id, webhook-timestamp, webhook-signature"),
     (_no_signature, "unsigned", "missing webhook-signature"),
 ], ids=lambda v: v.__name__.strip("_") if callable(v) else None)
-async def test_bad_signatures_get_401_and_are_counted(rx, make, reason, hint):
+async def test_bad_signatures_get_401_and_are_counted(rx: WebhookReceiver, make: Callable[[], tuple[bytes, dict[str, str]]], reason: str, hint: str) -> None:
     body, headers = make()
     status, answer = await post(rx.url, body, headers)
     assert (status, answer["error"]) == (401, reason)
@@ -104,14 +105,14 @@ async def test_bad_signatures_get_401_and_are_counted(rx, make, reason, hint):
     assert rx.stats.rejected == {reason: 1} and rx.stats.accepted == 0 and len(rx.store) == 0
 
 
-async def test_deliver_with_the_wrong_secret_reports_the_failure(rx):
+async def test_deliver_with_the_wrong_secret_reports_the_failure(rx: WebhookReceiver) -> None:
     summary = await deliver(rx.url, lifecycle("cap-1")[:1], secret=new_secret(), retries=1,
                             backoff=0.01)
     assert (summary.delivered, summary.failed, summary.attempts) == (0, 1, 2)
     assert "401" in summary.failures[0] and "does not match" in summary.failures[0]
 
 
-def test_verifier_alone():
+def test_verifier_alone() -> None:
     assert Verifier(SECRET).check(BODY, sign(BODY, SECRET, "msg_1")) is None
     with pytest.raises(ValueError, match="whsec_"):
         Verifier("whsec_")

@@ -201,7 +201,7 @@ def test_the_output_carries_a_snapshot_that_is_updated_after_each_cell(log, stor
         assert widget["data"]["application/vnd.jupyter.widget-view+json"]["model_id"] == dash.model_id
         assert widget["data"]["text/plain"] == repr(dash) and "text/html" not in widget["data"]
         assert "No events yet." in shown["data"]["text/html"] and not shown["update"]
-        assert ".vdb-dashboard-snapshot{display:none}" in shown["data"]["text/html"]
+        assert ".vdb-static-copy{display:none}" in shown["data"]["text/html"]
         store.add(transcript_frame("a line"))
         shell.events.trigger("post_execute")  # the kernel does this after each cell
         updated = shell.display_pub.outputs[-1]

@@ -10,7 +10,7 @@ Wall-clock times (labelled UTC wherever shown) have one formatter too:
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import NamedTuple
 
 import pandas as pd
@@ -35,7 +35,7 @@ def clock(epoch_ms: float | None, *, millis: bool = False) -> str:
     if epoch_ms is None or epoch_ms != epoch_ms:  # None or NaN
         return ""
     try:
-        when = datetime.fromtimestamp(float(epoch_ms) / 1000, tz=timezone.utc)
+        when = datetime.fromtimestamp(float(epoch_ms) / 1000, tz=UTC)
     except (OverflowError, OSError, ValueError, TypeError):
         return ""
     return when.strftime("%H:%M:%S.%f")[:12] if millis else when.strftime("%H:%M:%S")

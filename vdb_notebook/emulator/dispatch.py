@@ -56,7 +56,7 @@ async def read_body(request: web.Request, read_timeout: float = READ_TIMEOUT_S,
         return {}
     try:
         raw = await asyncio.wait_for(request.read(), read_timeout)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         raise ApiError(f"the request body took more than {read_timeout:g} s to arrive; "
                        "send it at once", status=408) from None
     if not raw.strip():

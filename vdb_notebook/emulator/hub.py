@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -128,7 +127,7 @@ async def _close_or_cut(client: Client, code: int, message: bytes, grace_s: floa
         except asyncio.CancelledError:
             if _being_cancelled():
                 raise
-        except (asyncio.TimeoutError, ConnectionError, RuntimeError):
+        except (TimeoutError, ConnectionError, RuntimeError):
             pass
     transport = client.request.transport
     if transport is not None and (not client.ws.closed or transport.get_write_buffer_size() > 0):
@@ -136,11 +135,6 @@ async def _close_or_cut(client: Client, code: int, message: bytes, grace_s: floa
 
 
 def _being_cancelled() -> bool:
-    """Whether the running task itself is being cancelled (Python 3.11's Task.cancelling());
-    on 3.10, which cannot tell, it is assumed to be, so a cancellation is never swallowed."""
+    """Whether the running task itself is being cancelled (Task.cancelling())."""
     task = asyncio.current_task()
-    if task is None:
-        return False
-    if sys.version_info >= (3, 11):
-        return task.cancelling() > 0
-    return True
+    return task is not None and task.cancelling() > 0

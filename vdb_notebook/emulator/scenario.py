@@ -22,7 +22,7 @@ import math
 import re
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -275,7 +275,7 @@ class Clock:
         return max(0.0, math.floor(((self._now() - epoch).total_seconds() - at_s) * 1000) / 1000)
 
     def _now(self) -> datetime:
-        return datetime.fromtimestamp(self._wall(), timezone.utc)
+        return datetime.fromtimestamp(self._wall(), UTC)
 
     def set(self, speed: float) -> None:
         self._played = self._played_now()
@@ -290,7 +290,7 @@ class Clock:
         changed = self._changed
         try:
             await asyncio.wait_for(changed.wait(), seconds)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return False
         return True
 

@@ -87,7 +87,7 @@ class WebhookSender:
                 async with self._session().post(url, json=payload) as response:
                     status = response.status
                     await response.read()
-            except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            except (TimeoutError, aiohttp.ClientError, OSError) as exc:
                 error = f"{type(exc).__name__}: {exc}"
         ok = status is not None and 200 <= status < 300
         self.deliveries.append({

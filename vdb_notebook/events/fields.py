@@ -12,13 +12,13 @@ message that says which field is wrong and what to send instead.
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 MAX_TEXT_CHARS = 100_000
 #: Epoch-ms values outside [2000-01-01, 2100-01-01) are not plausible event times.
 MIN_MS, MAX_MS = 946_684_800_000, 4_102_444_800_000
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ONE_MS = timedelta(milliseconds=1)
 
 
@@ -95,7 +95,7 @@ def read_iso_ms(value: str, name: str) -> int | None:
         raise Invalid(f"{name}={short(value)} is not an ISO-8601 time; "
                       "send e.g. '2026-01-20T12:34:56Z' or epoch milliseconds") from None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
+        when = when.replace(tzinfo=UTC)
     try:
         return (when - _EPOCH) // _ONE_MS
     except OverflowError:

@@ -33,7 +33,7 @@ def index_name(pipeline: str, ws_id: str) -> str:
     return f"{PREFIX} {pipeline} @{ws_id}"
 
 
-def started_here(name: Any) -> tuple[str, str] | None:
+def started_here(name: object) -> tuple[str, str] | None:
     """(pipeline, ws connection id) of an index named by `index_name`; None for other names.
     An index named before connection ids were recorded ('vdb_notebook audio_index') gives ''."""
     if not isinstance(name, str) or not name.startswith(PREFIX + " "):

@@ -33,13 +33,23 @@ import asyncio
 import html
 import threading
 import warnings
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeGuard
 
 from videodb.rtstream import RTStream, RTStreamSceneIndex
 
 from . import adopt
-from .streams import session_streams
+from .streams import SessionSource, Stream, session_streams
+
+if TYPE_CHECKING:
+    from videodb import Connection, WebSocketConnection
+
+    from ..feed.feed import Feed
+
+#: where pipelines send: a vn.Feed (followed across reconnects), the SDK's WebSocketConnection,
+#: or a connection id
+ConnectionTarget: TypeAlias = "Feed | WebSocketConnection | str"
 
 DEFAULT_AUDIO_PROMPT = ("Summarise what is being said: topics, decisions, action items and "
                         "who owns them.")
@@ -51,7 +61,7 @@ ALERT_TARGETS = ("all", "audio", "video")
 NO_MATCH_OFFLINE = "no match offline"
 
 _lock = threading.RLock()
-_registry: dict[tuple[str, str, str, str], "Pipeline"] = {}
+_registry: dict[tuple[str, str, str, str], Pipeline] = {}
 _events: dict[tuple[str, str, str], str] = {}  # (base_url, label, prompt) -> event_id
 
 
@@ -91,12 +101,13 @@ class Pipeline:
                 "status": self.status}
 
 
-def start_pipelines(conn: Any, session_or_payload: Any, feed_or_ws_connection_id: Any, *,
+def start_pipelines(conn: Connection, session_or_payload: SessionSource,
+                    feed_or_ws_connection_id: ConnectionTarget, *,
                     transcript: bool = True, audio_prompt: str | bool | None = None,
                     visual_prompt: str | bool | None = None,
-                    alerts: dict[str, str | dict[str, str]] | None = None,
+                    alerts: Mapping[str, str | Mapping[str, str]] | None = None,
                     callback_url: str = "", collection_id: str = "default",
-                    auto_reattach: bool = True) -> "Pipelines":
+                    auto_reattach: bool = True) -> Pipelines:
     """Start transcript / audio index on audio rtstreams, visual index on video rtstreams,
     and alerts on those indexes, all sending to the feed's connection id.
 
@@ -115,14 +126,14 @@ def start_pipelines(conn: Any, session_or_payload: Any, feed_or_ws_connection_id
     failures: list[str] = []
     for stream in streams:
         rts = RTStream(conn, id=stream.id, name=stream.name, collection_id=collection_id)
-        kinds = []
+        kinds: list[tuple[str, str | None]] = []
         if stream.media == "audio":
             if transcript:
                 kinds.append(("transcript", None))
             if audio_prompt is not False:
-                kinds.append(("audio_index", audio_prompt or DEFAULT_AUDIO_PROMPT))
+                kinds.append(("audio_index", _prompt(audio_prompt, DEFAULT_AUDIO_PROMPT)))
         elif visual_prompt is not False:
-            kinds.append(("visual_index", visual_prompt or DEFAULT_VISUAL_PROMPT))
+            kinds.append(("visual_index", _prompt(visual_prompt, DEFAULT_VISUAL_PROMPT)))
         for name, prompt in kinds:
             handle._add(_ensure(base_url, conn, rts, stream, session_id, name, prompt, ws_id,
                                 failures))
@@ -136,20 +147,26 @@ def start_pipelines(conn: Any, session_or_payload: Any, feed_or_ws_connection_id
     if any(p.ws_connection_id != ws_id for p in handle.running):
         handle.reattach(ws_id)  # running already, for another connection: send here now
     if failures:
-        error = RuntimeError("some pipelines did not start (the others run; see .handle): "
-                             + "; ".join(failures))
-        error.handle = handle  # type: ignore[attr-defined]
-        raise error
-    if auto_reattach and hasattr(feed_or_ws_connection_id, "on_reconnect"):
+        raise PipelinesStartError("some pipelines did not start (the others run; see .handle): "
+                                  + "; ".join(failures), handle)
+    if auto_reattach and _is_feed(feed_or_ws_connection_id):
         handle.follow(feed_or_ws_connection_id)
     return handle
+
+
+class PipelinesStartError(RuntimeError):
+    """Some pipelines did not start; `handle` (a `Pipelines`) holds those that run."""
+
+    def __init__(self, message: str, handle: Pipelines) -> None:
+        super().__init__(message)
+        self.handle = handle
 
 
 class Pipelines:
     """What `start_pipelines` runs for one session: a table (repr / HTML), `.stop()`,
     `.reattach(feed_or_id)`, `.follow(feed)`."""
 
-    def __init__(self, conn: Any, session_id: str, ws_connection_id: str, *,
+    def __init__(self, conn: Connection, session_id: str, ws_connection_id: str, *,
                  callback_url: str = "") -> None:
         self._conn = conn
         self.session_id = session_id
@@ -157,7 +174,7 @@ class Pipelines:
         self.callback_url = callback_url
         self.pipelines: list[Pipeline] = []
         self.reattach_errors: list[BaseException] = []
-        self._unfollow: Any = None
+        self._unfollow: Callable[[], None] | None = None
 
     def _add(self, pipeline: Pipeline | None) -> None:
         if pipeline is not None and pipeline not in self.pipelines:
@@ -167,7 +184,7 @@ class Pipelines:
     def running(self) -> list[Pipeline]:
         return [p for p in self.pipelines if p.status != "stopped"]
 
-    def stop(self) -> "Pipelines":
+    def stop(self) -> Pipelines:
         """Stop every pipeline of this handle: alerts, then indexes, then transcripts."""
         if self._unfollow is not None:
             self._unfollow()
@@ -179,7 +196,7 @@ class Pipelines:
                 _registry.pop(_key(_base_url(self._conn), p), None)
         return self
 
-    def reattach(self, feed_or_ws_connection_id: Any) -> "Pipelines":
+    def reattach(self, feed_or_ws_connection_id: ConnectionTarget) -> Pipelines:
         """Point every running pipeline at a connection id (after a feed reconnected)."""
         with _lock:  # a Feed's id is read under the lock: the latest reconnect wins
             new_id = _connection_id(feed_or_ws_connection_id)
@@ -189,7 +206,7 @@ class Pipelines:
                     self._repoint(p, new_id, replaced)
             for p in self.running:
                 if p.kind == "alert" and (p.index_id in replaced or p.ws_connection_id != new_id):
-                    self._recreate_alert(p, replaced.get(p.index_id, p.index), new_id)
+                    self._recreate_alert(p, replaced.get(p.index_id or "") or _index_of(p), new_id)
             self.ws_connection_id = new_id
         return self
 
@@ -199,7 +216,7 @@ class Pipelines:
         if p.kind == "transcript":
             _rtstream(self._conn, p).start_transcript(ws_connection_id=new_id)
         else:
-            old = p.index
+            old = _index_of(p)
             p.index = _start_index(_rtstream(self._conn, p), p.name, p.prompt, new_id)
             replaced[old.rtstream_index_id] = p.index
             old.stop()
@@ -207,21 +224,22 @@ class Pipelines:
 
     def _recreate_alert(self, p: Pipeline, index: RTStreamSceneIndex, new_id: str) -> None:
         """Disable the alert where it was and create it again on `index`, sending to `new_id`."""
-        p.index.disable_alert(p.alert_id)
+        _index_of(p).disable_alert(p.alert_id)
         p.index = index
         p.alert_id = index.create_alert(p.event_id, callback_url=self.callback_url,
                                         ws_connection_id=new_id)
         p.ws_connection_id = new_id
 
-    def follow(self, feed: Any) -> "Pipelines":
+    def follow(self, feed: Feed) -> Pipelines:
         """Reattach after each reconnect of `feed` (in a worker thread: the SDK calls block)."""
-        async def on_reconnect(f: Any) -> None:
+        async def on_reconnect(f: Feed) -> None:
             try:
                 await asyncio.to_thread(self.reattach, f)
             except Exception as exc:
                 self.reattach_errors.append(exc)
                 warnings.warn(f"pipelines of {self.session_id} could not follow the feed to "
-                              f"{f.connection_id}: {exc}; call handle.reattach(feed)", RuntimeWarning)
+                              f"{f.connection_id}: {exc}; call handle.reattach(feed)", RuntimeWarning,
+                              stacklevel=1)  # raised in the feed's task: no caller to point at
         if self._unfollow is not None:
             self._unfollow()
         self._unfollow = feed.on_reconnect(on_reconnect)
@@ -240,7 +258,7 @@ class Pipelines:
         rows = [("rtstream", "pipeline", "detail", "status")]
         rows += [(p.rtstream_name, p.name, _clip(p.detail), p.status) for p in self.pipelines]
         widths = [max(len(r[i]) for r in rows) for i in range(4)]
-        lines = ["  " + "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+        lines = ["  " + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
         return "\n".join([self._summary(), *lines])
 
     def _repr_html_(self) -> str:
@@ -260,7 +278,7 @@ class Pipelines:
 
 # --- starting and stopping one pipeline ------------------------------------------------------
 
-def _ensure(base_url: str, conn: Any, rts: RTStream, stream: Any, session_id: str, name: str,
+def _ensure(base_url: str, conn: Connection, rts: RTStream, stream: Stream, session_id: str, name: str,
             prompt: str | None, ws_id: str, failures: list[str], *, index: Pipeline | None = None,
             label: str | None = None, callback_url: str = "") -> Pipeline | None:
     """The registered pipeline for this key, or a newly started one (None if it failed)."""
@@ -300,7 +318,7 @@ def _adopt_or_start_index(rts: RTStream, name: str, prompt: str | None,
     return adopt.keep_one_index(found)
 
 
-def _adopt_or_create_alert(base_url: str, conn: Any, p: Pipeline, index: Pipeline, label: str,
+def _adopt_or_create_alert(base_url: str, conn: Connection, p: Pipeline, index: Pipeline, label: str,
                            prompt: str, callback_url: str, ws_id: str) -> None:
     """Fill `p` from the enabled alert of this label on the index (adopted, sending where the
     index sends), or from one created now for `ws_id`."""
@@ -328,7 +346,7 @@ def _start_index(rts: RTStream, name: str, prompt: str | None, ws_id: str) -> RT
     return index
 
 
-def _event_id(base_url: str, conn: Any, label: str, prompt: str) -> str:
+def _event_id(base_url: str, conn: Connection, label: str, prompt: str) -> str:
     key = (base_url, label, prompt)
     if key not in _events:
         event_id = conn.create_event(event_prompt=prompt, label=label)
@@ -338,7 +356,7 @@ def _event_id(base_url: str, conn: Any, label: str, prompt: str) -> str:
     return _events[key]
 
 
-def _fires_offline(conn: Any, rtstream_id: str, prompt: str) -> bool:
+def _fires_offline(conn: Connection, rtstream_id: str, prompt: str) -> bool:
     """Offline, whether the emulator's scenario has a moment the prompt matches (online: True)."""
     emulator = getattr(conn, "emulator", None)
     return emulator is None or bool(emulator.alert_matches(rtstream_id, prompt))
@@ -347,17 +365,30 @@ def _fires_offline(conn: Any, rtstream_id: str, prompt: str) -> bool:
 def _stop(p: Pipeline) -> None:
     try:
         if p.kind == "transcript":
+            if p.rtstream is None:
+                raise RuntimeError("it has no rtstream (it never started)")
             p.rtstream.stop_transcript()
         elif p.kind == "alert":
-            p.index.disable_alert(p.alert_id)
+            _index_of(p).disable_alert(p.alert_id)
         else:
-            p.index.stop()
+            _index_of(p).stop()
         p.status = "stopped"
     except Exception as exc:
         p.status = f"stop failed: {exc}"
 
 
-def _rtstream(conn: Any, p: Pipeline) -> RTStream:
+def _index_of(p: Pipeline) -> RTStreamSceneIndex:
+    if p.index is None:
+        raise RuntimeError(f"{p.name} on {p.rtstream_name} has no index (it never started)")
+    return p.index
+
+
+def _prompt(given: str | bool | None, default: str) -> str:
+    """The prompt an index runs: the one given, or the default for None or True."""
+    return given if isinstance(given, str) and given else default
+
+
+def _rtstream(conn: Connection, p: Pipeline) -> RTStream:
     return p.rtstream or RTStream(conn, id=p.rtstream_id, name=p.rtstream_name)
 
 
@@ -365,12 +396,16 @@ def _key(base_url: str, p: Pipeline) -> tuple[str, str, str, str]:
     return (base_url, p.session_id, p.rtstream_id, p.name)
 
 
-def _base_url(conn: Any) -> str:
+def _base_url(conn: Connection) -> str:
     """The service a connection talks to: registry keys keep two emulators' pipelines apart."""
     return str(getattr(conn, "base_url", "") or "")
 
 
-def _connection_id(feed_or_id: Any) -> str:
+def _is_feed(target: ConnectionTarget) -> TypeGuard[Feed]:
+    return hasattr(target, "on_reconnect")
+
+
+def _connection_id(feed_or_id: object) -> str:
     state = getattr(feed_or_id, "state", None)
     if isinstance(state, str) and state in ("closing", "closed", "failed"):
         raise ValueError(
@@ -383,7 +418,7 @@ def _connection_id(feed_or_id: Any) -> str:
     return ws_id
 
 
-def _check_open(conn: Any, ws_id: str, given: Any) -> None:
+def _check_open(conn: Connection, ws_id: str, given: ConnectionTarget) -> None:
     """A plain word given as the connection id (such as "feed", a variable's name in quotes)
     is refused unless an open Feed or (offline) the emulator knows it as an open connection:
     pipelines started with it would send to nobody."""
@@ -399,11 +434,11 @@ def _check_open(conn: Any, ws_id: str, given: Any) -> None:
                      "(vn.start_pipelines(conn, session, feed)) or its feed.connection_id")
 
 
-def _alert_specs(alerts: dict[str, Any] | None) -> dict[str, tuple[str, str]]:
+def _alert_specs(alerts: Mapping[str, object] | None) -> dict[str, tuple[str, str]]:
     specs: dict[str, tuple[str, str]] = {}
     for label, spec in (alerts or {}).items():
         prompt, target = (spec, "all") if isinstance(spec, str) else (
-            (spec.get("prompt"), spec.get("on", "all")) if isinstance(spec, dict) else (None, None))
+            (spec.get("prompt"), spec.get("on", "all")) if isinstance(spec, Mapping) else (None, None))
         if not isinstance(label, str) or not label or not isinstance(prompt, str) or not prompt:
             raise ValueError(f"alerts maps a label to an event prompt, e.g. "
                              f"{{'decision': 'A decision is made'}}; got {label!r}: {spec!r}")
@@ -417,12 +452,12 @@ def _clip(text: str, width: int = 40) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
-def registered(conn: Any = None) -> list[Pipeline]:
+def registered(conn: Connection | None = None) -> list[Pipeline]:
     """Every pipeline the registry holds (for `conn`'s base_url, if given)."""
     base_url = None if conn is None else _base_url(conn)
     with _lock:
         return [p for k, p in _registry.items() if base_url is None or k[0] == base_url]
 
 
-__all__ = ["start_pipelines", "Pipelines", "Pipeline", "registered", "DEFAULT_AUDIO_PROMPT",
-           "DEFAULT_VISUAL_PROMPT"]
+__all__ = ["DEFAULT_AUDIO_PROMPT", "DEFAULT_VISUAL_PROMPT", "Pipeline", "Pipelines",
+           "PipelinesStartError", "registered", "start_pipelines"]

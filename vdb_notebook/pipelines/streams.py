@@ -13,10 +13,20 @@ sample apps do (`capture_session_id or session_id`, `data.rtstreams or streams o
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from ..events.fields import stream_list
+
+if TYPE_CHECKING:
+    from videodb import CaptureSession, Connection
+
+    from ..events.event import Event
+
+#: what names a capture session: the SDK's CaptureSession, its id, a capture_session.active
+#: payload (dict or JSON text) or the store Event of one
+SessionSource: TypeAlias = "CaptureSession | str | bytes | Mapping[str, Any] | Event"
 
 _AUDIO_NAMES = ("mic", "system_audio", "audio", "speaker")
 _VIDEO_NAMES = ("display", "screen", "video", "camera")
@@ -29,7 +39,7 @@ class Stream:
     media: str  # "audio" or "video"
 
 
-def session_streams(conn: Any, source: Any, collection_id: str = "default") -> tuple[str, list[Stream]]:
+def session_streams(conn: Connection | None, source: SessionSource, collection_id: str = "default") -> tuple[str, list[Stream]]:
     """(session id, its rtstreams). Fetches the session when the input does not list them."""
     payload = _payload(source)
     if payload is not None:
@@ -37,8 +47,8 @@ def session_streams(conn: Any, source: Any, collection_id: str = "default") -> t
         if not isinstance(session_id, str) or not session_id:
             raise ValueError("this payload has no capture_session_id; pass a capture_session.active "
                              "payload, a CaptureSession or a session id")
-        data = payload.get("data") if isinstance(payload.get("data"), dict) else {}
-        listed = stream_list(data) or payload.get("rtstreams")
+        data = payload.get("data")
+        listed = stream_list(data if isinstance(data, dict) else {}) or payload.get("rtstreams")
     elif isinstance(source, str):
         session_id, listed = source, None
     elif hasattr(source, "id") and hasattr(source, "rtstreams"):  # a CaptureSession
@@ -56,14 +66,14 @@ def session_streams(conn: Any, source: Any, collection_id: str = "default") -> t
     return session_id, streams
 
 
-def _payload(source: Any) -> dict | None:
+def _payload(source: object) -> dict[str, Any] | None:
     raw = getattr(source, "raw", source) if hasattr(source, "channel") else source
     if isinstance(raw, (str, bytes)) and raw[:1] in ("{", b"{"):
         raw = json.loads(raw)
-    return raw if isinstance(raw, dict) else None
+    return dict(raw) if isinstance(raw, Mapping) else None
 
 
-def _fetch(conn: Any, session_id: str, collection_id: str) -> list[dict]:
+def _fetch(conn: Connection | None, session_id: str, collection_id: str) -> list[Any]:
     """The session's rtstreams as the service lists them (with media types, which the SDK's
     RTStream objects drop)."""
     if conn is None:
@@ -73,13 +83,13 @@ def _fetch(conn: Any, session_id: str, collection_id: str) -> list[dict]:
         data = data["data"]
     status = data.get("status") if isinstance(data, dict) else None
     listed = data.get("rtstreams") if isinstance(data, dict) else None
-    if not listed:
+    if not listed or not isinstance(listed, list):
         raise ValueError(f"capture session {session_id} has no rtstreams yet (status {status!r}); "
                          "start pipelines once it is active")
     return listed
 
 
-def _stream(item: Any) -> Stream:
+def _stream(item: object) -> Stream:
     if not isinstance(item, dict):
         raise ValueError(f"an rtstream entry must be an object with rtstream_id, name and "
                          f"media_types, not {item!r}")
@@ -90,7 +100,7 @@ def _stream(item: Any) -> Stream:
     return Stream(rid, name, _media(item, name))
 
 
-def _media(item: dict, name: str) -> str:
+def _media(item: dict[str, Any], name: str) -> str:
     types = item.get("media_types") or [item.get("media_type") or item.get("type")]
     if "video" in types:
         return "video"

@@ -13,7 +13,7 @@ names them and says which argument to pass.
     >>> _ = store.add({"channel": "alert", "rtstream_id": "rts-1", "rtstream_name": "mic",
     ...                "data": {"label": "pii", "start": 1768912496000, "end": 1768912498000}})
     >>> row = store.alerts().iloc[0]
-    >>> "rtstream_id" in row.index, identified(row, store_for(row))["rtstream_id"]
+    >>> "rtstream_id" in row.index, identified(row, store)["rtstream_id"]
     (False, 'rts-1')
 """
 from __future__ import annotations

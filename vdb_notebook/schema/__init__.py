@@ -11,7 +11,7 @@ epoch. `schema.payloads` builds the webhook bodies VideoDB posts.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 #: Channels an event can come under, in display order; "feed" is the toolkit's own records
@@ -74,7 +74,7 @@ CHANNEL_LABELS = {"mic:default": "Default Microphone", "system_audio:default": "
                   "display:1": "Built-in Display"}
 
 #: The scenario epoch: a fixed instant, so payloads and frames do not depend on the wall clock.
-EPOCH = datetime(2026, 1, 20, 12, 34, 56, tzinfo=timezone.utc)
+EPOCH = datetime(2026, 1, 20, 12, 34, 56, tzinfo=UTC)
 
 
 def json_depth(value: Any) -> int:

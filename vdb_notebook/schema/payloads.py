@@ -10,12 +10,20 @@ The emulator sends exactly what these build, so offline notebooks see the shapes
 from __future__ import annotations
 
 import random
-from urllib.parse import quote
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
-from . import CAPTURE_CHANNELS, EPOCH, LIFECYCLE_EVENTS, LIFECYCLE_STATUSES, lifecycle_event, status_of_event
-from .media import player_url as make_player_url, stream_url as make_stream_url
+from . import (
+    CAPTURE_CHANNELS,
+    EPOCH,
+    LIFECYCLE_EVENTS,
+    LIFECYCLE_STATUSES,
+    lifecycle_event,
+    status_of_event,
+)
+from .media import player_url as make_player_url
+from .media import stream_url as make_stream_url
 
 #: Where VideoDB's own rtstream clips live (the cookbook's saved alert URLs have this form).
 VIDEODB_STREAMS = "https://rt.stream.videodb.io"
@@ -36,10 +44,10 @@ def iso(when: datetime | str | int | float) -> str:
     if isinstance(when, str):
         return when
     if isinstance(when, (int, float)):
-        when = datetime.fromtimestamp(when / 1000, tz=timezone.utc)
+        when = datetime.fromtimestamp(when / 1000, tz=UTC)
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    text = when.astimezone(timezone.utc).isoformat(timespec="milliseconds")
+        when = when.replace(tzinfo=UTC)
+    text = when.astimezone(UTC).isoformat(timespec="milliseconds")
     return text.replace(".000+00:00", "Z").replace("+00:00", "Z")
 
 
@@ -205,6 +213,6 @@ def _ms(when: datetime | int | float) -> float:
     """A datetime or epoch ms -> epoch ms."""
     if isinstance(when, datetime):
         if when.tzinfo is None:
-            when = when.replace(tzinfo=timezone.utc)
+            when = when.replace(tzinfo=UTC)
         return when.timestamp() * 1000
     return float(when)

@@ -28,7 +28,7 @@ import warnings
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -293,11 +293,11 @@ def _filter(capture_session_id: Any, start: Any, end: Any) -> ds.Expression | No
 def _utc(value: Any, name: str) -> datetime:
     """A datetime, pandas Timestamp, ISO text or epoch ms -> an aware UTC datetime."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value / 1000, tz=timezone.utc)
+        return datetime.fromtimestamp(value / 1000, tz=UTC)
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
     raise TypeError(f"{name} must be a datetime, ISO-8601 text or epoch ms, not {value!r}")
 
 

@@ -31,11 +31,13 @@ from __future__ import annotations
 import itertools
 import threading
 import weakref
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .columns import TIME_FIELDS
 
@@ -49,7 +51,7 @@ AT_DTYPE = "timedelta64[s]"
 
 _lock = threading.Lock()
 _tokens = itertools.count(1)
-_stores: "weakref.WeakValueDictionary[str, Any]" = weakref.WeakValueDictionary()
+_stores: weakref.WeakValueDictionary[str, Any] = weakref.WeakValueDictionary()
 
 
 def token_of(store: Any) -> str:
@@ -79,32 +81,80 @@ def store_of(rows: Any) -> Any:
 def present(store: Any, rows: pd.DataFrame, shown: Iterable[str], *, origins: dict[str, Any],
             label: Any = None, stream: Any = None, session: Any = None, since: Any = None,
             until: Any = None) -> pd.DataFrame:
-    """`rows` (a view's frame, with seq, start, capture_session_id, rtstream_id, stream)
-    filtered, sorted by start, with `at`, shown as the columns `shown` (after `at`)."""
+    """`rows` (a view's frame, with seq, start, timestamp, capture_session_id, rtstream_id,
+    stream) filtered, sorted by start, with `at`, shown as the columns `shown` (after `at`).
+    The work is one pass over the rows; already sorted rows (the usual case) are not moved."""
     rows = _filter(rows, label=label, stream=stream, session=session)
-    at = _since_active(rows, origins)
-    rows = rows.assign(at=at)
-    rows = _between(rows, since, until)
-    when = _when(rows).to_numpy(dtype="int64", na_value=np.iinfo("int64").max)
-    rows = rows.iloc[np.lexsort((rows["seq"].to_numpy(dtype="int64"), when))]
-    columns = ["at", *[c for c in shown if c != "at"]]
-    out = rows[columns].copy()
+    when = _when(rows)
+    at = _since_active(when, rows, origins)
+    keep = _between(when, at, since, until)
+    if keep is not None:
+        rows, when, at = rows[keep], when[keep], at[keep]
+    keys = when.to_numpy(dtype="int64", na_value=np.iinfo("int64").max)
+    order = None if bool((keys[1:] >= keys[:-1]).all()) else np.argsort(keys, kind="stable")
+    out = rows[[name for name in shown if name != "at"]]  # the view's own arrays, not copied
     for name in TIME_FIELDS:
         if name in out.columns:
             out[name] = _utc_ms(out[name])
+    out.insert(0, "at", at.to_numpy())
     out.index = pd.Index(rows["seq"].to_numpy(dtype="int64"), name="seq")
+    if order is not None:
+        out = out.take(order)
     out.attrs = {"store": token_of(store), "clock": CLOCK_NOTE}
     return out
 
 
-def origins_of(lifecycle: pd.DataFrame) -> dict[str, Any]:
-    """{capture_session_id: when it went active} from a lifecycle frame; key "" is the first
-    session's (for rows whose session is unknown)."""
-    active = lifecycle[lifecycle["event"].astype(object).eq("capture_session.active")]
-    when = active["timestamp"].fillna(active["received_at"]).astype(TIME_DTYPE)
-    pairs = pd.DataFrame({"session": active["capture_session_id"].astype(object),
-                          "when": when}).dropna()
-    found: dict[str, Any] = pairs.groupby("session")["when"].min().to_dict()
+class Shown:
+    """The last unfiltered presentation of one view, extended by the rows added since when
+    they sort after it (the usual case), so reading a view after an add costs what is new."""
+
+    def __init__(self) -> None:
+        self.key: tuple[Any, ...] | None = None
+        self.frame: pd.DataFrame | None = None
+
+    def get(self, store: Any, rows: pd.DataFrame, shown: tuple[str, ...], origins: dict[str, Any],
+            key: tuple[Any, ...]) -> pd.DataFrame:
+        """The view of `rows` (every row of the view, in seq order); `key` changes when rows
+        before the last presented one may have changed (dropped, refilled, other origins)."""
+        frame = self.frame
+        done = 0 if frame is None or key != self.key else len(frame)
+        if done > len(rows):
+            done = 0
+        new = present(store, rows.iloc[done:] if done else rows, shown, origins=origins)
+        if done and len(new):
+            if _first_when(new) < _last_when(frame):  # arrived out of order: start over
+                new, done = present(store, rows, shown, origins=origins), 0
+            else:
+                new = pd.concat([frame, new])
+                new.attrs = frame.attrs
+        elif done:
+            new = frame
+        self.key, self.frame = key, new
+        return new.copy(deep=False)
+
+
+def _first_when(frame: pd.DataFrame) -> Any:
+    when = frame["start"] if "start" in frame.columns else None
+    value = when.iloc[0] if when is not None and len(when) else pd.NaT
+    return pd.Timestamp.max.tz_localize("UTC") if pd.isna(value) else value
+
+
+def _last_when(frame: pd.DataFrame) -> Any:
+    when = frame["start"].dropna() if "start" in frame.columns else pd.Series([], dtype=object)
+    return when.iloc[-1] if len(when) else pd.Timestamp.min.tz_localize("UTC")
+
+
+def origins_of(lifecycle: pa.Table) -> dict[str, Any]:
+    """{capture_session_id: when it went active} from the lifecycle view's Arrow table; key ""
+    is the first session's (for rows whose session is unknown)."""
+    active = lifecycle.filter(pc.equal(lifecycle.column("event"), "capture_session.active"))
+    when = pc.coalesce(active.column("timestamp"), active.column("received_at"))
+    found: dict[str, Any] = {}
+    for session, at in zip(active.column("capture_session_id").to_pylist(),
+                           pc.cast(when, pa.int64()).to_pylist(), strict=True):
+        if isinstance(session, str) and at is not None:
+            found[session] = min(at, found.get(session, at))
+    found = {s: pd.Timestamp(ms, unit="ms", tz="UTC") for s, ms in found.items()}
     if found:
         found[""] = min(found.values())
     return found
@@ -125,13 +175,16 @@ def _utc_ms(column: pd.Series) -> pd.Series:
     return pd.Series(pd.to_datetime(values, utc=True), index=column.index, name=column.name)
 
 
-def _since_active(rows: pd.DataFrame, origins: dict[str, Any]) -> pd.Series:
-    start = _when(rows)
+def _since_active(when: pd.Series, rows: pd.DataFrame, origins: dict[str, Any]) -> pd.Series:
     if not origins:
         return pd.Series(pd.NaT, index=rows.index, dtype=AT_DTYPE)
-    sessions = rows["capture_session_id"].astype(object).fillna("")
-    origin = sessions.map(origins).fillna(origins[""]).astype(TIME_DTYPE)
-    return (start - origin).dt.round("s").astype(AT_DTYPE)
+    if len(origins) == 2:  # one session: one origin for every row
+        origin: Any = origins[""]
+    else:
+        codes, names = pd.factorize(rows["capture_session_id"], use_na_sentinel=False)
+        starts = [origins.get(n, origins[""]) if isinstance(n, str) else origins[""] for n in names]
+        origin = pd.Series(pd.DatetimeIndex(starts, tz="UTC").as_unit("ms")[codes], index=rows.index)
+    return (when - origin).dt.round("s").astype(AT_DTYPE)
 
 
 def _filter(rows: pd.DataFrame, *, label: Any, stream: Any, session: Any) -> pd.DataFrame:
@@ -161,24 +214,26 @@ def _names(what: str, value: Any, objects: bool = False) -> list[Any]:
     return values
 
 
-def _between(rows: pd.DataFrame, since: Any, until: Any) -> pd.DataFrame:
-    """Rows from `since` to `until`: Timestamps (or ISO text with a date) compare with start,
-    durations ('90s', pd.Timedelta) with `at`."""
-    keep = pd.Series(True, index=rows.index)
+def _between(when: pd.Series, at: pd.Series, since: Any, until: Any) -> np.ndarray | None:
+    """Which rows are from `since` to `until` (None: no bound given): Timestamps (or ISO text
+    with a date) compare with start, durations ('90s', pd.Timedelta, seconds) with `at`."""
+    if since is None and until is None:
+        return None
+    keep = pd.Series(True, index=when.index)
     for name, bound in (("since", since), ("until", until)):
         if bound is None:
             continue
-        column, value = _bound(name, bound, rows)
+        column, value = _bound(name, bound, when, at)
         keep &= (column >= value) if name == "since" else (column <= value)
-    return rows[keep.fillna(False).to_numpy(dtype=bool)]
+    return keep.fillna(False).to_numpy(dtype=bool)
 
 
-def _bound(name: str, bound: Any, rows: pd.DataFrame) -> tuple[pd.Series, Any]:
+def _bound(name: str, bound: Any, when: pd.Series, at: pd.Series) -> tuple[pd.Series, Any]:
     if isinstance(bound, (pd.Timedelta, np.timedelta64)) or (
             isinstance(bound, str) and _is_duration(bound)):
-        return rows["at"], pd.Timedelta(bound)
+        return at, pd.Timedelta(bound)
     if isinstance(bound, (int, float)) and not isinstance(bound, bool):
-        return rows["at"], pd.Timedelta(seconds=bound)
+        return at, pd.Timedelta(seconds=bound)
     try:
         stamp = pd.Timestamp(bound)
     except (TypeError, ValueError):
@@ -188,7 +243,7 @@ def _bound(name: str, bound: Any, rows: pd.DataFrame) -> tuple[pd.Series, Any]:
                         f"pd.Timedelta(minutes=2), seconds as a number) or a UTC time "
                         f"(pd.Timestamp('2026-01-20 12:36', tz='UTC')), not {bound!r}")
     stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-    return _when(rows), stamp
+    return when, stamp
 
 
 def _is_duration(text: str) -> bool:

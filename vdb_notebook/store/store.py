@@ -42,7 +42,7 @@ from ..events.fields import stream_ids, valid_unicode
 from . import columns, dataset, files, sql
 from .durable import Damaged
 from .persist import FLUSH_ROWS, FLUSH_SECONDS, DatasetWriter
-from .present import origins_of, present
+from .present import Shown, origins_of, present
 from .views import (VIEW_COLUMNS, View, lifecycle_view, on_channel, sessions_view,
                     transcript_view)
 
@@ -233,7 +233,9 @@ class EventStore:
 
     # --- live consumers -----------------------------------------------------------------
     def subscribe(self, callback: Callback, *, rejected: bool = False) -> Callable[[], None]:
-        """Call `callback(event)` after each add (on the adding thread); returns unsubscribe.
+        """Call `callback(event)` after each add (on the adding thread: for a `vn.Feed`'s
+        store the toolkit's loop thread "vdb_notebook-loop", for a webhook receiver its own
+        thread); returns unsubscribe.
 
         With rejected=True the callback gets each Rejection instead. Exceptions raised by a
         callback are kept in `store.callback_errors`, never raised into `add`.
@@ -368,9 +370,14 @@ class EventStore:
 
     def _present(self, rows: pd.DataFrame, name: str, full: bool, **filters: Any) -> pd.DataFrame:
         with self._lock:
-            origins = origins_of(self._view("lifecycle", True))
+            origins = origins_of(self._view_table("lifecycle"))
+            view = self._views.get(name)
+            key = (self.dropped, self._cols.generation, tuple(sorted(origins.items())))
         shown = _VIEW_ALL if full else VIEW_COLUMNS[name]
-        return present(self, rows, shown, origins=origins, **filters)
+        if view is None or any(v is not None for v in filters.values()):
+            return present(self, rows, shown, origins=origins, **filters)
+        cache = self.__dict__.setdefault("_shown", {}).setdefault((name, full), Shown())
+        return cache.get(self, rows, shown, origins, key)
 
     def lifecycle(self, *, full: bool = False) -> pd.DataFrame:
         """Capture-session events, each (session, event) once however often it arrived:

@@ -9,13 +9,14 @@
 """
 from __future__ import annotations
 
+from ..schema import EPOCH
+from ..schema.payloads import alert, build, default_rtstreams, lifecycle
 from .deliver import DeliverySummary, deliver, deliver_sync
 from .journal import read_journal, read_payloads
-from ..schema.payloads import EPOCH, alert, build, default_rtstreams, lifecycle
 from .processor import WebhookPayload
 from .receiver import ReceiverStats, WebhookReceiver
 from .signing import new_secret, sign
 
-__all__ = ["EPOCH", "DeliverySummary", "ReceiverStats", "WebhookReceiver", "alert", "build",
-           "WebhookPayload", "default_rtstreams", "deliver", "deliver_sync", "lifecycle", "new_secret", "read_journal",
-           "read_payloads", "sign"]
+__all__ = ["EPOCH", "DeliverySummary", "ReceiverStats", "WebhookPayload", "WebhookReceiver",
+           "alert", "build", "default_rtstreams", "deliver", "deliver_sync", "lifecycle",
+           "new_secret", "read_journal", "read_payloads", "sign"]

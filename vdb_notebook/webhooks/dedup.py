@@ -17,7 +17,8 @@ import hashlib
 import json
 import time
 from collections import OrderedDict
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 DEDUP_KEYS = 100_000
 DEDUP_AGE_S = 3 * 24 * 3600.0  # Standard Webhooks senders give up retrying within about a day

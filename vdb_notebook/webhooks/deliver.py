@@ -14,8 +14,9 @@ import json
 import random
 import time
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 import aiohttp
 
@@ -126,7 +127,7 @@ async def deliver(url: str, payloads: Payload | Iterable[Payload], *, duplicates
                     answer, ok = f"{resp.status} {text[:300]}", 200 <= resp.status < 300
                     summary.latencies_ms.append((time.perf_counter() - started) * 1000.0)
                     summary.statuses[str(resp.status)] += 1
-            except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            except (TimeoutError, aiohttp.ClientError, OSError) as exc:
                 answer, ok = f"{type(exc).__name__}: {exc}", False
                 summary.statuses[type(exc).__name__] += 1
             summary.attempts += 1

@@ -15,8 +15,8 @@ from typing import Any
 
 from aiohttp import web
 
-from .dedup import delivery_key
 from ..schema import json_depth
+from .dedup import delivery_key
 from .signing import Verifier
 
 # 64 KiB: lifecycle and alert payloads are a few hundred bytes to a few KB; with the default
@@ -61,7 +61,8 @@ async def _read_body(request: web.Request, max_body: int) -> bytes | Refusal:
     declared = request.content_length
     if declared is not None and declared > max_body:
         return _too_large(f"{declared:,}", max_body)
-    chunks, size = [], 0
+    chunks: list[bytes] = []
+    size = 0
     while True:
         try:
             chunk = await request.content.read(min(_CHUNK, max_body + 1 - size))

@@ -33,12 +33,14 @@ payloads leave the journal then (the store has them).
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import os
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from .._compat import renamed
 from .dedup import SeenKeys
@@ -154,7 +156,7 @@ class DeliveryJournal:
         self._processed_since = self.state.processed
         self._pending_lines = {key: _line(rec) for key, rec in self.state.pending.items()}
         self._lock = threading.Lock()
-        self._file = open(self.path, "ab")
+        self._file = open(self.path, "ab")  # noqa: SIM115 - held for appends until close()
         if self._file.tell() and not self._ends_with_newline():
             self._file.write(b"\n")  # end a line torn by a crash so the next record stands alone
         self._pending: list[tuple[bytes, str, asyncio.Future[None]]] = []
@@ -181,7 +183,7 @@ class DeliveryJournal:
         are accepted records by key); thread-safe."""
         lines = [r if isinstance(r, bytes) else _line(r) for r in records]
         accepted = dict(accepted or {})
-        accepted.update((r["key"], line) for r, line in zip(records, lines)
+        accepted.update((r["key"], line) for r, line in zip(records, lines, strict=True)
                         if isinstance(r, dict) and r.get("kind") == "accepted")
         with self._lock:
             self._file.write(b"".join(lines))
@@ -219,7 +221,7 @@ class DeliveryJournal:
             self._file.close()
             os.replace(temp, self.path)
             _fsync_dir(self.path.parent)
-            self._file = open(self.path, "ab")
+            self._file = open(self.path, "ab")  # noqa: SIM115 - held for appends until close()
             self._processed_since = 0
             self.compactions += 1
 
@@ -242,8 +244,8 @@ class DeliveryJournal:
             while self._pending:
                 batch, self._pending = self._pending, []
                 try:
-                    await loop.run_in_executor(None, lambda: self.write(
-                        [line for line, _, _ in batch], fsync=True,
+                    await loop.run_in_executor(None, functools.partial(
+                        self.write, [line for line, _, _ in batch], fsync=True,
                         accepted={key: line for line, key, _ in batch}))
                 except Exception as exc:
                     for _, _, done in batch:

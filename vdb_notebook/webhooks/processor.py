@@ -40,12 +40,15 @@ import queue
 import threading
 import traceback
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, NamedTuple
+from typing import Any, NamedTuple
 
 from .._aio import LoopThread
-from .intake import Delivery
+from ..events.event import Event, Rejection
+from ..events.sink import EventSink
 from ..schema import LIFECYCLE_ORDER, LIFECYCLE_STATUSES, lifecycle_event
+from .intake import Delivery
 
 log = logging.getLogger("vdb_notebook.webhooks")
 
@@ -68,7 +71,7 @@ class HandlerError:
         return f"{self.handler} raised {self.error!r} on {self.event} ({self.key})"
 
 
-class WebhookPayload(dict):
+class WebhookPayload(dict[str, Any]):
     """What a handler gets: a copy of the payload dict, with `delivery_id`, the stable id of the
     delivery (`'id:<webhook-id>'`, or `'sha:<hash of the content>'` without one)."""
 
@@ -155,7 +158,7 @@ class Processor:
     """Feeds deliveries to `store` and the registered handlers; calls `on_stored` after each
     batch went into the store and `on_done(delivery)` after each delivery's handlers."""
 
-    def __init__(self, store: Any, *, workers: int, on_done: Callable[[Delivery], None],
+    def __init__(self, store: EventSink, *, workers: int, on_done: Callable[[Delivery], None],
                  on_stored: Callable[[], None] = lambda: None) -> None:
         self.store = store
         self._store_takes_key = _takes_key(store)
@@ -204,20 +207,25 @@ class Processor:
         self._on_stored()
 
     def _arrive(self, delivery: Delivery) -> None:
+        result: Event | Rejection | None
         try:
-            keyed = {"key": delivery.key} if self._store_takes_key else {}
-            result = self.store.add(delivery.payload, source="webhook", **keyed)
+            result = self._store(delivery)
         except Exception as exc:  # the store promises not to raise; keep it if it does
             self._keep_error("store.add", delivery, str(delivery.payload.get("event")), exc)
             result = None
         name = (getattr(result, "event", None) or delivery.payload.get("event")
                 or delivery.payload.get("type") or "")
         session, rank = getattr(result, "capture_session_id", None), None
-        if session and getattr(result, "channel", None) == "capture_session":
-            rank = LIFECYCLE_ORDER.get(result.status)  # type: ignore[union-attr]
+        if session and isinstance(result, Event) and result.channel == "capture_session":
+            rank = LIFECYCLE_ORDER.get(result.status or "")
             if rank is not None and rank > self._latest.get(session, -1):
                 self._latest[session] = rank
         self._queue.put_nowait(Arrival(delivery, str(name), session, rank))
+
+    def _store(self, delivery: Delivery) -> Event | Rejection:
+        if self._store_takes_key:
+            return self.store.add(delivery.payload, source="webhook", key=delivery.key)
+        return self.store.add(delivery.payload, source="webhook")
 
     def _matching(self, arrival: Arrival) -> list[Handler]:
         stale = (arrival.rank is not None and arrival.session is not None
@@ -288,7 +296,7 @@ class Processor:
         self._thread.stop(timeout=0.5)
 
 
-def _takes_key(store: Any) -> bool:
+def _takes_key(store: EventSink) -> bool:
     """Does `store.add` take `key=` (EventStore does; a sink written before it may not)?"""
     try:
         parameters = inspect.signature(store.add).parameters

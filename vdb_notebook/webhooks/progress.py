@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 
 class Progress:
@@ -56,7 +56,7 @@ class Progress:
                     raise TimeoutError(f"timed out after {timeout} s waiting for {what()}")
                 try:
                     await asyncio.wait_for(waiter[1].wait(), remaining)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
         finally:
             with self._lock:

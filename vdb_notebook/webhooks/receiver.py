@@ -21,21 +21,27 @@ import logging
 import os
 import warnings
 from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from aiohttp import web
 
 from .. import _aio
-from .._compat import keyword_only, warn
 from .._aio import LoopThread
+from .._compat import keyword_only, warn
 from .._progress import waiting
-from .progress import Progress
 from .dedup import DEDUP_AGE_S, DEDUP_KEYS, SeenKeys
 from .intake import MAX_BODY, MAX_DEPTH, READ_TIMEOUT_S, Delivery, Refusal, read_delivery
 from .journal import COMPACT_AFTER, DeliveryJournal, accepted_record
 from .processor import Handler, HandlerError, Processor
+from .progress import Progress
 from .signing import Verifier
+
+if TYPE_CHECKING:
+    from ..events.sink import EventSink
+
+H = TypeVar("H", bound=Handler)  # a handler, given back as it is by the `@rx.on(event)` decorator
 
 log = logging.getLogger("vdb_notebook.webhooks")
 
@@ -104,7 +110,7 @@ class WebhookReceiver:
     """
 
     @keyword_only("secret", "host", "port")
-    def __init__(self, store: Any = None, *, secret: str | bytes | None = None,
+    def __init__(self, store: EventSink | None = None, *, secret: str | bytes | None = None,
                  host: str = "127.0.0.1", port: int = 0,
                  journal: str | os.PathLike[str] | None = None, max_body: int = MAX_BODY,
                  max_depth: int = MAX_DEPTH, idle_timeout: float = IDLE_TIMEOUT_S,
@@ -151,7 +157,7 @@ class WebhookReceiver:
 
     @classmethod
     @keyword_only("secret", "host", "port")
-    async def start(cls, store: Any = None, *, secret: str | bytes | None = None,
+    async def start(cls, store: EventSink | None = None, *, secret: str | bytes | None = None,
                     host: str = "127.0.0.1", port: int = 0, **options: Any) -> WebhookReceiver:
         """Start serving on a thread of its own; returns once `url` answers."""
         rx = cls(store, secret=secret, host=host, port=port, **options)
@@ -163,7 +169,7 @@ class WebhookReceiver:
 
     @classmethod
     @keyword_only("secret", "host", "port")
-    def start_sync(cls, store: Any = None, *, secret: str | bytes | None = None,
+    def start_sync(cls, store: EventSink | None = None, *, secret: str | bytes | None = None,
                    host: str = "127.0.0.1", port: int = 0, **options: Any) -> WebhookReceiver:
         """`start` (same options) for code that cannot await (scripts, callbacks, a cell)."""
         return _aio.run(cls.start(store, secret=secret, host=host, port=port, **options))
@@ -267,7 +273,9 @@ class WebhookReceiver:
         if not isinstance(outcome, Delivery):
             self._rejected[outcome.reason] += 1
             if outcome.status == 408:  # the body stopped arriving: nothing more to wait for
-                return await _aio.answer_and_close(request, outcome.response())
+                response = outcome.response()
+                await _aio.answer_and_close(request, response)
+                return response
             return outcome.response()
         if outcome.key in self._seen:
             return await self._duplicate(outcome)
@@ -340,11 +348,12 @@ class WebhookReceiver:
                 self._compacting = False
 
     def _compact(self) -> None:
+        journal = self._journal
         try:
-            if self._journal is not None and self._journal.compaction_due:
-                self._journal.compact()
+            if journal is not None and journal.compaction_due:
+                journal.compact()
         except OSError as exc:  # a full disk: keep appending to the old file, try again later
-            log.warning("could not compact the journal %s: %s", self._journal.path, exc)
+            log.warning("could not compact the journal %s: %s", getattr(journal, "path", None), exc)
         finally:
             self._compacting = False
 
@@ -355,8 +364,15 @@ class WebhookReceiver:
         """Where to point a session's callback_url (`http://127.0.0.1:PORT/webhooks`)."""
         return f"http://{self.host}:{self.port}{self.path}"
 
+    @overload
+    def on(self, event: str, handler: None = None, *,
+           skip_stale: bool = False) -> Callable[[H], H]: ...
+
+    @overload
+    def on(self, event: str, handler: Handler, *, skip_stale: bool = False) -> None: ...
+
     def on(self, event: str, handler: Handler | None = None, *,
-           skip_stale: bool = False) -> Callable[[Handler], Handler] | None:
+           skip_stale: bool = False) -> Callable[[H], H] | None:
         """Call `handler(payload)` once for each new `event` ('capture_session.active',
         'active', 'alert', or '*'); sync handlers run on a worker thread, async ones on the
         worker loop. `skip_stale=True`: not for a lifecycle event that arrived after a later
@@ -367,7 +383,10 @@ class WebhookReceiver:
             >>> rx.on("capture_session.active", on_active_webhook, skip_stale=True)  # doctest: +SKIP
         """
         if handler is None:
-            return lambda fn: self._processor.on(event, fn, skip_stale=skip_stale)
+            def register(fn: H) -> H:
+                self._processor.on(event, fn, skip_stale=skip_stale)
+                return fn
+            return register
         self._processor.on(event, handler, skip_stale=skip_stale)
         return None
 

@@ -18,9 +18,9 @@ from __future__ import annotations
 import base64
 import secrets
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Mapping
+from datetime import UTC, datetime
 
 from standardwebhooks import Webhook, WebhookVerificationError
 
@@ -55,7 +55,7 @@ def sign(body: bytes, secret: str | bytes, msg_id: str,
          timestamp: float | None = None) -> dict[str, str]:
     """The three Standard Webhooks headers for one delivery attempt of `body`."""
     when = time.time() if timestamp is None else timestamp
-    stamp = datetime.fromtimestamp(int(when), tz=timezone.utc)
+    stamp = datetime.fromtimestamp(int(when), tz=UTC)
     signature = webhook(secret).sign(msg_id, stamp, body.decode("utf-8"))
     return {"webhook-id": msg_id, "webhook-timestamp": str(int(when)),
             "webhook-signature": signature}

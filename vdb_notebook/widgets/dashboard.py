@@ -29,7 +29,6 @@ from typing import Any, Protocol
 
 import ipywidgets as widgets
 
-from .._cell import current_run
 from .._compat import keyword_only
 from ..analysis.chart import LANE_CHANNELS
 from ..events import Event, EventSink, Rejection
@@ -188,7 +187,7 @@ class Dashboard(widgets.VBox):
         from IPython.display import display
         with self._display_lock:
             self._shown = self.snapshot_html()
-            self._separate = current_run() is None
+            self._separate = snapshot.separate_outputs()
             display(self._bundle(self._shown), raw=True, display_id=self._display_id)
             if self._separate:
                 display({"text/html": snapshot.own_output(self._shown)}, raw=True,

@@ -140,4 +140,4 @@ class Catalog:
 def _plain(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """`columns` of `df` as Python objects, None where missing (no pd.NA)."""
     part = df[columns].astype(object)
-    return cast(pd.DataFrame, part.where(part.notna(), None))
+    return part.where(part.notna(), None)

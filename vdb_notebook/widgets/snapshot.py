@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .._cell import CellRuns
+from .._cell import CellRuns, current_run
 from .markup import FONT, MUTED, esc
 
 MARK_START, MARK_END = "<!-- vdb-snapshot -->", "<!-- /vdb-snapshot -->"
@@ -46,12 +46,23 @@ def page(panes: dict[str, str], status: str, total: int) -> str:
 #: 7 and nbconvert's lab template put each output in a .jp-OutputArea-child); a sanitizer that
 #: strips <style> (an untrusted notebook) leaves it shown, as it should be there.
 _HIDE_BESIDE_WIDGET = ("<style>.jp-OutputArea-child:has(.widget-box) + .jp-OutputArea-child "
-                       ".vdb-dashboard-snapshot{display:none}</style>")
+                       ".vdb-static-copy{display:none}</style>")
 
 
 def own_output(html: str) -> str:
-    """`html` (a `page`) for an output of its own after the widget's."""
-    return html.replace(MARK_START, MARK_START + _HIDE_BESIDE_WIDGET, 1)
+    """`html` (a `page`, or any static copy of a widget) for an output of its own after the
+    widget's."""
+    copy = f"{_HIDE_BESIDE_WIDGET}<div class='vdb-static-copy'>{html}</div>"
+    if html.startswith(MARK_START):  # keep the markers outermost, for notebooks/sanitize.cfg
+        return MARK_START + copy.replace(MARK_START, "", 1).replace(MARK_END, "", 1) + MARK_END
+    return copy
+
+
+def separate_outputs() -> bool:
+    """True when a widget's static copy needs an output of its own: under nbclient
+    (nbconvert --execute, papermill), which sends no cell ids and saves the widget state, so
+    an export shows the widget's output as the widget view alone."""
+    return current_run() is None
 
 
 def claim_cell(made: Any, kind: str = "dashboard") -> None:

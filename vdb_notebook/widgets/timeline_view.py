@@ -54,9 +54,16 @@ class TimelineView(widgets.VBox):
         self.drawing.value = self.chart.svg
 
     def show(self) -> None:
-        """Display the widget with the image as its text/html (for viewers without widgets)."""
+        """Display the widget with the image for viewers without widgets: as its text/html,
+        or in an output of its own under nbclient (see snapshot.separate_outputs)."""
         from IPython.display import display
+
+        from .snapshot import own_output, separate_outputs
         bundle = dict(self._repr_mimebundle_() or {})
-        bundle["text/html"] = self.full._repr_html_()
         bundle["text/plain"] = repr(self.full)
+        if not separate_outputs():
+            bundle["text/html"] = self.full._repr_html_()
+            display(bundle, raw=True)
+            return
         display(bundle, raw=True)
+        display({"text/html": own_output(self.full._repr_html_())}, raw=True)

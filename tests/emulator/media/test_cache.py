@@ -5,6 +5,7 @@ import asyncio
 import errno
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ import pytest
 from vdb_notebook.emulator.media.cache import MediaCache
 
 
-def test_bounded_lru(tmp_path) -> None:
+def test_bounded_lru(tmp_path: Path) -> None:
     cache = MediaCache(tmp_path, max_bytes=100)
     for key in "abc":
         cache.put(key, bytes(30))
@@ -25,14 +26,14 @@ def test_bounded_lru(tmp_path) -> None:
     assert cache.size <= 100 and sum(p.stat().st_size for p in tmp_path.glob("*.ts")) == cache.size
 
 
-def test_reopened_cache_keeps_files_and_bound(tmp_path) -> None:
+def test_reopened_cache_keeps_files_and_bound(tmp_path: Path) -> None:
     MediaCache(tmp_path, max_bytes=1000).put("x", b"abc")
     again = MediaCache(tmp_path, max_bytes=1000)
     assert again.get("x") == b"abc" and again.size == 3
     assert not list(tmp_path.glob("*.part"))
 
 
-def test_environment_configures_folder_and_bound(tmp_path, monkeypatch) -> None:
+def test_environment_configures_folder_and_bound(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VDB_NOTEBOOK_MEDIA_CACHE", str(tmp_path / "m"))
     monkeypatch.setenv("VDB_NOTEBOOK_MEDIA_CACHE_MB", "0.5")
     cache = MediaCache()
@@ -42,12 +43,12 @@ def test_environment_configures_folder_and_bound(tmp_path, monkeypatch) -> None:
         MediaCache()
 
 
-def test_keys_cannot_escape_the_folder(tmp_path) -> None:
+def test_keys_cannot_escape_the_folder(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="ASCII letters and digits"):
         MediaCache(tmp_path).put("../x", b"")
 
 
-def refusing_disk(written: list[Path]):
+def refusing_disk(written: list[Path]) -> Callable[[Path, bytes], None]:
     """A writer that starts the file, then finds the disk full (ENOSPC), as a full disk does."""
     def write(path: Path, data: bytes) -> None:
         written.append(path)
@@ -57,14 +58,14 @@ def refusing_disk(written: list[Path]):
     return write
 
 
-def test_a_full_disk_leaves_no_part_file_and_put_says_so(tmp_path) -> None:
+def test_a_full_disk_leaves_no_part_file_and_put_says_so(tmp_path: Path) -> None:
     written: list[Path] = []
     cache = MediaCache(tmp_path, max_bytes=1000, write=refusing_disk(written))
     assert cache.put("a", b"x" * 100) is False
     assert written and not list(tmp_path.iterdir()) and cache.failed_writes == 1
 
 
-def test_a_segment_that_encoded_fine_is_served_from_memory_when_the_disk_is_full(tmp_path) -> None:
+def test_a_segment_that_encoded_fine_is_served_from_memory_when_the_disk_is_full(tmp_path: Path) -> None:
     from vdb_notebook.emulator.media.service import MediaService
     from vdb_notebook.emulator.media.synth import Segment
 
@@ -76,7 +77,7 @@ def test_a_segment_that_encoded_fine_is_served_from_memory_when_the_disk_is_full
     assert not list(tmp_path.iterdir())
 
 
-def test_part_files_count_toward_the_bound_and_stale_ones_are_removed(tmp_path) -> None:
+def test_part_files_count_toward_the_bound_and_stale_ones_are_removed(tmp_path: Path) -> None:
     live = tmp_path / "abc.1.part"
     live.write_bytes(bytes(60))                   # another process is writing this one now
     stale = tmp_path / "old.2.part"
@@ -90,7 +91,7 @@ def test_part_files_count_toward_the_bound_and_stale_ones_are_removed(tmp_path) 
     assert cache.get("a") is None and cache.get("b") is not None and cache.size == 90
 
 
-def test_two_caches_sharing_a_folder_stay_within_its_bound(tmp_path) -> None:
+def test_two_caches_sharing_a_folder_stay_within_its_bound(tmp_path: Path) -> None:
     one, two = MediaCache(tmp_path, max_bytes=1000), MediaCache(tmp_path, max_bytes=1000)
     for n in range(40):
         (one if n % 2 else two).put(f"k{n}", bytes(100))

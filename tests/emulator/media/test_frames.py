@@ -3,6 +3,8 @@ bytes every time); an exported video has a thumbnail and makes one at any time t
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from pathlib import Path
 
 import av
 import numpy as np
@@ -13,6 +15,7 @@ from videodb.exceptions import InvalidRequestError
 
 from vdb_notebook.emulator import Emulator
 from vdb_notebook.emulator.media import configure
+from vdb_notebook.emulator.media.service import MediaService
 from vdb_notebook.emulator.scenario import ORIGIN_MS
 from vdb_notebook.schema.media import frame_url, stream_url
 
@@ -20,7 +23,7 @@ T0 = ORIGIN_MS / 1000
 
 
 @pytest.fixture
-def media(tmp_path):
+def media(tmp_path: Path) -> Iterator[MediaService]:
     yield configure(tmp_path / "media", max_bytes=64 * 1024 * 1024)
     configure()
 
@@ -36,7 +39,7 @@ def picture(data: bytes) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(data)).convert("L"), dtype=np.float64)
 
 
-def test_a_frame_is_the_picture_the_video_shows_then(media) -> None:
+def test_a_frame_is_the_picture_the_video_shows_then(media: MediaService) -> None:
     with Emulator(speed="max", seed=0) as emu:
         rid = session_streams(emu)["display:1"]
         still = requests.get(frame_url(emu.base_url, rid, T0 + 95), timeout=30)
@@ -46,7 +49,7 @@ def test_a_frame_is_the_picture_the_video_shows_then(media) -> None:
         window = stream_url(emu.base_url, rid, T0 + 95, T0 + 96).removesuffix(".m3u8")
         segment = requests.get(f"{window}/0.ts", timeout=30).content
     assert still.headers["Content-Type"] == "image/jpeg" and still.content == again.content
-    with av.open(io.BytesIO(segment)) as container:
+    with av.open(io.BytesIO(segment), "r") as container:
         video_frame = next(container.decode(video=0)).to_ndarray(format="gray").astype(np.float64)
     jpeg = picture(still.content)
     assert jpeg.shape == (360, 640)
@@ -60,14 +63,14 @@ def test_a_frame_is_the_picture_the_video_shows_then(media) -> None:
     ("{rid}/1768912590000000.jpg?width=5000", 400), ("{rid}/1768912590000000.jpg?width=²", 400),
     ("rts-nope/1768912590000000.jpg", 404),
 ])
-def test_bad_frame_requests_are_4xx(media, path, status) -> None:
+def test_bad_frame_requests_are_4xx(media: MediaService, path: str, status: int) -> None:
     with Emulator(speed="max", seed=0) as emu:
         rid = session_streams(emu)["display:1"]
         answer = requests.get(f"{emu.base_url}/media/frame/{path.format(rid=rid)}", timeout=30)
     assert answer.status_code == status and answer.json()["message"]
 
 
-def test_an_exported_video_has_a_thumbnail_and_makes_one_at_a_time(media) -> None:
+def test_an_exported_video_has_a_thumbnail_and_makes_one_at_a_time(media: MediaService) -> None:
     with Emulator(speed="max", seed=0) as emu:
         conn = emu.connect()
         session = conn.create_capture_session(end_user_id="user_abc")

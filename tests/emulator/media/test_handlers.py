@@ -3,6 +3,8 @@ PyAV decodes, as long as the window; the same seed gives the same bytes; bad req
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from pathlib import Path
 
 import av
 import pytest
@@ -11,12 +13,13 @@ import requests
 from vdb_notebook.emulator import Emulator
 from vdb_notebook.emulator.media import configure
 from vdb_notebook.emulator.media.hls import SEGMENT_S
+from vdb_notebook.emulator.media.service import MediaService
 from vdb_notebook.emulator.scenario import ORIGIN_MS
 from vdb_notebook.schema.media import stream_url
 
 
 @pytest.fixture
-def media(tmp_path):
+def media(tmp_path: Path) -> Iterator[MediaService]:
     """A fresh media cache for this test (so segments are really encoded here)."""
     yield configure(tmp_path / "media", max_bytes=64 * 1024 * 1024)
     configure()
@@ -53,17 +56,20 @@ def decoded_seconds(segments: list[bytes]) -> tuple[float, float]:
     """(video, audio) seconds decoded from all segments, each stream's frames end to end."""
     video = audio = 0.0
     for data in segments:
-        with av.open(io.BytesIO(data)) as container:
+        with av.open(io.BytesIO(data), "r") as container:
             frames = list(container.decode(video=0))
-            video += frames[-1].time - frames[0].time + 1 / container.streams.video[0].average_rate
-        with av.open(io.BytesIO(data)) as container:
+            rate = container.streams.video[0].average_rate
+            assert rate is not None and frames[0].time is not None and frames[-1].time is not None
+            video += frames[-1].time - frames[0].time + 1 / rate
+        with av.open(io.BytesIO(data), "r") as container:
             audio += sum(f.samples / f.sample_rate for f in container.decode(audio=0))
     return float(video), audio
 
 
 @pytest.mark.parametrize("name, start, end", [("display:1", 90.0, 110.0), ("system_audio:default", 93.0, 105.5),
                                               ("mic:default", 0.0, 2.5)])
-def test_a_window_is_real_hls_of_its_duration(media, name, start, end) -> None:
+def test_a_window_is_real_hls_of_its_duration(media: MediaService, name: str, start: float,
+                                               end: float) -> None:
     with Emulator(speed="max", seed=0) as emu:
         rid = started(emu)[name]
         text, segments = fetch_window(emu.base_url, rid, start, end)
@@ -75,7 +81,7 @@ def test_a_window_is_real_hls_of_its_duration(media, name, start, end) -> None:
     assert media.encoded == len(segments)
 
 
-def test_same_seed_same_media_bytes_and_a_repeat_comes_from_the_cache(media, tmp_path) -> None:
+def test_same_seed_same_media_bytes_and_a_repeat_comes_from_the_cache(media: MediaService, tmp_path: Path) -> None:
     with Emulator(speed="max", seed=0) as emu:
         _, first = fetch_window(emu.base_url, started(emu)["display:1"], 60.0, 70.0)
     encoded = media.encoded
@@ -88,7 +94,7 @@ def test_same_seed_same_media_bytes_and_a_repeat_comes_from_the_cache(media, tmp
     assert again == first and fresh.encoded == encoded            # served from the cache
 
 
-def test_bad_media_requests_answer_4xx_with_a_reason(media) -> None:
+def test_bad_media_requests_answer_4xx_with_a_reason(media: MediaService) -> None:
     with Emulator(speed="max", seed=0) as emu:
         rid = started(emu)["display:1"]
         base = emu.base_url + "/media/rtstream"
@@ -105,7 +111,7 @@ def test_bad_media_requests_answer_4xx_with_a_reason(media) -> None:
             assert answer.status_code == status and message in answer.json()["message"], url
 
 
-def test_player_page_and_its_script_are_served(media) -> None:
+def test_player_page_and_its_script_are_served(media: MediaService) -> None:
     with Emulator(speed="max", seed=0) as emu:
         rid = started(emu)["display:1"]
         stream = stream_url(emu.base_url, rid, 1768912590, 1768912600)
@@ -117,7 +123,7 @@ def test_player_page_and_its_script_are_served(media) -> None:
     assert script.status_code == 200 and b"Hls" in script.content
 
 
-def test_the_exported_video_and_its_windows_play(media) -> None:
+def test_the_exported_video_and_its_windows_play(media: MediaService) -> None:
     with Emulator(speed="max", seed=0) as emu:
         conn = emu.connect()
         session = conn.create_capture_session(end_user_id="user_abc")
@@ -133,7 +139,7 @@ def test_the_exported_video_and_its_windows_play(media) -> None:
 
 
 
-def test_under_the_wall_clock_a_window_shows_what_happened_then(media) -> None:
+def test_under_the_wall_clock_a_window_shows_what_happened_then(media: MediaService) -> None:
     """The stream's timeline starts when its capture started, not at the scenario epoch."""
     import time
 
@@ -152,12 +158,12 @@ def test_under_the_wall_clock_a_window_shows_what_happened_then(media) -> None:
         assert requests.get(url, timeout=10).status_code == 200
 
 
-def test_on_a_full_disk_segments_that_encoded_fine_are_still_served(tmp_path) -> None:
+def test_on_a_full_disk_segments_that_encoded_fine_are_still_served(tmp_path: Path) -> None:
     import errno
 
     from vdb_notebook.emulator.media.cache import MediaCache
 
-    def full_disk(path, data) -> None:
+    def full_disk(path: Path, data: bytes) -> None:
         raise OSError(errno.ENOSPC, "No space left on device", str(path))
     media = configure(cache=MediaCache(tmp_path / "full", max_bytes=10**8, write=full_disk))
     try:

@@ -1,9 +1,19 @@
 """Windows, segment plans and playlists."""
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
-from vdb_notebook.emulator.media.hls import WindowError, bounds, count, parse_segment, parse_window, playlist, split
+from vdb_notebook.emulator.media.hls import (
+    WindowError,
+    bounds,
+    count,
+    parse_segment,
+    parse_window,
+    playlist,
+    split,
+)
 from vdb_notebook.schema import media
 
 
@@ -11,7 +21,7 @@ from vdb_notebook.schema import media
 def test_segments_tile_the_window_exactly(duration: float) -> None:
     segments = split(duration)
     assert segments[0][0] == 0 and segments[-1][1] == duration
-    assert all(a[1] == b[0] for a, b in zip(segments, segments[1:]))
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(segments))
     assert all(0 < end - start < 5.0 for start, end in segments)
 
 

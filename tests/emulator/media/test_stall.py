@@ -5,6 +5,9 @@ accepted by the media routes (a property test over real HTTP)."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
+from types import ModuleType
+from typing import Any
 from urllib.parse import urljoin
 
 import pytest
@@ -15,6 +18,7 @@ from hypothesis import strategies as st
 from vdb_notebook.emulator import Emulator
 from vdb_notebook.emulator.media import configure, handlers, hls, plan
 from vdb_notebook.emulator.media.limits import ClientLimits, TooManyRequests
+from vdb_notebook.emulator.media.synth import Segment
 from vdb_notebook.emulator.scenario import ORIGIN_MS
 from vdb_notebook.schema.media import stream_url
 
@@ -22,35 +26,50 @@ T0 = ORIGIN_MS / 1000
 
 
 @pytest.fixture(scope="module")
-def emu(tmp_path_factory):
+def emu(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
     configure(tmp_path_factory.mktemp("media"), max_bytes=64 * 1024 * 1024)
     with Emulator(speed="max", seed=0) as emulator:
-        conn = emulator.connect()
-        session = conn.create_capture_session(end_user_id="user_abc")
-        emulator.start_capture(session.id)
-        emulator.rids = {r.name: r.id for r in conn.get_capture_session(session.id).rtstreams}
         yield emulator
     configure()
 
 
-def api(emu: Emulator, path: str, **params) -> requests.Response:
+@pytest.fixture(scope="module")
+def rids(emu: Emulator) -> dict[str, str]:
+    """The rtstream ids of an active capture session, by name."""
+    conn = emu.connect()
+    session = conn.create_capture_session(end_user_id="user_abc")
+    emu.start_capture(session.id)
+    return {r.name: r.id for r in conn.get_capture_session(session.id).rtstreams}
+
+
+@pytest.fixture(scope="module")
+def video_id(emu: Emulator) -> str:
+    """The id of a capture session's exported video."""
+    conn = emu.connect()
+    session = conn.create_capture_session(end_user_id="user_abc")
+    emu.start_capture(session.id)
+    emu.stop_capture(session.id)
+    return str(emu.state()["sessions"][-1]["exported_video_id"])
+
+
+def api(emu: Emulator, path: str, **params: str) -> requests.Response:
     return requests.get(f"{emu.base_url}/{path}", params=params, timeout=30,
                         headers={"x-access-token": emu.api_key})
 
 
-def count_calls(monkeypatch, module, name: str) -> list[int]:
+def count_calls(monkeypatch: pytest.MonkeyPatch, module: ModuleType, name: str) -> list[int]:
     calls = [0]
     real = getattr(module, name)
 
-    def counted(*args, **kwargs):
+    def counted(*args: Any, **kwargs: Any) -> Any:
         calls[0] += 1
         return real(*args, **kwargs)
     monkeypatch.setattr(module, name, counted)
     return calls
 
 
-def test_a_segment_of_a_day_long_window_costs_what_one_of_ten_seconds_does(emu, monkeypatch) -> None:
-    rid = emu.rids["display:1"]
+def test_a_segment_of_a_day_long_window_costs_what_one_of_ten_seconds_does(emu: Emulator, rids: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    rid = rids["display:1"]
     lookups = count_calls(monkeypatch, plan, "window")
     plans_made = count_calls(monkeypatch, plan, "WindowPlan")
     short = stream_url(emu.base_url, rid, T0 + 90, T0 + 100).removesuffix(".m3u8")
@@ -71,15 +90,15 @@ def test_a_segment_of_a_day_long_window_costs_what_one_of_ten_seconds_does(emu, 
     ("-5", "10"), ("١٧٦٨٩١٢٥٩٠", "1768912600"), ("1768912590", "1768912590.0000001"),
     ("1768912590", str(1768912590 + 86401)), ("99999999999", "99999999999.5"), ("0x10", "0x20"),
 ])
-def test_generate_stream_parameters_out_of_range_are_4xx(emu, start, end) -> None:
-    answer = api(emu, f"rtstream/{emu.rids['display:1']}/stream", start=start, end=end)
+def test_generate_stream_parameters_out_of_range_are_4xx(emu: Emulator, rids: dict[str, str], start: str, end: str) -> None:
+    answer = api(emu, f"rtstream/{rids['display:1']}/stream", start=start, end=end)
     assert 400 <= answer.status_code < 500, (start, end, answer.status_code)
     assert answer.text    # JSON with a message; a request line over 8 KB is aiohttp's plain 400
 
 
 @pytest.mark.parametrize("name", ["²", "9" * 5000 + ".ts", "٣.ts", "-1.ts", "1.ts.ts"])
-def test_bad_segment_names_are_4xx(emu, name) -> None:
-    window = stream_url(emu.base_url, emu.rids["display:1"], T0 + 90, T0 + 100).removesuffix(".m3u8")
+def test_bad_segment_names_are_4xx(emu: Emulator, rids: dict[str, str], name: str) -> None:
+    window = stream_url(emu.base_url, rids["display:1"], T0 + 90, T0 + 100).removesuffix(".m3u8")
     answer = requests.get(f"{window}/{name}", timeout=30)
     assert answer.status_code == 404 and "is not in this window" in answer.json()["message"]
 
@@ -88,7 +107,7 @@ def test_bad_segment_names_are_4xx(emu, name) -> None:
     "media/timeline/nope.m3u8", "media/timeline/rts-1.m3u8", "media/timeline/x", "media/timeline/" + "1" * 5000,
     "media/timeline/" + ",".join(["0000000010000000-0000000020000000"] * 2) + ".m3u8",
 ])
-def test_bad_timelines_are_4xx(emu, path) -> None:
+def test_bad_timelines_are_4xx(emu: Emulator, path: str) -> None:
     answer = requests.get(f"{emu.base_url}/{path}", timeout=30)
     assert 400 <= answer.status_code < 500 and answer.json()["message"]
 
@@ -110,8 +129,9 @@ times = st.one_of(st.floats(allow_nan=True, allow_infinity=True),
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(start=times, end=times)
-def test_every_stream_url_the_api_hands_out_is_served(emu, start, end) -> None:
-    answer = api(emu, f"rtstream/{emu.rids['display:1']}/stream", start=repr(start), end=repr(end))
+def test_every_stream_url_the_api_hands_out_is_served(emu: Emulator, rids: dict[str, str],
+                                                      start: float, end: float) -> None:
+    answer = api(emu, f"rtstream/{rids['display:1']}/stream", start=repr(start), end=repr(end))
     assert answer.status_code in (200, 400), answer.text
     if answer.status_code == 200:
         served(emu, answer.json()["data"]["stream_url"])
@@ -123,14 +143,8 @@ pairs = st.lists(st.tuples(st.floats(min_value=0, max_value=300), st.floats(min_
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(timeline=pairs)
-def test_every_video_timeline_the_api_hands_out_is_served(emu, timeline) -> None:
-    video_id = getattr(emu, "video_id", None)
-    if video_id is None:
-        conn = emu.connect()
-        session = conn.create_capture_session(end_user_id="user_abc")
-        emu.start_capture(session.id)
-        emu.stop_capture(session.id)
-        emu.video_id = video_id = emu.state()["sessions"][-1]["exported_video_id"]
+def test_every_video_timeline_the_api_hands_out_is_served(emu: Emulator, video_id: str,
+                                                          timeline: list[tuple[float, float]]) -> None:
     answer = requests.post(f"{emu.base_url}/video/{video_id}/stream", json={"timeline": timeline},
                            headers={"x-access-token": emu.api_key}, timeout=30)
     assert answer.status_code in (200, 400), answer.text
@@ -184,20 +198,20 @@ def test_a_cancelled_waiter_gives_its_place_back() -> None:
     assert asyncio.run(scenario()) == 0
 
 
-def test_over_http_a_client_past_its_limit_is_answered_429_while_another_is_served(emu, monkeypatch) -> None:
+def test_over_http_a_client_past_its_limit_is_answered_429_while_another_is_served(emu: Emulator, rids: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
     import threading
 
     from vdb_notebook.emulator.media import synth
 
     real, release, started = synth.encode, threading.Event(), threading.Event()
 
-    def slow_encode(seg):
+    def slow_encode(seg: Segment) -> bytes:
         started.set()
         release.wait(60)
         return real(seg)
     monkeypatch.setattr(synth, "encode", slow_encode)
     monkeypatch.setattr(handlers, "limits", ClientLimits(per_client=1, max_waiting=0))
-    window = stream_url(emu.base_url, emu.rids["display:1"], T0 + 500, T0 + 520).removesuffix(".m3u8")
+    window = stream_url(emu.base_url, rids["display:1"], T0 + 500, T0 + 520).removesuffix(".m3u8")
     page_a = {"Origin": "http://page-a.example"}
     first: list[requests.Response] = []
     holder = threading.Thread(target=lambda: first.append(requests.get(f"{window}/0.ts", headers=page_a, timeout=60)))
@@ -205,7 +219,7 @@ def test_over_http_a_client_past_its_limit_is_answered_429_while_another_is_serv
     try:
         assert started.wait(30)                                      # page a is being encoded
         refused = requests.get(f"{window}/1.ts", headers=page_a, timeout=30)
-        api_call = api(emu, f"rtstream/{emu.rids['display:1']}")      # the API goes on meanwhile
+        api_call = api(emu, f"rtstream/{rids['display:1']}")      # the API goes on meanwhile
     finally:
         release.set()
         holder.join(60)

@@ -15,11 +15,11 @@ SEG = Segment("display:1", 94.0, 98.0, offset=8.0, origin_ms=1_768_912_500_000,
 
 
 def decode(data: bytes) -> tuple[list[av.VideoFrame], list[av.AudioFrame]]:
-    with av.open(io.BytesIO(data)) as container:
+    with av.open(io.BytesIO(data), "r") as container:
         kinds = {s.type: s.codec_context.name for s in container.streams}
         assert kinds == {"video": "h264", "audio": "aac"}
         frames = list(container.decode(video=0))
-    with av.open(io.BytesIO(data)) as container:
+    with av.open(io.BytesIO(data), "r") as container:
         sound = list(container.decode(audio=0))
     return frames, sound
 

@@ -4,25 +4,29 @@ that PyAV decodes end to end, the windows in order."""
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
+from pathlib import Path
 
 import av
 import pytest
 import requests
 from videodb.exceptions import InvalidRequestError
+from videodb.video import Video
 
 from vdb_notebook.emulator import Emulator
 from vdb_notebook.emulator.media import configure, stream_urls
+from vdb_notebook.emulator.media.service import MediaService
 from vdb_notebook.emulator.media.synth import FPS
 from vdb_notebook.emulator.scenario import ORIGIN_MS
 
 
 @pytest.fixture
-def media(tmp_path):
+def media(tmp_path: Path) -> Iterator[MediaService]:
     yield configure(tmp_path / "media", max_bytes=64 * 1024 * 1024)
     configure()
 
 
-def exported_video(emu: Emulator):
+def exported_video(emu: Emulator) -> Video:
     conn = emu.connect()
     session = conn.create_capture_session(end_user_id="user_abc")
     emu.start_capture(session.id)
@@ -40,7 +44,7 @@ def listed(text: str) -> list[float]:
     return [float(line[8:].rstrip(",")) for line in text.splitlines() if line.startswith("#EXTINF:")]
 
 
-def test_a_video_timeline_of_two_windows_is_one_playlist_pyav_decodes(media) -> None:
+def test_a_video_timeline_of_two_windows_is_one_playlist_pyav_decodes(media: MediaService) -> None:
     with Emulator(speed="max", seed=0) as emu:
         video = exported_video(emu)
         url = video.generate_stream(timeline=[(10, 25), (45, 60)])
@@ -53,7 +57,7 @@ def test_a_video_timeline_of_two_windows_is_one_playlist_pyav_decodes(media) -> 
     assert len(restart) == 1 and restart[0] == pytest.approx(15 * FPS, abs=2)   # 15 s, then the second
 
 
-def test_a_single_window_timeline_is_the_plain_window_url(media) -> None:
+def test_a_single_window_timeline_is_the_plain_window_url(media: MediaService) -> None:
     with Emulator(speed="max", seed=0) as emu:
         video = exported_video(emu)
         url = video.generate_stream(timeline=[(10, 25)])
@@ -66,14 +70,14 @@ def test_a_single_window_timeline_is_the_plain_window_url(media) -> None:
     ([(10, "x")], "pair of numbers"),
     ([(0, 1)] * 201, "1 to 200"),
 ])
-def test_bad_timelines_say_what_to_fix(media, timeline, message) -> None:
+def test_bad_timelines_say_what_to_fix(media: MediaService, timeline: object, message: str) -> None:
     with Emulator(speed="max", seed=0) as emu:
         video = exported_video(emu)
         with pytest.raises(InvalidRequestError, match=message):
             video.generate_stream(timeline=timeline)
 
 
-def test_windows_of_several_rtstreams_play_in_order(media) -> None:
+def test_windows_of_several_rtstreams_play_in_order(media: MediaService) -> None:
     with Emulator(speed="max", seed=0) as emu:
         conn = emu.connect()
         session = conn.create_capture_session(end_user_id="user_abc")

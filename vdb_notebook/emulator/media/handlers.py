@@ -13,7 +13,7 @@ import asyncio
 import html
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -25,6 +25,10 @@ from . import hls
 from .limits import ClientLimits, client_of
 from .plan import Source, WindowPlan, plans
 from .service import service
+
+if TYPE_CHECKING:
+    from ..engine import Engine
+    from ..responses import Req
 
 CORS = {"Access-Control-Allow-Origin": "*", "Cache-Control": "public, max-age=3600"}
 HLS_JS_PATH = "/media/hls.light.min.js"
@@ -49,7 +53,7 @@ def _need_media() -> None:
                        MISSING_EXTRA_STATUS) from None
 
 
-def source_of(engine: Any, rid: str) -> Source:
+def source_of(engine: Engine, rid: str) -> Source:
     """What rtstream `rid` plays (404 for an unknown id; 424 without the [media] extra)."""
     _need_media()
     rts = engine.state.rtstream(rid)
@@ -61,7 +65,7 @@ def source_of(engine: Any, rid: str) -> Source:
     return Source(rts.world, rts.name, track, media_type, origin_ms, rts.audio_track)
 
 
-def plan_of(engine: Any, rid: str, window: str) -> WindowPlan:
+def plan_of(engine: Engine, rid: str, window: str) -> WindowPlan:
     try:
         start_us, end_us = hls.parse_window(window)
     except hls.WindowError as exc:
@@ -69,7 +73,7 @@ def plan_of(engine: Any, rid: str, window: str) -> WindowPlan:
     return plans.get(source_of(engine, rid), start_us, end_us)
 
 
-async def playlist(engine: Any, req: Any) -> web.Response:
+async def playlist(engine: Engine, req: Req) -> web.Response:
     """GET /media/rtstream/{rid}/{window}.m3u8"""
     window = req.params["window"].removesuffix(".m3u8")
     plan = plan_of(engine, req.params["rid"], window)
@@ -78,7 +82,7 @@ async def playlist(engine: Any, req: Any) -> web.Response:
     return web.Response(text=text, content_type=MPEGURL, headers=CORS)
 
 
-async def timeline(engine: Any, req: Any) -> web.Response:
+async def timeline(engine: Engine, req: Req) -> web.Response:
     """GET /media/timeline/{rid}:{window},{window},{rid2}:{window}.m3u8: windows in order."""
     name = req.params["timeline"]
     if not name.endswith(".m3u8"):
@@ -99,7 +103,7 @@ async def timeline(engine: Any, req: Any) -> web.Response:
     return web.Response(text=text, content_type=MPEGURL, headers=CORS)
 
 
-async def segment(engine: Any, req: Any) -> web.Response:
+async def segment(engine: Engine, req: Req) -> web.Response:
     """GET /media/rtstream/{rid}/{window}/{n}.ts"""
     plan = plan_of(engine, req.params["rid"], req.params["window"])
     try:
@@ -111,7 +115,7 @@ async def segment(engine: Any, req: Any) -> web.Response:
     return web.Response(body=data, content_type="video/mp2t", headers=CORS)
 
 
-async def frame(engine: Any, req: Any) -> web.Response:
+async def frame(engine: Engine, req: Req) -> web.Response:
     """GET /media/frame/{rid}/{at_us:016d}.jpg[?width=160]: what the rtstream shows at that
     moment (a thumbnail, a clip's poster), a JPEG 16 to 640 pixels wide (default 640)."""
     found = FRAME.match(req.params["frame"])
@@ -133,7 +137,7 @@ def _width(raw: str | None) -> int:
     return int(raw)
 
 
-async def player(engine: Any, req: Any) -> web.Response:
+async def player(engine: Engine, req: Req) -> web.Response:
     """GET /media/watch?v=<stream url> (and /media/embed?v=, what the SDK's get_embed_code
     makes of it): a page that plays the stream."""
     url = req.query.get("v", "")
@@ -153,7 +157,7 @@ vdbAttach(document.querySelector("video"), {source},
     return web.Response(text=page, content_type="text/html", headers=CORS)
 
 
-async def player_script(engine: Any, req: Any) -> web.Response:
+async def player_script(engine: Engine, req: Req) -> web.Response:
     """GET /media/hls.light.min.js: the bundled hls.js the player page uses."""
     return web.Response(body=hls_js(), content_type="application/javascript", headers=CORS)
 

@@ -22,7 +22,8 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+
+from aiohttp import web
 
 from ..errors import ApiError
 
@@ -73,7 +74,7 @@ class ClientLimits:
                 self._clients.pop(client, None)
 
 
-def client_of(request: Any) -> str:
+def client_of(request: web.BaseRequest) -> str:
     """Who is asking: the peer address and the page's Origin (one page, one client)."""
     return f"{request.remote}|{request.headers.get('Origin', '')}"
 

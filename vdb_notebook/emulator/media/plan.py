@@ -20,7 +20,6 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from ..moments import SHOWN, SPOKEN, window
 from ..scenario import Scenario
@@ -43,7 +42,7 @@ class Source:
     origin_ms: int
     audio_track: str | None = None
 
-    def key(self) -> tuple[Any, ...]:
+    def key(self) -> tuple[object, ...]:
         return (id(self.scenario), self.title, self.track, self.media_type, self.origin_ms, self.audio_track)
 
     def spoken(self) -> list[str]:
@@ -52,7 +51,10 @@ class Source:
         return [self.audio_track] if self.audio_track else _tracks_with(self.scenario, SPOKEN)
 
     def shown(self) -> list[str]:
-        return [] if self.media_type == "audio" else _tracks_with(self.scenario, SHOWN)
+        """The video track's own visual cues: a camera never draws another camera's."""
+        if self.media_type == "audio" or not self.scenario.tracks.get(self.track, {}).get(SHOWN):
+            return []
+        return [self.track]
 
 
 class WindowPlan:
@@ -90,7 +92,7 @@ class PlanCache:
 
     def __init__(self, size: int = 16) -> None:
         self.size = size
-        self._plans: OrderedDict[tuple[Any, ...], WindowPlan] = OrderedDict()
+        self._plans: OrderedDict[tuple[object, ...], WindowPlan] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, source: Source, start_us: int, end_us: int) -> WindowPlan:

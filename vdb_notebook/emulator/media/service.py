@@ -22,9 +22,9 @@ from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 from .cache import MediaCache
+from .synth import Segment
 
 #: encoding threads per process: PyAV encodes with the GIL released, two keep a core free
 WORKERS = 2
@@ -43,12 +43,12 @@ class MediaService:
         self._memory: OrderedDict[str, bytes] = OrderedDict()
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="vdb-media")
 
-    async def segment(self, seg: Any) -> bytes:
+    async def segment(self, seg: Segment) -> bytes:
         """The segment's MPEG-TS bytes."""
         from .synth import encode
         return await self.get(seg.key(), lambda: encode(seg))
 
-    async def still(self, seg: Any, width: int) -> bytes:
+    async def still(self, seg: Segment, width: int) -> bytes:
         """A JPEG of the segment's first frame, `width` pixels wide."""
         from .synth import still
         key = hashlib.sha256(f"still|{seg.key()}|{width}".encode()).hexdigest()[:32]

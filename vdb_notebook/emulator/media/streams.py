@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
 
 from ...schema import media
 from ..errors import BadRequest
@@ -29,7 +28,7 @@ def stream_urls(base: str, windows: Sequence[tuple[str, float, float]]) -> dict[
     return {"stream_url": stream, "player_url": media.player_url(base, stream)}
 
 
-def timeline_windows(timeline: Any, length: float) -> list[tuple[float, float]]:
+def timeline_windows(timeline: object, length: float) -> list[tuple[float, float]]:
     """The (start, end) pairs of a `timeline` in seconds of a video `length` long, checked."""
     example = "e.g. [(10, 25), (45, 60)]"
     if not isinstance(timeline, list) or not 1 <= len(timeline) <= media.MAX_TIMELINE_WINDOWS:
@@ -48,7 +47,7 @@ def timeline_windows(timeline: Any, length: float) -> list[tuple[float, float]]:
     return windows
 
 
-def _finite(value: Any) -> bool:
+def _finite(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 

@@ -20,10 +20,10 @@ import textwrap
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from fractions import Fraction
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..._optional import require
 
@@ -98,7 +98,7 @@ def _video_frames(seg: Segment) -> Iterator[av.VideoFrame]:
 
     count = max(1, round(seg.duration * FPS))
     first = round((PTS_START_S + seg.offset) * FPS)
-    drawn: dict[tuple[str, str, int], Any] = {}
+    drawn: dict[tuple[str, str, int], av.VideoFrame] = {}
     for i in range(count):
         t = seg.start + i / FPS
         key = (*_shown_said(seg, t), int(t))
@@ -143,12 +143,12 @@ def _current_line(lines: tuple[tuple[float, float, str, str | None], ...], t: fl
 
 
 def _clock(origin_ms: int, t: float) -> str:
-    when = datetime.fromtimestamp(origin_ms / 1000 + int(t), tz=timezone.utc)
+    when = datetime.fromtimestamp(origin_ms / 1000 + int(t), tz=UTC)
     return when.strftime("%H:%M:%S UTC")
 
 
 @lru_cache(maxsize=4)
-def _font(size: int) -> ImageFont.FreeTypeFont:
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     from PIL import ImageFont
 
     return ImageFont.load_default(size=size)  # Pillow's bundled font: the same glyphs everywhere
