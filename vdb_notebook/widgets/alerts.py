@@ -40,7 +40,7 @@ class Alert(NamedTuple):
     arrived: float  # epoch ms the store received it
 
 
-class AlertsPane(Pane):
+class AlertsPane(Pane[tuple[list[Alert], int, float | None]]):
     name = "alerts"
 
     def __init__(self, max_alerts: int = 30) -> None:

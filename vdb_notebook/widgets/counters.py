@@ -69,7 +69,7 @@ class Counts:
     basis: str = ""
 
 
-class CountersPane(Pane):
+class CountersPane(Pane[Counts]):
     name = "counters"
     beats = True
 

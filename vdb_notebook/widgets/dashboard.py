@@ -101,7 +101,7 @@ class Dashboard(widgets.VBox):
         self._stopped = False
         self._seeding = True
         self._early: list[Event | Rejection] = []
-        self._routes: dict[str, tuple[tuple[str, Pane], ...]] = {}
+        self._routes: dict[str, tuple[tuple[str, Pane[Any]], ...]] = {}
         self._display_id = uuid.uuid4().hex
         self._shown: str | None = None  # the snapshot last sent with the display (None: not shown)
         self._separate = False  # the snapshot has an output of its own (see _ipython_display_)
@@ -110,7 +110,7 @@ class Dashboard(widgets.VBox):
         self.selection, self.catalog = Selection(), Catalog()
         self._grid = grid
         self.counters = CountersPane(source=_describe(feed), dropped=lambda: store.dropped)
-        panes: list[Pane] = [self.counters, SessionsPane(), *self._filtered_panes()]
+        panes: list[Pane[Any]] = [self.counters, SessionsPane(), *self._filtered_panes()]
         for pane in panes[:2]:
             pane.clock = self.clock
         self.title = title or _default_title(store, feed)
@@ -239,10 +239,10 @@ class Dashboard(widgets.VBox):
         if self.controls is not None:
             self.controls.refresh(self.catalog)
 
-    def _filtered_panes(self) -> list[Pane]:
+    def _filtered_panes(self) -> list[Pane[Any]]:
         """New, empty panes that follow the selection."""
         pictures = frame_finder(self.feed) if self.feed else None
-        panes: list[Pane] = [TranscriptPane(), IndexPane("visual", pictures=pictures), IndexPane("audio"),
+        panes: list[Pane[Any]] = [TranscriptPane(), IndexPane("visual", pictures=pictures), IndexPane("audio"),
                              AlertsPane(), TimelinePane()]
         if self.tail:
             panes.append(GridPane(keep=10_000, page_size=min(self.tail, 25), arrival_order="seq")
@@ -290,7 +290,7 @@ class Dashboard(widgets.VBox):
         if not self.renderer.running:
             self.renderer.flush()
 
-    def _swap(self, fresh: list[Pane]) -> None:
+    def _swap(self, fresh: list[Pane[Any]]) -> None:
         """Put `fresh` panes in place of the ones of the same name (lock held)."""
         for pane in fresh:
             if isinstance(pane, GridPane):
@@ -358,7 +358,7 @@ class Dashboard(widgets.VBox):
             pane.last_seq = seq
             mark(name)
 
-    def _route(self, channel: str) -> tuple[tuple[str, Pane], ...]:
+    def _route(self, channel: str) -> tuple[tuple[str, Pane[Any]], ...]:
         """The panes an event of `channel` goes to: its own, the timeline, the counters and the
         table."""
         names = (PANE_OF_CHANNEL.get(channel), "timeline" if channel in LANE_CHANNELS else None,

@@ -31,7 +31,7 @@ class Entry(NamedTuple):
     picture: str | None = None  # a thumbnail of the frame described (see review.pictures)
 
 
-class IndexPane(Pane):
+class IndexPane(Pane[tuple[list[Entry], int, float | None]]):
     """`kind` is 'visual' (visual_index / scene_index events) or 'audio' (audio_index);
     `pictures(event)` gives the URL of a thumbnail of the frame an event describes, or None."""
 

@@ -58,7 +58,7 @@ class GridView:
     page: int = 0
 
 
-class GridPane(Pane):
+class GridPane(Pane[tuple[list[tuple[Any, ...]], GridView, int]]):
     """The grid's state: the newest `keep` rows (tuples of `columns`) and the view settings."""
 
     name = "grid"

@@ -39,7 +39,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import ipywidgets as widgets
 
@@ -53,7 +53,11 @@ if TYPE_CHECKING:
 FlushHook = Callable[[str, int, float], None]
 
 
-class Pane:
+#: What a pane's snapshot() gives its render() (a tuple or dataclass of plain values).
+Snap = TypeVar("Snap")
+
+
+class Pane(Generic[Snap]):
     """One pane: bounded state, updated by `record`, drawn by `render` as one HTML string.
 
     `record` and `snapshot` run under the dashboard's lock and must be cheap; `render` runs on
@@ -83,7 +87,7 @@ class Pane:
             self.record(row)
         self.total = len(frame)
 
-    def snapshot(self) -> Any:
+    def snapshot(self) -> Snap:
         raise NotImplementedError
 
     @property
@@ -91,10 +95,10 @@ class Pane:
         """Epoch ms that session time counts from (None: no clock or no event yet)."""
         return None if self.clock is None else self.clock.origin_ms
 
-    def render(self, snap: Any, now_ms: float) -> str:
+    def render(self, snap: Snap, now_ms: float) -> str:
         raise NotImplementedError
 
-    def next_refresh(self, snap: Any, now_ms: float) -> float | None:
+    def next_refresh(self, snap: Snap, now_ms: float) -> float | None:
         """Seconds until the pane must be redrawn even without new events (None: never)."""
         return None
 
@@ -113,7 +117,7 @@ class Renderer:
 
     def __init__(
         self,
-        panes: Iterable[Pane],
+        panes: Iterable[Pane[Any]],
         lock: threading.Lock,
         max_rate_hz: float,
         *,

@@ -70,7 +70,7 @@ def status_of(event: EventRow) -> str | None:
     return str(status) if status else None
 
 
-class SessionsPane(Pane):
+class SessionsPane(Pane[tuple[list[Session], int, float | None, str | None]]):
     name = "sessions"
 
     def __init__(self) -> None:

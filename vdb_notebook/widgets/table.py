@@ -29,7 +29,7 @@ COLUMNS = ("seq", "received_at", "channel", "event", "rtstream_name", "text", "i
 CELL_TEXT = 90
 
 
-class TablePane(Pane):
+class TablePane(Pane[tuple[list[tuple[Any, ...]], int]]):
     name = "table"
 
     def __init__(self, tail: int = 50) -> None:

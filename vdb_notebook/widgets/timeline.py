@@ -39,7 +39,7 @@ class Bar(NamedTuple):
     text: str
 
 
-class TimelinePane(Pane):
+class TimelinePane(Pane[tuple[list[Bar], int, float | None, str]]):
     name = "timeline"
 
     def __init__(self, max_spans: int = 300) -> None:

@@ -46,7 +46,7 @@ def speaker_of(event: EventRow) -> str:
     return str(getattr(event, "rtstream_name", None) or getattr(event, "rtstream_id", None) or "unknown")
 
 
-class TranscriptPane(Pane):
+class TranscriptPane(Pane[tuple[list[Line], list[Line], int, float | None]]):
     name = "transcript"
     flex = "2 1 0"
 
