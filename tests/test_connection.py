@@ -13,7 +13,7 @@ from aiohttp import web
 from videodb.exceptions import AuthenticationError
 
 import vdb_notebook as vn
-from vdb_notebook.connection import _stop_defaults, default_emulator
+from vdb_notebook.connection import _stop_defaults, default_emulator, live_connections
 from vdb_notebook.emulator import Emulator
 
 SECRET = "sk-live-do-not-print-me-0123456789"
@@ -92,7 +92,7 @@ def test_a_key_without_offline_is_a_plain_online_connection(monkeypatch):
 
 
 def test_offline_false_without_a_key_says_what_to_do():
-    with pytest.raises(AuthenticationError, match="pass api_key=... or set VIDEO_DB_API_KEY"):
+    with pytest.raises(AuthenticationError, match=r"pass api_key=\.\.\. or set VIDEO_DB_API_KEY"):
         vn.connect(offline=False)
 
 
@@ -202,7 +202,7 @@ def test_sync_sdk_calls_from_many_threads_do_not_deadlock():
                     session = conn.create_capture_session(end_user_id=f"user_{n}")
                     emu.start_capture(session.id)
                     assert conn.get_capture_session(session.id).status == "active"
-            except BaseException as exc:  # noqa: BLE001 - reported below
+            except BaseException as exc:  # reported below
                 errors.append(exc)
 
         threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
@@ -214,9 +214,11 @@ def test_sync_sdk_calls_from_many_threads_do_not_deadlock():
 
 
 def test_an_unreachable_service_names_its_host_and_the_next_step():
-    from videodb.exceptions import InvalidRequestError
-    from vdb_notebook.connection import Connection
     import socket
+
+    from videodb.exceptions import InvalidRequestError
+
+    from vdb_notebook.connection import Connection
     with socket.socket() as sock:  # a port nobody listens on: as with no network
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -225,3 +227,12 @@ def test_an_unreachable_service_names_its_host_and_the_next_step():
                                                   r"vn.connect\(offline=True\)") as caught:
         conn.get_collection()
     assert "bogus" not in str(caught.value)
+
+
+def test_a_connection_whose_emulator_stopped_is_not_in_play() -> None:
+    emu = vn.Emulator(speed="max")
+    emu.start()
+    conn = vn.connect(emulator=emu)
+    assert conn in live_connections()
+    emu.stop()
+    assert conn not in live_connections()

@@ -46,7 +46,10 @@ def test_vn_clips_is_vn_clip_of_a_dataframe(strict) -> None:
         old(pd.DataFrame())
 
 
-def test_clip_margins_by_position_warn_and_still_apply(strict) -> None:
+def test_clip_margins_by_position_warn_and_still_apply(strict, monkeypatch) -> None:
+    import weakref
+
+    monkeypatch.setattr("vdb_notebook.connection._live", weakref.WeakSet())  # none in play
     with pytest.warns(DeprecationWarning, match=r"passing before to clip\(\) by position"), \
             pytest.raises(ValueError, match="pass conn=conn"):  # got past the arguments
         vn.clip(("rts-1", T, T + 1), 5)

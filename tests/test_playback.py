@@ -10,12 +10,12 @@ from types import SimpleNamespace
 import pytest
 
 import vdb_notebook as vn
+from vdb_notebook import playback
 from vdb_notebook._backoff import Backoff
 from vdb_notebook.emulator import Emulator
-from vdb_notebook import playback
 from vdb_notebook.feed import Feed
-from vdb_notebook.pipelines import start_pipelines
 from vdb_notebook.feed.journal import FrameJournal
+from vdb_notebook.pipelines import start_pipelines
 from vdb_notebook.playback import replay, replay_async
 from vdb_notebook.store import EventStore
 

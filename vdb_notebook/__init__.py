@@ -36,8 +36,8 @@ if TYPE_CHECKING:
     from .review import clip_options as clip_options
     from .review import clips as clips
     from .store import EventStore as EventStore
-    from .store import open_dataset as open_dataset
     from .store import compact_dataset as compact_dataset
+    from .store import open_dataset as open_dataset
     from .store import scan_dataset as scan_dataset
     from .webhooks import WebhookReceiver as WebhookReceiver
     from .widgets import Dashboard as Dashboard

@@ -24,9 +24,14 @@ import asyncio
 import logging
 import threading
 import time
-from typing import Any, Callable, Coroutine, TypeVar
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 T = TypeVar("T")
+Response = TypeVar("Response", bound="web.StreamResponse")
 log = logging.getLogger("vdb_notebook")
 
 
@@ -109,7 +114,7 @@ class LoopThread:
             self._thread.join(timeout)
 
 
-async def answer_and_close(request: Any, response: Any) -> Any:
+async def answer_and_close(request: web.BaseRequest, response: Response) -> Response:
     """Send `response` (an aiohttp response to `request`) with `Connection: close`, then close
     the connection at once. For a client whose body stopped arriving (408): aiohttp would
     otherwise keep reading that body for its `lingering_time` before closing.

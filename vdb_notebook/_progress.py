@@ -52,7 +52,8 @@ class WaitProgress:
     def start(self) -> None:
         """Put the (hidden) bar in the cell's output, then tick on a thread until `close()`."""
         from IPython.display import display
-        display(self.bundle(), raw=True)  # on the cell's thread: the output goes to this cell
+        # On the cell's thread: the output goes to this cell.
+        display(self.bundle(), raw=True)  # type: ignore[no-untyped-call]  # IPython's is unannotated
         self._thread = threading.Thread(target=self._run, name="vdb-wait-progress", daemon=True)
         self._thread.start()
 

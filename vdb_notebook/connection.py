@@ -18,8 +18,9 @@ import atexit
 import os
 import threading
 import weakref
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
-from typing import Any, AsyncGenerator
 
 from videodb import client as _client
 from videodb import websocket_client as _websocket
@@ -27,16 +28,43 @@ from videodb._constants import VIDEO_DB_API, ApiPath
 from videodb.exceptions import AuthenticationError
 from videodb.rtstream import RTStream
 
-__all__ = ["Connection", "WebSocketConnection", "connect", "default_emulator"]
+if TYPE_CHECKING:
+    from websockets.asyncio.client import ClientConnection
+
+    from .emulator import Emulator
+
+__all__ = ["Connection", "SdkConnection", "WebSocketConnection", "connect", "default_emulator"]
 
 
-class WebSocketConnection(_websocket.WebSocketConnection):
+class SdkConnection(Protocol):
+    """What the toolkit needs of a videodb connection (what `vn.connect()` or `videodb.connect()`
+    returns): the API's base URL and the HTTP calls the SDK's RTStream and session objects make
+    through it. videodb ships no type information, so this names what the toolkit relies on.
+
+        >>> conn: SdkConnection = connect(offline=True)
+        >>> conn.base_url.startswith("http://127.0.0.1:")
+        True
+    """
+
+    base_url: str
+
+    def get(self, path: str, **kwargs: Any) -> Any:
+        """GET `path` under base_url: the answer's `data`, a JSON value."""
+        ...
+
+    def post(self, path: str, data: Any = None, **kwargs: Any) -> Any:
+        """POST the JSON `data` to `path` under base_url: the answer's `data`, a JSON value."""
+        ...
+
+
+class WebSocketConnection(_websocket.WebSocketConnection):  # type: ignore[misc]  # videodb is untyped
     """The SDK's WebSocket client plus `stream()`, the name VideoDB's capture events page uses
     for `receive()`."""
 
-    def stream(self) -> AsyncGenerator[dict, None]:
+    def stream(self) -> AsyncIterator[dict[str, Any]]:
         """Alias of `receive()`: `async for ev in ws.stream(): ...`."""
-        return self.receive()
+        frames: AsyncIterator[dict[str, Any]] = self.receive()
+        return frames
 
     async def close(self) -> None:
         """As the SDK's, but keeps reading (and discarding) frames still in flight meanwhile.
@@ -60,27 +88,29 @@ class WebSocketConnection(_websocket.WebSocketConnection):
         return f"WebSocketConnection(connection_id={self.connection_id!r}, {state})"
 
 
-async def _discard(connection: Any) -> None:
+async def _discard(connection: ClientConnection) -> None:
     try:
         while True:
             await connection.recv()
-    except Exception:  # noqa: BLE001 - closed, or another reader is active: either way, done
+    except Exception:  # closed, or another reader is active: either way, done
         return
 
 
-_live: "weakref.WeakSet[Connection]" = weakref.WeakSet()
+_live: weakref.WeakSet[Connection] = weakref.WeakSet()
 
 
-def live_connections() -> list["Connection"]:
-    """The toolkit's Connections still referenced somewhere (vn.clip picks the only one)."""
-    return list(_live)
+def live_connections() -> list[Connection]:
+    """The toolkit's Connections still referenced somewhere and able to answer (vn.clip picks
+    the only one): an offline connection whose emulator has stopped serves nothing."""
+    return [conn for conn in list(_live) if conn.emulator is None or conn.emulator.running]
 
 
-class Connection(_client.Connection):
+class Connection(_client.Connection):  # type: ignore[misc]  # videodb is untyped
     """The SDK's Connection plus `emulator`, `get_rtstream(id)` and a `stream()`-capable WebSocket."""
 
     def __init__(self, api_key: str | None = None, session_token: str | None = None,
-                 base_url: str | None = VIDEO_DB_API, *, emulator: Any = None, **kwargs: Any) -> None:
+                 base_url: str | None = VIDEO_DB_API, *, emulator: Emulator | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(api_key=api_key, session_token=session_token, base_url=base_url, **kwargs)
         self.emulator = emulator
         _live.add(self)
@@ -117,12 +147,12 @@ class Connection(_client.Connection):
         return f"Connection(base_url={self.base_url!r}, online)"
 
 
-_defaults: dict[tuple[str, int, str], Any] = {}
+_defaults: dict[tuple[str, int, str], Emulator] = {}
 _defaults_lock = threading.Lock()
 
 
 def default_emulator(scenario: str = "standup", seed: int = 0, speed: float | str | None = None,
-                     clock: str = "scenario") -> Any:
+                     clock: str = "scenario") -> Emulator:
     """The process-wide emulator for (scenario, seed, clock): started on first use, stopped at exit."""
     from .emulator import Emulator
     with _defaults_lock:
@@ -151,7 +181,7 @@ def _environment_key() -> str | None:
     return None if key is not None and key == placeholder_key() else key
 
 
-def _mocked_emulator() -> Any:
+def _mocked_emulator() -> Emulator | None:
     """The in-process Emulator of an active `vn.mock_videodb`, else None."""
     from .offline.redirect import active_emulator
     return active_emulator()
@@ -159,7 +189,7 @@ def _mocked_emulator() -> Any:
 
 def connect(api_key: str | None = None, *, offline: bool | None = None, scenario: str = "standup",
             speed: float | str | None = None, seed: int = 0, clock: str = "scenario",
-            emulator: Any = None, **kwargs: Any) -> Connection:
+            emulator: Emulator | None = None, **kwargs: Any) -> Connection:
     """A real `videodb` Connection: online with a key (argument or VIDEO_DB_API_KEY) unless
     `offline=True`; otherwise against `emulator`, or the process-wide default emulator for
     (scenario, seed, clock), started lazily and reused. `clock="wall"` anchors each session's

@@ -26,11 +26,12 @@ import asyncio
 import os
 import sys
 import time
-from typing import Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sized
+from typing import Any, Protocol
 
+from ._compat import keyword_only
 from ._progress import WaitProgress
 from .events.fields import MAX_MS, MIN_MS
-from ._compat import keyword_only
 from .feed.journal import Record, as_record, count_lines, read_records
 from .store.store import EventStore
 
@@ -38,9 +39,20 @@ from .store.store import EventStore
 _MIN_SLEEP_S = 0.002
 _PROGRESS_EVERY = 256
 
+#: What replay reads: a JSONL recording's path, or the frames themselves (dicts, JSON text).
+Recording = str | os.PathLike[str] | Iterable[Any]
+
+
+class _Bar(Protocol):
+    """A progress bar: the notebook's WaitProgress or a terminal's tqdm."""
+
+    def update(self, n: int = 1) -> Any: ...
+
+    def close(self) -> None: ...
+
 
 @keyword_only("speed")
-def replay(path_or_frames: str | os.PathLike | Iterable[Any], store: EventStore | None = None,
+def replay(path_or_frames: Recording, store: EventStore | None = None,
            *, speed: float | None = None, progress: bool | None = None,
            source: str | None = "replay") -> EventStore:
     """Add every recorded frame to `store` (a new one by default) and return the store.
@@ -61,7 +73,7 @@ def replay(path_or_frames: str | os.PathLike | Iterable[Any], store: EventStore 
 
 
 @keyword_only("speed")
-async def replay_async(path_or_frames: str | os.PathLike | Iterable[Any],
+async def replay_async(path_or_frames: Recording,
                        store: EventStore | None = None, *, speed: float | None = None,
                        progress: bool | None = None, source: str | None = "replay") -> EventStore:
     """`replay` (the same signature and defaults) that awaits between frames, so a notebook
@@ -81,7 +93,7 @@ async def replay_async(path_or_frames: str | os.PathLike | Iterable[Any],
 class _Player:
     """The shared part of replay/replay_async: records, pacing, store and progress bar."""
 
-    def __init__(self, path_or_frames: Any, store: EventStore | None, speed: float | None,
+    def __init__(self, path_or_frames: Recording, store: EventStore | None, speed: float | None,
                  progress: bool | None, source: str | None) -> None:
         if speed is not None and not (isinstance(speed, (int, float)) and speed > 0):
             raise ValueError(f"speed must be a positive number (1.0 = recorded pace) or None "
@@ -115,7 +127,7 @@ class _Player:
                 self.bar.update(self._pending)
                 self._pending = 0
 
-    def __enter__(self) -> "_Player":
+    def __enter__(self) -> _Player:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -124,7 +136,7 @@ class _Player:
             self.bar.close()
 
 
-def _records(path_or_frames: Any) -> tuple[Iterator[Record], int | None]:
+def _records(path_or_frames: Recording) -> tuple[Iterator[Record], int | None]:
     if isinstance(path_or_frames, (str, os.PathLike)):
         if not os.path.exists(path_or_frames):
             raise FileNotFoundError(f"no recording at {os.fspath(path_or_frames)!r}; pass the "
@@ -133,11 +145,11 @@ def _records(path_or_frames: Any) -> tuple[Iterator[Record], int | None]:
     if isinstance(path_or_frames, (dict, bytes)) or not hasattr(path_or_frames, "__iter__"):
         raise TypeError("replay takes a path to a JSONL recording or an iterable of frames, "
                         f"not {type(path_or_frames).__name__}")
-    total = len(path_or_frames) if hasattr(path_or_frames, "__len__") else None
+    total = len(path_or_frames) if isinstance(path_or_frames, Sized) else None
     return (as_record(item) for item in path_or_frames), total
 
 
-def _progress_bar(progress: bool | None, total: int | None) -> Any:
+def _progress_bar(progress: bool | None, total: int | None) -> _Bar | None:
     if progress is False:
         return None
     in_notebook = _in_notebook()
@@ -148,9 +160,10 @@ def _progress_bar(progress: bool | None, total: int | None) -> Any:
         bar.start()
         return bar
     from tqdm import tqdm
-    return tqdm(total=total, desc="replay", unit="frame")
+    terminal: _Bar = tqdm(total=total, desc="replay", unit="frame")
+    return terminal
 
 
 def _in_notebook() -> bool:
-    shell = sys.modules.get("IPython") and getattr(sys.modules["IPython"], "get_ipython", None)
-    return bool(shell) and type(shell()).__name__ == "ZMQInteractiveShell"
+    get_ipython = getattr(sys.modules.get("IPython"), "get_ipython", None)
+    return get_ipython is not None and type(get_ipython()).__name__ == "ZMQInteractiveShell"

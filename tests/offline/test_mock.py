@@ -133,7 +133,7 @@ def test_decorator_on_a_function_and_a_coroutine_function(no_key):
 
 def test_a_bad_scenario_says_so_and_patches_nothing(no_key):
     before = sdk_state()
-    with pytest.raises(ValueError, match="unknown scenario .nope.; use one of"), mock_videodb(scenario="nope"):
+    with pytest.raises(ValueError, match=r"unknown scenario .nope.; use one of"), mock_videodb(scenario="nope"):
         pass
     assert sdk_state() == before
 

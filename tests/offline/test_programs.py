@@ -12,14 +12,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 import requests
 import videodb
 
 HERE = Path(__file__).resolve().parent
 PROGRAMS = HERE / "programs"
 sys.path.insert(0, str(HERE))
-from offline_support import clean_env, wait_for
+from offline_support import clean_env, wait_for  # noqa: E402  (beside this file: on the path just above)
 
 BANNER = re.compile(r"videodb calls go to the emulator at (http://127\.0\.0\.1:\d+)")
 #: The vendored files, byte for byte as published (programs/README.md names the commits).

@@ -11,8 +11,8 @@ import requests
 
 import vdb_notebook as vn
 from vdb_notebook.emulator.media import configure
-from vdb_notebook.review import Clips
 from vdb_notebook.emulator.media.hls import SEGMENT_S
+from vdb_notebook.review import Clips
 from vdb_notebook.widgets.testing import wait_until
 
 
@@ -65,7 +65,7 @@ def test_search_ranks_the_matching_moment_first_and_its_shot_plays(offline, quer
 
 
 def test_a_shot_becomes_a_clip_that_plays_its_window_with_margins(offline) -> None:
-    conn, streams = offline
+    _conn, streams = offline
     screen = streams["screen"]
     index = screen.index_visuals(prompt="Describe the screen")
     scenes_indexed(index)

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 import vdb_notebook as vn
-from vdb_notebook.webhooks import EPOCH, alert, build, default_rtstreams, lifecycle
 from vdb_notebook.schema import LIFECYCLE_STATUSES
+from vdb_notebook.webhooks import EPOCH, alert, build, default_rtstreams, lifecycle
 
 ENVELOPE = {"version", "event", "timestamp", "capture_session_id", "end_user_id", "status", "data"}
 

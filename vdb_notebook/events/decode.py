@@ -19,17 +19,31 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import msgspec
 
 from ..schema import CHANNEL_ALIASES, CHANNELS, lifecycle_event, status_of_event
 from ..schema.media import parse_stream_url
-from .fields import (MAX_MS, MAX_TEXT_CHARS, MIN_MS, Invalid, TooLarge, first, read_data,
-                     read_flag, read_ms, read_number, read_text, short, valid_unicode)
 from . import typed
 from .event import Event, Rejection
-
+from .fields import (
+    MAX_MS,
+    MAX_TEXT_CHARS,
+    MIN_MS,
+    Invalid,
+    JsonObject,
+    TooLarge,
+    first,
+    read_data,
+    read_flag,
+    read_ms,
+    read_number,
+    read_text,
+    short,
+    valid_unicode,
+)
 
 _decode_json = msgspec.json.Decoder().decode
 MAX_FRAME_CHARS = 1_000_000
@@ -42,7 +56,7 @@ KEPT_WHOLE_CHARS = 4_096
 
 # --- one small function per channel -------------------------------------------------------
 
-def _media(frame: dict, channel: str, source: str) -> Event:
+def _media(frame: JsonObject, channel: str, source: str) -> Event:
     """transcript, visual_index / scene_index, audio_index: text with a time span.
 
     The common shape is checked inline (this runs for most frames); anything unusual goes
@@ -90,7 +104,7 @@ def _media(frame: dict, channel: str, source: str) -> Event:
                  is_final=is_final, timestamp=start, start=start, end=end, raw=frame)
 
 
-def _alert(frame: dict, channel: str, source: str) -> Event:
+def _alert(frame: JsonObject, channel: str, source: str) -> Event:
     """The three WebSocket alert shapes and the alert webhook."""
     data = read_data(frame)
     label = read_text(first(data.get("label"), data.get("event_label"), frame.get("label"),
@@ -127,7 +141,7 @@ def _absolute(value: Any) -> Any:
     return value
 
 
-def _lifecycle(frame: dict, channel: str, source: str) -> Event:
+def _lifecycle(frame: JsonObject, channel: str, source: str) -> Event:
     """capture_session WebSocket frames and v2 (or older) lifecycle webhooks."""
     data = read_data(frame)
     sid = _session_id(frame)
@@ -154,7 +168,7 @@ def _lifecycle(frame: dict, channel: str, source: str) -> Event:
                  timestamp=read_ms(frame.get("timestamp"), "timestamp"), status=status, raw=frame)
 
 
-def _feed(frame: dict, channel: str, source: str) -> Event:
+def _feed(frame: JsonObject, channel: str, source: str) -> Event:
     """The feed's own records: gaps and reconnections."""
     data = read_data(frame)
     event = read_text(frame.get("event"), "event") or "feed"
@@ -165,16 +179,16 @@ def _feed(frame: dict, channel: str, source: str) -> Event:
                  start=start, end=read_ms(data.get("end"), "data.end"), raw=frame)
 
 
-def _session_id(frame: dict) -> str | None:
+def _session_id(frame: JsonObject) -> str | None:
     return read_text(first(frame.get("capture_session_id"), frame.get("session_id")),
                  "capture_session_id")
 
 
-def _end_user(frame: dict) -> str | None:
+def _end_user(frame: JsonObject) -> str | None:
     return read_text(frame.get("end_user_id"), "end_user_id")
 
 
-_HANDLERS: dict[str, Callable[[dict, str, str], Event]] = {
+_HANDLERS: dict[str, Callable[[JsonObject, str, str], Event]] = {
     "transcript": _media, "visual_index": _media, "audio_index": _media,
     "alert": _alert, "capture_session": _lifecycle, "feed": _feed,
 }
@@ -184,7 +198,7 @@ _HANDLERS: dict[str, Callable[[dict, str, str], Event]] = {
 _ALERT_WEBHOOK_KEYS = frozenset(("event_id", "alert_id", "explanation", "confidence"))
 
 
-def channel_of(frame: dict) -> str:
+def channel_of(frame: JsonObject) -> str:
     """The normalised channel of a frame (raises Invalid when it has none we know)."""
     name = first(frame.get("channel"), frame.get("type"), frame.get("event_type"))
     if name is None:
@@ -208,7 +222,7 @@ def channel_of(frame: dict) -> str:
                   f"{', '.join(CHANNELS)} (or scene_index)")
 
 
-def parse(frame: Any) -> dict:
+def parse(frame: Any) -> JsonObject:
     """JSON text/bytes or a dict -> the frame dict (raises Invalid with the reason)."""
     if type(frame) is dict:
         obj = frame
@@ -230,7 +244,7 @@ def parse(frame: Any) -> dict:
     return _object(obj)
 
 
-def _object(obj: Any) -> dict:
+def _object(obj: Any) -> JsonObject:
     """A parsed frame must be a JSON object, and not the SDK's wrapper of a non-JSON frame."""
     if type(obj) is not dict:
         raise Invalid(f"a frame must be a JSON object, not {type(obj).__name__} {short(obj)}")
@@ -250,21 +264,18 @@ def normalise(frame: Any, *, source: str = "ws",
     >>> normalise({"channel": "gossip"}).reason[:40]
     "unknown channel 'gossip': expected one o"
     """
-    if received_at_ms is None:
-        received_at_ms = time.time_ns() // 1_000_000
-    elif type(received_at_ms) is not int or not MIN_MS <= received_at_ms < MAX_MS:
-        try:
-            received_at_ms = read_ms(received_at_ms, "received_at_ms")
-        except Invalid as exc:
-            return _rejection(f"{exc} (received_at_ms is the arrival time the caller passed)",
-                              frame, source, time.time_ns() // 1_000_000)
+    try:
+        arrival = _arrival_ms(received_at_ms)
+    except Invalid as exc:
+        return _rejection(f"{exc} (received_at_ms is the arrival time the caller passed)",
+                          frame, source, time.time_ns() // 1_000_000)
     if type(source) is not str or not source.isascii():
         source = valid_unicode(str(source))
     try:
         if type(frame) is str and len(frame) <= MAX_FRAME_CHARS:  # the common case, inline
             event = typed.decode(frame, source)  # the common shapes, typed
             if event is not None:
-                event.received_at = received_at_ms
+                event.received_at = arrival
                 event.raw = frame
                 return event
             try:
@@ -275,22 +286,34 @@ def normalise(frame: Any, *, source: str = "ws",
                 obj = _object(obj)
         else:
             obj = parse(frame)
-        channel = CHANNEL_ALIASES.get(obj.get("channel"), "") if type(obj.get("channel")) is str \
-            else ""
+        name = obj.get("channel")
+        channel = CHANNEL_ALIASES.get(name, "") if type(name) is str else ""
         if not channel:
             channel = channel_of(obj)
         event = _HANDLERS[channel](obj, channel, source)
     except Invalid as exc:
-        return _rejection(str(exc), frame, source, received_at_ms, type(exc) is TooLarge)
+        return _rejection(str(exc), frame, source, arrival, type(exc) is TooLarge)
     except Exception as exc:  # a bug here must not take down the caller's loop
         return _rejection(f"could not read frame ({type(exc).__name__}: {exc}); "
-                          "please report this frame", frame, source, received_at_ms)
-    event.received_at = received_at_ms
+                          "please report this frame", frame, source, arrival)
+    event.received_at = arrival
     if type(frame) is str:
         event.raw = frame
     elif isinstance(frame, (bytes, bytearray)):
         event.raw = _keepable(frame)
     return event
+
+
+def _arrival_ms(received_at_ms: float | None) -> int:
+    """The arrival time in epoch ms: now when not given, else the caller's (raises Invalid)."""
+    if received_at_ms is None:
+        return time.time_ns() // 1_000_000
+    if type(received_at_ms) is int and MIN_MS <= received_at_ms < MAX_MS:
+        return received_at_ms
+    ms = read_ms(received_at_ms, "received_at_ms")
+    if ms is None:  # read_ms gives None only for None, handled above
+        raise Invalid("received_at_ms must be epoch milliseconds")
+    return ms
 
 
 def _rejection(reason: str, frame: Any, source: str, received_at_ms: int,

@@ -25,7 +25,7 @@ class Event:
         'hi'
     """
 
-    __slots__ = FIELDS[:-2] + ("_key", "given_key", "raw", "_frame", "shape")
+    __slots__ = (*FIELDS[:-2], "_key", "given_key", "raw", "_frame", "shape")
 
     def __init__(self, *, source: str, channel: str, event: str,
                  capture_session_id: str | None = None, end_user_id: str | None = None,
@@ -54,7 +54,7 @@ class Event:
         self.start = start
         self.end = end
         self.status = status
-        self._key = None
+        self._key: str | None = None
         #: the key its source gave it (a webhook's delivery id), else None: see `key`
         self.given_key: str | None = None
         self.raw = raw
@@ -95,7 +95,9 @@ class Event:
 class Rejection:
     """A frame that could not be understood: `reason` says what was wrong and what to send."""
 
-    __slots__ = ("reason", "raw", "source", "received_at_ms", "size")
+    __slots__ = ("raw", "reason", "received_at_ms", "size", "source")
+    #: what two equal rejections share (`size` follows from `raw`)
+    _COMPARED = ("reason", "raw", "source", "received_at_ms")
 
     def __init__(self, reason: str, raw: Any, source: str, received_at_ms: int,
                  size: int | None = None) -> None:
@@ -118,6 +120,6 @@ class Rejection:
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Rejection) and all(
-            getattr(self, f) == getattr(other, f) for f in self.__slots__[:4])
+            getattr(self, f) == getattr(other, f) for f in self._COMPARED)
 
     __hash__ = None  # type: ignore[assignment]

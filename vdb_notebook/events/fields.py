@@ -21,6 +21,9 @@ MIN_MS, MAX_MS = 946_684_800_000, 4_102_444_800_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ONE_MS = timedelta(milliseconds=1)
 
+#: A parsed frame (or its `data`): a JSON object, whose values are whatever the sender sent.
+JsonObject = dict[str, Any]
+
 
 class Invalid(ValueError):
     """A frame field is missing or wrong; the message says which and what to send instead."""
@@ -64,6 +67,7 @@ def read_ms(value: Any, name: str) -> int | None:
     if value is None:
         return None
     kind = type(value)
+    ms: int | None
     if kind is int:
         ms = value
     elif kind is float:
@@ -130,7 +134,7 @@ def first(*values: Any) -> Any:
     return None
 
 
-def read_data(frame: dict) -> dict:
+def read_data(frame: JsonObject) -> JsonObject:
     data = frame.get("data")
     if data is None:
         return {}
@@ -139,7 +143,7 @@ def read_data(frame: dict) -> dict:
     return data
 
 
-def stream_list(data: dict) -> list | None:
+def stream_list(data: JsonObject) -> list[Any] | None:
     """The rtstreams a lifecycle frame's data lists (`rtstreams`, or `streams`/`channels`).
 
     >>> stream_list({"streams": [{"id": "rts-1"}]})
@@ -149,7 +153,7 @@ def stream_list(data: dict) -> list | None:
                  if isinstance(v, list)), None)
 
 
-def stream_ids(data: dict) -> list[str]:
+def stream_ids(data: JsonObject) -> list[str]:
     """The rtstream ids a lifecycle frame's data lists (each entry's `rtstream_id` or `id`).
 
     >>> stream_ids({"rtstreams": [{"rtstream_id": "rts-1"}, {"id": "rts-2"}, "junk"]})

@@ -18,11 +18,14 @@
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+
+if TYPE_CHECKING:
+    from .event import Event
 
 #: The fields a key is computed from, in order (events.event.CONTENT_FIELDS).
 KEY_FIELDS = ("channel", "event", "capture_session_id", "end_user_id", "rtstream_id",
@@ -104,11 +107,10 @@ def arrow_key_columns(arrays: dict[str, pa.Array]) -> dict[str, np.ndarray]:
     return out
 
 
-def event_key(event: Any) -> str:
+def event_key(event: Event) -> str:
     """The key of one event (what the store's key column holds for it)."""
     keys = content_keys(key_columns({name: [getattr(event, name)] for name in KEY_FIELDS}))
-    key = keys[0].as_py()
-    if getattr(event, "channel", None) == "feed":
-        received = getattr(event, "received_at", None)
-        return feed_key(key, None if received is None else int(received))
+    key: str = keys[0].as_py()
+    if event.channel == "feed":
+        return feed_key(key, int(event.received_at))
     return key

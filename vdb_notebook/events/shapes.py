@@ -12,7 +12,10 @@ JSON value; anything else (extra keys, other layouts) keeps its raw frame as rec
 from __future__ import annotations
 
 from enum import IntEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .event import Event
 
 
 class Shape(IntEnum):
@@ -62,7 +65,7 @@ _DATA_KEYS = {MEDIA: frozenset(("text", "is_final", "start", "end")),
 _DATA_KEYS[SCENE_INDEX] = _DATA_KEYS[MEDIA]
 
 
-def shape_of(ev: Any) -> Shape:
+def shape_of(ev: Event) -> Shape:
     """The shape `ev.frame` can be rebuilt from, or KEPT when its raw frame must be kept.
 
     The normalised fields were read from exactly these keys, so equal key sets, no explicit

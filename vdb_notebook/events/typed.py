@@ -18,7 +18,7 @@ rebuild from its columns (`shapes.Shape`), so it is not kept twice.
 """
 from __future__ import annotations
 
-from typing import Annotated, Union
+from typing import Annotated
 
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
@@ -72,7 +72,7 @@ class Alert(_Frame, tag="alert"):
     data: AlertData
 
 
-_decoder = msgspec.json.Decoder(Union[Transcript, VisualIndex, SceneIndex, AudioIndex, Alert])
+_decoder = msgspec.json.Decoder(Transcript | VisualIndex | SceneIndex | AudioIndex | Alert)
 
 
 def decode(text: str | bytes, source: str) -> Event | None:

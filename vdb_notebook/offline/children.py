@@ -18,8 +18,9 @@ import importlib.util
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from importlib.machinery import ModuleSpec
 from pathlib import Path
-from typing import Any
+from types import ModuleType
 
 __all__ = ["KEY_ENV", "SITE_DIR", "URL_ENV", "activate_from_env", "child_environment", "install_hook"]
 
@@ -53,7 +54,8 @@ def activate_from_env() -> bool:
 class _AfterVideodb(importlib.abc.MetaPathFinder):
     """Finds nothing itself: wraps the loader of `videodb` so the redirect follows its import."""
 
-    def find_spec(self, name: str, path: Any, target: Any = None) -> Any:
+    def find_spec(self, name: str, path: Sequence[str] | None,
+                  target: ModuleType | None = None) -> ModuleSpec | None:
         if name != "videodb":
             return None
         sys.meta_path.remove(self)  # once, and no recursion into find_spec below
@@ -62,10 +64,10 @@ class _AfterVideodb(importlib.abc.MetaPathFinder):
             return spec
         sdk_exec = spec.loader.exec_module
 
-        def exec_module(module: Any) -> None:
+        def exec_module(module: ModuleType) -> None:
             sdk_exec(module)
             activate_from_env()
-        spec.loader.exec_module = exec_module  # type: ignore[method-assign]
+        spec.loader.exec_module = exec_module  # type: ignore[method-assign]  # wrap this one loader's method
         return spec
 
 

@@ -26,13 +26,33 @@ import functools
 import inspect
 import os
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, cast
 
 from . import children, redirect
+
+if TYPE_CHECKING:
+    from ..emulator import Emulator
 
 __all__ = ["mock_videodb"]
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class World(TypedDict, total=False):
+    """The world an Emulator plays, when one is named (else its shipped default)."""
+
+    scenario: str
+
+
+class _Options(TypedDict):
+    """mock_videodb's arguments, kept to make a fresh mock per call of a decorated function."""
+
+    scenario: str | None
+    speed: float | str | None
+    seed: int
+    clock: str
+    emulator: Emulator | None
+    subprocesses: bool
 
 
 class mock_videodb:
@@ -45,11 +65,12 @@ class mock_videodb:
     """
 
     def __init__(self, scenario: str | None = None, speed: float | str | None = None, seed: int = 0,
-                 clock: str = "wall", *, emulator: Any = None, subprocesses: bool = False) -> None:
-        self._options = {"scenario": scenario, "speed": speed, "seed": seed, "clock": clock,
+                 clock: str = "wall", *, emulator: Emulator | None = None,
+                 subprocesses: bool = False) -> None:
+        self._options: _Options = {"scenario": scenario, "speed": speed, "seed": seed, "clock": clock,
                          "emulator": emulator, "subprocesses": subprocesses}
         self._given = emulator
-        self._emulator: Any = None
+        self._emulator: Emulator | None = None
         self._token: object | None = None
         self._environ: dict[str, str | None] = {}
 
@@ -58,12 +79,12 @@ class mock_videodb:
         return f"mock_videodb({self._emulator or self._given!r}, {state})"
 
     @property
-    def emulator(self) -> Any:
+    def emulator(self) -> Emulator | None:
         """The Emulator calls go to while active, else None."""
         return self._emulator
 
     # context manager --------------------------------------------------------------------------------
-    def start(self) -> Any:
+    def start(self) -> Emulator:
         """Start the redirect (and the emulator, unless one was given); returns the Emulator."""
         if self._token is not None:
             raise RuntimeError("this mock_videodb is already active; use a new one to nest")
@@ -91,7 +112,7 @@ class mock_videodb:
         finally:
             self._stop_emulator(emulator)
 
-    def __enter__(self) -> Any:
+    def __enter__(self) -> Emulator:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -105,26 +126,26 @@ class mock_videodb:
             async def run_async(*args: Any, **kwargs: Any) -> Any:
                 with mock_videodb(**self._options):
                     return await func(*args, **kwargs)
-            return run_async  # type: ignore[return-value]
+            return cast(F, run_async)  # the same signature: wraps(func)
 
         @functools.wraps(func)
         def run(*args: Any, **kwargs: Any) -> Any:
             with mock_videodb(**self._options):
                 return func(*args, **kwargs)
-        return run  # type: ignore[return-value]
+        return cast(F, run)
 
     # helpers ----------------------------------------------------------------------------------------
-    def _new_emulator(self) -> Any:
+    def _new_emulator(self) -> Emulator:
         from ..emulator import Emulator
         options = self._options
-        world = {} if options["scenario"] is None else {"scenario": options["scenario"]}
+        world: World = {} if options["scenario"] is None else {"scenario": options["scenario"]}
         return Emulator(**world, speed=options["speed"], seed=options["seed"], clock=options["clock"])
 
-    def _stop_emulator(self, emulator: Any) -> None:
+    def _stop_emulator(self, emulator: Emulator | None) -> None:
         if emulator is not None and emulator is not self._given:
             emulator.stop()
 
-    def _export(self, emulator: Any) -> None:
+    def _export(self, emulator: Emulator) -> None:
         wanted = children.child_environment(emulator.base_url, emulator.api_key, os.environ)
         changed = {name: value for name, value in wanted.items() if os.environ.get(name) != value}
         self._environ = {name: os.environ.get(name) for name in changed}

@@ -17,11 +17,22 @@ Importing this module imports nothing but pytest, so every suite in the environm
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
 
 import pytest
 
-_SESSION_MOCK = pytest.StashKey[Any]()
+if TYPE_CHECKING:
+    from ..emulator import Emulator
+    from .mock import mock_videodb
+
+_SESSION_MOCK: pytest.StashKey[mock_videodb] = pytest.StashKey()
+
+
+class _World(TypedDict):
+    """The emulator options the command line sets."""
+
+    scenario: str | None
+    speed: float | str | None
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -34,7 +45,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--videodb-speed", default=None, help="the emulator's speed: a number or 'max'")
 
 
-def _options(config: pytest.Config) -> dict[str, Any]:
+def _options(config: pytest.Config) -> _World:
     speed = config.getoption("videodb_speed")
     if speed is not None and speed != "max":
         speed = float(speed)
@@ -65,7 +76,7 @@ def pytest_report_header(config: pytest.Config) -> str | None:
 
 
 @pytest.fixture
-def videodb_emulator(request: pytest.FixtureRequest) -> Iterator[Any]:
+def videodb_emulator(request: pytest.FixtureRequest) -> Iterator[Emulator]:
     """A running Emulator that `videodb.connect()` and `CaptureClient(...)` reach during the test."""
     from vdb_notebook.offline import mock_videodb
     with mock_videodb(**_options(request.config)) as emulator:

@@ -32,8 +32,12 @@ import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from ..emulator import Emulator
 
 __all__ = ["Target", "active", "active_emulator", "bound_for_videodb", "placeholder_key", "pop", "push"]
 
@@ -49,7 +53,7 @@ class Target:
 
     base_url: str
     api_key: str
-    emulator: Any = None
+    emulator: Emulator | None = None
 
     def __repr__(self) -> str:  # the key opens a local emulator only; still, keep reprs key-free
         return f"Target(base_url={self.base_url!r})"
@@ -65,7 +69,7 @@ class _Entry:
 
 _lock = threading.RLock()
 _stack: list[_Entry] = []
-_saved: list[tuple[Any, str, Any]] = []  # (owner, attribute, original) of every patch in place
+_saved: list[tuple[object, str, object]] = []  # (owner, attribute, original) of every patch in place
 
 
 def active() -> Target | None:
@@ -74,7 +78,7 @@ def active() -> Target | None:
         return _stack[-1].target if _stack else None
 
 
-def active_emulator() -> Any:
+def active_emulator() -> Emulator | None:
     """The in-process Emulator of the innermost target, or None (no redirect, or a remote one)."""
     target = active()
     return target.emulator if target is not None else None
@@ -135,7 +139,7 @@ def pop(token: object) -> None:
             _uninstall()
 
 
-def _capture_binary() -> Any:
+def _capture_binary() -> ModuleType:
     from ..emulator import (
         capture_binary,  # registers the stand-in desktop binary for a URL
     )
@@ -181,7 +185,7 @@ def _play_offline(url: str) -> str:
     return player_url(target.base_url, url)
 
 
-def _patch(owner: Any, attribute: str, replacement: Any) -> None:
+def _patch(owner: object, attribute: str, replacement: object) -> None:
     _saved.append((owner, attribute, owner.__dict__[attribute] if isinstance(owner, type)
                    else getattr(owner, attribute)))
     setattr(owner, attribute, replacement)

@@ -21,9 +21,22 @@ import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
 
-from .mock import mock_videodb
+from .mock import World, mock_videodb
+
+if TYPE_CHECKING:
+    from ..emulator import Emulator
+
+
+class EmulatorOptions(TypedDict):
+    """The emulator the runner starts, as its command line sets it."""
+
+    scenario: str | None
+    speed: float | str | None
+    seed: int
+    clock: str
+    port: int
 
 __all__ = ["Invocation", "UsageError", "main", "parse"]
 
@@ -46,7 +59,7 @@ class Invocation:
     options: dict[str, str] = field(default_factory=dict)
     quiet: bool = False
 
-    def emulator_options(self) -> dict[str, Any]:
+    def emulator_options(self) -> EmulatorOptions:
         speed = self.options.get("--speed")
         return {"scenario": self.options.get("--scenario"),
                 "speed": None if speed is None else (speed if speed == "max" else float(speed)),
@@ -82,12 +95,12 @@ def parse(argv: Sequence[str]) -> Invocation:
     return Invocation(rest[0], False, rest[1:], options, quiet)
 
 
-def _emulator(invocation: Invocation) -> Any:
+def _emulator(invocation: Invocation) -> Emulator:
     from ..emulator import Emulator
     options = invocation.emulator_options()
     # A fixed key from the environment (as `python -m vdb_notebook.emulator` takes it) lets a
     # process outside the redirect, such as a test driving the capture, reach this emulator.
-    world = {} if options["scenario"] is None else {"scenario": options["scenario"]}
+    world: World = {} if options["scenario"] is None else {"scenario": options["scenario"]}
     return Emulator(**world, speed=options["speed"], seed=options["seed"], clock=options["clock"],
                     port=options["port"], api_key=os.environ.get("VDB_EMULATOR_KEY") or None)
 

@@ -15,7 +15,7 @@ service (the rtstream's transcript and scene index records, through the SDK).
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -23,10 +23,14 @@ from ..analysis.clock import clock
 from ..analysis.context import alert_context
 from .window import Window, epoch_seconds
 
+if TYPE_CHECKING:
+    from ..connection import SdkConnection
+    from ..store import EventStore
+
 COLUMNS = ["at", "stream", "text"]
 
 
-def from_store(store: Any, window: Window) -> tuple[pd.DataFrame, pd.DataFrame]:
+def from_store(store: EventStore, window: Window) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(said, shown) in the window, in time order, as `vn.alert_context` reads them: columns at
     (mm:ss since the session went active), stream, text."""
     span = pd.Series({"start": pd.Timestamp(window.start, unit="s", tz="UTC"),
@@ -36,7 +40,7 @@ def from_store(store: Any, window: Window) -> tuple[pd.DataFrame, pd.DataFrame]:
     return (said[COLUMNS].reset_index(drop=True), shown[COLUMNS].reset_index(drop=True))
 
 
-def from_service(conn: Any, window: Window) -> tuple[pd.DataFrame, pd.DataFrame]:
+def from_service(conn: SdkConnection, window: Window) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(said, shown) from the service for the clip's own rtstream: its transcript, and the
     records of its visual (scene) indexes, in the window. A refusal shows as a line saying why."""
     from videodb.rtstream import RTStream
@@ -60,7 +64,8 @@ def from_service(conn: Any, window: Window) -> tuple[pd.DataFrame, pd.DataFrame]
 def _records(records: list[dict[str, Any]], stream: str, field: str) -> pd.DataFrame:
     rows = [{"at": "" if r.get("start") is None else clock(epoch_seconds(r["start"]) * 1000),
              "stream": stream, "text": r.get(field) or r.get("text") or ""} for r in records]
-    return pd.DataFrame(rows, columns=COLUMNS)
+    frame: pd.DataFrame = pd.DataFrame(rows, columns=COLUMNS)
+    return frame
 
 
-__all__ = ["from_store", "from_service"]
+__all__ = ["from_service", "from_store"]

@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import pandas as pd
 
 from .._player import ATTACH_JS, GUNZIP_JS, hls_js_gzip_base64
 from ..schema.media import served_offline
+
+if TYPE_CHECKING:
+    from .inline import Clip
 
 VIDEO_STYLE = "width:480px;max-width:60%;background:#000;border-radius:4px"
 BOX_STYLE = f"{VIDEO_STYLE};color:#ccc;padding:12px;box-sizing:border-box;font-size:12px;line-height:1.4"
@@ -58,11 +61,11 @@ class PlayerShipping:
 PLAYER = PlayerShipping()
 
 
-def render(clips: Sequence[Any], ship_player: bool | None = None) -> str:
+def render(clips: Sequence[Clip], ship_player: bool | None = None) -> str:
     """All clips in one block. `ship_player`: include the copy of hls.js (default: if a clip
     streams from an online server and no earlier output of this kernel carried it)."""
     body = "".join(_clip(c) for c in clips)
-    streamed = [c.stream_url for c in clips if c.stream_url and not getattr(c, "video", None)]
+    streamed = [c.stream_url for c in clips if c.stream_url and not c.video]
     if not streamed:
         return f'<div class="vdb-clips">{body}</div>'
     online = any(not served_offline(url) for url in streamed)
@@ -73,14 +76,14 @@ def render(clips: Sequence[Any], ship_player: bool | None = None) -> str:
     return f'<div class="vdb-clips">{body}{payload}<script>{ATTACH_JS}{GUNZIP_JS}{PAGE_JS}</script></div>'
 
 
-def _clip(clip: Any) -> str:
+def _clip(clip: Clip) -> str:
     layout = "display:flex;gap:12px;align-items:flex-start;margin:8px 0"
     return f'<div class="vdb-clip" style="{layout}">{_player(clip)}{_side(clip)}</div>'
 
 
-def _player(clip: Any) -> str:
-    poster = f' poster="{html.escape(clip.poster)}"' if getattr(clip, "poster", None) else ""
-    if getattr(clip, "video", None):
+def _player(clip: Clip) -> str:
+    poster = f' poster="{html.escape(clip.poster)}"' if clip.poster else ""
+    if clip.video:
         return (f'<video src="{html.escape(clip.video)}"{poster} controls muted playsinline '
                 f'preload="auto" style="{VIDEO_STYLE}"></video>')
     if not clip.stream_url:
@@ -101,9 +104,9 @@ def gone_message(stream_url: str) -> str:
             "play it again, or make it with vn.clip(..., embed=True) to keep the video in the notebook.")
 
 
-def _side(clip: Any) -> str:
+def _side(clip: Clip) -> str:
     title = f"<b>{html.escape(clip.window.title)}</b> &middot; " if clip.window.title else ""
-    note = f'<div style="color:#888">{html.escape(clip.note)}</div>' if getattr(clip, "note", None) else ""
+    note = f'<div style="color:#888">{html.escape(clip.note)}</div>' if clip.note else ""
     return (f'<div style="flex:1;min-width:200px;font-size:12px;line-height:1.4">'
             f"<div>{title}{html.escape(clip.window.label)}</div>{note}"
             f"{_lines('Said', clip.said)}{_lines('Shown', clip.shown)}</div>")
@@ -112,8 +115,8 @@ def _side(clip: Any) -> str:
 def _lines(heading: str, rows: pd.DataFrame) -> str:
     if rows.empty:
         return f"<div><b>{heading}</b>: nothing</div>"
-    items = "".join(f"<li><code>{html.escape(r.at)}</code> <i>{html.escape(r.stream)}</i> "
-                    f"{html.escape(r.text)}</li>" for r in rows.itertuples())
+    items = "".join(f"<li><code>{html.escape(str(r.at))}</code> <i>{html.escape(str(r.stream))}</i> "
+                    f"{html.escape(str(r.text))}</li>" for r in rows.itertuples())
     return f'<div><b>{heading}</b><ul style="margin:2px 0 6px 0;padding-left:18px">{items}</ul></div>'
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import urllib.request
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -28,7 +28,11 @@ from . import context, targets
 from .embed import TooLarge, mp4_data_uri, options
 from .html import render
 from .pictures import poster
-from .window import Window, window_of
+from .window import Moment, Window, window_of
+
+if TYPE_CHECKING:
+    from ..connection import SdkConnection
+    from ..store import EventStore
 
 
 @dataclass
@@ -59,7 +63,7 @@ class Clip:
         return render([self])
 
 
-class Clips(list):
+class Clips(list[Clip]):
     """Clips shown together (one copy of the player for all)."""
 
     def __repr__(self) -> str:
@@ -70,8 +74,9 @@ class Clips(list):
 
 
 @keyword_only("before", "after")
-def clip(target: Any, *, before: Duration = 0, after: Duration = 0, conn: Any = None,
-         store: Any = None, embed: bool | None = None) -> Clip | Clips:
+def clip(target: Moment | pd.DataFrame, *, before: Duration = 0, after: Duration = 0,
+         conn: SdkConnection | None = None, store: EventStore | None = None,
+         embed: bool | None = None) -> Clip | Clips:
     """A clip of `target`: an alert or transcript row, a DataFrame of such rows (one clip per
     row, shown together as `Clips`), a search shot, or (rtstream, start, end).
 
@@ -89,8 +94,9 @@ def clip(target: Any, *, before: Duration = 0, after: Duration = 0, conn: Any = 
     return _clip(target, *margins, conn, targets.store_for(target, store), embed=embed)
 
 
-def _clips(rows: pd.DataFrame, before: Duration = 0, after: Duration = 0, *, conn: Any = None,
-           store: Any = None, embed: bool | None = None) -> Clips:
+def _clips(rows: pd.DataFrame, before: Duration = 0, after: Duration = 0, *,
+           conn: SdkConnection | None = None, store: EventStore | None = None,
+           embed: bool | None = None) -> Clips:
     if not isinstance(rows, pd.DataFrame):
         raise TypeError("vn.clips takes a DataFrame of moments (e.g. store.alerts()), "
                         f"not {type(rows).__name__}")
@@ -103,7 +109,8 @@ def _clips(rows: pd.DataFrame, before: Duration = 0, after: Duration = 0, *, con
 clips = renamed(_clips, "vn.clips", "vn.clip")
 
 
-def _clip(target: Any, before: float, after: float, conn: Any, store: Any,
+def _clip(target: Moment, before: float, after: float, conn: SdkConnection | None,
+          store: EventStore | None,
           embed: bool | None = None) -> Clip:
     if isinstance(target, pd.Series):
         target = targets.identified(target, store)
@@ -134,7 +141,7 @@ def _fetch(url: str) -> bytes:
         return bytes(answer.read())
 
 
-def _stream(conn: Any, window: Window) -> tuple[str | None, str | None, str | None]:
+def _stream(conn: SdkConnection, window: Window) -> tuple[str | None, str | None, str | None]:
     """(stream_url, player_url, error) of the window, from the service."""
     from videodb.rtstream import RTStream
 

@@ -17,32 +17,37 @@ from __future__ import annotations
 import base64
 import math
 from collections.abc import Callable
-from typing import Any, TypeGuard
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from ..schema.media import frame_of_stream_url, frame_url
+
+if TYPE_CHECKING:
+    from ..connection import SdkConnection
+    from ..feed import Feed
 
 THUMB_WIDTH = 160
 POSTER_WIDTH = 320
 GIVEN = ("thumbnail_url", "frame_url", "image_url")
 
 
-def frame_finder(source: Any) -> Callable[[Any], str | None]:
+def frame_finder(source: Feed | SdkConnection) -> Callable[[object], str | None]:
     """`find(event)`: the URL of a picture of the frame `event` describes, or None. `source` is
     a Feed or a connection (offline: its emulator draws the frame; online: only a picture the
     event itself carries)."""
     conn = getattr(source, "_conn", source)
     base = getattr(getattr(conn, "emulator", None), "base_url", None)
 
-    def find(event: Any) -> str | None:
+    def find(event: object) -> str | None:  # an Event, or a store row as the panes seed them
         given = given_picture(getattr(event, "frame", None))
-        if given or base is None or not getattr(event, "rtstream_id", None):
+        rtstream_id = getattr(event, "rtstream_id", None)
+        if given or base is None or not rtstream_id:
             return given
         start, end = getattr(event, "start", None), getattr(event, "end", None)
         if not _number(start):
             return None
         lo = float(start)
         hi = float(end) if _number(end) and float(end) >= lo else lo
-        return f"{frame_url(base, event.rtstream_id, (lo + hi) / 2000)}?width={THUMB_WIDTH}"
+        return f"{frame_url(base, rtstream_id, (lo + hi) / 2000)}?width={THUMB_WIDTH}"
     return find
 
 

@@ -18,32 +18,40 @@ names them and says which argument to pass.
 """
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pandas as pd
 
 from ..store import present
 
+if TYPE_CHECKING:
+    from ..connection import SdkConnection
+    from ..store import EventStore
 
-def store_for(target: Any, store: Any = None) -> Any:
+T = TypeVar("T")
+
+
+def store_for(target: object, store: EventStore | None = None) -> EventStore | None:
     """The store `target` (a view, or a row of one) came from: `store` if given, else its own
     (None when nothing says; the clip then reads the service)."""
     if store is not None:
         return store
-    own = present.store_of(target)
+    own: EventStore | None = present.store_of(target)
     if own is not None:
         return own
     seq = _seq(target)
     if seq is None:
         return None
-    holding = [s for s in present.live_stores() if _holds(s, seq, target)]
+    holding: list[EventStore] = [s for s in present.live_stores() if _holds(s, seq, target)]
     if len(holding) > 1:
         raise ValueError(f"{len(holding)} stores hold an event #{seq} at this time; pass "
                          "store= (e.g. store=feed.store) to say which this row came from")
     return holding[0] if holding else None
 
 
-def conn_for(conn: Any, brought: Any, store: Any) -> Any:
+def conn_for(conn: SdkConnection | None, brought: SdkConnection | None,
+             store: EventStore | None) -> SdkConnection:
     """The connection that serves the stream: given, brought by the target, feeding `store`,
     or the only live one."""
     if conn is not None:
@@ -52,10 +60,10 @@ def conn_for(conn: Any, brought: Any, store: Any) -> Any:
         return brought
     from ..connection import live_connections
     from ..feed.feed import open_feeds
-    feeding = _distinct(f._conn for f in open_feeds() if store is not None and f.store is store)
+    feeding: list[SdkConnection] = _distinct(f._conn for f in open_feeds() if store is not None and f.store is store)
     if len(feeding) == 1:
         return feeding[0]
-    candidates = feeding or _distinct(live_connections())
+    candidates: list[SdkConnection] = feeding or _distinct(live_connections())
     if len(candidates) == 1:
         return candidates[0]
     if not candidates:
@@ -66,7 +74,7 @@ def conn_for(conn: Any, brought: Any, store: Any) -> Any:
                      "serves this stream")
 
 
-def identified(row: pd.Series, store: Any) -> pd.Series:
+def identified(row: pd.Series[Any], store: EventStore | None) -> pd.Series[Any]:
     """A view's row with the rtstream_id, rtstream_name and capture_session_id of the event it
     shows, looked up in `store` by its seq (else by stream and time)."""
     if "rtstream_id" in row.index and isinstance(row["rtstream_id"], str):
@@ -79,55 +87,60 @@ def identified(row: pd.Series, store: Any) -> pd.Series:
     found = _by_seq(events, row) if _seq(row) is not None else None
     if found is None:
         found = _by_stream_and_time(events, row)
-    return pd.concat([row.drop(["rtstream_id", "rtstream_name", "capture_session_id"],
-                               errors="ignore"),
-                      found[["rtstream_id", "rtstream_name", "capture_session_id"]]])
+    ids = ["rtstream_id", "rtstream_name", "capture_session_id"]
+    whole: pd.Series[Any] = pd.concat([row.drop(ids, errors="ignore"), found[ids]])
+    return whole
 
 
-def _seq(target: Any) -> int | None:
+def _seq(target: object) -> int | None:
+    """The row's seq: its `seq` field, else its index label (a view's index is the seq)."""
     if isinstance(target, pd.Series):
         if "seq" in target.index:
             return int(target["seq"])
-        if isinstance(target.name, (int,)) or hasattr(target.name, "__index__"):
+        label: Any = target.name
+        if isinstance(label, int) or hasattr(label, "__index__"):
             try:
-                return int(target.name)
+                return int(label)
             except (TypeError, ValueError):
                 return None
     return None
 
 
-def _holds(store: Any, seq: int, row: Any) -> bool:
+def _holds(store: EventStore, seq: int, row: object) -> bool:
     events = store.df
     match = events[events["seq"] == seq]
     if match.empty:
         return False
-    start = row.get("start") if isinstance(row, pd.Series) else None
-    return start is None or pd.isna(start) or match["start"].iloc[0] == pd.Timestamp(start)
+    if not isinstance(row, pd.Series):
+        return True
+    start = row.get("start")
+    return start is None or bool(pd.isna(start)) or bool(match["start"].iloc[0] == pd.Timestamp(start))
 
 
-def _by_seq(events: pd.DataFrame, row: pd.Series) -> pd.Series | None:
+def _by_seq(events: pd.DataFrame, row: pd.Series[Any]) -> pd.Series[Any] | None:
     match = events[events["seq"] == _seq(row)]
     return None if match.empty else match.iloc[0]
 
 
-def _by_stream_and_time(events: pd.DataFrame, row: pd.Series) -> pd.Series:
+def _by_stream_and_time(events: pd.DataFrame, row: pd.Series[Any]) -> pd.Series[Any]:
     name = row.get("stream", row.get("rtstream_name"))
     named = events["rtstream_name"].astype("object").fillna(events["rtstream_id"])
     same = events[(named == name) & (events["start"] == pd.Timestamp(row["start"]))]
     if same.empty:
         raise ValueError(f"no event of the given store is on {name!r} at {row['start']}; pass "
                          "the store this row came from (store=)")
-    return same.iloc[0]
+    first: pd.Series[Any] = same.iloc[0]
+    return first
 
 
-def _distinct(items: Any) -> list[Any]:
-    seen: dict[int, Any] = {}
+def _distinct(items: Iterable[T]) -> list[T]:
+    seen: dict[int, T] = {}
     for item in items:
         seen.setdefault(id(item), item)
     return list(seen.values())
 
 
-def _describe(conn: Any) -> str:
+def _describe(conn: SdkConnection) -> str:
     emulator = getattr(conn, "emulator", None)
     return f"offline at {emulator.base_url}" if emulator is not None else \
         f"to {getattr(conn, 'base_url', '?')}"

@@ -15,12 +15,31 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, Union, runtime_checkable
 
 import pandas as pd
 
 from .._duration import Duration, seconds
 from ..analysis.clock import clock
+
+if TYPE_CHECKING:
+    from ..connection import SdkConnection
+
+
+@runtime_checkable
+class SearchShot(Protocol):
+    """A shot of an rtstream search: the SDK's RTStreamShot (`rts.search(...).get_shots()[0]`)."""
+
+    rtstream_id: str
+    rtstream_name: str | None
+    start: float
+    end: float
+    text: str | None
+    search_score: float | None
+
+
+#: What a clip reviews: an alert or transcript row, a search shot, or (rtstream or its id, start, end).
+Moment: TypeAlias = Union["pd.Series[Any]", SearchShot, tuple[Any, Any, Any]]
 
 
 @dataclass(frozen=True)
@@ -33,7 +52,7 @@ class Window:
     rtstream_name: str | None = None
     capture_session_id: str | None = None
     title: str | None = None          # e.g. the alert's label, the shot's text
-    connection: Any = None            # the SDK connection a search shot came with
+    connection: SdkConnection | None = None  # the SDK connection a search shot came with
     stream_url: str | None = None     # a URL the target already carries
 
     @property
@@ -47,13 +66,13 @@ class Window:
                 f"{clock(self.start * 1000)}-{clock(self.end * 1000)} UTC")
 
 
-def window_of(target: Any, before: Duration = 0, after: Duration = 0) -> Window:
+def window_of(target: Moment, before: Duration = 0, after: Duration = 0) -> Window:
     """The window of `target`, widened by `before` / `after` (seconds, "10s", a timedelta),
     rounded out to whole seconds."""
     before, after = seconds(before, "before"), seconds(after, "after")
     if isinstance(target, pd.Series):
         fields = _row(target)
-    elif hasattr(target, "rtstream_id") and hasattr(target, "search_score"):
+    elif isinstance(target, SearchShot):
         fields = _shot(target)
     elif isinstance(target, tuple) and len(target) == 3:
         fields = _triple(target)
@@ -75,7 +94,7 @@ def epoch_seconds(value: Any) -> float:
         if stamp.tzinfo is None:
             raise ValueError(f"{value!r} has no timezone; pass an aware time (UTC), "
                              "e.g. pd.Timestamp(..., tz='UTC')")
-        return stamp.timestamp()
+        return float(stamp.timestamp())
     if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
         return value / 1000 if value > 1e11 else float(value)  # ms, as frames carry them
     raise TypeError(f"a time is epoch seconds or ms, a datetime or a pandas Timestamp; not {value!r}")
@@ -93,7 +112,7 @@ def _row(row: pd.Series) -> dict[str, Any]:
             "capture_session_id": _text(row.get("capture_session_id")), "title": title}
 
 
-def _shot(shot: Any) -> dict[str, Any]:
+def _shot(shot: SearchShot) -> dict[str, Any]:
     return {"rtstream_id": shot.rtstream_id, "start": epoch_seconds(shot.start),
             "end": epoch_seconds(shot.end), "rtstream_name": shot.rtstream_name,
             "title": shot.text, "connection": getattr(shot, "_connection", None),
@@ -114,4 +133,4 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-__all__ = ["Window", "window_of", "epoch_seconds"]
+__all__ = ["Moment", "SearchShot", "Window", "epoch_seconds", "window_of"]

@@ -13,7 +13,7 @@ def _redirect() -> None:
     try:
         from vdb_notebook.offline.children import install_hook
         install_hook()
-    except Exception as exc:  # noqa: BLE001 - a broken hook must not break every child
+    except Exception as exc:  # a broken hook must not break every child
         sys.stderr.write(f"vdb_notebook.offline: the redirect is not active in this process: {exc!r}\n")
 
 
