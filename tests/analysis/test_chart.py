@@ -12,11 +12,11 @@ def test_one_lane_per_stream_and_channel_in_session_time(standup):
     finals = standup.df[standup.df["channel"].isin(["transcript", "audio_index", "visual_index",
                                                     "alert"]) & standup.df["is_final"].fillna(True)]
     assert len(spans) == len(finals)
-    assert set(zip(spans["stream"], spans["channel"])) == set(
-        zip(finals["rtstream_name"].astype(str), finals["channel"].astype(str)))
+    assert set(zip(spans["stream"], spans["channel"], strict=True)) == set(
+        zip(finals["rtstream_name"].astype(str), finals["channel"].astype(str), strict=True))
     assert spans["start"].min() >= 0  # nothing before the session went active
     assert set(spans.loc[spans["channel"] == "alert", "kind"]) == {"sensitive_content", "decision"}
-    assert repr(chart).startswith(f"Timeline({len(set(zip(spans['stream'], spans['channel'])))} lanes")
+    assert repr(chart).startswith(f"Timeline({len(set(zip(spans['stream'], spans['channel'], strict=True)))} lanes")
 
 
 def test_the_drawing_has_a_legend_hover_text_and_an_mmss_axis(standup):
@@ -66,6 +66,7 @@ def test_the_image_reads_on_light_and_dark_backgrounds(standup):
 
 def test_timeline_takes_a_feed_a_store_or_a_dataframe_and_says_what_else(standup):
     from types import SimpleNamespace
+
     import pytest
     expected = vn.timeline(standup).spans
     for source in (SimpleNamespace(store=standup), standup.df):  # a feed has .store

@@ -8,6 +8,7 @@ import pytest
 
 import vdb_notebook as vn
 
+
 def test_what_was_said_and_shown_around_the_card_number(standup):
     alert = standup.alerts().query("label == 'sensitive_content'").sort_values("start").iloc[0]
     context = vn.alert_context(standup, alert)
@@ -26,10 +27,12 @@ def test_what_was_said_and_shown_around_the_card_number(standup):
 
 def test_bad_arguments_say_what_to_pass(standup):
     alert = standup.alerts().iloc[0]
-    with pytest.raises(ValueError, match="before is seconds .* a string like '10s'"):
+    with pytest.raises(ValueError, match=r"before is seconds .* a string like '10s'"):
         vn.alert_context(standup, alert, before="soon")
     with pytest.raises(ValueError, match="after is seconds"):
         vn.alert_context(standup, alert, after=[5])
+    with pytest.raises(ValueError, match="pass the store first"):
+        vn.alert_context(alert, alert)  # a row where the store goes
 
 
 def test_windows_take_seconds_strings_and_timedeltas(standup):

@@ -11,11 +11,10 @@ import pytest
 
 import vdb_notebook as vn
 from vdb_notebook._backoff import Backoff
-from vdb_notebook.feed.reconnect import redial
 from vdb_notebook.feed import Feed
 from vdb_notebook.feed.journal import FrameJournal, read_records
+from vdb_notebook.feed.reconnect import redial
 from vdb_notebook.store import EventStore
-
 
 # --- backoff (pure) ---------------------------------------------------------------------------
 
@@ -23,7 +22,7 @@ def test_backoff_delays_are_jittered_below_a_capped_exponential_bound():
     b = Backoff(base=0.1, cap=1.0, rng=random.Random(1))
     delays = [b.next_delay() for _ in range(12)]
     bounds = [min(1.0, 0.1 * 2 ** i) for i in range(12)]
-    assert all(0 <= d <= bound for d, bound in zip(delays, bounds))
+    assert all(0 <= d <= bound for d, bound in zip(delays, bounds, strict=True))
     assert max(delays[6:]) <= 1.0 and max(delays[6:]) > 0.1  # grew, then capped
     assert len(set(delays)) == len(delays)  # jittered, not a fixed schedule
     assert b.attempts == 12
@@ -61,6 +60,16 @@ async def test_redial_retries_until_a_dial_works_and_keeps_the_last_error():
                           describe=lambda text: text.replace("abc", "<redacted>"))
     assert isinstance(result.ws, FakeSocket) and result.attempts == 3
     assert result.last_error == "TimeoutError: slow"
+
+
+async def test_waiting_on_a_feed_never_opened_times_out_instead_of_failing_inside_asyncio():
+    class NeverDialled:
+        def connect_websocket(self, collection_id: str = "default") -> None:
+            raise AssertionError("a feed that is not opened does not dial")
+
+    feed = Feed(NeverDialled())  # built, never opened: it has no loop of its own yet
+    with pytest.raises(TimeoutError, match="wanted 1 events; the store holds 0"):
+        await feed.wait_for(n=1, timeout=0)
 
 
 async def test_redial_gives_up_or_stops_and_closes_what_it_dialled_after_the_stop():
@@ -140,7 +149,7 @@ async def test_open_fills_the_store_with_every_frame_sent(emu, active_session):
     conn = vn.connect(emulator=emu)
     feed = await Feed.open(conn)
     assert feed.connection_id in emu.state()["connections"]
-    session, streams = active_session(conn, emu, feed.connection_id)
+    _session, streams = active_session(conn, emu, feed.connection_id)
     streams["mic:default"].start_transcript(ws_connection_id=feed.connection_id)
     await feed.wait_for(until=lambda s: len(s.transcript()) >= 5, timeout=10)
     await all_sent(emu, feed)
@@ -172,7 +181,7 @@ async def test_drop_reconnects_records_the_gap_and_announces_the_new_id(emu, act
     unsubscribed()
     old = feed.connection_id
     emu.set_faults(drop_ws_after=3)  # the emulator aborts the socket, as a network drop does
-    session, streams = active_session(conn, emu, old)
+    _session, streams = active_session(conn, emu, old)
     streams["mic:default"].start_transcript(ws_connection_id=old)
     await feed.wait_for(until=lambda s: s.counts().get("feed", 0) >= 3, timeout=10)
     await _until(lambda: async_seen)  # the async callback runs as a task of its own
@@ -203,7 +212,7 @@ async def test_scenario_over_counts_only_the_current_connection_after_a_reconnec
     feed = await Feed.open(conn, backoff=Backoff(base=0.05, cap=0.2))
     old = feed.connection_id
     emu.set_faults(drop_ws_after=3)
-    session, streams = active_session(conn, emu, old)
+    _session, streams = active_session(conn, emu, old)
     await feed.wait_for(until=lambda s: s.counts().get("feed", 0) >= 2, timeout=10)
     over = emu.scenario_over(feed)
     assert feed.frames_before_connect == feed.frames == 3  # read on the dropped connection
@@ -220,7 +229,7 @@ async def test_a_bad_frame_is_rejected_counted_and_the_stream_goes_on(emu, activ
     conn = vn.connect(emulator=emu)
     feed = await Feed.open(conn)
     emu.set_faults(garbage_ws_after=4)
-    session, streams = active_session(conn, emu, feed.connection_id)
+    _session, streams = active_session(conn, emu, feed.connection_id)
     streams["mic:default"].start_transcript(ws_connection_id=feed.connection_id)
     await feed.wait_for(until=lambda s: len(s.transcript()) >= 5, timeout=10)
     await all_sent(emu, feed)
@@ -240,7 +249,7 @@ async def test_record_to_journals_every_raw_frame_in_order(emu, tmp_path, active
     feed = await Feed.open(conn, record_to=path)
     stored = []
     feed.store.subscribe(stored.append)
-    session, streams = active_session(conn, emu, feed.connection_id)
+    _session, streams = active_session(conn, emu, feed.connection_id)
     for name in ("mic:default", "system_audio:default"):
         streams[name].start_transcript(ws_connection_id=feed.connection_id)
     await feed.wait_for(n=40, timeout=10)
@@ -274,7 +283,7 @@ async def test_close_in_the_middle_of_a_burst_keeps_what_reached_the_socket(burs
     conn = burst.connect()
     path = tmp_path / "burst.jsonl"
     feed = await Feed.open(conn, record_to=path)
-    session, streams = active_session(conn, burst)
+    _session, streams = active_session(conn, burst)
     streams["system_audio:default"].start_transcript(ws_connection_id=feed.connection_id)
     await feed.wait_for(n=2000, timeout=30)
     await feed.close()
@@ -290,7 +299,7 @@ async def test_close_in_the_middle_of_a_burst_keeps_what_reached_the_socket(burs
 async def test_a_busy_kernel_loses_nothing(emu, active_session):
     conn = vn.connect(emulator=emu)
     feed = await Feed.open(conn)
-    session, streams = active_session(conn, emu, feed.connection_id)
+    _session, streams = active_session(conn, emu, feed.connection_id)
     for rts in streams.values():
         rts.start_transcript(ws_connection_id=feed.connection_id)
     deadline = time.monotonic() + 60  # a cell computing synchronously until the emulator has
@@ -312,7 +321,7 @@ async def test_wait_for_says_what_it_waited_for(emu):
 
 
 async def _wait_for_errors(feed):
-    with pytest.raises(ValueError, match="n= .* or until="):
+    with pytest.raises(ValueError, match=r"n= .* or until="):
         await feed.wait_for()
     with pytest.raises(TypeError, match=r"takes a function of the store .* not 5; to wait for "
                                         r"5 events pass n=5"):
@@ -329,7 +338,7 @@ async def test_open_sync_inside_a_running_loop_uses_a_private_loop_thread(emu, a
     conn = vn.connect(emulator=emu)
     feed = Feed.open_sync(conn)  # as from a notebook cell: a loop is running in this thread
     assert feed._loop is not asyncio.get_running_loop()
-    session, streams = active_session(conn, emu, feed.connection_id)
+    _session, streams = active_session(conn, emu, feed.connection_id)
     streams["mic:default"].start_transcript(ws_connection_id=feed.connection_id)
     await feed.wait_for(n=10, timeout=10)  # awaited from this loop, runs on the feed's
     with pytest.raises(RuntimeError, match="deadlock"):  # close_sync from the feed's own loop
@@ -348,7 +357,7 @@ def test_open_sync_without_a_loop(emu, active_session):
     result = {}
 
     def start():
-        session, streams = active_session(conn, emu, feed.connection_id)
+        _session, streams = active_session(conn, emu, feed.connection_id)
         streams["mic:default"].start_transcript(ws_connection_id=feed.connection_id)
         result["ok"] = True
     thread = threading.Thread(target=start)
@@ -426,7 +435,7 @@ async def test_a_killed_kernel_loses_at_most_the_last_batch_of_the_journal(emu, 
     try:
         connection_id = (await asyncio.to_thread(kernel.stdout.readline)).strip()
         conn = vn.connect(emulator=emu)
-        session, streams = active_session(conn, emu, connection_id)
+        _session, streams = active_session(conn, emu, connection_id)
         for rts in streams.values():
             rts.start_transcript(ws_connection_id=connection_id)
         await _until(lambda: idle(emu))
@@ -484,7 +493,7 @@ async def test_the_feed_keeps_reading_while_the_awaiting_thread_blocks(emu, acti
     feed = await Feed.open(conn)
     threads = []
     feed.store.subscribe(lambda event: threads.append(threading.current_thread().name))
-    session, streams = active_session(conn, emu, feed.connection_id)
+    _session, streams = active_session(conn, emu, feed.connection_id)
     streams["mic:default"].start_transcript(ws_connection_id=feed.connection_id)
     # this thread's loop (the kernel's, in a notebook) never runs during the poll
     assert _poll_blocking(lambda: len(feed.store.transcript()) >= 5), feed

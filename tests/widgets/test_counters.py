@@ -1,8 +1,6 @@
 """The counters strip (widgets/counters.py)."""
 from __future__ import annotations
 
-
-
 import vdb_notebook as vn
 from vdb_notebook.widgets import Dashboard
 from vdb_notebook.widgets.testing import T0, alert_frame, shows, transcript_frame, wait_until
@@ -27,7 +25,7 @@ def test_counters_count_channels_rejections_and_feed_gaps(log, store):
 
 def test_the_state_comes_from_the_store_records(log, store):
     dash = Dashboard(vn.EventStore(), max_rate_hz=20)
-    status = lambda: dash.counters.snapshot().status  # noqa: E731
+    status = lambda: dash.counters.snapshot().status
     assert status() == "live"
     dash.store.add({"channel": "feed", "event": "feed.disconnected",
                     "data": {"old_connection_id": "c1", "text": "dropped; reconnecting"}}, source="feed")
@@ -52,7 +50,7 @@ def test_a_replayed_store_says_replayed_not_live(log, store, tmp_path):
     vn.replay(path, store=during.store, progress=False)
     for dash in (after, during):
         wait_until(shows(dash, "counters", "VideoDB events · replayed"))
-        wait_until(lambda: not dash.running)  # the recording's feed.closed ends it
+        wait_until(lambda dash=dash: not dash.running)  # the recording's feed.closed ends it
         dash.close()
 
 

@@ -1,8 +1,6 @@
 """What every pane's markup guarantees: escaped, bounded, theme-aware (widgets/markup.py)."""
 from __future__ import annotations
 
-
-
 import vdb_notebook as vn
 from vdb_notebook.widgets import Dashboard
 from vdb_notebook.widgets.markup import MAX_TEXT

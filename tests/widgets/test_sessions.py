@@ -1,8 +1,6 @@
 """The sessions pane (widgets/sessions.py)."""
 from __future__ import annotations
 
-
-
 import vdb_notebook as vn
 from vdb_notebook.widgets import Dashboard
 from vdb_notebook.widgets.testing import shows, wait_until

@@ -22,6 +22,7 @@ def test_the_tail_is_the_store_tail_with_the_wall_clock_labelled(log, store):
 
 def test_the_header_sits_above_the_scrolled_rows_so_none_passes_under_it():
     from types import SimpleNamespace as Ev
+
     from vdb_notebook.widgets.table import TablePane
     pane = TablePane(tail=5)
     for n in range(5):

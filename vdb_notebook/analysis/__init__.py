@@ -7,8 +7,8 @@
 """
 from __future__ import annotations
 
+from .chart import Timeline, timeline
 from .clock import mmss, session_start
 from .context import alert_context
-from .chart import Timeline, timeline
 
 __all__ = ["Timeline", "alert_context", "mmss", "session_start", "timeline"]

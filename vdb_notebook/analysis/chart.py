@@ -23,11 +23,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
-from typing import Any, Iterable, NamedTuple
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pandas as pd
 
 from .clock import mmss, session_start
+
+if TYPE_CHECKING:
+    from .._duration import Duration
+    from ..feed.feed import Feed
+    from ..store.store import EventStore
 
 #: The channels drawn, in lane order within a stream.
 LANE_CHANNELS = ("transcript", "audio_index", "visual_index", "alert")
@@ -75,7 +81,7 @@ class Timeline:
         self.svg = draw(spans, basis=basis, window=window)
         self.image_svg = draw(spans, basis=basis, window=window, ink=IMAGE_INK, grid=IMAGE_GRID)
 
-    def zoom(self, start: Any = None, end: Any = None) -> "Timeline":
+    def zoom(self, start: Duration | None = None, end: Duration | None = None) -> Timeline:
         """The same bars drawn from `start` to `end` (seconds or '2m30s' since the session went
         active; None: the first or last bar). Pan by moving both."""
         return Timeline(self._bars, self.basis, _window(self._bars, start, end))
@@ -112,7 +118,8 @@ class Timeline:
         TimelineView(self).show()
 
 
-def timeline(source: Any, *, start: Any = None, end: Any = None) -> Timeline:
+def timeline(source: EventStore | Feed | pd.DataFrame, *, start: Duration | None = None,
+             end: Duration | None = None) -> Timeline:
     """The transcript (final lines), audio and visual index and alerts of `source` (an
     EventStore, a Feed, `store.df`, or a view with `full=True`) as bars, one lane per stream
     and channel, in mm:ss since the session went active. `start` / `end` zoom in (seconds or
@@ -124,7 +131,7 @@ def timeline(source: Any, *, start: Any = None, end: Any = None) -> Timeline:
     return Timeline(spans, origin.basis, window)
 
 
-def _events_of(source: Any) -> pd.DataFrame:
+def _events_of(source: object) -> pd.DataFrame:
     """The events DataFrame of a store, a feed (its store), or a DataFrame of events."""
     if isinstance(source, pd.DataFrame):
         if "channel" in source.columns:
@@ -133,7 +140,8 @@ def _events_of(source: Any) -> pd.DataFrame:
         store = store_of(source)
         if store is not None and source.index.name == "seq":
             events = store.df
-            return events[events["seq"].isin(source.index)]
+            viewed: pd.DataFrame = events[events["seq"].isin(source.index)]
+            return viewed
         raise TypeError("vn.timeline takes an EventStore, a Feed or a DataFrame of events "
                         "(store.df, or a view with full=True); this DataFrame has no channel "
                         "column")
@@ -145,7 +153,8 @@ def _events_of(source: Any) -> pd.DataFrame:
                     f"{type(source).__name__}; e.g. vn.timeline(feed) or vn.timeline(store)")
 
 
-def _window(spans: list[Span], start: Any, end: Any) -> tuple[float, float]:
+def _window(spans: list[Span], start: Duration | None,
+            end: Duration | None) -> tuple[float, float]:
     first = min((s.start for s in spans), default=0.0)
     last = max((s.end for s in spans), default=first + 1.0)
     lo = first if start is None else _seconds(start, "start")
@@ -156,7 +165,7 @@ def _window(spans: list[Span], start: Any, end: Any) -> tuple[float, float]:
     return lo, hi
 
 
-def _seconds(value: Any, name: str) -> float:
+def _seconds(value: Duration, name: str) -> float:
     from .._duration import seconds
     if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
         return float(value)  # before the session went active
@@ -179,8 +188,9 @@ def spans_of(df: pd.DataFrame, origin: pd.Timestamp | None) -> list[Span]:
     channel = rows["channel"].astype(str).tolist()
     labels = rows["label"].astype(object).fillna("alert").tolist()
     texts = rows["text"].astype(object).fillna("").tolist()
-    return [Span(str(s), c, str(l) if c == "alert" else c, b, max(b, f), str(t))
-            for s, c, l, b, f, t in zip(streams.tolist(), channel, labels, begin, finish, texts)]
+    return [Span(str(s), c, str(label) if c == "alert" else c, b, max(b, f), str(t))
+            for s, c, label, b, f, t in zip(streams.tolist(), channel, labels, begin, finish,
+                                            texts, strict=True)]
 
 
 def colours(spans: Iterable[Span]) -> dict[str, str]:
@@ -301,7 +311,8 @@ def _legend(palette: dict[str, str], spans: list[Span], ink: str = INK) -> list[
     alerts = [k for k in palette if k not in CHANNEL_COLOURS and k in kinds]
     more = len(alerts) - LEGEND_LABELS
     alerts = alerts[:LEGEND_LABELS]
-    parts, left = [], LABEL_W
+    parts: list[str] = []
+    left: float = LABEL_W
     for kind, name in [(k, k) for k in channels] + [(k, f"alert: {k[:40]}") for k in alerts]:
         colour = palette[kind]
         parts.append(f"<rect x='{left}' y='6' width='10' height='10' rx='2' fill='{colour}' "

@@ -18,7 +18,7 @@
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import pandas as pd
 
@@ -26,13 +26,20 @@ from .._compat import keyword_only
 from .._duration import Duration, seconds
 from .clock import mmss, session_start
 
+if TYPE_CHECKING:
+    from ..store.store import EventStore
+
+#: An alert as alert_context takes it: a row of `store.alerts()` (a Series or an
+#: `itertuples()` row) or the alert's `seq`.
+AlertRef: TypeAlias = "pd.Series | tuple[Any, ...] | int"
+
 #: The channels that say what was said (transcript, audio index) and shown (visual index).
 CONTEXT_CHANNELS = ("transcript", "audio_index", "visual_index")
 COLUMNS = ["at", "from_alert", "channel", "stream", "text", "start", "end"]
 
 
 @keyword_only("before", "after")
-def alert_context(store: Any, alert: Any = None, *, before: Duration = "10s",
+def alert_context(store: EventStore | pd.Series, alert: AlertRef | None = None, *, before: Duration = "10s",
                   after: Duration = "5s") -> pd.DataFrame:
     """The final transcript lines, audio summaries and screen descriptions that overlap the
     alert's span widened by `before` and `after` (seconds, a string such as "10s" or "1m30s",
@@ -53,7 +60,7 @@ def alert_context(store: Any, alert: Any = None, *, before: Duration = "10s",
     near = near.sort_values(["start", "seq"], kind="stable")
     origin = session_start(df).at
     origin = start if origin is None else origin
-    return pd.DataFrame({
+    context: pd.DataFrame = pd.DataFrame({
         "at": [mmss((t - origin).total_seconds()) for t in near["start"]],
         "from_alert": [mmss((t - start).total_seconds()) for t in near["start"]],
         "channel": near["channel"].astype(str).to_numpy(),
@@ -63,21 +70,29 @@ def alert_context(store: Any, alert: Any = None, *, before: Duration = "10s",
         "start": near["start"].to_numpy(),
         "end": near["end"].to_numpy(),
     }, columns=COLUMNS)
+    return context
 
 
-def _store_and_alert(store: Any, alert: Any) -> tuple[Any, Any]:
+def _store_and_alert(store: EventStore | pd.Series,
+                     alert: AlertRef | None) -> tuple[EventStore, AlertRef]:
     """(store, alert) from alert_context(store, alert) or alert_context(row)."""
     if alert is not None:
+        if isinstance(store, pd.Series):
+            raise ValueError("pass the store first: vn.alert_context(store, alert), or the "
+                             "alert's row alone: vn.alert_context(store.alerts().iloc[0])")
         return store, alert
     from ..review.targets import store_for
-    found = store_for(store) if isinstance(store, pd.Series) else None
-    if found is None:
-        raise ValueError("pass an alert: vn.alert_context(store.alerts().iloc[0]) (a view's row "
-                         "knows its store) or vn.alert_context(store, alert)")
+    found: EventStore | None = store_for(store) if isinstance(store, pd.Series) else None
+    if found is None or not isinstance(store, pd.Series):
+        raise ValueError(_PASS_AN_ALERT)
     return found, store
 
 
-def _span(df: pd.DataFrame, alert: Any) -> tuple[pd.Timestamp, pd.Timestamp]:
+_PASS_AN_ALERT = ("pass an alert: vn.alert_context(store.alerts().iloc[0]) (a view's row knows "
+                  "its store) or vn.alert_context(store, alert)")
+
+
+def _span(df: pd.DataFrame, alert: AlertRef) -> tuple[pd.Timestamp, pd.Timestamp]:
     if isinstance(alert, (int,)) and not isinstance(alert, bool):
         match = df[df["seq"] == alert]
         if not len(match) or match["channel"].iloc[0] != "alert":
@@ -95,4 +110,5 @@ def _span(df: pd.DataFrame, alert: Any) -> tuple[pd.Timestamp, pd.Timestamp]:
 
 
 def _duration(value: Duration, name: str) -> pd.Timedelta:
-    return pd.Timedelta(seconds=seconds(value, name))
+    span: pd.Timedelta = pd.Timedelta(seconds=seconds(value, name))
+    return span

@@ -40,18 +40,22 @@ import os
 import re
 import time
 import weakref
-from typing import Any, Callable
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any, Protocol
 
 import websockets
 
 from .. import _aio, _cell
 from .._backoff import Backoff
-from .._progress import waiting
-from .reconnect import Callbacks, Gap, disconnected_frame, gap_frame, reconnected_frame, redial
-from ..events import Rejection
+from .._progress import WaitProgress, waiting
+from ..events import EventSink, Rejection
 from .journal import RECORD_BATCH, FrameJournal, flush_when_quiet
+from .reconnect import Callbacks, Gap, disconnected_frame, gap_frame, reconnected_frame, redial
 from .state import FeedState
-from ..events import EventSink
+
+if TYPE_CHECKING:
+    from ..connection import WebSocketConnection
 
 log = logging.getLogger(__name__)
 
@@ -64,10 +68,16 @@ __all__ = ["Feed", "FeedState", "Gap"]
 
 #: The feeds each notebook cell's latest run opened (a re-run closes the earlier run's).
 _opened_by_cell = _cell.CellRuns()
-_feeds: "weakref.WeakSet[Feed]" = weakref.WeakSet()
+_feeds: weakref.WeakSet[Feed] = weakref.WeakSet()
 
 
-def open_feeds() -> list["Feed"]:
+class WebSocketDialer(Protocol):
+    """What a Feed needs of its connection (`vn.connect()`'s, or `videodb.connect()`'s)."""
+
+    def connect_websocket(self, collection_id: str = "default") -> WebSocketConnection: ...
+
+
+def open_feeds() -> list[Feed]:
     """The feeds opened and not yet closed (vn.clip finds a row's connection through them)."""
     return [f for f in list(_feeds) if f.state not in (FeedState.CLOSED, FeedState.FAILED)]
 
@@ -85,7 +95,7 @@ class Feed:
     `callback_errors` (raised by `on_reconnect` callbacks).
     """
 
-    def __init__(self, conn: Any, store: EventSink | None = None, *, collection_id: str = "default",
+    def __init__(self, conn: WebSocketDialer, store: EventSink | None = None, *, collection_id: str = "default",
                  backoff: Backoff | None = None, open_timeout: float = OPEN_TIMEOUT_S,
                  close_timeout: float = CLOSE_TIMEOUT_S) -> None:
         self._conn = conn
@@ -108,17 +118,17 @@ class Feed:
         self._closed = asyncio.Event()
         self._reconnect_callbacks = Callbacks()
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._task: asyncio.Task | None = None
-        self._flusher: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._flusher: asyncio.Task[None] | None = None
 
     # --- opening -----------------------------------------------------------------------
 
     @classmethod
-    async def open(cls, conn: Any, store: EventSink | None = None,
-                   record_to: str | os.PathLike | None = None, *, collection_id: str = "default",
+    async def open(cls, conn: WebSocketDialer, store: EventSink | None = None,
+                   record_to: str | os.PathLike[str] | None = None, *, collection_id: str = "default",
                    backoff: Backoff | None = None, open_timeout: float = OPEN_TIMEOUT_S,
                    close_timeout: float = CLOSE_TIMEOUT_S,
-                   record_batch: int = RECORD_BATCH) -> "Feed":
+                   record_batch: int = RECORD_BATCH) -> Feed:
         """Connect and start consuming on the toolkit's loop thread (see the module's doc):
         the feed keeps reading while the calling thread blocks.
 
@@ -138,8 +148,8 @@ class Feed:
         return feed
 
     @classmethod
-    def open_sync(cls, conn: Any, store: EventSink | None = None,
-                  record_to: str | os.PathLike | None = None, **options: Any) -> "Feed":
+    def open_sync(cls, conn: WebSocketDialer, store: EventSink | None = None,
+                  record_to: str | os.PathLike[str] | None = None, **options: Any) -> Feed:
         """`Feed.open` (same options) for code that cannot await; the feed runs on the same
         private loop thread as an awaited one.
 
@@ -154,7 +164,7 @@ class Feed:
             earlier.close_sync()
         return feed
 
-    async def _start(self, record_to: str | os.PathLike | None, record_batch: int) -> None:
+    async def _start(self, record_to: str | os.PathLike[str] | None, record_batch: int) -> None:
         self._loop = asyncio.get_running_loop()
         if record_to is not None:  # before dialling: a bad path must not leave a socket open
             self.recording = _open_recording(record_to, record_batch)
@@ -267,7 +277,7 @@ class Feed:
             self.recording.write(frame, now, "feed")
         self.store.add(frame, source="feed", received_at_ms=now)
 
-    def on_reconnect(self, callback: Callable[["Feed"], Any]) -> Callable[[], None]:
+    def on_reconnect(self, callback: Callable[[Feed], Any]) -> Callable[[], None]:
         """Call `callback(feed)` after each reconnect (feed.connection_id is the new id).
 
         A coroutine function is scheduled as a task. Exceptions are kept in
@@ -298,7 +308,8 @@ class Feed:
         closed or gave up first."""
         _check_wanted("wait_for", n, until)
         with self._progress(n, until):
-            await _aio.run_on(self._loop, self._wait_for(n, until, timeout))
+            # an unopened feed waits on the background loop, as wait_for_sync does
+            await _aio.run_on(self._loop or _aio.background_loop(), self._wait_for(n, until, timeout))
 
     async def _wait_for(self, n: int | None, until: Callable[[Any], bool] | None,
                         timeout: float | None) -> None:
@@ -315,7 +326,7 @@ class Feed:
             # webhook receiver's thread) are seen too.
             await asyncio.sleep(_POLL_S if remaining is None else min(_POLL_S, remaining))
 
-    def _waiting_for(self, n: int | None, until: Callable | None) -> str:
+    def _waiting_for(self, n: int | None, until: Callable[[Any], bool] | None) -> str:
         wanted = f"{n} events" if until is None else "until() to hold" if n is None \
             else f"{n} events and until()"
         return (f"wanted {wanted}; the store holds {len(self.store)} "
@@ -353,7 +364,7 @@ class Feed:
             self.state = FeedState.CLOSED
             self._closed.set()
 
-    async def __aenter__(self) -> "Feed":
+    async def __aenter__(self) -> Feed:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -371,20 +382,21 @@ class Feed:
         with self._progress(n, until):
             _aio.run(self._wait_for(n, until, timeout), self._loop)
 
-    def _progress(self, n: int | None, until: Callable | None) -> Any:
+    def _progress(self, n: int | None,
+                  until: Callable[[Any], bool] | None) -> AbstractContextManager[WaitProgress]:
         """A bar in a notebook while a wait lasts over a second (_progress.py)."""
         what = f"Waiting for {n} events" if n is not None else "Waiting for until()"
         return waiting(what, count=lambda: len(self.store), total=n)
 
     # --- display -------------------------------------------------------------------------
 
-    def _redact(self, text: Any) -> str:
+    def _redact(self, text: object) -> str:
         """Error text without credentials: no API key, no query string of a WebSocket URL."""
-        text = _QUERY.sub(r"\1?<redacted>", str(text))
+        redacted = _QUERY.sub(r"\1?<redacted>", str(text))
         for secret in (getattr(self._conn, "api_key", None), getattr(self._conn, "session_token", None)):
             if secret:
-                text = text.replace(secret, "<redacted>")
-        return text
+                redacted = redacted.replace(secret, "<redacted>")
+        return redacted
 
     def __repr__(self) -> str:
         parts = [f"connection_id={self.connection_id!r}", f"state={self.state!r}",
@@ -400,7 +412,7 @@ def _now_ms() -> float:
     return time.time() * 1000.0
 
 
-def _check_wanted(method: str, n: int | None, until: Callable | None) -> None:
+def _check_wanted(method: str, n: int | None, until: object) -> None:
     if n is None and until is None:
         raise ValueError(f"{method} needs n= (a number of events in the store) or until= "
                          "(a function of the store returning True when done)")
@@ -435,7 +447,7 @@ def _describe_close(exc: websockets.ConnectionClosed) -> str:
     return "the WebSocket dropped without a close frame (code 1006)"
 
 
-def _open_recording(record_to: str | os.PathLike, record_batch: int) -> FrameJournal:
+def _open_recording(record_to: str | os.PathLike[str], record_batch: int) -> FrameJournal:
     try:
         return FrameJournal(record_to, batch_size=record_batch)
     except OSError as exc:

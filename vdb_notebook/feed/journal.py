@@ -34,9 +34,10 @@ import json
 import os
 import time
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from .._compat import renamed
 
@@ -64,7 +65,7 @@ class FrameJournal:
     The file is opened for appending: re-running a cell never destroys an earlier recording.
     """
 
-    def __init__(self, path: str | os.PathLike, *, batch_size: int = RECORD_BATCH,
+    def __init__(self, path: str | os.PathLike[str], *, batch_size: int = RECORD_BATCH,
                  flush_after: float = FLUSH_AFTER_S):
         self.path = Path(path)
         self.batch_size = batch_size
@@ -76,7 +77,9 @@ class FrameJournal:
         self._oldest = 0.0
         self.path.parent.mkdir(parents=True, exist_ok=True)
         cut_short = _ends_mid_line(self.path)
-        self._file = open(self.path, "a", encoding="utf-8", errors="backslashreplace", newline="\n")
+        # held open across writes and closed by close(), so no `with` block
+        self._file = open(self.path, "a", encoding="utf-8",  # noqa: SIM115
+                          errors="backslashreplace", newline="\n")
         if cut_short:  # a crash left half a line: end it, so our first line stays whole
             self._file.write("\n")
 
@@ -125,7 +128,7 @@ class FrameJournal:
     def closed(self) -> bool:
         return self._file.closed
 
-    def __enter__(self) -> "FrameJournal":
+    def __enter__(self) -> FrameJournal:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -168,7 +171,7 @@ def as_record(item: Any, default_source: str = "replay") -> Record:
     return Record(None, default_source, item)
 
 
-def read_records(path: str | os.PathLike) -> Iterator[Record]:
+def read_records(path: str | os.PathLike[str]) -> Iterator[Record]:
     """Records of a journal file in order. A line that is not JSON (say, cut short by a crash)
     comes back as its text, so the store can reject it with a reason rather than lose it."""
     with open(path, encoding="utf-8") as f:
@@ -184,7 +187,7 @@ def read_records(path: str | os.PathLike) -> Iterator[Record]:
             yield as_record(item)
 
 
-def count_lines(path: str | os.PathLike) -> int:
+def count_lines(path: str | os.PathLike[str]) -> int:
     """Non-empty lines in a file (for a progress bar's total) without parsing them."""
     with open(path, "rb") as f:
         return sum(1 for line in f if line.strip())

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from .._backoff import Backoff
 
@@ -115,7 +116,7 @@ class Callbacks:
 
     def __init__(self) -> None:
         self._callbacks: list[Callable[[Any], Any]] = []
-        self._pending: set[asyncio.Future] = set()  # running coroutine callbacks
+        self._pending: set[asyncio.Future[Any]] = set()  # running coroutine callbacks
         self.errors: list[BaseException] = []
 
     def add(self, callback: Callable[[Any], Any]) -> Callable[[], None]:
@@ -134,7 +135,8 @@ class Callbacks:
             except Exception as exc:
                 self.errors.append(exc)
 
-    def _done(self, task: asyncio.Future) -> None:
+    def _done(self, task: asyncio.Future[Any]) -> None:
         self._pending.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            self.errors.append(task.exception())
+        error = None if task.cancelled() else task.exception()
+        if error is not None:
+            self.errors.append(error)

@@ -30,10 +30,11 @@ POSTER_WIDTH = 320
 GIVEN = ("thumbnail_url", "frame_url", "image_url")
 
 
-def frame_finder(source: Feed | SdkConnection) -> Callable[[object], str | None]:
+def frame_finder(source: Feed | SdkConnection | object) -> Callable[[object], str | None]:
     """`find(event)`: the URL of a picture of the frame `event` describes, or None. `source` is
     a Feed or a connection (offline: its emulator draws the frame; online: only a picture the
-    event itself carries)."""
+    event itself carries); any other source a Dashboard follows (a webhook receiver, a replay)
+    finds only the pictures events carry."""
     conn = getattr(source, "_conn", source)
     base = getattr(getattr(conn, "emulator", None), "base_url", None)
 

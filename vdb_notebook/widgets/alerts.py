@@ -19,8 +19,9 @@ from __future__ import annotations
 
 from collections import deque
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
+from .frames import EventRow
 from .markup import BORDER, MUTED, SUNKEN, chip, clip, esc, pane, placeholder, plural, stamp
 from .renderer import Pane
 from .transcript import speaker_of
@@ -39,7 +40,7 @@ class Alert(NamedTuple):
     arrived: float  # epoch ms the store received it
 
 
-class AlertsPane(Pane):
+class AlertsPane(Pane[tuple[list[Alert], int, float | None]]):
     name = "alerts"
 
     def __init__(self, max_alerts: int = 30) -> None:
@@ -47,7 +48,7 @@ class AlertsPane(Pane):
         self.alerts: deque[Alert] = deque(maxlen=max_alerts)
         self.keeps = max_alerts
 
-    def record(self, event: Any) -> None:
+    def record(self, event: EventRow) -> None:
         confidence = getattr(event, "confidence", None)
         self.alerts.append(Alert(
             clip(getattr(event, "label", None) or "alert", 80),

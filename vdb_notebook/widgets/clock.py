@@ -16,11 +16,10 @@ table's `received` column).
 """
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 
 from ..analysis.clock import session_start
+from .frames import EventRow
 from .sessions import status_of
 
 ACTIVE, FIRST_EVENT = "session active", "first event"
@@ -33,7 +32,7 @@ class SessionClock:
         self.origin_ms: float | None = None
         self.basis = FIRST_EVENT
 
-    def see(self, event: Any) -> bool:
+    def see(self, event: EventRow) -> bool:
         """Take `event` into account; True when the origin moved (every time shown changes)."""
         if self.basis == ACTIVE:
             return False

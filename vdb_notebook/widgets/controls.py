@@ -35,6 +35,8 @@ class CopyableId(widgets.Text):
     """A read-only Text: focus it and copy (Ctrl+A, Ctrl+C); whatever is typed into it is put
     back, so the id stays right."""
 
+    value: str  # the Text's traitlet, declared for the type checker (ipywidgets is untyped)
+
     def __init__(self, description: str, tooltip: str) -> None:
         super().__init__(value="", description=description, tooltip=tooltip, style=_WIDE,
                          placeholder="–", layout=widgets.Layout(width="auto", flex="1 1 220px"))

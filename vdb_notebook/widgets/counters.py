@@ -23,13 +23,19 @@ NEW badges expire). A kernel that stops sending, whatever the reason, is no long
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any
 
+from ..analysis.clock import clock
+from ..events.event import Rejection
 from ..schema import CHANNELS
-from .markup import BORDER, FONT, INK, MUTED, SUNKEN, clip, clock, esc
-from .frames import event_rows
+from .frames import EventRow, event_rows
+from .markup import BORDER, FONT, INK, MUTED, SUNKEN, clip, esc
 from .renderer import Pane
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Distinct channel names counted one by one; any further names are counted as 'other'.
 MAX_CHANNELS = 16
@@ -63,7 +69,7 @@ class Counts:
     basis: str = ""
 
 
-class CountersPane(Pane):
+class CountersPane(Pane[Counts]):
     name = "counters"
     beats = True
 
@@ -72,7 +78,7 @@ class CountersPane(Pane):
         self.state = Counts(source=source)
         self._dropped = dropped  # the store's count of events evicted by max_events
 
-    def record(self, event: Any) -> None:
+    def record(self, event: EventRow) -> None:
         state = self.state
         channel = str(getattr(event, "channel", None) or "unknown")
         if channel not in state.counts and len(state.counts) >= MAX_CHANNELS:
@@ -90,7 +96,7 @@ class CountersPane(Pane):
         elif name == "feed.reconnected":
             state.reconnects += 1
 
-    def seed(self, frame: Any) -> None:
+    def seed(self, frame: pd.DataFrame) -> None:
         """Counts of a filled store's rows, vectorised (every row counts, none is replayed)."""
         state = self.state
         counts = frame["channel"].astype(object).value_counts()
@@ -110,9 +116,9 @@ class CountersPane(Pane):
             for row in event_rows(frame[frame["channel"].astype(object).eq("feed")].tail(1)):
                 state.status = _status_after(state.status, row)
 
-    def reject(self, rejection: Any) -> None:
+    def reject(self, rejection: Rejection) -> None:
         self.state.rejected += 1
-        self.state.last_rejection = clip(getattr(rejection, "reason", None) or "", 160)
+        self.state.last_rejection = clip(rejection.reason or "", 160)
 
     def set_status(self, status: str) -> None:
         self.state.status = status
@@ -171,7 +177,7 @@ def _word(text: str, dot: str) -> str:
             f"display:inline-block'></span>VideoDB events · {esc(text)}</span>")
 
 
-def _status_after(status: str, event: Any) -> str:
+def _status_after(status: str, event: EventRow) -> str:
     """The source's state once `event` is in the store (a replay stays a replay)."""
     if status == "replayed" or getattr(event, "source", None) == "replay":
         return "replayed"
@@ -187,10 +193,10 @@ def _status_after(status: str, event: Any) -> str:
     return status
 
 
-def _new_connection(gap: Any) -> Any:
+def _new_connection(gap: EventRow) -> bool:
     frame = getattr(gap, "frame", None) or getattr(gap, "raw", None)
     data = frame.get("data") if isinstance(frame, dict) else None
-    return data.get("new_connection_id") if isinstance(data, dict) else None
+    return isinstance(data, dict) and bool(data.get("new_connection_id"))
 
 
 def _times(snap: Counts) -> str:

@@ -25,22 +25,22 @@ import time
 import uuid
 from collections.abc import Callable
 from types import EllipsisType
-from typing import Any
+from typing import Any, Protocol
 
 import ipywidgets as widgets
 
 from .._compat import keyword_only
 from ..analysis.chart import LANE_CHANNELS
+from ..events import Event, EventSink, Rejection
 from ..review.pictures import frame_finder
-from ..events import Rejection
 from ..store.store import EventStore
 from . import snapshot
 from .alerts import AlertsPane
 from .clock import SessionClock
 from .controls import Controls
 from .counters import CountersPane
-from .livegrid import GridControls, GridPane, GridView
 from .index import IndexPane
+from .livegrid import GridControls, GridPane, GridView
 from .renderer import FlushHook, Pane, Renderer
 from .selection import Catalog, Selection
 from .sessions import SessionsPane
@@ -59,6 +59,13 @@ CHANNELS_OF_PANE["timeline"] = list(LANE_CHANNELS)
 UNFILTERED = frozenset({"counters", "sessions"})
 #: Panes that take events of every channel.
 EVERY_CHANNEL = ("counters", "table", "grid")
+
+
+class HasStore(Protocol):
+    """What a Dashboard follows besides a store: a Feed, a receiver, a replay (their `.store`)."""
+
+    @property
+    def store(self) -> EventSink: ...
 
 
 class Dashboard(widgets.VBox):
@@ -80,7 +87,7 @@ class Dashboard(widgets.VBox):
     """
 
     @keyword_only("max_rate_hz", "tail")
-    def __init__(self, store_or_feed: Any, *, max_rate_hz: float = 4, tail: int = 50,
+    def __init__(self, store_or_feed: EventStore | HasStore, *, max_rate_hz: float = 4, tail: int = 50,
                  on_flush: FlushHook | None = None,
                  wall_clock: Callable[[], float] = time.time,
                  title: str | None = None, controls: bool = True, grid: bool = False) -> None:
@@ -93,8 +100,8 @@ class Dashboard(widgets.VBox):
         self._lock = threading.Lock()
         self._stopped = False
         self._seeding = True
-        self._early: list[Any] = []
-        self._routes: dict[str, tuple[tuple[str, Pane], ...]] = {}
+        self._early: list[Event | Rejection] = []
+        self._routes: dict[str, tuple[tuple[str, Pane[Any]], ...]] = {}
         self._display_id = uuid.uuid4().hex
         self._shown: str | None = None  # the snapshot last sent with the display (None: not shown)
         self._separate = False  # the snapshot has an output of its own (see _ipython_display_)
@@ -103,7 +110,7 @@ class Dashboard(widgets.VBox):
         self.selection, self.catalog = Selection(), Catalog()
         self._grid = grid
         self.counters = CountersPane(source=_describe(feed), dropped=lambda: store.dropped)
-        panes: list[Pane] = [self.counters, SessionsPane(), *self._filtered_panes()]
+        panes: list[Pane[Any]] = [self.counters, SessionsPane(), *self._filtered_panes()]
         for pane in panes[:2]:
             pane.clock = self.clock
         self.title = title or _default_title(store, feed)
@@ -204,8 +211,8 @@ class Dashboard(widgets.VBox):
         if self.controls is not None and self.controls.pause.value:
             self.controls.pause.value = False
 
-    def select(self, *, text: str | None = None, session: str | None | EllipsisType = ...,
-               stream: str | None | EllipsisType = ...) -> None:
+    def select(self, *, text: str | None = None, session: str | EllipsisType | None = ...,
+               stream: str | EllipsisType | None = ...) -> None:
         """Show only events containing `text`, of capture session `session`, of rtstream
         `stream` (None: all; left out: unchanged), as the filter and pickers do. Every pane but
         the counters follows; the sessions pane marks the session."""
@@ -232,10 +239,10 @@ class Dashboard(widgets.VBox):
         if self.controls is not None:
             self.controls.refresh(self.catalog)
 
-    def _filtered_panes(self) -> list[Pane]:
+    def _filtered_panes(self) -> list[Pane[Any]]:
         """New, empty panes that follow the selection."""
         pictures = frame_finder(self.feed) if self.feed else None
-        panes: list[Pane] = [TranscriptPane(), IndexPane("visual", pictures=pictures), IndexPane("audio"),
+        panes: list[Pane[Any]] = [TranscriptPane(), IndexPane("visual", pictures=pictures), IndexPane("audio"),
                              AlertsPane(), TimelinePane()]
         if self.tail:
             panes.append(GridPane(keep=10_000, page_size=min(self.tail, 25), arrival_order="seq")
@@ -283,7 +290,7 @@ class Dashboard(widgets.VBox):
         if not self.renderer.running:
             self.renderer.flush()
 
-    def _swap(self, fresh: list[Pane]) -> None:
+    def _swap(self, fresh: list[Pane[Any]]) -> None:
         """Put `fresh` panes in place of the ones of the same name (lock held)."""
         for pane in fresh:
             if isinstance(pane, GridPane):
@@ -312,7 +319,7 @@ class Dashboard(widgets.VBox):
                 self.renderer.finish()
 
     # -- subscriber (any thread; O(1)) -------------------------------------------------------
-    def _on_event(self, event: Any) -> None:
+    def _on_event(self, event: Event) -> None:
         with self._lock:
             if self._seeding:
                 self._early.append(event)
@@ -334,7 +341,7 @@ class Dashboard(widgets.VBox):
             self.counters.reject(rejection)
             self.renderer.mark("counters")
 
-    def _record(self, event: Any) -> None:
+    def _record(self, event: Event) -> None:
         routes = self._routes.get(event.channel)
         if routes is None:
             routes = self._routes[event.channel] = self._route(event.channel)
@@ -351,7 +358,7 @@ class Dashboard(widgets.VBox):
             pane.last_seq = seq
             mark(name)
 
-    def _route(self, channel: str) -> tuple[tuple[str, Pane], ...]:
+    def _route(self, channel: str) -> tuple[tuple[str, Pane[Any]], ...]:
         """The panes an event of `channel` goes to: its own, the timeline, the counters and the
         table."""
         names = (PANE_OF_CHANNEL.get(channel), "timeline" if channel in LANE_CHANNELS else None,
@@ -458,7 +465,7 @@ class Dashboard(widgets.VBox):
         return ([self.controls] if self.controls is not None else []) + rows
 
 
-def _source(store_or_feed: Any) -> tuple[EventStore, Any]:
+def _source(store_or_feed: EventStore | HasStore) -> tuple[EventStore, HasStore | None]:
     if isinstance(store_or_feed, EventStore):
         return store_or_feed, None
     store = getattr(store_or_feed, "store", None)
@@ -470,7 +477,7 @@ def _source(store_or_feed: Any) -> tuple[EventStore, Any]:
         f"or vn.Dashboard(vn.EventStore())")
 
 
-def _check_settings(max_rate_hz: Any, tail: Any) -> None:
+def _check_settings(max_rate_hz: object, tail: object) -> None:
     if isinstance(max_rate_hz, bool) or not isinstance(max_rate_hz, (int, float)) \
             or not 0 < max_rate_hz <= 60:
         raise ValueError(f"max_rate_hz must be a number of updates per second in (0, 60], "
@@ -480,7 +487,7 @@ def _check_settings(max_rate_hz: Any, tail: Any) -> None:
                          f"e.g. tail=50 (0 hides the table)")
 
 
-def _default_title(store: EventStore, feed: Any) -> str:
+def _default_title(store: EventStore, feed: HasStore | None) -> str:
     """A title that tells two dashboards apart: the feed's connection, else the store's name
     (as its views' attrs["store"] give it)."""
     from ..store.present import token_of
@@ -488,7 +495,7 @@ def _default_title(store: EventStore, feed: Any) -> str:
     return f"VideoDB capture · {connection}" if connection else f"VideoDB events · {token_of(store)}"
 
 
-def _describe(feed: Any) -> str:
+def _describe(feed: HasStore | None) -> str:
     if feed is None:
         return "store"
     connection = getattr(feed, "connection_id", None)

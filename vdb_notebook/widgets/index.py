@@ -10,9 +10,11 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Any, Callable, NamedTuple
+from typing import Any, NamedTuple
 
+from .frames import EventRow
 from .markup import BORDER, MUTED, chip, clip, colour_for, esc, pane, placeholder, plural, stamp
 from .renderer import Pane
 from .transcript import speaker_of
@@ -29,7 +31,7 @@ class Entry(NamedTuple):
     picture: str | None = None  # a thumbnail of the frame described (see review.pictures)
 
 
-class IndexPane(Pane):
+class IndexPane(Pane[tuple[list[Entry], int, float | None]]):
     """`kind` is 'visual' (visual_index / scene_index events) or 'audio' (audio_index);
     `pictures(event)` gives the URL of a thumbnail of the frame an event describes, or None."""
 
@@ -43,7 +45,7 @@ class IndexPane(Pane):
         self.keeps = max_entries
         self.pictures = pictures
 
-    def record(self, event: Any) -> None:
+    def record(self, event: EventRow) -> None:
         self.entries.append(Entry(
             speaker_of(event),
             clip(getattr(event, "text", None)),

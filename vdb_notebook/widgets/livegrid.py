@@ -24,17 +24,22 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 import pandas as pd
 
 from ..analysis.clock import clock
 from . import snapshot
-from .frames import TIME_COLUMNS, epoch_ms
+from .frames import TIME_COLUMNS, EventRow, epoch_ms
 from .markup import BORDER, FAINT, MUTED, SURFACE, clip, esc, pane, placeholder
 from .renderer import Pane, Renderer
 from .selection import TEXT_FIELDS
+
+if TYPE_CHECKING:
+    from ..events.event import Event
+    from ..feed.feed import Feed
+    from ..store.store import EventStore
 
 #: The columns a grid over a store shows (a DataFrame's grid shows the DataFrame's own).
 COLUMNS = ("seq", "received_at", "channel", "event", "capture_session_id", "rtstream_name",
@@ -53,7 +58,7 @@ class GridView:
     page: int = 0
 
 
-class GridPane(Pane):
+class GridPane(Pane[tuple[list[tuple[Any, ...]], GridView, int]]):
     """The grid's state: the newest `keep` rows (tuples of `columns`) and the view settings."""
 
     name = "grid"
@@ -69,7 +74,7 @@ class GridPane(Pane):
         self.page_size = page_size
         self.view = GridView(sort_by="seq" if "seq" in self.columns else self.columns[0])
 
-    def record(self, event: Any) -> None:
+    def record(self, event: EventRow) -> None:
         self.rows.append(tuple(getattr(event, column, None) for column in self.columns))
         self.total += 1
 
@@ -163,7 +168,7 @@ class GridControls(widgets.HBox):
 class Grid(widgets.VBox):
     """`vn.grid(...)`'s widget: controls above a page of rows; live over a store or a feed."""
 
-    def __init__(self, source: Any, *, page_size: int = 20, keep: int = 10_000,
+    def __init__(self, source: EventStore | Feed | pd.DataFrame, *, page_size: int = 20, keep: int = 10_000,
                  max_rate_hz: float = 4, columns: Sequence[str] | None = None) -> None:
         _check(page_size, keep, max_rate_hz)
         store, frame = _rows_of(source)
@@ -237,12 +242,13 @@ class Grid(widgets.VBox):
             self.pane.view = update(self.pane.view)
             self.renderer.mark("grid")
 
-    def _follow(self, store: Any, frame: pd.DataFrame | None) -> None:
+    def _follow(self, store: EventStore | None, frame: pd.DataFrame | None) -> None:
         """Seed from what is there, then (for a store) every event added after it, once."""
         if store is None:
-            self.pane.seed(frame)  # type: ignore[arg-type]
+            if frame is not None:
+                self.pane.seed(frame)
             return
-        early: list[Any] = []
+        early: list[Event] = []
         with self._lock:
             self._seeding = True
             self._unsubscribe = store.subscribe(lambda e: self._on_event(e, early))
@@ -256,7 +262,7 @@ class Grid(widgets.VBox):
             self._seeding = False
             self.renderer.mark("grid")
 
-    def _on_event(self, event: Any, early: list[Any]) -> None:
+    def _on_event(self, event: Event, early: list[Event]) -> None:
         with self._lock:
             if self._seeding:
                 early.append(event)
@@ -266,7 +272,7 @@ class Grid(widgets.VBox):
             self.renderer.mark("grid")
 
 
-def grid(store_or_view: Any, *, page_size: int = 20, keep: int = 10_000, max_rate_hz: float = 4,
+def grid(store_or_view: EventStore | Feed | pd.DataFrame, *, page_size: int = 20, keep: int = 10_000, max_rate_hz: float = 4,
          columns: Sequence[str] | None = None) -> Grid:
     """A grid of an `EventStore` or `Feed` (live: new events show as they arrive, at most
     `max_rate_hz` updates a second, the newest `keep` rows kept) or of a DataFrame view
@@ -274,7 +280,7 @@ def grid(store_or_view: Any, *, page_size: int = 20, keep: int = 10_000, max_rat
     return Grid(store_or_view, page_size=page_size, keep=keep, max_rate_hz=max_rate_hz, columns=columns)
 
 
-def _rows_of(source: Any) -> tuple[Any, pd.DataFrame | None]:
+def _rows_of(source: object) -> tuple[EventStore | None, pd.DataFrame | None]:
     from ..store.store import EventStore
     if isinstance(source, pd.DataFrame):
         return None, source
@@ -285,7 +291,7 @@ def _rows_of(source: Any) -> tuple[Any, pd.DataFrame | None]:
                     f"{type(source).__name__}; e.g. vn.grid(store) or vn.grid(store.alerts())")
 
 
-def _check(page_size: Any, keep: Any, max_rate_hz: Any) -> None:
+def _check(page_size: object, keep: object, max_rate_hz: object) -> None:
     for name, value, low, high in (("page_size", page_size, 1, 500), ("keep", keep, 1, 1_000_000)):
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             raise ValueError(f"{name} must be a whole number from {low} to {high}, not {value!r}")

@@ -50,8 +50,8 @@ def clip(text: Any, limit: int = MAX_TEXT) -> str:
     """`text` as a string of at most `limit` characters (the last one '…' when clipped)."""
     if text is None:
         return ""
-    text = str(text)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    shown = str(text)
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
 def since(epoch_ms: float | None, origin_ms: float | None) -> str:

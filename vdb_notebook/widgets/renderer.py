@@ -38,16 +38,26 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import ipywidgets as widgets
 
-from .frames import event_rows
+from .frames import EventRow, event_rows
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .clock import SessionClock
 
 FlushHook = Callable[[str, int, float], None]
 
 
-class Pane:
+#: What a pane's snapshot() gives its render() (a tuple or dataclass of plain values).
+Snap = TypeVar("Snap")
+
+
+class Pane(Generic[Snap]):
     """One pane: bounded state, updated by `record`, drawn by `render` as one HTML string.
 
     `record` and `snapshot` run under the dashboard's lock and must be cheap; `render` runs on
@@ -60,16 +70,16 @@ class Pane:
     #: How many of its newest events the pane can show (None: it needs them all).
     keeps: int | None = None
     #: The dashboard's SessionClock (clock.py): where the mm:ss the pane shows count from.
-    clock: Any = None
+    clock: SessionClock | None = None
 
     def __init__(self) -> None:
         self.last_seq = -1  # seq of the newest event recorded (for latency measurement)
         self.total = 0  # events recorded, shown in the pane's title line
 
-    def record(self, item: Any) -> None:
+    def record(self, item: EventRow) -> None:
         raise NotImplementedError
 
-    def seed(self, frame: Any) -> None:
+    def seed(self, frame: pd.DataFrame) -> None:
         """Catch up on the events a store held before the dashboard came: `frame` is this
         pane's rows of `store.df`. Only the rows the pane can show are turned into events."""
         rows = frame if self.keeps is None else frame.tail(self.keeps)
@@ -77,7 +87,7 @@ class Pane:
             self.record(row)
         self.total = len(frame)
 
-    def snapshot(self) -> Any:
+    def snapshot(self) -> Snap:
         raise NotImplementedError
 
     @property
@@ -85,10 +95,10 @@ class Pane:
         """Epoch ms that session time counts from (None: no clock or no event yet)."""
         return None if self.clock is None else self.clock.origin_ms
 
-    def render(self, snap: Any, now_ms: float) -> str:
+    def render(self, snap: Snap, now_ms: float) -> str:
         raise NotImplementedError
 
-    def next_refresh(self, snap: Any, now_ms: float) -> float | None:
+    def next_refresh(self, snap: Snap, now_ms: float) -> float | None:
         """Seconds until the pane must be redrawn even without new events (None: never)."""
         return None
 
@@ -107,7 +117,7 @@ class Renderer:
 
     def __init__(
         self,
-        panes: Iterable[Pane],
+        panes: Iterable[Pane[Any]],
         lock: threading.Lock,
         max_rate_hz: float,
         *,

@@ -21,11 +21,12 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import cast
 
 import pandas as pd
 
 from ..events.fields import stream_ids
+from .frames import EventRow
 
 #: The columns a text filter looks in (case-insensitive substring).
 TEXT_FIELDS = ("text", "label", "rtstream_name", "event")
@@ -48,7 +49,7 @@ class Selection:
         """True when nothing is filtered out."""
         return not self.text and self.session is None and self.stream is None
 
-    def matches(self, event: Any, catalog: Catalog) -> bool:
+    def matches(self, event: EventRow, catalog: Catalog) -> bool:
         """Whether a live event is shown (O(1) but for the text search)."""
         if self.stream is not None and getattr(event, "rtstream_id", None) != self.stream:
             return False
@@ -56,7 +57,7 @@ class Selection:
             return False
         return not self.text or self._says(event)
 
-    def _says(self, event: Any) -> bool:
+    def _says(self, event: EventRow) -> bool:
         wanted = self.text.casefold()
         return any(wanted in str(getattr(event, field, None) or "").casefold() for field in TEXT_FIELDS)
 
@@ -85,7 +86,7 @@ class Catalog:
         self.streams: OrderedDict[str, tuple[str, str | None]] = OrderedDict()
         self.version = 0
 
-    def record(self, event: Any) -> None:
+    def record(self, event: EventRow) -> None:
         session = getattr(event, "capture_session_id", None)
         if session:
             self._add_session(str(session), getattr(event, "end_user_id", None))
@@ -108,7 +109,7 @@ class Catalog:
         for rts, name, session in streams.itertuples(index=False):
             self._add_stream(str(rts), name, session)
 
-    def session_of(self, event: Any) -> str | None:
+    def session_of(self, event: EventRow) -> str | None:
         """The event's capture session: its own, else its stream's."""
         session = getattr(event, "capture_session_id", None)
         if session:
@@ -116,7 +117,7 @@ class Catalog:
         known = self.streams.get(getattr(event, "rtstream_id", None) or "")
         return known[1] if known else None
 
-    def _add_session(self, session: str, user: Any) -> None:
+    def _add_session(self, session: str, user: object) -> None:
         if session in self.sessions and (not user or self.sessions[session] == user):
             return
         self.sessions[session] = str(user) if user else self.sessions.get(session, None)
@@ -124,7 +125,7 @@ class Catalog:
             self.sessions.popitem(last=False)
         self.version += 1
 
-    def _add_stream(self, rts: str, name: Any, session: Any) -> None:
+    def _add_stream(self, rts: str, name: object, session: object) -> None:
         known = self.streams.get(rts)
         new = (str(name) if name else (known[0] if known else ""),
                str(session) if session else (known[1] if known else None))
@@ -139,4 +140,4 @@ class Catalog:
 def _plain(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """`columns` of `df` as Python objects, None where missing (no pd.NA)."""
     part = df[columns].astype(object)
-    return cast(pd.DataFrame, part.where(part.notna(), None))
+    return part.where(part.notna(), None)

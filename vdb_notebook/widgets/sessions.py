@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 from ..schema import LIFECYCLE_ORDER, status_of_event
+from .frames import EventRow
 from .markup import (
     BORDER,
     FAINT,
@@ -62,7 +62,7 @@ class Session:
     error: str = ""
 
 
-def status_of(event: Any) -> str | None:
+def status_of(event: EventRow) -> str | None:
     """'active' from status='active' or event='capture_session.active'; None if neither."""
     status = getattr(event, "status", None)
     if not status:
@@ -70,7 +70,7 @@ def status_of(event: Any) -> str | None:
     return str(status) if status else None
 
 
-class SessionsPane(Pane):
+class SessionsPane(Pane[tuple[list[Session], int, float | None, str | None]]):
     name = "sessions"
 
     def __init__(self) -> None:
@@ -79,7 +79,7 @@ class SessionsPane(Pane):
         self.forgotten = 0
         self.selected: str | None = None  # the session the other panes show (None: all)
 
-    def record(self, event: Any) -> None:
+    def record(self, event: EventRow) -> None:
         sid = str(getattr(event, "capture_session_id", None) or "unknown session")
         status = status_of(event)
         session = self.sessions.get(sid)

@@ -13,7 +13,8 @@
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .._cell import CellRuns, current_run
 from .markup import FONT, MUTED, esc
@@ -96,7 +97,7 @@ def after_a_cell() -> bool:
         parent = kernel.get_parent("shell")
     except Exception:  # an older or unusual kernel: behave as before
         return True
-    return (parent or {}).get("header", {}).get("msg_type") != "comm_msg"
+    return bool((parent or {}).get("header", {}).get("msg_type") != "comm_msg")
 
 
 def _shell() -> Any:

@@ -18,7 +18,9 @@ from collections import deque
 from functools import lru_cache
 from typing import Any
 
-from .markup import BORDER, FAINT, MUTED, clip, clock, colour_for, esc, pane, placeholder
+from ..analysis.clock import clock
+from .frames import EventRow
+from .markup import BORDER, FAINT, MUTED, clip, colour_for, esc, pane, placeholder
 from .renderer import Pane
 
 COLUMNS = ("seq", "received_at", "channel", "event", "rtstream_name", "text", "is_final",
@@ -27,15 +29,15 @@ COLUMNS = ("seq", "received_at", "channel", "event", "rtstream_name", "text", "i
 CELL_TEXT = 90
 
 
-class TablePane(Pane):
+class TablePane(Pane[tuple[list[tuple[Any, ...]], int]]):
     name = "table"
 
     def __init__(self, tail: int = 50) -> None:
         super().__init__()
-        self.events: deque[Any] = deque(maxlen=tail)  # events are never changed once stored
+        self.events: deque[EventRow] = deque(maxlen=tail)  # events are never changed once stored
         self.keeps = tail
 
-    def record(self, event: Any) -> None:
+    def record(self, event: EventRow) -> None:
         self.events.append(event)  # rows are built at snapshot time, `tail` at a time
         self.total += 1
 
@@ -99,4 +101,4 @@ def _cell(column: str, value: Any) -> str:
 
 @lru_cache(maxsize=1024)  # a row is redrawn every frame until it leaves the tail
 def _row(row: tuple[Any, ...]) -> str:
-    return _TR + "".join(_cell(c, v) for c, v in zip(COLUMNS, row)) + "</tr>"
+    return _TR + "".join(_cell(c, v) for c, v in zip(COLUMNS, row, strict=True)) + "</tr>"

@@ -17,12 +17,16 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import comm
 from comm.base_comm import BaseComm
+
+if TYPE_CHECKING:
+    from .dashboard import Dashboard
 
 
 @dataclass(frozen=True)
@@ -104,7 +108,7 @@ def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
         time.sleep(0.02)
 
 
-def shows(dash: Any, pane: str, text: str) -> Callable[[], bool]:
+def shows(dash: Dashboard, pane: str, text: str) -> Callable[[], bool]:
     """A condition: the dashboard's pane `pane` shows `text`."""
     return lambda: text in dash.panes[pane].value
 
@@ -118,7 +122,7 @@ def counting_comms() -> Iterator[CommLog]:
     def create(*args: Any, **kwargs: Any) -> CountingComm:
         made = CountingComm.__new__(CountingComm)
         made.log = log
-        made.__init__(*args, **kwargs)
+        CountingComm.__init__(made, *args, **kwargs)
         return made
 
     comm.create_comm = create

@@ -15,13 +15,16 @@ renderer says so (coalesced like every pane). Both bounds keep one frame under ~
 from __future__ import annotations
 
 from collections import deque
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from ..analysis.chart import (IMAGE_GRID, IMAGE_INK, LANE_CHANNELS, Span, as_image, draw,
-                              hover_map)
+from ..analysis.chart import IMAGE_GRID, IMAGE_INK, LANE_CHANNELS, Span, as_image, draw, hover_map
+from .frames import EventRow
 from .markup import clip, esc, pane, plural
 from .renderer import Pane
 from .transcript import speaker_of
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Characters of an event's text a bar keeps for its hover.
 HOVER_CHARS = 100
@@ -36,7 +39,7 @@ class Bar(NamedTuple):
     text: str
 
 
-class TimelinePane(Pane):
+class TimelinePane(Pane[tuple[list[Bar], int, float | None, str]]):
     name = "timeline"
 
     def __init__(self, max_spans: int = 300) -> None:
@@ -44,7 +47,7 @@ class TimelinePane(Pane):
         self.bars: deque[Bar] = deque(maxlen=max_spans)
         self.keeps = max_spans
 
-    def record(self, event: Any) -> None:
+    def record(self, event: EventRow) -> None:
         if event.channel not in LANE_CHANNELS or getattr(event, "is_final", None) is False:
             return  # interim lines: their final replaces them
         start = getattr(event, "start", None) or getattr(event, "timestamp", None)
@@ -56,7 +59,7 @@ class TimelinePane(Pane):
                              float(max(end, start)), clip(getattr(event, "text", None), HOVER_CHARS)))
         self.total += 1
 
-    def seed(self, frame: Any) -> None:
+    def seed(self, frame: pd.DataFrame) -> None:
         super().seed(frame[frame["is_final"].fillna(True).astype(bool)])
 
     def snapshot(self) -> tuple[list[Bar], int, float | None, str]:

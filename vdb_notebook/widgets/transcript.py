@@ -17,11 +17,11 @@ from __future__ import annotations
 import re
 from collections import OrderedDict, deque
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import pandas as pd
 
-from .frames import event_rows
+from .frames import EventRow, event_rows
 from .markup import MUTED, chip, clip, colour_for, esc, pane, placeholder, plural, stamp
 from .renderer import Pane
 
@@ -41,12 +41,12 @@ class Line(NamedTuple):
     start: float | None
 
 
-def speaker_of(event: Any) -> str:
+def speaker_of(event: EventRow) -> str:
     """The name a stream speaks under: its rtstream name, else its id, else 'unknown'."""
     return str(getattr(event, "rtstream_name", None) or getattr(event, "rtstream_id", None) or "unknown")
 
 
-class TranscriptPane(Pane):
+class TranscriptPane(Pane[tuple[list[Line], list[Line], int, float | None]]):
     name = "transcript"
     flex = "2 1 0"
 
@@ -56,7 +56,7 @@ class TranscriptPane(Pane):
         self.interim: OrderedDict[str, Line] = OrderedDict()
         self.total_finals = 0
 
-    def record(self, event: Any) -> None:
+    def record(self, event: EventRow) -> None:
         line = Line(
             str(getattr(event, "rtstream_id", None) or speaker_of(event)),
             speaker_of(event),
@@ -74,7 +74,7 @@ class TranscriptPane(Pane):
         while len(self.interim) > MAX_SPEAKERS:
             self.interim.popitem(last=False)
 
-    def seed(self, frame: Any) -> None:
+    def seed(self, frame: pd.DataFrame) -> None:
         """The last finals, plus each stream's newest line when it is an interim."""
         final = frame["is_final"].fillna(True).to_numpy(dtype=bool)
         newest_per_stream = frame.groupby(frame["rtstream_id"].astype(object).fillna(""),
