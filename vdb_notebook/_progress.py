@@ -53,7 +53,7 @@ class WaitProgress:
         """Put the (hidden) bar in the cell's output, then tick on a thread until `close()`."""
         from IPython.display import display
         # On the cell's thread: the output goes to this cell.
-        display(self.bundle(), raw=True)  # type: ignore[no-untyped-call]  # IPython's is unannotated
+        display(self.bundle(), raw=True)
         self._thread = threading.Thread(target=self._run, name="vdb-wait-progress", daemon=True)
         self._thread.start()
 

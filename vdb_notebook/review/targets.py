@@ -19,7 +19,7 @@ names them and says which argument to pass.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import pandas as pd
 
@@ -60,7 +60,9 @@ def conn_for(conn: SdkConnection | None, brought: SdkConnection | None,
         return brought
     from ..connection import live_connections
     from ..feed.feed import open_feeds
-    feeding: list[SdkConnection] = _distinct(f._conn for f in open_feeds() if store is not None and f.store is store)
+    # a feed types its connection by the one call it makes; what it holds is an SDK connection
+    feeding: list[SdkConnection] = _distinct(cast(SdkConnection, f._conn) for f in open_feeds()
+                                             if store is not None and f.store is store)
     if len(feeding) == 1:
         return feeding[0]
     candidates: list[SdkConnection] = feeding or _distinct(live_connections())
