@@ -61,7 +61,7 @@ def conn_for(conn: SdkConnection | None, brought: SdkConnection | None,
     from ..connection import live_connections
     from ..feed.feed import open_feeds
     # a feed types its connection by the one call it makes; what it holds is an SDK connection
-    feeding: list[SdkConnection] = _distinct(cast(SdkConnection, f._conn) for f in open_feeds()
+    feeding: list[SdkConnection] = _distinct(cast("SdkConnection", f._conn) for f in open_feeds()
                                              if store is not None and f.store is store)
     if len(feeding) == 1:
         return feeding[0]
