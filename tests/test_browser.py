@@ -264,8 +264,13 @@ def test_quickstart_notebook_runs_in_jupyterlab(tmp_path, chromium_and_playwrigh
     with browser_page(chromium_and_playwright, ARTIFACTS / "quickstart-failure.png") as page:
         open_and_run_all(page, jupyter_lab.url + "/lab/workspaces/quickstart/tree/01_quickstart.ipynb")
         output_text_contains(page, "state='closed'", 120_000)  # the last cell ran
-        dashboard = page.locator(".jp-OutputArea-output:has-text('DataFrame tail')").first
+        # the live widget (not the static snapshot beside it), scrolled into view: JupyterLab
+        # does not lay out cells far outside the window, and inner_text reads the laid-out text
+        dashboard = page.locator(".jp-OutputArea-output:has(.widget-box):has-text('DataFrame tail')").first
         output_text_contains(page, "VideoDB events · closed", 30_000)  # not "live"
+        dashboard.scroll_into_view_if_needed()
+        page.wait_for_function("el => el.innerText.includes('DataFrame tail')",
+                               arg=dashboard.element_handle(), timeout=30_000)  # laid out
         text = dashboard.inner_text()
         assert "exported" in text and ALERT_TEXT in text and TRANSCRIPT_TEXT in text
         # No NEW badge outlives its age, whether or not another frame came
