@@ -22,6 +22,7 @@ def test_panes_hold_a_bounded_amount_of_text(log, store):
             store.add(alert_frame(label=f"label {i}", text=long_text))
             store.add(vn.webhooks.build("active", capture_session_id=f"cap-{i}"))
         wait_until(shows(dash, "counters", f">{len(store)}<"))
+        dash.renderer.flush()  # every pane drawn with all of it (the timeline may lag a frame)
         return {name: len(w.value) for name, w in dash.panes.items()}
 
     small = feed(200)
