@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from jupyter_client.manager import start_new_kernel
 
+from vdb_notebook.widgets.testing import run_cell
+
 SETUP = ("import vdb_notebook as vn\n"
          "conn = vn.connect(offline=True)\n"
          "def open_sockets(): return len(conn.emulator.state()['connections'])")
@@ -15,28 +17,10 @@ COUNT = "open_sockets()"
 @pytest.fixture(scope="module")
 def kernel():
     manager, client = start_new_kernel(kernel_name="python3")
-    yield lambda code, cell_id: _execute(client, code, cell_id)
+    yield lambda code, cell_id: run_cell(client, code, cell_id)
     client.stop_channels()
     manager.shutdown_kernel(now=True)
 
-
-def _execute(client, code: str, cell_id: str) -> str:
-    """Run `code` as cell `cell_id`; its text/plain result."""
-    msg = client.session.msg("execute_request", {
-        "code": code, "silent": False, "store_history": True, "user_expressions": {},
-        "allow_stdin": False, "stop_on_error": True}, metadata={"cellId": cell_id})
-    client.shell_channel.send(msg)
-    result = ""
-    while True:
-        reply = client.get_iopub_msg(timeout=60)
-        if reply["parent_header"].get("msg_id") != msg["header"]["msg_id"]:
-            continue
-        if reply["msg_type"] == "execute_result":
-            result = reply["content"]["data"]["text/plain"]
-        elif reply["msg_type"] == "error":
-            raise AssertionError("\n".join(reply["content"]["traceback"]))
-        elif reply["msg_type"] == "status" and reply["content"]["execution_state"] == "idle":
-            return result
 
 
 def test_a_rerun_cell_closes_the_feed_it_opened_before(kernel):

@@ -6,6 +6,7 @@ import pytest
 from jupyter_client.manager import start_new_kernel
 
 from vdb_notebook.widgets.snapshot import MARK_END, MARK_START, ROWS, page
+from vdb_notebook.widgets.testing import run_cell
 
 
 def test_the_page_lays_out_every_pane_in_the_live_order_between_markers():
@@ -44,26 +45,8 @@ class Kernel:
         self.client = client
 
     def __call__(self, code: str, cell_id: str) -> str:
-        return _execute(self.client, code, cell_id)
+        return run_cell(self.client, code, cell_id)
 
-
-def _execute(client, code: str, cell_id: str) -> str:
-    """Run `code` as cell `cell_id`; its text/plain result."""
-    msg = client.session.msg("execute_request", {
-        "code": code, "silent": False, "store_history": True, "user_expressions": {},
-        "allow_stdin": False, "stop_on_error": True}, metadata={"cellId": cell_id})
-    client.shell_channel.send(msg)
-    result = ""
-    while True:
-        reply = client.get_iopub_msg(timeout=30)
-        if reply["parent_header"].get("msg_id") != msg["header"]["msg_id"]:
-            continue
-        if reply["msg_type"] == "execute_result":
-            result = reply["content"]["data"]["text/plain"]
-        elif reply["msg_type"] == "error":
-            raise AssertionError("\n".join(reply["content"]["traceback"]))
-        elif reply["msg_type"] == "status" and reply["content"]["execution_state"] == "idle":
-            return result
 
 
 def test_rerunning_a_dashboard_cell_leaves_one_renderer_thread(kernel):

@@ -130,3 +130,23 @@ def counting_comms() -> Iterator[CommLog]:
         yield log
     finally:
         comm.create_comm = original
+
+
+def run_cell(client: Any, code: str, cell_id: str, timeout: float = 60.0) -> str:
+    """Run `code` in a real kernel (a jupyter_client `client`) as notebook cell `cell_id`, as
+    JupyterLab sends it (the cell id in the request's metadata); its text/plain result."""
+    msg = client.session.msg("execute_request", {
+        "code": code, "silent": False, "store_history": True, "user_expressions": {},
+        "allow_stdin": False, "stop_on_error": True}, metadata={"cellId": cell_id})
+    client.shell_channel.send(msg)
+    result = ""
+    while True:
+        reply = client.get_iopub_msg(timeout=timeout)
+        if reply["parent_header"].get("msg_id") != msg["header"]["msg_id"]:
+            continue
+        if reply["msg_type"] == "execute_result":
+            result = str(reply["content"]["data"]["text/plain"])
+        elif reply["msg_type"] == "error":
+            raise AssertionError("\n".join(reply["content"]["traceback"]))
+        elif reply["msg_type"] == "status" and reply["content"]["execution_state"] == "idle":
+            return result
