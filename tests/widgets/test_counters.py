@@ -83,3 +83,25 @@ def test_a_live_strip_beats_and_says_when_the_kernel_went_silent():
     assert pane.next_refresh(pane.snapshot(), 1768912496000.0) is None
     pane.set_status("live")  # a static copy (now = inf) cannot beat
     assert "animation" not in pane.render(pane.snapshot(), float("inf"))
+
+
+def test_a_live_feed_whose_newest_events_arrive_late_says_it_is_behind(log):
+    arrival = [T0 + 1_000]  # epoch ms each add stamps as received_at
+    store = vn.EventStore(clock=lambda: arrival[0])
+    dash = Dashboard(store, max_rate_hz=20)
+    said = lambda at, rts="rts-1": store.add(transcript_frame(f"line {at}", rts=rts, at=at))
+    said(0)                                   # ends at +0.9 s, arrives at +1 s: the best lag
+    arrival[0] = T0 + 61_000
+    said(0, rts="rts-2")                      # another stream's own baseline (a later session)
+    wait_until(lambda: dash.counters.snapshot().total == 2)
+    assert dash.counters.snapshot().behind_ms == 0
+    said(5_000)                               # ends at +5.9 s, arrives at +61 s: 55 s late
+    wait_until(shows(dash, "counters", "live · 55 s behind"))
+    arrival[0] = T0 + 62_000
+    said(61_000)                              # on time again
+    wait_until(lambda: "behind" not in dash.panes["counters"].value)
+    assert "VideoDB events · live" in dash.panes["counters"].value
+    caught_up = Dashboard(store, max_rate_hz=20)  # a filled store gives the same state
+    assert caught_up.counters.snapshot() == dash.counters.snapshot()
+    dash.close()
+    caught_up.close()

@@ -13,6 +13,13 @@ notebook reopened later): while the source is live the renderer redraws this str
 from the kernel since hh:mm:ss UTC" unless a newer heartbeat replaced the strip first (as the
 NEW badges expire). A kernel that stops sending, whatever the reason, is no longer called live.
 
+A feed can be live and still behind: frames that queue on their way (a busy machine, a slow
+network) arrive later than their stream's own times say. Each stream's best arrival lag
+(`received_at - end` of its transcript, visual and audio index events) is its baseline, so any
+clock works (VideoDB's, the emulator's fixed scenario epoch, a replay's); when the newest such
+event came `BEHIND_S` seconds or more later than its stream's best, the status says
+"live · N s behind" until events arrive on time again.
+
     >>> from types import SimpleNamespace as Ev
     >>> pane = CountersPane(source="store")
     >>> pane.record(Ev(channel="transcript", event="transcript", start=None, end=None, text=None))
@@ -25,7 +32,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import pandas as pd
 
 from ..analysis.clock import clock
 from ..events.event import Rejection
@@ -33,9 +42,6 @@ from ..schema import CHANNELS
 from .frames import EventRow, event_rows
 from .markup import BORDER, FONT, INK, MUTED, SUNKEN, clip, esc
 from .renderer import Pane
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 #: Distinct channel names counted one by one; any further names are counted as 'other'.
 MAX_CHANNELS = 16
@@ -48,6 +54,11 @@ STATUS_COLOURS = {"live": "#16a34a", "replayed": "#2563eb", "reconnecting": "#d9
 BEATING = ("live", "reconnecting")
 #: Seconds between heartbeats, and without one before the strip says the kernel is silent.
 HEARTBEAT_S, STALE_S = 5.0, 16.0
+#: Seconds later than its stream's best arrival lag at which the newest event makes a live feed
+#: "behind"; the channels whose events carry the stream's own times; streams tracked at most.
+BEHIND_S = 10.0
+LAGGED = ("transcript", "visual_index", "audio_index")
+MAX_LAGGED_STREAMS = 4096
 _STALE_CSS = ("<style>@keyframes vdb-beat-off{to{font-size:0;visibility:hidden}}"
               "@keyframes vdb-stale-on{to{font-size:inherit;visibility:visible}}</style>")
 
@@ -64,6 +75,8 @@ class Counts:
     reconnects: int = 0
     dropped: int = 0
     status: str = "live"
+    best_lag_ms: dict[str, int] = field(default_factory=dict)  # per rtstream
+    behind_ms: int = 0  # the newest lagged event's arrival after its stream's best
     source: str = ""
     origin_ms: float | None = None
     basis: str = ""
@@ -86,6 +99,7 @@ class CountersPane(Pane[Counts]):
         state.counts[channel] = state.counts.get(channel, 0) + 1
         state.total += 1
         state.status = _status_after(state.status, event)
+        self._lag(channel, event)
         name = getattr(event, "event", None)
         if name == "feed.gap":
             state.gaps += 1
@@ -95,6 +109,33 @@ class CountersPane(Pane[Counts]):
             state.last_gap = clip(getattr(event, "text", None) or "", 160)
         elif name == "feed.reconnected":
             state.reconnects += 1
+
+    def _lag(self, channel: str, event: EventRow) -> None:
+        end, stream = getattr(event, "end", None), getattr(event, "rtstream_id", None)
+        if channel not in LAGGED or not isinstance(end, int) or not isinstance(stream, str):
+            return
+        best = self.state.best_lag_ms
+        if stream not in best and len(best) >= MAX_LAGGED_STREAMS:
+            return
+        lag = int(event.received_at) - end
+        best[stream] = min(lag, best.get(stream, lag))
+        self.state.behind_ms = lag - best[stream]
+
+    def _seed_lags(self, frame: pd.DataFrame) -> None:
+        """`_lag` over a filled store's rows, vectorised, with the same result."""
+        rows = frame[frame["channel"].astype(object).isin(LAGGED) & frame["end"].notna()
+                     & frame["rtstream_id"].notna()]
+        streams = rows["rtstream_id"].astype(object)
+        rows = rows[streams.isin(streams.drop_duplicates().head(MAX_LAGGED_STREAMS))]
+        if not len(rows):
+            return
+        def ms(column: str) -> Any:  # epoch ms as int64, as frames.epoch_ms reads them
+            return rows[column].to_numpy(dtype="datetime64[ms]").astype("int64")
+        lags = pd.Series(ms("received_at") - ms("end"), index=rows.index, dtype="int64")
+        best = lags.groupby(rows["rtstream_id"].astype(object)).min()
+        self.state.best_lag_ms = {str(k): int(v) for k, v in best.items()}
+        last_stream = str(rows["rtstream_id"].iloc[-1])
+        self.state.behind_ms = int(lags.iloc[-1]) - self.state.best_lag_ms[last_stream]
 
     def seed(self, frame: pd.DataFrame) -> None:
         """Counts of a filled store's rows, vectorised (every row counts, none is replayed)."""
@@ -110,6 +151,7 @@ class CountersPane(Pane[Counts]):
         if len(gaps):
             state.last_gap = clip(gaps["text"].astype(object).fillna("").iloc[-1], 160)
         state.reconnects = int(events.eq("feed.reconnected").sum())
+        self._seed_lags(frame)
         if frame["source"].astype(object).eq("replay").any():
             state.status = "replayed"
         else:
@@ -126,7 +168,8 @@ class CountersPane(Pane[Counts]):
     def snapshot(self) -> Counts:
         dropped = self._dropped() if self._dropped is not None else 0
         clock_ = self.clock
-        return replace(self.state, counts=dict(self.state.counts), dropped=int(dropped or 0),
+        return replace(self.state, counts=dict(self.state.counts),
+                       best_lag_ms=dict(self.state.best_lag_ms), dropped=int(dropped or 0),
                        origin_ms=None if clock_ is None else clock_.origin_ms,
                        basis="" if clock_ is None else clock_.basis)
 
@@ -151,15 +194,19 @@ class CountersPane(Pane[Counts]):
             f"<div style='{FONT};display:flex;flex-wrap:wrap;gap:6px 14px;align-items:center;"
             f"border:1px solid {BORDER};border-radius:6px;padding:5px 8px;background:{SUNKEN};"
             f"color:{INK}'>"
-            f"{_status(snap.status, now_ms)}"
+            f"{_status(snap.status, now_ms, snap.behind_ms)}"
             f"{_cell('total', snap.total, INK)}{''.join(cells)}{source}{_times(snap)}</div>"
         )
 
 
-def _status(status: str, now_ms: float) -> str:
-    """The status word with its dot; while beating, with the silent-kernel text that a CSS
-    animation shows (and the word hides) STALE_S seconds after this drawing."""
-    word = _word(status, STATUS_COLOURS.get(status, "#94a3b8"))
+def _status(status: str, now_ms: float, behind_ms: int = 0) -> str:
+    """The status word with its dot ("live · N s behind" when the newest events came late);
+    while beating, with the silent-kernel text that a CSS animation shows (and the word hides)
+    STALE_S seconds after this drawing."""
+    if status == "live" and behind_ms >= BEHIND_S * 1000:
+        word = _word(f"live · {behind_ms / 1000:.0f} s behind", "#d97706")
+    else:
+        word = _word(status, STATUS_COLOURS.get(status, "#94a3b8"))
     if status not in BEATING or not now_ms < float("inf"):
         return word
     after = f"0s linear {STALE_S:g}s forwards"
