@@ -3,8 +3,6 @@ bytes every time); an exported video has a thumbnail and makes one at any time t
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
-from pathlib import Path
 
 import av
 import numpy as np
@@ -14,18 +12,12 @@ from PIL import Image
 from videodb.exceptions import InvalidRequestError
 
 from vdb_notebook.emulator import Emulator
-from vdb_notebook.emulator.media import configure
 from vdb_notebook.emulator.media.service import MediaService
 from vdb_notebook.emulator.scenario import ORIGIN_MS
 from vdb_notebook.schema.media import frame_url, stream_url
 
 T0 = ORIGIN_MS / 1000
 
-
-@pytest.fixture
-def media(tmp_path: Path) -> Iterator[MediaService]:
-    yield configure(tmp_path / "media", max_bytes=64 * 1024 * 1024)
-    configure()
 
 
 def session_streams(emu: Emulator) -> dict[str, str]:

@@ -3,7 +3,6 @@ PyAV decodes, as long as the window; the same seed gives the same bytes; bad req
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import av
@@ -16,13 +15,6 @@ from vdb_notebook.emulator.media.hls import SEGMENT_S
 from vdb_notebook.emulator.media.service import MediaService
 from vdb_notebook.emulator.scenario import ORIGIN_MS
 from vdb_notebook.schema.media import stream_url
-
-
-@pytest.fixture
-def media(tmp_path: Path) -> Iterator[MediaService]:
-    """A fresh media cache for this test (so segments are really encoded here)."""
-    yield configure(tmp_path / "media", max_bytes=64 * 1024 * 1024)
-    configure()
 
 
 def started(emulator: Emulator) -> dict[str, str]:

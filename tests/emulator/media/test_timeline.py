@@ -4,8 +4,6 @@ that PyAV decodes end to end, the windows in order."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
-from pathlib import Path
 
 import av
 import pytest
@@ -14,16 +12,10 @@ from videodb.exceptions import InvalidRequestError
 from videodb.video import Video
 
 from vdb_notebook.emulator import Emulator
-from vdb_notebook.emulator.media import configure, stream_urls
+from vdb_notebook.emulator.media import stream_urls
 from vdb_notebook.emulator.media.service import MediaService
 from vdb_notebook.emulator.media.synth import FPS
 from vdb_notebook.emulator.scenario import ORIGIN_MS
-
-
-@pytest.fixture
-def media(tmp_path: Path) -> Iterator[MediaService]:
-    yield configure(tmp_path / "media", max_bytes=64 * 1024 * 1024)
-    configure()
 
 
 def exported_video(emu: Emulator) -> Video:
