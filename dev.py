@@ -85,9 +85,20 @@ def cmd_test(args: list[str]) -> int:
     ensure_chromium()
     cmd = [str(PYTHON), "-m", "pytest", "tests", "--doctest-modules", "vdb_notebook",
            "--nbval", "notebooks",
-           "--sanitize-with", str(ROOT / "notebooks" / "sanitize.cfg"), *args]
+           "--sanitize-with", str(ROOT / "notebooks" / "sanitize.cfg"), *workers(args), *args]
     print("+", " ".join(cmd), flush=True)
     return subprocess.run(cmd, cwd=ROOT).returncode
+
+
+def workers(args: list[str]) -> list[str]:
+    """pytest-xdist options: whole files (a notebook's cells share one kernel, a module its
+    fixtures) over one worker more than there are cores (many tests wait on sockets, kernels
+    and browsers), longest files first (tests/conftest.py orders them). None when the
+    arguments choose for themselves (-n 0 runs in one process)."""
+    if any(a.startswith(("-n", "--numprocesses", "--dist")) or a == "no:xdist" for a in args):
+        return []
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return ["-n", str((cores or 1) + 1), "--dist", "loadfile", "--no-loadscope-reorder"]
 
 
 def cmd_lab(args: list[str]) -> int:

@@ -51,6 +51,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         name = getattr(item, "originalname", item.name)  # doctest and nbval items have none
         if item.get_closest_marker("browser") or name in SLOW.get(relative, ()):
             item.add_marker(pytest.mark.slow)
+    items[:] = longest_files_first(items)
+
+
+def longest_files_first(items: list[pytest.Item]) -> list[pytest.Item]:
+    """The same items, whole files in the order they should start when `dev.py test` spreads
+    files over workers (pytest-xdist --dist loadfile --no-loadscope-reorder): files with a
+    browser test, then notebooks and files with slow tests, then the rest, each group in
+    collection order. The longest files starting last would leave one worker running them
+    alone at the end."""
+    rank: dict[Path, int] = {}
+    for item in items:
+        here = 0 if item.get_closest_marker("browser") else (
+            1 if item.path.suffix == ".ipynb" or item.get_closest_marker("slow") else 2)
+        rank[item.path] = min(rank.get(item.path, 2), here)
+    return sorted(items, key=lambda item: rank[item.path])
 
 
 @pytest.fixture

@@ -63,3 +63,18 @@ def test_margins_take_seconds_strings_and_timedeltas() -> None:
 def test_epoch_seconds_reads_ms_as_frames_carry_them() -> None:
     assert epoch_seconds(1768912595123) == pytest.approx(1768912595.123)
     assert epoch_seconds(1768912595.5) == 1768912595.5
+
+
+def test_a_row_is_traced_to_its_store_past_another_store_whose_event_has_no_time() -> None:
+    from vdb_notebook.review.targets import store_for
+    from vdb_notebook.store import EventStore
+    from vdb_notebook.webhooks import lifecycle
+    other = EventStore()
+    other.add(lifecycle("cap-other")[0])  # event #0 there has no start: NA, not a time
+    shown = other.alerts()  # a store that made a view is one a row may come from
+    ours = EventStore()
+    ours.add({"channel": "alert", "rtstream_id": "rts-1", "data": {
+        "label": "pii", "triggered": True, "start": 1768912595000, "end": 1768912602000}})
+    row = pd.Series(ours.alerts().iloc[0].to_dict(), name=0)  # no attrs: found by seq and start
+    assert store_for(row) is ours
+    assert shown.empty and other.df["start"].isna().all()

@@ -69,9 +69,7 @@ def row_keys(arrays: dict[str, pa.Array], given: tuple[str | None, ...]) -> pa.A
 
 def feed_key(content_key: str, received_at_ms: int | None) -> str:
     """A feed record's key: its content key and its arrival time (ms)."""
-    import hashlib
-    text = f"{content_key}@{received_at_ms}".encode()
-    return hashlib.blake2b(text, digest_size=8).hexdigest()
+    return _hash(f"{content_key}@{received_at_ms}")
 
 
 def key_columns(values: dict[str, list[Any]]) -> dict[str, np.ndarray]:
@@ -108,9 +106,39 @@ def arrow_key_columns(arrays: dict[str, pa.Array]) -> dict[str, np.ndarray]:
 
 
 def event_key(event: Event) -> str:
-    """The key of one event (what the store's key column holds for it)."""
+    """The key of one event (what the store's key column holds for it). A frame its normalised
+    fields cannot rebuild (shape KEPT: extra or odd fields) also hashes the whole frame, so two
+    such frames that differ only where the fields do not look are two events."""
     keys = content_keys(key_columns({name: [getattr(event, name)] for name in KEY_FIELDS}))
     key: str = keys[0].as_py()
+    whole = kept_frame_text(event)
+    if whole is not None:
+        key = _hash(f"{key}|{whole}")
     if event.channel == "feed":
         return feed_key(key, int(event.received_at))
     return key
+
+
+def kept_frame_text(event: Event) -> str | None:
+    """The frame as canonical text (sorted keys, compact) when the store keeps it whole, the
+    same whether it arrived as a dict or as JSON text; None when its fields rebuild it."""
+    import json
+
+    from .shapes import KEPT, shape_of
+    try:
+        frame = event.frame
+    except ValueError:  # text that is not JSON: kept as it came
+        frame = None
+    if type(frame) is dict:
+        try:
+            if (event.shape if event.shape is not None else shape_of(event)) != KEPT:
+                return None
+        except Exception:  # a caller's dict holding objects whose == misbehaves (as the store)
+            pass
+        return json.dumps(frame, sort_keys=True, separators=(",", ":"), default=str)
+    return event.raw if isinstance(event.raw, str) else repr(event.raw)
+
+
+def _hash(text: str) -> str:
+    import hashlib
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()

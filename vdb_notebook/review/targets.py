@@ -116,7 +116,10 @@ def _holds(store: EventStore, seq: int, row: object) -> bool:
     if not isinstance(row, pd.Series):
         return True
     start = row.get("start")
-    return start is None or bool(pd.isna(start)) or bool(match["start"].iloc[0] == pd.Timestamp(start))
+    held = match["start"].iloc[0]  # NaT when that store's event #seq has no time span
+    if start is None or bool(pd.isna(start)):
+        return True
+    return not bool(pd.isna(held)) and bool(held == pd.Timestamp(start))
 
 
 def _by_seq(events: pd.DataFrame, row: pd.Series[Any]) -> pd.Series[Any] | None:

@@ -94,11 +94,14 @@ class Columns:
                 shape = shape_of(ev) if type(ev.frame) is dict else KEPT
             except Exception:  # e.g. a caller's dict holding objects whose == misbehaves
                 shape = KEPT
-        raw, kind = (None, RAW_TEXT) if shape != KEPT else arrow_raw(ev.raw)
+        if shape != KEPT:
+            raw, kind, key = None, RAW_TEXT, ev.given_key
+        else:  # rare: the key hashes the whole frame too (events/key.py), one event at a time
+            (raw, kind), key = arrow_raw(ev.raw), ev.key
         row = (ev.seq, ev.received_at, ev.source, ev.channel, ev.event, ev.capture_session_id,
                ev.end_user_id, ev.rtstream_id, ev.rtstream_name, ev.text, ev.is_final, ev.label,
                ev.confidence, ev.triggered, ev.timestamp, ev.start, ev.end, ev.status, shape,
-               raw, kind, ev.given_key)
+               raw, kind, key)
         self.pending.append(row)
         if self.max_batch_bytes is not None:
             size = row_bytes(row)

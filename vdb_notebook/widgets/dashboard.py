@@ -101,6 +101,13 @@ class Dashboard(widgets.VBox):
         self._stopped = False
         self._seeding = True
         self._early: list[Event | Rejection] = []
+        # An add announces its event after releasing the store's lock: an event of the rows
+        # the panes were seeded from can still be announced after seeding. Those (seq up to
+        # _rows_upto, rejections in _rows_rejections) go only where the rows did not (nowhere
+        # after _seed; the unfiltered panes after _refilter, which rebuilds the others).
+        self._rows_upto = -1
+        self._rows_fed_everything = True
+        self._rows_rejections: dict[int, Rejection] = {}  # by id (holding them: ids stay theirs)
         self._routes: dict[str, tuple[tuple[str, Pane[Any]], ...]] = {}
         self._display_id = uuid.uuid4().hex
         self._shown: str | None = None  # the snapshot last sent with the display (None: not shown)
@@ -282,6 +289,7 @@ class Dashboard(widgets.VBox):
             pane.last_seq = newest
         with self._lock:
             self._swap(fresh)
+            self._rows_upto, self._rows_fed_everything = newest, False
             self._catch_up(newest)
         self._draw_if_ended()
 
@@ -310,10 +318,7 @@ class Dashboard(widgets.VBox):
             elif item.seq > newest:
                 self._record(item)
             else:
-                self.catalog.record(item)
-                for name, pane in self._route(item.channel):
-                    if name in UNFILTERED:
-                        pane.record(item)
+                self._record_unfiltered(item)
             if getattr(item, "event", None) == "feed.closed":  # as _on_event: the end
                 self._stopped = True
                 self.renderer.finish()
@@ -326,6 +331,10 @@ class Dashboard(widgets.VBox):
                 return
             if self._stopped:
                 return
+            if event.seq <= self._rows_upto:  # in the rows seeded: see __init__
+                if not self._rows_fed_everything:
+                    self._record_unfiltered(event)
+                return
             self._record(event)
             if event.event == "feed.closed":  # nothing more will come: draw the rest, then end
                 self._stopped = True
@@ -336,10 +345,18 @@ class Dashboard(widgets.VBox):
             if self._seeding:
                 self._early.append(rejection)
                 return
-            if self._stopped:
+            if self._stopped or id(rejection) in self._rows_rejections:
                 return
             self.counters.reject(rejection)
             self.renderer.mark("counters")
+
+    def _record_unfiltered(self, event: Event) -> None:
+        """Record an event the rebuilt panes took from the store's rows in the others."""
+        self.catalog.record(event)
+        for name, pane in self._route(event.channel):
+            if name in UNFILTERED:
+                pane.record(event)
+                self.renderer.mark(name)
 
     def _record(self, event: Event) -> None:
         routes = self._routes.get(event.channel)
@@ -397,6 +414,8 @@ class Dashboard(widgets.VBox):
                     self._record(item)
             self._early = []
             self._seeding = False
+            self._rows_upto, self._rows_fed_everything = newest, True
+            self._rows_rejections = {id(r): r for r in existing_rejections}
             if channels.eq("feed").any() and df["event"].astype(object).eq("feed.closed").any():
                 self._stopped = True  # made after its feed closed: show the store, then end
                 self.renderer.finish()
