@@ -85,7 +85,7 @@ def cmd_test(args: list[str]) -> int:
     ensure_chromium()
     cmd = [str(PYTHON), "-m", "pytest", "tests", "--doctest-modules", "vdb_notebook",
            "--nbval", "notebooks",
-           "--sanitize-with", str(ROOT / "notebooks" / "sanitize.cfg"), *workers(args), *args]
+           "--nbval-sanitize-with", str(ROOT / "notebooks" / "sanitize.cfg"), *workers(args), *args]
     print("+", " ".join(cmd), flush=True)
     return subprocess.run(cmd, cwd=ROOT).returncode
 
