@@ -38,15 +38,24 @@ NO_TIME = np.iinfo("int64").min
 FLAG_CODES = {None: -1, False: 0, True: 1}
 
 
-def content_keys(columns: dict[str, np.ndarray]) -> pa.LargeStringArray:
+def content_keys(columns: dict[str, np.ndarray],
+                 kept: np.ndarray | None = None) -> pa.LargeStringArray:
     """16-hex-digit keys, one per row, from KEY_FIELDS columns: text as object arrays (None for
     missing), flags as int8 codes (-1 missing), times as int64 ms (NO_TIME missing), confidence
-    float64 (NaN missing). pandas' hash_array uses a fixed key: stable across processes."""
+    float64 (NaN missing). pandas' hash_array uses a fixed key: stable across processes.
+
+    `kept`: the frame's text where the store keeps it whole (None elsewhere): two frames whose
+    fields agree but that differ elsewhere are two events (their keys hash that text too)."""
     n = len(columns["channel"])
     combined = np.zeros(n, dtype=np.uint64)
     for name in KEY_FIELDS:
         hashes = pd.util.hash_array(columns[name], categorize=False)
         combined = (combined * np.uint64(1_000_003)) ^ hashes
+    if kept is not None:
+        whole = pd.notna(kept)
+        if whole.any():
+            combined[whole] = ((combined[whole] * np.uint64(1_000_003))
+                               ^ pd.util.hash_array(kept[whole], categorize=False))
     digits = combined.astype(">u8").tobytes().hex().encode("ascii")
     offsets = np.arange(0, 16 * n + 1, 16, dtype=np.int64)
     return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(digits))
@@ -56,7 +65,7 @@ def row_keys(arrays: dict[str, pa.Array], given: tuple[str | None, ...]) -> pa.A
     """The key column of rows (Arrow columns by name, `received_at` included)
     whose sources gave the keys in `given` (None where they gave none)."""
     import pyarrow.compute as pc
-    keys = content_keys(arrow_key_columns(arrays))
+    keys = content_keys(arrow_key_columns(arrays), arrays["raw"].to_numpy(zero_copy_only=False))
     feed = pc.equal(arrays["channel"], "feed")
     if pc.any(feed).as_py():
         times = arrays["received_at"].cast(pa.int64()).to_pylist()
@@ -106,37 +115,28 @@ def arrow_key_columns(arrays: dict[str, pa.Array]) -> dict[str, np.ndarray]:
 
 
 def event_key(event: Event) -> str:
-    """The key of one event (what the store's key column holds for it). A frame its normalised
-    fields cannot rebuild (shape KEPT: extra or odd fields) also hashes the whole frame, so two
-    such frames that differ only where the fields do not look are two events."""
-    keys = content_keys(key_columns({name: [getattr(event, name)] for name in KEY_FIELDS}))
+    """The key of one event (what the store's key column holds for it)."""
+    whole = kept_text(event)
+    columns = key_columns({name: [getattr(event, name)] for name in KEY_FIELDS})
+    keys = content_keys(columns, None if whole is None else np.array([whole], dtype=object))
     key: str = keys[0].as_py()
-    whole = kept_frame_text(event)
-    if whole is not None:
-        key = _hash(f"{key}|{whole}")
     if event.channel == "feed":
         return feed_key(key, int(event.received_at))
     return key
 
 
-def kept_frame_text(event: Event) -> str | None:
-    """The frame as canonical text (sorted keys, compact) when the store keeps it whole, the
-    same whether it arrived as a dict or as JSON text; None when its fields rebuild it."""
-    import json
-
+def kept_text(event: Event) -> str | None:
+    """The text the store keeps for a frame its fields cannot rebuild (events/raw.py), which
+    the key hashes too; None when the fields rebuild it."""
+    from .raw import arrow_raw
     from .shapes import KEPT, shape_of
-    try:
-        frame = event.frame
-    except ValueError:  # text that is not JSON: kept as it came
-        frame = None
-    if type(frame) is dict:
+    shape = event.shape
+    if shape is None:
         try:
-            if (event.shape if event.shape is not None else shape_of(event)) != KEPT:
-                return None
-        except Exception:  # a caller's dict holding objects whose == misbehaves (as the store)
-            pass
-        return json.dumps(frame, sort_keys=True, separators=(",", ":"), default=str)
-    return event.raw if isinstance(event.raw, str) else repr(event.raw)
+            shape = shape_of(event) if type(event.frame) is dict else KEPT
+        except Exception:  # as the store: a dict whose values misbehave is kept whole
+            shape = KEPT
+    return arrow_raw(event.raw)[0] if shape == KEPT else None
 
 
 def _hash(text: str) -> str:

@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 
 from ..events.event import FIELDS, Event
 from ..events.key import row_keys
+from ..events.raw import RAW_TEXT, arrow_raw, from_arrow_raw
 from ..events.shapes import KEPT, rebuild, shape_of
 
 TIME = pa.timestamp("ms", tz="UTC")
@@ -41,9 +42,7 @@ _TYPES = {"seq": pa.int64(), "confidence": pa.float64(), "shape": pa.int8(),
 #: frame (null where `shape` rebuilds it), and which ids were filled from their rtstream's owner.
 SCHEMA = pa.schema([(name, _TYPES.get(name, TEXT)) for name in
                     (*COLUMNS, "shape", "raw", "raw_kind", "session_filled", "user_filled")])
-#: How `raw` holds the frame: its text as received, a dict's JSON, or JSON-escaped text (for
-#: text that is not valid UTF-8, such as lone surrogates, which Arrow strings cannot hold).
-RAW_TEXT, RAW_DICT, RAW_ESCAPED = 0, 1, 2
+#: How `raw` holds the frame: RAW_TEXT, RAW_DICT or RAW_ESCAPED (events/raw.py).
 STRING = pd.StringDtype("pyarrow")
 _ROW_FIELDS = FIELDS[:FIELDS.index("key")]  # what a pending tuple holds, then shape and raw
 #: One pending row: the values of _ROW_FIELDS, shape, raw, raw_kind, the given key.
@@ -94,14 +93,11 @@ class Columns:
                 shape = shape_of(ev) if type(ev.frame) is dict else KEPT
             except Exception:  # e.g. a caller's dict holding objects whose == misbehaves
                 shape = KEPT
-        if shape != KEPT:
-            raw, kind, key = None, RAW_TEXT, ev.given_key
-        else:  # rare: the key hashes the whole frame too (events/key.py), one event at a time
-            (raw, kind), key = arrow_raw(ev.raw), ev.key
+        raw, kind = (None, RAW_TEXT) if shape != KEPT else arrow_raw(ev.raw)
         row = (ev.seq, ev.received_at, ev.source, ev.channel, ev.event, ev.capture_session_id,
                ev.end_user_id, ev.rtstream_id, ev.rtstream_name, ev.text, ev.is_final, ev.label,
                ev.confidence, ev.triggered, ev.timestamp, ev.start, ev.end, ev.status, shape,
-               raw, kind, key)
+               raw, kind, ev.given_key)
         self.pending.append(row)
         if self.max_batch_bytes is not None:
             size = row_bytes(row)
@@ -345,26 +341,6 @@ def to_frame(batches: list[pa.RecordBatch], names: Iterable[str] = COLUMNS,
     return pd.DataFrame(data, copy=False)
 
 
-def arrow_raw(raw: Any) -> tuple[str, int]:
-    """A frame as received -> (text an Arrow string can hold, RAW_* kind)."""
-    if type(raw) is dict:
-        return compact_json(raw), RAW_DICT
-    if not isinstance(raw, str):
-        return repr(raw), RAW_TEXT
-    try:
-        raw.encode("utf-8")
-        return raw, RAW_TEXT
-    except UnicodeEncodeError:
-        return json.dumps(raw), RAW_ESCAPED
-
-
-def from_arrow_raw(raw: str | None, kind: int | None) -> Any:
-    """The inverse of arrow_raw."""
-    if raw is None or not kind:
-        return raw
-    return json.loads(raw)
-
-
 def parse_frame(raw: Any) -> Any:
     """A kept frame -> its parsed value (JSON text is parsed; text that is not JSON is None).
 
@@ -375,16 +351,6 @@ def parse_frame(raw: Any) -> Any:
         return json.loads(raw) if isinstance(raw, str) else raw
     except ValueError:
         return None
-
-
-def compact_json(frame: dict[str, object]) -> str:
-    """A dict frame as compact JSON text (immune to later mutation by the caller)."""
-    text = json.dumps(frame, ensure_ascii=False, separators=(",", ":"), default=str)
-    try:
-        text.encode("utf-8")
-        return text
-    except UnicodeEncodeError:  # lone surrogates: ASCII escapes keep them
-        return json.dumps(frame, separators=(",", ":"), default=str)
 
 
 def fill_owners(values: dict[str, np.ndarray],

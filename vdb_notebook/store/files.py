@@ -23,7 +23,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ..events.event import Rejection
-from .columns import SCHEMA, TEXT, arrow_raw, from_arrow_raw
+from ..events.raw import arrow_raw, from_arrow_raw
+from .columns import SCHEMA, TEXT
 
 FILE_SCHEMA = SCHEMA.append(pa.field("rejected", TEXT))
 

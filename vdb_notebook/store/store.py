@@ -39,6 +39,7 @@ import pyarrow.fs as pafs
 from ..events.decode import normalise
 from ..events.event import Event, Rejection
 from ..events.fields import stream_ids, valid_unicode
+from ..events.raw import from_arrow_raw
 from . import columns, dataset, files, sql
 from .durable import Damaged
 from .persist import FLUSH_ROWS, FLUSH_SECONDS, DatasetWriter
@@ -474,7 +475,7 @@ class EventStore:
         active = events.filter(pc.equal(events.column("event"), "capture_session.active"))
         for raw, kind, session, user in zip(*(active.column(name).to_pylist() for name in (
                 "raw", "raw_kind", "capture_session_id", "end_user_id")), strict=True):
-            frame = columns.parse_frame(columns.from_arrow_raw(raw, kind))
+            frame = columns.parse_frame(from_arrow_raw(raw, kind))
             self._own_streams(frame, session, user)
 
     # --- for writers hanging off the subscription ----------------------------------------
