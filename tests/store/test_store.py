@@ -227,6 +227,17 @@ def test_frames_kept_whole_are_told_apart_by_what_the_fields_miss(tmp_path):
     assert [r["frame"]["extra"] for r in again._records()] == [1, 2]
 
 
+def test_a_webhooks_delivery_key_survives_jsonl_and_a_repeat_is_still_one(tmp_path):
+    store = EventStore(clock=lambda: T)
+    payload = {"event": "capture_session.active", "capture_session_id": "cap-1", "data": {}}
+    delivered = store.add(payload, source="webhook", key="id:msg-1")
+    plain = store.add(transcript("hi", True, T))
+    back = EventStore.from_jsonl(store.to_jsonl(tmp_path / "e.jsonl"))
+    assert back.df["key"].tolist() == ["id:msg-1", plain.key] == [delivered.key, plain.key]
+    assert back.add(payload, source="webhook", key="id:msg-1").seq == -1  # the same delivery
+    assert len(back) == 2
+
+
 def _frames_back(store):
     return [r["frame"] for r in store._records()]
 

@@ -291,12 +291,18 @@ class Columns:
         self.seal()
         return to_frame(self.live())
 
-    def records(self) -> tuple[list[int], list[int], list[str], list[Any]]:
-        """seq, received_at (epoch ms), source and frame of each live row, for exports."""
+    def records(self) -> tuple[list[int], list[int], list[str], list[Any], list[str | None]]:
+        """seq, received_at (epoch ms), source, frame and given key (None where the key is the
+        one the frame's content gives) of each live row, for exports."""
         table = self.table()
+        keys = table.column("key").combine_chunks()
+        if table.num_rows:
+            arrays = {name: table.column(name).combine_chunks() for name in table.column_names}
+            computed = row_keys(arrays, (None,) * table.num_rows)
+            keys = pc.if_else(pc.equal(keys, computed), pa.scalar(None, keys.type), keys)
         return (table.column("seq").to_pylist(),
                 table.column("received_at").cast(pa.int64()).to_pylist(),
-                table.column("source").to_pylist(), frames_of(table))
+                table.column("source").to_pylist(), frames_of(table), keys.to_pylist())
 
 
 #: What a row costs besides its text: fixed-width columns, offsets, validity (measured: about

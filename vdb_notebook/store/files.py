@@ -80,10 +80,11 @@ def rejection_record(rejection: Rejection) -> dict[str, Any]:
 
 
 def records(seqs: list[int], times: list[int], sources: list[str], frames: list[Any],
-            rejected: Iterable[Rejection]) -> list[dict[str, Any]]:
-    """The JSON records of a store's events (columns of its rows) and rejections."""
-    out = [{"seq": q, "received_at": t, "source": s, "frame": f}
-           for q, t, s, f in zip(seqs, times, sources, frames, strict=True)]
+            keys: list[str | None], rejected: Iterable[Rejection]) -> list[dict[str, Any]]:
+    """The JSON records of a store's events (columns of its rows) and rejections; an event
+    whose source gave its key (a webhook's delivery id) keeps it under "key"."""
+    out = [{"seq": q, "received_at": t, "source": s, "frame": f} | ({"key": k} if k else {})
+           for q, t, s, f, k in zip(seqs, times, sources, frames, keys, strict=True)]
     return out + [rejection_record(r) for r in rejected]
 
 
@@ -105,6 +106,7 @@ class Line(NamedTuple):
     received_at: Any
     seq: int | None
     reason: Callable[[str], str] | None
+    key: str | None = None  # the key its source gave (a webhook's delivery id)
 
 
 def read_jsonl(path: str | Path) -> Iterator[Line]:
@@ -124,10 +126,12 @@ def _line(text: str, where: str) -> Line:
         return Line(text, "replay", None, None,
                     lambda reason: f"{where}: {reason} (expected lines written by to_jsonl)")
     source, seq, kept = record.get("source"), record.get("seq"), record.get("rejected")
+    key = record.get("key")
     return Line(record["frame"], source if isinstance(source, str) else "replay",
                 record.get("received_at"),
                 seq if type(seq) is int and 0 <= seq < 2 ** 62 else None,
-                (lambda reason: kept) if isinstance(kept, str) else None)
+                (lambda reason: kept) if isinstance(kept, str) else None,
+                key if isinstance(key, str) and key else None)
 
 
 def write_parquet(path: str | Path, events: pa.Table, rejected: Iterable[Rejection]) -> Path:

@@ -520,9 +520,9 @@ class EventStore:
     # --- files ---------------------------------------------------------------------------
     def _records(self) -> list[dict[str, Any]]:
         with self._lock:
-            seqs, times, sources, frames = self._cols.records()
+            seqs, times, sources, frames, keys = self._cols.records()
             rejected = list(self.rejected)
-        return files.records(seqs, times, sources, frames, rejected)
+        return files.records(seqs, times, sources, frames, keys, rejected)
 
     def to_jsonl(self, path: str | Path) -> Path:
         """Write every held event and rejection, one JSON object a line; returns the path."""
@@ -534,7 +534,7 @@ class EventStore:
         """Read a file written by `to_jsonl` back: same frames, sources and received_at."""
         store = cls(max_events=max_events, max_rejected=max_rejected)
         for line in files.read_jsonl(path):
-            result = store._add(line.frame, line.source, line.received_at, line.seq)
+            result = store._add(line.frame, line.source, line.received_at, line.seq, line.key)
             if type(result) is Rejection and line.reason is not None:
                 result.reason = line.reason(result.reason)
         return store
