@@ -1,6 +1,7 @@
 """store/durable.py: damaged files never stop a read; a killed writer's leftovers are swept."""
 from __future__ import annotations
 
+import errno
 import json
 import os
 import time
@@ -8,7 +9,7 @@ import time
 import pytest
 
 import vdb_notebook as vn
-from vdb_notebook.store import EventStore
+from vdb_notebook.store import EventStore, durable
 from vdb_notebook.store.dataset import DatasetFiles
 
 T = 1_710_000_000_101
@@ -70,3 +71,17 @@ def test_a_dataset_from_a_newer_release_says_to_upgrade(tmp_path):
 def test_a_new_dataset_is_marked_with_its_format(tmp_path):
     written(tmp_path / "d")
     assert json.loads((tmp_path / "d" / "_format.json").read_text()) == {"format": 2}
+
+
+@pytest.mark.parametrize(("code", "raises"), [(errno.EINVAL, False), (errno.EIO, True)])
+def test_a_folder_fsync_the_filesystem_cannot_do_is_skipped_and_a_disk_error_raises(
+        tmp_path, monkeypatch, code, raises):
+    def failing_fsync(fd):
+        raise OSError(code, os.strerror(code))
+    monkeypatch.setattr(durable.os, "fsync", failing_fsync)
+    if raises:
+        with pytest.raises(OSError) as caught:
+            durable.fsync_dir(tmp_path)
+        assert caught.value.errno == code
+    else:
+        durable.fsync_dir(tmp_path)

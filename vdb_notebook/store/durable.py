@@ -13,6 +13,7 @@ written directly. A write that fails leaves nothing behind.
 """
 from __future__ import annotations
 
+import errno
 import os
 import re
 import time
@@ -112,16 +113,22 @@ def make_dirs(folder: str, parents: set[str] | None = None) -> None:
         parents.add(os.path.dirname(folder))
 
 
-def fsync_dir(folder: str) -> None:
-    """Make the entries of `folder` durable (where the platform can open a folder)."""
+#: What fsync on a folder says where the platform or filesystem cannot sync folders.
+CANNOT_SYNC_FOLDERS = {errno.EINVAL, errno.ENOTSUP, errno.EBADF, errno.EACCES, errno.EISDIR}
+
+
+def fsync_dir(folder: str | os.PathLike[str]) -> None:
+    """Make the entries of `folder` (a rename, a new file) durable. Where the platform cannot
+    open or sync a folder this does nothing; any other failure (EIO: the disk) raises."""
     try:
         fd = os.open(folder, os.O_RDONLY)
     except OSError:
         return
     try:
         os.fsync(fd)
-    except OSError:
-        pass
+    except OSError as err:
+        if err.errno not in CANNOT_SYNC_FOLDERS:
+            raise
     finally:
         os.close(fd)
 

@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from .._compat import renamed
+from ..store.durable import fsync_dir
 from .dedup import SeenKeys
 
 COMPACT_AFTER = 10_000
@@ -220,7 +221,7 @@ class DeliveryJournal:
                 os.fsync(out.fileno())
             self._file.close()
             os.replace(temp, self.path)
-            _fsync_dir(self.path.parent)
+            fsync_dir(self.path.parent)
             self._file = open(self.path, "ab")  # noqa: SIM115 - held for appends until close()
             self._processed_since = 0
             self.compactions += 1
@@ -264,18 +265,6 @@ class DeliveryJournal:
                 self._file.flush()
                 os.fsync(self._file.fileno())
                 self._file.close()
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make a rename durable (where the platform allows opening a directory)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 #: Deprecated name of `read_payloads` (the feed's journal had a `read_journal` returning records).
