@@ -2,6 +2,8 @@
 (widgets/controls.py, widgets/selection.py, and their wiring in widgets/dashboard.py)."""
 from __future__ import annotations
 
+import threading
+
 import vdb_notebook as vn
 from vdb_notebook.widgets import Dashboard
 from vdb_notebook.widgets.sessions import CARDS
@@ -196,3 +198,31 @@ def test_without_controls_the_same_calls_work_from_code(log, store):
     dash.resume()
     wait_until(shows(dash, "transcript", "another card"))
     dash.close()
+
+
+def test_a_pick_made_while_the_renderer_refreshes_the_pickers_is_not_lost(monkeypatch):
+    from vdb_notebook.store import EventStore
+    from vdb_notebook.widgets import controls as module
+    from vdb_notebook.widgets.selection import Catalog
+    store = EventStore()
+    for n in range(3):
+        store.add(active(f"cap-{n}", f"rts-{n}"))
+    picked = []
+    bar = module.Controls("t", on_pause=lambda paused: None, on_select=picked.append)
+    catalog = Catalog()
+    catalog.seed(store.df.iloc[:2])
+    bar.refresh(catalog)  # cap-0 and cap-1 to pick from
+    set_options = module._set
+
+    def refresh_meets_the_pick(picker, options):  # the renderer, mid-refresh, as the user picks
+        if picker is bar.session:
+            wait_until(lambda: picker.value == "cap-1", timeout=5)
+        set_options(picker, options)
+
+    monkeypatch.setattr(module, "_set", refresh_meets_the_pick)
+    catalog.seed(store.df)  # cap-2 arrives: the next refresh sets new options
+    renderer = threading.Thread(target=bar.refresh, args=(catalog,))
+    renderer.start()
+    bar.session.value = "cap-1"  # the user's pick, on the kernel's thread
+    renderer.join(10)
+    assert [s.session for s in picked] == ["cap-1"] and bar.session.value == "cap-1"

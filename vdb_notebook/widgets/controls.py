@@ -19,7 +19,9 @@ per frame, as for the panes, however many sessions arrive.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import ipywidgets as widgets
@@ -60,7 +62,11 @@ class Controls(widgets.VBox):
     def __init__(self, title: str, *, on_pause: Callable[[bool], None],
                  on_select: Callable[[Selection], None], connection_id: str | None = None) -> None:
         self._on_pause, self._on_select = on_pause, on_select
-        self._quiet = False  # True while refresh() changes the pickers (not the user)
+        # refresh() runs on the renderer thread while the user picks on the kernel's: changes
+        # made by code (refresh, show) are quiet on the thread making them only, and a pick
+        # waits for a refresh in progress, then wins over the value that refresh put back
+        self._quiet_thread: int | None = None
+        self._picking = threading.RLock()
         self._shown: tuple[int, str] = (-1, ALL)  # the catalog version and session the pickers show
         self.title = widgets.HTML(_title(title))
         self.pause = widgets.ToggleButton(
@@ -99,21 +105,19 @@ class Controls(widgets.VBox):
 
     def show(self, selection: Selection) -> None:
         """Set the filter and pickers to `selection` (chosen from code) without asking again."""
-        self._quiet = True
-        try:
+        with self._picking, self._quietly():
             self.filter.value = selection.text
             for picker, value in ((self.session, selection.session), (self.stream, selection.stream)):
                 if any(v == (value or ALL) for _, v in picker.options):
                     picker.value = value or ALL
-        finally:
-            self._quiet = False
 
     def refresh(self, catalog: Catalog) -> None:
         """Bring the pickers and ids up to date with what the dashboard has seen (renderer
         thread, once a frame; sends nothing when nothing changed)."""
         if (catalog.version, self.session.value) != self._shown:  # the streams follow the session
             self._shown = (catalog.version, self.session.value)
-            self._quietly(self._set_options, catalog)
+            with self._picking, self._quietly():
+                self._set_options(catalog)
         newest = next(reversed(catalog.sessions), "") if catalog.sessions else ""
         self.session_id.show(self.session.value or newest)
         self.stream_id.show(self.stream.value)
@@ -126,16 +130,26 @@ class Controls(widgets.VBox):
         self.pause.description = "Resume" if paused else "Pause"
 
     def _selected(self, change: dict[str, Any]) -> None:
-        if not self._quiet:
-            self._on_select(self.selection)
+        if self._quiet_thread == threading.get_ident():
+            return
+        with self._picking:  # a refresh in progress has finished: the user's pick stands
+            control, wanted = change["owner"], change["new"]
+            if control.value != wanted and (not isinstance(control, widgets.Dropdown)
+                                            or any(v == wanted for _, v in control.options)):
+                with self._quietly():
+                    control.value = wanted
+            selection = self.selection
+        self._on_select(selection)  # outside the lock: the dashboard takes its own
 
     # -- helpers -----------------------------------------------------------------------------
-    def _quietly(self, change: Callable[[Catalog], None], catalog: Catalog) -> None:
-        self._quiet = True
+    @contextmanager
+    def _quietly(self) -> Iterator[None]:
+        """Changes this thread makes to the controls meanwhile are not the user's."""
+        before, self._quiet_thread = self._quiet_thread, threading.get_ident()
         try:
-            change(catalog)
+            yield
         finally:
-            self._quiet = False
+            self._quiet_thread = before
 
     def _set_options(self, catalog: Catalog) -> None:
         sessions = [("All sessions", ALL)] + [
