@@ -3,11 +3,8 @@ visual-index event describes (offline, drawn by the emulator; none where the sou
 and the frame a picture URL names is a JPEG of that moment."""
 from __future__ import annotations
 
-import asyncio
 import io
 import re
-import time
-from collections.abc import Callable
 
 import pytest
 import requests
@@ -17,21 +14,13 @@ import vdb_notebook as vn
 from vdb_notebook.review.pictures import frame_finder, given_picture
 from vdb_notebook.widgets import Dashboard
 from vdb_notebook.widgets.index import IndexPane
-from vdb_notebook.widgets.testing import counting_comms
+from vdb_notebook.widgets.testing import await_until, counting_comms
 
 
 @pytest.fixture
 def log():
     with counting_comms() as comm_log:
         yield comm_log
-
-
-async def await_until(condition: Callable[[], bool], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.02)
 
 
 async def test_the_visual_pane_shows_the_frame_each_event_describes(log, tmp_path):
@@ -47,7 +36,7 @@ async def test_the_visual_pane_shows_the_frame_each_event_describes(log, tmp_pat
             emu.start_capture(session.id)
             vn.start_pipelines(conn, session, feed)
             await feed.wait_for(until=lambda store: len(store.scenes()) >= 3, timeout=60)
-            await await_until(lambda: dash.panes["visual"].value.count("<img") >= 3)
+            await await_until(lambda: dash.panes["visual"].value.count("<img") >= 3, timeout=60)
             html = dash.panes["visual"].value
             urls = re.findall(r"<img src='([^']+)'", html)
             pictures = [requests.get(url.replace("&amp;", "&"), timeout=30) for url in urls[:2]]

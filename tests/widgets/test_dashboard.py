@@ -1,10 +1,7 @@
 """vn.Dashboard: construction, sources, catching up, stopping, and how it ends (widgets/dashboard.py)."""
 from __future__ import annotations
 
-import asyncio
 import threading
-import time
-from collections.abc import Callable
 
 import ipywidgets as widgets
 import pytest
@@ -12,7 +9,14 @@ import pytest
 import vdb_notebook as vn
 from vdb_notebook.widgets import Dashboard
 from vdb_notebook.widgets.controls import Controls, CopyableId
-from vdb_notebook.widgets.testing import T0, alert_frame, shows, transcript_frame, wait_until
+from vdb_notebook.widgets.testing import (
+    T0,
+    alert_frame,
+    await_until,
+    shows,
+    transcript_frame,
+    wait_until,
+)
 
 
 def test_repr_is_stable_and_widget_view_is_kept(log, store):
@@ -140,15 +144,6 @@ def test_stop_keeps_final_state_and_ignores_later_events(log, store):
     assert "after stop" not in dash.panes["transcript"].value
     dash.stop()  # twice is fine
     dash.close()
-
-
-async def await_until(condition: Callable[[], bool], timeout: float = 30.0) -> None:
-    """wait_until for tests whose event loop must keep running (a Feed consumes on it)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.02)
 
 
 async def test_dashboard_on_a_real_feed_shows_the_standup_and_ends_when_it_closes(log):

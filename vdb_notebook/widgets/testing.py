@@ -14,6 +14,7 @@ and also records each message's size and time, so we can see what a browser woul
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
@@ -106,6 +107,15 @@ def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         time.sleep(0.02)
+
+
+async def await_until(condition: Callable[[], bool], timeout: float = 30.0) -> None:
+    """wait_until for tests whose event loop must keep running (a Feed consumes on it)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.02)
 
 
 def shows(dash: Dashboard, pane: str, text: str) -> Callable[[], bool]:

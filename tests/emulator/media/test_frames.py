@@ -3,6 +3,7 @@ bytes every time); an exported video has a thumbnail and makes one at any time t
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 
 import av
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 import requests
 from PIL import Image
 from videodb.exceptions import InvalidRequestError
+from videodb.video import Video
 
 from vdb_notebook.emulator import Emulator
 from vdb_notebook.emulator.media.service import MediaService
@@ -62,13 +64,10 @@ def test_bad_frame_requests_are_4xx(media: MediaService, path: str, status: int)
     assert answer.status_code == status and answer.json()["message"]
 
 
-def test_an_exported_video_has_a_thumbnail_and_makes_one_at_a_time(media: MediaService) -> None:
+def test_an_exported_video_has_a_thumbnail_and_makes_one_at_a_time(media: MediaService,
+        exported_video: Callable[[Emulator], Video]) -> None:
     with Emulator(speed="max", seed=0) as emu:
-        conn = emu.connect()
-        session = conn.create_capture_session(end_user_id="user_abc")
-        emu.start_capture(session.id)
-        emu.stop_capture(session.id)
-        video = conn.get_collection().get_video(emu.state()["sessions"][0]["exported_video_id"])
+        video = exported_video(emu)
         first = video.thumbnail_url
         video.thumbnail_url = None
         assert video.generate_thumbnail() == first          # GET video/{id}/thumbnail

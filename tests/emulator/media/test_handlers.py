@@ -3,11 +3,13 @@ PyAV decodes, as long as the window; the same seed gives the same bytes; bad req
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 import av
 import pytest
 import requests
+from videodb.video import Video
 
 from vdb_notebook.emulator import Emulator
 from vdb_notebook.emulator.media import configure
@@ -115,13 +117,10 @@ def test_player_page_and_its_script_are_served(media: MediaService) -> None:
     assert script.status_code == 200 and b"Hls" in script.content
 
 
-def test_the_exported_video_and_its_windows_play(media: MediaService) -> None:
+def test_the_exported_video_and_its_windows_play(media: MediaService,
+        exported_video: Callable[[Emulator], Video]) -> None:
     with Emulator(speed="max", seed=0) as emu:
-        conn = emu.connect()
-        session = conn.create_capture_session(end_user_id="user_abc")
-        emu.start_capture(session.id)
-        emu.stop_capture(session.id)
-        video = conn.get_collection().get_video(emu.state()["sessions"][0]["exported_video_id"])
+        video = exported_video(emu)
         whole = requests.get(video.stream_url, timeout=30)
         listed = sum(float(line[8:].rstrip(",")) for line in whole.text.splitlines() if line.startswith("#EXTINF:"))
         assert listed == pytest.approx(emu.scenario.duration_s)       # the whole recording, lazily encoded

@@ -5,7 +5,7 @@ accepted by the media routes (a property test over real HTTP)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import Any
 from urllib.parse import urljoin
@@ -14,6 +14,7 @@ import pytest
 import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from videodb.video import Video
 
 from vdb_notebook.emulator import Emulator
 from vdb_notebook.emulator.media import configure, handlers, hls, plan
@@ -43,13 +44,9 @@ def rids(emu: Emulator) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def video_id(emu: Emulator) -> str:
+def video_id(emu: Emulator, exported_video: Callable[[Emulator], Video]) -> str:
     """The id of a capture session's exported video."""
-    conn = emu.connect()
-    session = conn.create_capture_session(end_user_id="user_abc")
-    emu.start_capture(session.id)
-    emu.stop_capture(session.id)
-    return str(emu.state()["sessions"][-1]["exported_video_id"])
+    return str(exported_video(emu).id)
 
 
 def api(emu: Emulator, path: str, **params: str) -> requests.Response:

@@ -4,6 +4,7 @@ that PyAV decodes end to end, the windows in order."""
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 
 import av
 import pytest
@@ -18,14 +19,6 @@ from vdb_notebook.emulator.media.synth import FPS
 from vdb_notebook.emulator.scenario import ORIGIN_MS
 
 
-def exported_video(emu: Emulator) -> Video:
-    conn = emu.connect()
-    session = conn.create_capture_session(end_user_id="user_abc")
-    emu.start_capture(session.id)
-    emu.stop_capture(session.id)
-    return conn.get_collection().get_video(emu.state()["sessions"][0]["exported_video_id"])
-
-
 def decoded(url: str) -> list[float]:
     """The video frames' times PyAV decodes from the playlist at `url` (over HTTP)."""
     with av.open(url, options={"http_persistent": "0"}) as container:
@@ -36,7 +29,8 @@ def listed(text: str) -> list[float]:
     return [float(line[8:].rstrip(",")) for line in text.splitlines() if line.startswith("#EXTINF:")]
 
 
-def test_a_video_timeline_of_two_windows_is_one_playlist_pyav_decodes(media: MediaService) -> None:
+def test_a_video_timeline_of_two_windows_is_one_playlist_pyav_decodes(
+        media: MediaService, exported_video: Callable[[Emulator], Video]) -> None:
     with Emulator(speed="max", seed=0) as emu:
         video = exported_video(emu)
         url = video.generate_stream(timeline=[(10, 25), (45, 60)])
@@ -49,7 +43,8 @@ def test_a_video_timeline_of_two_windows_is_one_playlist_pyav_decodes(media: Med
     assert len(restart) == 1 and restart[0] == pytest.approx(15 * FPS, abs=2)   # 15 s, then the second
 
 
-def test_a_single_window_timeline_is_the_plain_window_url(media: MediaService) -> None:
+def test_a_single_window_timeline_is_the_plain_window_url(
+        media: MediaService, exported_video: Callable[[Emulator], Video]) -> None:
     with Emulator(speed="max", seed=0) as emu:
         video = exported_video(emu)
         url = video.generate_stream(timeline=[(10, 25)])
@@ -62,7 +57,8 @@ def test_a_single_window_timeline_is_the_plain_window_url(media: MediaService) -
     ([(10, "x")], "pair of numbers"),
     ([(0, 1)] * 201, "1 to 200"),
 ])
-def test_bad_timelines_say_what_to_fix(media: MediaService, timeline: object, message: str) -> None:
+def test_bad_timelines_say_what_to_fix(media: MediaService, timeline: object, message: str,
+                                      exported_video: Callable[[Emulator], Video]) -> None:
     with Emulator(speed="max", seed=0) as emu:
         video = exported_video(emu)
         with pytest.raises(InvalidRequestError, match=message):
