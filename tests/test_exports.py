@@ -53,7 +53,13 @@ def test_mypy_sees_the_real_types_of_public_names(tmp_path) -> None:
         "reveal_type(store.transcript())\n"
         "reveal_type(vn.Feed.open)\n"
         "reveal_type(vn.FeedState.OPEN)\n"
-        "reveal_type(vn.webhooks.read_payloads)\n")
+        "reveal_type(vn.webhooks.read_payloads)\n"
+        "reveal_type(vn.WebhookReceiver.start_sync().store)\n"
+        "reveal_type(vn.WebhookReceiver(store).store.transcript())\n"
+        "class Counting:\n"
+        "    def add(self, frame, *, source='ws', received_at_ms=None, key=None): ...\n"
+        "    def __len__(self) -> int: return 0\n"
+        "reveal_type(vn.WebhookReceiver(Counting()).store)\n")
     done = subprocess.run(
         [sys.executable, "-m", "mypy", "--cache-dir", str(tmp_path / "cache"),
          "--follow-imports=silent", "--config-file", str(ROOT / "pyproject.toml"), str(program)],
@@ -61,10 +67,14 @@ def test_mypy_sees_the_real_types_of_public_names(tmp_path) -> None:
         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     revealed = [line.split("Revealed type is ", 1)[1] for line in done.stdout.splitlines()
                 if "Revealed type is" in line]
-    assert len(revealed) == 5, done.stdout + done.stderr
+    assert len(revealed) == 8, done.stdout + done.stderr
     assert revealed[0] == '"vdb_notebook.store.store.EventStore"'
     assert revealed[1] == '"pandas.core.frame.DataFrame"'
     assert "vdb_notebook.feed.feed.Feed" in revealed[2] and "Coroutine" in revealed[2]
     assert "vdb_notebook.feed.state.FeedState" in revealed[3]
     assert "-> list[dict[str, Any]]" in revealed[4]
+    # a receiver's store is what it was given, else an EventStore: no narrowing needed
+    assert revealed[5] == '"vdb_notebook.store.store.EventStore"'
+    assert revealed[6] == '"pandas.core.frame.DataFrame"'
+    assert revealed[7] == '"user_code.Counting"'
     assert revealed[0].strip('"') != "Any"

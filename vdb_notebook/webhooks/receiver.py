@@ -23,7 +23,7 @@ import warnings
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast, overload
 
 from aiohttp import web
 
@@ -39,7 +39,15 @@ from .progress import Progress
 from .signing import Verifier
 
 if TYPE_CHECKING:
+    from typing_extensions import TypeVar as DefaultTypeVar  # PEP 696 defaults (3.13 typing)
+
     from ..events.sink import EventSink
+    from ..store.store import EventStore
+
+    #: The receiver's store type: what `store=` was given, else EventStore (`rx.store`'s type).
+    SinkT = DefaultTypeVar("SinkT", bound=EventSink, default=EventStore)
+else:
+    SinkT = TypeVar("SinkT")
 
 H = TypeVar("H", bound=Handler)  # a handler, given back as it is by the `@rx.on(event)` decorator
 
@@ -86,7 +94,7 @@ class ReceiverStats:
         return self.as_dict()[name]
 
 
-class WebhookReceiver:
+class WebhookReceiver(Generic[SinkT]):
     """An HTTP endpoint for VideoDB webhooks (lifecycle and alerts) that loses nothing it
     acknowledged: the store gets each event exactly once, handlers at least once.
 
@@ -110,7 +118,7 @@ class WebhookReceiver:
     """
 
     @keyword_only("secret", "host", "port")
-    def __init__(self, store: EventSink | None = None, *, secret: str | bytes | None = None,
+    def __init__(self, store: SinkT | None = None, *, secret: str | bytes | None = None,
                  host: str = "127.0.0.1", port: int = 0,
                  journal: str | os.PathLike[str] | None = None, max_body: int = MAX_BODY,
                  max_depth: int = MAX_DEPTH, idle_timeout: float = IDLE_TIMEOUT_S,
@@ -130,8 +138,8 @@ class WebhookReceiver:
                              "unsigned deliveries")
         if store is None:
             from ..store.store import EventStore
-            store = EventStore(max_events=STORE_MAX_EVENTS, max_bytes=STORE_MAX_BYTES)
-        self.store = store
+            store = cast("SinkT", EventStore(max_events=STORE_MAX_EVENTS, max_bytes=STORE_MAX_BYTES))
+        self.store: SinkT = store
         self.host, self.port, self.path = host, port, "/" + path.lstrip("/")
         self.max_body, self.max_depth = max_body, max_depth
         self.idle_timeout, self.read_timeout = idle_timeout, read_timeout
@@ -157,8 +165,8 @@ class WebhookReceiver:
 
     @classmethod
     @keyword_only("secret", "host", "port")
-    async def start(cls, store: EventSink | None = None, *, secret: str | bytes | None = None,
-                    host: str = "127.0.0.1", port: int = 0, **options: Any) -> WebhookReceiver:
+    async def start(cls, store: SinkT | None = None, *, secret: str | bytes | None = None,
+                    host: str = "127.0.0.1", port: int = 0, **options: Any) -> WebhookReceiver[SinkT]:
         """Start serving on a thread of its own; returns once `url` answers."""
         rx = cls(store, secret=secret, host=host, port=port, **options)
         try:
@@ -169,8 +177,8 @@ class WebhookReceiver:
 
     @classmethod
     @keyword_only("secret", "host", "port")
-    def start_sync(cls, store: EventSink | None = None, *, secret: str | bytes | None = None,
-                   host: str = "127.0.0.1", port: int = 0, **options: Any) -> WebhookReceiver:
+    def start_sync(cls, store: SinkT | None = None, *, secret: str | bytes | None = None,
+                   host: str = "127.0.0.1", port: int = 0, **options: Any) -> WebhookReceiver[SinkT]:
         """`start` (same options) for code that cannot await (scripts, callbacks, a cell)."""
         return _aio.run(cls.start(store, secret=secret, host=host, port=port, **options))
 
@@ -248,13 +256,13 @@ class WebhookReceiver:
             except Exception as exc:
                 log.warning("could not write the store's dataset at close: %s", exc)
 
-    async def __aenter__(self) -> WebhookReceiver:
+    async def __aenter__(self) -> WebhookReceiver[SinkT]:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
-    def __enter__(self) -> WebhookReceiver:
+    def __enter__(self) -> WebhookReceiver[SinkT]:
         return self
 
     def __exit__(self, *exc: object) -> None:
