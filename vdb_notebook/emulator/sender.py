@@ -19,6 +19,9 @@ log = logging.getLogger(__name__)
 #: Seconds before each retry: VideoDB's schedule compressed so tests and notebooks stay fast.
 BACKOFF_S = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6)
 ATTEMPT_TIMEOUT_S = 5.0
+#: Posts in flight to one receiver (host and port) at once, and so the kept-alive connections
+#: to it: a fleet's sessions share a few receivers, and each connection is a descriptor here.
+CONNECTIONS_PER_RECEIVER = 16
 
 
 class WebhookSender:
@@ -41,7 +44,12 @@ class WebhookSender:
         task = asyncio.create_task(self._run(url, payloads, self._chains.get(key)))
         self._chains[key] = task
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(lambda done: self._settled(key, done))
+
+    def _settled(self, key: str, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if self._chains.get(key) is task:  # nothing queued after it: the chain ends here
+            del self._chains[key]
 
     async def idle(self) -> None:
         """Wait until every queued payload was delivered or given up."""
@@ -100,6 +108,7 @@ class WebhookSender:
     def _session(self) -> aiohttp.ClientSession:
         if self._client is None:
             self._client = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit_per_host=CONNECTIONS_PER_RECEIVER),
                 timeout=aiohttp.ClientTimeout(total=ATTEMPT_TIMEOUT_S),
                 headers={"User-Agent": "vdb-notebook-emulator"})
         return self._client
