@@ -70,7 +70,7 @@ def test_a_dataset_from_a_newer_release_says_to_upgrade(tmp_path):
 
 def test_a_new_dataset_is_marked_with_its_format(tmp_path):
     written(tmp_path / "d")
-    assert json.loads((tmp_path / "d" / "_format.json").read_text()) == {"format": 2}
+    assert json.loads((tmp_path / "d" / "_format.json").read_text()) == {"format": 3}
 
 
 @pytest.mark.parametrize(("code", "raises"), [(errno.EINVAL, False), (errno.EIO, True)])

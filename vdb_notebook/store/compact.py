@@ -1,8 +1,10 @@
 """`vn.compact_dataset(path)`: merge a dataset's small files and drop duplicate events on disk.
 
 Timed flushes make many small files, and many writers write the same event more than once
-(a delivery retried to two receivers). Compaction rewrites each folder's files as one file
-holding each key once (rows keep their writer and seq), then removes the files it merged.
+(a delivery retried to two receivers). Compaction first moves the rows of `session=_mixed`
+folders (a flush of many sessions, store/layout.py) to their sessions' folders, then rewrites
+each folder's files as one file holding each key once (rows keep their writer and seq), and
+removes the files it merged.
 
 Safe while other writers append: it merges only the files it listed, so files written
 meanwhile stay as they are; readers skip nothing and deduplicate by key, so until the merged
@@ -29,7 +31,8 @@ import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 
 from . import durable
-from .dataset import FILE_SCHEMA, DatasetFiles, deduplicated, read_check
+from .dataset import FILE_SCHEMA, DatasetFiles, deduplicated, partitions, read_check
+from .layout import MIXED
 
 
 @dataclass
@@ -47,16 +50,38 @@ def compact_dataset(path: str | os.PathLike[str], *, min_files: int = 2) -> Comp
     file with each key once. Damaged files are left where they are and reported."""
     fs, root = read_check(path)
     files, damaged = durable.data_files(fs, root)
-    report = Compaction(files_before=len(files), files_after=len(files), damaged=damaged)
+    report = Compaction(files_before=len(files), damaged=damaged)
+    writer = DatasetFiles(path)
+    mixed = [file for file in files if _folder(file).endswith(f"/session={MIXED}")]
+    if mixed:
+        report.rows_dropped += _spread(writer, fs, mixed)
+        files, _ = durable.data_files(fs, root)
+    report.files_after = len(files)
     folders: dict[str, list[str]] = defaultdict(list)
     for file in files:
-        folders[file.rsplit("/", 1)[0]].append(file)
-    writer = DatasetFiles(path)
+        folders[_folder(file)].append(file)
     for folder, paths in sorted(folders.items()):
         if len(paths) >= min_files:
             report.rows_dropped += _merge(writer, fs, root, folder, paths)
             report.files_after -= len(paths) - 1
     return report
+
+
+def _folder(file: str) -> str:
+    return file.rsplit("/", 1)[0]
+
+
+def _spread(writer: DatasetFiles, fs: pafs.FileSystem, paths: list[str]) -> int:
+    """Write the rows of `paths` (mixed folders) to their sessions' folders, then remove
+    them; returns the rows dropped."""
+    table = ds.dataset(paths, schema=FILE_SCHEMA, filesystem=fs, format="parquet").to_table()
+    kept = deduplicated(table)
+    for folder, rows in partitions(kept):
+        writer.add_file(folder, rows)
+    writer.write_queued()  # durable in their folders before any mixed file goes
+    for path in paths:
+        fs.delete_file(path)
+    return int(table.num_rows - kept.num_rows)
 
 
 def _merge(writer: DatasetFiles, fs: pafs.FileSystem, root: str, folder: str,

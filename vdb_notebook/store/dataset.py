@@ -1,4 +1,5 @@
-"""Events kept as a hive-partitioned Parquet dataset: `date=YYYY-MM-DD/session=<id>/part-*.parquet`.
+"""Events kept as a hive-partitioned Parquet dataset: `date=YYYY-MM-DD/session=<id>/part-*.parquet`
+(a flush of many sessions: `session=_mixed`, store/layout.py).
 
 Many writers (processes, machines) append to one path at once without locks: each writer has an
 id (`DatasetFiles.writer`) that names its files, and its rows carry it (`writer` column) with the
@@ -26,7 +27,7 @@ import secrets
 import time
 import warnings
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -44,7 +45,15 @@ from ..events.fields import valid_unicode
 from . import durable
 from .columns import SCHEMA, TEXT
 from .files import rejection_record
-from .layout import FORMAT, FORMAT_FILE, REJECTED_DIR, folder_values, session_folder
+from .layout import (
+    FORMAT,
+    FORMAT_FILE,
+    MIXED,
+    MIXED_OVER,
+    REJECTED_DIR,
+    folder_values,
+    session_folder,
+)
 
 PARTITIONING = ds.partitioning(pa.schema([("date", pa.string()), ("session", pa.string())]),
                                flavor="hive")
@@ -92,7 +101,8 @@ class DatasetFiles:
             durable.make_dirs(self.root)
         else:
             self.fs.create_dir(self.root, recursive=True)
-        check_format(self.fs, self.root, create=True)
+        #: the dataset's format: from 3 on, a flush of many sessions goes to one file per date
+        self.format = check_format(self.fs, self.root, create=True)
         #: temporary files of killed writers removed when this writer opened
         self.swept = durable.sweep(self.fs, self.root, self.writer, older_than_s=sweep_after_s)
 
@@ -106,7 +116,7 @@ class DatasetFiles:
         if events.num_rows:
             events = events.append_column("writer", pa.repeat(
                 pa.scalar(self.writer, TEXT), events.num_rows))
-            for folder, part in _partitions(events):
+            for folder, part in partitions(events, mixed=self.format >= 3):
                 self._queue.append((self._name(folder, "parquet"), _parquet(part)))
         if rejected:
             lines = "".join(json.dumps(rejection_record(r), ensure_ascii=False, default=str)
@@ -129,9 +139,11 @@ class DatasetFiles:
         return f"{folder}/part-{self.writer}-{self._next:09d}.{ext}"
 
 
-def _partitions(events: pa.Table) -> Iterable[tuple[str, pa.Table]]:
+def partitions(events: pa.Table, *, mixed: bool = False) -> Iterable[tuple[str, pa.Table]]:
     """(folder, rows) for each (date, capture session) in `events`: codes per group, one
-    stable sort of the codes, one take (Arrow, off the GIL), then slices."""
+    stable sort of the codes, one take (Arrow, off the GIL), then slices. With `mixed`, rows
+    of more than MIXED_OVER sessions stay in one piece per date (`session=_mixed`): the sort
+    and take of every column cost as much as writing them."""
     dates = events.column("received_at").cast(pa.date32()).cast(pa.string())  # UTC dates
     sessions = events.column("capture_session_id")
     group = pc.binary_join_element_wise(
@@ -139,16 +151,28 @@ def _partitions(events: pa.Table) -> Iterable[tuple[str, pa.Table]]:
         pc.if_else(pc.is_null(sessions), pa.scalar("n", pa.large_string()),
                    pa.scalar("s", pa.large_string())), pa.scalar("\x00", pa.large_string()))
     encoded = pc.dictionary_encode(group).combine_chunks()
+    if mixed and len(encoded.dictionary) > MIXED_OVER:
+        yield from _slices(events, pc.dictionary_encode(dates).combine_chunks(),
+                           lambda day: f"date={day}/session={MIXED}")
+        return
+
+    def folder(value: str) -> str:
+        day, session_and_kind = value.split("\x00", 1)  # a session id may hold \x00 too
+        session, kind = session_and_kind.rsplit("\x00", 1)
+        return f"date={day}/{session_folder(session if kind == 's' else None)}"
+    yield from _slices(events, encoded, folder)
+
+
+def _slices(events: pa.Table, encoded: pa.DictionaryArray,
+            folder: Callable[[str], str]) -> Iterable[tuple[str, pa.Table]]:
+    """(folder(value), rows) for each value of `encoded` (a code per row of `events`)."""
     codes = encoded.indices.to_numpy()
     counts = np.bincount(codes, minlength=len(encoded.dictionary))
     if np.count_nonzero(counts) > 1:
         events = events.take(pa.array(np.argsort(codes, kind="stable")))
     at = 0
     for value, count in zip(encoded.dictionary.to_pylist(), counts.tolist(), strict=True):
-        day, session_and_kind = value.split("\x00", 1)  # a session id may hold \x00 too
-        session, kind = session_and_kind.rsplit("\x00", 1)
-        yield (f"date={day}/{session_folder(session if kind == 's' else None)}",
-               events.slice(at, count))
+        yield folder(value), events.slice(at, count)
         at += count
 
 

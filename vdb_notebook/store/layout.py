@@ -1,6 +1,7 @@
 """Where a dataset keeps what: partition folders that are always valid paths, the format marker.
 
-A row lives under `date=YYYY-MM-DD/session=<value>/`. The folder only narrows a search: every
+A row lives under `date=YYYY-MM-DD/session=<value>/`, or `session=_mixed` (MIXED) when the flush
+that wrote it held many sessions. The folder only narrows a search: every
 file also holds `capture_session_id` itself, and readers filter rows on it, so any id (long,
 Unicode, `/`, `=`, `..`, empty) is read back exactly, and two ids that share a folder (a
 truncated long id, a case-insensitive disk) never mix.
@@ -28,9 +29,16 @@ MAX_FOLDER_BYTES = 200
 _KEPT_BYTES = 150  # of a long id's quoted text, before its hash
 REJECTED_DIR = "_rejected"
 FORMAT_FILE = "_format.json"
+#: The folder value of a flush of many sessions' rows (`session=_mixed`): one file per
+#: date instead of one per session (a fleet's flush would make a file for each), which
+#: compaction moves to the sessions' own folders. No id has it (see NO_SESSION).
+MIXED = "_mixed"
+#: A flush holding rows of more sessions than this writes them to MIXED.
+MIXED_OVER = 8
 #: 1: the release before format versions (no marker; `seq` per store, one writer).
 #: 2: files carry `writer`; rows are unique by (writer, seq) and deduplicated by `key`.
-FORMAT = 2
+#: 3: `session=_mixed` folders hold rows of many sessions (readers of 2 would miss them).
+FORMAT = 3
 
 
 def session_value(capture_session_id: str | None) -> str:
@@ -58,9 +66,9 @@ def session_folder(capture_session_id: str | None) -> str:
 
 
 def folder_values(capture_session_id: str) -> list[str]:
-    """Folder values that may hold `capture_session_id`'s rows: this format's and the one
-    before, which used the id itself."""
-    return [session_value(capture_session_id), valid_unicode(capture_session_id)]
+    """Folder values that may hold `capture_session_id`'s rows: this format's, the one before
+    (which used the id itself), and MIXED."""
+    return [session_value(capture_session_id), valid_unicode(capture_session_id), MIXED]
 
 
 def _quoted(value: str) -> str:
