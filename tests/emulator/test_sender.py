@@ -176,35 +176,33 @@ async def test_no_callback_url_means_no_webhook(emu):
 async def test_many_sessions_share_a_bounded_pool_to_one_receiver_and_leave_no_chains() -> None:
     from vdb_notebook.emulator.faults import Faults
     from vdb_notebook.emulator.sender import CONNECTIONS_PER_RECEIVER, WebhookSender
-    in_flight, most, release = 0, 0, asyncio.Event()
 
-    async def slow(request: web.Request) -> web.Response:
-        nonlocal in_flight, most
-        in_flight += 1
-        most = max(most, in_flight)
-        await release.wait()  # held until every post that can be in flight is
-        in_flight -= 1
-        return web.json_response({"ok": True})
+    class Held(Receiver):
+        """Holds every POST until released, counting how many are in flight at once."""
 
-    app = web.Application()
-    app.router.add_post("/hook", slow)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    url = f"http://127.0.0.1:{runner.addresses[0][1]}/hook"
-    sender = WebhookSender(lambda: Faults())
-    sessions = 3 * CONNECTIONS_PER_RECEIVER
-    for n in range(sessions):
-        sender.send(url, [{"event": "capture_session.active", "n": n}], key=f"cap-{n}")
-    for _ in range(300):  # a hang guard: until the pool is full
-        if in_flight == CONNECTIONS_PER_RECEIVER:
-            break
-        await asyncio.sleep(0.01)
-    await asyncio.sleep(0.1)  # time for a post beyond the pool to arrive, were there one
-    release.set()
-    await sender.idle()
-    assert most == CONNECTIONS_PER_RECEIVER  # one receiver: at most this many connections
-    assert sum(d["ok"] for d in sender.deliveries) == sessions
-    assert sender._chains == {}  # finished chains are forgotten (one per session before)
-    await sender.close()
-    await runner.cleanup()
+        in_flight = most = 0
+        release = asyncio.Event()
+
+        async def handle(self, request: web.Request) -> web.Response:
+            self.in_flight += 1
+            self.most = max(self.most, self.in_flight)
+            await self.release.wait()
+            self.in_flight -= 1
+            return web.json_response({"ok": True})
+
+    async with Held() as held:
+        sender = WebhookSender(lambda: Faults())
+        sessions = 3 * CONNECTIONS_PER_RECEIVER
+        for n in range(sessions):
+            sender.send(held.url, [{"event": "capture_session.active", "n": n}], key=f"cap-{n}")
+        for _ in range(300):  # a hang guard: until the pool is full
+            if held.in_flight == CONNECTIONS_PER_RECEIVER:
+                break
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.1)  # time for a post beyond the pool to arrive, were there one
+        held.release.set()
+        await sender.idle()
+        assert held.most == CONNECTIONS_PER_RECEIVER  # one receiver: at most this many
+        assert sum(d["ok"] for d in sender.deliveries) == sessions
+        assert sender._chains == {}  # finished chains are forgotten (one per session before)
+        await sender.close()

@@ -129,14 +129,8 @@ def kept_text(event: Event) -> str | None:
     """The text the store keeps for a frame its fields cannot rebuild (events/raw.py), which
     the key hashes too; None when the fields rebuild it."""
     from .raw import arrow_raw
-    from .shapes import KEPT, shape_of
-    shape = event.shape
-    if shape is None:
-        try:
-            shape = shape_of(event) if type(event.frame) is dict else KEPT
-        except Exception:  # as the store: a dict whose values misbehave is kept whole
-            shape = KEPT
-    return arrow_raw(event.raw)[0] if shape == KEPT else None
+    from .shapes import KEPT, kept_as
+    return arrow_raw(event.raw)[0] if kept_as(event) == KEPT else None
 
 
 def _hash(text: str) -> str:

@@ -65,6 +65,17 @@ _DATA_KEYS = {MEDIA: frozenset(("text", "is_final", "start", "end")),
 _DATA_KEYS[SCENE_INDEX] = _DATA_KEYS[MEDIA]
 
 
+def kept_as(ev: Event) -> int:
+    """How the store keeps `ev`: the shape its decoder gave, else the one `shape_of` finds
+    (KEPT for a frame that is not a dict, or whose values misbehave when compared)."""
+    if ev.shape is not None:
+        return ev.shape
+    try:
+        return shape_of(ev) if type(ev.frame) is dict else KEPT
+    except Exception:  # e.g. a caller's dict holding objects whose == misbehaves
+        return KEPT
+
+
 def shape_of(ev: Event) -> Shape:
     """The shape `ev.frame` can be rebuilt from, or KEPT when its raw frame must be kept.
 

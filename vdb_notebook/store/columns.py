@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 from ..events.event import FIELDS, Event
 from ..events.key import row_keys
 from ..events.raw import RAW_TEXT, arrow_raw, from_arrow_raw
-from ..events.shapes import KEPT, rebuild, shape_of
+from ..events.shapes import KEPT, kept_as, rebuild
 
 TIME = pa.timestamp("ms", tz="UTC")
 #: Text columns are large_string: what pandas' `string[pyarrow]` holds, so a DataFrame wraps
@@ -87,12 +87,7 @@ class Columns:
 
     def append(self, ev: Event) -> None:
         """Add one event; its raw frame is kept only when the columns cannot rebuild it."""
-        shape = ev.shape
-        if shape is None:
-            try:
-                shape = shape_of(ev) if type(ev.frame) is dict else KEPT
-            except Exception:  # e.g. a caller's dict holding objects whose == misbehaves
-                shape = KEPT
+        shape = kept_as(ev)
         raw, kind = (None, RAW_TEXT) if shape != KEPT else arrow_raw(ev.raw)
         row = (ev.seq, ev.received_at, ev.source, ev.channel, ev.event, ev.capture_session_id,
                ev.end_user_id, ev.rtstream_id, ev.rtstream_name, ev.text, ev.is_final, ev.label,

@@ -403,19 +403,18 @@ class Dashboard(widgets.VBox):
                     pane.seed(df[channels.isin(CHANNELS_OF_PANE[name])])
                 pane.last_seq = newest
                 self.renderer.mark(name)
-            known = {id(r) for r in existing_rejections}
+            self._rows_rejections = {id(r): r for r in existing_rejections}
             for rejection in existing_rejections:
                 self.counters.reject(rejection)
             for item in self._early:
                 if isinstance(item, Rejection):
-                    if id(item) not in known:
+                    if id(item) not in self._rows_rejections:
                         self.counters.reject(item)
                 elif item.seq > newest:
                     self._record(item)
             self._early = []
             self._seeding = False
             self._rows_upto, self._rows_fed_everything = newest, True
-            self._rows_rejections = {id(r): r for r in existing_rejections}
             if channels.eq("feed").any() and df["event"].astype(object).eq("feed.closed").any():
                 self._stopped = True  # made after its feed closed: show the store, then end
                 self.renderer.finish()
