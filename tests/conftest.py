@@ -153,6 +153,16 @@ FRONTENDS = {
 }
 
 
+def accept_kernel_dialog(page) -> None:
+    """JupyterLab sometimes still asks which kernel to use (a race with loading the kernelspecs,
+    even with kernelspec metadata and autoStartDefaultKernel): answer with the preselected one."""
+    try:
+        page.wait_for_selector(".jp-Dialog", timeout=2_000)
+    except Exception:
+        return
+    page.click(".jp-Dialog .jp-mod-accept")
+
+
 class Lab:
     """`jupyter lab` (or `jupyter notebook`) in its own process group; `stop()` ends it, its
     kernels included."""
@@ -186,6 +196,36 @@ class Lab:
             except OSError:
                 time.sleep(0.3)
         raise TimeoutError(f"jupyter lab did not answer within {timeout:.0f} s; see {self._log.name}")
+
+    accept_kernel_dialog = staticmethod(accept_kernel_dialog)
+
+    def open_and_run_all(self, page, path: str) -> None:
+        """Open `path` (after the server's URL) and run all its cells with Run > Run All Cells.
+        JupyterLab may ask which kernel to use at any point while it loads, and a dialog then
+        swallows the command: until the first cell is queued or has run, answer any dialog and
+        run all again (a queued cell shows [*] at once, so a run never starts twice)."""
+        page.goto(self.url + path, wait_until="domcontentloaded")
+        page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=90_000)
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
+        first_prompt = ".jp-Notebook .jp-Cell.jp-CodeCell .jp-InputArea-prompt"
+        for attempt in range(4):
+            accept_kernel_dialog(page)
+            page.click(".jp-NotebookPanel .jp-Cell")  # focus the notebook
+            page.click(".lm-MenuBar-itemLabel:text-is('Run')")
+            page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
+            try:
+                page.wait_for_function(
+                    "s => /[*0-9]/.test(document.querySelector(s)?.textContent ?? '')",
+                    arg=first_prompt, timeout=20_000)
+                return
+            except Exception:
+                if attempt == 3:
+                    raise
+
+    @staticmethod
+    def outputs(page) -> list[str]:
+        """The text of every output on the page (for a failure's message: what the cells said)."""
+        return page.locator(".jp-OutputArea-output").all_inner_texts()
 
     def shutdown_kernels(self) -> None:
         """Shut down every kernel the server runs (a test sharing the session's server ends

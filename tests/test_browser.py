@@ -81,16 +81,6 @@ def notebook(release: str = RELEASE_FILE) -> dict:
     }
 
 
-def accept_kernel_dialog(page) -> None:
-    """JupyterLab sometimes still asks which kernel to use (a race with loading the kernelspecs,
-    even with kernelspec metadata and autoStartDefaultKernel): answer with the preselected one."""
-    try:
-        page.wait_for_selector(".jp-Dialog", timeout=2_000)
-    except Exception:
-        return
-    page.click(".jp-Dialog .jp-mod-accept")
-
-
 def output_text_contains(page, text: str, timeout_ms: int) -> None:
     page.wait_for_function(
         "text => [...document.querySelectorAll('.jp-OutputArea-output')]"
@@ -134,7 +124,7 @@ def test_dashboard_in_a_browser_shows_the_standup_in_jupyterlab(jupyter_lab, chr
     try:
         with browser_page(chromium_and_playwright, ARTIFACTS / "jupyterlab-failure.png") as page:
             # a workspace of its own: no other test's notebook open behind this one
-            run_notebook_and_check(page, f"{jupyter_lab.url}/lab/workspaces/dashboard/tree/dashboard.ipynb", "jupyterlab",
+            run_notebook_and_check(page, jupyter_lab, "/lab/workspaces/dashboard/tree/dashboard.ipynb", "jupyterlab",
                                    jupyter_lab.root / RELEASE_FILE)
     finally:
         jupyter_lab.shutdown_kernels()
@@ -152,24 +142,13 @@ def test_dashboard_in_a_browser_shows_the_standup_in_notebook7(tmp_path, chromiu
     try:
         lab.wait_ready()
         with browser_page(chromium_and_playwright, ARTIFACTS / "notebook7-failure.png") as page:
-            run_notebook_and_check(page, lab.url + lab.path, "notebook7", work / RELEASE_FILE)
+            run_notebook_and_check(page, lab, lab.path, "notebook7", work / RELEASE_FILE)
     finally:
         lab.stop()
 
 
-def open_and_run_all(page, url: str) -> None:
-    page.goto(url, wait_until="domcontentloaded")
-    page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=90_000)
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
-    accept_kernel_dialog(page)
-    page.click(".jp-NotebookPanel .jp-Cell")  # focus the notebook
-    page.click(".lm-MenuBar-itemLabel:text-is('Run')")
-    page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
-    accept_kernel_dialog(page)
-
-
-def run_notebook_and_check(page, url: str, frontend: str, release: Path) -> None:
-    open_and_run_all(page, url)
+def run_notebook_and_check(page, lab, path: str, frontend: str, release: Path) -> None:
+    lab.open_and_run_all(page, path)
     output_text_contains(page, f"kernel prefix: {sys.prefix}\n", 60_000)  # this very environment
     output_text_contains(page, "busy line 39", 90_000)
     busy_prompt = page.locator(".jp-Notebook .jp-Cell").nth(COUNT_CELL - 1).locator(".jp-InputArea-prompt")
@@ -262,7 +241,7 @@ def test_quickstart_notebook_runs_in_jupyterlab(tmp_path, chromium_and_playwrigh
     (work / "01_quickstart.ipynb").write_text(json.dumps(quickstart, indent=1))
     ARTIFACTS.mkdir(exist_ok=True)
     with browser_page(chromium_and_playwright, ARTIFACTS / "quickstart-failure.png") as page:
-        open_and_run_all(page, jupyter_lab.url + "/lab/workspaces/quickstart/tree/01_quickstart.ipynb")
+        jupyter_lab.open_and_run_all(page, "/lab/workspaces/quickstart/tree/01_quickstart.ipynb")
         output_text_contains(page, "state='closed'", 120_000)  # the last cell ran
         # the live widget (not the static snapshot beside it), scrolled into view: JupyterLab
         # does not lay out cells far outside the window, and inner_text reads the laid-out text
@@ -348,7 +327,7 @@ def test_keyboard_reaches_pause_and_filter_and_the_panes_follow(chromium_and_pla
     ARTIFACTS.mkdir(exist_ok=True)
     try:
         with browser_page(chromium_and_playwright, ARTIFACTS / "keyboard-failure.png") as page:
-            open_and_run_all(page, jupyter_lab.url + "/lab/workspaces/keyboard/tree/keyboard.ipynb")
+            jupyter_lab.open_and_run_all(page, "/lab/workspaces/keyboard/tree/keyboard.ipynb")
             output_text_contains(page, "tick 3", 90_000)
             root = page.locator(".jp-OutputArea-output:has-text('Keyboard check')").first
             pause = root.get_by_role("button", name="Pause", exact=True)
@@ -454,7 +433,7 @@ def _label_contrast(picture: bytes) -> float:
     from PIL import Image
     image = Image.open(io.BytesIO(picture)).convert("L")
     labels = image.crop((0, 30, min(190, image.width), image.height - 30))
-    values = sorted(labels.getdata())
+    values = sorted(labels.get_flattened_data())
     background = values[len(values) // 2]  # most of the strip is background
     return max(abs(v - background) for v in values) / 255
 
@@ -495,7 +474,7 @@ def test_the_shipped_quickstart_opened_from_disk_shows_its_snapshot_light_and_da
         lab.wait_ready()
         with browser_page(chromium_and_playwright, ARTIFACTS / "untrusted-failure.png") as page:
             page.goto(lab.url + "/lab/tree/01_quickstart.ipynb", wait_until="domcontentloaded")
-            accept_kernel_dialog(page)
+            lab.accept_kernel_dialog(page)
             output_text_contains(page, "static snapshot", 90_000)
             for theme in ("light", "dark"):
                 if theme == "dark":

@@ -41,29 +41,17 @@ def notebook() -> dict:
                        "outputs": [], "source": source} for n, source in enumerate(CELLS)]}
 
 
-def accept_kernel_dialog(page) -> None:
-    """JupyterLab may still ask which kernel to use: answer with the preselected one."""
-    try:
-        page.wait_for_selector(".jp-Dialog", timeout=2_000)
-    except Exception:
-        return
-    page.click(".jp-Dialog .jp-mod-accept")
-
-
 @pytest.mark.parametrize("frontend, path", [("jupyterlab", "lab/workspaces/clip/tree"), ("notebook7", "notebooks")])
 def test_a_clip_plays_inline(frontend, path, jupyter_lab, chromium_page) -> None:
     name = f"clip-{frontend}.ipynb"
     (jupyter_lab.root / name).write_text(json.dumps(notebook()))
     page = chromium_page
-    page.goto(f"{jupyter_lab.url}/{path}/{name}", wait_until="domcontentloaded")
     try:
-        page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=90_000)
-        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
-        accept_kernel_dialog(page)
-        page.click(".jp-NotebookPanel .jp-Cell .jp-InputPrompt")   # command mode on the first cell
-        for _ in CELLS:
-            page.keyboard.press("Shift+Enter")                       # run it, move to the next
-        video = page.wait_for_selector(".jp-OutputArea-output video[data-vdb-src]", timeout=90_000)
+        jupyter_lab.open_and_run_all(page, f"/{path}/{name}")
+        try:
+            video = page.wait_for_selector(".jp-OutputArea-output video[data-vdb-src]", timeout=90_000)
+        except Exception as no_video:
+            raise AssertionError(f"no player; the cells' outputs: {jupyter_lab.outputs(page)}") from no_video
         assert "/media/rtstream/" in video.get_attribute("data-vdb-src")
         video.evaluate("v => v.play()")  # muted: allowed without a click
         page.wait_for_function("v => v.currentTime > 2 && !v.paused", arg=video, timeout=60_000)
