@@ -4,7 +4,12 @@ of an older format keeps one file per session."""
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 import vdb_notebook as vn
 from vdb_notebook.store import EventStore
@@ -57,3 +62,48 @@ def test_a_dataset_of_the_format_before_keeps_a_file_per_session(tmp_path):
     assert parquet_folders(path) == {f"session=cap-{s}" for s in range(SESSIONS)}
     assert json.loads((path / "_format.json").read_text()) == {"format": 2}
     assert len(vn.open_dataset(path)) == 5 * SESSIONS
+
+
+#: A compaction in a child process, killed (SIGKILL, no cleanup) right after its
+#: `kill_after`-th durable write: 1 is after the mixed rows are in their sessions' folders and
+#: before a mixed file is removed; 2 after the first merged file, before its sources go.
+COMPACT_THEN_DIE = """
+import os, signal, sys
+from vdb_notebook.store import compact_dataset
+from vdb_notebook.store.dataset import DatasetFiles
+
+path, kill_after = sys.argv[1], int(sys.argv[2])
+write_queued, writes = DatasetFiles.write_queued, []
+
+def write_then_die(self):
+    write_queued(self)
+    writes.append(1)
+    if len(writes) == kill_after:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+DatasetFiles.write_queued = write_then_die
+compact_dataset(path)
+"""
+
+
+@pytest.mark.parametrize("kill_after", [1, 2])
+def test_a_compaction_killed_between_writing_and_removing_loses_and_repeats_nothing(tmp_path, kill_after):
+    path = tmp_path / "fleet"
+    fleet_store(path)  # one mixed file
+    with EventStore(path=path, clock=lambda: T) as late:  # and two files in cap-0's folder
+        late.add(line(0, 99))
+    before = sorted(vn.open_dataset(path).df["key"])
+    child = subprocess.run([sys.executable, "-c", COMPACT_THEN_DIE, str(path), str(kill_after)],
+                           capture_output=True, text=True, timeout=120)
+    assert child.returncode == -signal.SIGKILL, child.stderr
+    left = [f.parent.name for f in path.rglob("*.parquet")]
+    if kill_after == 1:  # stopped before removing the mixed file
+        assert "session=_mixed" in left
+    else:  # stopped before removing the two files it merged
+        assert "session=_mixed" not in left and left.count("session=cap-0") == 3
+    assert sorted(vn.open_dataset(path).df["key"]) == before  # each event once, none lost
+    report = vn.compact_dataset(path)  # the next compaction finishes the job
+    assert parquet_folders(path) == {f"session=cap-{s}" for s in range(SESSIONS)}
+    assert report.files_after == SESSIONS
+    assert sorted(vn.open_dataset(path).df["key"]) == before
+    assert len(list(path.rglob("*.parquet"))) == SESSIONS
