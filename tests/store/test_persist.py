@@ -4,11 +4,14 @@ from __future__ import annotations
 import errno
 import threading
 
+import pyarrow.parquet as pq
 import pytest
 
 import vdb_notebook as vn
 from vdb_notebook.store import EventStore, durable
-from vdb_notebook.store.persist import DatasetWriter
+from vdb_notebook.store.filling import FillingFiles
+from vdb_notebook.store.persist import ENCODE_ROWS, DatasetWriter
+from vdb_notebook.widgets.testing import wait_until
 
 T = 1_710_000_000_101
 
@@ -116,3 +119,43 @@ def test_the_ring_buffer_keeps_rows_until_the_writer_has_them(tmp_path):
 def test_options_are_checked(tmp_path):
     with pytest.raises(ValueError, match="flush_rows"):
         DatasetWriter(EventStore(), tmp_path / "d", flush_rows=0)
+
+
+def test_rows_are_encoded_ahead_of_the_flush_and_written_only_by_it(tmp_path):
+    """The thread encodes what the store has sealed while adds go on; nothing reaches the disk
+    (or counts as durable) before the flush, which writes one file whose row groups are the
+    encodings, each row once and in order, dropped rows of the ring buffer included."""
+    path = tmp_path / "d"
+    store = EventStore(max_events=100)
+    writer = store.persist_to(path, clock=Clock())  # the clock never moves: no timed flush
+    n = 3 * ENCODE_ROWS
+    for i in range(n):
+        store.add(frame(i), received_at_ms=T + i)
+    wait_until(lambda: writer.files.encoded >= 2 * ENCODE_ROWS, timeout=60)
+    assert not list(path.rglob("*.parquet")) and writer.durable_ticket == 0
+    writer.close()
+    [written] = path.rglob("*.parquet")
+    assert pq.ParquetFile(written).metadata.num_row_groups >= 2
+    assert vn.open_dataset(path).df["text"].tolist() == [f"line {i}" for i in range(n)]
+
+
+def test_an_encoding_that_fails_is_done_again_from_the_store(tmp_path, monkeypatch):
+    path = tmp_path / "d"
+    store = EventStore(max_events=100)
+    writer = store.persist_to(path, clock=Clock())
+    real_write, failures = FillingFiles.write, [1]
+
+    def write_failing_once(self, folder, rows):
+        if failures:
+            failures.pop()
+            raise MemoryError("no memory for this row group")
+        real_write(self, folder, rows)
+
+    monkeypatch.setattr(FillingFiles, "write", write_failing_once)
+    n = 2 * ENCODE_ROWS
+    for i in range(n):
+        store.add(frame(i), received_at_ms=T + i)
+    wait_until(lambda: isinstance(writer.error, MemoryError), timeout=60)
+    store.close()  # never raised into add; the flush encodes the rows again
+    assert writer.error is None
+    assert vn.open_dataset(path).df["text"].tolist() == [f"line {i}" for i in range(n)]

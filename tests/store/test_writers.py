@@ -129,3 +129,35 @@ def test_dask_over_the_files_gives_each_event_once(tmp_path):
     assert len(read_dask(path)) == 5
     import dask.dataframe as dd
     assert len(dd.read_parquet(str(path))) == 10  # the raw files hold both copies
+
+
+def test_writers_starting_together_on_a_new_path_each_mark_its_format(tmp_path, monkeypatch):
+    """Both see no marker and write one: each under a temporary name of its own (a shared one
+    made the second rename fail, FileNotFoundError, and its writer never started)."""
+    from vdb_notebook.store import durable
+    from vdb_notebook.store.dataset import DatasetFiles
+
+    both_written = threading.Barrier(2, timeout=30)
+    real_replace = durable.os.replace
+
+    def replace_together(source, target):
+        if str(target).endswith("_format.json"):
+            both_written.wait()  # each has written its temporary file before either renames
+        real_replace(source, target)
+
+    monkeypatch.setattr(durable.os, "replace", replace_together)
+    started, failed = [], []
+
+    def start(name: str) -> None:
+        try:
+            started.append(DatasetFiles(tmp_path / "d", writer=name).format)
+        except Exception as exc:
+            failed.append(exc)
+
+    threads = [threading.Thread(target=start, args=(name,)) for name in ("a1", "b2")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert failed == [] and started == [3, 3]
+    assert sorted(p.name for p in (tmp_path / "d").iterdir()) == ["_format.json"]

@@ -45,6 +45,7 @@ from ..events.fields import valid_unicode
 from . import durable
 from .columns import SCHEMA, TEXT
 from .files import rejection_record
+from .filling import FillingFiles
 from .layout import (
     FORMAT,
     FORMAT_FILE,
@@ -85,10 +86,11 @@ def new_writer_id() -> str:
 class DatasetFiles:
     """One writer's files in the dataset at `path`.
 
-    `add` turns rows into pieces (one per date and session, plus one of rejections), each with
-    its final name; `write_queued` writes them in order. A piece that fails stays queued and is
-    written again, under the same name and with the same bytes, by the next call: a retry never
-    rewrites what succeeded, and nothing is left behind by a failed write.
+    `encode` turns rows into row groups of files filled in memory (one per date and session, or
+    per date for many sessions); `add` closes those files, gives each its final name and queues
+    them, with a file of rejections; `write_queued` writes them in order. A piece that fails
+    stays queued and is written again, under the same name and with the same bytes, by the next
+    call: a retry never rewrites what succeeded, and nothing is left behind by a failed write.
     """
 
     def __init__(self, path: str | os.PathLike[str], writer: str | None = None, *,
@@ -96,13 +98,14 @@ class DatasetFiles:
         self.fs, self.root = filesystem(path)
         self.writer = writer or new_writer_id()
         self._queue: deque[tuple[str, durable.Data]] = deque()
+        self._filling = FillingFiles(FILE_SCHEMA, use_dictionary=DICTIONARY_COLUMNS)
         self._next = 0
         if durable.is_local(self.fs):
             durable.make_dirs(self.root)
         else:
             self.fs.create_dir(self.root, recursive=True)
         #: the dataset's format: from 3 on, a flush of many sessions goes to one file per date
-        self.format = check_format(self.fs, self.root, create=True)
+        self.format = check_format(self.fs, self.root, create_as=self.writer)
         #: temporary files of killed writers removed when this writer opened
         self.swept = durable.sweep(self.fs, self.root, self.writer, older_than_s=sweep_after_s)
 
@@ -111,13 +114,29 @@ class DatasetFiles:
         """Pieces not yet written."""
         return len(self._queue)
 
-    def add(self, events: pa.Table, rejected: list[Rejection]) -> None:
-        """Queue `events` (a table in SCHEMA) and `rejected` as pieces to write."""
-        if events.num_rows:
-            events = events.append_column("writer", pa.repeat(
-                pa.scalar(self.writer, TEXT), events.num_rows))
+    @property
+    def encoded(self) -> int:
+        """Rows encoded into files not yet closed."""
+        return self._filling.rows
+
+    def encode(self, events: pa.Table) -> None:
+        """Encode `events` (a table in SCHEMA) into the files being filled. If that fails, every
+        file being filled is dropped (encode their rows again)."""
+        if not events.num_rows:
+            return
+        events = events.append_column("writer", pa.repeat(
+            pa.scalar(self.writer, TEXT), events.num_rows))
+        try:
             for folder, part in partitions(events, mixed=self.format >= 3):
-                self._queue.append((self._name(folder, "parquet"), _parquet(part)))
+                self._filling.write(folder, part)
+        except BaseException:
+            self._filling.discard()
+            raise
+
+    def add(self, rejected: list[Rejection]) -> None:
+        """Queue the files being filled, each under its final name, and `rejected`."""
+        for folder, data in self._filling.close():
+            self._queue.append((self._name(folder, "parquet"), data))
         if rejected:
             lines = "".join(json.dumps(rejection_record(r), ensure_ascii=False, default=str)
                             + "\n" for r in rejected)
@@ -188,12 +207,14 @@ def _parquet(table: pa.Table) -> pa.Buffer:
     return sink.getvalue()
 
 
-def check_format(fs: pafs.FileSystem, root: str, *, create: bool = False) -> int:
-    """The dataset's format (1 when it has no marker); with create=True, mark a new one."""
+def check_format(fs: pafs.FileSystem, root: str, *, create_as: str | None = None) -> int:
+    """The dataset's format (1 when it has no marker); with `create_as` (a writer's id), mark
+    a new one (writers starting together may each write the same marker)."""
     marker = f"{root}/{FORMAT_FILE}"
     if fs.get_file_info(marker).type == pafs.FileType.NotFound:
-        if create and not _has_data(fs, root):
-            durable.put(fs, marker, json.dumps({"format": FORMAT}).encode() + b"\n")
+        if create_as is not None and not _has_data(fs, root):
+            durable.put(fs, marker, json.dumps({"format": FORMAT}).encode() + b"\n",
+                        writer=create_as)
             return FORMAT
         return 1
     with fs.open_input_stream(marker) as stream:

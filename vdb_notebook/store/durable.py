@@ -40,8 +40,10 @@ def is_local(fs: pafs.FileSystem) -> bool:
 Data: TypeAlias = bytes | pa.Buffer
 
 
-def put(fs: pafs.FileSystem, path: str, data: Data) -> None:
-    """Write `data` as the file `path`, all or nothing, durably on a local disk."""
+def put(fs: pafs.FileSystem, path: str, data: Data, *, writer: str = "") -> None:
+    """Write `data` as the file `path`, all or nothing, durably on a local disk. A file that
+    other writers may write at the same moment (a name not theirs alone) passes the `writer`
+    writing it: their temporary names must differ, or one's rename takes the other's file."""
     folder, name = path.rsplit("/", 1)
     if not is_local(fs):
         fs.create_dir(folder, recursive=True)
@@ -49,7 +51,7 @@ def put(fs: pafs.FileSystem, path: str, data: Data) -> None:
             out.write(data)
         return
     make_dirs(folder)
-    temporary = f"{folder}/.{name}.tmp"
+    temporary = f"{folder}/.{name}.{writer}.tmp" if writer else f"{folder}/.{name}.tmp"
     try:
         _write_synced(temporary, data)
         os.replace(temporary, path)

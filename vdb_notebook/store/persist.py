@@ -2,9 +2,11 @@
 
 The store does no file I/O when it adds: the writer learns of each new event (and rejection)
 through `store.subscribe`, counts it, and on its own thread pulls the store's sealed Arrow
-batches and writes them (dataset.DatasetFiles): when `flush_rows` are waiting, when events have
-waited `flush_seconds` (so a quiet stream is on disk within a few seconds), and on `flush()` /
-`close()`. The store keeps rows its ring buffer drops until the writer has them.
+batches. It encodes them into Parquet files filled in memory once `encode_rows` have sealed
+(store/filling.py: the encoding runs while the store goes on adding), and writes those files
+(dataset.DatasetFiles) when `flush_rows` are waiting, when events have waited `flush_seconds`
+(so a quiet stream is on disk within a few seconds), and on `flush()` / `close()`. The store
+keeps rows its ring buffer drops until they are written.
 
 Each event counted gets a ticket (`ticket()` right after an add covers it); `when_durable`
 calls back once everything up to a ticket is on disk: the webhook receiver marks a delivery
@@ -43,6 +45,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("vdb_notebook.store")
 FLUSH_ROWS = 50_000  # fewer, larger files: a quiet stream is written by the timer
+#: Sealed rows waiting before the thread encodes them (a row group each) ahead of the flush.
+ENCODE_ROWS = 8_192
 FLUSH_SECONDS = 2.0
 #: How often the thread looks at its clock when nothing wakes it.
 TICK_S = 0.25
@@ -66,6 +70,7 @@ class DatasetWriter:
         self.store, self.path = store, path
         self.files = DatasetFiles(path, writer)
         self.flush_rows, self.flush_seconds, self.clock = flush_rows, flush_seconds, clock
+        self.encode_rows = min(ENCODE_ROWS, flush_rows)
         self.flushes = 0
         #: the last error a flush met (it is retried at the next one); None once one succeeds
         self.error: BaseException | None = None
@@ -79,6 +84,7 @@ class DatasetWriter:
         self._rejected: list[Rejection] = []
         self._since = self.clock()
         self._written_upto = store.hold_rows()
+        self._encoded_upto = self._written_upto  # rows encoded into files not yet written
         self._durable_ticket = self._written_upto  # what the store read back is on disk
         self._unsubscribe = [store.subscribe(self._on_event),
                              store.subscribe(self._on_rejection, rejected=True)]
@@ -98,7 +104,7 @@ class DatasetWriter:
     # --- on the adding thread: as little as possible -----------------------------------
     def _on_event(self, event: Event) -> None:
         # seq is the event's row index in a store with a dataset (reads number rows in order)
-        if event.seq + 1 - self._written_upto >= self.flush_rows:
+        if event.seq + 1 - self._encoded_upto >= self.encode_rows and not self._wake.is_set():
             self._wake.set()
 
     def _on_rejection(self, rejection: Rejection) -> None:
@@ -144,11 +150,13 @@ class DatasetWriter:
             self._wake.clear()
             if self._stop.is_set():
                 break
-            if self._due():
-                try:
+            try:
+                if self._due():
                     self.flush()
-                except Exception:  # kept in .error and retried; never kills the thread
-                    pass
+                elif self.store.rows_added() - self._encoded_upto >= self.encode_rows:
+                    self._encode_sealed()
+            except Exception:  # kept in .error and retried; never kills the thread
+                pass
 
     def _due(self) -> bool:
         with self._lock:
@@ -159,15 +167,33 @@ class DatasetWriter:
         return ((waiting > 0 or self.files.queued > 0)
                 and self.clock() - self._since >= self.flush_seconds)
 
+    def _encode_sealed(self) -> None:
+        """Encode the rows the store has sealed (it seals as it adds) ahead of the flush."""
+        with self._flushing:
+            self._encode(seal=False)
+
+    def _encode(self, *, seal: bool) -> None:
+        batches, upto = self.store.rows_since(self._encoded_upto, seal=seal)
+        try:
+            self.files.encode(pa.Table.from_batches(batches, schema=SCHEMA))
+        except Exception as exc:  # the files being filled are dropped: encode from the store again
+            self._encoded_upto = self._written_upto
+            self.error = exc
+            log.warning("could not encode events for the dataset at %s (retried at the next "
+                        "flush): %s", self.path, exc)
+            raise
+        self._encoded_upto = upto
+
     def flush(self) -> None:
         """Write everything added so far (and retry what failed before); raises what failed."""
         with self._flushing:
+            self._encode(seal=True)
+            upto = self._encoded_upto
             with self._lock:
                 rejected, self._rejected = self._rejected, []
                 self._rejections_taken = self._rejections_seen
-            batches, upto = self.store.rows_since(self._written_upto)
             ticket = upto + self._rejections_taken
-            self.files.add(pa.Table.from_batches(batches, schema=SCHEMA), rejected)
+            self.files.add(rejected)
             self._written_upto = upto
             self.store.hold_rows(upto)  # the pieces hold these rows now
             self._since = self.clock()

@@ -479,11 +479,13 @@ class EventStore:
             self._own_streams(frame, session, user)
 
     # --- for writers hanging off the subscription ----------------------------------------
-    def rows_since(self, start: int) -> tuple[list[pa.RecordBatch], int]:
+    def rows_since(self, start: int, *, seal: bool = True) -> tuple[list[pa.RecordBatch], int]:
         """(the rows added from global row index `start` on, as sealed Arrow batches; the index
-        after the last): rows the ring buffer dropped are included while held."""
+        after the last): rows the ring buffer dropped are included while held. With
+        seal=False, only the rows the store has sealed already (no work under its lock)."""
         with self._lock:
-            self._cols.seal()
+            if seal:
+                self._cols.seal()
             return self._cols.held_since(start), self._cols.sealed_total
 
     def rows_added(self) -> int:
