@@ -510,3 +510,24 @@ def test_enormous_times_are_rejections_never_exceptions(tmp_path, huge):
                     .replace("nan", "NaN"))
     back = EventStore.from_jsonl(path)
     assert len(back) + len(back.rejected) == 1 and len(store) == 0
+
+
+def test_on_sealed_tells_of_each_sealed_batch_not_of_each_event():
+    from vdb_notebook.store.columns import SEAL_EVERY
+
+    store, told = EventStore(), []
+    stop = store.on_sealed(told.append)
+    store.on_sealed(lambda rows: 1 / 0)  # a broken listener never reaches add
+    for i in range(2 * SEAL_EVERY + 5):
+        store.add({"channel": "transcript", "data": {"text": f"line {i}"}})
+    assert told == [SEAL_EVERY, 2 * SEAL_EVERY]  # the 5 newest rows are not sealed yet
+    batches, upto = store.rows_since(SEAL_EVERY, seal=False)
+    assert upto == 2 * SEAL_EVERY and sum(b.num_rows for b in batches) == SEAL_EVERY
+    store.transcript()  # a read seals the rest
+    assert told[-1] == 2 * SEAL_EVERY + 5
+    assert len(store.callback_errors) == 3
+    assert all(isinstance(exc, ZeroDivisionError) for _, exc in store.callback_errors)
+    stop()
+    store.add({"channel": "transcript", "data": {"text": "after"}})
+    store.transcript()
+    assert told[-1] == 2 * SEAL_EVERY + 5

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -81,6 +81,8 @@ class Columns:
         #: taken them yet): None keeps nothing
         self.hold: int | None = None
         self.evicted: list[tuple[int, pa.RecordBatch]] = []  # (global start, dropped rows)
+        #: called with sealed_total after each seal of pending rows (store.on_sealed)
+        self.on_sealed: list[Callable[[int], object]] = []
 
     def __len__(self) -> int:
         return self.sealed_total - self.dropped_total + len(self.pending)
@@ -170,6 +172,8 @@ class Columns:
                 self._orphan(pc.unique(rts.filter(no_session)).to_pylist())
         self._push(pa.RecordBatch.from_arrays([arrays[name] for name in SCHEMA.names],
                                               schema=SCHEMA))
+        for callback in self.on_sealed:
+            callback(self.sealed_total)
 
     def load(self, table: pa.Table) -> None:
         """Append rows read back from a file or dataset (already in SCHEMA, sorted by seq)."""

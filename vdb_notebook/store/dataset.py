@@ -27,7 +27,7 @@ import secrets
 import time
 import warnings
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -159,40 +159,35 @@ class DatasetFiles:
 
 
 def partitions(events: pa.Table, *, mixed: bool = False) -> Iterable[tuple[str, pa.Table]]:
-    """(folder, rows) for each (date, capture session) in `events`: codes per group, one
-    stable sort of the codes, one take (Arrow, off the GIL), then slices. With `mixed`, rows
-    of more than MIXED_OVER sessions stay in one piece per date (`session=_mixed`): the sort
-    and take of every column cost as much as writing them."""
-    dates = events.column("received_at").cast(pa.date32()).cast(pa.string())  # UTC dates
-    sessions = events.column("capture_session_id")
-    group = pc.binary_join_element_wise(
-        dates.cast(pa.large_string()), pc.fill_null(sessions, ""),
-        pc.if_else(pc.is_null(sessions), pa.scalar("n", pa.large_string()),
-                   pa.scalar("s", pa.large_string())), pa.scalar("\x00", pa.large_string()))
-    encoded = pc.dictionary_encode(group).combine_chunks()
-    if mixed and len(encoded.dictionary) > MIXED_OVER:
-        yield from _slices(events, pc.dictionary_encode(dates).combine_chunks(),
-                           lambda day: f"date={day}/session={MIXED}")
-        return
-
-    def folder(value: str) -> str:
-        day, session_and_kind = value.split("\x00", 1)  # a session id may hold \x00 too
-        session, kind = session_and_kind.rsplit("\x00", 1)
-        return f"date={day}/{session_folder(session if kind == 's' else None)}"
-    yield from _slices(events, encoded, folder)
+    """(folder, rows) for each (date, capture session) in `events`: a code per row from the
+    dates' and the sessions' dictionary codes, one stable sort of the codes, one take (Arrow,
+    off the GIL), then slices. With `mixed`, rows of more than MIXED_OVER sessions stay in one
+    piece per date (`session=_mixed`): the sort and take of every column cost as much as
+    writing them."""
+    days = pc.dictionary_encode(events.column("received_at").cast(pa.date32())).combine_chunks()
+    day_names = days.dictionary.cast(pa.string()).to_pylist()  # UTC dates, ISO
+    day_codes = days.indices.to_numpy()
+    sessions = pc.dictionary_encode(events.column("capture_session_id"),
+                                    null_encoding="encode").combine_chunks()
+    if mixed and len(sessions.dictionary) > MIXED_OVER:
+        return _slices(events, day_codes, [f"date={day}/session={MIXED}" for day in day_names])
+    ids = sessions.dictionary.to_pylist()  # None: rows with no session
+    codes = day_codes.astype(np.int64) * len(ids) + sessions.indices.to_numpy()
+    return _slices(events, codes, [f"date={day}/{session_folder(id_)}"
+                                   for day in day_names for id_ in ids])
 
 
-def _slices(events: pa.Table, encoded: pa.DictionaryArray,
-            folder: Callable[[str], str]) -> Iterable[tuple[str, pa.Table]]:
-    """(folder(value), rows) for each value of `encoded` (a code per row of `events`)."""
-    codes = encoded.indices.to_numpy()
-    counts = np.bincount(codes, minlength=len(encoded.dictionary))
+def _slices(events: pa.Table, codes: np.ndarray,
+            folders: list[str]) -> Iterable[tuple[str, pa.Table]]:
+    """(folders[code], rows) for each code in `codes` (one per row of `events`)."""
+    counts = np.bincount(codes, minlength=len(folders))
     if np.count_nonzero(counts) > 1:
         events = events.take(pa.array(np.argsort(codes, kind="stable")))
     at = 0
-    for value, count in zip(encoded.dictionary.to_pylist(), counts.tolist(), strict=True):
-        yield folder(value), events.slice(at, count)
-        at += count
+    for folder, count in zip(folders, counts.tolist(), strict=True):
+        if count:
+            yield folder, events.slice(at, count)
+            at += count
 
 
 #: Columns with few distinct values: Parquet dictionary-encodes these only (trying it on text,

@@ -1,12 +1,13 @@
 """Persistence as a subscriber: a thread that appends a store's new events to a dataset.
 
-The store does no file I/O when it adds: the writer learns of each new event (and rejection)
-through `store.subscribe`, counts it, and on its own thread pulls the store's sealed Arrow
-batches. It encodes them into Parquet files filled in memory once `encode_rows` have sealed
-(store/filling.py: the encoding runs while the store goes on adding), and writes those files
-(dataset.DatasetFiles) when `flush_rows` are waiting, when events have waited `flush_seconds`
-(so a quiet stream is on disk within a few seconds), and on `flush()` / `close()`. The store
-keeps rows its ring buffer drops until they are written.
+The store does no file I/O when it adds: the writer learns of new rows when the store seals
+them into an Arrow batch (`store.on_sealed`, every 4,096 adds: nothing per event) and of each
+rejection (`store.subscribe`), and on its own thread pulls the sealed batches. It encodes them
+into Parquet files filled in memory once `encode_rows` have sealed (store/filling.py: the
+encoding runs while the store goes on adding), and writes those files (dataset.DatasetFiles)
+when `flush_rows` are waiting, when events have waited `flush_seconds` (so a quiet stream is on
+disk within a few seconds), and on `flush()` / `close()`; the thread looks at both every
+`TICK_S` as well. The store keeps rows its ring buffer drops until they are written.
 
 Each event counted gets a ticket (`ticket()` right after an add covers it); `when_durable`
 calls back once everything up to a ticket is on disk: the webhook receiver marks a delivery
@@ -36,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from ..events.event import Event, Rejection
+from ..events.event import Rejection
 from .columns import SCHEMA
 from .dataset import DatasetFiles
 
@@ -86,7 +87,7 @@ class DatasetWriter:
         self._written_upto = store.hold_rows()
         self._encoded_upto = self._written_upto  # rows encoded into files not yet written
         self._durable_ticket = self._written_upto  # what the store read back is on disk
-        self._unsubscribe = [store.subscribe(self._on_event),
+        self._unsubscribe = [store.on_sealed(self._on_sealed),
                              store.subscribe(self._on_rejection, rejected=True)]
         self._wake, self._stop = threading.Event(), threading.Event()
         self._thread: threading.Thread | None = None
@@ -102,9 +103,8 @@ class DatasetWriter:
         return self.files.writer
 
     # --- on the adding thread: as little as possible -----------------------------------
-    def _on_event(self, event: Event) -> None:
-        # seq is the event's row index in a store with a dataset (reads number rows in order)
-        if event.seq + 1 - self._encoded_upto >= self.encode_rows and not self._wake.is_set():
+    def _on_sealed(self, rows: int) -> None:  # under the store's lock: no store calls here
+        if rows - self._encoded_upto >= self.encode_rows:
             self._wake.set()
 
     def _on_rejection(self, rejection: Rejection) -> None:

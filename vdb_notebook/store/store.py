@@ -48,6 +48,7 @@ from .views import VIEW_COLUMNS, View, lifecycle_view, on_channel, sessions_view
 
 #: What `subscribe` calls with each stored Event, or with each Rejection (rejected=True).
 EventCallback = Callable[[Event], object]
+_Callback = TypeVar("_Callback", bound=Callable[..., object])
 RejectionCallback = Callable[[Rejection], object]
 _Record = TypeVar("_Record", Event, Rejection)
 #: Every column of `.df`, plus a view's `stream`.
@@ -119,7 +120,7 @@ class EventStore:
         self.rejected: Rejections = Rejections(maxlen=self.max_rejected)
         #: rejections evicted from `.rejected` to keep it within max_rejected
         self.rejected_dropped = 0
-        self.callback_errors: list[tuple[EventCallback | RejectionCallback, BaseException]] = []
+        self.callback_errors: list[tuple[Callable[..., object], BaseException]] = []
         #: the newest events are kept within about this many bytes (None: no byte budget)
         self.max_bytes = max_bytes
         self._cols = columns.Columns(None if max_bytes is None else
@@ -260,8 +261,22 @@ class EventStore:
             return self._listen(self._rejection_subscribers, cast(RejectionCallback, callback))
         return self._listen(self._subscribers, cast(EventCallback, callback))
 
-    def _listen(self, targets: list[Callable[[_Record], object]],
-                callback: Callable[[_Record], object]) -> Callable[[], None]:
+    def on_sealed(self, callback: Callable[[int], object]) -> Callable[[], None]:
+        """Call `callback(rows)` each time the store seals its newest rows into an Arrow batch
+        (every 4,096 adds, or when something reads them), `rows` being how many rows were ever
+        sealed: `rows_since(start, seal=False)` has them. A writer that pulls batches learns of
+        them here at no cost per event. The call comes on the sealing thread with the store's
+        lock held: return at once, never call the store. Exceptions go to
+        `store.callback_errors`. Returns unsubscribe."""
+        def guarded(rows: int) -> None:
+            try:
+                callback(rows)
+            except Exception as exc:  # the lock is held: append directly
+                self.callback_errors.append((callback, exc))
+                del self.callback_errors[:-100]
+        return self._listen(self._cols.on_sealed, guarded)
+
+    def _listen(self, targets: list[_Callback], callback: _Callback) -> Callable[[], None]:
         with self._lock:
             targets.append(callback)
 
