@@ -531,3 +531,24 @@ def test_on_sealed_tells_of_each_sealed_batch_not_of_each_event():
     store.add({"channel": "transcript", "data": {"text": "after"}})
     store.transcript()
     assert told[-1] == 2 * SEAL_EVERY + 5
+
+
+def test_to_parquet_dictionary_encodes_only_the_few_valued_columns(tmp_path):
+    """Text, raw frames and keys are nearly all distinct: a dictionary there is tried, thrown
+    away past its page limit, and makes the file bigger and slower to read."""
+    import pyarrow.parquet as pq
+
+    from vdb_notebook.store.columns import DICTIONARY_COLUMNS
+
+    store = EventStore()
+    for i in range(200):
+        store.add({"channel": "transcript", "capture_session_id": "cap-1",
+                   "data": {"text": f"line {i}", "is_final": True}})
+    path = store.to_parquet(tmp_path / "s.parquet")
+    group = pq.ParquetFile(path).metadata.row_group(0)
+    encoded = {group.column(i).path_in_schema: group.column(i).has_dictionary_page
+               for i in range(group.num_columns)}
+    assert encoded["channel"] and encoded["capture_session_id"]
+    assert not encoded["text"] and not encoded["key"] and not encoded["raw"]
+    assert {name for name, has in encoded.items() if has} <= set(DICTIONARY_COLUMNS)
+    assert EventStore.from_parquet(path).df["text"].tolist() == [f"line {i}" for i in range(200)]

@@ -53,6 +53,10 @@ MAX_STREAM_OWNERS = 100_000
 #: (capture_session_id, end_user_id) of the session that listed an rtstream (an active event
 #: may lack either).
 Owner = tuple[str | None, str | None]
+#: Columns with few distinct values: Parquet dictionary-encodes these only (trying it on text,
+#: raw frames and keys costs a third of the write and saves nothing).
+DICTIONARY_COLUMNS = ["source", "channel", "event", "capture_session_id", "end_user_id",
+                      "rtstream_id", "rtstream_name", "label", "status", "writer"]
 #: A missing id in an object array of ids (np.where broadcasts it).
 NO_ID = np.array(None, dtype=object)
 

@@ -43,7 +43,7 @@ import pyarrow.parquet as pq
 from ..events.event import Rejection
 from ..events.fields import valid_unicode
 from . import durable
-from .columns import SCHEMA, TEXT
+from .columns import DICTIONARY_COLUMNS, SCHEMA, TEXT
 from .files import rejection_record
 from .filling import FillingFiles
 from .layout import (
@@ -188,12 +188,6 @@ def _slices(events: pa.Table, codes: np.ndarray,
         if count:
             yield folder, events.slice(at, count)
             at += count
-
-
-#: Columns with few distinct values: Parquet dictionary-encodes these only (trying it on text,
-#: raw frames and keys costs a third of the write and saves nothing).
-DICTIONARY_COLUMNS = ["source", "channel", "event", "capture_session_id", "end_user_id",
-                      "rtstream_id", "rtstream_name", "label", "status", "writer"]
 
 
 def _parquet(table: pa.Table) -> pa.Buffer:

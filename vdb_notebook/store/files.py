@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 
 from ..events.event import Rejection
 from ..events.raw import arrow_raw, from_arrow_raw
-from .columns import SCHEMA, TEXT
+from .columns import DICTIONARY_COLUMNS, SCHEMA, TEXT
 
 FILE_SCHEMA = SCHEMA.append(pa.field("rejected", TEXT))
 
@@ -137,7 +137,7 @@ def _line(text: str, where: str) -> Line:
 def write_parquet(path: str | Path, events: pa.Table, rejected: Iterable[Rejection]) -> Path:
     """Write events (a table in SCHEMA) and rejections as one FILE_SCHEMA file."""
     path = Path(path)
-    pq.write_table(file_table(events, rejected), path)
+    pq.write_table(file_table(events, rejected), path, use_dictionary=DICTIONARY_COLUMNS)
     return path
 
 

@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Literal, TypeVar, cast, overload
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -468,8 +469,8 @@ class EventStore:
         events = loaded.events
         with self._lock:
             if events.num_rows:
-                seqs = pa.array(range(self._next_seq, self._next_seq + events.num_rows),
-                                pa.int64())
+                seqs = pa.array(np.arange(self._next_seq, self._next_seq + events.num_rows,
+                                          dtype=np.int64))
                 events = events.set_column(events.schema.get_field_index("seq"), "seq", seqs)
                 self._next_seq += events.num_rows
             self._cols.load(events)
