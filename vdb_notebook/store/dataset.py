@@ -38,7 +38,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.fs as pafs
-import pyarrow.parquet as pq
 
 from ..events.event import Rejection
 from ..events.fields import valid_unicode
@@ -98,14 +97,14 @@ class DatasetFiles:
         self.fs, self.root = filesystem(path)
         self.writer = writer or new_writer_id()
         self._queue: deque[tuple[str, durable.Data]] = deque()
-        self._filling = FillingFiles(FILE_SCHEMA, use_dictionary=DICTIONARY_COLUMNS)
+        self._filling = self._files()
         self._next = 0
         if durable.is_local(self.fs):
             durable.make_dirs(self.root)
         else:
             self.fs.create_dir(self.root, recursive=True)
         #: the dataset's format: from 3 on, a flush of many sessions goes to one file per date
-        self.format = check_format(self.fs, self.root, create_as=self.writer)
+        self.format = check_format(self.fs, self.root, create=True)
         #: temporary files of killed writers removed when this writer opened
         self.swept = durable.sweep(self.fs, self.root, self.writer, older_than_s=sweep_after_s)
 
@@ -145,7 +144,14 @@ class DatasetFiles:
 
     def add_file(self, folder: str, rows: pa.Table) -> None:
         """Queue `rows` (in FILE_SCHEMA, writers as they are) as one file in `folder`."""
-        self._queue.append((self._name(folder, "parquet"), _parquet(rows)))
+        one = self._files()
+        one.write(folder, rows)
+        [(_, data)] = one.close()
+        self._queue.append((self._name(folder, "parquet"), data))
+
+    @staticmethod
+    def _files() -> FillingFiles:
+        return FillingFiles(FILE_SCHEMA, use_dictionary=DICTIONARY_COLUMNS)
 
     def write_queued(self) -> None:
         """Write every queued piece; raises (keeping what is not written queued) on failure."""
@@ -190,20 +196,13 @@ def _slices(events: pa.Table, codes: np.ndarray,
             at += count
 
 
-def _parquet(table: pa.Table) -> pa.Buffer:
-    sink = pa.BufferOutputStream()
-    pq.write_table(table, sink, use_dictionary=DICTIONARY_COLUMNS)
-    return sink.getvalue()
-
-
-def check_format(fs: pafs.FileSystem, root: str, *, create_as: str | None = None) -> int:
-    """The dataset's format (1 when it has no marker); with `create_as` (a writer's id), mark
-    a new one (writers starting together may each write the same marker)."""
+def check_format(fs: pafs.FileSystem, root: str, *, create: bool = False) -> int:
+    """The dataset's format (1 when it has no marker); with create=True, mark a new one
+    (writers starting together may each write the same marker)."""
     marker = f"{root}/{FORMAT_FILE}"
     if fs.get_file_info(marker).type == pafs.FileType.NotFound:
-        if create_as is not None and not _has_data(fs, root):
-            durable.put(fs, marker, json.dumps({"format": FORMAT}).encode() + b"\n",
-                        writer=create_as)
+        if create and not _has_data(fs, root):
+            durable.put(fs, marker, json.dumps({"format": FORMAT}).encode() + b"\n")
             return FORMAT
         return 1
     with fs.open_input_stream(marker) as stream:

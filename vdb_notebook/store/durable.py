@@ -16,6 +16,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+import secrets
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -40,10 +41,10 @@ def is_local(fs: pafs.FileSystem) -> bool:
 Data: TypeAlias = bytes | pa.Buffer
 
 
-def put(fs: pafs.FileSystem, path: str, data: Data, *, writer: str = "") -> None:
-    """Write `data` as the file `path`, all or nothing, durably on a local disk. A file that
-    other writers may write at the same moment (a name not theirs alone) passes the `writer`
-    writing it: their temporary names must differ, or one's rename takes the other's file."""
+def put(fs: pafs.FileSystem, path: str, data: Data) -> None:
+    """Write `data` as the file `path`, all or nothing, durably on a local disk. Writers may
+    put the same path at once (a dataset's format marker): each writes a temporary name of its
+    own, or one's rename would take the file the other is about to rename."""
     folder, name = path.rsplit("/", 1)
     if not is_local(fs):
         fs.create_dir(folder, recursive=True)
@@ -51,7 +52,7 @@ def put(fs: pafs.FileSystem, path: str, data: Data, *, writer: str = "") -> None
             out.write(data)
         return
     make_dirs(folder)
-    temporary = f"{folder}/.{name}.{writer}.tmp" if writer else f"{folder}/.{name}.tmp"
+    temporary = f"{folder}/.{name}.{secrets.token_hex(4)}.tmp"
     try:
         _write_synced(temporary, data)
         os.replace(temporary, path)

@@ -264,7 +264,8 @@ class EventStore:
 
     def on_sealed(self, callback: Callable[[int], object]) -> Callable[[], None]:
         """Call `callback(rows)` each time the store seals its newest rows into an Arrow batch
-        (every 4,096 adds, or when something reads them), `rows` being how many rows were ever
+        (every `columns.SEAL_EVERY` adds, sooner under a byte budget, or when something reads
+        them), `rows` being how many rows were ever
         sealed: `rows_since(start, seal=False)` has them. A writer that pulls batches learns of
         them here at no cost per event. The call comes on the sealing thread with the store's
         lock held: return at once, never call the store. Exceptions go to
